@@ -1,0 +1,168 @@
+//! AWS tables (Steampipe's table and column names) and the live provider.
+//!
+//! Every table is declared in its own file as a [`TableDef`]; [`tables`] registers them.
+//! Column names and types follow Steampipe's AWS plugin so that existing queries run
+//! unchanged. Columns of Steampipe's tables that are left out, because the SDKs this
+//! crate builds with cannot obtain them:
+//!
+//! - `aws_account`: the `organization_*` columns (they need AWS Organizations'
+//!   DescribeOrganization, whose SDK is not a dependency).
+//!
+//! The standard columns `title`, `akas`, `partition`, `region`, `account_id` and `_ctx`
+//! are appended to every table by `aws_columns!`. IAM tables report
+//! region `global`, as Steampipe does.
+
+/// The columns of an AWS table: the given ones followed by the standard Steampipe AWS
+/// columns (`title`, `akas`, `partition`, `region`, `account_id`, `_ctx`).
+///
+/// The framework's `aws_common_columns!` expands to several comma-separated expressions,
+/// which Rust does not accept inside an array literal; this macro builds the whole slice
+/// instead, with the same six columns.
+macro_rules! aws_columns {
+    ($($column:expr),* $(,)?) => {
+        &[
+            $($column,)*
+            $crate::framework::def::col("title", $crate::framework::def::ColumnType::Text, "Title of the resource."),
+            $crate::framework::def::col("akas", $crate::framework::def::ColumnType::Json, "Array of globally unique identifier strings (also known as) for the resource."),
+            $crate::framework::def::col("partition", $crate::framework::def::ColumnType::Text, "The AWS partition in which the resource is located (aws, aws-cn, or aws-us-gov)."),
+            $crate::framework::def::col("region", $crate::framework::def::ColumnType::Text, "The AWS Region in which the resource is located."),
+            $crate::framework::def::col("account_id", $crate::framework::def::ColumnType::Text, "The AWS Account ID in which the resource is located."),
+            $crate::framework::def::col("_ctx", $crate::framework::def::ColumnType::Json, "pathwarden context: the connection that produced the row."),
+        ]
+    };
+}
+
+pub mod account;
+pub mod iam_access_key;
+pub mod iam_account_password_policy;
+pub mod iam_account_summary;
+pub mod iam_credential_report;
+pub mod iam_group;
+pub mod iam_policy;
+pub mod iam_policy_attachment;
+pub mod iam_role;
+pub mod iam_user;
+pub mod iam_virtual_mfa_device;
+pub mod policy;
+pub mod region;
+pub mod s3_bucket;
+pub mod ec2_instance;
+pub mod vpc;
+pub mod vpc_security_group;
+pub mod vpc_security_group_rule;
+
+use crate::framework::TableDef;
+
+/// Every AWS table definition, in registration order.
+pub fn tables() -> Vec<&'static TableDef> {
+    vec![
+        &account::DEF,
+        &region::DEF,
+        &iam_user::DEF,
+        &iam_group::DEF,
+        &iam_role::DEF,
+        &iam_policy::DEF,
+        &iam_policy_attachment::DEF,
+        &iam_access_key::DEF,
+        &iam_account_summary::DEF,
+        &iam_account_password_policy::DEF,
+        &iam_credential_report::DEF,
+        &iam_virtual_mfa_device::DEF,
+        &s3_bucket::DEF,
+        &ec2_instance::DEF,
+        &vpc::DEF,
+        &vpc_security_group::DEF,
+        &vpc_security_group_rule::DEF,
+    ]
+}
+
+/// Look up an AWS table definition by name.
+pub fn table(name: &str) -> Option<&'static TableDef> {
+    tables().into_iter().find(|t| t.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::framework::{ColumnType, Scope};
+
+    #[test]
+    fn seventeen_tables_with_unique_names() {
+        let all = tables();
+        assert_eq!(all.len(), 17);
+        let names: HashSet<_> = all.iter().map(|t| t.name).collect();
+        assert_eq!(names.len(), all.len(), "duplicate table name");
+        assert!(all.iter().all(|t| t.name.starts_with("aws_")));
+    }
+
+    #[test]
+    fn column_names_are_unique_and_keys_exist() {
+        for t in tables() {
+            let mut seen = HashSet::new();
+            for c in t.columns {
+                assert!(seen.insert(c.name), "{}: duplicate column {}", t.name, c.name);
+                assert!(!c.description.is_empty(), "{}.{} has no description", t.name, c.name);
+                assert_eq!(c.name, c.name.to_lowercase(), "{}.{} is not lower case", t.name, c.name);
+            }
+            for k in t.get_keys {
+                assert!(t.column_index(k).is_some(), "{}: get key {k} is not a column", t.name);
+            }
+            assert!(t.column_index(t.id_column).is_some(), "{}: id column {} missing", t.name, t.id_column);
+            assert!(
+                t.columns.iter().find(|c| c.name == t.id_column).is_some_and(|c| c.hydrate.is_none()),
+                "{}: id column must come from the list call",
+                t.name
+            );
+            assert!(["iam", "s3", "ec2", "sts", "account"].contains(&t.service), "{}: service {}", t.name, t.service);
+        }
+    }
+
+    #[test]
+    fn every_table_ends_with_the_common_columns() {
+        let common = ["title", "akas", "partition", "region", "account_id", "_ctx"];
+        for t in tables() {
+            let tail: Vec<&str> = t.columns[t.columns.len() - common.len()..].iter().map(|c| c.name).collect();
+            assert_eq!(tail, common, "{}", t.name);
+        }
+    }
+
+    #[test]
+    fn scopes_follow_the_service() {
+        for t in tables() {
+            let want = if t.service == "ec2" && t.name != "aws_region" { Scope::Regional } else { Scope::Global };
+            assert_eq!(t.scope, want, "{}", t.name);
+        }
+    }
+
+    #[test]
+    fn steampipe_types_of_well_known_columns() {
+        let ty = |t: &str, c: &str| {
+            let def = table(t).unwrap_or_else(|| panic!("no table {t}"));
+            def.columns[def.column_index(c).unwrap_or_else(|| panic!("no column {t}.{c}"))].ty
+        };
+        assert_eq!(ty("aws_iam_role", "assume_role_policy_std"), ColumnType::Json);
+        assert_eq!(ty("aws_iam_role", "max_session_duration"), ColumnType::Int);
+        assert_eq!(ty("aws_iam_user", "create_date"), ColumnType::Timestamp);
+        assert_eq!(ty("aws_ec2_instance", "private_ip_address"), ColumnType::Inet);
+        assert_eq!(ty("aws_vpc", "cidr_block"), ColumnType::Cidr);
+        assert_eq!(ty("aws_vpc_security_group_rule", "cidr_ipv4"), ColumnType::Cidr);
+        assert_eq!(ty("aws_s3_bucket", "versioning_enabled"), ColumnType::Bool);
+        assert_eq!(ty("aws_iam_account_summary", "users_quota"), ColumnType::Int);
+    }
+
+    #[test]
+    fn get_keys_match_steampipe() {
+        let keys = |t: &str| table(t).map(|d| d.get_keys.to_vec()).unwrap_or_default();
+        assert_eq!(keys("aws_iam_role"), ["name", "arn"]);
+        assert_eq!(keys("aws_iam_user"), ["name", "arn"]);
+        assert_eq!(keys("aws_iam_group"), ["name", "arn"]);
+        assert_eq!(keys("aws_iam_policy"), ["arn"]);
+        assert_eq!(keys("aws_ec2_instance"), ["instance_id"]);
+        assert_eq!(keys("aws_vpc"), ["vpc_id"]);
+        assert_eq!(keys("aws_vpc_security_group"), ["group_id"]);
+        assert_eq!(keys("aws_vpc_security_group_rule"), ["security_group_rule_id"]);
+        assert!(keys("aws_s3_bucket").is_empty());
+    }
+}
