@@ -1,0 +1,335 @@
+//! `pathwarden.toml`: server, connections, users and tokens.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Listening addresses and data directory.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// Connections, one schema each.
+    #[serde(default, rename = "connection")]
+    pub connections: Vec<ConnectionConfig>,
+    /// pgwire users (SCRAM-SHA-256 verifiers).
+    #[serde(default, rename = "user")]
+    pub users: Vec<UserConfig>,
+    /// Neo4j / FalkorDB graph mirror.
+    #[serde(default)]
+    pub neo4j: Option<toml::Value>,
+    /// LLM reviewer.
+    #[serde(default)]
+    pub llm: Option<toml::Value>,
+    /// State store.
+    #[serde(default)]
+    pub state: Option<toml::Value>,
+    /// Scheduled jobs.
+    #[serde(default, rename = "job")]
+    pub jobs: Vec<toml::Value>,
+    /// HTTP API tokens.
+    #[serde(default, rename = "token")]
+    pub tokens: Vec<toml::Value>,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// pgwire address.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// HTTP address (health, metrics, API).
+    #[serde(default = "default_http_listen")]
+    pub http_listen: String,
+    /// Where state is kept.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// TLS certificate (PEM).
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// Order in which unqualified table names are resolved (default: connection order).
+    #[serde(default)]
+    pub search_path: Vec<String>,
+    /// Largest number of concurrent pgwire connections.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:9193".into()
+}
+fn default_http_listen() -> String {
+    "127.0.0.1:9194".into()
+}
+fn default_data_dir() -> PathBuf {
+    PathBuf::from(".pathwarden")
+}
+fn default_max_connections() -> usize {
+    256
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: default_listen(),
+            http_listen: default_http_listen(),
+            data_dir: default_data_dir(),
+            tls_cert: None,
+            tls_key: None,
+            search_path: Vec::new(),
+            max_connections: default_max_connections(),
+        }
+    }
+}
+
+/// The provider plugin of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plugin {
+    /// Live AWS APIs.
+    Aws,
+    /// Built-in synthetic organisation.
+    Demo,
+    /// Offline `get-account-authorization-details` JSON.
+    Gaad,
+    /// Union of other connections.
+    Aggregator,
+}
+
+/// `[[connection]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    /// Schema name.
+    pub name: String,
+    /// Provider.
+    pub plugin: Plugin,
+    /// aws: regions for regional tables.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// aws: shared-config profile.
+    pub profile: Option<String>,
+    /// aws: role to assume.
+    pub role_arn: Option<String>,
+    /// aws: ExternalId for the role assumption.
+    pub external_id: Option<String>,
+    /// aws: endpoint override (local AWS endpoints).
+    pub endpoint_url: Option<String>,
+    /// aws: name of the env var holding the access key id (static credentials).
+    pub access_key_id_env: Option<String>,
+    /// aws: name of the env var holding the secret access key.
+    pub secret_access_key_env: Option<String>,
+    /// aws: path-style S3 addressing (local endpoints).
+    #[serde(default)]
+    pub s3_force_path_style: bool,
+    /// gaad: JSON file.
+    pub path: Option<PathBuf>,
+    /// gaad: account id (default: from the ARNs).
+    pub account_id: Option<String>,
+    /// demo: number of principals.
+    pub scale: Option<usize>,
+    /// aggregator: member connections (`*` wildcards allowed).
+    #[serde(default)]
+    pub connections: Vec<String>,
+    /// Cache TTL in seconds (default 300; 0 disables).
+    pub cache_ttl: Option<u64>,
+    /// Concurrent API calls per service (default 8).
+    pub max_concurrency: Option<usize>,
+    /// `error` (default) or `record`: how AccessDenied is reported.
+    pub on_access_denied: Option<String>,
+}
+
+/// `[[user]]`: a pgwire login.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// Login name.
+    pub name: String,
+    /// SCRAM-SHA-256 verifier, as produced by `pathwarden hash-password`
+    /// (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, PostgreSQL's format).
+    pub password_hash: String,
+    /// `reader`, `operator` or `admin`.
+    #[serde(default = "default_role")]
+    pub role: String,
+}
+
+fn default_role() -> String {
+    "reader".into()
+}
+
+/// A configuration error, rendered as one line naming the file, the key and what was expected.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct ConfigError {
+    /// The file.
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Config {
+    /// Read and validate a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError { file: file.clone(), message: format!("cannot read: {e}") })?;
+        Self::parse(&text, &file, path.parent())
+    }
+
+    /// Parse and validate configuration text; `base` resolves relative paths.
+    pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<Config, ConfigError> {
+        let err = |message: String| ConfigError { file: file.to_string(), message };
+        let mut cfg: Config = toml::from_str(text).map_err(|e| {
+            // toml's messages carry the line, the key and what was expected; keep them on one line.
+            let msg = e.message().replace('\n', " ");
+            let loc = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!("line {line}: ")
+                })
+                .unwrap_or_default();
+            err(format!("{loc}{msg}"))
+        })?;
+        cfg.validate().map_err(err)?;
+        if let Some(base) = base {
+            for c in &mut cfg.connections {
+                if let Some(p) = &c.path {
+                    if p.is_relative() {
+                        c.path = Some(base.join(p));
+                    }
+                }
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// The built-in configuration: the demo organisation only.
+    pub fn demo(scale: usize) -> Config {
+        Config {
+            connections: vec![ConnectionConfig {
+                name: "demo".into(),
+                plugin: Plugin::Demo,
+                regions: vec![],
+                profile: None,
+                role_arn: None,
+                external_id: None,
+                endpoint_url: None,
+                access_key_id_env: None,
+                secret_access_key_env: None,
+                s3_force_path_style: false,
+                path: None,
+                account_id: None,
+                scale: Some(scale),
+                connections: vec![],
+                cache_ttl: None,
+                max_concurrency: None,
+                on_access_denied: None,
+            }],
+            ..Config::default()
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.server
+            .listen
+            .parse::<SocketAddr>()
+            .map_err(|_| format!("server.listen: expected host:port, got {:?}", self.server.listen))?;
+        self.server
+            .http_listen
+            .parse::<SocketAddr>()
+            .map_err(|_| format!("server.http_listen: expected host:port, got {:?}", self.server.http_listen))?;
+        if self.server.tls_cert.is_some() != self.server.tls_key.is_some() {
+            return Err("server.tls_cert and server.tls_key: expected both or neither".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, c) in self.connections.iter().enumerate() {
+            let at = format!("connection[{i}] ({})", c.name);
+            if c.name.is_empty()
+                || !c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+                || c.name.starts_with(|ch: char| ch.is_ascii_digit())
+            {
+                return Err(format!("{at}.name: expected a lower-case identifier ([a-z_][a-z0-9_]*)"));
+            }
+            if ["pathwarden", "public", "pg_catalog", "information_schema"].contains(&c.name.as_str()) {
+                return Err(format!("{at}.name: {:?} is reserved", c.name));
+            }
+            if !names.insert(c.name.clone()) {
+                return Err(format!("{at}.name: duplicate connection name"));
+            }
+            match c.plugin {
+                Plugin::Gaad if c.path.is_none() => return Err(format!("{at}.path: expected the GAAD JSON file for plugin \"gaad\"")),
+                Plugin::Aggregator if c.connections.is_empty() => {
+                    return Err(format!("{at}.connections: expected member connection names for plugin \"aggregator\""));
+                }
+                Plugin::Demo if c.scale == Some(0) => return Err(format!("{at}.scale: expected a positive number of principals")),
+                _ => {}
+            }
+            if let Some(mode) = &c.on_access_denied {
+                if mode != "error" && mode != "record" {
+                    return Err(format!("{at}.on_access_denied: expected \"error\" or \"record\", got {mode:?}"));
+                }
+            }
+        }
+        for (i, u) in self.users.iter().enumerate() {
+            if crate::pg::auth::ScramVerifier::parse(&u.password_hash).is_none() {
+                return Err(format!(
+                    "user[{i}] ({}).password_hash: expected a SCRAM-SHA-256 verifier from `pathwarden hash-password`",
+                    u.name
+                ));
+            }
+            if !["reader", "operator", "admin"].contains(&u.role.as_str()) {
+                return Err(format!("user[{i}] ({}).role: expected reader, operator or admin", u.name));
+            }
+        }
+        for s in &self.server.search_path {
+            if !self.connections.iter().any(|c| &c.name == s) {
+                return Err(format!("server.search_path: unknown connection {s:?}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses() {
+        let text = include_str!("../../pathwarden.example.toml");
+        let cfg = Config::parse(text, "pathwarden.example.toml", None).expect("example parses");
+        assert!(cfg.connections.len() >= 3);
+    }
+
+    #[test]
+    fn bad_key_names_file_line_and_key() {
+        let e = Config::parse("[server]\nlisten = 5\n", "x.toml", None).unwrap_err().to_string();
+        assert!(e.starts_with("x.toml: line 2"), "{e}");
+        assert!(e.contains("string"), "{e}");
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn unknown_plugin_is_rejected() {
+        let e = Config::parse("[[connection]]\nname='a'\nplugin='azure2'\n", "x.toml", None).unwrap_err().to_string();
+        assert!(e.contains("plugin") || e.contains("azure2"), "{e}");
+    }
+
+    #[test]
+    fn gaad_needs_path() {
+        let e = Config::parse("[[connection]]\nname='a'\nplugin='gaad'\n", "x.toml", None).unwrap_err().to_string();
+        assert!(e.contains("connection[0] (a).path"), "{e}");
+    }
+
+    #[test]
+    fn bad_listen_address() {
+        let e = Config::parse("[server]\nlisten='nowhere'\n", "x.toml", None).unwrap_err().to_string();
+        assert!(e.contains("server.listen"), "{e}");
+    }
+}

@@ -1,0 +1,360 @@
+//! The query engine: one DataFusion catalog with a schema per connection, the
+//! search-path schema `public`, the `pathwarden` schema, pg_catalog, and the
+//! PostgreSQL compatibility functions. Each pgwire connection gets its own
+//! session (its own settings) over the shared catalog.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider};
+use datafusion::common::ScalarValue;
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
+use pathwarden_tables::catalog::TablesSchema;
+use pathwarden_tables::framework::provider::options::PathwardenOptions;
+use pathwarden_tables::framework::{AccessDeniedMode, ConnectionRuntime, ErrorLog, RuntimeOptions, Source};
+
+use crate::config::{Config, ConnectionConfig, Plugin};
+use crate::internal::{Cell, FnTable, Kind, schema};
+
+/// Catalog (database) name clients see.
+pub const CATALOG: &str = "pathwarden";
+
+/// The built engine.
+pub struct Engine {
+    state: SessionState,
+    /// Connection runtimes by name (aggregators excluded).
+    pub runtimes: BTreeMap<String, Arc<ConnectionRuntime>>,
+    /// Recorded access errors.
+    pub errors: Arc<ErrorLog>,
+}
+
+/// The `version()` string: parseable by clients that expect PostgreSQL's format.
+pub fn version_string() -> String {
+    format!(
+        "PostgreSQL 16.0 (pathwarden {}) on {}-linux, compiled by rustc, 64-bit",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH
+    )
+}
+
+fn member_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((pre, post)) => name.len() >= pre.len() + post.len() && name.starts_with(pre) && name.ends_with(post),
+    }
+}
+
+async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result<Arc<dyn Source>> {
+    Ok(match c.plugin {
+        Plugin::Demo => Arc::new(pathwarden_tables::demo::source(&c.name, c.scale.unwrap_or(default_demo_scale))),
+        Plugin::Gaad => {
+            let path = c.path.as_deref().context("gaad connection without path")?;
+            Arc::new(
+                pathwarden_tables::gaad::load(&c.name, path, c.account_id.as_deref())
+                    .with_context(|| format!("connection {}", c.name))?,
+            )
+        }
+        Plugin::Aws => {
+            let env = |name: &Option<String>| -> Result<Option<String>> {
+                match name {
+                    None => Ok(None),
+                    Some(v) => std::env::var(v)
+                        .map(Some)
+                        .with_context(|| format!("connection {}: environment variable {v} is not set", c.name)),
+                }
+            };
+            let cfg = pathwarden_tables::aws::AwsConnectionConfig {
+                name: c.name.clone(),
+                regions: if c.regions.is_empty() { vec!["us-east-1".into()] } else { c.regions.clone() },
+                profile: c.profile.clone(),
+                role_arn: c.role_arn.clone(),
+                external_id: c.external_id.clone(),
+                endpoint_url: c.endpoint_url.clone(),
+                access_key_id: env(&c.access_key_id_env)?,
+                secret_access_key: env(&c.secret_access_key_env)?,
+                s3_force_path_style: c.s3_force_path_style,
+            };
+            Arc::new(
+                pathwarden_tables::aws::AwsSource::connect(cfg)
+                    .await
+                    .with_context(|| format!("connection {}: cannot reach AWS", c.name))?,
+            )
+        }
+        Plugin::Aggregator => bail!("aggregator has no source"),
+    })
+}
+
+fn pg_udfs() -> Vec<ScalarUDF> {
+    let version = version_string();
+    let version_udf = create_udf(
+        "version",
+        vec![],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(move |_args: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(version.clone()))))),
+    );
+    // Clients probe for optional types (hstore, citext...); none exist here, and the
+    // built-in ones resolve through pg_type.
+    let to_regtype = create_udf(
+        "to_regtype",
+        vec![DataType::Utf8],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let lookup = |s: Option<&str>| -> Option<i32> {
+                let t = s?.trim().to_ascii_lowercase();
+                Some(match t.as_str() {
+                    "bool" | "boolean" => 16,
+                    "bytea" => 17,
+                    "int8" | "bigint" => 20,
+                    "int2" | "smallint" => 21,
+                    "int4" | "integer" | "int" => 23,
+                    "text" => 25,
+                    "oid" => 26,
+                    "json" => 114,
+                    "float4" | "real" => 700,
+                    "float8" | "double precision" => 701,
+                    "varchar" | "character varying" => 1043,
+                    "date" => 1082,
+                    "timestamp" => 1114,
+                    "timestamptz" | "timestamp with time zone" => 1184,
+                    "numeric" => 1700,
+                    "uuid" => 2950,
+                    "jsonb" => 3802,
+                    _ => return None,
+                })
+            };
+            match &args[0] {
+                ColumnarValue::Scalar(s) => {
+                    let v = match s {
+                        ScalarValue::Utf8(v) | ScalarValue::Utf8View(v) | ScalarValue::LargeUtf8(v) => lookup(v.as_deref()),
+                        _ => None,
+                    };
+                    Ok(ColumnarValue::Scalar(ScalarValue::Int32(v)))
+                }
+                ColumnarValue::Array(a) => {
+                    let a = datafusion::arrow::compute::cast(a, &DataType::Utf8)?;
+                    let s = datafusion::common::cast::as_string_array(&a)?;
+                    let out: datafusion::arrow::array::Int32Array = s.iter().map(lookup).collect();
+                    Ok(ColumnarValue::Array(Arc::new(out)))
+                }
+            }
+        }),
+    );
+    let serial_seq = create_udf(
+        "pg_get_serial_sequence",
+        vec![DataType::Utf8, DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Stable,
+        // No table here has sequences.
+        Arc::new(|_args: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)))),
+    );
+    vec![version_udf, to_regtype, serial_seq]
+}
+
+impl Engine {
+    /// Build connections, schemas and functions from the configuration.
+    pub async fn build(cfg: &Config, demo_scale: usize) -> Result<Engine> {
+        let errors = Arc::new(ErrorLog::default());
+        let mut runtimes: BTreeMap<String, Arc<ConnectionRuntime>> = BTreeMap::new();
+        let mut schemas: BTreeMap<String, Arc<TablesSchema>> = BTreeMap::new();
+        for c in cfg.connections.iter().filter(|c| c.plugin != Plugin::Aggregator) {
+            let started = std::time::Instant::now();
+            let source = build_source(c, demo_scale).await?;
+            let mut opts = RuntimeOptions::default();
+            if let Some(ttl) = c.cache_ttl {
+                opts.cache_ttl = Duration::from_secs(ttl);
+            } else {
+                opts.cache_ttl = source.cache_ttl();
+            }
+            if let Some(n) = c.max_concurrency {
+                opts.max_concurrency_per_service = n.max(1);
+            }
+            if c.on_access_denied.as_deref() == Some("record") {
+                opts.access_denied = AccessDeniedMode::Record;
+            }
+            let rt = ConnectionRuntime::new(source, opts, errors.clone());
+            schemas.insert(c.name.clone(), Arc::new(TablesSchema::for_connection(&rt)));
+            tracing::info!(connection = %c.name, plugin = ?c.plugin, elapsed_ms = started.elapsed().as_millis() as u64, "connection ready");
+            runtimes.insert(c.name.clone(), rt);
+        }
+        for c in cfg.connections.iter().filter(|c| c.plugin == Plugin::Aggregator) {
+            let members: Vec<Arc<TablesSchema>> = cfg
+                .connections
+                .iter()
+                .filter(|m| m.plugin != Plugin::Aggregator && c.connections.iter().any(|p| member_matches(p, &m.name)))
+                .filter_map(|m| schemas.get(&m.name).cloned())
+                .collect();
+            if members.is_empty() {
+                bail!("connection {}: aggregator matches no connections ({:?})", c.name, c.connections);
+            }
+            schemas.insert(c.name.clone(), Arc::new(TablesSchema::aggregate(&members)?));
+        }
+
+        let config = SessionConfig::new()
+            .with_default_catalog_and_schema(CATALOG, "public")
+            .with_create_default_catalog_and_schema(false)
+            .with_information_schema(true)
+            .with_option_extension(PathwardenOptions::default());
+        let ctx = SessionContext::new_with_config(config);
+        let catalog = Arc::new(MemoryCatalogProvider::new());
+        // Search path: configured order, else connection order with aggregators first
+        // (as Steampipe users put their aggregator first).
+        let order: Vec<String> = if !cfg.server.search_path.is_empty() {
+            cfg.server.search_path.clone()
+        } else {
+            let mut v: Vec<String> = cfg
+                .connections
+                .iter()
+                .filter(|c| c.plugin == Plugin::Aggregator)
+                .map(|c| c.name.clone())
+                .collect();
+            v.extend(cfg.connections.iter().filter(|c| c.plugin != Plugin::Aggregator).map(|c| c.name.clone()));
+            v
+        };
+        let path: Vec<Arc<TablesSchema>> = order.iter().filter_map(|n| schemas.get(n).cloned()).collect();
+        catalog.register_schema("public", Arc::new(TablesSchema::search_path(&path)))?;
+        for (name, s) in &schemas {
+            catalog.register_schema(name, s.clone())?;
+        }
+        let engine_schema = Self::pathwarden_schema(cfg, &runtimes, &errors);
+        catalog.register_schema("pathwarden", Arc::new(engine_schema))?;
+        ctx.register_catalog(CATALOG, catalog);
+        setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider).map_err(|e| anyhow::anyhow!("pg_catalog setup: {e}"))?;
+        pathwarden_sqlext::register(&ctx).context("registering SQL extensions")?;
+        for f in pg_udfs() {
+            ctx.register_udf(f);
+        }
+        Ok(Engine { state: ctx.state(), runtimes, errors })
+    }
+
+    fn pathwarden_schema(
+        cfg: &Config,
+        runtimes: &BTreeMap<String, Arc<ConnectionRuntime>>,
+        errors: &Arc<ErrorLog>,
+    ) -> TablesSchema {
+        let mut s = TablesSchema::default();
+        let conns: Vec<(String, String, String)> = cfg
+            .connections
+            .iter()
+            .map(|c| {
+                let plugin = format!("{:?}", c.plugin).to_lowercase();
+                let detail = match c.plugin {
+                    Plugin::Aggregator => c.connections.join(","),
+                    Plugin::Gaad => c.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                    Plugin::Demo => format!("scale={}", c.scale.unwrap_or(0)),
+                    Plugin::Aws => c.regions.join(","),
+                };
+                (c.name.clone(), plugin, detail)
+            })
+            .collect();
+        let rts: Vec<Arc<ConnectionRuntime>> = runtimes.values().cloned().collect();
+        let rts_conn = rts.clone();
+        s.insert(
+            "connection",
+            FnTable::new(
+                schema(&[("name", Kind::Text), ("plugin", Kind::Text), ("detail", Kind::Text), ("tables", Kind::Int)]),
+                move || {
+                    conns
+                        .iter()
+                        .map(|(n, p, d)| {
+                            let tables = rts_conn
+                                .iter()
+                                .find(|r| r.connection() == n)
+                                .map(|r| r.source.tables().len() as i64);
+                            vec![Cell::from(n.as_str()), Cell::from(p.as_str()), Cell::from(d.as_str()), tables.map(Cell::Int).unwrap_or(Cell::Null)]
+                        })
+                        .collect()
+                },
+            ),
+        );
+        let errs = errors.clone();
+        s.insert(
+            "pathwarden_error",
+            FnTable::new(
+                schema(&[
+                    ("time", Kind::Text),
+                    ("connection", Kind::Text),
+                    ("table_name", Kind::Text),
+                    ("region", Kind::Text),
+                    ("api_call", Kind::Text),
+                    ("message", Kind::Text),
+                ]),
+                move || {
+                    errs.snapshot()
+                        .into_iter()
+                        .map(|e| {
+                            vec![e.time.into(), e.connection.into(), e.table.into(), e.region.into(), e.api_call.into(), e.message.into()]
+                        })
+                        .collect()
+                },
+            ),
+        );
+        let rts_cache = rts;
+        s.insert(
+            "cache",
+            FnTable::new(
+                schema(&[
+                    ("connection", Kind::Text),
+                    ("ttl_seconds", Kind::Int),
+                    ("entries", Kind::Int),
+                    ("hits", Kind::Int),
+                    ("misses", Kind::Int),
+                    ("api_calls", Kind::Int),
+                ]),
+                move || {
+                    use std::sync::atomic::Ordering::Relaxed;
+                    rts_cache
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                r.connection().into(),
+                                Cell::Int(r.options.cache_ttl.as_secs() as i64),
+                                Cell::Int(r.cache_entries() as i64),
+                                r.stats.cache_hits.load(Relaxed).into(),
+                                r.stats.cache_misses.load(Relaxed).into(),
+                                r.stats.api_calls.load(Relaxed).into(),
+                            ]
+                        })
+                        .collect()
+                },
+            ),
+        );
+        s
+    }
+
+    /// A new session over the shared catalog, with its own settings.
+    pub fn session(&self) -> SessionContext {
+        let ctx = SessionContext::new_with_state(self.state.clone());
+        let runtimes = self.runtimes.clone();
+        // `select pathwarden_cache_clear()` / `pathwarden_cache_clear('conn')` drops cached API results.
+        ctx.register_udf(create_udf(
+            "pathwarden_cache_clear",
+            vec![DataType::Utf8],
+            DataType::Int64,
+            Volatility::Volatile,
+            Arc::new(move |args: &[ColumnarValue]| {
+                let which = match args.first() {
+                    Some(ColumnarValue::Scalar(ScalarValue::Utf8(v))) => v.clone(),
+                    _ => None,
+                };
+                let mut n = 0i64;
+                for (name, rt) in &runtimes {
+                    if which.as_deref().is_none_or(|w| w == name) {
+                        rt.clear_cache();
+                        n += 1;
+                    }
+                }
+                Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(n))))
+            }),
+        ));
+        ctx
+    }
+}

@@ -1,0 +1,218 @@
+//! pathwarden: cloud IAM and resources as SQL over the PostgreSQL wire protocol.
+
+mod audit;
+mod config;
+mod engine;
+mod http;
+mod internal;
+mod pg;
+mod query;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use crate::audit::MemoryAudit;
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::pg::auth::{AuthConfig, Login, ScramVerifier};
+use crate::pg::session::{CancelRegistry, Shared};
+
+/// Cloud IAM and resources as SQL tables over the PostgreSQL wire protocol, with a
+/// privilege graph, benchmarks and drift detection.
+#[derive(Parser, Debug)]
+#[command(name = "pathwarden", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the tables over the PostgreSQL wire protocol (and health/metrics over HTTP).
+    Serve {
+        /// Configuration file; without it the built-in demo organisation is served.
+        #[arg(long, short = 'c', env = "PATHWARDEN_CONFIG")]
+        config: Option<PathBuf>,
+        /// Principals in the built-in demo organisation (when no config is given).
+        #[arg(long, default_value_t = 150)]
+        demo_scale: usize,
+        /// Override `server.listen`.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Override `server.http_listen`.
+        #[arg(long)]
+        http_listen: Option<String>,
+    },
+    /// Run one SQL statement and print the result.
+    Query {
+        /// Configuration file; without it the built-in demo organisation is queried.
+        #[arg(long, short = 'c', env = "PATHWARDEN_CONFIG")]
+        config: Option<PathBuf>,
+        /// Principals in the built-in demo organisation (when no config is given).
+        #[arg(long, default_value_t = 150)]
+        demo_scale: usize,
+        /// Output format.
+        #[arg(long, short = 'o', value_enum, default_value_t = query::Output::Table)]
+        output: query::Output,
+        /// The SQL statement.
+        sql: String,
+    },
+    /// Print a SCRAM-SHA-256 verifier for a `[[user]]` entry (password read from stdin).
+    HashPassword {
+        /// PBKDF2 iterations.
+        #[arg(long, default_value_t = pg::auth::DEFAULT_ITERATIONS)]
+        iterations: u32,
+    },
+}
+
+fn load_config(path: Option<&PathBuf>, demo_scale: usize) -> Result<Config> {
+    match path {
+        Some(p) => Ok(Config::load(p)?),
+        None => Ok(Config::demo(demo_scale)),
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PATHWARDEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+async fn serve(mut cfg: Config, listen: Option<String>, http_listen: Option<String>, demo_scale: usize) -> Result<()> {
+    let started = std::time::Instant::now();
+    if let Some(l) = listen {
+        cfg.server.listen = l;
+    }
+    if let Some(l) = http_listen {
+        cfg.server.http_listen = l;
+    }
+    let pg_addr: SocketAddr = cfg.server.listen.parse().context("server.listen: expected host:port")?;
+    let http_addr: SocketAddr = cfg.server.http_listen.parse().context("server.http_listen: expected host:port")?;
+    let tls = match (&cfg.server.tls_cert, &cfg.server.tls_key) {
+        (Some(c), Some(k)) => Some(pg::tls_acceptor(c, k)?),
+        _ => None,
+    };
+    if !is_loopback(&pg_addr) && (cfg.users.is_empty() || tls.is_none()) {
+        bail!(
+            "server.listen = {pg_addr} is not a loopback address: configure [[user]] entries (SCRAM-SHA-256) and server.tls_cert/tls_key first"
+        );
+    }
+    let auth = Arc::new(AuthConfig {
+        users: cfg
+            .users
+            .iter()
+            .filter_map(|u| {
+                ScramVerifier::parse(&u.password_hash).map(|v| (u.name.clone(), Login { verifier: v, role: u.role.clone() }))
+            })
+            .collect(),
+        require_tls: !is_loopback(&pg_addr),
+    });
+    let engine = Arc::new(Engine::build(&cfg, demo_scale).await?);
+    let shared = Arc::new(Shared {
+        engine: engine.clone(),
+        auth,
+        cancels: Arc::new(CancelRegistry::default()),
+        audit: Arc::new(MemoryAudit::new(10_000)),
+    });
+    let pg_listener = tokio::net::TcpListener::bind(pg_addr).await.with_context(|| format!("server.listen: cannot bind {pg_addr}"))?;
+    let http_listener =
+        tokio::net::TcpListener::bind(http_addr).await.with_context(|| format!("server.http_listen: cannot bind {http_addr}"))?;
+    let router = http::router(http::HttpState { engine: engine.clone() });
+    tracing::info!(
+        pgwire = %pg_listener.local_addr()?,
+        http = %http_listener.local_addr()?,
+        tls = tls.is_some(),
+        auth = if cfg.users.is_empty() { "trust (loopback)" } else { "scram-sha-256" },
+        connections = cfg.connections.len(),
+        startup_ms = started.elapsed().as_millis() as u64,
+        "pathwarden ready"
+    );
+    let pg_task = tokio::spawn(pg::serve(pg_listener, shared, tls, cfg.server.max_connections));
+    let http_task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(http_listener, router).with_graceful_shutdown(shutdown_signal()).await {
+            tracing::error!(error = %e, "http server failed");
+        }
+    });
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    pg_task.abort();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), http_task).await;
+    Ok(())
+}
+
+async fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Serve { config, demo_scale, listen, http_listen } => {
+            let cfg = load_config(config.as_ref(), demo_scale)?;
+            serve(cfg, listen, http_listen, demo_scale).await?;
+            Ok(0)
+        }
+        Command::Query { config, demo_scale, output, sql } => {
+            let cfg = load_config(config.as_ref(), demo_scale)?;
+            let engine = Engine::build(&cfg, demo_scale).await?;
+            query::run(&engine, &sql, output).await?;
+            Ok(0)
+        }
+        Command::HashPassword { iterations } => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("reading the password from stdin")?;
+            let pw = line.trim_end_matches(['\n', '\r']);
+            if pw.is_empty() {
+                bail!("empty password on stdin");
+            }
+            println!("{}", ScramVerifier::generate(pw, iterations.max(4096)).encode());
+            Ok(0)
+        }
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    init_tracing();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            std::process::exit(2);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            // One readable line: the chain of contexts.
+            let msg = format!("{e:#}").replace('\n', " ");
+            eprintln!("error: {msg}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! pgwire authentication: trust on loopback without users, SCRAM-SHA-256 against
+//! stored verifiers otherwise. Only PostgreSQL-format verifiers are kept in the
+//! config, never passwords or salted passwords, so a leaked config does not let
+//! anyone log in.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use futures::{Sink, SinkExt};
+use hmac::{Hmac, Mac};
+use pgwire::api::auth::{
+    DefaultServerParameterProvider, StartupHandler, finish_authentication, protocol_negotiation,
+    save_startup_parameters_to_metadata,
+};
+use pgwire::api::{ClientInfo, PgWireConnectionState};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::startup::Authentication;
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tokio::sync::Mutex;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Iterations used for new verifiers (PostgreSQL's default).
+pub const DEFAULT_ITERATIONS: u32 = 4096;
+
+/// A SCRAM-SHA-256 verifier: `SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ScramVerifier {
+    /// PBKDF2 iterations.
+    pub iterations: u32,
+    /// Salt.
+    pub salt: Vec<u8>,
+    /// H(ClientKey).
+    pub stored_key: Vec<u8>,
+    /// HMAC(SaltedPassword, "Server Key").
+    pub server_key: Vec<u8>,
+}
+
+impl Debug for ScramVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScramVerifier(..)")
+    }
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    // HMAC accepts keys of any length, so new_from_slice cannot fail here.
+    let mut m = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    m.update(data);
+    m.finalize().into_bytes().to_vec()
+}
+
+/// PBKDF2-HMAC-SHA-256 with a single 32-byte block (all SCRAM-SHA-256 needs).
+fn salted_password(password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
+    let mut block = salt.to_vec();
+    block.extend_from_slice(&1u32.to_be_bytes());
+    let mut u = hmac(password, &block);
+    let mut out = u.clone();
+    for _ in 1..iterations {
+        u = hmac(password, &u);
+        for (o, x) in out.iter_mut().zip(&u) {
+            *o ^= x;
+        }
+    }
+    out
+}
+
+impl ScramVerifier {
+    /// Derive a verifier for `password` with a random salt.
+    pub fn generate(password: &str, iterations: u32) -> Self {
+        let mut salt = vec![0u8; 16];
+        rand::rng().fill_bytes(&mut salt);
+        Self::derive(password, &salt, iterations)
+    }
+
+    /// Derive a verifier for `password` with the given salt.
+    pub fn derive(password: &str, salt: &[u8], iterations: u32) -> Self {
+        let salted = salted_password(password.as_bytes(), salt, iterations);
+        let client_key = hmac(&salted, b"Client Key");
+        let stored_key = Sha256::digest(&client_key).to_vec();
+        let server_key = hmac(&salted, b"Server Key");
+        ScramVerifier { iterations, salt: salt.to_vec(), stored_key, server_key }
+    }
+
+    /// Parse PostgreSQL's verifier text.
+    pub fn parse(s: &str) -> Option<Self> {
+        let rest = s.strip_prefix("SCRAM-SHA-256$")?;
+        let (iter_salt, keys) = rest.split_once('$')?;
+        let (iter, salt) = iter_salt.split_once(':')?;
+        let (stored, server) = keys.split_once(':')?;
+        let v = ScramVerifier {
+            iterations: iter.parse().ok().filter(|&i: &u32| i >= 1)?,
+            salt: B64.decode(salt).ok()?,
+            stored_key: B64.decode(stored).ok()?,
+            server_key: B64.decode(server).ok()?,
+        };
+        (v.stored_key.len() == 32 && v.server_key.len() == 32).then_some(v)
+    }
+
+    /// PostgreSQL's verifier text.
+    pub fn encode(&self) -> String {
+        format!(
+            "SCRAM-SHA-256${}:{}${}:{}",
+            self.iterations,
+            B64.encode(&self.salt),
+            B64.encode(&self.stored_key),
+            B64.encode(&self.server_key)
+        )
+    }
+}
+
+/// A login the server accepts.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// Verifier.
+    pub verifier: ScramVerifier,
+    /// reader | operator | admin.
+    pub role: String,
+}
+
+/// Everything the startup phase needs.
+#[derive(Debug, Default)]
+pub struct AuthConfig {
+    /// Users by name; empty means trust (only allowed on loopback).
+    pub users: HashMap<String, Login>,
+    /// Refuse connections that did not negotiate TLS.
+    pub require_tls: bool,
+}
+
+/// Server-side SCRAM exchange state.
+enum ScramState {
+    Initial,
+    ServerFirstSent { user: String, client_first_bare: String, server_first: String, nonce: String },
+    Done,
+}
+
+fn auth_error(code: &str, msg: impl Into<String>) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new("FATAL".into(), code.into(), msg.into())))
+}
+
+fn parse_attrs(s: &str) -> HashMap<char, String> {
+    s.split(',')
+        .filter_map(|kv| {
+            let mut it = kv.splitn(2, '=');
+            let k = it.next()?.chars().next()?;
+            Some((k, it.next().unwrap_or("").to_string()))
+        })
+        .collect()
+}
+
+/// One connection's startup handler.
+pub struct PwStartupHandler {
+    auth: Arc<AuthConfig>,
+    params: DefaultServerParameterProvider,
+    state: Mutex<ScramState>,
+}
+
+impl PwStartupHandler {
+    /// Startup handler for a new connection.
+    pub fn new(auth: Arc<AuthConfig>) -> Self {
+        let mut params = DefaultServerParameterProvider::default();
+        params.server_version = format!("16.0 (pathwarden {})", env!("CARGO_PKG_VERSION"));
+        PwStartupHandler { auth, params, state: Mutex::new(ScramState::Initial) }
+    }
+
+    fn assign_pid<C: ClientInfo>(client: &mut C) {
+        let pid = (rand::rng().next_u32() & 0x7fff_ffff) as i32;
+        let secret = rand::rng().next_u32() as i32;
+        client.set_pid_and_secret_key(pid, pgwire::messages::startup::SecretKey::I32(secret));
+    }
+}
+
+#[async_trait]
+impl StartupHandler for PwStartupHandler {
+    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match message {
+            PgWireFrontendMessage::Startup(ref startup) => {
+                protocol_negotiation(client, startup).await?;
+                save_startup_parameters_to_metadata(client, startup);
+                if self.auth.require_tls && !client.is_secure() {
+                    return Err(auth_error("28000", "this server requires TLS (sslmode=require)"));
+                }
+                if self.auth.users.is_empty() {
+                    Self::assign_pid(client);
+                    client.metadata_mut().insert("pathwarden.role".into(), "admin".into());
+                    finish_authentication(client, &self.params).await?;
+                } else {
+                    client.set_state(PgWireConnectionState::AuthenticationInProgress);
+                    client
+                        .send(PgWireBackendMessage::Authentication(Authentication::SASL(vec![
+                            "SCRAM-SHA-256".to_string(),
+                        ])))
+                        .await?;
+                }
+            }
+            PgWireFrontendMessage::PasswordMessageFamily(msg) => {
+                let mut state = self.state.lock().await;
+                match &*state {
+                    ScramState::Initial => {
+                        let init = msg.into_sasl_initial_response()?;
+                        if init.auth_method != "SCRAM-SHA-256" {
+                            return Err(auth_error("28000", format!("unsupported SASL mechanism {}", init.auth_method)));
+                        }
+                        let data = init.data.as_ref().ok_or_else(|| auth_error("08P01", "empty SCRAM client-first message"))?;
+                        let text = std::str::from_utf8(data).map_err(|_| auth_error("08P01", "SCRAM message is not UTF-8"))?;
+                        // gs2 header "n,," (no channel binding) or "y,,"; then client-first-bare.
+                        let mut parts = text.splitn(3, ',');
+                        let gs2 = parts.next().unwrap_or("");
+                        let _authzid = parts.next();
+                        let bare = parts.next().ok_or_else(|| auth_error("08P01", "malformed SCRAM client-first message"))?;
+                        if gs2.starts_with('p') {
+                            return Err(auth_error("28000", "SCRAM channel binding is not supported"));
+                        }
+                        let attrs = parse_attrs(bare);
+                        let client_nonce = attrs.get(&'r').cloned().ok_or_else(|| auth_error("08P01", "SCRAM nonce missing"))?;
+                        // PostgreSQL clients send an empty SCRAM user; the startup user is authoritative.
+                        let user = client.metadata().get("user").cloned().unwrap_or_default();
+                        let login = self.auth.users.get(&user);
+                        // Unknown users get a fake exchange so that user names cannot be probed.
+                        let (salt, iterations) = match login {
+                            Some(l) => (l.verifier.salt.clone(), l.verifier.iterations),
+                            None => (Sha256::digest(user.as_bytes())[..16].to_vec(), DEFAULT_ITERATIONS),
+                        };
+                        let mut sn = [0u8; 18];
+                        rand::rng().fill_bytes(&mut sn);
+                        let nonce = format!("{client_nonce}{}", B64.encode(sn));
+                        let server_first = format!("r={nonce},s={},i={iterations}", B64.encode(&salt));
+                        client
+                            .send(PgWireBackendMessage::Authentication(Authentication::SASLContinue(
+                                server_first.clone().into_bytes().into(),
+                            )))
+                            .await?;
+                        *state = ScramState::ServerFirstSent { user, client_first_bare: bare.to_string(), server_first, nonce };
+                    }
+                    ScramState::ServerFirstSent { user, client_first_bare, server_first, nonce } => {
+                        let resp = msg.into_sasl_response()?;
+                        let text = std::str::from_utf8(&resp.data).map_err(|_| auth_error("08P01", "SCRAM message is not UTF-8"))?;
+                        let (without_proof, proof_b64) = text
+                            .rsplit_once(",p=")
+                            .ok_or_else(|| auth_error("08P01", "SCRAM proof missing"))?;
+                        let attrs = parse_attrs(without_proof);
+                        let fail = || auth_error("28P01", format!("password authentication failed for user \"{user}\""));
+                        if attrs.get(&'r') != Some(nonce) {
+                            return Err(fail());
+                        }
+                        let proof = B64.decode(proof_b64).map_err(|_| fail())?;
+                        let login = self.auth.users.get(user).ok_or_else(fail)?;
+                        let auth_message = format!("{client_first_bare},{server_first},{without_proof}");
+                        let client_signature = hmac(&login.verifier.stored_key, auth_message.as_bytes());
+                        if proof.len() != client_signature.len() {
+                            return Err(fail());
+                        }
+                        let client_key: Vec<u8> = proof.iter().zip(&client_signature).map(|(a, b)| a ^ b).collect();
+                        let computed = Sha256::digest(&client_key);
+                        if !bool::from(computed.as_slice().ct_eq(&login.verifier.stored_key)) {
+                            tracing::warn!(user = %user, "pgwire authentication failed");
+                            return Err(fail());
+                        }
+                        let server_sig = hmac(&login.verifier.server_key, auth_message.as_bytes());
+                        let final_msg = format!("v={}", B64.encode(server_sig));
+                        client
+                            .send(PgWireBackendMessage::Authentication(Authentication::SASLFinal(final_msg.into_bytes().into())))
+                            .await?;
+                        client.metadata_mut().insert("pathwarden.role".into(), login.role.clone());
+                        *state = ScramState::Done;
+                        drop(state);
+                        Self::assign_pid(client);
+                        finish_authentication(client, &self.params).await?;
+                    }
+                    ScramState::Done => return Err(auth_error("08P01", "unexpected authentication message")),
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc7677_test_vector() {
+        // RFC 7677 section 3: user "user", password "pencil".
+        let salt = B64.decode("W22ZaJ0SNY7soEsUEjb6gQ==").unwrap();
+        let v = ScramVerifier::derive("pencil", &salt, 4096);
+        let client_first_bare = "n=user,r=rOprNGfwEbeRWgbNEkqO";
+        let server_first = "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+        let without_proof = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
+        let auth = format!("{client_first_bare},{server_first},{without_proof}");
+        let sig = hmac(&v.server_key, auth.as_bytes());
+        assert_eq!(B64.encode(sig), "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
+        let proof = B64.decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=").unwrap();
+        let client_signature = hmac(&v.stored_key, auth.as_bytes());
+        let client_key: Vec<u8> = proof.iter().zip(&client_signature).map(|(a, b)| a ^ b).collect();
+        assert_eq!(Sha256::digest(&client_key).to_vec(), v.stored_key);
+    }
+
+    #[test]
+    fn verifier_round_trips_and_rejects_garbage() {
+        let v = ScramVerifier::generate("s3cret", 4096);
+        let text = v.encode();
+        assert_eq!(ScramVerifier::parse(&text), Some(v));
+        assert!(ScramVerifier::parse("s3cret").is_none());
+        assert!(ScramVerifier::parse("SCRAM-SHA-256$0:AAAA$AAAA:AAAA").is_none());
+    }
+}

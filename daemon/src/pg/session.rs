@@ -1,0 +1,564 @@
+//! Per-connection query handling: PostgreSQL-compatible rewrites, result naming,
+//! SQLSTATE errors, statement timeout and cancel covering execution as well as
+//! planning, and the audit record of every statement.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::Statement;
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use datafusion_postgres::{DfSessionService, Parser};
+use futures::{Sink, Stream, StreamExt};
+use pgwire::api::cancel::CancelHandler;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, ErrorHandler, PgWireServerHandlers, Type};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::cancel::CancelRequest;
+use pgwire::messages::data::DataRow;
+use tokio::sync::Notify;
+
+use super::auth::{AuthConfig, PwStartupHandler};
+use super::errors::{map_error, sql_error};
+use crate::audit::{AuditEvent, AuditSink};
+use crate::engine::Engine;
+
+/// Cancel state of one backend (pid).
+#[derive(Default)]
+struct CancelState {
+    generation: AtomicU64,
+    notify: Notify,
+}
+
+/// Backends by (pid, secret) for cancel requests.
+#[derive(Default)]
+pub struct CancelRegistry {
+    map: Mutex<HashMap<(i32, Vec<u8>), Arc<CancelState>>>,
+}
+
+fn secret_bytes(k: &pgwire::messages::startup::SecretKey) -> Vec<u8> {
+    k.to_bytes().to_vec()
+}
+
+impl CancelRegistry {
+    fn state(&self, pid: i32, secret: Vec<u8>) -> Arc<CancelState> {
+        let mut m = match self.map.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        m.entry((pid, secret)).or_default().clone()
+    }
+
+    fn remove(&self, pid: i32, secret: Vec<u8>) {
+        if let Ok(mut m) = self.map.lock() {
+            m.remove(&(pid, secret));
+        }
+    }
+
+    fn cancel(&self, pid: i32, secret: Vec<u8>) -> bool {
+        let s = self.map.lock().ok().and_then(|m| m.get(&(pid, secret)).cloned());
+        match s {
+            Some(s) => {
+                s.generation.fetch_add(1, Ordering::SeqCst);
+                s.notify.notify_waiters();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A query's view of cancellation: fires when the backend's generation moves on.
+#[derive(Clone)]
+struct CancelToken {
+    state: Arc<CancelState>,
+    generation: u64,
+}
+
+impl CancelToken {
+    fn is_cancelled(&self) -> bool {
+        self.state.generation.load(Ordering::SeqCst) != self.generation
+    }
+    async fn cancelled(self) {
+        loop {
+            let notified = self.state.notify.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// What every connection shares.
+pub struct Shared {
+    /// The engine.
+    pub engine: Arc<Engine>,
+    /// Logins.
+    pub auth: Arc<AuthConfig>,
+    /// Cancel registry.
+    pub cancels: Arc<CancelRegistry>,
+    /// Audit sink.
+    pub audit: Arc<dyn AuditSink>,
+}
+
+/// Handlers for one accepted socket.
+pub struct ConnHandlers {
+    session: Arc<PwSession>,
+    startup: Arc<PwStartupHandler>,
+    cancel: Arc<PwCancelHandler>,
+}
+
+impl ConnHandlers {
+    /// Handlers for a connection from `peer`.
+    pub fn new(shared: Arc<Shared>, peer: SocketAddr) -> Self {
+        let ctx = Arc::new(shared.engine.session());
+        let inner = Arc::new(DfSessionService::new(ctx.clone()));
+        let parser = Arc::new(PwParser { inner: inner.query_parser(), sql: PostgresCompatibilityParser::new() });
+        let session = Arc::new(PwSession { inner, parser, shared: shared.clone(), peer, ctx });
+        ConnHandlers {
+            session,
+            startup: Arc::new(PwStartupHandler::new(shared.auth.clone())),
+            cancel: Arc::new(PwCancelHandler { cancels: shared.cancels.clone() }),
+        }
+    }
+
+    /// Forget the connection's cancel state.
+    pub fn close(&self, pid: Option<(i32, Vec<u8>)>) {
+        if let Some((pid, s)) = pid {
+            self.session.shared.cancels.remove(pid, s);
+        }
+    }
+}
+
+impl PgWireServerHandlers for ConnHandlers {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        self.session.clone()
+    }
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        self.session.clone()
+    }
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+        self.startup.clone()
+    }
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        self.cancel.clone()
+    }
+    fn error_handler(&self) -> Arc<impl ErrorHandler> {
+        Arc::new(QuietErrors)
+    }
+}
+
+struct QuietErrors;
+
+impl ErrorHandler for QuietErrors {
+    fn on_error<C>(&self, _client: &C, error: &mut PgWireError)
+    where
+        C: ClientInfo,
+    {
+        // Errors reach the client with a SQLSTATE; remap any that slipped through unmapped.
+        let taken = std::mem::replace(error, PgWireError::NotReadyForQuery);
+        *error = map_error(taken);
+        tracing::debug!(error = %error, "statement failed");
+    }
+}
+
+/// Cancel requests arrive on their own connection.
+pub struct PwCancelHandler {
+    cancels: Arc<CancelRegistry>,
+}
+
+#[async_trait]
+impl CancelHandler for PwCancelHandler {
+    async fn on_cancel_request(&self, req: CancelRequest) {
+        let found = self.cancels.cancel(req.pid, secret_bytes(&req.secret_key));
+        tracing::info!(pid = req.pid, found, "cancel request");
+    }
+}
+
+/// The per-connection session.
+pub struct PwSession {
+    inner: Arc<DfSessionService>,
+    parser: Arc<PwParser>,
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    #[allow(dead_code)]
+    ctx: Arc<SessionContext>,
+}
+
+/// Statements answered without the engine (transaction control that has no
+/// meaning on read-only data but that clients send anyway).
+fn compat_response(stmt: &Statement) -> Option<Response> {
+    match stmt {
+        Statement::Savepoint { .. } => Some(Response::Execution(Tag::new("SAVEPOINT"))),
+        Statement::ReleaseSavepoint { .. } => Some(Response::Execution(Tag::new("RELEASE"))),
+        Statement::Rollback { savepoint: Some(_), .. } => Some(Response::Execution(Tag::new("ROLLBACK"))),
+        _ => None,
+    }
+}
+
+const COMPAT_MARKER: &str = "/* pathwarden-compat */";
+
+fn statement_timeout<C: ClientInfo + ?Sized>(client: &C) -> Option<Duration> {
+    client
+        .metadata()
+        .get("statement_timeout_ms")
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&ms| ms > 0)
+        .map(Duration::from_millis)
+}
+
+fn timeout_error() -> PgWireError {
+    sql_error("57014", "canceling statement due to statement timeout")
+}
+
+fn cancel_error() -> PgWireError {
+    sql_error("57014", "canceling statement due to user request")
+}
+
+fn rename_fields(fields: &[FieldInfo]) -> Vec<FieldInfo> {
+    fields
+        .iter()
+        .map(|f| {
+            let name = pathwarden_sqlext::output_name(f.name());
+            if name == f.name() {
+                f.clone()
+            } else {
+                FieldInfo::new(name.to_string(), f.table_id(), f.column_id(), f.datatype().clone(), f.format())
+                    .with_format_options(f.format_options().clone())
+                    .with_type_size(f.type_size())
+                    .with_type_modifier(f.type_modifier())
+            }
+        })
+        .collect()
+}
+
+/// Rows of a result, stopped by cancel or the statement deadline, counted for the audit.
+struct GuardedRows {
+    inner: Pin<Box<dyn Stream<Item = PgWireResult<DataRow>> + Send>>,
+    cancel: Option<CancelToken>,
+    cancel_fut: Option<Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    rows: u64,
+    done: bool,
+    audit: Option<(Arc<dyn AuditSink>, AuditEvent, Instant)>,
+}
+
+impl GuardedRows {
+    fn finish(&mut self, error: Option<String>) {
+        self.done = true;
+        if let Some((sink, mut ev, started)) = self.audit.take() {
+            ev.rows = Some(self.rows as i64);
+            ev.duration_ms = started.elapsed().as_millis() as i64;
+            if error.is_some() {
+                ev.error = error;
+            }
+            sink.record(ev);
+        }
+    }
+}
+
+impl Stream for GuardedRows {
+    type Item = PgWireResult<DataRow>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if let Some(f) = self.cancel_fut.as_mut() {
+            if f.as_mut().poll(cx).is_ready() {
+                self.finish(Some("canceled".into()));
+                return Poll::Ready(Some(Err(cancel_error())));
+            }
+        }
+        if let Some(d) = self.deadline.as_mut() {
+            if d.as_mut().poll(cx).is_ready() {
+                self.finish(Some("statement timeout".into()));
+                return Poll::Ready(Some(Err(timeout_error())));
+            }
+        }
+        match self.inner.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(row))) => {
+                self.rows += 1;
+                Poll::Ready(Some(Ok(row)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                let e = map_error(e);
+                self.finish(Some(e.to_string()));
+                Poll::Ready(Some(Err(e)))
+            }
+            Poll::Ready(None) => {
+                self.finish(None);
+                Poll::Ready(None)
+            }
+            Poll::Pending => {
+                let _ = &self.cancel;
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for GuardedRows {
+    fn drop(&mut self) {
+        if !self.done {
+            self.finish(Some("result not fully read".into()));
+        }
+    }
+}
+
+impl PwSession {
+    fn cancel_token<C: ClientInfo + ?Sized>(&self, client: &C) -> CancelToken {
+        let (pid, secret) = client.pid_and_secret_key();
+        let state = self.shared.cancels.state(pid, secret_bytes(&secret));
+        let generation = state.generation.load(Ordering::SeqCst);
+        CancelToken { state, generation }
+    }
+
+    fn audit_event<C: ClientInfo + ?Sized>(&self, client: &C, statement: &str) -> AuditEvent {
+        AuditEvent {
+            time: chrono::Utc::now(),
+            kind: "sql".into(),
+            user: client.metadata().get("user").cloned().unwrap_or_default(),
+            client_addr: self.peer.to_string(),
+            action: statement.to_string(),
+            duration_ms: 0,
+            rows: None,
+            error: None,
+        }
+    }
+
+    /// Wrap a response so its rows obey cancel/deadline and are audited when done.
+    fn guard(
+        &self,
+        resp: Response,
+        token: &CancelToken,
+        deadline: Option<tokio::time::Instant>,
+        ev: AuditEvent,
+        started: Instant,
+    ) -> Response {
+        match resp {
+            Response::Query(mut q) => {
+                let fields = Arc::new(rename_fields(&q.row_schema()));
+                let tag = q.command_tag().to_string();
+                let inner = std::mem::replace(q.data_rows(), Box::pin(futures::stream::empty()));
+                let rows = GuardedRows {
+                    inner,
+                    cancel: Some(token.clone()),
+                    cancel_fut: Some(Box::pin(token.clone().cancelled())),
+                    deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
+                    rows: 0,
+                    done: false,
+                    audit: Some((self.shared.audit.clone(), ev, started)),
+                };
+                let mut out = QueryResponse::new(fields, rows);
+                out.set_command_tag(&tag);
+                Response::Query(out)
+            }
+            other => {
+                let mut ev = ev;
+                ev.duration_ms = started.elapsed().as_millis() as i64;
+                self.shared.audit.record(ev);
+                other
+            }
+        }
+    }
+
+    /// Run a future under the connection's cancel token and statement deadline.
+    async fn guarded<T>(
+        token: &CancelToken,
+        deadline: Option<tokio::time::Instant>,
+        fut: impl std::future::Future<Output = PgWireResult<T>>,
+    ) -> PgWireResult<T> {
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            r = fut => r,
+            _ = token.clone().cancelled() => Err(cancel_error()),
+            _ = sleep => Err(timeout_error()),
+        }
+    }
+
+    fn record_failure(&self, mut ev: AuditEvent, started: Instant, e: &PgWireError) {
+        ev.duration_ms = started.elapsed().as_millis() as i64;
+        ev.error = Some(e.to_string());
+        self.shared.audit.record(ev);
+    }
+}
+
+fn parse_sql(parser: &PostgresCompatibilityParser, sql: &str) -> PgWireResult<Vec<Statement>> {
+    parser.parse(sql).map_err(|e| sql_error("42601", format!("syntax error: {e}")))
+}
+
+fn rewrite(mut stmt: Statement) -> PgWireResult<Statement> {
+    pathwarden_sqlext::rewrite(&mut stmt).map_err(|e| sql_error("0A000", e.to_string()))?;
+    Ok(stmt)
+}
+
+#[async_trait]
+impl SimpleQueryHandler for PwSession {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let started = Instant::now();
+        let statements = match parse_sql(&self.parser.sql, query) {
+            Ok(s) => s,
+            Err(e) => {
+                self.record_failure(self.audit_event(client, query), started, &e);
+                return Err(e);
+            }
+        };
+        let mut out = Vec::with_capacity(statements.len());
+        for stmt in statements {
+            let text = stmt.to_string();
+            let ev = self.audit_event(client, &text);
+            let started = Instant::now();
+            if let Some(r) = compat_response(&stmt) {
+                out.push(self.guard(r, &self.cancel_token(client), None, ev, started));
+                continue;
+            }
+            let token = self.cancel_token(client);
+            let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
+            let sql = match rewrite(stmt) {
+                Ok(s) => s.to_string(),
+                Err(e) => {
+                    self.record_failure(ev, started, &e);
+                    return Err(e);
+                }
+            };
+            let res = Self::guarded(&token, deadline, async {
+                SimpleQueryHandler::do_query(self.inner.as_ref(), client, &sql).await.map_err(map_error)
+            })
+            .await;
+            match res {
+                Ok(rs) => {
+                    for r in rs {
+                        out.push(self.guard(r, &token, deadline, ev.clone(), started));
+                    }
+                }
+                Err(e) => {
+                    self.record_failure(ev, started, &e);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Parses extended-protocol statements with the same rewrites as simple queries.
+pub struct PwParser {
+    inner: Arc<Parser>,
+    sql: PostgresCompatibilityParser,
+}
+
+type DfStatement = <Parser as QueryParser>::Statement;
+
+#[async_trait]
+impl QueryParser for PwParser {
+    type Statement = DfStatement;
+
+    async fn parse_sql<C>(&self, client: &C, sql: &str, types: &[Option<Type>]) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let mut stmts = parse_sql(&self.sql, sql)?;
+        if stmts.is_empty() {
+            return Ok(None);
+        }
+        let stmt = stmts.remove(0);
+        if compat_response(&stmt).is_some() {
+            // Plan a no-op; execution answers with the right command tag.
+            let planned = self.inner.parse_sql(client, "SELECT 1 WHERE false", types).await.map_err(map_error)?;
+            return Ok(planned.map(|(_, rest)| (format!("{COMPAT_MARKER}{stmt}"), rest)));
+        }
+        let rewritten = rewrite(stmt)?.to_string();
+        self.inner.parse_sql(client, &rewritten, types).await.map_err(map_error)
+    }
+
+    fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
+        self.inner.get_parameter_types(stmt)
+    }
+
+    fn get_result_schema(&self, stmt: &Self::Statement, column_format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+        if stmt.0.starts_with(COMPAT_MARKER) {
+            return Ok(vec![]);
+        }
+        Ok(rename_fields(&self.inner.get_result_schema(stmt, column_format)?))
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for PwSession {
+    type Statement = DfStatement;
+    type QueryParser = PwParser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        self.parser.clone()
+    }
+
+    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Self::Statement>, max_rows: usize) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let text = portal.statement.statement.0.clone();
+        let ev = self.audit_event(client, &text);
+        let started = Instant::now();
+        if let Some(orig) = text.strip_prefix(COMPAT_MARKER) {
+            let stmt = parse_sql(&self.parser.sql, orig)?.into_iter().next();
+            if let Some(r) = stmt.as_ref().and_then(compat_response) {
+                return Ok(self.guard(r, &self.cancel_token(client), None, ev, started));
+            }
+        }
+        let token = self.cancel_token(client);
+        let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
+        let res = Self::guarded(&token, deadline, async {
+            ExtendedQueryHandler::do_query(self.inner.as_ref(), client, portal, max_rows).await.map_err(map_error)
+        })
+        .await;
+        match res {
+            Ok(r) => Ok(self.guard(r, &token, deadline, ev, started)),
+            Err(e) => {
+                self.record_failure(ev, started, &e);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Renames a result's columns with PostgreSQL names (exposed for the CLI).
+pub fn pg_column_name(name: &str) -> &str {
+    pathwarden_sqlext::output_name(name)
+}
+
+#[allow(dead_code)]
+fn _assert_send() {
+    fn is_send<T: Send>() {}
+    is_send::<GuardedRows>();
+}
+
+#[allow(dead_code)]
+type _Unused = DataRow;

@@ -1,0 +1,154 @@
+//! Declarative table definitions: the data every provider fills.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+/// The SQL type of a column, named as Steampipe names its column types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// `text`
+    Text,
+    /// `boolean`
+    Bool,
+    /// `bigint`
+    Int,
+    /// `double precision`
+    Double,
+    /// `timestamptz` (values are RFC 3339 strings in rows)
+    Timestamp,
+    /// JSON document, carried as JSON text
+    Json,
+    /// IP address as text
+    Inet,
+    /// CIDR block as text
+    Cidr,
+}
+
+impl ColumnType {
+    /// The Arrow type the column is materialised as.
+    pub fn arrow_type(self) -> DataType {
+        match self {
+            ColumnType::Text | ColumnType::Json | ColumnType::Inet | ColumnType::Cidr => DataType::Utf8,
+            ColumnType::Bool => DataType::Boolean,
+            ColumnType::Int => DataType::Int64,
+            ColumnType::Double => DataType::Float64,
+            ColumnType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        }
+    }
+
+    /// The PostgreSQL type name shown in docs.
+    pub fn pg_name(self) -> &'static str {
+        match self {
+            ColumnType::Text => "text",
+            ColumnType::Bool => "boolean",
+            ColumnType::Int => "bigint",
+            ColumnType::Double => "double precision",
+            ColumnType::Timestamp => "timestamp with time zone",
+            ColumnType::Json => "jsonb",
+            ColumnType::Inet => "inet",
+            ColumnType::Cidr => "cidr",
+        }
+    }
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnDef {
+    /// Column name (Steampipe's name).
+    pub name: &'static str,
+    /// Column type.
+    pub ty: ColumnType,
+    /// What the column holds.
+    pub description: &'static str,
+    /// The hydrate call that fills this column; `None` when the list/get call does.
+    pub hydrate: Option<&'static str>,
+}
+
+/// A column filled by the list or get call.
+pub const fn col(name: &'static str, ty: ColumnType, description: &'static str) -> ColumnDef {
+    ColumnDef { name, ty, description, hydrate: None }
+}
+
+/// A column filled by the named hydrate call.
+pub const fn hcol(name: &'static str, ty: ColumnType, description: &'static str, hydrate: &'static str) -> ColumnDef {
+    ColumnDef { name, ty, description, hydrate: Some(hydrate) }
+}
+
+/// Whether a table is listed once per connection or once per region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One list call per connection (IAM, S3 bucket list).
+    Global,
+    /// One list call per configured region.
+    Regional,
+}
+
+/// A declared table: its schema and how it is fetched.
+#[derive(Debug)]
+pub struct TableDef {
+    /// Table name, e.g. `aws_iam_role`.
+    pub name: &'static str,
+    /// One-line description.
+    pub description: &'static str,
+    /// API service the calls go to, used to bound concurrency (`iam`, `s3`, `ec2`).
+    pub service: &'static str,
+    /// Global or regional listing.
+    pub scope: Scope,
+    /// Columns, in order.
+    pub columns: &'static [ColumnDef],
+    /// Columns that identify one row for a get call (any one of them suffices).
+    pub get_keys: &'static [&'static str],
+    /// The column that identifies a row for hydrate caching (usually `arn`).
+    pub id_column: &'static str,
+}
+
+impl TableDef {
+    /// Arrow schema of the table.
+    pub fn schema(&self) -> SchemaRef {
+        let fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|c| {
+                let mut f = Field::new(c.name, c.ty.arrow_type(), true);
+                if c.ty == ColumnType::Json {
+                    f = f.with_metadata([("pathwarden.type".to_string(), "jsonb".to_string())].into());
+                }
+                f
+            })
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+
+    /// Index of a column by name.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The distinct hydrate calls needed to fill the given column indexes.
+    pub fn hydrates_for(&self, columns: &[usize]) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for &i in columns {
+            if let Some(h) = self.columns.get(i).and_then(|c| c.hydrate) {
+                if !out.contains(&h) {
+                    out.push(h);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+/// Common Steampipe AWS columns appended to every AWS table.
+#[macro_export]
+macro_rules! aws_common_columns {
+    () => {
+        $crate::framework::def::col("title", $crate::framework::def::ColumnType::Text, "Title of the resource."),
+        $crate::framework::def::col("akas", $crate::framework::def::ColumnType::Json, "Array of globally unique identifier strings (also known as) for the resource."),
+        $crate::framework::def::col("partition", $crate::framework::def::ColumnType::Text, "The AWS partition in which the resource is located (aws, aws-cn, or aws-us-gov)."),
+        $crate::framework::def::col("region", $crate::framework::def::ColumnType::Text, "The AWS Region in which the resource is located."),
+        $crate::framework::def::col("account_id", $crate::framework::def::ColumnType::Text, "The AWS Account ID in which the resource is located."),
+        $crate::framework::def::col("_ctx", $crate::framework::def::ColumnType::Json, "pathwarden context: the connection that produced the row.")
+    };
+}
