@@ -1,0 +1,65 @@
+//! Infrastructure modification, including switching off security logging.
+
+use super::{Check, IDENTITY, LintRule};
+use crate::lint::{LintClass, Severity};
+
+/// Infrastructure-modification rules.
+pub const RULES: &[LintRule] = &[
+    LintRule {
+        id: "PW-INFRA-MODIFY",
+        class: LintClass::InfrastructureModification,
+        severity: Severity::Medium,
+        title: "Can change or destroy infrastructure on every resource",
+        description: "The statement allows launching, terminating or reconfiguring compute, networks, DNS, databases, stacks or keys on every resource of the service.",
+        remediation: "Scope infrastructure changes to resources carrying the team's tag (aws:ResourceTag / aws:RequestTag conditions) or to a deployment role used only by the pipeline.",
+        kinds: IDENTITY,
+        check: Check::BroadGrant(&[
+            "ec2:RunInstances",
+            "ec2:TerminateInstances",
+            "ec2:ModifyInstanceAttribute",
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:CreateRoute",
+            "ec2:DeleteVpc",
+            "ec2:DeleteSecurityGroup",
+            "cloudformation:CreateStack",
+            "cloudformation:UpdateStack",
+            "cloudformation:DeleteStack",
+            "rds:DeleteDBInstance",
+            "rds:ModifyDBInstance",
+            "route53:ChangeResourceRecordSets",
+            "lambda:UpdateFunctionCode",
+            "autoscaling:UpdateAutoScalingGroup",
+            "eks:UpdateClusterConfig",
+            "elasticloadbalancing:DeleteLoadBalancer",
+            "s3:DeleteBucket",
+            "dynamodb:DeleteTable",
+            "kms:ScheduleKeyDeletion",
+            "kms:DisableKey",
+        ]),
+    },
+    LintRule {
+        id: "PW-LOGGING-DISABLE",
+        class: LintClass::InfrastructureModification,
+        severity: Severity::High,
+        title: "Can switch off security logging or detection",
+        description: "The statement allows stopping or deleting CloudTrail trails, AWS Config recorders, GuardDuty detectors, Security Hub, VPC flow logs, log groups or Access Analyzer: the holder can act without leaving a record.",
+        remediation: "Remove these actions from workload roles; protect trails, recorders and detectors with an SCP that denies them outside a security-team role.",
+        kinds: IDENTITY,
+        check: Check::BroadGrant(&[
+            "cloudtrail:StopLogging",
+            "cloudtrail:DeleteTrail",
+            "cloudtrail:UpdateTrail",
+            "cloudtrail:PutEventSelectors",
+            "config:StopConfigurationRecorder",
+            "config:DeleteConfigurationRecorder",
+            "config:DeleteDeliveryChannel",
+            "guardduty:DeleteDetector",
+            "guardduty:UpdateDetector",
+            "guardduty:DisassociateFromMasterAccount",
+            "securityhub:DisableSecurityHub",
+            "ec2:DeleteFlowLogs",
+            "logs:DeleteLogGroup",
+            "access-analyzer:DeleteAnalyzer",
+        ]),
+    },
+];
