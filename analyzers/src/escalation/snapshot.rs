@@ -1,0 +1,184 @@
+//! The account facts the escalation engine reads: principals, their policies, roles with
+//! trust policies, managed policies, SCPs and the compute resources that run with roles.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::policy::{PolicyDocument, PrincipalKind};
+
+/// IAM user or role as far as its own permissions go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrincipalInfo {
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// `User` or `Role`.
+    pub kind: PrincipalKind,
+    /// Inline policies by name.
+    pub inline_policies: Vec<(String, PolicyDocument)>,
+    /// Attached managed policy ARNs.
+    pub attached_policy_arns: Vec<String>,
+    /// Groups (users only).
+    pub group_arns: Vec<String>,
+    /// Permissions boundary (managed policy ARN), if any.
+    pub permissions_boundary_arn: Option<String>,
+    /// Tags (complete set).
+    pub tags: BTreeMap<String, String>,
+    /// Whether a console password exists (users); `None` when unknown.
+    pub has_login_profile: Option<bool>,
+}
+
+impl PrincipalInfo {
+    /// A user with no policies.
+    pub fn user(arn: &str) -> Self {
+        Self::new(arn, PrincipalKind::User)
+    }
+
+    /// A role's principal part with no policies.
+    pub fn role(arn: &str) -> Self {
+        Self::new(arn, PrincipalKind::Role)
+    }
+
+    fn new(arn: &str, kind: PrincipalKind) -> Self {
+        PrincipalInfo {
+            arn: arn.to_string(),
+            name: crate::policy::arn::Arn::parse(arn).map(|a| a.resource_name().to_string()).unwrap_or_default(),
+            kind,
+            inline_policies: Vec::new(),
+            attached_policy_arns: Vec::new(),
+            group_arns: Vec::new(),
+            permissions_boundary_arn: None,
+            tags: BTreeMap::new(),
+            has_login_profile: None,
+        }
+    }
+}
+
+/// A role: its principal part plus trust and service facts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleInfo {
+    /// Policies, boundary, tags.
+    pub principal: PrincipalInfo,
+    /// The trust (assume-role) policy.
+    pub trust_policy: PolicyDocument,
+    /// Path; `/aws-service-role/` marks service-linked roles.
+    pub path: String,
+    /// Instance profiles containing the role (EC2 needs one to run with the role).
+    pub instance_profile_arns: Vec<String>,
+}
+
+impl RoleInfo {
+    /// A role with a trust policy and no permissions.
+    pub fn new(arn: &str, trust_policy: PolicyDocument) -> Self {
+        let path = crate::policy::arn::Arn::parse(arn)
+            .map(|a| {
+                let r = a.resource.strip_prefix("role").unwrap_or(a.resource);
+                match r.rfind('/') {
+                    Some(i) => r[..=i].to_string(),
+                    None => "/".to_string(),
+                }
+            })
+            .unwrap_or_else(|| "/".to_string());
+        RoleInfo { principal: PrincipalInfo::role(arn), trust_policy, path, instance_profile_arns: Vec::new() }
+    }
+
+    /// Service-linked roles are owned by a service; IAM refuses to modify or pass them.
+    pub fn is_service_linked(&self) -> bool {
+        self.path.starts_with("/aws-service-role/")
+    }
+
+    /// ARN shortcut.
+    pub fn arn(&self) -> &str {
+        &self.principal.arn
+    }
+}
+
+/// An IAM group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupInfo {
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Inline policies by name.
+    pub inline_policies: Vec<(String, PolicyDocument)>,
+    /// Attached managed policy ARNs.
+    pub attached_policy_arns: Vec<String>,
+}
+
+/// A managed policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagedPolicyInfo {
+    /// ARN.
+    pub arn: String,
+    /// Default version document.
+    pub default_document: PolicyDocument,
+    /// Non-default versions (what `SetDefaultPolicyVersion` could switch to).
+    pub other_versions: Vec<PolicyDocument>,
+    /// AWS-managed (`arn:aws:iam::aws:policy/...`): cannot get new versions from customers.
+    pub aws_managed: bool,
+}
+
+impl ManagedPolicyInfo {
+    /// A customer-managed policy with one version.
+    pub fn new(arn: &str, document: PolicyDocument) -> Self {
+        ManagedPolicyInfo {
+            arn: arn.to_string(),
+            default_document: document,
+            other_versions: Vec::new(),
+            aws_managed: arn.contains(":iam::aws:policy/"),
+        }
+    }
+}
+
+/// Kind of compute resource that runs code with a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    /// EC2 instance (role via its instance profile).
+    Ec2Instance,
+    /// Lambda function (execution role).
+    LambdaFunction,
+    /// Glue development endpoint.
+    GlueDevEndpoint,
+    /// CodeBuild project (service role).
+    CodeBuildProject,
+    /// CloudFormation stack with a service role.
+    CloudFormationStack,
+    /// SageMaker notebook instance.
+    SageMakerNotebook,
+    /// ECS task (task role), for ECS Exec.
+    EcsTask,
+}
+
+/// A resource that runs with a role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComputeResource {
+    /// ARN.
+    pub arn: String,
+    /// Kind.
+    pub kind: ResourceKind,
+    /// The role it runs as.
+    pub role_arn: String,
+}
+
+/// Everything the escalation engine needs about one account.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountSnapshot {
+    /// Account id.
+    pub account_id: String,
+    /// IAM users.
+    pub users: Vec<PrincipalInfo>,
+    /// IAM roles.
+    pub roles: Vec<RoleInfo>,
+    /// IAM groups.
+    pub groups: Vec<GroupInfo>,
+    /// Managed policies by ARN (AWS-managed ones may be omitted; well-known ones have
+    /// built-in documents).
+    pub policies: HashMap<String, ManagedPolicyInfo>,
+    /// SCPs by level (root first), each `(id, document)`; empty when not in an organisation.
+    pub scps: Vec<Vec<(String, PolicyDocument)>>,
+    /// True for the organisation's management account, where SCPs do not apply.
+    pub is_management_account: bool,
+    /// Compute resources running with roles.
+    pub resources: Vec<ComputeResource>,
+}

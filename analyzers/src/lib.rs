@@ -1,0 +1,5 @@
+//! pathwarden-analyzers: IAM policy model and evaluator, privilege-escalation rules.
+pub mod escalation;
+pub mod policy;
+pub mod lint;
+pub mod kb;
