@@ -1,1 +1,48 @@
-//! placeholder
+//! pathwarden's privilege graph.
+//!
+//! - [`schema`]: node and edge kinds declared once as data; everything else is generated.
+//! - [`build()`]: reads a connection's tables through SQL and evaluates every principal's
+//!   policies (escalation rules, AssumeRole, admin, bucket access) into a [`Graph`].
+//! - [`paths`]: CSR path engine: who reaches admin, what one identity reaches, simple paths.
+//! - [`sql`]: `graph_node`, `graph_edge`, `attack_path`, `reachable` as DataFusion tables.
+//! - [`mirror`]: sync into Neo4j (Bolt) or FalkorDB (RESP) with Cypher generated from the schema.
+
+pub mod build;
+pub mod mirror;
+pub mod model;
+pub mod paths;
+pub mod schema;
+pub mod sql;
+
+pub use build::build;
+pub use model::{Edge, EdgeId, Evidence, Graph, GraphBuilder, Node, NodeId};
+pub use paths::{Follow, GraphPath};
+pub use sql::{GraphHandle, register_tables, tables};
+
+/// Errors building or querying the graph.
+#[derive(Debug, thiserror::Error)]
+pub enum GraphError {
+    /// A table the graph needs is not served by the schema.
+    #[error("schema {schema} has no table {table}; the graph needs the AWS IAM tables")]
+    MissingTable {
+        /// Schema asked for.
+        schema: String,
+        /// Missing table.
+        table: String,
+    },
+    /// Reading a table failed.
+    #[error("reading {table} for the graph: {source}")]
+    Query {
+        /// Table being read.
+        table: String,
+        /// Cause.
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
+    /// A background task failed (panicked or was cancelled).
+    #[error("graph task failed: {0}")]
+    Task(String),
+    /// No node has this key.
+    #[error("no graph node with key {0}")]
+    UnknownNode(String),
+}
