@@ -3,3 +3,4 @@ pub mod escalation;
 pub mod policy;
 pub mod lint;
 pub mod kb;
+pub mod llm;
