@@ -82,6 +82,9 @@ async fn users_groups_and_account() {
     // GAAD does not say whether a user has MFA: unknown, not false.
     assert_eq!(rows[0][5], "");
 
+    let rows = sql(&ctx, "select permissions_boundary_type from offline.aws_iam_user where name = 'bob'").await;
+    assert_eq!(rows, strings(&[&["PermissionsBoundaryPolicy"]]));
+
     let rows = sql(&ctx, "select tags from offline.aws_iam_user where name = 'ci-bot'").await;
     assert_eq!(json_cell(&rows, 0, 0), json!({"Owner": "platform", "Purpose": "ci"}));
 
