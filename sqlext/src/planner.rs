@@ -90,6 +90,26 @@ impl ExprPlanner for JsonOperatorPlanner {
             BinaryOperator::Question => udf::udf(Kind::Exists).call(vec![left, right]),
             BinaryOperator::QuestionPipe => udf::udf(Kind::ExistsAny).call(vec![left, right]),
             BinaryOperator::QuestionAnd => udf::udf(Kind::ExistsAll).call(vec![left, right]),
+            // `jsonb = 'literal'` compares JSON values in PostgreSQL; the
+            // literal is parsed and rendered canonically so it compares equal
+            // to the canonical text the JSON functions produce.
+            BinaryOperator::Eq | BinaryOperator::NotEq
+                if (udf::is_json_producing(&left) && string_literal(&right).is_some())
+                    || (udf::is_json_producing(&right) && string_literal(&left).is_some()) =>
+            {
+                let cast = udf::udf(Kind::Cast);
+                let (left, right) = if udf::is_json_producing(&left) {
+                    (left, cast.call(vec![right]))
+                } else {
+                    (cast.call(vec![left]), right)
+                };
+                let op = if op == BinaryOperator::Eq {
+                    datafusion::logical_expr::Operator::Eq
+                } else {
+                    datafusion::logical_expr::Operator::NotEq
+                };
+                datafusion::logical_expr::binary_expr(left, op, right)
+            }
             _ => return Ok(PlannerResult::Original(RawBinaryExpr { op, left, right })),
         };
         Ok(PlannerResult::Planned(planned))

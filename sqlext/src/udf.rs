@@ -134,7 +134,7 @@ const JSON_PRODUCING: &[&str] = &[
     "jsonb_build_array",
 ];
 
-fn is_json_producing(expr: &Expr) -> bool {
+pub(crate) fn is_json_producing(expr: &Expr) -> bool {
     match expr {
         Expr::Alias(a) => is_json_producing(&a.expr),
         Expr::ScalarFunction(f) => JSON_PRODUCING.contains(&f.func.name()),

@@ -363,3 +363,33 @@ fn json_aggregates() {
         .unwrap_or_default();
     assert!(err.contains("ORDER BY inside jsonb_agg"), "unexpected error: {err}");
 }
+
+#[test]
+fn comparing_json_values_with_literals_is_value_equality() {
+    let ctx = context();
+    // whitespace and key order in the literal do not matter, as for jsonb
+    assert_eq!(
+        rows(
+            &ctx,
+            r#"select name from aws_iam_policy
+               where policy_std -> 'Statement' -> 0 -> 'Condition' = '{ "StringEquals" : {"iam:PassedToService":["ec2.amazonaws.com"]} }'
+                  or policy_std -> 'Statement' -> 0 -> 'Action' = '["*"]'
+               order by name"#
+        ),
+        table(&[&["AdminAccess"], &["Conditional"]])
+    );
+    assert_eq!(
+        rows(
+            &ctx,
+            r#"select count(*) from aws_iam_policy where policy_std -> 'Version' <> '"2012-10-17"'"#
+        ),
+        table(&[&["0"]])
+    );
+    let err = query(
+        &ctx,
+        "select name from aws_iam_policy where policy_std -> 'Version' = '2012-10-17'",
+    )
+    .err()
+    .unwrap_or_default();
+    assert!(err.contains("invalid input syntax for type json"), "unexpected error: {err}");
+}
