@@ -350,3 +350,40 @@ fn trust_policy_principals_report() {
         table(&[&["orphan", "*"]])
     );
 }
+
+#[test]
+fn star_over_lateral_and_srf_in_subquery() {
+    let ctx = context();
+    let out = match query(
+        &ctx,
+        "select * from aws_iam_role r, jsonb_each_text(r.tags) t where r.name = 'auditor'",
+    ) {
+        Ok(out) => out,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(
+        out.columns,
+        vec![
+            "name",
+            "arn",
+            "tags",
+            "assume_role_policy_std",
+            "attached_policy_arns",
+            "create_date",
+            "key",
+            "value"
+        ]
+    );
+    assert_eq!(out.rows.len(), 1);
+    assert_eq!(out.rows[0][6..], ["team".to_string(), "security".to_string()]);
+    // policies attached to at least one role, via a select-list SRF in IN (...)
+    assert_eq!(
+        rows(
+            &ctx,
+            "select name from aws_iam_policy where arn in \
+             (select jsonb_array_elements_text(attached_policy_arns) from aws_iam_role) \
+             order by name"
+        ),
+        table(&[&["AdminAccess"], &["Conditional"], &["ReadOnlyS3"]])
+    );
+}
