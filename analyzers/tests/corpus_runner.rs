@@ -119,6 +119,7 @@ fn run_group(file: &str, g: &Value, out: &mut Outcome) {
             .enumerate()
             .map(|(l, lvl)| lvl.iter().map(|d| NamedPolicy::new(format!("rcp-{l}"), d)).collect())
             .collect(),
+        resource_policy_required: g.get("resource_policy_required").and_then(Value::as_bool).unwrap_or(false),
     };
     let Some(cases) = g.get("cases").and_then(Value::as_array) else {
         panic!("{file}: group {name} has no cases")

@@ -116,6 +116,7 @@ impl<'s> View<'s> {
             session: Vec::new(),
             scps: self.scps.clone(),
             rcps: Vec::new(),
+            resource_policy_required: false,
         }
     }
 

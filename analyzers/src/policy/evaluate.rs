@@ -93,6 +93,10 @@ pub struct PolicySet<'a> {
     pub scps: Vec<Vec<NamedPolicy<'a>>>,
     /// RCPs by level; each level must allow.
     pub rcps: Vec<Vec<NamedPolicy<'a>>>,
+    /// The resource policy must grant even in the same account (role trust policies, KMS
+    /// key policies): identity policies alone never suffice, and a grant to the account
+    /// delegates to them.
+    pub resource_policy_required: bool,
 }
 
 impl<'a> PolicySet<'a> {
@@ -396,13 +400,19 @@ pub fn evaluate(set: &PolicySet<'_>, ctx: &RequestContext) -> Evaluation {
     let [g_session, g_user, g_role, g_account] = resource.grants;
 
     let identity_side = identity_allow.and(boundary_ok.clone()).and(session_ok.clone());
-    let same_account = g_session
+    let direct = g_session
         .clone()
         .or(g_user.clone().and(session_ok.clone()))
-        .or(g_role.clone().and(boundary_ok).and(session_ok))
-        .or(identity_side.clone());
+        .or(g_role.clone().and(boundary_ok).and(session_ok));
+    let same_account = direct.clone().or(identity_side.clone());
     let any_resource_grant = g_session.or(g_user).or(g_role).or(g_account);
-    let cross_account = identity_side.and(any_resource_grant.clone());
+    let cross_account = identity_side.clone().and(any_resource_grant.clone());
+    let same_account = if set.resource_policy_required {
+        // Replace "identity alone" by "identity, delegated to by the resource policy".
+        direct.or(identity_side.and(any_resource_grant.clone()))
+    } else {
+        same_account
+    };
 
     let allowed = if !iam {
         // Service principals, web identities and anonymous callers have no identity
@@ -494,6 +504,7 @@ pub fn trust_allows(
 pub fn assume_role(caller: &PolicySet<'_>, trust: &PolicyDocument, ctx: &RequestContext) -> Evaluation {
     let mut set = caller.clone();
     set.resource = Some(NamedPolicy::new(ctx.resource.clone(), trust));
+    set.resource_policy_required = true;
     let mut ctx = ctx.clone();
     if ctx.resource_account.is_none() {
         ctx.resource_account = arn::account_of(&ctx.resource).map(str::to_string);
