@@ -318,16 +318,17 @@ impl Reviewer {
     pub async fn review(&self, req: &ReviewRequest) -> Review {
         let m = &self.inner.metrics;
         m.reviews.fetch_add(1, Ordering::Relaxed);
-        let findings = lint_policy(&req.policy_arn, &req.document, req.kind);
         let cfg = &self.inner.config;
         let key = cache_key(&cfg.model, &cfg.prompt_version, req.kind, &req.document);
         if let Some(mut hit) = self.inner.cache.get(&key).await {
+            // The cached verdict already had the risk floor applied; no need to lint again.
             m.cache_hits.fetch_add(1, Ordering::Relaxed);
             hit.policy_arn = req.policy_arn.clone();
             hit.source = ReviewSource::Cache;
             return hit;
         }
         m.cache_misses.fetch_add(1, Ordering::Relaxed);
+        let findings = lint_policy(&req.policy_arn, &req.document, req.kind);
         let statement_count = crate::policy::PolicyDocument::from_value(&req.document)
             .map(|d| d.statements.len())
             .unwrap_or(0);
