@@ -26,13 +26,83 @@ pub struct Config {
     pub llm: Option<toml::Value>,
     /// State store.
     #[serde(default)]
-    pub state: Option<toml::Value>,
+    pub state: StateConfig,
     /// Scheduled jobs.
     #[serde(default, rename = "job")]
-    pub jobs: Vec<toml::Value>,
+    pub jobs: Vec<JobConfig>,
     /// HTTP API tokens.
     #[serde(default, rename = "token")]
-    pub tokens: Vec<toml::Value>,
+    pub tokens: Vec<TokenConfig>,
+    /// Desired state and remediation.
+    #[serde(default)]
+    pub desired_state: Option<DesiredStateConfig>,
+}
+
+/// `[state]`: where runs, results, findings and the audit log are kept.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StateConfig {
+    /// `postgres://...` or `sqlite:...`; default: SQLite `state.db` under `server.data_dir`.
+    pub url: Option<String>,
+    /// PostgreSQL only: schema holding the tables (created if missing).
+    pub schema: Option<String>,
+}
+
+/// `[[job]]`: a scheduled benchmark or query.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobConfig {
+    /// Unique job name.
+    pub name: String,
+    /// Cron schedule (5 fields, or 6 with seconds first); without it the job runs only when triggered.
+    pub schedule: Option<String>,
+    /// Benchmark to run, e.g. `cis_aws_v3`.
+    pub benchmark: Option<String>,
+    /// Benchmark control filter (SQL over id, title, section, severity, tags).
+    #[serde(rename = "where")]
+    pub where_clause: Option<String>,
+    /// Benchmark tag filter (`nist:AC-2`).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// A query whose rows are the results (`resource`, `status`, `reason`... when present).
+    pub sql: Option<String>,
+    /// A file holding the query.
+    pub sql_file: Option<PathBuf>,
+    /// Reports written after each run.
+    pub report: Option<ReportConfig>,
+    /// URL receiving a POST with the JSON summary of each run.
+    pub webhook: Option<String>,
+}
+
+/// `report = { formats = [...], dir = "..." }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Any of json, csv, md, html.
+    pub formats: Vec<String>,
+    /// Output directory.
+    pub dir: PathBuf,
+}
+
+/// `[[token]]`: an HTTP API bearer token, stored as its SHA-256.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Name recorded in the audit log.
+    pub name: String,
+    /// Hex SHA-256 of the token (`printf %s TOKEN | sha256sum`).
+    pub sha256: String,
+    /// `reader`, `operator` or `admin`.
+    #[serde(default = "default_role")]
+    pub role: String,
+}
+
+/// `[desired_state]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesiredStateConfig {
+    /// TOML file of `[[grant]]` entries (principal, kind, value, account_id).
+    pub path: Option<PathBuf>,
 }
 
 /// `[server]`
@@ -198,6 +268,20 @@ impl Config {
         })?;
         cfg.validate().map_err(err)?;
         if let Some(base) = base {
+            for j in &mut cfg.jobs {
+                if let Some(p) = &j.sql_file {
+                    if p.is_relative() {
+                        j.sql_file = Some(base.join(p));
+                    }
+                }
+            }
+            if let Some(d) = &mut cfg.desired_state {
+                if let Some(p) = &d.path {
+                    if p.is_relative() {
+                        d.path = Some(base.join(p));
+                    }
+                }
+            }
             for c in &mut cfg.connections {
                 if let Some(p) = &c.path {
                     if p.is_relative() {
@@ -285,6 +369,46 @@ impl Config {
             }
             if !["reader", "operator", "admin"].contains(&u.role.as_str()) {
                 return Err(format!("user[{i}] ({}).role: expected reader, operator or admin", u.name));
+            }
+        }
+        let mut jobs = std::collections::HashSet::new();
+        for (i, j) in self.jobs.iter().enumerate() {
+            let at = format!("job[{i}] ({})", j.name);
+            if j.name.is_empty() || !j.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
+                return Err(format!("{at}.name: expected letters, digits, '_' or '-'"));
+            }
+            if !jobs.insert(j.name.clone()) {
+                return Err(format!("{at}.name: duplicate job name"));
+            }
+            let kinds = [j.benchmark.is_some(), j.sql.is_some(), j.sql_file.is_some()].iter().filter(|b| **b).count();
+            if kinds != 1 {
+                return Err(format!("{at}: expected exactly one of benchmark, sql, sql_file"));
+            }
+            if let Some(s) = &j.schedule {
+                let n = s.split_whitespace().count();
+                if !(5..=7).contains(&n) {
+                    return Err(format!("{at}.schedule: expected a cron expression of 5 or 6 fields, got {s:?}"));
+                }
+            }
+            if let Some(r) = &j.report {
+                for f in &r.formats {
+                    if !["json", "csv", "md", "html"].contains(&f.as_str()) {
+                        return Err(format!("{at}.report.formats: expected json, csv, md or html, got {f:?}"));
+                    }
+                }
+            }
+            if let Some(w) = &j.webhook {
+                if !(w.starts_with("http://") || w.starts_with("https://")) {
+                    return Err(format!("{at}.webhook: expected an http(s) URL"));
+                }
+            }
+        }
+        for (i, t) in self.tokens.iter().enumerate() {
+            if t.sha256.len() != 64 || !t.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(format!("token[{i}] ({}).sha256: expected 64 hex digits (sha256 of the token)", t.name));
+            }
+            if !["reader", "operator", "admin"].contains(&t.role.as_str()) {
+                return Err(format!("token[{i}] ({}).role: expected reader, operator or admin", t.name));
             }
         }
         for s in &self.server.search_path {

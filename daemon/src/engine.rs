@@ -14,8 +14,8 @@ use datafusion::common::ScalarValue;
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
 use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
-use datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
+use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
 use pathwarden_tables::catalog::TablesSchema;
 use pathwarden_tables::framework::provider::options::PathwardenOptions;
 use pathwarden_tables::framework::{AccessDeniedMode, ConnectionRuntime, ErrorLog, RuntimeOptions, Source};
@@ -327,6 +327,7 @@ impl Engine {
                 },
             ),
         );
+        crate::posture::tables::register(&mut s, cfg);
         s
     }
 

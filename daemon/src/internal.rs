@@ -1,7 +1,6 @@
 //! Small in-process tables (the `pathwarden` schema) whose rows are computed at
 //! scan time by a closure.
 
-use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -169,9 +168,6 @@ impl FnTable {
 
 #[async_trait]
 impl TableProvider for FnTable {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }

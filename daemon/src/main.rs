@@ -6,6 +6,7 @@ mod engine;
 mod http;
 mod internal;
 mod pg;
+mod posture;
 mod query;
 
 use std::net::SocketAddr;
@@ -15,7 +16,6 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use crate::audit::MemoryAudit;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::pg::auth::{AuthConfig, Login, ScramVerifier};
@@ -61,6 +61,30 @@ enum Command {
         /// The SQL statement.
         sql: String,
     },
+    /// Run a benchmark once and print a summary by section and status
+    /// (exit code 0: no alarm, 1: alarms, 2: errors).
+    Check {
+        /// Benchmark id (`cis_aws_v3`).
+        benchmark: String,
+        /// Configuration file; without it the built-in demo organisation is checked.
+        #[arg(long, short = 'c', env = "PATHWARDEN_CONFIG")]
+        config: Option<PathBuf>,
+        /// Principals in the built-in demo organisation (when no config is given).
+        #[arg(long, default_value_t = 150)]
+        demo_scale: usize,
+        /// Output format.
+        #[arg(long, short = 'o', value_enum, default_value_t = posture::report::Format::Table)]
+        output: posture::report::Format,
+        /// Only the controls matching this SQL condition over id, title, section, severity, mode, tags.
+        #[arg(long = "where")]
+        where_clause: Option<String>,
+        /// Only the controls carrying one of these tags (`nist:AC-2`); repeatable.
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Exit 0 even when controls alarm.
+        #[arg(long)]
+        no_fail: bool,
+    },
     /// Print a SCRAM-SHA-256 verifier for a `[[user]]` entry (password read from stdin).
     HashPassword {
         /// PBKDF2 iterations.
@@ -76,9 +100,9 @@ fn load_config(path: Option<&PathBuf>, demo_scale: usize) -> Result<Config> {
     }
 }
 
-fn init_tracing() {
+fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PATHWARDEN_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
@@ -137,16 +161,25 @@ async fn serve(mut cfg: Config, listen: Option<String>, http_listen: Option<Stri
         require_tls: !is_loopback(&pg_addr),
     });
     let engine = Arc::new(Engine::build(&cfg, demo_scale).await?);
+    let store = posture::shared_store(&cfg.state, &cfg.server.data_dir).await?.clone();
+    let audit: Arc<dyn audit::AuditSink> = Arc::new(posture::audit::StoreAudit::new(store.clone()));
+    let runs = Arc::new(posture::runner::Posture::new(engine.clone(), store.clone(), &cfg.jobs));
+    let interrupted = runs.mark_interrupted().await?;
+    if interrupted > 0 {
+        tracing::warn!(runs = interrupted, "runs left running by a previous process are marked interrupted");
+    }
+    let _scheduler = posture::scheduler::start(runs.clone()).await?;
     let shared = Arc::new(Shared {
         engine: engine.clone(),
         auth,
         cancels: Arc::new(CancelRegistry::default()),
-        audit: Arc::new(MemoryAudit::new(10_000)),
+        audit: audit.clone(),
     });
     let pg_listener = tokio::net::TcpListener::bind(pg_addr).await.with_context(|| format!("server.listen: cannot bind {pg_addr}"))?;
     let http_listener =
         tokio::net::TcpListener::bind(http_addr).await.with_context(|| format!("server.http_listen: cannot bind {http_addr}"))?;
-    let router = http::router(http::HttpState { engine: engine.clone() });
+    let router = http::router(http::HttpState { engine: engine.clone() })
+        .merge(posture::api::router(posture::api::ApiState::new(runs.clone(), &cfg.tokens, audit.clone())));
     tracing::info!(
         pgwire = %pg_listener.local_addr()?,
         http = %http_listener.local_addr()?,
@@ -158,7 +191,8 @@ async fn serve(mut cfg: Config, listen: Option<String>, http_listen: Option<Stri
     );
     let pg_task = tokio::spawn(pg::serve(pg_listener, shared, tls, cfg.server.max_connections));
     let http_task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(http_listener, router).with_graceful_shutdown(shutdown_signal()).await {
+        let app = router.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(http_listener, app).with_graceful_shutdown(shutdown_signal()).await {
             tracing::error!(error = %e, "http server failed");
         }
     });
@@ -182,6 +216,22 @@ async fn run(cli: Cli) -> Result<i32> {
             query::run(&engine, &sql, output).await?;
             Ok(0)
         }
+        Command::Check { benchmark, config, demo_scale, output, where_clause, tags, no_fail } => {
+            let opts = posture::check::CheckOptions { benchmark, output, where_clause, tags, no_fail };
+            let checked = async {
+                let cfg = load_config(config.as_ref(), demo_scale)?;
+                let engine = Engine::build(&cfg, demo_scale).await?;
+                posture::check::run(&engine, &opts).await
+            };
+            match checked.await {
+                Ok(code) => Ok(code),
+                Err(e) => {
+                    // A check that cannot run is an error for CI, not an alarm.
+                    eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+                    Ok(2)
+                }
+            }
+        }
         Command::HashPassword { iterations } => {
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).context("reading the password from stdin")?;
@@ -197,7 +247,7 @@ async fn run(cli: Cli) -> Result<i32> {
 
 fn main() {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" });
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -1,7 +1,6 @@
 //! Connections as schemas: one schema per connection, aggregator connections that
 //! union their members, and the search-path schema that resolves unqualified names.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -73,9 +72,6 @@ impl TablesSchema {
 
 #[async_trait]
 impl SchemaProvider for TablesSchema {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn table_names(&self) -> Vec<String> {
         self.tables.keys().cloned().collect()
     }
@@ -112,9 +108,6 @@ impl UnionTable {
 
 #[async_trait]
 impl TableProvider for UnionTable {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }

@@ -31,6 +31,10 @@ pub fn parse_timestamp_micros(v: &Value) -> Option<i64> {
     }
 }
 
+fn non_null<'a>(r: &'a Row, name: &str) -> Option<&'a Value> {
+    r.get(name).filter(|v| !v.is_null())
+}
+
 fn text_of(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
@@ -43,26 +47,26 @@ fn text_of(v: &Value) -> Option<String> {
 pub fn rows_to_batch(def: &TableDef, schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch, ArrowError> {
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(def.columns.len());
     for c in def.columns {
-        let get = |r: &Row| r.get(c.name).filter(|v| !v.is_null());
+        let name = c.name;
         let array: ArrayRef = match c.ty {
             ColumnType::Text | ColumnType::Inet | ColumnType::Cidr => {
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 16);
                 for r in rows {
-                    b.append_option(get(r).and_then(text_of));
+                    b.append_option(non_null(r, name).and_then(text_of));
                 }
                 Arc::new(b.finish())
             }
             ColumnType::Json => {
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 32);
                 for r in rows {
-                    b.append_option(get(r).map(|v| v.to_string()));
+                    b.append_option(non_null(r, name).map(|v| v.to_string()));
                 }
                 Arc::new(b.finish())
             }
             ColumnType::Bool => {
                 let mut b = BooleanBuilder::with_capacity(rows.len());
                 for r in rows {
-                    b.append_option(get(r).and_then(|v| match v {
+                    b.append_option(non_null(r, name).and_then(|v| match v {
                         Value::Bool(b) => Some(*b),
                         Value::String(s) => s.parse::<bool>().ok(),
                         _ => None,
@@ -73,7 +77,7 @@ pub fn rows_to_batch(def: &TableDef, schema: &SchemaRef, rows: &[Row]) -> Result
             ColumnType::Int => {
                 let mut b = Int64Builder::with_capacity(rows.len());
                 for r in rows {
-                    b.append_option(get(r).and_then(|v| match v {
+                    b.append_option(non_null(r, name).and_then(|v| match v {
                         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
                         Value::String(s) => s.parse::<i64>().ok(),
                         _ => None,
@@ -84,7 +88,7 @@ pub fn rows_to_batch(def: &TableDef, schema: &SchemaRef, rows: &[Row]) -> Result
             ColumnType::Double => {
                 let mut b = Float64Builder::with_capacity(rows.len());
                 for r in rows {
-                    b.append_option(get(r).and_then(|v| match v {
+                    b.append_option(non_null(r, name).and_then(|v| match v {
                         Value::Number(n) => n.as_f64(),
                         Value::String(s) => s.parse::<f64>().ok(),
                         _ => None,
@@ -95,7 +99,7 @@ pub fn rows_to_batch(def: &TableDef, schema: &SchemaRef, rows: &[Row]) -> Result
             ColumnType::Timestamp => {
                 let mut b = TimestampMicrosecondBuilder::with_capacity(rows.len()).with_timezone("UTC");
                 for r in rows {
-                    b.append_option(get(r).and_then(parse_timestamp_micros));
+                    b.append_option(non_null(r, name).and_then(parse_timestamp_micros));
                 }
                 Arc::new(b.finish())
             }

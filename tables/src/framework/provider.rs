@@ -1,6 +1,5 @@
 //! The generic DataFusion `TableProvider` behind every declared table.
 
-use std::any::Any;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
@@ -128,10 +127,6 @@ struct FetchPlan {
 
 #[async_trait]
 impl TableProvider for CloudTable {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
     fn schema(&self) -> SchemaRef {
         self.schema.clone()
     }

@@ -1,0 +1,56 @@
+//! The audit log kept in the state store (`pathwarden.audit_log`), next to the
+//! in-memory ring and the tracing log.
+
+use tokio::sync::mpsc;
+
+use super::store::Store;
+use crate::args;
+use crate::audit::{AuditEvent, AuditSink, MemoryAudit, redact};
+
+/// Records every event in memory, in the log and (asynchronously, in order) in the store.
+pub struct StoreAudit {
+    memory: MemoryAudit,
+    tx: mpsc::UnboundedSender<AuditEvent>,
+}
+
+impl StoreAudit {
+    /// A sink writing to `store`; the writer task lives as long as the sink.
+    pub fn new(store: Store) -> StoreAudit {
+        let (tx, mut rx) = mpsc::unbounded_channel::<AuditEvent>();
+        tokio::spawn(async move {
+            while let Some(ev) = rx.recv().await {
+                let r = store
+                    .exec(
+                        "INSERT INTO audit_log (time, kind, user_name, client_addr, action, duration_ms, rows, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        args![
+                            ev.time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                            ev.kind,
+                            ev.user,
+                            ev.client_addr,
+                            ev.action,
+                            ev.duration_ms,
+                            ev.rows,
+                            ev.error.as_deref().map(redact)
+                        ],
+                    )
+                    .await;
+                if let Err(e) = r {
+                    tracing::warn!(error = %format!("{e:#}"), "audit event not stored");
+                }
+            }
+        });
+        StoreAudit { memory: MemoryAudit::new(10_000), tx }
+    }
+}
+
+impl AuditSink for StoreAudit {
+    fn record(&self, mut ev: AuditEvent) {
+        ev.action = redact(&ev.action);
+        let _ = self.tx.send(ev.clone());
+        self.memory.record(ev);
+    }
+
+    fn recent(&self) -> Vec<AuditEvent> {
+        self.memory.recent()
+    }
+}

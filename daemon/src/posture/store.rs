@@ -1,0 +1,314 @@
+//! The state store: embedded SQLite under `data_dir` by default, PostgreSQL when
+//! `[state] url` is set. Migrations are embedded and run when the store opens.
+//!
+//! Both backends take the same SQL text (`$1` placeholders work in both, times are
+//! ISO-8601 UTC text, integers are 64-bit), so every query is written once.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{Executor, Row};
+
+use crate::config::StateConfig;
+
+/// A bound parameter.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// text (or NULL)
+    Text(Option<String>),
+    /// bigint (or NULL)
+    Int(Option<i64>),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Text(Some(s.to_string()))
+    }
+}
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::Text(Some(s))
+    }
+}
+impl From<&String> for Arg {
+    fn from(s: &String) -> Self {
+        Arg::Text(Some(s.clone()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(s: Option<String>) -> Self {
+        Arg::Text(s)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(s: Option<&str>) -> Self {
+        Arg::Text(s.map(str::to_string))
+    }
+}
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+
+/// Build a `Vec<Arg>` from values.
+#[macro_export]
+macro_rules! args {
+    ($($v:expr),* $(,)?) => { vec![$($crate::posture::store::Arg::from($v)),*] };
+}
+
+/// How a fetched column is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Col {
+    /// text
+    Text,
+    /// bigint
+    Int,
+}
+
+/// A fetched value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    /// NULL
+    Null,
+    /// text
+    Text(String),
+    /// bigint
+    Int(i64),
+}
+
+impl Val {
+    /// The text, if any.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Val::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The integer, if any.
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Val::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+    /// As JSON.
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            Val::Null => serde_json::Value::Null,
+            Val::Text(s) => serde_json::Value::String(s.clone()),
+            Val::Int(v) => serde_json::Value::from(*v),
+        }
+    }
+}
+
+/// One statement of a transaction.
+pub struct Stmt {
+    /// SQL text with `$n` placeholders.
+    pub sql: String,
+    /// Parameters.
+    pub args: Vec<Arg>,
+}
+
+impl Stmt {
+    /// A statement.
+    pub fn new(sql: impl Into<String>, args: Vec<Arg>) -> Self {
+        Stmt { sql: sql.into(), args }
+    }
+}
+
+/// The store.
+#[derive(Clone)]
+pub enum Store {
+    /// Embedded SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Int(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+macro_rules! decode_row {
+    ($row:expr, $cols:expr) => {{
+        let mut out = Vec::with_capacity($cols.len());
+        for (i, c) in $cols.iter().enumerate() {
+            out.push(match c {
+                Col::Text => $row.try_get::<Option<String>, _>(i)?.map(Val::Text).unwrap_or(Val::Null),
+                Col::Int => $row.try_get::<Option<i64>, _>(i)?.map(Val::Int).unwrap_or(Val::Null),
+            });
+        }
+        out
+    }};
+}
+
+/// Current time as the store writes it.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+impl Store {
+    /// Open (and migrate) the store that `cfg` names; `data_dir` holds the SQLite file.
+    pub async fn open(cfg: &StateConfig, data_dir: &Path) -> Result<Store> {
+        match &cfg.url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                let opts = PgConnectOptions::from_str(url).context("state.url: not a valid PostgreSQL URL")?;
+                let schema = cfg.schema.clone();
+                if let Some(s) = &schema {
+                    if s.is_empty() || !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                        anyhow::bail!("state.schema: expected a lower-case identifier");
+                    }
+                }
+                let mut pool_opts = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10));
+                if let Some(s) = schema.clone() {
+                    pool_opts = pool_opts.after_connect(move |conn, _| {
+                        let s = s.clone();
+                        Box::pin(async move {
+                            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{s}\"; SET search_path TO \"{s}\"").as_str()).await?;
+                            Ok(())
+                        })
+                    });
+                }
+                let pool = pool_opts.connect_with(opts).await.context("state.url: cannot connect to PostgreSQL")?;
+                sqlx::migrate!("../migrations/postgres").run(&pool).await.context("state store: PostgreSQL migrations")?;
+                Ok(Store::Postgres(pool))
+            }
+            Some(url) if url.starts_with("sqlite:") => {
+                let opts = SqliteConnectOptions::from_str(url).context("state.url: not a valid SQLite URL")?;
+                Self::open_sqlite(opts).await
+            }
+            Some(_) => anyhow::bail!("state.url: expected postgres://... or sqlite:..."),
+            None => {
+                std::fs::create_dir_all(data_dir)
+                    .with_context(|| format!("server.data_dir: cannot create {}", data_dir.display()))?;
+                let opts = SqliteConnectOptions::new().filename(data_dir.join("state.db"));
+                Self::open_sqlite(opts).await
+            }
+        }
+    }
+
+    async fn open_sqlite(opts: SqliteConnectOptions) -> Result<Store> {
+        let opts = opts
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await.context("state store: cannot open SQLite")?;
+        sqlx::migrate!("../migrations/sqlite").run(&pool).await.context("state store: SQLite migrations")?;
+        Ok(Store::Sqlite(pool))
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Execute one statement; rows affected.
+    pub async fn exec(&self, sql: &str, args: Vec<Arg>) -> Result<u64> {
+        with_pool!(self, pool => {
+            let q = bind_all!(sqlx::query(sql), &args);
+            Ok(q.execute(pool).await.with_context(|| format!("state store: {}", first_words(sql)))?.rows_affected())
+        })
+    }
+
+    /// Execute an INSERT ... RETURNING id.
+    pub async fn insert(&self, sql: &str, args: Vec<Arg>) -> Result<i64> {
+        with_pool!(self, pool => {
+            let q = bind_all!(sqlx::query(sql), &args);
+            let row = q.fetch_one(pool).await.with_context(|| format!("state store: {}", first_words(sql)))?;
+            Ok(row.try_get::<i64, _>(0)?)
+        })
+    }
+
+    /// Fetch rows, decoding columns by `cols`.
+    pub async fn fetch(&self, sql: &str, args: Vec<Arg>, cols: &[Col]) -> Result<Vec<Vec<Val>>> {
+        with_pool!(self, pool => {
+            let q = bind_all!(sqlx::query(sql), &args);
+            let rows = q.fetch_all(pool).await.with_context(|| format!("state store: {}", first_words(sql)))?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(decode_row!(r, cols));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Run statements in one transaction: all of them or none.
+    pub async fn transaction(&self, stmts: Vec<Stmt>) -> Result<()> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.context("state store: begin")?;
+            for s in &stmts {
+                let q = bind_all!(sqlx::query(&s.sql), &s.args);
+                q.execute(&mut *tx).await.with_context(|| format!("state store: {}", first_words(&s.sql)))?;
+            }
+            tx.commit().await.context("state store: commit")?;
+            Ok(())
+        })
+    }
+}
+
+fn first_words(sql: &str) -> String {
+    sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite_store_migrates_and_round_trips() {
+        let dir = std::env::temp_dir().join(format!("pw-store-{}-{}", std::process::id(), rand::random::<u32>()));
+        let store = Store::open(&StateConfig::default(), &dir).await.expect("open");
+        let id = store
+            .insert(
+                "INSERT INTO run (job, kind, target, triggered_by, status, started_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                args!["j", "sql", "select 1", "cli", "running", now()],
+            )
+            .await
+            .expect("insert");
+        let rows = store.fetch("SELECT id, job FROM run WHERE id = $1", args![id], &[Col::Int, Col::Text]).await.expect("fetch");
+        assert_eq!(rows, vec![vec![Val::Int(id), Val::Text("j".into())]]);
+        // A failing statement rolls the whole transaction back.
+        let r = store
+            .transaction(vec![
+                Stmt::new("UPDATE run SET status = 'succeeded' WHERE id = $1", args![id]),
+                Stmt::new("INSERT INTO nowhere VALUES (1)", vec![]),
+            ])
+            .await;
+        assert!(r.is_err());
+        let rows = store.fetch("SELECT status FROM run WHERE id = $1", args![id], &[Col::Text]).await.expect("fetch");
+        assert_eq!(rows[0][0], Val::Text("running".into()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
