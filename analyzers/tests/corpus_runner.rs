@@ -25,14 +25,19 @@ fn to_doc(v: &Value) -> PolicyDocument {
 }
 
 fn principal(v: Option<&Value>) -> Principal {
-    let Some(v) = v else { return Principal::user("arn:aws:iam::111111111111:user/alice") };
+    let Some(v) = v else {
+        return Principal::user("arn:aws:iam::111111111111:user/alice");
+    };
     let s = |k: &str| v.get(k).and_then(Value::as_str);
     let mut p = if let Some(a) = s("user") {
         Principal::user(a)
     } else if let Some(a) = s("role") {
         Principal::role(a)
     } else if let Some(arr) = v.get("assumed_role").and_then(Value::as_array) {
-        Principal::assumed_role(arr[0].as_str().unwrap_or_default(), arr[1].as_str().unwrap_or_default())
+        Principal::assumed_role(
+            arr[0].as_str().unwrap_or_default(),
+            arr[1].as_str().unwrap_or_default(),
+        )
     } else if let Some(a) = s("service") {
         Principal::service(a)
     } else if let Some(a) = s("root") {
@@ -49,7 +54,10 @@ fn principal(v: Option<&Value>) -> Principal {
         panic!("unknown principal spec {v}")
     };
     if let Some(tags) = v.get("tags").and_then(Value::as_object) {
-        p = p.with_tags(tags.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())));
+        p = p.with_tags(
+            tags.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())),
+        );
     }
     if let Some(id) = s("user_id") {
         p = p.with_user_id(id);
@@ -105,21 +113,40 @@ fn run_group(file: &str, g: &Value, out: &mut Outcome) {
     let scps = levels(g.get("scps"));
     let rcps = levels(g.get("rcps"));
     let set = PolicySet {
-        identity: identity.iter().enumerate().map(|(i, d)| NamedPolicy::new(format!("identity-{i}"), d)).collect(),
+        identity: identity
+            .iter()
+            .enumerate()
+            .map(|(i, d)| NamedPolicy::new(format!("identity-{i}"), d))
+            .collect(),
         resource: resource.as_ref().map(|d| NamedPolicy::new("resource", d)),
         permissions_boundary: boundary.as_ref().map(|d| NamedPolicy::new("boundary", d)),
-        session: session.iter().enumerate().map(|(i, d)| NamedPolicy::new(format!("session-{i}"), d)).collect(),
+        session: session
+            .iter()
+            .enumerate()
+            .map(|(i, d)| NamedPolicy::new(format!("session-{i}"), d))
+            .collect(),
         scps: scps
             .iter()
             .enumerate()
-            .map(|(l, lvl)| lvl.iter().map(|d| NamedPolicy::new(format!("scp-{l}"), d)).collect())
+            .map(|(l, lvl)| {
+                lvl.iter()
+                    .map(|d| NamedPolicy::new(format!("scp-{l}"), d))
+                    .collect()
+            })
             .collect(),
         rcps: rcps
             .iter()
             .enumerate()
-            .map(|(l, lvl)| lvl.iter().map(|d| NamedPolicy::new(format!("rcp-{l}"), d)).collect())
+            .map(|(l, lvl)| {
+                lvl.iter()
+                    .map(|d| NamedPolicy::new(format!("rcp-{l}"), d))
+                    .collect()
+            })
             .collect(),
-        resource_policy_required: g.get("resource_policy_required").and_then(Value::as_bool).unwrap_or(false),
+        resource_policy_required: g
+            .get("resource_policy_required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     };
     let Some(cases) = g.get("cases").and_then(Value::as_array) else {
         panic!("{file}: group {name} has no cases")
@@ -128,8 +155,12 @@ fn run_group(file: &str, g: &Value, out: &mut Outcome) {
         out.total += 1;
         let get = |k: &str| c.get(k).or_else(|| g.get(k));
         let p = principal(get("principal"));
-        let action = get("action").and_then(Value::as_str).unwrap_or("s3:GetObject");
-        let res = get("request_resource").and_then(Value::as_str).unwrap_or("arn:aws:s3:::bucket/key");
+        let action = get("action")
+            .and_then(Value::as_str)
+            .unwrap_or("s3:GetObject");
+        let res = get("request_resource")
+            .and_then(Value::as_str)
+            .unwrap_or("arn:aws:s3:::bucket/key");
         let mut ctx = RequestContext::new(p, action, res);
         if let Some(acct) = get("resource_account").and_then(Value::as_str) {
             ctx = ctx.with_resource_account(acct);
@@ -142,7 +173,14 @@ fn run_group(file: &str, g: &Value, out: &mut Outcome) {
         }
         for (k, v) in keys {
             let values: Vec<String> = match v {
-                Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect(),
+                Value::Array(a) => a
+                    .iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| x.to_string())
+                    })
+                    .collect(),
                 Value::String(s) => vec![s],
                 other => vec![other.to_string()],
             };
@@ -164,10 +202,16 @@ fn run_group(file: &str, g: &Value, out: &mut Outcome) {
             continue;
         }
         if let Some(want) = c.get("keys").and_then(Value::as_array) {
-            let want: Vec<String> = want.iter().filter_map(Value::as_str).map(str::to_string).collect();
+            let want: Vec<String> = want
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
             let got: Vec<String> = ev.undecided_keys.iter().cloned().collect();
             if want != got {
-                out.failures.push(format!("{file}: [{name}] case {i} {label}: keys expected {want:?}, got {got:?}"));
+                out.failures.push(format!(
+                    "{file}: [{name}] case {i} {label}: keys expected {want:?}, got {got:?}"
+                ));
             }
         }
         if let Some(sid) = c.get("sid").and_then(Value::as_str) {
@@ -191,16 +235,36 @@ fn decision_corpus() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let mut out = Outcome { total: 0, failures: Vec::new() };
+    let mut out = Outcome {
+        total: 0,
+        failures: Vec::new(),
+    };
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        let groups: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        let fname = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        for g in groups.as_array().unwrap_or_else(|| panic!("{fname}: top level must be an array")) {
+        let groups: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let fname = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        for g in groups
+            .as_array()
+            .unwrap_or_else(|| panic!("{fname}: top level must be an array"))
+        {
             run_group(&fname, g, &mut out);
         }
     }
-    println!("decision corpus: {} cases in {} files", out.total, files.len());
-    assert!(out.failures.is_empty(), "{} of {} corpus cases failed:\n{}", out.failures.len(), out.total, out.failures.join("\n"));
+    println!(
+        "decision corpus: {} cases in {} files",
+        out.total,
+        files.len()
+    );
+    assert!(
+        out.failures.is_empty(),
+        "{} of {} corpus cases failed:\n{}",
+        out.failures.len(),
+        out.total,
+        out.failures.join("\n")
+    );
     assert!(out.total >= 300, "corpus has only {} cases", out.total);
 }

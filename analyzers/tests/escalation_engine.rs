@@ -2,8 +2,8 @@
 //! filtering (service-linked roles, resource patterns), unresolved policies, SCPs.
 
 use pathwarden_analyzers::escalation::{
-    AccountSnapshot, ManagedPolicyInfo, PrincipalInfo, RoleInfo, SnapshotIndex, Target, can_assume, escalations,
-    is_admin,
+    AccountSnapshot, ManagedPolicyInfo, PrincipalInfo, RoleInfo, SnapshotIndex, Target, can_assume,
+    escalations, is_admin,
 };
 use pathwarden_analyzers::policy::{Decision, PolicyDocument};
 use serde_json::{Value, json};
@@ -16,35 +16,64 @@ fn doc(v: Value) -> PolicyDocument {
 }
 
 fn allow(action: Value, resource: Value) -> PolicyDocument {
-    doc(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}))
+    doc(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}),
+    )
 }
 
 fn trust(principal: Value) -> PolicyDocument {
-    doc(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}))
+    doc(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}),
+    )
 }
 
 fn snapshot_with(alice: PrincipalInfo) -> AccountSnapshot {
-    AccountSnapshot { account_id: ACCT.into(), users: vec![alice], ..Default::default() }
+    AccountSnapshot {
+        account_id: ACCT.into(),
+        users: vec![alice],
+        ..Default::default()
+    }
 }
 
 #[test]
 fn admin_detection() {
     let mut a = PrincipalInfo::user(ALICE);
-    a.attached_policy_arns.push("arn:aws:iam::aws:policy/AdministratorAccess".into());
-    assert_eq!(is_admin(ALICE, &snapshot_with(a.clone())).map(|e| e.decision), Ok(Decision::Allow));
+    a.attached_policy_arns
+        .push("arn:aws:iam::aws:policy/AdministratorAccess".into());
+    assert_eq!(
+        is_admin(ALICE, &snapshot_with(a.clone())).map(|e| e.decision),
+        Ok(Decision::Allow)
+    );
 
     let mut iam_full = PrincipalInfo::user(ALICE);
-    iam_full.attached_policy_arns.push("arn:aws:iam::aws:policy/IAMFullAccess".into());
-    assert_eq!(is_admin(ALICE, &snapshot_with(iam_full)).map(|e| e.decision), Ok(Decision::Allow), "iam:* is admin-equivalent");
+    iam_full
+        .attached_policy_arns
+        .push("arn:aws:iam::aws:policy/IAMFullAccess".into());
+    assert_eq!(
+        is_admin(ALICE, &snapshot_with(iam_full)).map(|e| e.decision),
+        Ok(Decision::Allow),
+        "iam:* is admin-equivalent"
+    );
 
     let mut power = PrincipalInfo::user(ALICE);
-    power.attached_policy_arns.push("arn:aws:iam::aws:policy/PowerUserAccess".into());
-    assert_eq!(is_admin(ALICE, &snapshot_with(power)).map(|e| e.decision), Ok(Decision::ImplicitDeny));
+    power
+        .attached_policy_arns
+        .push("arn:aws:iam::aws:policy/PowerUserAccess".into());
+    assert_eq!(
+        is_admin(ALICE, &snapshot_with(power)).map(|e| e.decision),
+        Ok(Decision::ImplicitDeny)
+    );
 
     let mut denied = a.clone();
-    denied.inline_policies.push(("no-iam".into(), doc(json!({"Version": "2012-10-17",
-        "Statement": [{"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}))));
-    assert_eq!(is_admin(ALICE, &snapshot_with(denied)).map(|e| e.decision), Ok(Decision::ExplicitDeny));
+    denied.inline_policies.push((
+        "no-iam".into(),
+        doc(json!({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]})),
+    ));
+    assert_eq!(
+        is_admin(ALICE, &snapshot_with(denied)).map(|e| e.decision),
+        Ok(Decision::ExplicitDeny)
+    );
 
     let mut conditional = PrincipalInfo::user(ALICE);
     conditional.inline_policies.push(("mfa".into(), doc(json!({"Version": "2012-10-17",
@@ -59,28 +88,46 @@ fn admin_detection() {
 #[test]
 fn admin_through_group_and_scp_limits_it() {
     let mut a = PrincipalInfo::user(ALICE);
-    a.group_arns.push("arn:aws:iam::111111111111:group/admins".into());
+    a.group_arns
+        .push("arn:aws:iam::111111111111:group/admins".into());
     let mut snap = snapshot_with(a);
-    snap.groups.push(pathwarden_analyzers::escalation::GroupInfo {
-        arn: "arn:aws:iam::111111111111:group/admins".into(),
-        name: "admins".into(),
-        inline_policies: vec![],
-        attached_policy_arns: vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()],
-    });
-    assert_eq!(is_admin(ALICE, &snap).map(|e| e.decision), Ok(Decision::Allow));
+    snap.groups
+        .push(pathwarden_analyzers::escalation::GroupInfo {
+            arn: "arn:aws:iam::111111111111:group/admins".into(),
+            name: "admins".into(),
+            inline_policies: vec![],
+            attached_policy_arns: vec!["arn:aws:iam::aws:policy/AdministratorAccess".into()],
+        });
+    assert_eq!(
+        is_admin(ALICE, &snap).map(|e| e.decision),
+        Ok(Decision::Allow)
+    );
     snap.scps = vec![vec![("scp-s3".into(), allow(json!("s3:*"), json!("*")))]];
-    assert_eq!(is_admin(ALICE, &snap).map(|e| e.decision), Ok(Decision::ImplicitDeny), "SCP caps the account");
+    assert_eq!(
+        is_admin(ALICE, &snap).map(|e| e.decision),
+        Ok(Decision::ImplicitDeny),
+        "SCP caps the account"
+    );
     snap.is_management_account = true;
-    assert_eq!(is_admin(ALICE, &snap).map(|e| e.decision), Ok(Decision::Allow), "SCPs do not apply to the management account");
+    assert_eq!(
+        is_admin(ALICE, &snap).map(|e| e.decision),
+        Ok(Decision::Allow),
+        "SCPs do not apply to the management account"
+    );
 }
 
 #[test]
 fn unresolved_managed_policy_is_conditional_not_silent() {
     let mut a = PrincipalInfo::user(ALICE);
-    a.attached_policy_arns.push("arn:aws:iam::111111111111:policy/missing".into());
+    a.attached_policy_arns
+        .push("arn:aws:iam::111111111111:policy/missing".into());
     let ev = is_admin(ALICE, &snapshot_with(a)).expect("known principal");
     assert_eq!(ev.decision, Decision::Conditional);
-    assert!(ev.undecided_keys.iter().any(|k| k.contains("policy/missing")));
+    assert!(
+        ev.undecided_keys
+            .iter()
+            .any(|k| k.contains("policy/missing"))
+    );
 }
 
 #[test]
@@ -88,17 +135,34 @@ fn assume_role_is_evaluated_both_ways() {
     let role = "arn:aws:iam::111111111111:role/target";
     let mut snap = snapshot_with(PrincipalInfo::user(ALICE));
     // Trust to the account root: needs alice's identity grant.
-    snap.roles.push(RoleInfo::new(role, trust(json!({"AWS": format!("arn:aws:iam::{ACCT}:root")}))));
-    assert_eq!(can_assume(ALICE, role, &snap).map(|e| e.decision), Ok(Decision::ImplicitDeny));
-    snap.users[0].inline_policies.push(("assume".into(), allow(json!("sts:AssumeRole"), json!(role))));
-    assert_eq!(can_assume(ALICE, role, &snap).map(|e| e.decision), Ok(Decision::Allow));
+    snap.roles.push(RoleInfo::new(
+        role,
+        trust(json!({"AWS": format!("arn:aws:iam::{ACCT}:root")})),
+    ));
+    assert_eq!(
+        can_assume(ALICE, role, &snap).map(|e| e.decision),
+        Ok(Decision::ImplicitDeny)
+    );
+    snap.users[0]
+        .inline_policies
+        .push(("assume".into(), allow(json!("sts:AssumeRole"), json!(role))));
+    assert_eq!(
+        can_assume(ALICE, role, &snap).map(|e| e.decision),
+        Ok(Decision::Allow)
+    );
     // Trust naming someone else: identity grant is not enough.
     snap.roles[0].trust_policy = trust(json!({"AWS": "arn:aws:iam::111111111111:user/bob"}));
-    assert_eq!(can_assume(ALICE, role, &snap).map(|e| e.decision), Ok(Decision::ImplicitDeny));
+    assert_eq!(
+        can_assume(ALICE, role, &snap).map(|e| e.decision),
+        Ok(Decision::ImplicitDeny)
+    );
     // Trust naming alice directly: allowed even without the identity grant.
     snap.users[0].inline_policies.clear();
     snap.roles[0].trust_policy = trust(json!({"AWS": ALICE}));
-    assert_eq!(can_assume(ALICE, role, &snap).map(|e| e.decision), Ok(Decision::Allow));
+    assert_eq!(
+        can_assume(ALICE, role, &snap).map(|e| e.decision),
+        Ok(Decision::Allow)
+    );
     assert!(can_assume(ALICE, "arn:aws:iam::111111111111:role/none", &snap).is_err());
 }
 
@@ -106,15 +170,32 @@ fn assume_role_is_evaluated_both_ways() {
 fn cross_account_assume_needs_both_accounts() {
     let role = "arn:aws:iam::222222222222:role/shared";
     let mut a = PrincipalInfo::user(ALICE);
-    a.inline_policies.push(("assume".into(), allow(json!("sts:AssumeRole"), json!("arn:aws:iam::222222222222:role/*"))));
+    a.inline_policies.push((
+        "assume".into(),
+        allow(
+            json!("sts:AssumeRole"),
+            json!("arn:aws:iam::222222222222:role/*"),
+        ),
+    ));
     let home = snapshot_with(a);
-    let mut other = AccountSnapshot { account_id: "222222222222".into(), ..Default::default() };
-    other.roles.push(RoleInfo::new(role, trust(json!({"AWS": ACCT}))));
+    let mut other = AccountSnapshot {
+        account_id: "222222222222".into(),
+        ..Default::default()
+    };
+    other
+        .roles
+        .push(RoleInfo::new(role, trust(json!({"AWS": ACCT}))));
     let (hi, oi) = (SnapshotIndex::new(&home), SnapshotIndex::new(&other));
-    assert_eq!(hi.can_assume_in(ALICE, &oi, role).map(|e| e.decision), Ok(Decision::Allow));
+    assert_eq!(
+        hi.can_assume_in(ALICE, &oi, role).map(|e| e.decision),
+        Ok(Decision::Allow)
+    );
     other.roles[0].trust_policy = trust(json!({"AWS": "333333333333"}));
     let oi = SnapshotIndex::new(&other);
-    assert_eq!(hi.can_assume_in(ALICE, &oi, role).map(|e| e.decision), Ok(Decision::ImplicitDeny));
+    assert_eq!(
+        hi.can_assume_in(ALICE, &oi, role).map(|e| e.decision),
+        Ok(Decision::ImplicitDeny)
+    );
 }
 
 #[test]
@@ -127,14 +208,32 @@ fn service_linked_roles_are_not_passrole_or_edit_victims() {
         "arn:aws:iam::111111111111:role/aws-service-role/lambda.amazonaws.com/AWSServiceRoleForLambda",
         trust(json!({"Service": "lambda.amazonaws.com"})),
     ));
-    snap.roles.push(RoleInfo::new("arn:aws:iam::111111111111:role/service-role/fn-exec", trust(json!({"Service": "lambda.amazonaws.com"}))));
+    snap.roles.push(RoleInfo::new(
+        "arn:aws:iam::111111111111:role/service-role/fn-exec",
+        trust(json!({"Service": "lambda.amazonaws.com"})),
+    ));
     let edges = escalations(ALICE, &snap).expect("known principal");
     let targets: Vec<&Target> = edges.iter().map(|e| &e.target).collect();
-    assert!(targets.iter().all(|t| !matches!(t, Target::Role(r) if r.contains("aws-service-role"))), "{edges:?}");
-    assert!(edges.iter().any(|e| e.rule_id == "passrole-lambda-create-invoke"
-        && e.target == Target::Role("arn:aws:iam::111111111111:role/service-role/fn-exec".into())));
-    assert!(edges.iter().any(|e| e.rule_id == "iam-update-assume-role-policy"
-        && e.target == Target::Role("arn:aws:iam::111111111111:role/service-role/fn-exec".into())));
+    assert!(
+        targets
+            .iter()
+            .all(|t| !matches!(t, Target::Role(r) if r.contains("aws-service-role"))),
+        "{edges:?}"
+    );
+    assert!(
+        edges
+            .iter()
+            .any(|e| e.rule_id == "passrole-lambda-create-invoke"
+                && e.target
+                    == Target::Role("arn:aws:iam::111111111111:role/service-role/fn-exec".into()))
+    );
+    assert!(
+        edges
+            .iter()
+            .any(|e| e.rule_id == "iam-update-assume-role-policy"
+                && e.target
+                    == Target::Role("arn:aws:iam::111111111111:role/service-role/fn-exec".into()))
+    );
 }
 
 #[test]
@@ -146,27 +245,59 @@ fn passrole_respects_resource_patterns_and_passed_to_service() {
         {"Effect": "Allow", "Action": ["lambda:CreateFunction", "lambda:InvokeFunction", "ec2:RunInstances"], "Resource": "*"}]}))));
     let mut snap = snapshot_with(a);
     for name in ["app-1", "app-2", "db-1"] {
-        let mut r = RoleInfo::new(&format!("arn:aws:iam::111111111111:role/{name}"),
-            doc(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-                "Principal": {"Service": ["lambda.amazonaws.com", "ec2.amazonaws.com"]}, "Action": "sts:AssumeRole"}]})));
-        r.instance_profile_arns.push(format!("arn:aws:iam::111111111111:instance-profile/{name}"));
+        let mut r = RoleInfo::new(
+            &format!("arn:aws:iam::111111111111:role/{name}"),
+            doc(
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": ["lambda.amazonaws.com", "ec2.amazonaws.com"]}, "Action": "sts:AssumeRole"}]}),
+            ),
+        );
+        r.instance_profile_arns
+            .push(format!("arn:aws:iam::111111111111:instance-profile/{name}"));
         snap.roles.push(r);
     }
     let edges = escalations(ALICE, &snap).expect("known principal");
-    let lambda: Vec<&str> = edges.iter().filter(|e| e.rule_id == "passrole-lambda-create-invoke")
-        .filter_map(|e| if let Target::Role(r) = &e.target { Some(r.as_str()) } else { None }).collect();
-    assert_eq!(lambda, vec!["arn:aws:iam::111111111111:role/app-1", "arn:aws:iam::111111111111:role/app-2"]);
-    assert!(edges.iter().all(|e| e.rule_id != "passrole-ec2-run-instances"), "PassedToService limits PassRole to lambda");
+    let lambda: Vec<&str> = edges
+        .iter()
+        .filter(|e| e.rule_id == "passrole-lambda-create-invoke")
+        .filter_map(|e| {
+            if let Target::Role(r) = &e.target {
+                Some(r.as_str())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(
+        lambda,
+        vec![
+            "arn:aws:iam::111111111111:role/app-1",
+            "arn:aws:iam::111111111111:role/app-2"
+        ]
+    );
+    assert!(
+        edges
+            .iter()
+            .all(|e| e.rule_id != "passrole-ec2-run-instances"),
+        "PassedToService limits PassRole to lambda"
+    );
     let ev = &edges[0].evidence;
-    assert!(ev.iter().any(|e| e.action == "iam:PassRole" && e.statement_index == 0 && e.policy.ends_with("#p")), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| e.action == "iam:PassRole"
+            && e.statement_index == 0
+            && e.policy.ends_with("#p")),
+        "{ev:?}"
+    );
 }
 
 #[test]
 fn admins_get_no_per_victim_edges_and_unknown_principals_error() {
     let mut a = PrincipalInfo::user(ALICE);
-    a.attached_policy_arns.push("arn:aws:iam::aws:policy/AdministratorAccess".into());
+    a.attached_policy_arns
+        .push("arn:aws:iam::aws:policy/AdministratorAccess".into());
     let mut snap = snapshot_with(a);
-    snap.users.push(PrincipalInfo::user("arn:aws:iam::111111111111:user/bob"));
+    snap.users
+        .push(PrincipalInfo::user("arn:aws:iam::111111111111:user/bob"));
     assert_eq!(escalations(ALICE, &snap).map(|e| e.len()), Ok(0));
     assert!(escalations("arn:aws:iam::111111111111:user/ghost", &snap).is_err());
 }
@@ -174,24 +305,58 @@ fn admins_get_no_per_victim_edges_and_unknown_principals_error() {
 #[test]
 fn takeover_uses_username_variables_without_scanning_everyone() {
     let mut a = PrincipalInfo::user(ALICE);
-    a.inline_policies.push(("self-keys".into(), allow(json!("iam:CreateAccessKey"), json!("arn:aws:iam::111111111111:user/${aws:username}"))));
+    a.inline_policies.push((
+        "self-keys".into(),
+        allow(
+            json!("iam:CreateAccessKey"),
+            json!("arn:aws:iam::111111111111:user/${aws:username}"),
+        ),
+    ));
     let mut snap = snapshot_with(a);
-    snap.users.push(PrincipalInfo::user("arn:aws:iam::111111111111:user/bob"));
+    snap.users
+        .push(PrincipalInfo::user("arn:aws:iam::111111111111:user/bob"));
     let edges = escalations(ALICE, &snap).expect("known principal");
-    assert!(edges.iter().all(|e| e.rule_id != "iam-create-access-key"), "own keys are not an escalation: {edges:?}");
-    snap.users[0].inline_policies[0].1 = allow(json!("iam:CreateAccessKey"), json!("arn:aws:iam::111111111111:user/b*"));
+    assert!(
+        edges.iter().all(|e| e.rule_id != "iam-create-access-key"),
+        "own keys are not an escalation: {edges:?}"
+    );
+    snap.users[0].inline_policies[0].1 = allow(
+        json!("iam:CreateAccessKey"),
+        json!("arn:aws:iam::111111111111:user/b*"),
+    );
     let edges = escalations(ALICE, &snap).expect("known principal");
-    assert_eq!(edges.iter().filter(|e| e.rule_id == "iam-create-access-key").count(), 1);
+    assert_eq!(
+        edges
+            .iter()
+            .filter(|e| e.rule_id == "iam-create-access-key")
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn all_escalations_covers_roles_too() {
     let mut snap = snapshot_with(PrincipalInfo::user(ALICE));
-    let mut role = RoleInfo::new("arn:aws:iam::111111111111:role/ci", trust(json!({"Service": "codebuild.amazonaws.com"})));
-    role.principal.inline_policies.push(("p".into(), allow(json!("iam:PutRolePolicy"), json!("arn:aws:iam::111111111111:role/ci"))));
+    let mut role = RoleInfo::new(
+        "arn:aws:iam::111111111111:role/ci",
+        trust(json!({"Service": "codebuild.amazonaws.com"})),
+    );
+    role.principal.inline_policies.push((
+        "p".into(),
+        allow(
+            json!("iam:PutRolePolicy"),
+            json!("arn:aws:iam::111111111111:role/ci"),
+        ),
+    ));
     snap.roles.push(role);
     let index = SnapshotIndex::new(&snap);
     let all = index.all_escalations();
-    assert!(all.iter().any(|e| e.rule_id == "iam-put-role-policy" && e.source_arn.ends_with("role/ci")));
-    let _ = ManagedPolicyInfo::new("arn:aws:iam::111111111111:policy/x", PolicyDocument::empty());
+    assert!(
+        all.iter()
+            .any(|e| e.rule_id == "iam-put-role-policy" && e.source_arn.ends_with("role/ci"))
+    );
+    let _ = ManagedPolicyInfo::new(
+        "arn:aws:iam::111111111111:policy/x",
+        PolicyDocument::empty(),
+    );
 }

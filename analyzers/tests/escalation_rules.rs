@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use pathwarden_analyzers::escalation::rules::{Applies, Mechanism, SelfTarget, VictimKind};
 use pathwarden_analyzers::escalation::{
-    AccountSnapshot, ComputeResource, EscalationRule, GroupInfo, ManagedPolicyInfo, PrincipalInfo, ResourceKind,
-    RoleInfo, SnapshotIndex, Target, all_rules, rule,
+    AccountSnapshot, ComputeResource, EscalationRule, GroupInfo, ManagedPolicyInfo, PrincipalInfo,
+    ResourceKind, RoleInfo, SnapshotIndex, Target, all_rules, rule,
 };
 use pathwarden_analyzers::policy::PolicyDocument;
 use serde_json::{Value, json};
@@ -27,7 +27,9 @@ fn doc(v: Value) -> PolicyDocument {
 }
 
 fn trust(principal: Value) -> PolicyDocument {
-    doc(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}))
+    doc(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}),
+    )
 }
 
 /// How the attacker's permissions are written in one scenario.
@@ -51,11 +53,20 @@ fn attacker_policy(rule: &EscalationRule, v: Variant) -> Value {
     let base = json!({"Effect": "Allow", "Action": acts, "Resource": "*"});
     let statements = match v {
         Variant::Trigger | Variant::Boundary => vec![base],
-        Variant::ExplicitDeny => vec![base, json!({"Effect": "Deny", "Action": acts[acts.len() - 1], "Resource": "*"})],
-        Variant::HarmlessResource => vec![json!({"Effect": "Allow", "Action": acts, "Resource": "arn:aws:s3:::harmless/*"})],
-        Variant::NotActionTrap => vec![json!({"Effect": "Allow", "NotAction": acts, "Resource": "*"})],
-        Variant::UnknownCondition => vec![json!({"Effect": "Allow", "Action": acts, "Resource": "*",
-            "Condition": {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}})],
+        Variant::ExplicitDeny => vec![
+            base,
+            json!({"Effect": "Deny", "Action": acts[acts.len() - 1], "Resource": "*"}),
+        ],
+        Variant::HarmlessResource => {
+            vec![json!({"Effect": "Allow", "Action": acts, "Resource": "arn:aws:s3:::harmless/*"})]
+        }
+        Variant::NotActionTrap => {
+            vec![json!({"Effect": "Allow", "NotAction": acts, "Resource": "*"})]
+        }
+        Variant::UnknownCondition => {
+            vec![json!({"Effect": "Allow", "Action": acts, "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}})]
+        }
         Variant::FalseCondition => vec![json!({"Effect": "Allow", "Action": acts, "Resource": "*",
             "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}})],
     };
@@ -66,25 +77,51 @@ fn attacker_policy(rule: &EscalationRule, v: Variant) -> Value {
 /// written as `v`. Returns the snapshot, the attacker ARN and the expected target.
 fn scenario(rule: &EscalationRule, v: Variant) -> (AccountSnapshot, String, Target) {
     let as_role = rule.applies == Applies::Roles;
-    let attacker_arn = if as_role { ATTACKER_ROLE } else { ATTACKER_USER };
-    let mut attacker = if as_role { PrincipalInfo::role(attacker_arn) } else { PrincipalInfo::user(attacker_arn) };
+    let attacker_arn = if as_role {
+        ATTACKER_ROLE
+    } else {
+        ATTACKER_USER
+    };
+    let mut attacker = if as_role {
+        PrincipalInfo::role(attacker_arn)
+    } else {
+        PrincipalInfo::user(attacker_arn)
+    };
     attacker.tags = BTreeMap::from([("team".to_string(), "red".to_string())]);
-    attacker.inline_policies.push(("escalate".to_string(), doc(attacker_policy(rule, v))));
-    let mut snap = AccountSnapshot { account_id: ACCT.to_string(), ..Default::default() };
-    let admin = Target::Admin { account: ACCT.to_string() };
+    attacker
+        .inline_policies
+        .push(("escalate".to_string(), doc(attacker_policy(rule, v))));
+    let mut snap = AccountSnapshot {
+        account_id: ACCT.to_string(),
+        ..Default::default()
+    };
+    let admin = Target::Admin {
+        account: ACCT.to_string(),
+    };
     let victim_role_target = Target::Role(VICTIM_ROLE.to_string());
 
     if v == Variant::Boundary {
         let b = "arn:aws:iam::111111111111:policy/boundary";
-        snap.policies.insert(b.into(), ManagedPolicyInfo::new(b, doc(json!({"Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))));
+        snap.policies.insert(
+            b.into(),
+            ManagedPolicyInfo::new(
+                b,
+                doc(json!({"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})),
+            ),
+        );
         attacker.permissions_boundary_arn = Some(b.to_string());
     }
 
     let target = match rule.mechanism {
         Mechanism::SelfGrant(SelfTarget::Group) => {
             attacker.group_arns.push(GROUP.to_string());
-            snap.groups.push(GroupInfo { arn: GROUP.into(), name: "team".into(), inline_policies: vec![], attached_policy_arns: vec![] });
+            snap.groups.push(GroupInfo {
+                arn: GROUP.into(),
+                name: "team".into(),
+                inline_policies: vec![],
+                attached_policy_arns: vec![],
+            });
             admin
         }
         Mechanism::SelfGrant(SelfTarget::AttachedPolicy) => {
@@ -96,8 +133,11 @@ fn scenario(rule: &EscalationRule, v: Variant) -> (AccountSnapshot, String, Targ
         Mechanism::SelfGrant(_) => admin,
         Mechanism::DefaultVersionRollback => {
             attacker.attached_policy_arns.push(ATTACHED.to_string());
-            let mut p = ManagedPolicyInfo::new(ATTACHED, doc(json!({"Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]})));
+            let mut p = ManagedPolicyInfo::new(
+                ATTACHED,
+                doc(json!({"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]})),
+            );
             p.other_versions.push(doc(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})));
             snap.policies.insert(ATTACHED.into(), p);
             admin
@@ -107,8 +147,14 @@ fn scenario(rule: &EscalationRule, v: Variant) -> (AccountSnapshot, String, Targ
             attacker.attached_policy_arns.push(ADMIN_ARN.to_string());
             let b = "arn:aws:iam::111111111111:policy/boundary";
             if v != Variant::Boundary {
-                snap.policies.insert(b.into(), ManagedPolicyInfo::new(b, doc(json!({"Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": actions(rule), "Resource": "*"}]}))));
+                snap.policies.insert(
+                    b.into(),
+                    ManagedPolicyInfo::new(
+                        b,
+                        doc(json!({"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": actions(rule), "Resource": "*"}]})),
+                    ),
+                );
                 attacker.permissions_boundary_arn = Some(b.to_string());
             }
             // The attacker's own grant must be what decides: rewrite the admin attachment
@@ -121,11 +167,19 @@ fn scenario(rule: &EscalationRule, v: Variant) -> (AccountSnapshot, String, Targ
             admin
         }
         Mechanism::TakeOver(VictimKind::Group) => {
-            snap.groups.push(GroupInfo { arn: OTHER_GROUP.into(), name: "admins".into(), inline_policies: vec![], attached_policy_arns: vec![ADMIN_ARN.into()] });
+            snap.groups.push(GroupInfo {
+                arn: OTHER_GROUP.into(),
+                name: "admins".into(),
+                inline_policies: vec![],
+                attached_policy_arns: vec![ADMIN_ARN.into()],
+            });
             Target::Group(OTHER_GROUP.to_string())
         }
         Mechanism::TakeOver(VictimKind::Role) => {
-            snap.roles.push(RoleInfo::new(VICTIM_ROLE, trust(json!({"Service": "ec2.amazonaws.com"}))));
+            snap.roles.push(RoleInfo::new(
+                VICTIM_ROLE,
+                trust(json!({"Service": "ec2.amazonaws.com"})),
+            ));
             victim_role_target
         }
         Mechanism::TakeOver(_) => {
@@ -133,46 +187,81 @@ fn scenario(rule: &EscalationRule, v: Variant) -> (AccountSnapshot, String, Targ
             Target::User(VICTIM_USER.to_string())
         }
         Mechanism::EditAssumableRole => {
-            snap.roles.push(RoleInfo::new(VICTIM_ROLE, trust(json!({"AWS": format!("arn:aws:iam::{ACCT}:root")}))));
+            snap.roles.push(RoleInfo::new(
+                VICTIM_ROLE,
+                trust(json!({"AWS": format!("arn:aws:iam::{ACCT}:root")})),
+            ));
             admin
         }
         Mechanism::AssumeRole => {
             // Trust to the account root delegates to the attacker's identity policies.
-            snap.roles.push(RoleInfo::new(VICTIM_ROLE, trust(json!({"AWS": ACCT}))));
+            snap.roles
+                .push(RoleInfo::new(VICTIM_ROLE, trust(json!({"AWS": ACCT}))));
             victim_role_target
         }
-        Mechanism::PassRole { service, instance_profile } => {
-            let mut r = RoleInfo::new("arn:aws:iam::111111111111:role/service-role/victim", trust(json!({"Service": service})));
+        Mechanism::PassRole {
+            service,
+            instance_profile,
+        } => {
+            let mut r = RoleInfo::new(
+                "arn:aws:iam::111111111111:role/service-role/victim",
+                trust(json!({"Service": service})),
+            );
             if instance_profile {
-                r.instance_profile_arns.push("arn:aws:iam::111111111111:instance-profile/victim".into());
+                r.instance_profile_arns
+                    .push("arn:aws:iam::111111111111:instance-profile/victim".into());
             }
             snap.roles.push(r);
             Target::Role("arn:aws:iam::111111111111:role/service-role/victim".to_string())
         }
         Mechanism::Hijack(kind) => {
-            snap.roles.push(RoleInfo::new(VICTIM_ROLE, trust(json!({"Service": "ec2.amazonaws.com"}))));
+            snap.roles.push(RoleInfo::new(
+                VICTIM_ROLE,
+                trust(json!({"Service": "ec2.amazonaws.com"})),
+            ));
             let arn = match kind {
                 ResourceKind::Ec2Instance => "arn:aws:ec2:us-east-1:111111111111:instance/i-0abc",
                 ResourceKind::LambdaFunction => "arn:aws:lambda:us-east-1:111111111111:function:fn",
-                ResourceKind::GlueDevEndpoint => "arn:aws:glue:us-east-1:111111111111:devEndpoint/ep",
-                ResourceKind::CodeBuildProject => "arn:aws:codebuild:us-east-1:111111111111:project/p",
-                ResourceKind::CloudFormationStack => "arn:aws:cloudformation:us-east-1:111111111111:stack/s/1",
-                ResourceKind::SageMakerNotebook => "arn:aws:sagemaker:us-east-1:111111111111:notebook-instance/nb",
+                ResourceKind::GlueDevEndpoint => {
+                    "arn:aws:glue:us-east-1:111111111111:devEndpoint/ep"
+                }
+                ResourceKind::CodeBuildProject => {
+                    "arn:aws:codebuild:us-east-1:111111111111:project/p"
+                }
+                ResourceKind::CloudFormationStack => {
+                    "arn:aws:cloudformation:us-east-1:111111111111:stack/s/1"
+                }
+                ResourceKind::SageMakerNotebook => {
+                    "arn:aws:sagemaker:us-east-1:111111111111:notebook-instance/nb"
+                }
                 ResourceKind::EcsTask => "arn:aws:ecs:us-east-1:111111111111:task/c/t",
             };
-            snap.resources.push(ComputeResource { arn: arn.into(), kind, role_arn: VICTIM_ROLE.into() });
+            snap.resources.push(ComputeResource {
+                arn: arn.into(),
+                kind,
+                role_arn: VICTIM_ROLE.into(),
+            });
             victim_role_target
         }
     };
     if as_role {
-        snap.roles.push(RoleInfo { principal: attacker, ..RoleInfo::new(attacker_arn, trust(json!({"Service": "ec2.amazonaws.com"}))) });
+        snap.roles.push(RoleInfo {
+            principal: attacker,
+            ..RoleInfo::new(attacker_arn, trust(json!({"Service": "ec2.amazonaws.com"})))
+        });
     } else {
         snap.users.push(attacker);
     }
     (snap, attacker_arn.to_string(), target)
 }
 
-fn edges_for(rule: &EscalationRule, v: Variant) -> (Vec<pathwarden_analyzers::escalation::EscalationEdge>, Target) {
+fn edges_for(
+    rule: &EscalationRule,
+    v: Variant,
+) -> (
+    Vec<pathwarden_analyzers::escalation::EscalationEdge>,
+    Target,
+) {
     let (snap, attacker, target) = scenario(rule, v);
     let index = SnapshotIndex::new(&snap);
     let edges = index
@@ -187,12 +276,26 @@ fn edges_for(rule: &EscalationRule, v: Variant) -> (Vec<pathwarden_analyzers::es
 fn check_rule(id: &str) {
     let rule = rule(id).unwrap_or_else(|| panic!("no rule {id}"));
     let (edges, target) = edges_for(rule, Variant::Trigger);
-    assert_eq!(edges.len(), 1, "{id}: trigger must give exactly one edge, got {edges:?}");
+    assert_eq!(
+        edges.len(),
+        1,
+        "{id}: trigger must give exactly one edge, got {edges:?}"
+    );
     assert_eq!(edges[0].target, target, "{id}: wrong target");
-    assert!(!edges[0].conditional, "{id}: trigger must be unconditional: {:?}", edges[0]);
+    assert!(
+        !edges[0].conditional,
+        "{id}: trigger must be unconditional: {:?}",
+        edges[0]
+    );
     assert!(!edges[0].evidence.is_empty(), "{id}: edge without evidence");
 
-    for v in [Variant::ExplicitDeny, Variant::Boundary, Variant::HarmlessResource, Variant::NotActionTrap, Variant::FalseCondition] {
+    for v in [
+        Variant::ExplicitDeny,
+        Variant::Boundary,
+        Variant::HarmlessResource,
+        Variant::NotActionTrap,
+        Variant::FalseCondition,
+    ] {
         // A same-account trust naming the caller is a direct grant; boundary and identity
         // near misses do not apply to the trust side, which is why AssumeRole uses a
         // trust to the account root here.
@@ -204,13 +307,27 @@ fn check_rule(id: &str) {
             Variant::NotActionTrap => "NotAction trap",
             _ => "provably false condition",
         };
-        assert!(edges.is_empty(), "{id}: {label} must not give an edge, got {edges:?}");
+        assert!(
+            edges.is_empty(),
+            "{id}: {label} must not give an edge, got {edges:?}"
+        );
     }
 
     let (edges, _) = edges_for(rule, Variant::UnknownCondition);
-    assert_eq!(edges.len(), 1, "{id}: unknown condition must still report the edge");
-    assert!(edges[0].conditional, "{id}: unknown condition must be conditional");
-    assert!(edges[0].undecided_keys.contains("aws:SourceIp"), "{id}: keys {:?}", edges[0].undecided_keys);
+    assert_eq!(
+        edges.len(),
+        1,
+        "{id}: unknown condition must still report the edge"
+    );
+    assert!(
+        edges[0].conditional,
+        "{id}: unknown condition must be conditional"
+    );
+    assert!(
+        edges[0].undecided_keys.contains("aws:SourceIp"),
+        "{id}: keys {:?}",
+        edges[0].undecided_keys
+    );
 }
 
 macro_rules! rule_tests {

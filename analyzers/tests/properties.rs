@@ -1,13 +1,39 @@
 //! Property tests of the evaluator's monotonicity and order-independence.
 
-use pathwarden_analyzers::policy::{Decision, NamedPolicy, PolicyDocument, PolicySet, Principal, RequestContext, evaluate};
+use pathwarden_analyzers::policy::{
+    Decision, NamedPolicy, PolicyDocument, PolicySet, Principal, RequestContext, evaluate,
+};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-const ACTIONS: &[&str] = &["s3:GetObject", "s3:PutObject", "iam:PassRole", "ec2:RunInstances", "sts:AssumeRole"];
-const ACTION_PATTERNS: &[&str] = &["*", "s3:*", "s3:Get*", "iam:PassRole", "ec2:*", "sts:AssumeRole", "s3:?utObject"];
-const RESOURCES: &[&str] = &["arn:aws:s3:::b/k", "arn:aws:s3:::c/k", "arn:aws:iam::111111111111:role/r", "*"];
-const RESOURCE_PATTERNS: &[&str] = &["*", "arn:aws:s3:::b/*", "arn:aws:iam::111111111111:role/*", "arn:aws:s3:::*"];
+const ACTIONS: &[&str] = &[
+    "s3:GetObject",
+    "s3:PutObject",
+    "iam:PassRole",
+    "ec2:RunInstances",
+    "sts:AssumeRole",
+];
+const ACTION_PATTERNS: &[&str] = &[
+    "*",
+    "s3:*",
+    "s3:Get*",
+    "iam:PassRole",
+    "ec2:*",
+    "sts:AssumeRole",
+    "s3:?utObject",
+];
+const RESOURCES: &[&str] = &[
+    "arn:aws:s3:::b/k",
+    "arn:aws:s3:::c/k",
+    "arn:aws:iam::111111111111:role/r",
+    "*",
+];
+const RESOURCE_PATTERNS: &[&str] = &[
+    "*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:iam::111111111111:role/*",
+    "arn:aws:s3:::*",
+];
 
 fn statement() -> impl Strategy<Value = Value> {
     (
@@ -18,25 +44,47 @@ fn statement() -> impl Strategy<Value = Value> {
         prop::sample::subsequence(RESOURCE_PATTERNS, 1..3),
         0u8..4,
     )
-        .prop_map(|(allow, not_action, actions, not_resource, resources, cond)| {
-            let mut st = serde_json::Map::new();
-            st.insert("Effect".into(), json!(if allow { "Allow" } else { "Deny" }));
-            st.insert((if not_action { "NotAction" } else { "Action" }).into(), json!(actions));
-            st.insert((if not_resource { "NotResource" } else { "Resource" }).into(), json!(resources));
-            match cond {
-                1 => {
-                    st.insert("Condition".into(), json!({"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}));
+        .prop_map(
+            |(allow, not_action, actions, not_resource, resources, cond)| {
+                let mut st = serde_json::Map::new();
+                st.insert("Effect".into(), json!(if allow { "Allow" } else { "Deny" }));
+                st.insert(
+                    (if not_action { "NotAction" } else { "Action" }).into(),
+                    json!(actions),
+                );
+                st.insert(
+                    (if not_resource {
+                        "NotResource"
+                    } else {
+                        "Resource"
+                    })
+                    .into(),
+                    json!(resources),
+                );
+                match cond {
+                    1 => {
+                        st.insert(
+                            "Condition".into(),
+                            json!({"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}),
+                        );
+                    }
+                    2 => {
+                        st.insert(
+                            "Condition".into(),
+                            json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+                        );
+                    }
+                    3 => {
+                        st.insert(
+                            "Condition".into(),
+                            json!({"Bool": {"aws:SecureTransport": "true"}}),
+                        );
+                    }
+                    _ => {}
                 }
-                2 => {
-                    st.insert("Condition".into(), json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}));
-                }
-                3 => {
-                    st.insert("Condition".into(), json!({"Bool": {"aws:SecureTransport": "true"}}));
-                }
-                _ => {}
-            }
-            Value::Object(st)
-        })
+                Value::Object(st)
+            },
+        )
 }
 
 fn doc(statements: &[Value]) -> PolicyDocument {
@@ -45,20 +93,33 @@ fn doc(statements: &[Value]) -> PolicyDocument {
 }
 
 fn request() -> impl Strategy<Value = RequestContext> {
-    (prop::sample::select(ACTIONS), prop::sample::select(RESOURCES), 0u8..3).prop_map(|(a, r, ctx)| {
-        let c = RequestContext::new(Principal::user("arn:aws:iam::111111111111:user/alice"), a, r);
-        match ctx {
-            0 => c,
-            1 => c
-                .with_key("aws:RequestedRegion", ["eu-west-1"])
-                .with_key("aws:SourceIp", ["10.1.1.1"])
-                .with_key("aws:SecureTransport", ["true"]),
-            _ => c.complete(),
-        }
-    })
+    (
+        prop::sample::select(ACTIONS),
+        prop::sample::select(RESOURCES),
+        0u8..3,
+    )
+        .prop_map(|(a, r, ctx)| {
+            let c = RequestContext::new(
+                Principal::user("arn:aws:iam::111111111111:user/alice"),
+                a,
+                r,
+            );
+            match ctx {
+                0 => c,
+                1 => c
+                    .with_key("aws:RequestedRegion", ["eu-west-1"])
+                    .with_key("aws:SourceIp", ["10.1.1.1"])
+                    .with_key("aws:SecureTransport", ["true"]),
+                _ => c.complete(),
+            }
+        })
 }
 
-fn decide(identity: &PolicyDocument, boundary: Option<&PolicyDocument>, ctx: &RequestContext) -> Decision {
+fn decide(
+    identity: &PolicyDocument,
+    boundary: Option<&PolicyDocument>,
+    ctx: &RequestContext,
+) -> Decision {
     let set = PolicySet {
         identity: vec![NamedPolicy::new("p", identity)],
         permissions_boundary: boundary.map(|b| NamedPolicy::new("b", b)),

@@ -23,8 +23,8 @@ use super::snapshot::{AccountSnapshot, PrincipalInfo, ResourceKind, RoleInfo};
 use crate::policy::document::{Negatable, PrincipalEntry};
 use crate::policy::glob::{self, Tok};
 use crate::policy::{
-    Decision, Effect, Evaluation, NamedPolicy, PolicyDocument, PolicyLayer, PolicySet, Principal, PrincipalKind,
-    RequestContext, assume_role, evaluate, trust_allows, variables,
+    Decision, Effect, Evaluation, NamedPolicy, PolicyDocument, PolicyLayer, PolicySet, Principal,
+    PrincipalKind, RequestContext, assume_role, evaluate, trust_allows, variables,
 };
 
 /// Errors from the escalation API.
@@ -39,7 +39,9 @@ pub enum EscalationError {
 }
 
 /// What an escalation edge reaches.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Target {
     /// Administrator of the account.
     Admin {
@@ -112,14 +114,17 @@ impl<'s> View<'s> {
         PolicySet {
             identity: self.identity.clone(),
             resource: None,
-            permissions_boundary: if with_boundary { self.boundary.clone() } else { None },
+            permissions_boundary: if with_boundary {
+                self.boundary.clone()
+            } else {
+                None
+            },
             session: Vec::new(),
             scps: self.scps.clone(),
             rcps: Vec::new(),
             resource_policy_required: false,
         }
     }
-
 }
 
 /// Result of checking a rule's requirements for one victim.
@@ -165,14 +170,35 @@ pub fn catalogue_actions() -> Vec<String> {
 /// `*`-style grants; a made-up IAM action by `iam:*`-style grants (IAM write power is
 /// admin-equivalent). The concrete IAM actions must all be allowed as well, so a Deny on
 /// them defeats the wildcard.
-const WILDCARD_PROBE: (&str, &str) = ("pathwardenprobe:AnyAction", "arn:aws:pathwardenprobe:us-east-1:{account}:probe/any");
-const IAM_WILDCARD_PROBE: (&str, &str) = ("iam:PathwardenProbeAction", "arn:aws:iam::{account}:pathwarden-probe/any");
+const WILDCARD_PROBE: (&str, &str) = (
+    "pathwardenprobe:AnyAction",
+    "arn:aws:pathwardenprobe:us-east-1:{account}:probe/any",
+);
+const IAM_WILDCARD_PROBE: (&str, &str) = (
+    "iam:PathwardenProbeAction",
+    "arn:aws:iam::{account}:pathwarden-probe/any",
+);
 const ADMIN_PROBES: &[(&str, &str)] = &[
-    ("iam:AttachUserPolicy", "arn:aws:iam::{account}:user/pathwarden-probe"),
-    ("iam:PutRolePolicy", "arn:aws:iam::{account}:role/pathwarden-probe"),
-    ("iam:CreatePolicyVersion", "arn:aws:iam::{account}:policy/pathwarden-probe"),
-    ("iam:PassRole", "arn:aws:iam::{account}:role/pathwarden-probe"),
-    ("iam:CreateAccessKey", "arn:aws:iam::{account}:user/pathwarden-probe"),
+    (
+        "iam:AttachUserPolicy",
+        "arn:aws:iam::{account}:user/pathwarden-probe",
+    ),
+    (
+        "iam:PutRolePolicy",
+        "arn:aws:iam::{account}:role/pathwarden-probe",
+    ),
+    (
+        "iam:CreatePolicyVersion",
+        "arn:aws:iam::{account}:policy/pathwarden-probe",
+    ),
+    (
+        "iam:PassRole",
+        "arn:aws:iam::{account}:role/pathwarden-probe",
+    ),
+    (
+        "iam:CreateAccessKey",
+        "arn:aws:iam::{account}:user/pathwarden-probe",
+    ),
 ];
 
 fn unresolved_doc(arn: &str) -> PolicyDocument {
@@ -200,13 +226,37 @@ impl<'s> SnapshotIndex<'s> {
     /// Indexes a snapshot. O(size of the snapshot × services in the rules).
     pub fn new(snap: &'s AccountSnapshot) -> Self {
         let catalogue = catalogue_actions();
-        let slots: HashMap<String, usize> = catalogue.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect();
+        let slots: HashMap<String, usize> = catalogue
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), i))
+            .collect();
         let mut idx = SnapshotIndex {
             snap,
-            users: snap.users.iter().enumerate().map(|(i, u)| (u.arn.as_str(), i)).collect(),
-            roles: snap.roles.iter().enumerate().map(|(i, r)| (r.arn(), i)).collect(),
-            groups: snap.groups.iter().enumerate().map(|(i, g)| (g.arn.as_str(), i)).collect(),
-            resources: snap.resources.iter().enumerate().map(|(i, r)| (r.arn.as_str(), i)).collect(),
+            users: snap
+                .users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.arn.as_str(), i))
+                .collect(),
+            roles: snap
+                .roles
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.arn(), i))
+                .collect(),
+            groups: snap
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.arn.as_str(), i))
+                .collect(),
+            resources: snap
+                .resources
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.arn.as_str(), i))
+                .collect(),
             resources_by_kind: HashMap::new(),
             service_roles: HashMap::new(),
             trust_by_arn: HashMap::new(),
@@ -229,9 +279,17 @@ impl<'s> SnapshotIndex<'s> {
             .collect();
         for (i, role) in snap.roles.iter().enumerate() {
             for service in &services {
-                let ev = trust_allows(&role.trust_policy, role.arn(), &Principal::service(service), "sts:AssumeRole");
+                let ev = trust_allows(
+                    &role.trust_policy,
+                    role.arn(),
+                    &Principal::service(service),
+                    "sts:AssumeRole",
+                );
                 if let Some((conditional, _)) = tri_of(&ev) {
-                    idx.service_roles.entry(service).or_default().push((i, conditional));
+                    idx.service_roles
+                        .entry(service)
+                        .or_default()
+                        .push((i, conditional));
                 }
             }
             let mut open = false;
@@ -247,7 +305,9 @@ impl<'s> SnapshotIndex<'s> {
                                 PrincipalEntry::Account(a) => {
                                     idx.trust_by_account.entry(a.as_str()).or_default().push(i)
                                 }
-                                PrincipalEntry::Arn(a) => idx.trust_by_arn.entry(a.as_str()).or_default().push(i),
+                                PrincipalEntry::Arn(a) => {
+                                    idx.trust_by_arn.entry(a.as_str()).or_default().push(i)
+                                }
                                 _ => {}
                             }
                         }
@@ -260,7 +320,11 @@ impl<'s> SnapshotIndex<'s> {
                 idx.trust_open.push(i);
             }
         }
-        for list in idx.trust_by_arn.values_mut().chain(idx.trust_by_account.values_mut()) {
+        for list in idx
+            .trust_by_arn
+            .values_mut()
+            .chain(idx.trust_by_account.values_mut())
+        {
             list.dedup();
         }
         let mut bits = HashMap::new();
@@ -273,9 +337,16 @@ impl<'s> SnapshotIndex<'s> {
         idx.policy_bits = bits;
         // Unresolvable references: attachments and boundaries whose body we lack.
         let mut missing = BTreeSet::new();
-        let principals = snap.users.iter().chain(snap.roles.iter().map(|r| &r.principal));
+        let principals = snap
+            .users
+            .iter()
+            .chain(snap.roles.iter().map(|r| &r.principal));
         for p in principals {
-            for arn in p.attached_policy_arns.iter().chain(p.permissions_boundary_arn.iter()) {
+            for arn in p
+                .attached_policy_arns
+                .iter()
+                .chain(p.permissions_boundary_arn.iter())
+            {
                 if !idx.policy_bits.contains_key(arn.as_str()) {
                     missing.insert(arn.clone());
                 }
@@ -338,16 +409,23 @@ impl<'s> SnapshotIndex<'s> {
         };
         let mut identity: Vec<NamedPolicy<'a>> = Vec::new();
         let mut bits = [0u64; WORDS];
-        let add_managed = |arn: &'a str, identity: &mut Vec<NamedPolicy<'a>>, bits: &mut ActionBits| {
-            let named = self.managed(arn).or_else(|| self.unresolved.get(arn).map(|d| NamedPolicy::new(arn, d)));
-            if let Some(n) = named {
-                let b = self.policy_bits.get(arn).copied().unwrap_or([u64::MAX; WORDS]);
-                for w in 0..WORDS {
-                    bits[w] |= b[w];
+        let add_managed =
+            |arn: &'a str, identity: &mut Vec<NamedPolicy<'a>>, bits: &mut ActionBits| {
+                let named = self
+                    .managed(arn)
+                    .or_else(|| self.unresolved.get(arn).map(|d| NamedPolicy::new(arn, d)));
+                if let Some(n) = named {
+                    let b = self
+                        .policy_bits
+                        .get(arn)
+                        .copied()
+                        .unwrap_or([u64::MAX; WORDS]);
+                    for w in 0..WORDS {
+                        bits[w] |= b[w];
+                    }
+                    identity.push(n);
                 }
-                identity.push(n);
-            }
-        };
+            };
         for (name, doc) in &info.inline_policies {
             let b = self.doc_bits(doc);
             for w in 0..WORDS {
@@ -376,7 +454,8 @@ impl<'s> SnapshotIndex<'s> {
             }
         }
         let boundary = info.permissions_boundary_arn.as_deref().and_then(|arn| {
-            self.managed(arn).or_else(|| self.unresolved.get(arn).map(|d| NamedPolicy::new(arn, d)))
+            self.managed(arn)
+                .or_else(|| self.unresolved.get(arn).map(|d| NamedPolicy::new(arn, d)))
         });
         let slr = role.is_some_and(RoleInfo::is_service_linked);
         // SCPs govern every principal of a member account except service-linked roles.
@@ -386,7 +465,11 @@ impl<'s> SnapshotIndex<'s> {
             self.snap
                 .scps
                 .iter()
-                .map(|lvl| lvl.iter().map(|(id, doc)| NamedPolicy::new(id.as_str(), doc)).collect())
+                .map(|lvl| {
+                    lvl.iter()
+                        .map(|(id, doc)| NamedPolicy::new(id.as_str(), doc))
+                        .collect()
+                })
                 .collect()
         };
         let principal = match info.kind {
@@ -396,7 +479,14 @@ impl<'s> SnapshotIndex<'s> {
         .with_tags(info.tags.clone());
         let mut principal = principal;
         principal.account = Some(self.snap.account_id.clone());
-        Ok(View { info, principal, identity, boundary, scps, bits })
+        Ok(View {
+            info,
+            principal,
+            identity,
+            boundary,
+            scps,
+            bits,
+        })
     }
 
     fn account_arn(&self, template: &str) -> String {
@@ -404,11 +494,14 @@ impl<'s> SnapshotIndex<'s> {
     }
 
     fn ctx(&self, view: &View<'_>, action: &str, resource: &str) -> RequestContext {
-        RequestContext::new(view.principal.clone(), action, resource).with_resource_account(&self.snap.account_id)
+        RequestContext::new(view.principal.clone(), action, resource)
+            .with_resource_account(&self.snap.account_id)
     }
 
     fn admin_eval(&self, view: &View<'_>, set: &PolicySet<'_>) -> Evaluation {
-        let probe = |(action, resource): (&str, &str)| evaluate(set, &self.ctx(view, action, &self.account_arn(resource)));
+        let probe = |(action, resource): (&str, &str)| {
+            evaluate(set, &self.ctx(view, action, &self.account_arn(resource)))
+        };
         let wildcard = probe(WILDCARD_PROBE);
         let iam = probe(IAM_WILDCARD_PROBE);
         let head = match (wildcard.decision, iam.decision) {
@@ -442,14 +535,22 @@ impl<'s> SnapshotIndex<'s> {
     }
 
     /// Two-way `sts:AssumeRole` check of a principal of this snapshot on a role of it.
-    pub fn can_assume(&self, principal_arn: &str, role_arn: &str) -> Result<Evaluation, EscalationError> {
+    pub fn can_assume(
+        &self,
+        principal_arn: &str,
+        role_arn: &str,
+    ) -> Result<Evaluation, EscalationError> {
         let view = self.view(principal_arn)?;
         let role = self
             .roles
             .get(role_arn)
             .map(|&i| &self.snap.roles[i])
             .ok_or_else(|| EscalationError::UnknownRole(role_arn.to_string()))?;
-        Ok(assume_role(&view.set(true), &role.trust_policy, &self.ctx(&view, "sts:AssumeRole", role_arn)))
+        Ok(assume_role(
+            &view.set(true),
+            &role.trust_policy,
+            &self.ctx(&view, "sts:AssumeRole", role_arn),
+        ))
     }
 
     /// Two-way `sts:AssumeRole` check of a principal of this snapshot on a role of another
@@ -473,13 +574,35 @@ impl<'s> SnapshotIndex<'s> {
 
     fn entity_arns(&self, kind: EntityKind) -> Vec<(usize, &'s str)> {
         match kind {
-            EntityKind::User => self.snap.users.iter().enumerate().map(|(i, u)| (i, u.arn.as_str())).collect(),
-            EntityKind::Role => self.snap.roles.iter().enumerate().map(|(i, r)| (i, r.arn())).collect(),
-            EntityKind::Group => self.snap.groups.iter().enumerate().map(|(i, g)| (i, g.arn.as_str())).collect(),
+            EntityKind::User => self
+                .snap
+                .users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (i, u.arn.as_str()))
+                .collect(),
+            EntityKind::Role => self
+                .snap
+                .roles
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i, r.arn()))
+                .collect(),
+            EntityKind::Group => self
+                .snap
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (i, g.arn.as_str()))
+                .collect(),
             EntityKind::Resource(k) => self
                 .resources_by_kind
                 .get(&k)
-                .map(|v| v.iter().map(|&i| (i, self.snap.resources[i].arn.as_str())).collect())
+                .map(|v| {
+                    v.iter()
+                        .map(|&i| (i, self.snap.resources[i].arn.as_str()))
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -489,9 +612,11 @@ impl<'s> SnapshotIndex<'s> {
             EntityKind::User => self.users.get(arn).copied(),
             EntityKind::Role => self.roles.get(arn).copied(),
             EntityKind::Group => self.groups.get(arn).copied(),
-            EntityKind::Resource(k) => {
-                self.resources.get(arn).copied().filter(|&i| self.snap.resources[i].kind == k)
-            }
+            EntityKind::Resource(k) => self
+                .resources
+                .get(arn)
+                .copied()
+                .filter(|&i| self.snap.resources[i].kind == k),
         }
     }
 
@@ -533,9 +658,14 @@ impl<'s> SnapshotIndex<'s> {
                         return None;
                     }
                     if glob::is_literal(&tokens) {
-                        let text: Vec<u8> =
-                            tokens.iter().filter_map(|t| if let Tok::Lit(b) = t { Some(*b) } else { None }).collect();
-                        if let Some(i) = std::str::from_utf8(&text).ok().and_then(|a| self.lookup(kind, a)) {
+                        let text: Vec<u8> = tokens
+                            .iter()
+                            .filter_map(|t| if let Tok::Lit(b) = t { Some(*b) } else { None })
+                            .collect();
+                        if let Some(i) = std::str::from_utf8(&text)
+                            .ok()
+                            .and_then(|a| self.lookup(kind, a))
+                        {
                             out.push(i);
                         }
                         continue;
@@ -579,7 +709,11 @@ impl<'s> SnapshotIndex<'s> {
         victim_role: Option<&str>,
         service: Option<&str>,
     ) -> Option<Check> {
-        let mut check = Check { conditional: false, keys: BTreeSet::new(), evidence: Vec::new() };
+        let mut check = Check {
+            conditional: false,
+            keys: BTreeSet::new(),
+            evidence: Vec::new(),
+        };
         for r in rule.requires {
             let resource: String = match r.on {
                 On::Anything => "*".to_string(),
@@ -593,7 +727,9 @@ impl<'s> SnapshotIndex<'s> {
                 ctx.set_key("iam:PassedToService", [s]);
             }
             let trust = if r.action.eq_ignore_ascii_case("sts:AssumeRole") && r.on == On::Victim {
-                self.roles.get(resource.as_str()).map(|&i| &self.snap.roles[i].trust_policy)
+                self.roles
+                    .get(resource.as_str())
+                    .map(|&i| &self.snap.roles[i].trust_policy)
             } else {
                 None
             };
@@ -605,7 +741,8 @@ impl<'s> SnapshotIndex<'s> {
             check.conditional |= conditional;
             check.keys.extend(keys.iter().cloned());
             for e in ev.evidence.iter().filter(|e| {
-                e.effect == Effect::Allow && matches!(e.layer, PolicyLayer::Identity | PolicyLayer::Resource)
+                e.effect == Effect::Allow
+                    && matches!(e.layer, PolicyLayer::Identity | PolicyLayer::Resource)
             }) {
                 check.evidence.push(EdgeEvidence {
                     policy: e.policy_id.clone(),
@@ -619,7 +756,13 @@ impl<'s> SnapshotIndex<'s> {
         Some(check)
     }
 
-    fn edge(&self, rule: &'static EscalationRule, view: &View<'_>, target: Target, check: Check) -> EscalationEdge {
+    fn edge(
+        &self,
+        rule: &'static EscalationRule,
+        view: &View<'_>,
+        target: Target,
+        check: Check,
+    ) -> EscalationEdge {
         EscalationEdge {
             rule_id: rule.id,
             source_arn: view.info.arn.clone(),
@@ -675,7 +818,10 @@ impl<'s> SnapshotIndex<'s> {
             // AssumeRole can be granted by the trust policy alone (same account), so its
             // identity-side prefilter would be wrong.
             let prefilter = rule.mechanism == Mechanism::AssumeRole
-                || rule.requires.iter().all(|r| self.possible(&view.bits, r.action));
+                || rule
+                    .requires
+                    .iter()
+                    .all(|r| self.possible(&view.bits, r.action));
             if !applies || !prefilter {
                 continue;
             }
@@ -685,26 +831,42 @@ impl<'s> SnapshotIndex<'s> {
     }
 
     fn first_victim_action(rule: &EscalationRule) -> Option<&'static str> {
-        rule.requires.iter().find(|r| r.on == On::Victim).map(|r| r.action)
+        rule.requires
+            .iter()
+            .find(|r| r.on == On::Victim)
+            .map(|r| r.action)
     }
 
-    fn apply_rule(&self, rule: &'static EscalationRule, view: &View<'_>, set: &PolicySet<'_>, edges: &mut Vec<EscalationEdge>) {
-        let account = || Target::Admin { account: self.snap.account_id.clone() };
+    fn apply_rule(
+        &self,
+        rule: &'static EscalationRule,
+        view: &View<'_>,
+        set: &PolicySet<'_>,
+        edges: &mut Vec<EscalationEdge>,
+    ) {
+        let account = || Target::Admin {
+            account: self.snap.account_id.clone(),
+        };
         match rule.mechanism {
             Mechanism::SelfGrant(what) => {
                 let victims: Vec<String> = match what {
                     SelfTarget::Principal => vec![view.info.arn.clone()],
                     SelfTarget::Group => view.info.group_arns.clone(),
-                    SelfTarget::AttachedPolicy => {
-                        self.attached_customer_policies(view).into_iter().map(str::to_string).collect()
-                    }
+                    SelfTarget::AttachedPolicy => self
+                        .attached_customer_policies(view)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect(),
                     SelfTarget::NewResource => vec![String::new()],
                 };
                 let mut best: Option<Check> = None;
                 for v in &victims {
                     if let Some(c) = self.check(view, set, rule, Some(v), None, None) {
                         let done = !c.conditional;
-                        if best.as_ref().is_none_or(|b| b.conditional && !c.conditional) {
+                        if best
+                            .as_ref()
+                            .is_none_or(|b| b.conditional && !c.conditional)
+                        {
                             best = Some(c);
                         }
                         if done {
@@ -718,7 +880,9 @@ impl<'s> SnapshotIndex<'s> {
             }
             Mechanism::DefaultVersionRollback => {
                 for arn in self.attached_customer_policies(view) {
-                    let Some(policy) = self.snap.policies.get(arn) else { continue };
+                    let Some(policy) = self.snap.policies.get(arn) else {
+                        continue;
+                    };
                     let admin_version = policy.other_versions.iter().any(|doc| {
                         let only = PolicySet::identity(vec![NamedPolicy::new(arn, doc)]);
                         self.admin_eval(view, &only).decision.is_possible()
@@ -738,7 +902,9 @@ impl<'s> SnapshotIndex<'s> {
                 }
                 let unbounded = view.set(false);
                 let admin = self.admin_eval(view, &unbounded);
-                let Some((conditional, keys)) = tri_of(&admin) else { return };
+                let Some((conditional, keys)) = tri_of(&admin) else {
+                    return;
+                };
                 let keys = keys.clone();
                 if let Some(mut c) = self.check(view, set, rule, None, None, None) {
                     c.conditional |= conditional;
@@ -747,20 +913,28 @@ impl<'s> SnapshotIndex<'s> {
                 }
             }
             Mechanism::TakeOver(kind) => {
-                let Some(action) = Self::first_victim_action(rule) else { return };
+                let Some(action) = Self::first_victim_action(rule) else {
+                    return;
+                };
                 let entity = match kind {
                     VictimKind::Role => EntityKind::Role,
                     VictimKind::Group => EntityKind::Group,
                     _ => EntityKind::User,
                 };
-                let candidates = self.candidates(view, action, entity).unwrap_or_else(|| (0..self.count(entity)).collect());
+                let candidates = self
+                    .candidates(view, action, entity)
+                    .unwrap_or_else(|| (0..self.count(entity)).collect());
                 for i in candidates {
                     let (arn, target) = match entity {
                         EntityKind::User => {
                             let u = &self.snap.users[i];
                             let skip = match kind {
-                                VictimKind::UserWithoutLoginProfile => u.has_login_profile == Some(true),
-                                VictimKind::UserWithLoginProfile => u.has_login_profile == Some(false),
+                                VictimKind::UserWithoutLoginProfile => {
+                                    u.has_login_profile == Some(true)
+                                }
+                                VictimKind::UserWithLoginProfile => {
+                                    u.has_login_profile == Some(false)
+                                }
                                 _ => false,
                             };
                             if skip || u.arn == view.info.arn {
@@ -790,9 +964,12 @@ impl<'s> SnapshotIndex<'s> {
                 }
             }
             Mechanism::EditAssumableRole => {
-                let Some(action) = Self::first_victim_action(rule) else { return };
-                let candidates =
-                    self.candidates(view, action, EntityKind::Role).unwrap_or_else(|| (0..self.snap.roles.len()).collect());
+                let Some(action) = Self::first_victim_action(rule) else {
+                    return;
+                };
+                let candidates = self
+                    .candidates(view, action, EntityKind::Role)
+                    .unwrap_or_else(|| (0..self.snap.roles.len()).collect());
                 let mut best: Option<Check> = None;
                 for i in candidates {
                     let r = &self.snap.roles[i];
@@ -801,7 +978,10 @@ impl<'s> SnapshotIndex<'s> {
                     }
                     if let Some(c) = self.check(view, set, rule, Some(r.arn()), None, None) {
                         let done = !c.conditional;
-                        if best.as_ref().is_none_or(|b| b.conditional && !c.conditional) {
+                        if best
+                            .as_ref()
+                            .is_none_or(|b| b.conditional && !c.conditional)
+                        {
                             best = Some(c);
                         }
                         if done {
@@ -838,10 +1018,16 @@ impl<'s> SnapshotIndex<'s> {
                     }
                 }
             }
-            Mechanism::PassRole { service, instance_profile } => {
-                let Some(trusting) = self.service_roles.get(service) else { return };
-                let allowed: Option<HashSet<usize>> =
-                    self.candidates(view, "iam:PassRole", EntityKind::Role).map(|v| v.into_iter().collect());
+            Mechanism::PassRole {
+                service,
+                instance_profile,
+            } => {
+                let Some(trusting) = self.service_roles.get(service) else {
+                    return;
+                };
+                let allowed: Option<HashSet<usize>> = self
+                    .candidates(view, "iam:PassRole", EntityKind::Role)
+                    .map(|v| v.into_iter().collect());
                 for &(i, trust_conditional) in trusting {
                     if allowed.as_ref().is_some_and(|a| !a.contains(&i)) {
                         continue;
@@ -854,7 +1040,9 @@ impl<'s> SnapshotIndex<'s> {
                     {
                         continue;
                     }
-                    if let Some(mut c) = self.check(view, set, rule, Some(r.arn()), None, Some(service)) {
+                    if let Some(mut c) =
+                        self.check(view, set, rule, Some(r.arn()), None, Some(service))
+                    {
                         if trust_conditional {
                             c.conditional = true;
                             c.keys.insert(format!("trust:{service}"));
@@ -864,17 +1052,24 @@ impl<'s> SnapshotIndex<'s> {
                 }
             }
             Mechanism::Hijack(kind) => {
-                let Some(action) = Self::first_victim_action(rule) else { return };
+                let Some(action) = Self::first_victim_action(rule) else {
+                    return;
+                };
                 let entity = EntityKind::Resource(kind);
                 let candidates = self.candidates(view, action, entity).unwrap_or_else(|| {
-                    self.resources_by_kind.get(&kind).cloned().unwrap_or_default()
+                    self.resources_by_kind
+                        .get(&kind)
+                        .cloned()
+                        .unwrap_or_default()
                 });
                 for i in candidates {
                     let res = &self.snap.resources[i];
                     if res.kind != kind || res.role_arn == view.info.arn {
                         continue;
                     }
-                    if let Some(c) = self.check(view, set, rule, Some(&res.arn), Some(&res.role_arn), None) {
+                    if let Some(c) =
+                        self.check(view, set, rule, Some(&res.arn), Some(&res.role_arn), None)
+                    {
                         edges.push(self.edge(rule, view, Target::Role(res.role_arn.clone()), c));
                     }
                 }
@@ -884,22 +1079,39 @@ impl<'s> SnapshotIndex<'s> {
 
     /// Escalation edges of every user and role in the snapshot.
     pub fn all_escalations(&self) -> Vec<EscalationEdge> {
-        let arns = self.snap.users.iter().map(|u| u.arn.as_str()).chain(self.snap.roles.iter().map(|r| r.arn()));
-        arns.filter_map(|a| self.escalations(a).ok()).flatten().collect()
+        let arns = self
+            .snap
+            .users
+            .iter()
+            .map(|u| u.arn.as_str())
+            .chain(self.snap.roles.iter().map(|r| r.arn()));
+        arns.filter_map(|a| self.escalations(a).ok())
+            .flatten()
+            .collect()
     }
 }
 
 /// One-off: is this principal admin? Builds a [`SnapshotIndex`]; use one directly for bulk.
-pub fn is_admin(principal_arn: &str, snapshot: &AccountSnapshot) -> Result<Evaluation, EscalationError> {
+pub fn is_admin(
+    principal_arn: &str,
+    snapshot: &AccountSnapshot,
+) -> Result<Evaluation, EscalationError> {
     SnapshotIndex::new(snapshot).is_admin(principal_arn)
 }
 
 /// One-off: escalation edges of one principal. Builds a [`SnapshotIndex`].
-pub fn escalations(principal_arn: &str, snapshot: &AccountSnapshot) -> Result<Vec<EscalationEdge>, EscalationError> {
+pub fn escalations(
+    principal_arn: &str,
+    snapshot: &AccountSnapshot,
+) -> Result<Vec<EscalationEdge>, EscalationError> {
     SnapshotIndex::new(snapshot).escalations(principal_arn)
 }
 
 /// One-off: two-way AssumeRole check. Builds a [`SnapshotIndex`].
-pub fn can_assume(principal_arn: &str, role_arn: &str, snapshot: &AccountSnapshot) -> Result<Evaluation, EscalationError> {
+pub fn can_assume(
+    principal_arn: &str,
+    role_arn: &str,
+    snapshot: &AccountSnapshot,
+) -> Result<Evaluation, EscalationError> {
     SnapshotIndex::new(snapshot).can_assume(principal_arn, role_arn)
 }

@@ -42,7 +42,9 @@ impl PrincipalInfo {
     fn new(arn: &str, kind: PrincipalKind) -> Self {
         PrincipalInfo {
             arn: arn.to_string(),
-            name: crate::policy::arn::Arn::parse(arn).map(|a| a.resource_name().to_string()).unwrap_or_default(),
+            name: crate::policy::arn::Arn::parse(arn)
+                .map(|a| a.resource_name().to_string())
+                .unwrap_or_default(),
             kind,
             inline_policies: Vec::new(),
             attached_policy_arns: Vec::new(),
@@ -79,7 +81,12 @@ impl RoleInfo {
                 }
             })
             .unwrap_or_else(|| "/".to_string());
-        RoleInfo { principal: PrincipalInfo::role(arn), trust_policy, path, instance_profile_arns: Vec::new() }
+        RoleInfo {
+            principal: PrincipalInfo::role(arn),
+            trust_policy,
+            path,
+            instance_profile_arns: Vec::new(),
+        }
     }
 
     /// Service-linked roles are owned by a service; IAM refuses to modify or pass them.

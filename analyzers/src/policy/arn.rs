@@ -39,13 +39,18 @@ impl<'a> Arn<'a> {
 
     /// Last path element of the resource (`role/a/b/name` -> `name`).
     pub fn resource_name(&self) -> &'a str {
-        self.resource.rsplit(['/', ':']).next().unwrap_or(self.resource)
+        self.resource
+            .rsplit(['/', ':'])
+            .next()
+            .unwrap_or(self.resource)
     }
 }
 
 /// Account id of an ARN, if it has one.
 pub fn account_of(text: &str) -> Option<&str> {
-    Arn::parse(text).map(|a| a.account).filter(|a| !a.is_empty())
+    Arn::parse(text)
+        .map(|a| a.account)
+        .filter(|a| !a.is_empty())
 }
 
 /// Splits compiled pattern tokens at the first five literal colons.
@@ -92,14 +97,29 @@ mod tests {
 
     #[test]
     fn segment_wise() {
-        assert!(matches_str("arn:aws:iam::*:role/admin", "arn:aws:iam::123:role/admin"));
+        assert!(matches_str(
+            "arn:aws:iam::*:role/admin",
+            "arn:aws:iam::123:role/admin"
+        ));
         // The account wildcard must not eat into the resource component.
-        assert!(!matches_str("arn:aws:iam::*:role/a", "arn:aws:iam::1:2:role/a"));
-        assert!(matches_str("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a:b/c"));
-        assert!(!matches_str("arn:aws:iam::123:role/Admin", "arn:aws:iam::123:role/admin"));
+        assert!(!matches_str(
+            "arn:aws:iam::*:role/a",
+            "arn:aws:iam::1:2:role/a"
+        ));
+        assert!(matches_str(
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bucket/a:b/c"
+        ));
+        assert!(!matches_str(
+            "arn:aws:iam::123:role/Admin",
+            "arn:aws:iam::123:role/admin"
+        ));
         assert!(matches_str("*", "arn:aws:iam::123:role/admin"));
         assert!(!matches_str("arn:aws:s3:::*", "*"));
-        assert!(matches_str("arn:aws:iam::12?:role/*", "arn:aws:iam::123:role/x"));
+        assert!(matches_str(
+            "arn:aws:iam::12?:role/*",
+            "arn:aws:iam::123:role/x"
+        ));
     }
 
     #[test]

@@ -144,7 +144,12 @@ impl Operator {
             Some(n) if n != "Null" => (true, n),
             _ => (false, rest),
         };
-        Some(Operator { raw: raw.to_string(), base: BaseOperator::parse(name)?, qualifier, if_exists })
+        Some(Operator {
+            raw: raw.to_string(),
+            base: BaseOperator::parse(name)?,
+            qualifier,
+            if_exists,
+        })
     }
 }
 
@@ -165,7 +170,10 @@ impl Condition {
         Condition {
             operator,
             key: key.to_string(),
-            values: values.iter().map(|v| ValuePattern::new(v, variables)).collect(),
+            values: values
+                .iter()
+                .map(|v| ValuePattern::new(v, variables))
+                .collect(),
         }
     }
 
@@ -205,15 +213,17 @@ impl Condition {
             if negated { any.not() } else { any }
         };
         match op.qualifier {
-            SetQualifier::ForAllValues => request_values.iter().fold(Tri::True, |acc, v| acc.and(one(v))),
+            SetQualifier::ForAllValues => request_values
+                .iter()
+                .fold(Tri::True, |acc, v| acc.and(one(v))),
             // A multi-valued key without qualifier behaves like ForAnyValue for positive
             // operators; for negated ones no request value may match.
-            SetQualifier::Single if negated => {
-                request_values.iter().fold(Tri::True, |acc, v| acc.and(one(v)))
-            }
-            SetQualifier::Single | SetQualifier::ForAnyValue => {
-                request_values.iter().fold(Tri::False, |acc, v| acc.or(one(v)))
-            }
+            SetQualifier::Single if negated => request_values
+                .iter()
+                .fold(Tri::True, |acc, v| acc.and(one(v))),
+            SetQualifier::Single | SetQualifier::ForAnyValue => request_values
+                .iter()
+                .fold(Tri::False, |acc, v| acc.or(one(v))),
         }
     }
 
@@ -241,7 +251,11 @@ fn missing(m: Missing) -> Tri {
 
 /// Plain text of a policy value after variable substitution.
 fn text_of(pv: &ValuePattern, ctx: &RequestContext) -> Result<String, Missing> {
-    if pv.tokens.is_some() { Ok(pv.raw.clone()) } else { variables::resolve_string(&pv.raw, ctx) }
+    if pv.tokens.is_some() {
+        Ok(pv.raw.clone())
+    } else {
+        variables::resolve_string(&pv.raw, ctx)
+    }
 }
 
 fn parse_number(s: &str) -> Option<f64> {
@@ -264,7 +278,9 @@ fn parse_date(s: &str) -> Option<DateTime<Utc>> {
 
 fn parse_network(s: &str) -> Option<IpNet> {
     let s = s.trim();
-    s.parse::<IpNet>().ok().or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
+    s.parse::<IpNet>()
+        .ok()
+        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// Positive comparison of one request value with one policy value.
@@ -303,7 +319,10 @@ fn compare(op: BaseOperator, value: &str, pv: &ValuePattern, ctx: &RequestContex
             };
             Tri::from_bool(arn::matches(&tokens, value))
         }
-        NumericEquals | NumericLessThan | NumericLessThanEquals | NumericGreaterThan
+        NumericEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
         | NumericGreaterThanEquals => {
             let (Some(a), Some(b)) = (parse_number(value), parse_number(&pv.raw)) else {
                 return Tri::False;
@@ -316,7 +335,11 @@ fn compare(op: BaseOperator, value: &str, pv: &ValuePattern, ctx: &RequestContex
                 _ => a >= b,
             })
         }
-        DateEquals | DateLessThan | DateLessThanEquals | DateGreaterThan | DateGreaterThanEquals => {
+        DateEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
+        | DateGreaterThanEquals => {
             let (Some(a), Some(b)) = (parse_date(value), parse_date(&pv.raw)) else {
                 return Tri::False;
             };
@@ -329,7 +352,8 @@ fn compare(op: BaseOperator, value: &str, pv: &ValuePattern, ctx: &RequestContex
             })
         }
         IpAddress => {
-            let (Some(net), Ok(addr)) = (parse_network(&pv.raw), value.trim().parse::<IpAddr>()) else {
+            let (Some(net), Ok(addr)) = (parse_network(&pv.raw), value.trim().parse::<IpAddr>())
+            else {
                 return Tri::False;
             };
             Tri::from_bool(net.contains(&addr))
@@ -366,7 +390,11 @@ mod tests {
     }
 
     fn ctx() -> RequestContext {
-        RequestContext::new(Principal::user("arn:aws:iam::1:user/bob"), "s3:GetObject", "*")
+        RequestContext::new(
+            Principal::user("arn:aws:iam::1:user/bob"),
+            "s3:GetObject",
+            "*",
+        )
     }
 
     #[test]
@@ -391,11 +419,26 @@ mod tests {
     #[test]
     fn ip_and_dates() {
         let c = cond("IpAddress", "aws:SourceIp", &["10.0.0.0/8", "192.0.2.1"]);
-        assert_eq!(c.evaluate(&ctx().with_key("aws:SourceIp", ["10.2.3.4"])), Tri::True);
-        assert_eq!(c.evaluate(&ctx().with_key("aws:SourceIp", ["192.0.2.1"])), Tri::True);
-        assert_eq!(c.evaluate(&ctx().with_key("aws:SourceIp", ["192.0.2.2"])), Tri::False);
+        assert_eq!(
+            c.evaluate(&ctx().with_key("aws:SourceIp", ["10.2.3.4"])),
+            Tri::True
+        );
+        assert_eq!(
+            c.evaluate(&ctx().with_key("aws:SourceIp", ["192.0.2.1"])),
+            Tri::True
+        );
+        assert_eq!(
+            c.evaluate(&ctx().with_key("aws:SourceIp", ["192.0.2.2"])),
+            Tri::False
+        );
         let d = cond("DateLessThan", "aws:CurrentTime", &["2020-01-01T00:00:00Z"]);
-        assert_eq!(d.evaluate(&ctx().with_key("aws:CurrentTime", ["2019-06-01T00:00:00Z"])), Tri::True);
-        assert_eq!(d.evaluate(&ctx().with_key("aws:CurrentTime", ["1600000000"])), Tri::False);
+        assert_eq!(
+            d.evaluate(&ctx().with_key("aws:CurrentTime", ["2019-06-01T00:00:00Z"])),
+            Tri::True
+        );
+        assert_eq!(
+            d.evaluate(&ctx().with_key("aws:CurrentTime", ["1600000000"])),
+            Tri::False
+        );
     }
 }

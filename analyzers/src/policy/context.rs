@@ -52,7 +52,9 @@ impl Principal {
         Principal {
             kind,
             arn: arn.to_string(),
-            account: parsed.map(|a| a.account.to_string()).filter(|a| !a.is_empty()),
+            account: parsed
+                .map(|a| a.account.to_string())
+                .filter(|a| !a.is_empty()),
             role_arn: None,
             user_id: None,
             name: parsed.map(|a| a.resource_name().to_string()),
@@ -78,7 +80,8 @@ impl Principal {
         let account = parsed.map(|a| a.account).unwrap_or_default();
         let role_name = parsed.map(|a| a.resource_name()).unwrap_or_default();
         let partition = parsed.map(|a| a.partition).unwrap_or("aws");
-        let session = format!("arn:{partition}:sts::{account}:assumed-role/{role_name}/{session_name}");
+        let session =
+            format!("arn:{partition}:sts::{account}:assumed-role/{role_name}/{session_name}");
         let mut p = Self::iam(PrincipalKind::AssumedRole, &session);
         p.role_arn = Some(role_arn.to_string());
         p.name = Some(role_name.to_string());
@@ -154,7 +157,11 @@ impl Principal {
         K: Into<String>,
         V: Into<String>,
     {
-        self.tags = Some(tags.into_iter().map(|(k, v)| (k.into(), v.into())).collect());
+        self.tags = Some(
+            tags.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
         self
     }
 
@@ -166,7 +173,9 @@ impl Principal {
 
     /// `arn:aws:iam::ACCT:root` of the principal's account.
     pub fn account_root(&self) -> Option<String> {
-        self.account.as_ref().map(|a| format!("arn:aws:iam::{a}:root"))
+        self.account
+            .as_ref()
+            .map(|a| format!("arn:aws:iam::{a}:root"))
     }
 
     /// Whether identity policies, boundaries and SCPs can apply to this caller.
@@ -240,7 +249,10 @@ impl RequestContext {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.keys.insert(key.to_ascii_lowercase(), values.into_iter().map(Into::into).collect());
+        self.keys.insert(
+            key.to_ascii_lowercase(),
+            values.into_iter().map(Into::into).collect(),
+        );
     }
 
     /// Sets the owning account of the resource.
@@ -285,10 +297,14 @@ impl RequestContext {
         let present = |s: &str| Lookup::Present(vec![s.to_string()]);
         let derived = match lower.as_str() {
             "aws:principalarn" => match p.kind {
-                PrincipalKind::Role | PrincipalKind::AssumedRole => {
-                    p.role_arn.as_deref().map(present).unwrap_or(Lookup::Unknown)
+                PrincipalKind::Role | PrincipalKind::AssumedRole => p
+                    .role_arn
+                    .as_deref()
+                    .map(present)
+                    .unwrap_or(Lookup::Unknown),
+                PrincipalKind::User | PrincipalKind::FederatedUser | PrincipalKind::Root => {
+                    present(&p.arn)
                 }
-                PrincipalKind::User | PrincipalKind::FederatedUser | PrincipalKind::Root => present(&p.arn),
                 _ => Lookup::Absent,
             },
             "aws:principalaccount" => match (&p.account, iam) {
@@ -311,13 +327,17 @@ impl RequestContext {
             },
             "aws:userid" => match (&p.user_id, p.kind) {
                 (Some(id), _) => present(id),
-                (None, PrincipalKind::Root) => p.account.as_deref().map(present).unwrap_or(Lookup::Unknown),
+                (None, PrincipalKind::Root) => {
+                    p.account.as_deref().map(present).unwrap_or(Lookup::Unknown)
+                }
                 (None, PrincipalKind::Service | PrincipalKind::CanonicalUser) => Lookup::Absent,
                 (None, _) => Lookup::Unknown,
             },
-            "aws:principalisawsservice" => {
-                present(if p.kind == PrincipalKind::Service { "true" } else { "false" })
-            }
+            "aws:principalisawsservice" => present(if p.kind == PrincipalKind::Service {
+                "true"
+            } else {
+                "false"
+            }),
             "aws:principalservicename" => match p.kind {
                 PrincipalKind::Service => present(&p.arn),
                 _ => Lookup::Absent,
@@ -358,10 +378,17 @@ mod tests {
 
     #[test]
     fn derived_keys() {
-        let user = Principal::user("arn:aws:iam::111111111111:user/team/alice").with_tags([("Team", "red")]);
+        let user = Principal::user("arn:aws:iam::111111111111:user/team/alice")
+            .with_tags([("Team", "red")]);
         let ctx = RequestContext::new(user, "s3:GetObject", "arn:aws:s3:::b/k");
-        assert_eq!(ctx.lookup("AWS:USERNAME"), Lookup::Present(vec!["alice".into()]));
-        assert_eq!(ctx.lookup("aws:PrincipalTag/team"), Lookup::Present(vec!["red".into()]));
+        assert_eq!(
+            ctx.lookup("AWS:USERNAME"),
+            Lookup::Present(vec!["alice".into()])
+        );
+        assert_eq!(
+            ctx.lookup("aws:PrincipalTag/team"),
+            Lookup::Present(vec!["red".into()])
+        );
         assert_eq!(ctx.lookup("aws:PrincipalTag/other"), Lookup::Absent);
         assert_eq!(ctx.lookup("aws:SourceIp"), Lookup::Unknown);
         assert_eq!(ctx.lookup("aws:ResourceAccount"), Lookup::Unknown);

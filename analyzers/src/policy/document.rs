@@ -43,7 +43,10 @@ pub struct ActionPattern {
 impl ActionPattern {
     /// Compiles an action pattern.
     pub fn new(raw: &str) -> Self {
-        ActionPattern { raw: raw.to_string(), tokens: glob::compile(raw, true) }
+        ActionPattern {
+            raw: raw.to_string(),
+            tokens: glob::compile(raw, true),
+        }
     }
 
     /// Matches an already lower-cased action name.
@@ -70,7 +73,10 @@ impl ValuePattern {
         } else {
             Some(glob::compile(raw, false))
         };
-        ValuePattern { raw: raw.to_string(), tokens }
+        ValuePattern {
+            raw: raw.to_string(),
+            tokens,
+        }
     }
 }
 
@@ -136,14 +142,20 @@ pub struct PolicyDocument {
 impl PolicyDocument {
     /// Parses a document from JSON text.
     pub fn parse(text: &str) -> Result<Self, PolicyError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| PolicyError::Json(e.to_string()))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| PolicyError::Json(e.to_string()))?;
         Self::from_value(&value)
     }
 
     /// Parses a document from a JSON value.
     pub fn from_value(value: &Value) -> Result<Self, PolicyError> {
-        let obj = value.as_object().ok_or(PolicyError::NotAnObject("policy document"))?;
-        let version = obj.get("Version").and_then(Value::as_str).map(str::to_string);
+        let obj = value
+            .as_object()
+            .ok_or(PolicyError::NotAnObject("policy document"))?;
+        let version = obj
+            .get("Version")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let id = obj.get("Id").and_then(Value::as_str).map(str::to_string);
         // Policy variables only exist in the 2012-10-17 language; in 2008-10-17 documents
         // `${aws:username}` is literal text.
@@ -159,12 +171,20 @@ impl PolicyDocument {
             .enumerate()
             .map(|(index, s)| parse_statement(index, s, variables))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(PolicyDocument { version, id, statements })
+        Ok(PolicyDocument {
+            version,
+            id,
+            statements,
+        })
     }
 
     /// A document with no statements (grants nothing).
     pub fn empty() -> Self {
-        PolicyDocument { version: Some(VERSION_2012.to_string()), id: None, statements: Vec::new() }
+        PolicyDocument {
+            version: Some(VERSION_2012.to_string()),
+            id: None,
+            statements: Vec::new(),
+        }
     }
 
     /// Whether policy variables are substituted in this document.
@@ -181,10 +201,16 @@ impl std::str::FromStr for PolicyDocument {
 }
 
 fn string_list(index: usize, element: &str, value: &Value) -> Result<Vec<String>, PolicyError> {
-    let bad = || PolicyError::BadValue { index, element: element.to_string() };
+    let bad = || PolicyError::BadValue {
+        index,
+        element: element.to_string(),
+    };
     match value {
         Value::String(s) => Ok(vec![s.clone()]),
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_string).ok_or_else(bad)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+            .collect(),
         _ => Err(bad()),
     }
 }
@@ -212,33 +238,54 @@ fn pair<'v>(
 }
 
 fn parse_statement(index: usize, value: &Value, variables: bool) -> Result<Statement, PolicyError> {
-    let obj = value.as_object().ok_or(PolicyError::NotAnObject("statement"))?;
+    let obj = value
+        .as_object()
+        .ok_or(PolicyError::NotAnObject("statement"))?;
     let effect = match obj.get("Effect") {
         Some(Value::String(s)) if s == "Allow" => Effect::Allow,
         Some(Value::String(s)) if s == "Deny" => Effect::Deny,
         other => {
             return Err(PolicyError::BadEffect {
                 index,
-                found: other.map(|v| v.to_string()).unwrap_or_else(|| "nothing".to_string()),
+                found: other
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "nothing".to_string()),
             });
         }
     };
     let sid = obj.get("Sid").and_then(Value::as_str).map(str::to_string);
     let action = match pair(index, obj, "Action", "NotAction", true)? {
-        Some(Negatable::Is(v)) => {
-            Negatable::Is(string_list(index, "Action", v)?.iter().map(|a| ActionPattern::new(a)).collect())
+        Some(Negatable::Is(v)) => Negatable::Is(
+            string_list(index, "Action", v)?
+                .iter()
+                .map(|a| ActionPattern::new(a))
+                .collect(),
+        ),
+        Some(Negatable::Not(v)) => Negatable::Not(
+            string_list(index, "NotAction", v)?
+                .iter()
+                .map(|a| ActionPattern::new(a))
+                .collect(),
+        ),
+        None => {
+            return Err(PolicyError::BadElementPair {
+                index,
+                problem: "no Action".into(),
+            });
         }
-        Some(Negatable::Not(v)) => {
-            Negatable::Not(string_list(index, "NotAction", v)?.iter().map(|a| ActionPattern::new(a)).collect())
-        }
-        None => return Err(PolicyError::BadElementPair { index, problem: "no Action".into() }),
     };
     let resource = match pair(index, obj, "Resource", "NotResource", false)? {
         Some(Negatable::Is(v)) => Some(Negatable::Is(
-            string_list(index, "Resource", v)?.iter().map(|r| ValuePattern::new(r, variables)).collect(),
+            string_list(index, "Resource", v)?
+                .iter()
+                .map(|r| ValuePattern::new(r, variables))
+                .collect(),
         )),
         Some(Negatable::Not(v)) => Some(Negatable::Not(
-            string_list(index, "NotResource", v)?.iter().map(|r| ValuePattern::new(r, variables)).collect(),
+            string_list(index, "NotResource", v)?
+                .iter()
+                .map(|r| ValuePattern::new(r, variables))
+                .collect(),
         )),
         None => None,
     };
@@ -251,7 +298,15 @@ fn parse_statement(index: usize, value: &Value, variables: bool) -> Result<State
         Some(v) => parse_conditions(index, v, variables)?,
         None => Vec::new(),
     };
-    Ok(Statement { index, sid, effect, action, resource, principal, conditions })
+    Ok(Statement {
+        index,
+        sid,
+        effect,
+        action,
+        resource,
+        principal,
+        conditions,
+    })
 }
 
 fn parse_principal(index: usize, value: &Value) -> Result<Vec<PrincipalEntry>, PolicyError> {
@@ -268,14 +323,20 @@ fn parse_principal(index: usize, value: &Value) -> Result<Vec<PrincipalEntry>, P
                         "Federated" => PrincipalEntry::Federated(name),
                         "CanonicalUser" => PrincipalEntry::CanonicalUser(name),
                         other => {
-                            return Err(PolicyError::UnknownPrincipalType { index, kind: other.to_string() });
+                            return Err(PolicyError::UnknownPrincipalType {
+                                index,
+                                kind: other.to_string(),
+                            });
                         }
                     });
                 }
             }
             Ok(out)
         }
-        _ => Err(PolicyError::BadValue { index, element: "Principal".into() }),
+        _ => Err(PolicyError::BadValue {
+            index,
+            element: "Principal".into(),
+        }),
     }
 }
 
@@ -303,14 +364,22 @@ fn scalar_string(v: &Value) -> Option<String> {
     }
 }
 
-fn parse_conditions(index: usize, value: &Value, variables: bool) -> Result<Vec<Condition>, PolicyError> {
-    let block = value
-        .as_object()
-        .ok_or_else(|| PolicyError::BadCondition { index, problem: "Condition must be an object".into() })?;
+fn parse_conditions(
+    index: usize,
+    value: &Value,
+    variables: bool,
+) -> Result<Vec<Condition>, PolicyError> {
+    let block = value.as_object().ok_or_else(|| PolicyError::BadCondition {
+        index,
+        problem: "Condition must be an object".into(),
+    })?;
     let mut out = Vec::new();
     for (op_name, keys) in block {
-        let operator = Operator::parse(op_name)
-            .ok_or_else(|| PolicyError::UnknownConditionOperator { index, operator: op_name.clone() })?;
+        let operator =
+            Operator::parse(op_name).ok_or_else(|| PolicyError::UnknownConditionOperator {
+                index,
+                operator: op_name.clone(),
+            })?;
         let keys = keys.as_object().ok_or_else(|| PolicyError::BadCondition {
             index,
             problem: format!("{op_name} must map condition keys to values"),
@@ -326,10 +395,12 @@ fn parse_conditions(index: usize, value: &Value, variables: bool) -> Result<Vec<
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()?,
-                other => vec![scalar_string(other).ok_or_else(|| PolicyError::BadCondition {
-                    index,
-                    problem: format!("{op_name}/{key} has a non-scalar value"),
-                })?],
+                other => vec![
+                    scalar_string(other).ok_or_else(|| PolicyError::BadCondition {
+                        index,
+                        problem: format!("{op_name}/{key} has a non-scalar value"),
+                    })?,
+                ],
             };
             out.push(Condition::new(operator.clone(), key, values, variables));
         }
@@ -353,14 +424,22 @@ mod tests {
 
     #[test]
     fn malformed_documents_are_typed_errors() {
-        assert!(matches!(PolicyDocument::parse("nope"), Err(PolicyError::Json(_))));
-        assert!(matches!(PolicyDocument::parse("{}"), Err(PolicyError::MissingStatement)));
+        assert!(matches!(
+            PolicyDocument::parse("nope"),
+            Err(PolicyError::Json(_))
+        ));
+        assert!(matches!(
+            PolicyDocument::parse("{}"),
+            Err(PolicyError::MissingStatement)
+        ));
         assert!(matches!(
             PolicyDocument::parse(r#"{"Statement":{"Effect":"allow","Action":"*"}}"#),
             Err(PolicyError::BadEffect { .. })
         ));
         assert!(matches!(
-            PolicyDocument::parse(r#"{"Statement":{"Effect":"Allow","Action":"*","NotAction":"s3:*"}}"#),
+            PolicyDocument::parse(
+                r#"{"Statement":{"Effect":"Allow","Action":"*","NotAction":"s3:*"}}"#
+            ),
             Err(PolicyError::BadElementPair { .. })
         ));
         assert!(matches!(
@@ -368,11 +447,15 @@ mod tests {
             Err(PolicyError::BadElementPair { .. })
         ));
         assert!(matches!(
-            PolicyDocument::parse(r#"{"Statement":{"Effect":"Allow","Action":"*","Condition":{"StringSortOf":{"a":"b"}}}}"#),
+            PolicyDocument::parse(
+                r#"{"Statement":{"Effect":"Allow","Action":"*","Condition":{"StringSortOf":{"a":"b"}}}}"#
+            ),
             Err(PolicyError::UnknownConditionOperator { .. })
         ));
         assert!(matches!(
-            PolicyDocument::parse(r#"{"Statement":{"Effect":"Allow","Action":"*","Principal":{"Alien":"x"}}}"#),
+            PolicyDocument::parse(
+                r#"{"Statement":{"Effect":"Allow","Action":"*","Principal":{"Alien":"x"}}}"#
+            ),
             Err(PolicyError::UnknownPrincipalType { .. })
         ));
         assert!(matches!(
@@ -383,7 +466,10 @@ mod tests {
 
     #[test]
     fn account_principals_normalise() {
-        assert_eq!(aws_principal("123456789012"), PrincipalEntry::Account("123456789012".into()));
+        assert_eq!(
+            aws_principal("123456789012"),
+            PrincipalEntry::Account("123456789012".into())
+        );
         assert_eq!(
             aws_principal("arn:aws:iam::123456789012:root"),
             PrincipalEntry::Account("123456789012".into())

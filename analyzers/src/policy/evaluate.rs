@@ -74,7 +74,10 @@ pub struct NamedPolicy<'a> {
 impl<'a> NamedPolicy<'a> {
     /// Pairs an id with a document.
     pub fn new(id: impl Into<Cow<'a, str>>, document: &'a PolicyDocument) -> Self {
-        NamedPolicy { id: id.into(), document }
+        NamedPolicy {
+            id: id.into(),
+            document,
+        }
     }
 }
 
@@ -102,7 +105,10 @@ pub struct PolicySet<'a> {
 impl<'a> PolicySet<'a> {
     /// A set with only identity policies.
     pub fn identity(policies: Vec<NamedPolicy<'a>>) -> Self {
-        PolicySet { identity: policies, ..Default::default() }
+        PolicySet {
+            identity: policies,
+            ..Default::default()
+        }
     }
 }
 
@@ -148,7 +154,6 @@ enum Grant {
     Account,
 }
 
-
 fn resource_pattern_matches(pattern: &super::document::ValuePattern, ctx: &RequestContext) -> Tri {
     match &pattern.tokens {
         Some(tokens) => Tri::from_bool(arn::matches(tokens, &ctx.resource)),
@@ -164,10 +169,14 @@ fn resource_pattern_matches(pattern: &super::document::ValuePattern, ctx: &Reque
 fn resource_matches(st: &Statement, ctx: &RequestContext) -> Tri {
     match &st.resource {
         None => Tri::True,
-        Some(Negatable::Is(list)) => list.iter().fold(Tri::False, |acc, p| acc.or(resource_pattern_matches(p, ctx))),
+        Some(Negatable::Is(list)) => list.iter().fold(Tri::False, |acc, p| {
+            acc.or(resource_pattern_matches(p, ctx))
+        }),
         Some(Negatable::Not(list)) => list
             .iter()
-            .fold(Tri::False, |acc, p| acc.or(resource_pattern_matches(p, ctx)))
+            .fold(Tri::False, |acc, p| {
+                acc.or(resource_pattern_matches(p, ctx))
+            })
             .not(),
     }
 }
@@ -179,11 +188,17 @@ fn identities_excluded(entries: &[PrincipalEntry], ctx: &RequestContext) -> bool
     if entries.contains(&PrincipalEntry::Anyone) {
         return true;
     }
-    let has_arn = |a: &str| entries.iter().any(|e| matches!(e, PrincipalEntry::Arn(x) if x == a));
+    let has_arn = |a: &str| {
+        entries
+            .iter()
+            .any(|e| matches!(e, PrincipalEntry::Arn(x) if x == a))
+    };
     let has_account = || {
-        p.account
-            .as_ref()
-            .is_some_and(|acct| entries.iter().any(|e| matches!(e, PrincipalEntry::Account(a) if a == acct)))
+        p.account.as_ref().is_some_and(|acct| {
+            entries
+                .iter()
+                .any(|e| matches!(e, PrincipalEntry::Account(a) if a == acct))
+        })
     };
     match p.kind {
         PrincipalKind::User | PrincipalKind::FederatedUser => has_arn(&p.arn) && has_account(),
@@ -197,10 +212,12 @@ fn identities_excluded(entries: &[PrincipalEntry], ctx: &RequestContext) -> bool
         PrincipalKind::Service => entries
             .iter()
             .any(|e| matches!(e, PrincipalEntry::Service(s) if s.eq_ignore_ascii_case(&p.arn))),
-        PrincipalKind::Federated => entries.iter().any(|e| matches!(e, PrincipalEntry::Federated(s) if *s == p.arn)),
-        PrincipalKind::CanonicalUser => {
-            entries.iter().any(|e| matches!(e, PrincipalEntry::CanonicalUser(s) if *s == p.arn))
-        }
+        PrincipalKind::Federated => entries
+            .iter()
+            .any(|e| matches!(e, PrincipalEntry::Federated(s) if *s == p.arn)),
+        PrincipalKind::CanonicalUser => entries
+            .iter()
+            .any(|e| matches!(e, PrincipalEntry::CanonicalUser(s) if *s == p.arn)),
         PrincipalKind::Anonymous => false,
     }
 }
@@ -222,7 +239,11 @@ fn principal_grant(st: &Statement, ctx: &RequestContext) -> Option<Grant> {
         // to nobody.
         None => None,
         Some(Negatable::Not(entries)) => {
-            if identities_excluded(entries, ctx) { None } else { Some(own_identity_grant(p.kind)) }
+            if identities_excluded(entries, ctx) {
+                None
+            } else {
+                Some(own_identity_grant(p.kind))
+            }
         }
         Some(Negatable::Is(entries)) => {
             let mut best: Option<Grant> = None;
@@ -249,7 +270,9 @@ fn principal_grant(st: &Statement, ctx: &RequestContext) -> Option<Grant> {
                         PrincipalKind::User if *x == p.arn => consider(Grant::User),
                         PrincipalKind::FederatedUser if *x == p.arn => consider(Grant::Session),
                         PrincipalKind::AssumedRole if *x == p.arn => consider(Grant::Session),
-                        PrincipalKind::Role | PrincipalKind::AssumedRole if p.role_arn.as_deref() == Some(x) => {
+                        PrincipalKind::Role | PrincipalKind::AssumedRole
+                            if p.role_arn.as_deref() == Some(x) =>
+                        {
                             consider(Grant::Role)
                         }
                         _ => {}
@@ -277,7 +300,11 @@ fn principal_grant(st: &Statement, ctx: &RequestContext) -> Option<Grant> {
 }
 
 /// Whether one statement applies to the request (action, resource, principal, condition).
-fn statement_applies(st: &Statement, ctx: &RequestContext, check_principal: bool) -> (Tri, Option<Grant>) {
+fn statement_applies(
+    st: &Statement,
+    ctx: &RequestContext,
+    check_principal: bool,
+) -> (Tri, Option<Grant>) {
     if !st.matches_action(ctx.action_lower()) {
         return (Tri::False, None);
     }
@@ -293,7 +320,10 @@ fn statement_applies(st: &Statement, ctx: &RequestContext, check_principal: bool
     if resource.is_false() {
         return (Tri::False, None);
     }
-    (resource.and(condition::evaluate_all(&st.conditions, ctx)), grant)
+    (
+        resource.and(condition::evaluate_all(&st.conditions, ctx)),
+        grant,
+    )
 }
 
 #[derive(Default)]
@@ -355,7 +385,8 @@ fn eval_layer(
                 Effect::Allow => {
                     if let Some(g) = grant {
                         let slot = grant_slot(g);
-                        res.grants[slot] = std::mem::replace(&mut res.grants[slot], Tri::False).or(m.clone());
+                        res.grants[slot] =
+                            std::mem::replace(&mut res.grants[slot], Tri::False).or(m.clone());
                     }
                     res.allow = std::mem::replace(&mut res.allow, Tri::False).or(m);
                 }
@@ -372,18 +403,37 @@ pub fn evaluate(set: &PolicySet<'_>, ctx: &RequestContext) -> Evaluation {
     let iam = p.is_iam_identity();
 
     let identity = eval_layer(PolicyLayer::Identity, &set.identity, ctx, &mut out);
-    let resource = eval_layer(PolicyLayer::Resource, set.resource.as_slice(), ctx, &mut out);
-    let boundary = set
-        .permissions_boundary
-        .as_ref()
-        .map(|b| eval_layer(PolicyLayer::PermissionsBoundary, std::slice::from_ref(b), ctx, &mut out));
+    let resource = eval_layer(
+        PolicyLayer::Resource,
+        set.resource.as_slice(),
+        ctx,
+        &mut out,
+    );
+    let boundary = set.permissions_boundary.as_ref().map(|b| {
+        eval_layer(
+            PolicyLayer::PermissionsBoundary,
+            std::slice::from_ref(b),
+            ctx,
+            &mut out,
+        )
+    });
     let session = eval_layer(PolicyLayer::Session, &set.session, ctx, &mut out);
-    let scp_levels: Vec<LayerResult> =
-        set.scps.iter().map(|lvl| eval_layer(PolicyLayer::Scp, lvl, ctx, &mut out)).collect();
-    let rcp_levels: Vec<LayerResult> =
-        set.rcps.iter().map(|lvl| eval_layer(PolicyLayer::Rcp, lvl, ctx, &mut out)).collect();
+    let scp_levels: Vec<LayerResult> = set
+        .scps
+        .iter()
+        .map(|lvl| eval_layer(PolicyLayer::Scp, lvl, ctx, &mut out))
+        .collect();
+    let rcp_levels: Vec<LayerResult> = set
+        .rcps
+        .iter()
+        .map(|lvl| eval_layer(PolicyLayer::Rcp, lvl, ctx, &mut out))
+        .collect();
 
-    let mut deny = identity.deny.clone().or(resource.deny.clone()).or(session.deny.clone());
+    let mut deny = identity
+        .deny
+        .clone()
+        .or(resource.deny.clone())
+        .or(session.deny.clone());
     if let Some(b) = &boundary {
         deny = deny.or(b.deny.clone());
     }
@@ -392,14 +442,28 @@ pub fn evaluate(set: &PolicySet<'_>, ctx: &RequestContext) -> Evaluation {
     }
 
     // The root user is not governed by identity policies in its own account.
-    let identity_allow = if p.kind == PrincipalKind::Root { Tri::True } else { identity.allow };
+    let identity_allow = if p.kind == PrincipalKind::Root {
+        Tri::True
+    } else {
+        identity.allow
+    };
     let boundary_ok = boundary.map(|b| b.allow).unwrap_or(Tri::True);
-    let session_ok = if set.session.is_empty() { Tri::True } else { session.allow };
-    let scp_ok = scp_levels.iter().fold(Tri::True, |acc, l| acc.and(l.allow.clone()));
-    let rcp_ok = rcp_levels.iter().fold(Tri::True, |acc, l| acc.and(l.allow.clone()));
+    let session_ok = if set.session.is_empty() {
+        Tri::True
+    } else {
+        session.allow
+    };
+    let scp_ok = scp_levels
+        .iter()
+        .fold(Tri::True, |acc, l| acc.and(l.allow.clone()));
+    let rcp_ok = rcp_levels
+        .iter()
+        .fold(Tri::True, |acc, l| acc.and(l.allow.clone()));
     let [g_session, g_user, g_role, g_account] = resource.grants;
 
-    let identity_side = identity_allow.and(boundary_ok.clone()).and(session_ok.clone());
+    let identity_side = identity_allow
+        .and(boundary_ok.clone())
+        .and(session_ok.clone());
     let direct = g_session
         .clone()
         .or(g_user.clone().and(session_ok.clone()))
@@ -458,13 +522,23 @@ pub fn evaluate(set: &PolicySet<'_>, ctx: &RequestContext) -> Evaluation {
         }
     };
     let evidence = match decision {
-        Decision::ExplicitDeny => {
-            out.evidence.into_iter().filter(|e| e.effect == Effect::Deny && !e.conditional).collect()
-        }
-        Decision::Allow => out.evidence.into_iter().filter(|e| e.effect == Effect::Allow).collect(),
+        Decision::ExplicitDeny => out
+            .evidence
+            .into_iter()
+            .filter(|e| e.effect == Effect::Deny && !e.conditional)
+            .collect(),
+        Decision::Allow => out
+            .evidence
+            .into_iter()
+            .filter(|e| e.effect == Effect::Allow)
+            .collect(),
         _ => out.evidence,
     };
-    Evaluation { decision, evidence, undecided_keys: keys }
+    Evaluation {
+        decision,
+        evidence,
+        undecided_keys: keys,
+    }
 }
 
 /// What the role's trust policy alone says about `principal` calling `action`
@@ -480,8 +554,16 @@ pub fn trust_allows(
     let ctx = RequestContext::new(principal.clone(), action, role_arn);
     let policy = NamedPolicy::new(role_arn.to_string(), trust);
     let mut out = Collector::default();
-    let layer = eval_layer(PolicyLayer::Resource, std::slice::from_ref(&policy), &ctx, &mut out);
-    let allow = layer.grants.into_iter().fold(Tri::False, |acc, g| acc.or(g));
+    let layer = eval_layer(
+        PolicyLayer::Resource,
+        std::slice::from_ref(&policy),
+        &ctx,
+        &mut out,
+    );
+    let allow = layer
+        .grants
+        .into_iter()
+        .fold(Tri::False, |acc, g| acc.or(g));
     let (decision, keys) = match (&layer.deny, &allow) {
         (Tri::True, _) => (Decision::ExplicitDeny, BTreeSet::new()),
         (_, Tri::False) => (Decision::ImplicitDeny, BTreeSet::new()),
@@ -496,12 +578,20 @@ pub fn trust_allows(
             (Decision::Conditional, keys)
         }
     };
-    Evaluation { decision, evidence: out.evidence, undecided_keys: keys }
+    Evaluation {
+        decision,
+        evidence: out.evidence,
+        undecided_keys: keys,
+    }
 }
 
 /// Two-way `sts:AssumeRole` check: the caller's policies (identity, boundary, SCPs in
 /// `caller`) and the role's trust policy, evaluated together as AWS does.
-pub fn assume_role(caller: &PolicySet<'_>, trust: &PolicyDocument, ctx: &RequestContext) -> Evaluation {
+pub fn assume_role(
+    caller: &PolicySet<'_>,
+    trust: &PolicyDocument,
+    ctx: &RequestContext,
+) -> Evaluation {
     let mut set = caller.clone();
     set.resource = Some(NamedPolicy::new(ctx.resource.clone(), trust));
     set.resource_policy_required = true;
@@ -561,9 +651,21 @@ pub fn granted_action_patterns(set: &PolicySet<'_>, pattern: &str) -> Vec<(Strin
                     // Excluded entirely only if one NotAction pattern covers the whole of
                     // `pattern`, which we can prove when `pattern` is literal.
                     let covered = glob::is_literal(&wanted)
-                        && list.iter().any(|a| glob::matches(&a.tokens, pattern.to_ascii_lowercase().as_bytes()));
+                        && list.iter().any(|a| {
+                            glob::matches(&a.tokens, pattern.to_ascii_lowercase().as_bytes())
+                        });
                     if !covered {
-                        out.push((policy.id.to_string(), st.index, format!("NotAction:{}", list.iter().map(|a| a.raw.as_str()).collect::<Vec<_>>().join(","))));
+                        out.push((
+                            policy.id.to_string(),
+                            st.index,
+                            format!(
+                                "NotAction:{}",
+                                list.iter()
+                                    .map(|a| a.raw.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(",")
+                            ),
+                        ));
                     }
                 }
             }

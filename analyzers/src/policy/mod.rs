@@ -16,7 +16,7 @@ pub use context::{Lookup, Principal, PrincipalKind, RequestContext};
 pub use document::{Effect, PolicyDocument, PrincipalEntry, Statement};
 pub use error::PolicyError;
 pub use evaluate::{
-    Decision, Evaluation, Evidence, NamedPolicy, PolicyLayer, PolicySet, allowed_actions, assume_role, evaluate,
-    granted_action_patterns, trust_allows,
+    Decision, Evaluation, Evidence, NamedPolicy, PolicyLayer, PolicySet, allowed_actions,
+    assume_role, evaluate, granted_action_patterns, trust_allows,
 };
 pub use tri::Tri;

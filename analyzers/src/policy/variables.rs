@@ -18,14 +18,19 @@ pub enum Missing {
 enum Piece<'a> {
     Text(&'a str),
     Literal(&'a str),
-    Var { key: &'a str, default: Option<&'a str> },
+    Var {
+        key: &'a str,
+        default: Option<&'a str>,
+    },
 }
 
 fn pieces(raw: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut rest = raw;
     while let Some(start) = rest.find("${") {
-        let Some(len) = rest[start..].find('}') else { break };
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
         if start > 0 {
             out.push(Piece::Text(&rest[..start]));
         }
@@ -35,10 +40,19 @@ fn pieces(raw: &str) -> Vec<Piece<'_>> {
             _ => match inner.split_once(',') {
                 Some((key, default)) => {
                     let d = default.trim();
-                    let d = d.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')).unwrap_or(d);
-                    Piece::Var { key: key.trim(), default: Some(d) }
+                    let d = d
+                        .strip_prefix('\'')
+                        .and_then(|d| d.strip_suffix('\''))
+                        .unwrap_or(d);
+                    Piece::Var {
+                        key: key.trim(),
+                        default: Some(d),
+                    }
                 }
-                None => Piece::Var { key: inner.trim(), default: None },
+                None => Piece::Var {
+                    key: inner.trim(),
+                    default: None,
+                },
             },
         });
         rest = &rest[start + len + 1..];
@@ -72,13 +86,19 @@ pub fn resolve_string(raw: &str, ctx: &RequestContext) -> Result<String, Missing
 
 /// Substitutes variables into a wildcard pattern: text keeps `*`/`?` as wildcards,
 /// substituted values and `${*}` stay literal.
-pub fn resolve_tokens(raw: &str, ctx: &RequestContext, lowercase: bool) -> Result<Vec<Tok>, Missing> {
+pub fn resolve_tokens(
+    raw: &str,
+    ctx: &RequestContext,
+    lowercase: bool,
+) -> Result<Vec<Tok>, Missing> {
     let mut out = Vec::with_capacity(raw.len());
     for piece in pieces(raw) {
         match piece {
             Piece::Text(t) => glob::push_pattern(&mut out, t, lowercase),
             Piece::Literal(t) => glob::push_literal(&mut out, t, lowercase),
-            Piece::Var { key, default } => glob::push_literal(&mut out, &value_of(key, default, ctx)?, lowercase),
+            Piece::Var { key, default } => {
+                glob::push_literal(&mut out, &value_of(key, default, ctx)?, lowercase)
+            }
         }
     }
     Ok(out)
@@ -91,16 +111,42 @@ mod tests {
 
     #[test]
     fn substitution() {
-        let ctx = RequestContext::new(Principal::user("arn:aws:iam::1:user/bob"), "s3:GetObject", "*");
-        assert_eq!(resolve_string("home/${aws:username}/", &ctx), Ok("home/bob/".into()));
-        assert_eq!(resolve_string("${aws:SourceIp}", &ctx), Err(Missing::Unknown("aws:SourceIp".into())));
-        assert_eq!(resolve_string("${aws:PrincipalTag/x, 'dflt'}", &ctx), Err(Missing::Unknown("aws:PrincipalTag/x".into())));
-        let tagged = RequestContext::new(Principal::user("arn:aws:iam::1:user/bob").with_tags([("a", "b")]), "x:y", "*");
-        assert_eq!(resolve_string("${aws:PrincipalTag/x, 'dflt'}", &tagged), Ok("dflt".into()));
-        assert_eq!(resolve_string("${aws:PrincipalTag/x}", &tagged), Err(Missing::Absent));
+        let ctx = RequestContext::new(
+            Principal::user("arn:aws:iam::1:user/bob"),
+            "s3:GetObject",
+            "*",
+        );
+        assert_eq!(
+            resolve_string("home/${aws:username}/", &ctx),
+            Ok("home/bob/".into())
+        );
+        assert_eq!(
+            resolve_string("${aws:SourceIp}", &ctx),
+            Err(Missing::Unknown("aws:SourceIp".into()))
+        );
+        assert_eq!(
+            resolve_string("${aws:PrincipalTag/x, 'dflt'}", &ctx),
+            Err(Missing::Unknown("aws:PrincipalTag/x".into()))
+        );
+        let tagged = RequestContext::new(
+            Principal::user("arn:aws:iam::1:user/bob").with_tags([("a", "b")]),
+            "x:y",
+            "*",
+        );
+        assert_eq!(
+            resolve_string("${aws:PrincipalTag/x, 'dflt'}", &tagged),
+            Ok("dflt".into())
+        );
+        assert_eq!(
+            resolve_string("${aws:PrincipalTag/x}", &tagged),
+            Err(Missing::Absent)
+        );
         let toks = resolve_tokens("a${*}b*", &ctx, false).expect("resolves");
         assert!(glob::matches(&toks, b"a*bzzz"));
         assert!(!glob::matches(&toks, b"aXbzzz"));
-        assert_eq!(resolve_string("unterminated ${aws:username", &ctx), Ok("unterminated ${aws:username".into()));
+        assert_eq!(
+            resolve_string("unterminated ${aws:username", &ctx),
+            Ok("unterminated ${aws:username".into())
+        );
     }
 }

@@ -3,7 +3,10 @@
 use super::Applies::{Any, Roles, Users};
 use super::Mechanism::*;
 use super::On::*;
-use super::{CLOUDSPLAINING, EscalationRule, IAM_VULNERABLE, PATHFINDING, PMAPPER, RHINO, SelfTarget, VictimKind, req};
+use super::{
+    CLOUDSPLAINING, EscalationRule, IAM_VULNERABLE, PATHFINDING, PMAPPER, RHINO, SelfTarget,
+    VictimKind, req,
+};
 
 const ALL: &[&str] = &[RHINO, PATHFINDING, IAM_VULNERABLE, PMAPPER, CLOUDSPLAINING];
 const PF_IV: &[&str] = &[PATHFINDING, IAM_VULNERABLE];
@@ -89,9 +92,18 @@ pub const RULES: &[EscalationRule] = &[
         applies: Any,
         mechanism: SelfGrant(SelfTarget::NewResource),
         requires: &[
-            req("iam:CreateRole", NewArn("arn:aws:iam::{account}:role/pathwarden-new-role")),
-            req("iam:AttachRolePolicy", NewArn("arn:aws:iam::{account}:role/pathwarden-new-role")),
-            req("sts:AssumeRole", NewArn("arn:aws:iam::{account}:role/pathwarden-new-role")),
+            req(
+                "iam:CreateRole",
+                NewArn("arn:aws:iam::{account}:role/pathwarden-new-role"),
+            ),
+            req(
+                "iam:AttachRolePolicy",
+                NewArn("arn:aws:iam::{account}:role/pathwarden-new-role"),
+            ),
+            req(
+                "sts:AssumeRole",
+                NewArn("arn:aws:iam::{account}:role/pathwarden-new-role"),
+            ),
         ],
         references: PF_IV,
     },
@@ -102,9 +114,18 @@ pub const RULES: &[EscalationRule] = &[
         applies: Any,
         mechanism: SelfGrant(SelfTarget::NewResource),
         requires: &[
-            req("iam:CreateUser", NewArn("arn:aws:iam::{account}:user/pathwarden-new-user")),
-            req("iam:AttachUserPolicy", NewArn("arn:aws:iam::{account}:user/pathwarden-new-user")),
-            req("iam:CreateAccessKey", NewArn("arn:aws:iam::{account}:user/pathwarden-new-user")),
+            req(
+                "iam:CreateUser",
+                NewArn("arn:aws:iam::{account}:user/pathwarden-new-user"),
+            ),
+            req(
+                "iam:AttachUserPolicy",
+                NewArn("arn:aws:iam::{account}:user/pathwarden-new-user"),
+            ),
+            req(
+                "iam:CreateAccessKey",
+                NewArn("arn:aws:iam::{account}:user/pathwarden-new-user"),
+            ),
         ],
         references: PF_IV,
     },
@@ -204,7 +225,10 @@ pub const RULES: &[EscalationRule] = &[
         description: "Attach AdministratorAccess to another role one can assume, then assume it.",
         applies: Any,
         mechanism: EditAssumableRole,
-        requires: &[req("iam:AttachRolePolicy", Victim), req("sts:AssumeRole", Victim)],
+        requires: &[
+            req("iam:AttachRolePolicy", Victim),
+            req("sts:AssumeRole", Victim),
+        ],
         references: PF_IV,
     },
     EscalationRule {
@@ -213,7 +237,10 @@ pub const RULES: &[EscalationRule] = &[
         description: "Write an inline *:* policy on another role one can assume, then assume it.",
         applies: Any,
         mechanism: EditAssumableRole,
-        requires: &[req("iam:PutRolePolicy", Victim), req("sts:AssumeRole", Victim)],
+        requires: &[
+            req("iam:PutRolePolicy", Victim),
+            req("sts:AssumeRole", Victim),
+        ],
         references: PF_IV,
     },
 ];

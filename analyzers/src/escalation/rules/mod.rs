@@ -123,7 +123,8 @@ pub struct EscalationRule {
 }
 
 /// Rhino Security Labs, "AWS IAM Privilege Escalation – Methods and Mitigation".
-pub const RHINO: &str = "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/";
+pub const RHINO: &str =
+    "https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/";
 /// pathfinding.cloud catalogue.
 pub const PATHFINDING: &str = "https://pathfinding.cloud/";
 /// Bishop Fox iam-vulnerable.
@@ -135,7 +136,10 @@ pub const CLOUDSPLAINING: &str = "https://github.com/salesforce/cloudsplaining";
 
 /// Every rule, in a stable order.
 pub fn all_rules() -> impl Iterator<Item = &'static EscalationRule> {
-    iam::RULES.iter().chain(passrole::RULES.iter()).chain(resources::RULES.iter())
+    iam::RULES
+        .iter()
+        .chain(passrole::RULES.iter())
+        .chain(resources::RULES.iter())
 }
 
 /// Looks a rule up by id.

@@ -71,7 +71,10 @@ pub const RULES: &[EscalationRule] = &[
         description: "Change a stack with a service role through a change set.",
         applies: Any,
         mechanism: Hijack(CloudFormationStack),
-        requires: &[req("cloudformation:CreateChangeSet", Victim), req("cloudformation:ExecuteChangeSet", Victim)],
+        requires: &[
+            req("cloudformation:CreateChangeSet", Victim),
+            req("cloudformation:ExecuteChangeSet", Victim),
+        ],
         references: PF,
     },
     EscalationRule {
@@ -116,7 +119,10 @@ pub const RULES: &[EscalationRule] = &[
         description: "Use the EC2 serial console (if enabled for the account and a local password exists).",
         applies: Any,
         mechanism: Hijack(Ec2Instance),
-        requires: &[req("ec2-instance-connect:SendSerialConsoleSSHPublicKey", Victim)],
+        requires: &[req(
+            "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
+            Victim,
+        )],
         references: PF,
     },
     EscalationRule {
