@@ -418,3 +418,11 @@ fn config_reads_durations_in_seconds() {
     assert_eq!(cfg.max_concurrency, 4);
     assert_eq!(LlmConfig::default().cache_ttl, Duration::from_secs(30 * 24 * 3600));
 }
+
+#[test]
+fn config_debug_hides_redis_password() {
+    let cfg = LlmConfig { redis_url: Some("redis://:hunter2@127.0.0.1:6379/0".into()), ..LlmConfig::default() };
+    let text = format!("{cfg:?}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("127.0.0.1:6379"));
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Settings of the optional LLM reviewer. Durations are written in seconds in TOML
 /// (`timeout = 60`, `cache_ttl = 2592000`, `retry_backoff = 0.5`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LlmConfig {
     /// OpenAI-compatible API base, including the version path, e.g.
@@ -63,6 +63,37 @@ impl Default for LlmConfig {
             knowledge_passages: 4,
             in_process_cache_capacity: 100_000,
         }
+    }
+}
+
+impl std::fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A Redis URL may carry a password (`redis://:secret@host`); never print it.
+        let redis = self.redis_url.as_deref().map(redact_url);
+        f.debug_struct("LlmConfig")
+            .field("base_url", &redact_url(&self.base_url))
+            .field("model", &self.model)
+            .field("api_key_env", &self.api_key_env)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("timeout", &self.timeout)
+            .field("max_tokens", &self.max_tokens)
+            .field("cache_ttl", &self.cache_ttl)
+            .field("redis_url", &redis)
+            .field("prompt_version", &self.prompt_version)
+            .field("max_retries", &self.max_retries)
+            .field("retry_backoff", &self.retry_backoff)
+            .field("cache_key_prefix", &self.cache_key_prefix)
+            .field("knowledge_passages", &self.knowledge_passages)
+            .field("in_process_cache_capacity", &self.in_process_cache_capacity)
+            .finish()
+    }
+}
+
+/// `scheme://user:pass@host/...` -> `scheme://***@host/...`.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}://***{}", &url[..scheme_end], &url[at..]),
+        _ => url.to_string(),
     }
 }
 

@@ -194,7 +194,7 @@ pub struct Reviewer {
 impl std::fmt::Debug for Reviewer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reviewer")
-            .field("base_url", &self.inner.config.base_url)
+            .field("base_url", &super::config::redact_url(&self.inner.config.base_url))
             .field("model", &self.inner.config.model)
             .field("cache", &self.inner.cache.backend())
             .finish()
