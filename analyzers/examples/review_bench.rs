@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use llm_support::{MockServer, Mode};
 use pathwarden_analyzers::lint::PolicyKind;
-use pathwarden_analyzers::llm::{LlmConfig, ReviewRequest, ReviewSource, Reviewer, heuristic_review};
+use pathwarden_analyzers::llm::{
+    LlmConfig, ReviewRequest, ReviewSource, Reviewer, heuristic_review,
+};
 use serde_json::json;
 
 const ACTIONS: &[&str] = &[
@@ -79,13 +81,21 @@ async fn run(n: usize, latency: Duration, rows: &mut Vec<Row>) {
         let reviews = reviewer.review_many(&requests).await;
         let seconds = started.elapsed().as_secs_f64();
         let after = reviewer.stats();
-        let expected = if pass == "cold" { ReviewSource::Llm } else { ReviewSource::Cache };
+        let expected = if pass == "cold" {
+            ReviewSource::Llm
+        } else {
+            ReviewSource::Cache
+        };
         let off = reviews.iter().filter(|r| r.source != expected).count();
         if off > 0 {
             eprintln!("warning: {off} reviews in the {pass} pass were not {expected:?}");
         }
         rows.push(Row {
-            pass: format!("{pass} (model latency {} ms, concurrency {})", latency.as_millis(), reviewer.config().max_concurrency),
+            pass: format!(
+                "{pass} (model latency {} ms, concurrency {})",
+                latency.as_millis(),
+                reviewer.config().max_concurrency
+            ),
             seconds,
             per_second: n as f64 / seconds,
             model_calls: after.model_calls - before.model_calls,
@@ -120,8 +130,14 @@ async fn main() {
     }
 
     println!("{n} policies, in-process cache, local mock server");
-    println!("{:<48} {:>9} {:>12} {:>11} {:>10}", "pass", "seconds", "reviews/s", "model calls", "cache hits");
+    println!(
+        "{:<48} {:>9} {:>12} {:>11} {:>10}",
+        "pass", "seconds", "reviews/s", "model calls", "cache hits"
+    );
     for r in rows {
-        println!("{:<48} {:>9.3} {:>12.0} {:>11} {:>10}", r.pass, r.seconds, r.per_second, r.model_calls, r.cache_hits);
+        println!(
+            "{:<48} {:>9.3} {:>12.0} {:>11} {:>10}",
+            r.pass, r.seconds, r.per_second, r.model_calls, r.cache_hits
+        );
     }
 }

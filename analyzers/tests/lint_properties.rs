@@ -29,20 +29,22 @@ fn statement() -> impl Strategy<Value = Value> {
         prop::option::of(piece()),
         prop::option::of((piece(), piece())),
     )
-        .prop_map(|(allow, not_action, actions, resources, principal, condition)| {
-            let mut s = json!({"Effect": if allow { "Allow" } else { "Deny" }});
-            s[if not_action { "NotAction" } else { "Action" }] = json!(actions);
-            if !resources.is_empty() {
-                s["Resource"] = json!(resources);
-            }
-            if let Some(p) = principal {
-                s["Principal"] = json!({"AWS": p});
-            }
-            if let Some((k, v)) = condition {
-                s["Condition"] = json!({"StringLike": {k: v}});
-            }
-            s
-        })
+        .prop_map(
+            |(allow, not_action, actions, resources, principal, condition)| {
+                let mut s = json!({"Effect": if allow { "Allow" } else { "Deny" }});
+                s[if not_action { "NotAction" } else { "Action" }] = json!(actions);
+                if !resources.is_empty() {
+                    s["Resource"] = json!(resources);
+                }
+                if let Some(p) = principal {
+                    s["Principal"] = json!({"AWS": p});
+                }
+                if let Some((k, v)) = condition {
+                    s["Condition"] = json!({"StringLike": {k: v}});
+                }
+                s
+            },
+        )
 }
 
 proptest! {

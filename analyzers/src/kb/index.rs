@@ -44,7 +44,11 @@ impl Bm25Index {
             }
         }
         let total: u64 = index.doc_len.iter().map(|&l| u64::from(l)).sum();
-        index.avg_len = if index.doc_len.is_empty() { 0.0 } else { total as f64 / index.doc_len.len() as f64 };
+        index.avg_len = if index.doc_len.is_empty() {
+            0.0
+        } else {
+            total as f64 / index.doc_len.len() as f64
+        };
         index
     }
 
@@ -68,17 +72,23 @@ impl Bm25Index {
             if !seen.insert(term.clone()) {
                 continue;
             }
-            let Some(postings) = self.postings.get(&term) else { continue };
+            let Some(postings) = self.postings.get(&term) else {
+                continue;
+            };
             let df = postings.len() as f64;
             let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
             for &(doc, tf) in postings {
                 let len = f64::from(self.doc_len.get(doc).copied().unwrap_or(0));
                 let tf = f64::from(tf);
-                let norm = tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / self.avg_len.max(1.0)));
+                let norm =
+                    tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / self.avg_len.max(1.0)));
                 *scores.entry(doc).or_default() += idf * norm;
             }
         }
-        let mut hits: Vec<SearchHit> = scores.into_iter().map(|(doc, score)| SearchHit { doc, score }).collect();
+        let mut hits: Vec<SearchHit> = scores
+            .into_iter()
+            .map(|(doc, score)| SearchHit { doc, score })
+            .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
         hits.truncate(k);
         hits

@@ -37,27 +37,64 @@ impl Passage {
             },
             None => (id.to_string(), source.to_string()),
         };
-        Passage { id: id.to_string(), title, text }
+        Passage {
+            id: id.to_string(),
+            title,
+            text,
+        }
     }
 }
 
 /// Passages compiled into the binary, in id order.
 const BUILTIN: &[(&str, &str)] = &[
-    ("01-least-privilege", include_str!("passages/01-least-privilege.md")),
-    ("02-wildcard-admin", include_str!("passages/02-wildcard-admin.md")),
-    ("03-privilege-escalation", include_str!("passages/03-privilege-escalation.md")),
+    (
+        "01-least-privilege",
+        include_str!("passages/01-least-privilege.md"),
+    ),
+    (
+        "02-wildcard-admin",
+        include_str!("passages/02-wildcard-admin.md"),
+    ),
+    (
+        "03-privilege-escalation",
+        include_str!("passages/03-privilege-escalation.md"),
+    ),
     ("04-passrole", include_str!("passages/04-passrole.md")),
-    ("05-data-exfiltration", include_str!("passages/05-data-exfiltration.md")),
-    ("06-resource-exposure", include_str!("passages/06-resource-exposure.md")),
-    ("07-public-resource-policies", include_str!("passages/07-public-resource-policies.md")),
+    (
+        "05-data-exfiltration",
+        include_str!("passages/05-data-exfiltration.md"),
+    ),
+    (
+        "06-resource-exposure",
+        include_str!("passages/06-resource-exposure.md"),
+    ),
+    (
+        "07-public-resource-policies",
+        include_str!("passages/07-public-resource-policies.md"),
+    ),
     ("08-credentials", include_str!("passages/08-credentials.md")),
-    ("09-logging-and-detection", include_str!("passages/09-logging-and-detection.md")),
-    ("10-infrastructure-changes", include_str!("passages/10-infrastructure-changes.md")),
-    ("11-trust-policies", include_str!("passages/11-trust-policies.md")),
+    (
+        "09-logging-and-detection",
+        include_str!("passages/09-logging-and-detection.md"),
+    ),
+    (
+        "10-infrastructure-changes",
+        include_str!("passages/10-infrastructure-changes.md"),
+    ),
+    (
+        "11-trust-policies",
+        include_str!("passages/11-trust-policies.md"),
+    ),
     ("12-external-id", include_str!("passages/12-external-id.md")),
-    ("13-oidc-federation", include_str!("passages/13-oidc-federation.md")),
+    (
+        "13-oidc-federation",
+        include_str!("passages/13-oidc-federation.md"),
+    ),
     ("14-notaction", include_str!("passages/14-notaction.md")),
-    ("15-conditions-and-boundaries", include_str!("passages/15-conditions-and-boundaries.md")),
+    (
+        "15-conditions-and-boundaries",
+        include_str!("passages/15-conditions-and-boundaries.md"),
+    ),
     ("16-admin-paths", include_str!("passages/16-admin-paths.md")),
 ];
 
@@ -78,7 +115,14 @@ impl KnowledgeBase {
     /// The knowledge base shipped with the product, built once.
     pub fn builtin() -> &'static KnowledgeBase {
         static KB: OnceLock<KnowledgeBase> = OnceLock::new();
-        KB.get_or_init(|| KnowledgeBase::new(BUILTIN.iter().map(|(id, src)| Passage::parse(id, src)).collect()))
+        KB.get_or_init(|| {
+            KnowledgeBase::new(
+                BUILTIN
+                    .iter()
+                    .map(|(id, src)| Passage::parse(id, src))
+                    .collect(),
+            )
+        })
     }
 
     /// All passages.
@@ -104,16 +148,28 @@ mod tests {
     fn builtin_passages_parse_with_titles() {
         let kb = KnowledgeBase::builtin();
         assert!(kb.passages().len() >= 15);
-        assert!(kb.passages().iter().all(|p| !p.title.is_empty() && p.text.len() > 100));
+        assert!(
+            kb.passages()
+                .iter()
+                .all(|p| !p.title.is_empty() && p.text.len() > 100)
+        );
     }
 
     #[test]
     fn retrieval_ranks_the_topical_passage_first() {
         let kb = KnowledgeBase::builtin();
-        let top = |q: &str| kb.search(q, 1).first().map(|(p, _)| p.id.clone()).unwrap_or_default();
+        let top = |q: &str| {
+            kb.search(q, 1)
+                .first()
+                .map(|(p, _)| p.id.clone())
+                .unwrap_or_default()
+        };
         assert_eq!(top("iam:PassRole lambda:CreateFunction"), "04-passrole");
         assert_eq!(top("sts:ExternalId third-party vendor"), "12-external-id");
-        assert_eq!(top("token.actions.githubusercontent.com sub"), "13-oidc-federation");
+        assert_eq!(
+            top("token.actions.githubusercontent.com sub"),
+            "13-oidc-federation"
+        );
         assert_eq!(top("cloudtrail:StopLogging"), "09-logging-and-detection");
         assert!(kb.search("zzzz qqqq", 3).is_empty());
     }

@@ -2,9 +2,9 @@
 
 /// Words too common in IAM prose to help ranking.
 const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "for", "from", "has", "if", "in", "into", "is",
-    "it", "its", "let", "not", "of", "on", "or", "such", "that", "the", "their", "them", "then", "this", "to",
-    "use", "with", "without",
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "for", "from", "has", "if", "in",
+    "into", "is", "it", "its", "let", "not", "of", "on", "or", "such", "that", "the", "their",
+    "them", "then", "this", "to", "use", "with", "without",
 ];
 
 /// Strips common English suffixes so `roles`/`role`, `policies`/`policy`, `logging`/`log`
@@ -23,7 +23,12 @@ pub fn stem(word: &str) -> String {
             }
         }
     }
-    if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") {
+    if w.len() > 3
+        && w.ends_with('s')
+        && !w.ends_with("ss")
+        && !w.ends_with("us")
+        && !w.ends_with("is")
+    {
         return w[..w.len() - 1].to_string();
     }
     w.to_string()
@@ -33,7 +38,11 @@ pub fn stem(word: &str) -> String {
 fn undouble(base: &str) -> String {
     let b = base.as_bytes();
     let n = b.len();
-    if n >= 2 && b[n - 1].is_ascii_alphabetic() && b[n - 1] == b[n - 2] && !matches!(b[n - 1], b's' | b'l' | b'z' | b'e' | b'o') {
+    if n >= 2
+        && b[n - 1].is_ascii_alphabetic()
+        && b[n - 1] == b[n - 2]
+        && !matches!(b[n - 1], b's' | b'l' | b'z' | b'e' | b'o')
+    {
         base[..n - 1].to_string()
     } else {
         base.to_string()
@@ -61,7 +70,10 @@ fn camel_parts(word: &str) -> Vec<&str> {
 /// words, without stopwords.
 pub fn terms(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         let lower = word.to_lowercase();
         if STOPWORDS.contains(&lower.as_str()) {
             continue;

@@ -26,18 +26,29 @@ impl<'d> DocContext<'d> {
     /// Builds the context.
     pub fn new(policy_arn: &'d str, doc: &'d PolicyDocument, kind: PolicyKind) -> Self {
         let own_account = crate::policy::arn::account_of(policy_arn).filter(|a| *a != "aws");
-        DocContext { policy_arn, own_account, doc, kind }
+        DocContext {
+            policy_arn,
+            own_account,
+            doc,
+            kind,
+        }
     }
 
     /// Allow statements in document order.
     pub fn allows(&self) -> impl Iterator<Item = &'d Statement> {
-        self.doc.statements.iter().filter(|s| s.effect == Effect::Allow)
+        self.doc
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
     }
 
     /// Whether an unconditional Deny with a broad resource removes `action_lower` everywhere.
     pub fn denied_everywhere(&self, action_lower: &str) -> bool {
         self.doc.statements.iter().any(|s| {
-            s.effect == Effect::Deny && s.conditions.is_empty() && statement_resource_broad(s) && s.matches_action(action_lower)
+            s.effect == Effect::Deny
+                && s.conditions.is_empty()
+                && statement_resource_broad(s)
+                && s.matches_action(action_lower)
         })
     }
 
@@ -83,7 +94,11 @@ pub fn statement_resource_broad(s: &Statement) -> bool {
 /// `arn:aws:secretsmanager:*:*:secret:*`). For S3 the first segment is the bucket name, so
 /// only `arn:aws:s3:::*...` counts. `arn:aws:s3:::my-bucket/*` is not broad.
 pub fn is_broad_resource(raw: &str) -> bool {
-    let only_wild = |t: &str| !t.is_empty() && t.chars().all(|c| c == '*' || c == '/' || c == ':' || c == '?');
+    let only_wild = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c == '*' || c == '/' || c == ':' || c == '?')
+    };
     if only_wild(raw) {
         return true;
     }
@@ -106,7 +121,11 @@ pub fn is_broad_resource(raw: &str) -> bool {
 /// NotAction statements the single entry `NotAction`.
 pub fn matching_patterns(s: &Statement, action_lower: &str) -> Vec<String> {
     match &s.action {
-        Negatable::Is(list) => list.iter().filter(|p| p.matches_lower(action_lower)).map(|p| p.raw.clone()).collect(),
+        Negatable::Is(list) => list
+            .iter()
+            .filter(|p| p.matches_lower(action_lower))
+            .map(|p| p.raw.clone())
+            .collect(),
         Negatable::Not(list) => {
             if list.iter().any(|p| p.matches_lower(action_lower)) {
                 Vec::new()
@@ -122,13 +141,18 @@ pub fn resource_evidence(s: &Statement) -> Value {
     match &s.resource {
         None => json!(null),
         Some(Negatable::Is(list)) => json!(list.iter().map(|r| r.raw.as_str()).collect::<Vec<_>>()),
-        Some(Negatable::Not(list)) => json!({"NotResource": list.iter().map(|r| r.raw.as_str()).collect::<Vec<_>>()}),
+        Some(Negatable::Not(list)) => {
+            json!({"NotResource": list.iter().map(|r| r.raw.as_str()).collect::<Vec<_>>()})
+        }
     }
 }
 
 /// Condition keys as `Operator:key` strings.
 pub fn condition_evidence(s: &Statement) -> Vec<String> {
-    s.conditions.iter().map(|c| format!("{}:{}", c.operator.raw, c.key)).collect()
+    s.conditions
+        .iter()
+        .map(|c| format!("{}:{}", c.operator.raw, c.key))
+        .collect()
 }
 
 /// Keys that tie a request to a specific caller, organisation, network or source resource.
@@ -176,7 +200,9 @@ fn wildcard_only(v: &ValuePattern) -> bool {
 
 fn account_is_wild(v: &ValuePattern) -> bool {
     match Arn::parse(&v.raw) {
-        Some(arn) => arn.account.is_empty() || arn.account.contains('*') || arn.account.contains('?'),
+        Some(arn) => {
+            arn.account.is_empty() || arn.account.contains('*') || arn.account.contains('?')
+        }
         None => v.raw.contains('*'),
     }
 }
@@ -187,7 +213,10 @@ pub fn caller_restriction(s: &Statement) -> CallerRestriction {
     let mut any_account = Vec::new();
     for c in &s.conditions {
         let key = c.key.to_ascii_lowercase();
-        if !RESTRICTING_KEYS.contains(&key.as_str()) || !positive_operator(c) || c.values.iter().any(wildcard_only) {
+        if !RESTRICTING_KEYS.contains(&key.as_str())
+            || !positive_operator(c)
+            || c.values.iter().any(wildcard_only)
+        {
             continue;
         }
         if ARN_KEYS.contains(&key.as_str()) && c.values.iter().all(account_is_wild) {
@@ -207,7 +236,9 @@ pub fn caller_restriction(s: &Statement) -> CallerRestriction {
 
 /// Whether the statement has a positive, non-wildcard condition on `key` (case-insensitive).
 pub fn has_condition_key(s: &Statement, key: &str) -> bool {
-    s.conditions
-        .iter()
-        .any(|c| c.key.eq_ignore_ascii_case(key) && positive_operator(c) && !c.values.iter().any(wildcard_only))
+    s.conditions.iter().any(|c| {
+        c.key.eq_ignore_ascii_case(key)
+            && positive_operator(c)
+            && !c.values.iter().any(wildcard_only)
+    })
 }

@@ -40,7 +40,9 @@ pub enum PolicyKind {
 }
 
 /// Finding severity, ordered from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Worth knowing, not a risk by itself.
@@ -154,7 +156,10 @@ pub fn lint_policy(policy_arn: &str, doc: &Value, kind: PolicyKind) -> Vec<Findi
     let mut out = Vec::new();
     for rule in all_rules().filter(|r| r.kinds.contains(&kind)) {
         for hit in rules::run(rule, &ctx) {
-            let sid = hit.statement_index.and_then(|i| parsed.statements.get(i)).and_then(|s| s.sid.clone());
+            let sid = hit
+                .statement_index
+                .and_then(|i| parsed.statements.get(i))
+                .and_then(|s| s.sid.clone());
             out.push(Finding {
                 policy_arn: policy_arn.to_string(),
                 statement_index: hit.statement_index,
@@ -168,6 +173,10 @@ pub fn lint_policy(policy_arn: &str, doc: &Value, kind: PolicyKind) -> Vec<Findi
             });
         }
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.statement_index.cmp(&b.statement_index)));
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.statement_index.cmp(&b.statement_index))
+    });
     out
 }

@@ -52,7 +52,10 @@ impl ReviewCache {
         capacity: u64,
         metrics: Arc<Metrics>,
     ) -> ReviewCache {
-        let local = moka::future::Cache::builder().max_capacity(capacity).time_to_live(ttl).build();
+        let local = moka::future::Cache::builder()
+            .max_capacity(capacity)
+            .time_to_live(ttl)
+            .build();
         let redis = match redis_url {
             Some(url) => connect(url).await.map(|conn| RedisTier {
                 conn,
@@ -62,12 +65,20 @@ impl ReviewCache {
             }),
             None => None,
         };
-        ReviewCache { local, redis, metrics }
+        ReviewCache {
+            local,
+            redis,
+            metrics,
+        }
     }
 
     /// The backend in use.
     pub(crate) fn backend(&self) -> CacheBackend {
-        if self.redis.is_some() { CacheBackend::Redis } else { CacheBackend::InProcess }
+        if self.redis.is_some() {
+            CacheBackend::Redis
+        } else {
+            CacheBackend::InProcess
+        }
     }
 
     /// Looks a verdict up: in-process first, then Redis (copying a Redis hit in-process).
@@ -111,7 +122,9 @@ impl ReviewCache {
     /// Stores a verdict in both tiers.
     pub(crate) async fn put(&self, key: &str, review: &Review) {
         self.local.insert(key.to_string(), review.clone()).await;
-        let Some(tier) = self.redis.as_ref() else { return };
+        let Some(tier) = self.redis.as_ref() else {
+            return;
+        };
         let text = match serde_json::to_string(review) {
             Ok(t) => t,
             Err(err) => {
@@ -121,7 +134,12 @@ impl ReviewCache {
         };
         let mut conn = tier.conn.clone();
         let full = format!("{}{}", tier.prefix, key);
-        match tokio::time::timeout(REDIS_OP_TIMEOUT, conn.set_ex::<_, _, ()>(&full, text, tier.ttl_secs)).await {
+        match tokio::time::timeout(
+            REDIS_OP_TIMEOUT,
+            conn.set_ex::<_, _, ()>(&full, text, tier.ttl_secs),
+        )
+        .await
+        {
             Ok(Ok(())) => tier.mark_up(),
             Ok(Err(err)) => self.redis_failed(tier, &err.to_string()),
             Err(_) => self.redis_failed(tier, "timeout"),
@@ -131,7 +149,10 @@ impl ReviewCache {
     fn redis_failed(&self, tier: &RedisTier, error: &str) {
         self.metrics.redis_errors.fetch_add(1, Ordering::Relaxed);
         if tier.healthy.swap(false, Ordering::Relaxed) {
-            tracing::warn!(error, "Redis review cache unavailable; using the in-process cache until it recovers");
+            tracing::warn!(
+                error,
+                "Redis review cache unavailable; using the in-process cache until it recovers"
+            );
         }
     }
 }
@@ -158,7 +179,12 @@ async fn connect(url: &str) -> Option<ConnectionManager> {
         .set_max_delay(200)
         .set_connection_timeout(REDIS_CONNECT_TIMEOUT)
         .set_response_timeout(REDIS_OP_TIMEOUT);
-    match tokio::time::timeout(REDIS_CONNECT_TIMEOUT * 2, ConnectionManager::new_with_config(client, config)).await {
+    match tokio::time::timeout(
+        REDIS_CONNECT_TIMEOUT * 2,
+        ConnectionManager::new_with_config(client, config),
+    )
+    .await
+    {
         Ok(Ok(conn)) => Some(conn),
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "Redis unreachable; using the in-process review cache");

@@ -92,7 +92,9 @@ impl std::fmt::Debug for LlmConfig {
 /// `scheme://user:pass@host/...` -> `scheme://***@host/...`.
 pub(crate) fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}://***{}", &url[..scheme_end], &url[at..]),
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://***{}", &url[..scheme_end], &url[at..])
+        }
         _ => url.to_string(),
     }
 }

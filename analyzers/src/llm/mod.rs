@@ -33,6 +33,8 @@ pub use cache::CacheBackend;
 pub use config::LlmConfig;
 pub use error::{LlmError, ModelError};
 pub use prompt::{Prompt, ReviewContext, SYSTEM_PROMPT, build_prompt, cache_key};
-pub use reviewer::{Review, ReviewRequest, ReviewSource, Reviewer, heuristic_review, heuristic_risk};
+pub use reviewer::{
+    Review, ReviewRequest, ReviewSource, Reviewer, heuristic_review, heuristic_risk,
+};
 pub use schema::{ModelFinding, ModelVerdict, Risk};
 pub use stats::ReviewerStats;

@@ -240,7 +240,11 @@ pub fn build_prompt(
         context = escape_data(&context_data),
         policy = escape_data(&canonical(doc)),
     );
-    Prompt { system: SYSTEM_PROMPT.to_string(), user, passages: hits.iter().map(|(p, _)| p.id.clone()).collect() }
+    Prompt {
+        system: SYSTEM_PROMPT.to_string(),
+        user,
+        passages: hits.iter().map(|(p, _)| p.id.clone()).collect(),
+    }
 }
 
 #[cfg(test)]

@@ -9,8 +9,9 @@ use async_openai::Client;
 use async_openai::config::OpenAIConfig;
 use async_openai::error::OpenAIError;
 use async_openai::types::{
-    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    CreateChatCompletionRequest, ResponseFormat, ResponseFormatJsonSchema,
+    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
+    ChatCompletionRequestUserMessage, CreateChatCompletionRequest, ResponseFormat,
+    ResponseFormatJsonSchema,
 };
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -89,7 +90,12 @@ pub struct ReviewRequest {
 impl ReviewRequest {
     /// A request without context.
     pub fn new(policy_arn: impl Into<String>, document: Value, kind: PolicyKind) -> Self {
-        ReviewRequest { policy_arn: policy_arn.into(), document, kind, context: ReviewContext::default() }
+        ReviewRequest {
+            policy_arn: policy_arn.into(),
+            document,
+            kind,
+            context: ReviewContext::default(),
+        }
     }
 }
 
@@ -109,7 +115,11 @@ fn category_of(class: LintClass) -> &'static str {
 /// Risk implied by rule findings: the worst severity; `low` when no rule matched, because
 /// rules only recognise known patterns and cannot prove a policy harmless.
 pub fn heuristic_risk(findings: &[Finding]) -> Risk {
-    findings.iter().map(|f| Risk::from(f.severity)).max().unwrap_or(Risk::Low)
+    findings
+        .iter()
+        .map(|f| Risk::from(f.severity))
+        .max()
+        .unwrap_or(Risk::Low)
 }
 
 fn heuristic_from(req: &ReviewRequest, findings: &[Finding], reason: Option<String>) -> Review {
@@ -194,7 +204,10 @@ pub struct Reviewer {
 impl std::fmt::Debug for Reviewer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reviewer")
-            .field("base_url", &super::config::redact_url(&self.inner.config.base_url))
+            .field(
+                "base_url",
+                &super::config::redact_url(&self.inner.config.base_url),
+            )
             .field("model", &self.inner.config.model)
             .field("cache", &self.inner.cache.backend())
             .finish()
@@ -215,12 +228,17 @@ fn build_client(config: &LlmConfig) -> Client<OpenAIConfig> {
         .and_then(|name| match std::env::var(name) {
             Ok(key) => Some(key),
             Err(_) => {
-                tracing::warn!(variable = name, "API key variable is not set; calling the model without a key");
+                tracing::warn!(
+                    variable = name,
+                    "API key variable is not set; calling the model without a key"
+                );
                 None
             }
         })
         .unwrap_or_default();
-    let openai = OpenAIConfig::new().with_api_base(config.base_url.trim_end_matches('/')).with_api_key(api_key);
+    let openai = OpenAIConfig::new()
+        .with_api_base(config.base_url.trim_end_matches('/'))
+        .with_api_key(api_key);
     // async-openai retries 5xx and 429 answers internally for up to 15 minutes by default.
     // Retries are ours to bound (max_retries, retry_backoff, timeout), so its own backoff
     // must give up at once: a zero max elapsed time makes the first transient error final.
@@ -247,16 +265,28 @@ impl Reviewer {
     /// server is not an error (the cache degrades to in-process, reviews to heuristic).
     pub async fn new(config: LlmConfig) -> Result<Reviewer, LlmError> {
         if config.max_concurrency == 0 {
-            return Err(LlmError::Config { field: "max_concurrency", problem: "must be at least 1".into() });
+            return Err(LlmError::Config {
+                field: "max_concurrency",
+                problem: "must be at least 1".into(),
+            });
         }
         if config.timeout.is_zero() {
-            return Err(LlmError::Config { field: "timeout", problem: "must be positive".into() });
+            return Err(LlmError::Config {
+                field: "timeout",
+                problem: "must be positive".into(),
+            });
         }
         if config.model.trim().is_empty() {
-            return Err(LlmError::Config { field: "model", problem: "must not be empty".into() });
+            return Err(LlmError::Config {
+                field: "model",
+                problem: "must not be empty".into(),
+            });
         }
         if config.base_url.trim().is_empty() {
-            return Err(LlmError::Config { field: "base_url", problem: "must not be empty".into() });
+            return Err(LlmError::Config {
+                field: "base_url",
+                problem: "must not be empty".into(),
+            });
         }
         let metrics = Arc::new(Metrics::default());
         let cache = ReviewCache::new(
@@ -351,7 +381,8 @@ impl Reviewer {
                     risk,
                     source: ReviewSource::Llm,
                     summary: verdict.summary,
-                    findings: serde_json::to_value(&verdict.findings).unwrap_or(Value::Array(Vec::new())),
+                    findings: serde_json::to_value(&verdict.findings)
+                        .unwrap_or(Value::Array(Vec::new())),
                     model: Some(cfg.model.clone()),
                     reviewed_at: Utc::now(),
                     model_risk,
@@ -374,10 +405,17 @@ impl Reviewer {
     /// `max_concurrency`; cache lookups run a few ahead of them.
     pub async fn review_many(&self, requests: &[ReviewRequest]) -> Vec<Review> {
         let lookahead = self.inner.config.max_concurrency.saturating_mul(4).max(1);
-        futures::stream::iter(requests.iter().map(|r| self.review(r))).buffered(lookahead).collect().await
+        futures::stream::iter(requests.iter().map(|r| self.review(r)))
+            .buffered(lookahead)
+            .collect()
+            .await
     }
 
-    async fn call_with_retries(&self, prompt: &Prompt, statement_count: usize) -> Result<ModelVerdict, ModelError> {
+    async fn call_with_retries(
+        &self,
+        prompt: &Prompt,
+        statement_count: usize,
+    ) -> Result<ModelVerdict, ModelError> {
         let cfg = &self.inner.config;
         let mut attempt: u32 = 0;
         loop {
@@ -392,13 +430,19 @@ impl Reviewer {
                     // Not a failure of the model: switch to JSON mode and try again at once,
                     // without spending a retry.
                     if self.inner.schema_supported.swap(false, Ordering::Relaxed) {
-                        self.inner.metrics.json_mode_fallbacks.fetch_add(1, Ordering::Relaxed);
+                        self.inner
+                            .metrics
+                            .json_mode_fallbacks
+                            .fetch_add(1, Ordering::Relaxed);
                         tracing::warn!(error = %msg, "server rejected JSON-schema response format; using JSON mode with validation");
                     }
                     continue;
                 }
                 Err(CallError::Model(err)) => {
-                    self.inner.metrics.model_failures.fetch_add(1, Ordering::Relaxed);
+                    self.inner
+                        .metrics
+                        .model_failures
+                        .fetch_add(1, Ordering::Relaxed);
                     if attempt >= cfg.max_retries {
                         return Err(err);
                     }
@@ -446,13 +490,19 @@ impl Reviewer {
         }
     }
 
-    async fn call_once(&self, prompt: &Prompt, statement_count: usize, mode: FormatMode) -> Result<ModelVerdict, CallError> {
+    async fn call_once(
+        &self,
+        prompt: &Prompt,
+        statement_count: usize,
+        mode: FormatMode,
+    ) -> Result<ModelVerdict, CallError> {
         let cfg = &self.inner.config;
         let m = &self.inner.metrics;
         let request = self.request(prompt, mode);
         m.model_calls.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let result = tokio::time::timeout(cfg.timeout, self.inner.client.chat().create(request)).await;
+        let result =
+            tokio::time::timeout(cfg.timeout, self.inner.client.chat().create(request)).await;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         m.model_latency_micros.fetch_add(micros, Ordering::Relaxed);
         let response = match result {
@@ -461,22 +511,32 @@ impl Reviewer {
                 return Err(CallError::SchemaModeRejected(err.to_string()));
             }
             Ok(Err(OpenAIError::JSONDeserialize(err))) => {
-                return Err(CallError::Model(ModelError::Malformed(format!("response envelope: {err}"))));
+                return Err(CallError::Model(ModelError::Malformed(format!(
+                    "response envelope: {err}"
+                ))));
             }
             Ok(Err(err)) => return Err(CallError::Model(ModelError::Http(err.to_string()))),
             Ok(Ok(r)) => r,
         };
         if let Some(usage) = &response.usage {
-            m.prompt_tokens.fetch_add(u64::from(usage.prompt_tokens), Ordering::Relaxed);
-            m.completion_tokens.fetch_add(u64::from(usage.completion_tokens), Ordering::Relaxed);
+            m.prompt_tokens
+                .fetch_add(u64::from(usage.prompt_tokens), Ordering::Relaxed);
+            m.completion_tokens
+                .fetch_add(u64::from(usage.completion_tokens), Ordering::Relaxed);
         }
         let content = response
             .choices
             .first()
             .and_then(|c| c.message.content.as_deref())
-            .ok_or_else(|| CallError::Model(ModelError::Malformed("answer has no message content".into())))?;
-        let value = parse_answer(content).map_err(|e| CallError::Model(ModelError::Malformed(e)))?;
-        validate(&value, statement_count).map_err(|e| CallError::Model(ModelError::SchemaInvalid(e)))
+            .ok_or_else(|| {
+                CallError::Model(ModelError::Malformed(
+                    "answer has no message content".into(),
+                ))
+            })?;
+        let value =
+            parse_answer(content).map_err(|e| CallError::Model(ModelError::Malformed(e)))?;
+        validate(&value, statement_count)
+            .map_err(|e| CallError::Model(ModelError::SchemaInvalid(e)))
     }
 }
 

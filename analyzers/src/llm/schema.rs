@@ -23,7 +23,13 @@ pub enum Risk {
 
 impl Risk {
     /// All levels, least severe first.
-    pub const ALL: [Risk; 5] = [Risk::None, Risk::Low, Risk::Medium, Risk::High, Risk::Critical];
+    pub const ALL: [Risk; 5] = [
+        Risk::None,
+        Risk::Low,
+        Risk::Medium,
+        Risk::High,
+        Risk::Critical,
+    ];
 
     /// Lower-case name as stored in tables.
     pub fn as_str(self) -> &'static str {
@@ -129,7 +135,9 @@ fn only_keys(obj: &Map<String, Value>, allowed: &[&str], at: &str) -> Result<(),
 }
 
 fn string_at<'v>(obj: &'v Map<String, Value>, key: &str, at: &str) -> Result<&'v str, String> {
-    obj.get(key).and_then(Value::as_str).ok_or_else(|| format!("{at}.{key}: missing or not a string"))
+    obj.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{at}.{key}: missing or not a string"))
 }
 
 /// Validates an answer against [`response_schema`], plus what a schema cannot say: statement
@@ -138,21 +146,41 @@ pub fn validate(answer: &Value, statement_count: usize) -> Result<ModelVerdict, 
     let obj = answer.as_object().ok_or("answer is not a JSON object")?;
     only_keys(obj, &["risk", "summary", "findings"], "$")?;
     let risk_text = string_at(obj, "risk", "$")?;
-    let risk = Risk::parse(risk_text).ok_or_else(|| format!("$.risk: {risk_text:?} is not a risk level"))?;
+    let risk = Risk::parse(risk_text)
+        .ok_or_else(|| format!("$.risk: {risk_text:?} is not a risk level"))?;
     let summary = string_at(obj, "summary", "$")?.to_string();
-    let items = obj.get("findings").and_then(Value::as_array).ok_or("$.findings: missing or not an array")?;
+    let items = obj
+        .get("findings")
+        .and_then(Value::as_array)
+        .ok_or("$.findings: missing or not an array")?;
     let mut findings = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let at = format!("$.findings[{i}]");
-        let f = item.as_object().ok_or_else(|| format!("{at}: not an object"))?;
-        only_keys(f, &["statement_index", "category", "explanation", "recommended_rewrite"], &at)?;
+        let f = item
+            .as_object()
+            .ok_or_else(|| format!("{at}: not an object"))?;
+        only_keys(
+            f,
+            &[
+                "statement_index",
+                "category",
+                "explanation",
+                "recommended_rewrite",
+            ],
+            &at,
+        )?;
         let index = f
             .get("statement_index")
             .and_then(Value::as_u64)
-            .ok_or_else(|| format!("{at}.statement_index: missing or not a non-negative integer"))?;
-        let index = usize::try_from(index).map_err(|_| format!("{at}.statement_index: too large"))?;
+            .ok_or_else(|| {
+                format!("{at}.statement_index: missing or not a non-negative integer")
+            })?;
+        let index =
+            usize::try_from(index).map_err(|_| format!("{at}.statement_index: too large"))?;
         if index >= statement_count {
-            return Err(format!("{at}.statement_index: {index} but the policy has {statement_count} statements"));
+            return Err(format!(
+                "{at}.statement_index: {index} but the policy has {statement_count} statements"
+            ));
         }
         let category = string_at(f, "category", &at)?;
         if !CATEGORIES.contains(&category) {
@@ -169,7 +197,11 @@ pub fn validate(answer: &Value, statement_count: usize) -> Result<ModelVerdict, 
             recommended_rewrite: string_at(f, "recommended_rewrite", &at)?.to_string(),
         });
     }
-    Ok(ModelVerdict { risk, summary, findings })
+    Ok(ModelVerdict {
+        risk,
+        summary,
+        findings,
+    })
 }
 
 /// Parses model text as JSON, tolerating a Markdown code fence around it (common in JSON

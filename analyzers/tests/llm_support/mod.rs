@@ -55,7 +55,9 @@ impl Drop for MockServer {
 impl MockServer {
     /// Starts on a free loopback port.
     pub async fn start(mode: Mode) -> MockServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(State {
             mode: Mutex::new(mode),
@@ -70,7 +72,11 @@ impl MockServer {
                 tokio::spawn(serve(stream, s.clone()));
             }
         });
-        MockServer { base_url: format!("http://{addr}/v1"), state, task }
+        MockServer {
+            base_url: format!("http://{addr}/v1"),
+            state,
+            task,
+        }
     }
 
     /// Changes how later requests are answered.
@@ -136,13 +142,25 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) {
         buf.drain(..head_end + content_length);
 
         if !request_line.starts_with("POST /v1/chat/completions ") {
-            if write(&mut stream, 404, &json!({"error": {"message": "not found", "type": "invalid_request_error"}}).to_string()).await.is_err() {
+            if write(
+                &mut stream,
+                404,
+                &json!({"error": {"message": "not found", "type": "invalid_request_error"}})
+                    .to_string(),
+            )
+            .await
+            .is_err()
+            {
                 return;
             }
             continue;
         }
         let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        state.requests.lock().expect("requests lock").push(request.clone());
+        state
+            .requests
+            .lock()
+            .expect("requests lock")
+            .push(request.clone());
         let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         state.max_in_flight.fetch_max(now, Ordering::SeqCst);
         let latency = *state.latency.lock().expect("latency lock");
@@ -152,9 +170,21 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) {
         let mode = state.mode.lock().expect("mode lock").clone();
         let result = match mode {
             Mode::Valid(risk) => write(&mut stream, 200, &completion(&verdict(risk))).await,
-            Mode::Malformed => write(&mut stream, 200, &completion("{\"risk\": \"high\", \"summary\": ")).await,
+            Mode::Malformed => {
+                write(
+                    &mut stream,
+                    200,
+                    &completion("{\"risk\": \"high\", \"summary\": "),
+                )
+                .await
+            }
             Mode::SchemaInvalid => {
-                write(&mut stream, 200, &completion(&json!({"risk": "catastrophic", "findings": "many"}).to_string())).await
+                write(
+                    &mut stream,
+                    200,
+                    &completion(&json!({"risk": "catastrophic", "findings": "many"}).to_string()),
+                )
+                .await
             }
             Mode::Hang => {
                 tokio::time::sleep(Duration::from_secs(120)).await;
@@ -212,7 +242,11 @@ async fn write(stream: &mut TcpStream, status: u16, body: &str) -> Result<(), ()
         404 => "Not Found",
         _ => "Internal Server Error",
     };
-    let ctype = if status == 500 { "text/plain" } else { "application/json" };
+    let ctype = if status == 500 {
+        "text/plain"
+    } else {
+        "application/json"
+    };
     let msg = format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
         body.len()
@@ -231,7 +265,9 @@ pub struct CuttableProxy {
 impl CuttableProxy {
     /// Proxies a free loopback port to `target`.
     pub async fn start(target: &'static str) -> CuttableProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr").to_string();
         let conns: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let c = conns.clone();
@@ -245,7 +281,11 @@ impl CuttableProxy {
                 c.lock().expect("conns lock").push(handle);
             }
         });
-        CuttableProxy { addr, accept, conns }
+        CuttableProxy {
+            addr,
+            accept,
+            conns,
+        }
     }
 
     /// Closes the listener and every proxied connection.

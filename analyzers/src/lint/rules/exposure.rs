@@ -66,9 +66,13 @@ fn public_resource_policy(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
         return None;
     }
     let (who, severity) = match &s.principal {
-        Some(Negatable::Is(list)) if list.iter().any(|p| matches!(p, PrincipalEntry::Anyone)) => ("*", Severity::Critical),
+        Some(Negatable::Is(list)) if list.iter().any(|p| matches!(p, PrincipalEntry::Anyone)) => {
+            ("*", Severity::Critical)
+        }
         Some(Negatable::Is(list))
-            if list.iter().any(|p| matches!(p, PrincipalEntry::Account(a) if a.contains('*'))) =>
+            if list
+                .iter()
+                .any(|p| matches!(p, PrincipalEntry::Account(a) if a.contains('*'))) =>
         {
             ("any account", Severity::Critical)
         }

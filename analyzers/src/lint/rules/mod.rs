@@ -15,7 +15,8 @@ pub mod wildcard;
 use serde_json::{Value, json};
 
 use super::context::{
-    DocContext, condition_evidence, grants_everything, matching_patterns, resource_evidence, statement_resource_broad,
+    DocContext, condition_evidence, grants_everything, matching_patterns, resource_evidence,
+    statement_resource_broad,
 };
 use super::{LintClass, PolicyKind, Severity};
 use crate::policy::{Effect, Statement};
@@ -78,7 +79,11 @@ pub struct LintRule {
 pub(crate) const IDENTITY: &[PolicyKind] = &[PolicyKind::Identity];
 pub(crate) const TRUST: &[PolicyKind] = &[PolicyKind::Trust];
 pub(crate) const RESOURCE: &[PolicyKind] = &[PolicyKind::Resource];
-pub(crate) const ALL_KINDS: &[PolicyKind] = &[PolicyKind::Identity, PolicyKind::Trust, PolicyKind::Resource];
+pub(crate) const ALL_KINDS: &[PolicyKind] = &[
+    PolicyKind::Identity,
+    PolicyKind::Trust,
+    PolicyKind::Resource,
+];
 
 /// Every rule, in a stable order.
 pub fn all_rules() -> impl Iterator<Item = &'static LintRule> {
@@ -101,7 +106,11 @@ pub fn rule(id: &str) -> Option<&'static LintRule> {
 
 /// Severity for a statement: conditions lower it one level (they narrow, rarely remove).
 pub(crate) fn conditioned(s: &Statement, base: Severity) -> Option<Severity> {
-    if s.conditions.is_empty() { None } else { Some(base.lowered()) }
+    if s.conditions.is_empty() {
+        None
+    } else {
+        Some(base.lowered())
+    }
 }
 
 /// Runs one rule.
@@ -112,12 +121,22 @@ pub(crate) fn run(rule: &LintRule, ctx: &DocContext<'_>) -> Vec<Hit> {
             .filter(|s| statement_resource_broad(s) && !grants_everything(s))
             .filter_map(|s| broad_grant(ctx, s, actions, rule.severity))
             .collect(),
-        Check::Statement(f) => ctx.doc.statements.iter().filter_map(|s| f(ctx, s)).collect(),
+        Check::Statement(f) => ctx
+            .doc
+            .statements
+            .iter()
+            .filter_map(|s| f(ctx, s))
+            .collect(),
         Check::Document(f) => f(ctx),
     }
 }
 
-fn broad_grant(ctx: &DocContext<'_>, s: &Statement, actions: &[&str], base: Severity) -> Option<Hit> {
+fn broad_grant(
+    ctx: &DocContext<'_>,
+    s: &Statement,
+    actions: &[&str],
+    base: Severity,
+) -> Option<Hit> {
     debug_assert_eq!(s.effect, Effect::Allow);
     let mut matched = Vec::new();
     let mut via = Vec::new();

@@ -3,7 +3,9 @@
 use serde_json::json;
 
 use super::{ALL_KINDS, Check, Hit, IDENTITY, LintRule};
-use crate::lint::context::{DocContext, condition_evidence, resource_evidence, statement_resource_broad};
+use crate::lint::context::{
+    DocContext, condition_evidence, resource_evidence, statement_resource_broad,
+};
 use crate::lint::{LintClass, Severity};
 use crate::policy::document::Negatable;
 use crate::policy::{Effect, Statement, glob};
@@ -33,18 +35,32 @@ pub const RULES: &[LintRule] = &[
 ];
 
 fn broad(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
-    let Negatable::Not(excluded) = &s.action else { return None };
+    let Negatable::Not(excluded) = &s.action else {
+        return None;
+    };
     if s.effect != Effect::Allow || !statement_resource_broad(s) {
         return None;
     }
     // Whether IAM write access survives the exclusion list decides admin-equivalence.
-    let iam_granted = ["iam:passrole", "iam:attachrolepolicy", "iam:createpolicyversion"]
-        .iter()
-        .any(|a| s.matches_action(a));
-    let base = if iam_granted { Severity::Critical } else { Severity::High };
+    let iam_granted = [
+        "iam:passrole",
+        "iam:attachrolepolicy",
+        "iam:createpolicyversion",
+    ]
+    .iter()
+    .any(|a| s.matches_action(a));
+    let base = if iam_granted {
+        Severity::Critical
+    } else {
+        Severity::High
+    };
     Some(Hit {
         statement_index: Some(s.index),
-        severity: Some(if s.conditions.is_empty() { base } else { base.lowered() }),
+        severity: Some(if s.conditions.is_empty() {
+            base
+        } else {
+            base.lowered()
+        }),
         evidence: json!({
             "not_action": excluded.iter().map(|p| p.raw.as_str()).collect::<Vec<_>>(),
             "iam_write_granted": iam_granted,
@@ -62,15 +78,21 @@ fn well_formed(raw: &str) -> bool {
         Some((service, action)) => {
             !service.is_empty()
                 && !action.is_empty()
-                && service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
-                && action.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+                && service
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
+                && action
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
         }
         None => false,
     }
 }
 
 fn redundant(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
-    let Negatable::Not(list) = &s.action else { return None };
+    let Negatable::Not(list) = &s.action else {
+        return None;
+    };
     let mut dead = Vec::new();
     for (i, p) in list.iter().enumerate() {
         let lower = p.raw.to_ascii_lowercase();
@@ -85,7 +107,11 @@ fn redundant(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
                 let q_lower = q.raw.to_ascii_lowercase();
                 let same = q_lower == lower;
                 // For duplicates, report only the later copy.
-                if same { j < i } else { glob::matches(&q.tokens, lower.as_bytes()) }
+                if same {
+                    j < i
+                } else {
+                    glob::matches(&q.tokens, lower.as_bytes())
+                }
             }
         });
         if covered {

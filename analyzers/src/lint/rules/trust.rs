@@ -3,7 +3,9 @@
 use serde_json::json;
 
 use super::{Check, Hit, LintRule, TRUST};
-use crate::lint::context::{CallerRestriction, DocContext, caller_restriction, condition_evidence, has_condition_key};
+use crate::lint::context::{
+    CallerRestriction, DocContext, caller_restriction, condition_evidence, has_condition_key,
+};
 use crate::lint::{LintClass, Severity};
 use crate::policy::arn::{Arn, account_of};
 use crate::policy::document::Negatable;
@@ -54,7 +56,11 @@ pub const RULES: &[LintRule] = &[
 ];
 
 fn allow_principals(s: &Statement) -> Option<&Negatable<Vec<PrincipalEntry>>> {
-    if s.effect != Effect::Allow { None } else { s.principal.as_ref() }
+    if s.effect != Effect::Allow {
+        None
+    } else {
+        s.principal.as_ref()
+    }
 }
 
 fn any_principal(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
@@ -82,7 +88,9 @@ fn wildcard_account_entry(p: &PrincipalEntry) -> Option<&str> {
 }
 
 fn any_account(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
-    let Negatable::Is(list) = allow_principals(s)? else { return None };
+    let Negatable::Is(list) = allow_principals(s)? else {
+        return None;
+    };
     let restriction = caller_restriction(s);
     if matches!(restriction, CallerRestriction::Restricted(_)) {
         return None;
@@ -96,11 +104,13 @@ fn any_account(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
         });
     }
     match restriction {
-        CallerRestriction::AnyAccount(keys) if list.contains(&PrincipalEntry::Anyone) => Some(Hit {
-            statement_index: Some(s.index),
-            severity: None,
-            evidence: json!({"principal": "*", "account_wildcard_conditions": keys, "conditions": condition_evidence(s)}),
-        }),
+        CallerRestriction::AnyAccount(keys) if list.contains(&PrincipalEntry::Anyone) => {
+            Some(Hit {
+                statement_index: Some(s.index),
+                severity: None,
+                evidence: json!({"principal": "*", "account_wildcard_conditions": keys, "conditions": condition_evidence(s)}),
+            })
+        }
         _ => None,
     }
 }
@@ -111,7 +121,10 @@ const COGNITO: &str = "cognito-identity.amazonaws.com";
 /// Subject patterns that admit every repository or identity.
 fn subject_too_broad(value: &str) -> bool {
     let v = value.trim();
-    v.is_empty() || v.chars().all(|c| c == '*' || c == '?') || v.starts_with("repo:*") || v.starts_with('*')
+    v.is_empty()
+        || v.chars().all(|c| c == '*' || c == '?')
+        || v.starts_with("repo:*")
+        || v.starts_with('*')
 }
 
 fn scoped(s: &Statement, key: &str) -> bool {
@@ -123,13 +136,25 @@ fn scoped(s: &Statement, key: &str) -> bool {
 }
 
 fn oidc_unscoped(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
-    let Negatable::Is(list) = allow_principals(s)? else { return None };
+    let Negatable::Is(list) = allow_principals(s)? else {
+        return None;
+    };
     for p in list {
-        let PrincipalEntry::Federated(provider) = p else { continue };
+        let PrincipalEntry::Federated(provider) = p else {
+            continue;
+        };
         let (host, key, severity) = if provider == COGNITO {
-            (COGNITO.to_string(), format!("{COGNITO}:aud"), Severity::High)
+            (
+                COGNITO.to_string(),
+                format!("{COGNITO}:aud"),
+                Severity::High,
+            )
         } else if let Some((_, host)) = provider.split_once("oidc-provider/") {
-            let severity = if host == GITHUB { Severity::Critical } else { Severity::High };
+            let severity = if host == GITHUB {
+                Severity::Critical
+            } else {
+                Severity::High
+            };
             (host.to_string(), format!("{host}:sub"), severity)
         } else {
             // SAML providers and well-known IdPs (accounts.google.com, graph.facebook.com)
@@ -148,7 +173,9 @@ fn oidc_unscoped(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
 }
 
 fn missing_external_id(ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
-    let Negatable::Is(list) = allow_principals(s)? else { return None };
+    let Negatable::Is(list) = allow_principals(s)? else {
+        return None;
+    };
     if !s.matches_action("sts:assumerole") {
         return None;
     }

@@ -3,7 +3,9 @@
 use serde_json::json;
 
 use super::{Check, Hit, IDENTITY, LintRule, conditioned};
-use crate::lint::context::{DocContext, condition_evidence, is_star_action, resource_evidence, statement_resource_broad};
+use crate::lint::context::{
+    DocContext, condition_evidence, is_star_action, resource_evidence, statement_resource_broad,
+};
 use crate::lint::{LintClass, Severity};
 use crate::policy::document::Negatable;
 use crate::policy::{Effect, Statement};
@@ -58,11 +60,17 @@ pub const RULES: &[LintRule] = &[
 ];
 
 fn full_admin(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
-    let Negatable::Is(actions) = &s.action else { return None };
+    let Negatable::Is(actions) = &s.action else {
+        return None;
+    };
     if s.effect != Effect::Allow || !statement_resource_broad(s) {
         return None;
     }
-    let stars: Vec<&str> = actions.iter().filter(|a| is_star_action(&a.raw)).map(|a| a.raw.as_str()).collect();
+    let stars: Vec<&str> = actions
+        .iter()
+        .filter(|a| is_star_action(&a.raw))
+        .map(|a| a.raw.as_str())
+        .collect();
     if stars.is_empty() {
         return None;
     }
@@ -74,14 +82,21 @@ fn full_admin(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
 }
 
 fn service_wildcard(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
-    let Negatable::Is(actions) = &s.action else { return None };
-    if s.effect != Effect::Allow || !statement_resource_broad(s) || actions.iter().any(|a| is_star_action(&a.raw)) {
+    let Negatable::Is(actions) = &s.action else {
+        return None;
+    };
+    if s.effect != Effect::Allow
+        || !statement_resource_broad(s)
+        || actions.iter().any(|a| is_star_action(&a.raw))
+    {
         return None;
     }
     let mut worst: Option<Severity> = None;
     let mut matched = Vec::new();
     for a in actions {
-        let Some((service, verb)) = a.raw.split_once(':') else { continue };
+        let Some((service, verb)) = a.raw.split_once(':') else {
+            continue;
+        };
         if !verb.chars().all(|c| c == '*') {
             continue;
         }
@@ -94,7 +109,11 @@ fn service_wildcard(_ctx: &DocContext<'_>, s: &Statement) -> Option<Hit> {
     let worst = worst?;
     Some(Hit {
         statement_index: Some(s.index),
-        severity: Some(if s.conditions.is_empty() { worst } else { worst.lowered() }),
+        severity: Some(if s.conditions.is_empty() {
+            worst
+        } else {
+            worst.lowered()
+        }),
         evidence: json!({"actions": matched, "resource": resource_evidence(s), "conditions": condition_evidence(s)}),
     })
 }
