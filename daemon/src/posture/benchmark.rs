@@ -128,11 +128,6 @@ impl Benchmark {
         Ok(Benchmark { meta: m.benchmark, sections: m.sections, controls })
     }
 
-    /// Title of a section.
-    pub fn section_title(&self, id: &str) -> &str {
-        self.sections.iter().find(|s| s.id == id).map(|s| s.title.as_str()).unwrap_or("")
-    }
-
     /// Keep the controls matching `where_clause` (SQL over id, title, section, severity,
     /// mode, tags) and carrying any of `tags` (all controls when both are empty).
     pub async fn filter(&self, where_clause: Option<&str>, tags: &[String]) -> Result<Vec<Arc<Control>>> {

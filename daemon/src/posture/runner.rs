@@ -173,12 +173,6 @@ impl Posture {
         }
     }
 
-    /// Start and execute.
-    pub async fn run(&self, job_name: &str, triggered_by: &str) -> Result<RunSummary, StartError> {
-        let s = self.start(job_name, triggered_by).await?;
-        Ok(self.execute(s).await)
-    }
-
     async fn execute_inner(&self, started: &Started) -> Result<RunSummary> {
         let job = &started.job;
         let run_id = started.run_id;

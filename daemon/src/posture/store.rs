@@ -226,14 +226,6 @@ impl Store {
         Ok(Store::Sqlite(pool))
     }
 
-    /// `sqlite` or `postgres`.
-    pub fn backend(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
-        }
-    }
-
     /// Execute one statement; rows affected.
     pub async fn exec(&self, sql: &str, args: Vec<Arg>) -> Result<u64> {
         with_pool!(self, pool => {
