@@ -595,3 +595,39 @@ fn unparseable_policy_is_a_finding_not_a_panic() {
         assert_eq!(findings[0].rule_id, "PW-POLICY-UNPARSEABLE");
     }
 }
+
+#[test]
+fn power_user_access_is_broad_not_action_and_can_escalate_without_iam() {
+    let power_user = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole", "iam:ListRoles"], "Resource": "*"}
+    ]});
+    let findings = lint_policy(
+        "arn:aws:iam::aws:policy/PowerUserAccess",
+        &power_user,
+        PolicyKind::Identity,
+    );
+    let broad = hits(&findings, "PW-NOTACTION-BROAD");
+    assert_eq!(broad.len(), 1);
+    assert_eq!(
+        broad[0].severity,
+        Severity::High,
+        "IAM is excluded, so not critical"
+    );
+    let privesc = hits(&findings, "PW-PRIVESC");
+    assert_eq!(privesc.len(), 1, "{findings:?}");
+    let techniques = privesc[0].evidence["techniques"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        techniques.contains(&json!("ssm-send-command")),
+        "{techniques:?}"
+    );
+    assert!(
+        !techniques.contains(&json!("iam-create-policy-version")),
+        "{techniques:?}"
+    );
+    // Class rules leave the NotAction statement to its own rule.
+    assert!(hits(&findings, "PW-DATA-EXFIL").is_empty());
+}

@@ -16,10 +16,10 @@ pub fn stem(word: &str) -> String {
             return format!("{base}y");
         }
         for suffix in ["ing", "ed"] {
-            if let Some(base) = w.strip_suffix(suffix) {
-                if base.len() >= 3 {
-                    return undouble(base);
-                }
+            if let Some(base) = w.strip_suffix(suffix)
+                && base.len() >= 3
+            {
+                return undouble(base);
             }
         }
     }

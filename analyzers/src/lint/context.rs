@@ -58,9 +58,13 @@ impl<'d> DocContext<'d> {
         !self.denied_everywhere(&lower) && self.allows().any(|s| s.matches_action(&lower))
     }
 
-    /// Whether the document has a statement granting every action on a broad resource.
+    /// Whether the document has an `Action: *` statement on a broad resource (administrator;
+    /// `Allow`+`NotAction` does not count: it usually excludes IAM, e.g. PowerUserAccess).
     pub fn has_full_admin(&self) -> bool {
-        self.allows().any(grants_everything)
+        self.allows().any(|s| {
+            statement_resource_broad(s)
+                && matches!(&s.action, Negatable::Is(list) if list.iter().any(|p| is_star_action(&p.raw)))
+        })
     }
 }
 

@@ -143,7 +143,7 @@ fn retrieval_query(doc: &Value, findings: &[Finding]) -> String {
         Some(single) => vec![single],
         None => Vec::new(),
     };
-    let mut push_strings = |v: &Value, q: &mut String| match v {
+    let push_strings = |v: &Value, q: &mut String| match v {
         Value::String(s) => {
             q.push_str(s);
             q.push(' ');

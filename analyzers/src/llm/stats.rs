@@ -74,7 +74,7 @@ impl Metrics {
             json_mode_fallbacks: g(&self.json_mode_fallbacks),
             risk_floors: g(&self.risk_floors),
             model_latency_ms_total: micros / 1000,
-            model_latency_ms_mean: if calls == 0 { 0 } else { micros / calls / 1000 },
+            model_latency_ms_mean: micros.checked_div(calls).unwrap_or(0) / 1000,
         }
     }
 }
