@@ -360,3 +360,55 @@ fn all_escalations_covers_roles_too() {
         PolicyDocument::empty(),
     );
 }
+
+#[test]
+fn service_trust_with_source_account_guard() {
+    let mut a = PrincipalInfo::user(ALICE);
+    a.inline_policies.push((
+        "p".into(),
+        allow(
+            json!([
+                "iam:PassRole",
+                "lambda:CreateFunction",
+                "lambda:InvokeFunction"
+            ]),
+            json!("*"),
+        ),
+    ));
+    let mut snap = snapshot_with(a);
+    for (name, acct, arn_guard) in [
+        ("own", ACCT, false),
+        ("foreign", "999999999999", false),
+        ("arn-guard", ACCT, true),
+    ] {
+        let mut cond = json!({"StringEquals": {"aws:SourceAccount": acct}});
+        if arn_guard {
+            cond["ArnLike"] =
+                json!({"aws:SourceArn": "arn:aws:lambda:*:111111111111:function:fixed"});
+        }
+        snap.roles.push(RoleInfo::new(
+            &format!("arn:aws:iam::111111111111:role/{name}"),
+            doc(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole", "Condition": cond}]})),
+        ));
+    }
+    let edges: Vec<_> = escalations(ALICE, &snap)
+        .expect("known principal")
+        .into_iter()
+        .filter(|e| e.rule_id == "passrole-lambda-create-invoke")
+        .collect();
+    let own = edges
+        .iter()
+        .find(|e| e.target == Target::Role("arn:aws:iam::111111111111:role/own".into()));
+    assert!(own.is_some_and(|e| !e.conditional), "{edges:?}");
+    assert!(
+        edges
+            .iter()
+            .all(|e| !matches!(&e.target, Target::Role(r) if r.ends_with("foreign"))),
+        "{edges:?}"
+    );
+    let guarded = edges
+        .iter()
+        .find(|e| e.target == Target::Role("arn:aws:iam::111111111111:role/arn-guard".into()));
+    assert!(guarded.is_some_and(|e| e.conditional), "{edges:?}");
+}

@@ -24,7 +24,7 @@ use crate::policy::document::{Negatable, PrincipalEntry};
 use crate::policy::glob::{self, Tok};
 use crate::policy::{
     Decision, Effect, Evaluation, NamedPolicy, PolicyDocument, PolicyLayer, PolicySet, Principal,
-    PrincipalKind, RequestContext, assume_role, evaluate, trust_allows, variables,
+    PrincipalKind, RequestContext, assume_role, evaluate, variables,
 };
 
 /// Errors from the escalation API.
@@ -279,12 +279,18 @@ impl<'s> SnapshotIndex<'s> {
             .collect();
         for (i, role) in snap.roles.iter().enumerate() {
             for service in &services {
-                let ev = trust_allows(
-                    &role.trust_policy,
-                    role.arn(),
-                    &Principal::service(service),
-                    "sts:AssumeRole",
-                );
+                // The attacker's resource (function, instance, job) lives in this account, so
+                // confused-deputy guards on aws:SourceAccount are satisfiable.
+                let ctx =
+                    RequestContext::new(Principal::service(service), "sts:AssumeRole", role.arn())
+                        .with_key("aws:SourceAccount", [snap.account_id.as_str()])
+                        .with_resource_account(&snap.account_id);
+                let set = PolicySet {
+                    resource: Some(NamedPolicy::new(role.arn(), &role.trust_policy)),
+                    resource_policy_required: true,
+                    ..Default::default()
+                };
+                let ev = evaluate(&set, &ctx);
                 if let Some((conditional, _)) = tri_of(&ev) {
                     idx.service_roles
                         .entry(service)

@@ -673,3 +673,85 @@ pub fn granted_action_patterns(set: &PolicySet<'_>, pattern: &str) -> Vec<(Strin
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::context::Principal;
+
+    fn doc(text: &str) -> PolicyDocument {
+        PolicyDocument::parse(text).unwrap_or_else(|e| panic!("test policy: {e}"))
+    }
+
+    #[test]
+    fn allowed_actions_filters_by_pattern_and_decision() {
+        let d = doc(r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["iam:Put*","iam:AttachUserPolicy"],"Resource":"*"},
+            {"Effect":"Deny","Action":"iam:PutRolePolicy","Resource":"*"}]}"#);
+        let set = PolicySet::identity(vec![NamedPolicy::new("p", &d)]);
+        let ctx = RequestContext::new(
+            Principal::user("arn:aws:iam::1:user/a"),
+            "x:y",
+            "arn:aws:iam::1:user/a",
+        );
+        let got: Vec<String> = allowed_actions(
+            &set,
+            &ctx,
+            "iam:Put*",
+            [
+                "iam:PutUserPolicy",
+                "iam:PutRolePolicy",
+                "iam:AttachUserPolicy",
+                "s3:PutObject",
+            ],
+        )
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+        assert_eq!(got, vec!["iam:PutUserPolicy".to_string()]);
+    }
+
+    #[test]
+    fn granted_patterns_overlap() {
+        let d = doc(r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":["iam:*","s3:GetObject"],"Resource":"*"},
+            {"Effect":"Allow","NotAction":"iam:PassRole","Resource":"*"},
+            {"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}"#);
+        let set = PolicySet::identity(vec![NamedPolicy::new("p", &d)]);
+        let got = granted_action_patterns(&set, "iam:PassRole");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].2, "iam:*");
+        assert_eq!(
+            granted_action_patterns(&set, "iam:Put*").len(),
+            3,
+            "NotAction cannot be excluded for a pattern"
+        );
+    }
+
+    #[test]
+    fn trust_allows_reports_the_trust_side_only() {
+        let trust = doc(r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"sts:AssumeRole"},
+            {"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole",
+             "Condition":{"StringEquals":{"aws:SourceAccount":"1"}}}]}"#);
+        let role = "arn:aws:iam::1:role/r";
+        let user = Principal::user("arn:aws:iam::1:user/a");
+        assert_eq!(
+            trust_allows(&trust, role, &user, "sts:AssumeRole").decision,
+            Decision::Allow
+        );
+        let outsider = Principal::user("arn:aws:iam::2:user/a");
+        assert_eq!(
+            trust_allows(&trust, role, &outsider, "sts:AssumeRole").decision,
+            Decision::ImplicitDeny
+        );
+        let ec2 = trust_allows(
+            &trust,
+            role,
+            &Principal::service("ec2.amazonaws.com"),
+            "sts:AssumeRole",
+        );
+        assert_eq!(ec2.decision, Decision::Conditional);
+        assert!(ec2.undecided_keys.contains("aws:SourceAccount"));
+    }
+}
