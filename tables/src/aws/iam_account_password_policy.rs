@@ -1,5 +1,11 @@
 //! `aws_iam_account_password_policy`: the account's password policy (no row when none is set).
 
+use serde_json::Value;
+
+use super::iam_common::GLOBAL;
+use super::json::row;
+use super::source::{AwsSource, api_err, is_not_found};
+use crate::framework::{FetchError, Page};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 
 /// Table definition.
@@ -23,3 +29,29 @@ pub static DEF: TableDef = TableDef {
     get_keys: &[],
     id_column: "account_id",
 };
+
+/// iam:GetAccountPasswordPolicy as one row, or no row when the account has no policy.
+pub(crate) async fn list(src: &AwsSource) -> Result<Page, FetchError> {
+    let out = match src.iam.get_account_password_policy().send().await {
+        Ok(o) => o,
+        Err(e) if is_not_found(&e) => return Ok(Page::default()),
+        Err(e) => return Err(api_err("iam:GetAccountPasswordPolicy", e)),
+    };
+    let Some(p) = out.password_policy() else { return Ok(Page::default()) };
+    let int = |v: Option<i32>| v.map(Value::from).unwrap_or(Value::Null);
+    let mut r = row([
+        ("allow_users_to_change_password", Value::Bool(p.allow_users_to_change_password())),
+        ("expire_passwords", Value::Bool(p.expire_passwords())),
+        ("hard_expiry", p.hard_expiry().map(Value::Bool).unwrap_or(Value::Null)),
+        ("max_password_age", int(p.max_password_age())),
+        ("minimum_password_length", int(p.minimum_password_length())),
+        ("password_reuse_prevention", int(p.password_reuse_prevention())),
+        ("require_lowercase_characters", Value::Bool(p.require_lowercase_characters())),
+        ("require_numbers", Value::Bool(p.require_numbers())),
+        ("require_symbols", Value::Bool(p.require_symbols())),
+        ("require_uppercase_characters", Value::Bool(p.require_uppercase_characters())),
+    ]);
+    let aka = format!("arn:{}:::{}", src.partition, src.account_id);
+    src.common(&mut r, GLOBAL, Value::String(src.account_id.clone()), vec![aka]);
+    Ok(Page { rows: vec![r], next: None })
+}

@@ -1,5 +1,11 @@
 //! `aws_iam_account_summary`: IAM entity counts and quotas of the account (one row).
 
+use serde_json::Value;
+
+use super::iam_common::GLOBAL;
+use super::json::snake_case;
+use super::source::{AwsSource, api_err};
+use crate::framework::{FetchError, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 
 /// Table definition.
@@ -47,3 +53,25 @@ pub static DEF: TableDef = TableDef {
     get_keys: &[],
     id_column: "account_id",
 };
+
+/// Summary keys that are flags (0/1) but Steampipe types as booleans.
+const BOOL_KEYS: [&str; 2] = ["account_mfa_enabled", "account_password_present"];
+
+/// iam:GetAccountSummary as one row.
+pub(crate) async fn list(src: &AwsSource) -> Result<Page, FetchError> {
+    let out = src.iam.get_account_summary().send().await.map_err(|e| api_err("iam:GetAccountSummary", e))?;
+    let mut row = Row::new();
+    if let Some(map) = out.summary_map() {
+        for (key, value) in map {
+            let column = snake_case(key.as_str());
+            if DEF.column_index(&column).is_none() {
+                continue; // keys newer than the table definition
+            }
+            let v = if BOOL_KEYS.contains(&column.as_str()) { Value::Bool(*value > 0) } else { Value::from(*value) };
+            row.insert(column, v);
+        }
+    }
+    let aka = format!("arn:{}:::{}", src.partition, src.account_id);
+    src.common(&mut row, GLOBAL, Value::String(src.account_id.clone()), vec![aka]);
+    Ok(Page { rows: vec![row], next: None })
+}

@@ -1,5 +1,13 @@
 //! `aws_iam_group`: IAM groups with their members and policies.
 
+use aws_sdk_iam::types::Group;
+use serde_json::Value;
+
+use super::iam_common::{attached_policy_column, iam_common, inline_policy_columns, lookup_name};
+use super::iam_user::user_json;
+use super::json::{Obj, row, time};
+use super::source::{AwsSource, api_err, is_not_found, need, qual_strings, unknown_hydrate};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 
 /// Table definition.
@@ -22,3 +30,138 @@ pub static DEF: TableDef = TableDef {
     get_keys: &["name", "arn"],
     id_column: "arn",
 };
+
+fn group_row(src: &AwsSource, g: &Group) -> Row {
+    let mut r = row([
+        ("name", Value::String(g.group_name().to_string())),
+        ("group_id", Value::String(g.group_id().to_string())),
+        ("path", Value::String(g.path().to_string())),
+        ("arn", Value::String(g.arn().to_string())),
+        ("create_date", time(g.create_date())),
+    ]);
+    iam_common(src, &mut r, g.group_name(), g.arn());
+    r
+}
+
+/// The group as IAM describes it, for JSON columns of other tables.
+pub(crate) fn group_json(g: &Group) -> Value {
+    Obj::new()
+        .s("Arn", Some(g.arn()))
+        .t("CreateDate", Some(g.create_date()))
+        .s("GroupId", Some(g.group_id()))
+        .s("GroupName", Some(g.group_name()))
+        .s("Path", Some(g.path()))
+        .build()
+}
+
+/// One page of iam:ListGroups.
+pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+    let path = qual_strings(req, "path").filter(|p| p.len() == 1).and_then(|mut p| p.pop());
+    let out = src
+        .iam
+        .list_groups()
+        .set_marker(token)
+        .set_path_prefix(path)
+        .max_items(1000)
+        .send()
+        .await
+        .map_err(|e| api_err("iam:ListGroups", e))?;
+    let rows = out.groups().iter().map(|g| group_row(src, g)).collect();
+    let next = if out.is_truncated() { out.marker().map(str::to_string) } else { None };
+    Ok(Page { rows, next })
+}
+
+/// iam:GetGroup by name or ARN.
+pub(crate) async fn get(src: &AwsSource, key_column: &str, key: &str) -> Result<Option<Row>, FetchError> {
+    let Some(name) = lookup_name(key_column, key) else { return Ok(None) };
+    let out = match src.iam.get_group().group_name(name).max_items(1).send().await {
+        Ok(o) => o,
+        Err(e) if is_not_found(&e) => return Ok(None),
+        Err(e) => return Err(api_err("iam:GetGroup", e)),
+    };
+    let Some(g) = out.group() else { return Ok(None) };
+    if key_column == "arn" && g.arn() != key {
+        return Ok(None);
+    }
+    Ok(Some(group_row(src, g)))
+}
+
+/// The calls that fill the group's hydrated columns.
+pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+    let name = need(row_in, "name", "iam:GetGroup")?;
+    match hydrate {
+        "users" => {
+            let mut users = Vec::new();
+            let mut marker = None;
+            loop {
+                let out = src
+                    .iam
+                    .get_group()
+                    .group_name(name)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map_err(|e| api_err("iam:GetGroup", e))?;
+                users.extend(out.users().iter().map(user_json));
+                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                if marker.is_none() {
+                    break;
+                }
+            }
+            Ok(row([("users", Value::Array(users))]))
+        }
+        "inline_policies" => {
+            let mut names = Vec::new();
+            let mut marker = None;
+            loop {
+                let out = src
+                    .iam
+                    .list_group_policies()
+                    .group_name(name)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map_err(|e| api_err("iam:ListGroupPolicies", e))?;
+                names.extend(out.policy_names().iter().cloned());
+                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                if marker.is_none() {
+                    break;
+                }
+            }
+            let mut policies = Vec::new();
+            for p in names {
+                let out = src
+                    .iam
+                    .get_group_policy()
+                    .group_name(name)
+                    .policy_name(&p)
+                    .send()
+                    .await
+                    .map_err(|e| api_err("iam:GetGroupPolicy", e))?;
+                policies.push((p, out.policy_document().to_string()));
+            }
+            Ok(inline_policy_columns(policies))
+        }
+        "attached_policies" => {
+            let mut arns = Vec::new();
+            let mut marker = None;
+            loop {
+                let out = src
+                    .iam
+                    .list_attached_group_policies()
+                    .group_name(name)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map_err(|e| api_err("iam:ListAttachedGroupPolicies", e))?;
+                arns.extend(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
+                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                if marker.is_none() {
+                    break;
+                }
+            }
+            Ok(attached_policy_column(arns))
+        }
+        other => Err(unknown_hydrate(&DEF, other)),
+    }
+}

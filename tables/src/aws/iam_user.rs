@@ -1,5 +1,12 @@
 //! `aws_iam_user`: IAM users with their groups, policies, MFA devices and login profile.
 
+use aws_sdk_iam::types::User;
+use serde_json::Value;
+
+use super::iam_common::{attached_policy_column, iam_common, inline_policy_columns, lookup_name};
+use super::json::{Obj, put_tags, row, text, time, time_opt};
+use super::source::{AwsSource, api_err, is_not_found, need, qual_strings, unknown_hydrate};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 
 /// Table definition.
@@ -30,3 +37,198 @@ pub static DEF: TableDef = TableDef {
     get_keys: &["name", "arn"],
     id_column: "arn",
 };
+
+/// A row from a user as ListUsers/GetUser return it.
+pub(crate) fn user_row(src: &AwsSource, u: &User) -> Row {
+    let mut r = row([
+        ("name", Value::String(u.user_name().to_string())),
+        ("user_id", Value::String(u.user_id().to_string())),
+        ("path", Value::String(u.path().to_string())),
+        ("arn", Value::String(u.arn().to_string())),
+        ("create_date", time(u.create_date())),
+        ("password_last_used", time_opt(u.password_last_used())),
+    ]);
+    iam_common(src, &mut r, u.user_name(), u.arn());
+    r
+}
+
+/// The user as IAM describes it, for JSON columns of other tables.
+pub(crate) fn user_json(u: &User) -> Value {
+    Obj::new()
+        .s("Arn", Some(u.arn()))
+        .t("CreateDate", Some(u.create_date()))
+        .t("PasswordLastUsed", u.password_last_used())
+        .s("Path", Some(u.path()))
+        .s("UserId", Some(u.user_id()))
+        .s("UserName", Some(u.user_name()))
+        .build()
+}
+
+fn get_user_columns(u: &User) -> Row {
+    let b = u.permissions_boundary();
+    let mut r = row([
+        ("permissions_boundary_arn", text(b.and_then(|b| b.permissions_boundary_arn()))),
+        ("permissions_boundary_type", text(b.and_then(|b| b.permissions_boundary_type()))),
+    ]);
+    put_tags(&mut r, u.tags().iter().map(|t| (t.key(), t.value())));
+    r
+}
+
+/// One page of iam:ListUsers.
+pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+    let path = qual_strings(req, "path").filter(|p| p.len() == 1).and_then(|mut p| p.pop());
+    let out = src
+        .iam
+        .list_users()
+        .set_marker(token)
+        .set_path_prefix(path)
+        .max_items(1000)
+        .send()
+        .await
+        .map_err(|e| api_err("iam:ListUsers", e))?;
+    let rows = out.users().iter().map(|u| user_row(src, u)).collect();
+    let next = if out.is_truncated() { out.marker().map(str::to_string) } else { None };
+    Ok(Page { rows, next })
+}
+
+/// iam:GetUser by name or ARN.
+pub(crate) async fn get(src: &AwsSource, key_column: &str, key: &str) -> Result<Option<Row>, FetchError> {
+    let Some(name) = lookup_name(key_column, key) else { return Ok(None) };
+    let out = match src.iam.get_user().user_name(name).send().await {
+        Ok(o) => o,
+        Err(e) if is_not_found(&e) => return Ok(None),
+        Err(e) => return Err(api_err("iam:GetUser", e)),
+    };
+    let Some(u) = out.user() else { return Ok(None) };
+    if key_column == "arn" && u.arn() != key {
+        return Ok(None);
+    }
+    let mut r = user_row(src, u);
+    r.extend(get_user_columns(u));
+    Ok(Some(r))
+}
+
+/// The calls that fill the user's hydrated columns.
+pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+    let name = need(row_in, "name", "iam:GetUser")?;
+    match hydrate {
+        "get_user" => {
+            let out = src.iam.get_user().user_name(name).send().await.map_err(|e| api_err("iam:GetUser", e))?;
+            Ok(out.user().map(get_user_columns).unwrap_or_default())
+        }
+        "mfa_devices" => {
+            let mut devices = Vec::new();
+            let mut marker = None;
+            loop {
+                let out = src
+                    .iam
+                    .list_mfa_devices()
+                    .user_name(name)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map_err(|e| api_err("iam:ListMFADevices", e))?;
+                devices.extend(out.mfa_devices().iter().map(|d| {
+                    Obj::new()
+                        .t("EnableDate", Some(d.enable_date()))
+                        .s("SerialNumber", Some(d.serial_number()))
+                        .s("UserName", Some(d.user_name()))
+                        .build()
+                }));
+                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                if marker.is_none() {
+                    break;
+                }
+            }
+            Ok(row([("mfa_enabled", Value::Bool(!devices.is_empty())), ("mfa_devices", Value::Array(devices))]))
+        }
+        "login_profile" => {
+            let profile = match src.iam.get_login_profile().user_name(name).send().await {
+                Ok(out) => out.login_profile().map(|p| {
+                    Obj::new()
+                        .t("CreateDate", Some(p.create_date()))
+                        .b("PasswordResetRequired", Some(p.password_reset_required()))
+                        .s("UserName", Some(p.user_name()))
+                        .build()
+                }),
+                // No console password: the column is null.
+                Err(e) if is_not_found(&e) => None,
+                Err(e) => return Err(api_err("iam:GetLoginProfile", e)),
+            };
+            Ok(row([("login_profile", profile.unwrap_or(Value::Null))]))
+        }
+        "groups" => {
+            let mut groups = Vec::new();
+            let mut marker = None;
+            loop {
+                let out = src
+                    .iam
+                    .list_groups_for_user()
+                    .user_name(name)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map_err(|e| api_err("iam:ListGroupsForUser", e))?;
+                groups.extend(out.groups().iter().map(super::iam_group::group_json));
+                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                if marker.is_none() {
+                    break;
+                }
+            }
+            Ok(row([("groups", Value::Array(groups))]))
+        }
+        "inline_policies" => {
+            let mut names = Vec::new();
+            let mut marker = None;
+            loop {
+                let out = src
+                    .iam
+                    .list_user_policies()
+                    .user_name(name)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map_err(|e| api_err("iam:ListUserPolicies", e))?;
+                names.extend(out.policy_names().iter().cloned());
+                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                if marker.is_none() {
+                    break;
+                }
+            }
+            let mut policies = Vec::new();
+            for p in names {
+                let out = src
+                    .iam
+                    .get_user_policy()
+                    .user_name(name)
+                    .policy_name(&p)
+                    .send()
+                    .await
+                    .map_err(|e| api_err("iam:GetUserPolicy", e))?;
+                policies.push((p, out.policy_document().to_string()));
+            }
+            Ok(inline_policy_columns(policies))
+        }
+        "attached_policies" => {
+            let mut arns = Vec::new();
+            let mut marker = None;
+            loop {
+                let out = src
+                    .iam
+                    .list_attached_user_policies()
+                    .user_name(name)
+                    .set_marker(marker)
+                    .send()
+                    .await
+                    .map_err(|e| api_err("iam:ListAttachedUserPolicies", e))?;
+                arns.extend(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
+                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                if marker.is_none() {
+                    break;
+                }
+            }
+            Ok(attached_policy_column(arns))
+        }
+        other => Err(unknown_hydrate(&DEF, other)),
+    }
+}

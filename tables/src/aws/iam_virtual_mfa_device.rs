@@ -1,5 +1,13 @@
 //! `aws_iam_virtual_mfa_device`: virtual MFA devices, assigned or not.
 
+use aws_sdk_iam::types::AssignmentStatusType;
+use serde_json::Value;
+
+use super::iam_common::GLOBAL;
+use super::iam_user::user_json;
+use super::json::{put_tags, row, time_opt};
+use super::source::{AwsSource, api_err, need, qual_strings, unknown_hydrate};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 
 /// Table definition.
@@ -21,3 +29,69 @@ pub static DEF: TableDef = TableDef {
     get_keys: &[],
     id_column: "serial_number",
 };
+
+/// One page of iam:ListVirtualMFADevices; an `assignment_status` constraint narrows it.
+pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+    let status = match qual_strings(req, "assignment_status").as_deref() {
+        Some([s]) if s == "Assigned" => AssignmentStatusType::Assigned,
+        Some([s]) if s == "Unassigned" => AssignmentStatusType::Unassigned,
+        _ => AssignmentStatusType::Any,
+    };
+    let out = src
+        .iam
+        .list_virtual_mfa_devices()
+        .assignment_status(status)
+        .set_marker(token)
+        .max_items(1000)
+        .send()
+        .await
+        .map_err(|e| api_err("iam:ListVirtualMFADevices", e))?;
+    let rows = out
+        .virtual_mfa_devices()
+        .iter()
+        .map(|d| {
+            let user = d.user();
+            let status = if user.is_some() { "Assigned" } else { "Unassigned" };
+            let mut r = row([
+                ("serial_number", Value::String(d.serial_number().to_string())),
+                ("enable_date", time_opt(d.enable_date())),
+                ("assignment_status", Value::String(status.to_string())),
+                ("user_id", user.map(|u| Value::String(u.user_id().to_string())).unwrap_or(Value::Null)),
+                ("user_name", user.map(|u| Value::String(u.user_name().to_string())).unwrap_or(Value::Null)),
+                ("user", user.map(user_json).unwrap_or(Value::Null)),
+            ]);
+            src.common(&mut r, GLOBAL, Value::String(d.serial_number().to_string()), vec![d.serial_number().to_string()]);
+            r
+        })
+        .collect();
+    let next = if out.is_truncated() { out.marker().map(str::to_string) } else { None };
+    Ok(Page { rows, next })
+}
+
+/// iam:ListMFADeviceTags.
+pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+    if hydrate != "tags" {
+        return Err(unknown_hydrate(&DEF, hydrate));
+    }
+    let serial = need(row_in, "serial_number", "iam:ListMFADeviceTags")?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut marker = None;
+    loop {
+        let out = src
+            .iam
+            .list_mfa_device_tags()
+            .serial_number(serial)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| api_err("iam:ListMFADeviceTags", e))?;
+        pairs.extend(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())));
+        marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+        if marker.is_none() {
+            break;
+        }
+    }
+    let mut r = Row::new();
+    put_tags(&mut r, pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    Ok(r)
+}

@@ -8,6 +8,19 @@
 //! - `aws_account`: the `organization_*` columns (they need AWS Organizations'
 //!   DescribeOrganization, whose SDK is not a dependency).
 //!
+//! Where the Rust SDK has no serialisable types, JSON columns are rebuilt member by member
+//! with the API's PascalCase names (see `json.rs`); a few deep structures carry the members
+//! queries use rather than every member: `aws_ec2_instance.launch_template_data` (image,
+//! type, key, profile, security groups, metadata options, monitoring, user data),
+//! `aws_s3_bucket.lifecycle_rules`/`replication` (no nested `And` filters, replication
+//! time or metrics) and `aws_s3_bucket.website_configuration` (no routing rules).
+//!
+//! Differences in how columns are filled: Steampipe fills `aws_iam_policy.description`
+//! from ListPolicies (where it is always empty); here it comes from GetPolicy. The
+//! `aws_iam_policy_attachment` entity columns are a hydrate call (ListEntitiesForPolicy)
+//! instead of part of the listing, so queries that do not project them stay cheap, and
+//! one row is returned per policy rather than per page of entities.
+//!
 //! The standard columns `title`, `akas`, `partition`, `region`, `account_id` and `_ctx`
 //! are appended to every table by `aws_columns!`. IAM tables report
 //! region `global`, as Steampipe does.
@@ -37,19 +50,24 @@ pub mod iam_access_key;
 pub mod iam_account_password_policy;
 pub mod iam_account_summary;
 pub mod iam_credential_report;
+mod iam_common;
 pub mod iam_group;
 pub mod iam_policy;
 pub mod iam_policy_attachment;
 pub mod iam_role;
 pub mod iam_user;
 pub mod iam_virtual_mfa_device;
+mod json;
 pub mod policy;
 pub mod region;
 pub mod s3_bucket;
+pub mod source;
 pub mod ec2_instance;
 pub mod vpc;
 pub mod vpc_security_group;
 pub mod vpc_security_group_rule;
+
+pub use source::{AwsConnectionConfig, AwsError, AwsSource};
 
 use crate::framework::TableDef;
 

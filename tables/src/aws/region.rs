@@ -1,5 +1,10 @@
 //! `aws_region`: the regions the account can see, and whether the connection lists them.
 
+use serde_json::Value;
+
+use super::json::{row, text};
+use super::source::{AwsSource, api_err};
+use crate::framework::{FetchError, Page};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 
 /// Table definition.
@@ -17,3 +22,31 @@ pub static DEF: TableDef = TableDef {
     get_keys: &[],
     id_column: "name",
 };
+
+/// ec2:DescribeRegions (all regions, opted in or not).
+pub(crate) async fn list(src: &AwsSource) -> Result<Page, FetchError> {
+    let out = src
+        .ec2(None)
+        .describe_regions()
+        .all_regions(true)
+        .send()
+        .await
+        .map_err(|e| api_err("ec2:DescribeRegions", e))?;
+    let rows = out
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name().map(|name| (name, r)))
+        .map(|(name, r)| {
+            let mut out = row([
+                ("name", Value::String(name.to_string())),
+                ("opt_in_status", text(r.opt_in_status())),
+                ("steampipe_available", Value::Bool(src.regions.iter().any(|c| c == name))),
+                ("steampipe_default", Value::Bool(src.default_region == name)),
+            ]);
+            let aka = format!("arn:{}::{}:{}", src.partition, name, src.account_id);
+            src.common(&mut out, name, Value::String(name.to_string()), vec![aka]);
+            out
+        })
+        .collect();
+    Ok(Page { rows, next: None })
+}

@@ -1,0 +1,405 @@
+//! The live `aws` provider: one [`AwsSource`] per configured connection.
+//!
+//! Credentials come from aws-config's default chain, a named profile, static keys (tests),
+//! and optionally an STS AssumeRole (with ExternalId) on top. The account id is read once
+//! with sts:GetCallerIdentity at connect time; the partition comes from the caller's ARN.
+//! Each table's list/get/hydrate calls live beside its definition; this file dispatches to
+//! them and holds what they share (clients, account, partition, error mapping).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_iam::error::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde_json::Value;
+
+use super::{
+    account, ec2_instance, iam_access_key, iam_account_password_policy, iam_account_summary, iam_credential_report,
+    iam_group, iam_policy, iam_policy_attachment, iam_role, iam_user, iam_virtual_mfa_device, region, s3_bucket, vpc,
+    vpc_security_group, vpc_security_group_rule,
+};
+use crate::framework::{FetchError, ListRequest, Page, Row, Source, TableDef};
+
+/// Settings of one AWS connection.
+#[derive(Clone, Default)]
+pub struct AwsConnectionConfig {
+    /// Connection (schema) name.
+    pub name: String,
+    /// Regions regional tables are listed in; the first is the default region. Empty means
+    /// the default chain's region (or us-east-1).
+    pub regions: Vec<String>,
+    /// Named profile from the shared config/credentials files.
+    pub profile: Option<String>,
+    /// Role to assume (cross-account access) on top of the base credentials.
+    pub role_arn: Option<String>,
+    /// ExternalId passed when assuming `role_arn`.
+    pub external_id: Option<String>,
+    /// Endpoint for every service (a local emulator such as moto).
+    pub endpoint_url: Option<String>,
+    /// Static access key id (mainly for tests); used with `secret_access_key`.
+    pub access_key_id: Option<String>,
+    /// Static secret key (mainly for tests). Never logged.
+    pub secret_access_key: Option<String>,
+    /// Address buckets by path (`endpoint/bucket`) instead of by virtual host.
+    pub s3_force_path_style: bool,
+}
+
+impl fmt::Debug for AwsConnectionConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The secret key never leaves this struct, not even through Debug.
+        f.debug_struct("AwsConnectionConfig")
+            .field("name", &self.name)
+            .field("regions", &self.regions)
+            .field("profile", &self.profile)
+            .field("role_arn", &self.role_arn)
+            .field("external_id", &self.external_id.as_ref().map(|_| "<set>"))
+            .field("endpoint_url", &self.endpoint_url)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "<redacted>"))
+            .field("s3_force_path_style", &self.s3_force_path_style)
+            .finish()
+    }
+}
+
+/// Why a connection could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    /// The configuration is inconsistent.
+    #[error("aws connection {connection}: {message}")]
+    Config {
+        /// Connection name.
+        connection: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// sts:GetCallerIdentity failed: no usable credentials, or the role could not be assumed.
+    #[error("aws connection {connection}: cannot identify the caller (sts:GetCallerIdentity): {message}")]
+    Identity {
+        /// Connection name.
+        connection: String,
+        /// Error from STS.
+        message: String,
+    },
+}
+
+/// The live AWS provider of one connection.
+pub struct AwsSource {
+    pub(crate) connection: String,
+    pub(crate) account_id: String,
+    pub(crate) partition: String,
+    pub(crate) regions: Vec<String>,
+    pub(crate) default_region: String,
+    pub(crate) iam: aws_sdk_iam::Client,
+    sdk: SdkConfig,
+    s3_force_path_style: bool,
+    ec2_clients: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
+    s3_clients: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+}
+
+impl fmt::Debug for AwsSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsSource")
+            .field("connection", &self.connection)
+            .field("account_id", &self.account_id)
+            .field("partition", &self.partition)
+            .field("regions", &self.regions)
+            .finish()
+    }
+}
+
+impl AwsSource {
+    /// Resolve credentials, assume the role if configured, and identify the account.
+    pub async fn connect(cfg: AwsConnectionConfig) -> Result<AwsSource, AwsError> {
+        let config_err = |message: &str| AwsError::Config { connection: cfg.name.clone(), message: message.to_string() };
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(profile) = &cfg.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(r) = cfg.regions.first() {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(url) = &cfg.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        match (&cfg.access_key_id, &cfg.secret_access_key) {
+            (Some(id), Some(secret)) => {
+                loader = loader.credentials_provider(Credentials::new(id, secret, None, None, "pathwarden-static"));
+            }
+            (None, None) => {}
+            _ => return Err(config_err("access_key_id and secret_access_key must be set together")),
+        }
+        let mut sdk = loader.load().await;
+        let default_region = match (cfg.regions.first(), sdk.region()) {
+            (Some(r), _) => r.clone(),
+            (None, Some(r)) => r.to_string(),
+            (None, None) => "us-east-1".to_string(),
+        };
+        if sdk.region().is_none() {
+            sdk = sdk.to_builder().region(Region::new(default_region.clone())).build();
+        }
+        if let Some(role) = &cfg.role_arn {
+            let mut builder = aws_config::sts::AssumeRoleProvider::builder(role).session_name("pathwarden").configure(&sdk);
+            if let Some(ext) = &cfg.external_id {
+                builder = builder.external_id(ext);
+            }
+            let provider = builder.build().await;
+            sdk = sdk.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
+        }
+        let identity = aws_sdk_sts::Client::new(&sdk).get_caller_identity().send().await.map_err(|e| {
+            AwsError::Identity { connection: cfg.name.clone(), message: error_message(&e) }
+        })?;
+        let account_id = identity.account().unwrap_or_default().to_string();
+        let caller_arn = identity.arn().unwrap_or_default();
+        let partition = caller_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
+        if account_id.is_empty() {
+            return Err(AwsError::Identity { connection: cfg.name.clone(), message: "no account in the response".into() });
+        }
+        tracing::info!(connection = %cfg.name, account_id = %account_id, partition = %partition, "aws connection ready");
+        let regions = if cfg.regions.is_empty() { vec![default_region.clone()] } else { cfg.regions.clone() };
+        Ok(AwsSource {
+            connection: cfg.name,
+            account_id,
+            partition,
+            regions,
+            default_region,
+            iam: aws_sdk_iam::Client::new(&sdk),
+            sdk,
+            s3_force_path_style: cfg.s3_force_path_style,
+            ec2_clients: Mutex::new(HashMap::new()),
+            s3_clients: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The account the credentials belong to.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// The partition of the account (`aws`, `aws-cn`, `aws-us-gov`).
+    pub fn partition(&self) -> &str {
+        &self.partition
+    }
+
+    /// EC2 client for a region (created once per region).
+    pub(crate) fn ec2(&self, region: Option<&str>) -> aws_sdk_ec2::Client {
+        let region = region.unwrap_or(&self.default_region).to_string();
+        let mut clients = self.ec2_clients.lock().unwrap_or_else(|p| p.into_inner());
+        clients
+            .entry(region.clone())
+            .or_insert_with(|| {
+                let conf = aws_sdk_ec2::config::Builder::from(&self.sdk).region(Region::new(region)).build();
+                aws_sdk_ec2::Client::from_conf(conf)
+            })
+            .clone()
+    }
+
+    /// S3 client for a bucket's region: calls on a bucket must go to its own region.
+    pub(crate) fn s3(&self, region: Option<&str>) -> aws_sdk_s3::Client {
+        let region = region.unwrap_or(&self.default_region).to_string();
+        let mut clients = self.s3_clients.lock().unwrap_or_else(|p| p.into_inner());
+        clients
+            .entry(region.clone())
+            .or_insert_with(|| {
+                let conf = aws_sdk_s3::config::Builder::from(&self.sdk)
+                    .region(Region::new(region))
+                    .force_path_style(self.s3_force_path_style)
+                    .build();
+                aws_sdk_s3::Client::from_conf(conf)
+            })
+            .clone()
+    }
+
+    /// The standard columns of a row in `region`, with `title` and `akas`.
+    pub(crate) fn common(&self, row: &mut Row, region: &str, title: Value, akas: Vec<String>) {
+        row.insert("title".into(), title);
+        row.insert("akas".into(), Value::Array(akas.into_iter().map(Value::String).collect()));
+        row.insert("partition".into(), Value::String(self.partition.clone()));
+        row.insert("region".into(), Value::String(region.to_string()));
+        row.insert("account_id".into(), Value::String(self.account_id.clone()));
+        row.insert("_ctx".into(), serde_json::json!({ "connection_name": self.connection }));
+    }
+
+    /// `arn:<partition>:<service>:<region>:<account>:<resource>`.
+    pub(crate) fn arn(&self, service: &str, region: &str, account: &str, resource: &str) -> String {
+        format!("arn:{}:{}:{}:{}:{}", self.partition, service, region, account, resource)
+    }
+}
+
+/// The error code of a failed call (e.g. `NoSuchEntity`), if the service sent one.
+pub(crate) fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    err.code()
+}
+
+/// Whether a failed call means "no such resource".
+pub(crate) fn is_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    error_code(err).is_some_and(|c| {
+        c == "NoSuchEntity"
+            || c == "NotFound"
+            || c == "NoSuchBucket"
+            || c.ends_with(".NotFound")
+            || c.ends_with(".Malformed")
+    })
+}
+
+fn error_message<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    match (err.code(), err.message()) {
+        (Some(code), Some(msg)) => format!("{code}: {msg}"),
+        (Some(code), None) => code.to_string(),
+        // Transport and credential failures carry their cause in the error chain.
+        _ => DisplayErrorContext(err).to_string(),
+    }
+}
+
+/// Map a failed SDK call to the framework's error kinds.
+pub(crate) fn api_err<E, R>(api_call: &str, err: SdkError<E, R>) -> FetchError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    let message = error_message(&err);
+    let api_call = api_call.to_string();
+    match err.code() {
+        Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError") => {
+            FetchError::AccessDenied { api_call, message }
+        }
+        Some(
+            "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "SlowDown" | "TooManyRequestsException"
+            | "RequestThrottled" | "RequestThrottledException",
+        ) => FetchError::Throttled { api_call, message },
+        _ => FetchError::Api { api_call, message },
+    }
+}
+
+/// Text values of a query's equality constraint on `column`.
+pub(crate) fn qual_strings(req: &ListRequest, column: &str) -> Option<Vec<String>> {
+    req.quals.values(column).map(|vs| vs.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+}
+
+/// The single boolean a query constrains `column` to, if any.
+pub(crate) fn qual_bool(req: &ListRequest, column: &str) -> Option<bool> {
+    match req.quals.values(column) {
+        Some([Value::Bool(b)]) => Some(*b),
+        _ => None,
+    }
+}
+
+/// Text of a key value (keys arrive as JSON values).
+pub(crate) fn key_text(key: &Value) -> Option<&str> {
+    key.as_str()
+}
+
+/// Text of a row column.
+pub(crate) fn row_str<'a>(row: &'a Row, column: &str) -> Option<&'a str> {
+    row.get(column).and_then(Value::as_str)
+}
+
+/// A required row column, as the error a hydrate call returns when it is missing.
+pub(crate) fn need<'a>(row: &'a Row, column: &str, api_call: &str) -> Result<&'a str, FetchError> {
+    row_str(row, column).ok_or_else(|| FetchError::Api {
+        api_call: api_call.to_string(),
+        message: format!("row has no {column}"),
+    })
+}
+
+/// The error for a hydrate name a table does not declare (a programming error).
+pub(crate) fn unknown_hydrate(table: &TableDef, hydrate: &str) -> FetchError {
+    FetchError::Api { api_call: format!("{}:{hydrate}", table.name), message: "unknown hydrate call".into() }
+}
+
+#[async_trait]
+impl Source for AwsSource {
+    fn connection(&self) -> &str {
+        &self.connection
+    }
+
+    fn plugin(&self) -> &str {
+        "aws"
+    }
+
+    fn tables(&self) -> Vec<&'static TableDef> {
+        super::tables()
+    }
+
+    fn regions(&self) -> Vec<String> {
+        self.regions.clone()
+    }
+
+    fn supports_get(&self, table: &'static TableDef) -> bool {
+        !table.get_keys.is_empty()
+    }
+
+    async fn list_page(&self, table: &'static TableDef, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+        match table.name {
+            "aws_account" => account::list(self).await,
+            "aws_region" => region::list(self).await,
+            "aws_iam_user" => iam_user::list(self, req, token).await,
+            "aws_iam_group" => iam_group::list(self, req, token).await,
+            "aws_iam_role" => iam_role::list(self, req, token).await,
+            "aws_iam_policy" => iam_policy::list(self, req, token).await,
+            "aws_iam_policy_attachment" => iam_policy_attachment::list(self, req, token).await,
+            "aws_iam_access_key" => iam_access_key::list(self, req, token).await,
+            "aws_iam_account_summary" => iam_account_summary::list(self).await,
+            "aws_iam_account_password_policy" => iam_account_password_policy::list(self).await,
+            "aws_iam_credential_report" => iam_credential_report::list(self).await,
+            "aws_iam_virtual_mfa_device" => iam_virtual_mfa_device::list(self, req, token).await,
+            "aws_s3_bucket" => s3_bucket::list(self, token).await,
+            "aws_ec2_instance" => ec2_instance::list(self, req, token).await,
+            "aws_vpc" => vpc::list(self, req, token).await,
+            "aws_vpc_security_group" => vpc_security_group::list(self, req, token).await,
+            "aws_vpc_security_group_rule" => vpc_security_group_rule::list(self, req, token).await,
+            other => Err(FetchError::Api { api_call: format!("{other}:list"), message: "not an aws table".into() }),
+        }
+    }
+
+    async fn get(
+        &self,
+        table: &'static TableDef,
+        region: Option<&str>,
+        key_column: &str,
+        key: &Value,
+    ) -> Result<Option<Row>, FetchError> {
+        let Some(key) = key_text(key) else { return Ok(None) };
+        match table.name {
+            "aws_iam_user" => iam_user::get(self, key_column, key).await,
+            "aws_iam_group" => iam_group::get(self, key_column, key).await,
+            "aws_iam_role" => iam_role::get(self, key_column, key).await,
+            "aws_iam_policy" => iam_policy::get(self, key).await,
+            "aws_ec2_instance" => ec2_instance::get(self, region, key).await,
+            "aws_vpc" => vpc::get(self, region, key).await,
+            "aws_vpc_security_group" => vpc_security_group::get(self, region, key).await,
+            "aws_vpc_security_group_rule" => vpc_security_group_rule::get(self, region, key).await,
+            other => Err(FetchError::Api { api_call: format!("{other}:get"), message: "table has no get call".into() }),
+        }
+    }
+
+    async fn hydrate(
+        &self,
+        table: &'static TableDef,
+        hydrate: &'static str,
+        region: Option<&str>,
+        row: &Row,
+    ) -> Result<Row, FetchError> {
+        match table.name {
+            "aws_iam_user" => iam_user::hydrate(self, hydrate, row).await,
+            "aws_iam_group" => iam_group::hydrate(self, hydrate, row).await,
+            "aws_iam_role" => iam_role::hydrate(self, hydrate, row).await,
+            "aws_iam_policy" => iam_policy::hydrate(self, hydrate, row).await,
+            "aws_iam_policy_attachment" => iam_policy_attachment::hydrate(self, hydrate, row).await,
+            "aws_iam_access_key" => iam_access_key::hydrate(self, hydrate, row).await,
+            "aws_iam_virtual_mfa_device" => iam_virtual_mfa_device::hydrate(self, hydrate, row).await,
+            "aws_s3_bucket" => s3_bucket::hydrate(self, hydrate, row).await,
+            "aws_ec2_instance" => ec2_instance::hydrate(self, hydrate, region, row).await,
+            _ => Err(unknown_hydrate(table, hydrate)),
+        }
+    }
+}

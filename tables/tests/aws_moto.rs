@@ -1,0 +1,594 @@
+//! The live `aws` provider against moto: resources are created with the real AWS SDK,
+//! then read back through the tables with SQL.
+//!
+//! moto comes from the project's Python virtualenv. The test fails (it does not skip) when
+//! moto cannot be started; install it with
+//! `python3 -m venv .venv && .venv/bin/pip install 'moto[server]'` in the repository root,
+//! or point `PATHWARDEN_MOTO_SERVER` at a `moto_server` executable.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::error::Error;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use arrow::util::display::array_value_to_string;
+use async_trait::async_trait;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use datafusion::prelude::SessionContext;
+use pathwarden_tables::aws::{AwsConnectionConfig, AwsSource};
+use pathwarden_tables::framework::{
+    CloudTable, ConnectionRuntime, ErrorLog, FetchError, ListRequest, Page, Row, RuntimeOptions, Source, TableDef,
+};
+use serde_json::Value;
+
+type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+
+const ACCOUNT: &str = "123456789012";
+const HOME: &str = "us-east-1";
+const OTHER: &str = "eu-west-1";
+
+/// A moto server on a free loopback port, killed when dropped.
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        // Only the process this test started.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto_binary() -> String {
+    std::env::var("PATHWARDEN_MOTO_SERVER")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string())
+}
+
+fn start_moto() -> TestResult<Moto> {
+    let how = "install moto in the repository root with `python3 -m venv .venv && .venv/bin/pip install 'moto[server]'` \
+               or set PATHWARDEN_MOTO_SERVER to a moto_server executable";
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let bin = moto_binary();
+    let child = Command::new(&bin)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // Keep the account free of AWS managed policies so listings are exact.
+        .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start moto ({bin}): {e}; {how}"))?;
+    let mut moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(moto);
+        }
+        if let Some(status) = moto.child.try_wait()? {
+            return Err(format!("moto ({bin}) exited with {status} before listening; {how}").into());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("moto ({bin}) did not listen on port {port} within 60s; {how}").into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn sdk_config(url: &str, region: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(url)
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .load()
+        .await
+}
+
+fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build())
+}
+
+/// What the test created, to compare the tables with.
+#[derive(Debug, Default)]
+struct Created {
+    access_keys: BTreeMap<String, Vec<String>>,
+    mfa_serial: String,
+    s3_read_arn: String,
+    admin_arn: String,
+    vpc_id: String,
+    web_sg: String,
+    db_sg: String,
+    instances: BTreeMap<String, String>,
+    /// Every VPC and security group in both regions, moto's defaults included.
+    all_vpcs: BTreeSet<String>,
+    all_groups: BTreeSet<String>,
+}
+
+const TRUST_EC2: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
+const TRUST_PARTNER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"STS:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"partner-42"}}}]}"#;
+const S3_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["S3:GetObject","s3:ListBucket"],"Resource":"*"}]}"#;
+const ADMIN: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+const INLINE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"EC2:Describe*","Resource":"*"}]}"#;
+
+async fn create_iam(sdk: &SdkConfig, c: &mut Created) -> TestResult {
+    let iam = aws_sdk_iam::Client::new(sdk);
+    iam.create_user().user_name("alice").path("/eng/").send().await?;
+    iam.create_user().user_name("bob").send().await?;
+    iam.create_user().user_name("carol").send().await?;
+    iam.create_login_profile().user_name("alice").password("Sup3r-secret-pw!").send().await?;
+    iam.create_group().group_name("admins").send().await?;
+    iam.create_group().group_name("devs").send().await?;
+    iam.add_user_to_group().group_name("admins").user_name("alice").send().await?;
+    iam.add_user_to_group().group_name("devs").user_name("alice").send().await?;
+    iam.add_user_to_group().group_name("devs").user_name("bob").send().await?;
+    iam.create_role().role_name("app-role").assume_role_policy_document(TRUST_EC2).description("runs the app").send().await?;
+    iam.create_role().role_name("partner-access").path("/partners/").assume_role_policy_document(TRUST_PARTNER).send().await?;
+    iam.create_instance_profile().instance_profile_name("app-profile").send().await?;
+    iam.add_role_to_instance_profile().instance_profile_name("app-profile").role_name("app-role").send().await?;
+    let s3_read = iam.create_policy().policy_name("s3-read").policy_document(S3_READ).send().await?;
+    c.s3_read_arn = s3_read.policy().and_then(|p| p.arn()).ok_or("no policy arn")?.to_string();
+    let admin = iam.create_policy().policy_name("admin-all").policy_document(ADMIN).send().await?;
+    c.admin_arn = admin.policy().and_then(|p| p.arn()).ok_or("no policy arn")?.to_string();
+    iam.attach_user_policy().user_name("bob").policy_arn(&c.s3_read_arn).send().await?;
+    iam.attach_group_policy().group_name("devs").policy_arn(&c.s3_read_arn).send().await?;
+    iam.attach_role_policy().role_name("app-role").policy_arn(&c.s3_read_arn).send().await?;
+    iam.attach_group_policy().group_name("admins").policy_arn(&c.admin_arn).send().await?;
+    iam.put_user_policy().user_name("carol").policy_name("carol-inline").policy_document(INLINE).send().await?;
+    iam.put_role_policy().role_name("app-role").policy_name("role-inline").policy_document(INLINE).send().await?;
+    iam.put_group_policy().group_name("devs").policy_name("devs-inline").policy_document(INLINE).send().await?;
+    for (user, n) in [("alice", 1), ("bob", 2)] {
+        for _ in 0..n {
+            let key = iam.create_access_key().user_name(user).send().await?;
+            let id = key.access_key().map(|k| k.access_key_id().to_string()).ok_or("no key")?;
+            c.access_keys.entry(user.to_string()).or_default().push(id);
+        }
+    }
+    let mfa = iam.create_virtual_mfa_device().virtual_mfa_device_name("alice-mfa").send().await?;
+    c.mfa_serial = mfa.virtual_mfa_device().map(|d| d.serial_number().to_string()).ok_or("no mfa")?;
+    iam.enable_mfa_device()
+        .user_name("alice")
+        .serial_number(&c.mfa_serial)
+        .authentication_code1("123456")
+        .authentication_code2("654321")
+        .send()
+        .await?;
+    iam.update_account_password_policy().minimum_password_length(14).require_symbols(true).send().await?;
+    Ok(())
+}
+
+async fn create_s3(url: &str) -> TestResult {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag, Tagging};
+    let home = s3_client(&sdk_config(url, HOME).await);
+    let other = s3_client(&sdk_config(url, OTHER).await);
+    home.create_bucket().bucket("pw-public-data").send().await?;
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Public","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pw-public-data/*"}]}"#;
+    home.put_bucket_policy().bucket("pw-public-data").policy(policy).send().await?;
+    let block = PublicAccessBlockConfiguration::builder()
+        .block_public_acls(true)
+        .ignore_public_acls(true)
+        .block_public_policy(false)
+        .restrict_public_buckets(false)
+        .build();
+    home.put_public_access_block().bucket("pw-public-data").public_access_block_configuration(block).send().await?;
+    home.put_bucket_tagging()
+        .bucket("pw-public-data")
+        .tagging(Tagging::builder().tag_set(Tag::builder().key("team").value("data").build()?).build()?)
+        .send()
+        .await?;
+    other
+        .create_bucket()
+        .bucket("pw-private-logs")
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(OTHER)).build(),
+        )
+        .send()
+        .await?;
+    Ok(())
+}
+
+async fn create_ec2(url: &str, c: &mut Created) -> TestResult {
+    use aws_sdk_ec2::types::{
+        InstanceType, IpPermission, IpRange, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+    };
+    let ec2 = aws_sdk_ec2::Client::new(&sdk_config(url, HOME).await);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.42.0.0/16")
+        .tag_specifications(
+            TagSpecification::builder()
+                .resource_type(ResourceType::Vpc)
+                .tags(Tag::builder().key("Name").value("pw-vpc").build())
+                .build(),
+        )
+        .send()
+        .await?;
+    c.vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).ok_or("no vpc id")?.to_string();
+    let subnet = ec2.create_subnet().vpc_id(&c.vpc_id).cidr_block("10.42.1.0/24").send().await?;
+    let subnet_id = subnet.subnet().and_then(|s| s.subnet_id()).ok_or("no subnet")?.to_string();
+    let web = ec2.create_security_group().group_name("pw-web").description("web tier").vpc_id(&c.vpc_id).send().await?;
+    c.web_sg = web.group_id().ok_or("no sg id")?.to_string();
+    let db = ec2.create_security_group().group_name("pw-db").description("database").vpc_id(&c.vpc_id).send().await?;
+    c.db_sg = db.group_id().ok_or("no sg id")?.to_string();
+    let cidr_rule = |port: i32, cidr: &str| {
+        IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(port)
+            .to_port(port)
+            .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
+            .build()
+    };
+    ec2.authorize_security_group_ingress()
+        .group_id(&c.web_sg)
+        .ip_permissions(cidr_rule(443, "0.0.0.0/0"))
+        .ip_permissions(cidr_rule(22, "10.0.0.0/8"))
+        .send()
+        .await?;
+    ec2.authorize_security_group_ingress()
+        .group_id(&c.db_sg)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(5432)
+                .to_port(5432)
+                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&c.web_sg).build())
+                .build(),
+        )
+        .send()
+        .await?;
+
+    for (region, name, subnet) in [(HOME, "web-1", Some(subnet_id.as_str())), (HOME, "web-2", None), (OTHER, "batch-1", None)] {
+        let client = aws_sdk_ec2::Client::new(&sdk_config(url, region).await);
+        let images = client.describe_images().owners("amazon").send().await?;
+        let image = images.images().first().and_then(|i| i.image_id()).ok_or("moto has no AMI")?.to_string();
+        let mut run = client
+            .run_instances()
+            .image_id(image)
+            .instance_type(InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::Instance)
+                    .tags(Tag::builder().key("Name").value(name).build())
+                    .build(),
+            );
+        if let Some(s) = subnet {
+            run = run.subnet_id(s).security_group_ids(&c.web_sg);
+        }
+        let out = run.send().await?;
+        let id = out.instances().first().and_then(|i| i.instance_id()).ok_or("no instance id")?.to_string();
+        c.instances.insert(id, region.to_string());
+    }
+    for region in [HOME, OTHER] {
+        let client = aws_sdk_ec2::Client::new(&sdk_config(url, region).await);
+        let vpcs = client.describe_vpcs().send().await?;
+        c.all_vpcs.extend(vpcs.vpcs().iter().filter_map(|v| v.vpc_id().map(str::to_string)));
+        let groups = client.describe_security_groups().send().await?;
+        c.all_groups.extend(groups.security_groups().iter().filter_map(|g| g.group_id().map(str::to_string)));
+    }
+    Ok(())
+}
+
+/// Delegates to the live source and counts list and get calls, to show which one a
+/// query used.
+#[derive(Debug)]
+struct Counting {
+    inner: AwsSource,
+    lists: AtomicUsize,
+    gets: AtomicUsize,
+}
+
+#[async_trait]
+impl Source for Counting {
+    fn connection(&self) -> &str {
+        self.inner.connection()
+    }
+    fn plugin(&self) -> &str {
+        self.inner.plugin()
+    }
+    fn tables(&self) -> Vec<&'static TableDef> {
+        self.inner.tables()
+    }
+    fn regions(&self) -> Vec<String> {
+        self.inner.regions()
+    }
+    fn supports_get(&self, table: &'static TableDef) -> bool {
+        self.inner.supports_get(table)
+    }
+    async fn list_page(&self, table: &'static TableDef, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+        self.lists.fetch_add(1, Ordering::SeqCst);
+        self.inner.list_page(table, req, token).await
+    }
+    async fn get(&self, table: &'static TableDef, region: Option<&str>, key_column: &str, key: &Value) -> Result<Option<Row>, FetchError> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(table, region, key_column, key).await
+    }
+    async fn hydrate(&self, table: &'static TableDef, hydrate: &'static str, region: Option<&str>, row: &Row) -> Result<Row, FetchError> {
+        self.inner.hydrate(table, hydrate, region, row).await
+    }
+}
+
+/// Query results as text cells (`None` for SQL NULL).
+async fn query(ctx: &SessionContext, sql: &str) -> TestResult<Vec<Vec<Option<String>>>> {
+    let batches = ctx.sql(sql).await?.collect().await?;
+    let mut rows = Vec::new();
+    for b in batches {
+        for r in 0..b.num_rows() {
+            let mut cells = Vec::new();
+            for c in b.columns() {
+                cells.push(if c.is_null(r) { None } else { Some(array_value_to_string(c.as_ref(), r)?) });
+            }
+            rows.push(cells);
+        }
+    }
+    Ok(rows)
+}
+
+/// The first column of every row.
+async fn column(ctx: &SessionContext, sql: &str) -> TestResult<Vec<String>> {
+    Ok(query(ctx, sql).await?.into_iter().map(|r| r.into_iter().next().flatten().unwrap_or_default()).collect())
+}
+
+/// The single JSON cell of a one-row, one-column query.
+async fn json_cell(ctx: &SessionContext, sql: &str) -> TestResult<Value> {
+    let rows = query(ctx, sql).await?;
+    assert_eq!(rows.len(), 1, "{sql}: expected one row, got {rows:?}");
+    match rows[0].first().cloned().flatten() {
+        Some(text) => Ok(serde_json::from_str(&text)?),
+        None => Ok(Value::Null),
+    }
+}
+
+fn strings(v: &Value) -> BTreeSet<String> {
+    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+fn field_set(v: &Value, field: &str) -> BTreeSet<String> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(|o| o.get(field).and_then(Value::as_str).map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn session(source: Arc<dyn Source>) -> TestResult<(SessionContext, Arc<ConnectionRuntime>)> {
+    let rt = ConnectionRuntime::new(source, RuntimeOptions::default(), Arc::new(ErrorLog::default()));
+    let ctx = SessionContext::new();
+    for def in pathwarden_tables::aws::tables() {
+        ctx.register_table(def.name, Arc::new(CloudTable::new(def, rt.clone())))?;
+    }
+    Ok((ctx, rt))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_tables_read_back_what_moto_holds() -> TestResult {
+    let moto = start_moto()?;
+    let admin_sdk = sdk_config(&moto.url, HOME).await;
+    let mut created = Created::default();
+    create_iam(&admin_sdk, &mut created).await?;
+    create_s3(&moto.url).await?;
+    create_ec2(&moto.url, &mut created).await?;
+
+    let cfg = AwsConnectionConfig {
+        name: "aws_moto".into(),
+        regions: vec![HOME.into(), OTHER.into()],
+        endpoint_url: Some(moto.url.clone()),
+        access_key_id: Some("testing".into()),
+        secret_access_key: Some("moto-secret-value".into()),
+        s3_force_path_style: true,
+        ..Default::default()
+    };
+    assert!(!format!("{cfg:?}").contains("moto-secret-value"), "Debug must not show the secret key");
+    let source = AwsSource::connect(cfg).await?;
+    assert_eq!(source.account_id(), ACCOUNT);
+    assert_eq!(source.partition(), "aws");
+    let counting = Arc::new(Counting { inner: source, lists: AtomicUsize::new(0), gets: AtomicUsize::new(0) });
+    let (ctx, _rt) = session(counting.clone())?;
+
+    // Account and regions.
+    let account = query(&ctx, "select arn, account_id, region, _ctx from aws_account").await?;
+    assert_eq!(account.len(), 1);
+    assert_eq!(account[0][0].as_deref(), Some("arn:aws:::123456789012"));
+    assert_eq!(account[0][1].as_deref(), Some(ACCOUNT));
+    assert_eq!(account[0][2].as_deref(), Some("global"));
+    assert!(account[0][3].as_deref().is_some_and(|c| c.contains("aws_moto")));
+    let available = column(&ctx, "select name from aws_region where steampipe_available order by name").await?;
+    assert_eq!(available, vec![OTHER, HOME]);
+    let default = column(&ctx, "select name from aws_region where steampipe_default").await?;
+    assert_eq!(default, vec![HOME]);
+
+    // Users with their groups, policies, MFA and login profile.
+    let users = query(&ctx, "select name, arn, path, region, account_id from aws_iam_user order by name").await?;
+    let names: Vec<_> = users.iter().map(|r| r[0].clone().unwrap_or_default()).collect();
+    assert_eq!(names, ["alice", "bob", "carol"]);
+    assert_eq!(users[0][1].as_deref(), Some("arn:aws:iam::123456789012:user/eng/alice"));
+    assert_eq!(users[0][2].as_deref(), Some("/eng/"));
+    assert!(users.iter().all(|r| r[3].as_deref() == Some("global") && r[4].as_deref() == Some(ACCOUNT)));
+    let alice_groups = json_cell(&ctx, "select groups from aws_iam_user where name = 'alice'").await?;
+    assert_eq!(field_set(&alice_groups, "GroupName"), set(&["admins", "devs"]));
+    let mfa = query(&ctx, "select name, mfa_enabled from aws_iam_user order by name").await?;
+    let mfa: Vec<_> = mfa.iter().map(|r| (r[0].clone().unwrap_or_default(), r[1].clone().unwrap_or_default())).collect();
+    assert_eq!(mfa, [("alice".into(), "true".into()), ("bob".into(), "false".into()), ("carol".into(), "false".into())]);
+    let devices = json_cell(&ctx, "select mfa_devices from aws_iam_user where name = 'alice'").await?;
+    assert_eq!(field_set(&devices, "SerialNumber"), set(&[created.mfa_serial.as_str()]));
+    let profile = json_cell(&ctx, "select login_profile from aws_iam_user where name = 'alice'").await?;
+    assert_eq!(profile["UserName"], "alice");
+    assert_eq!(json_cell(&ctx, "select login_profile from aws_iam_user where name = 'bob'").await?, Value::Null);
+    let bob_policies = json_cell(&ctx, "select attached_policy_arns from aws_iam_user where name = 'bob'").await?;
+    assert_eq!(strings(&bob_policies), set(&[created.s3_read_arn.as_str()]));
+    assert_eq!(json_cell(&ctx, "select attached_policy_arns from aws_iam_user where name = 'carol'").await?, Value::Null);
+    let carol_inline = json_cell(&ctx, "select inline_policies_std from aws_iam_user where name = 'carol'").await?;
+    assert_eq!(carol_inline[0]["PolicyName"], "carol-inline");
+    assert_eq!(carol_inline[0]["PolicyDocument"]["Statement"][0]["Action"], serde_json::json!(["ec2:describe*"]));
+    let carol_raw = json_cell(&ctx, "select inline_policies from aws_iam_user where name = 'carol'").await?;
+    assert_eq!(carol_raw[0]["PolicyDocument"]["Statement"][0]["Action"], "EC2:Describe*");
+
+    // Groups.
+    let groups = column(&ctx, "select name from aws_iam_group order by name").await?;
+    assert_eq!(groups, ["admins", "devs"]);
+    let devs_users = json_cell(&ctx, "select users from aws_iam_group where name = 'devs'").await?;
+    assert_eq!(field_set(&devs_users, "UserName"), set(&["alice", "bob"]));
+    let admins_policies = json_cell(&ctx, "select attached_policy_arns from aws_iam_group where name = 'admins'").await?;
+    assert_eq!(strings(&admins_policies), set(&[created.admin_arn.as_str()]));
+    let devs_inline = json_cell(&ctx, "select inline_policies from aws_iam_group where name = 'devs'").await?;
+    assert_eq!(field_set(&devs_inline, "PolicyName"), set(&["devs-inline"]));
+
+    // Roles: trust policies raw and canonical, policies, instance profiles.
+    let roles = query(&ctx, "select name, arn, description from aws_iam_role order by name").await?;
+    assert_eq!(roles.len(), 2, "{roles:?}");
+    assert_eq!(roles[0][0].as_deref(), Some("app-role"));
+    assert_eq!(roles[0][2].as_deref(), Some("runs the app"));
+    assert_eq!(roles[1][1].as_deref(), Some("arn:aws:iam::123456789012:role/partners/partner-access"));
+    let trust = json_cell(&ctx, "select assume_role_policy from aws_iam_role where name = 'app-role'").await?;
+    assert_eq!(trust["Statement"]["Principal"]["Service"], "ec2.amazonaws.com");
+    let trust_std = json_cell(&ctx, "select assume_role_policy_std from aws_iam_role where name = 'partner-access'").await?;
+    assert_eq!(trust_std["Statement"][0]["Action"], serde_json::json!(["sts:assumerole"]));
+    assert_eq!(trust_std["Statement"][0]["Principal"]["AWS"], serde_json::json!(["arn:aws:iam::111122223333:root"]));
+    assert_eq!(trust_std["Statement"][0]["Condition"]["StringEquals"]["sts:externalid"], serde_json::json!(["partner-42"]));
+    let role_policies = json_cell(&ctx, "select attached_policy_arns from aws_iam_role where name = 'app-role'").await?;
+    assert_eq!(strings(&role_policies), set(&[created.s3_read_arn.as_str()]));
+    let role_inline = json_cell(&ctx, "select inline_policies from aws_iam_role where name = 'app-role'").await?;
+    assert_eq!(field_set(&role_inline, "PolicyName"), set(&["role-inline"]));
+    let profiles = json_cell(&ctx, "select instance_profile_arns from aws_iam_role where name = 'app-role'").await?;
+    assert_eq!(strings(&profiles), set(&["arn:aws:iam::123456789012:instance-profile/app-profile"]));
+
+    // Key lookups go to the get call, not a listing (fresh runtime: nothing cached).
+    let (ctx, _fresh_rt) = session(counting.clone())?;
+    let (lists, gets) = (counting.lists.load(Ordering::SeqCst), counting.gets.load(Ordering::SeqCst));
+    let by_name = column(&ctx, "select arn from aws_iam_role where name = 'app-role'").await?;
+    assert_eq!(by_name, ["arn:aws:iam::123456789012:role/app-role"]);
+    let by_arn = column(&ctx, "select name from aws_iam_role where arn = 'arn:aws:iam::123456789012:role/partners/partner-access'").await?;
+    assert_eq!(by_arn, ["partner-access"]);
+    let missing = column(&ctx, "select name from aws_iam_role where name = 'no-such-role'").await?;
+    assert!(missing.is_empty());
+    assert_eq!(counting.lists.load(Ordering::SeqCst), lists, "a key lookup must not list");
+    assert_eq!(counting.gets.load(Ordering::SeqCst), gets + 3);
+
+    // Managed policies and their attachments.
+    let policies = query(&ctx, "select name, is_aws_managed, attachment_count from aws_iam_policy order by name").await?;
+    let policies: Vec<Vec<String>> = policies.into_iter().map(|r| r.into_iter().map(Option::unwrap_or_default).collect()).collect();
+    assert_eq!(policies, [vec!["admin-all", "false", "1"], vec!["s3-read", "false", "3"]]);
+    let std = json_cell(&ctx, &format!("select policy_std from aws_iam_policy where arn = '{}'", created.s3_read_arn)).await?;
+    assert_eq!(std["Statement"][0]["Action"], serde_json::json!(["s3:getobject", "s3:listbucket"]));
+    let att = query(
+        &ctx,
+        &format!("select policy_users, policy_groups, policy_roles, is_attached from aws_iam_policy_attachment where policy_arn = '{}'", created.s3_read_arn),
+    )
+    .await?;
+    assert_eq!(att.len(), 1);
+    let cell = |i: usize| -> TestResult<Value> { Ok(serde_json::from_str(att[0][i].as_deref().unwrap_or("null"))?) };
+    assert_eq!(field_set(&cell(0)?, "UserName"), set(&["bob"]));
+    assert_eq!(field_set(&cell(1)?, "GroupName"), set(&["devs"]));
+    assert_eq!(field_set(&cell(2)?, "RoleName"), set(&["app-role"]));
+    assert_eq!(att[0][3].as_deref(), Some("true"));
+
+    // Access keys of every user.
+    let keys = query(&ctx, "select user_name, access_key_id, status from aws_iam_access_key order by user_name, access_key_id").await?;
+    let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in &keys {
+        assert_eq!(r[2].as_deref(), Some("Active"));
+        got.entry(r[0].clone().unwrap_or_default()).or_default().push(r[1].clone().unwrap_or_default());
+    }
+    let mut want = created.access_keys.clone();
+    want.values_mut().for_each(|v| v.sort());
+    assert_eq!(got, want);
+    let only_bob = column(&ctx, "select access_key_id from aws_iam_access_key where user_name = 'bob'").await?;
+    assert_eq!(only_bob.len(), 2);
+
+    // Account-level IAM tables.
+    let summary = query(&ctx, "select users, groups, roles, policies, account_mfa_enabled from aws_iam_account_summary").await?;
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0][..4].iter().map(|c| c.clone().unwrap_or_default()).collect::<Vec<_>>(), ["3", "2", "2", "2"]);
+    assert_eq!(summary[0][4].as_deref(), Some("false"));
+    let pw = query(&ctx, "select minimum_password_length, require_symbols from aws_iam_account_password_policy").await?;
+    assert_eq!(pw, [vec![Some("14".to_string()), Some("true".to_string())]]);
+    let report = column(&ctx, "select user_name from aws_iam_credential_report where user_name <> '<root_account>' order by user_name").await?;
+    assert_eq!(report, ["alice", "bob", "carol"]);
+    let mfa_devices = query(&ctx, "select serial_number, assignment_status, user_name from aws_iam_virtual_mfa_device").await?;
+    assert_eq!(mfa_devices, [vec![Some(created.mfa_serial.clone()), Some("Assigned".into()), Some("alice".into())]]);
+
+    // Buckets: region, policy, public access block, tags.
+    let buckets = query(&ctx, "select name, region, arn from aws_s3_bucket order by name").await?;
+    assert_eq!(
+        buckets,
+        [
+            vec![Some("pw-private-logs".into()), Some(OTHER.into()), Some("arn:aws:s3:::pw-private-logs".into())],
+            vec![Some("pw-public-data".into()), Some(HOME.into()), Some("arn:aws:s3:::pw-public-data".into())],
+        ]
+    );
+    let public = json_cell(&ctx, "select policy_std from aws_s3_bucket where name = 'pw-public-data'").await?;
+    assert_eq!(public["Statement"][0]["Principal"], serde_json::json!({"AWS": ["*"]}));
+    assert_eq!(json_cell(&ctx, "select policy from aws_s3_bucket where name = 'pw-private-logs'").await?, Value::Null);
+    let blocks = query(&ctx, "select name, block_public_acls, block_public_policy, ignore_public_acls from aws_s3_bucket order by name").await?;
+    assert_eq!(blocks[0][1..], [Some("false".into()), Some("false".into()), Some("false".into())]);
+    assert_eq!(blocks[1][1..], [Some("true".into()), Some("false".into()), Some("true".into())]);
+    let tags = json_cell(&ctx, "select tags from aws_s3_bucket where name = 'pw-public-data'").await?;
+    assert_eq!(tags, serde_json::json!({"team": "data"}));
+
+    // EC2 across both regions.
+    let instances = query(&ctx, "select instance_id, region, instance_state, title from aws_ec2_instance").await?;
+    let got: BTreeMap<String, String> =
+        instances.iter().map(|r| (r[0].clone().unwrap_or_default(), r[1].clone().unwrap_or_default())).collect();
+    assert_eq!(got, created.instances);
+    let titles: BTreeSet<String> = instances.iter().filter_map(|r| r[3].clone()).collect();
+    assert_eq!(titles, set(&["batch-1", "web-1", "web-2"]));
+    assert!(instances.iter().all(|r| r[2].as_deref() == Some("running")), "{instances:?}");
+    let in_vpc = query(&ctx, &format!("select title, security_groups from aws_ec2_instance where vpc_id = '{}'", created.vpc_id)).await?;
+    assert_eq!(in_vpc.len(), 1);
+    assert_eq!(in_vpc[0][0].as_deref(), Some("web-1"));
+    let sg_json: Value = serde_json::from_str(in_vpc[0][1].as_deref().unwrap_or("null"))?;
+    assert_eq!(field_set(&sg_json, "GroupId"), set(&[created.web_sg.as_str()]));
+    let (web1_id, _) = created.instances.iter().find(|(_, r)| r.as_str() == HOME).ok_or("no home instance")?;
+    let gets_before = counting.gets.load(Ordering::SeqCst);
+    let by_id = column(&ctx, &format!("select instance_type from aws_ec2_instance where instance_id = '{web1_id}'")).await?;
+    assert_eq!(by_id, ["t3.micro"]);
+    assert!(counting.gets.load(Ordering::SeqCst) > gets_before, "instance_id lookups use DescribeInstances by id");
+
+    let vpcs: BTreeSet<String> = column(&ctx, "select vpc_id from aws_vpc").await?.into_iter().collect();
+    assert_eq!(vpcs, created.all_vpcs);
+    let mine = query(&ctx, &format!("select cidr_block, title, region, is_default from aws_vpc where vpc_id = '{}'", created.vpc_id)).await?;
+    assert_eq!(mine, [vec![Some("10.42.0.0/16".into()), Some("pw-vpc".into()), Some(HOME.into()), Some("false".into())]]);
+
+    let groups: BTreeSet<String> = column(&ctx, "select group_id from aws_vpc_security_group").await?.into_iter().collect();
+    assert_eq!(groups, created.all_groups);
+    let web_perms = json_cell(&ctx, &format!("select ip_permissions from aws_vpc_security_group where group_id = '{}'", created.web_sg)).await?;
+    let cidrs: BTreeSet<String> = web_perms
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| field_set(&p["IpRanges"], "CidrIp"))
+        .collect();
+    assert_eq!(cidrs, set(&["0.0.0.0/0", "10.0.0.0/8"]));
+
+    let rules = query(
+        &ctx,
+        &format!(
+            "select cidr_ipv4, from_port, to_port, ip_protocol from aws_vpc_security_group_rule where group_id = '{}' and not is_egress order by from_port",
+            created.web_sg
+        ),
+    )
+    .await?;
+    assert_eq!(
+        rules,
+        [
+            vec![Some("10.0.0.0/8".into()), Some("22".into()), Some("22".into()), Some("tcp".into())],
+            vec![Some("0.0.0.0/0".into()), Some("443".into()), Some("443".into()), Some("tcp".into())],
+        ]
+    );
+    let db_rule = query(
+        &ctx,
+        &format!("select referenced_group_id, from_port from aws_vpc_security_group_rule where group_id = '{}' and not is_egress", created.db_sg),
+    )
+    .await?;
+    assert_eq!(db_rule, [vec![Some(created.web_sg.clone()), Some("5432".into())]]);
+
+    drop(moto);
+    Ok(())
+}
