@@ -156,7 +156,22 @@ fn pg_udfs() -> Vec<ScalarUDF> {
         // No table here has sequences.
         Arc::new(|_args: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)))),
     );
-    vec![version_udf, to_regtype, serial_seq]
+    // Every object here is visible through the search path.
+    let visible: Vec<ScalarUDF> = ["pg_collation_is_visible", "pg_type_is_visible", "pg_function_is_visible", "pg_opclass_is_visible"]
+        .into_iter()
+        .map(|name| {
+            create_udf(
+                name,
+                vec![DataType::Int64],
+                DataType::Boolean,
+                Volatility::Stable,
+                Arc::new(|_args: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))))),
+            )
+        })
+        .collect();
+    let mut all = vec![version_udf, to_regtype, serial_seq];
+    all.extend(visible);
+    all
 }
 
 impl Engine {
@@ -202,6 +217,9 @@ impl Engine {
             .with_default_catalog_and_schema(CATALOG, "public")
             .with_create_default_catalog_and_schema(false)
             .with_information_schema(true)
+            // Statements re-planned from text (simple protocol) must parse as PostgreSQL
+            // (`?` is the jsonb key-exists operator, not a placeholder).
+            .set_str("datafusion.sql_parser.dialect", "PostgreSQL")
             .with_option_extension(PathwardenOptions::default());
         let ctx = SessionContext::new_with_config(config);
         let catalog = Arc::new(MemoryCatalogProvider::new());
@@ -228,10 +246,10 @@ impl Engine {
         catalog.register_schema("pathwarden", Arc::new(engine_schema))?;
         ctx.register_catalog(CATALOG, catalog);
         setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider).map_err(|e| anyhow::anyhow!("pg_catalog setup: {e}"))?;
-        pathwarden_sqlext::register(&ctx).context("registering SQL extensions")?;
         for f in pg_udfs() {
             ctx.register_udf(f);
         }
+        pathwarden_sqlext::register(&ctx).context("registering SQL extensions")?;
         Ok(Engine { state: ctx.state(), runtimes, errors })
     }
 

@@ -163,7 +163,7 @@ async fn serve(mut cfg: Config, listen: Option<String>, http_listen: Option<Stri
     let engine = Arc::new(Engine::build(&cfg, demo_scale).await?);
     let store = posture::shared_store(&cfg.state, &cfg.server.data_dir).await?.clone();
     let audit: Arc<dyn audit::AuditSink> = Arc::new(posture::audit::StoreAudit::new(store.clone()));
-    let runs = Arc::new(posture::runner::Posture::new(engine.clone(), store.clone(), &cfg.jobs));
+    let runs = Arc::new(posture::setup(&cfg, engine.clone(), store.clone(), audit.clone()).await?);
     let interrupted = runs.mark_interrupted().await?;
     if interrupted > 0 {
         tracing::warn!(runs = interrupted, "runs left running by a previous process are marked interrupted");

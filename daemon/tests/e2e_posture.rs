@@ -550,3 +550,194 @@ async fn a_run_killed_with_sigkill_is_marked_interrupted_after_restart() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+struct Moto {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let bin = std::env::var("PATHWARDEN_MOTO_SERVER")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string());
+        let port = common::free_port();
+        let child = Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start moto_server ({bin}): {e}; install it with: python3 -m venv .venv && .venv/bin/pip install 'moto[server]' (./scripts/test does this)")
+            });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto { child, port }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const DEV_TOOLS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"codecommit:*","Resource":"*"}]}"#;
+
+async fn alice_state(iam: &aws_sdk_iam::Client) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let groups = iam.list_groups_for_user().user_name("alice").send().await.expect("groups");
+    let attached = iam.list_attached_user_policies().user_name("alice").send().await.expect("attached");
+    let inline = iam.list_user_policies().user_name("alice").send().await.expect("inline");
+    let mut g: Vec<String> = groups.groups().iter().map(|g| g.group_name().to_string()).collect();
+    let mut a: Vec<String> = attached.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect();
+    let mut i: Vec<String> = inline.policy_names().to_vec();
+    g.sort();
+    a.sort();
+    i.sort();
+    (g, a, i)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_access_request_dry_run_then_auto_fix_on_moto() {
+    let moto = Moto::start();
+    let url = format!("http://127.0.0.1:{}", moto.port);
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&url)
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let iam = aws_sdk_iam::Client::new(&sdk);
+    iam.create_user().user_name("alice").send().await.expect("user");
+    iam.create_user().user_name("bob").send().await.expect("user");
+    for g in ["engineering", "contractors"] {
+        iam.create_group().group_name(g).send().await.expect("group");
+    }
+    iam.add_user_to_group().group_name("contractors").user_name("alice").send().await.expect("membership");
+    iam.add_user_to_group().group_name("contractors").user_name("bob").send().await.expect("membership");
+    iam.put_user_policy().user_name("alice").policy_name("legacy-inline").policy_document(DEV_TOOLS).send().await.expect("inline");
+    let pol = iam.create_policy().policy_name("dev-tools").policy_document(DEV_TOOLS).send().await.expect("policy");
+    let dev_tools = pol.policy().and_then(|p| p.arn()).expect("arn").to_string();
+
+    let dir = temp_dir("posture-drift");
+    let desired = dir.join("desired.toml");
+    write(&desired, &format!("[[grant]]\nprincipal = \"user/alice\"\nkind = \"policy\"\nvalue = \"{dev_tools}\"\n"));
+    let state_db = dir.join("state.db");
+    let config = |mode: &str| {
+        format!(
+            "[state]\nurl = \"sqlite:{}\"\n\n[[connection]]\nname = \"cloud\"\nplugin = \"aws\"\nregions = [\"us-east-1\"]\nendpoint_url = \"{url}\"\n\
+             access_key_id_env = \"PW_DRIFT_KEY\"\nsecret_access_key_env = \"PW_DRIFT_SECRET\"\n\n\
+             [desired_state]\npath = \"{}\"\nremediation = \"{mode}\"\nconnection = \"cloud\"\n\n[[job]]\nname = \"iam-drift\"\ndrift = true\n\n{}",
+            state_db.display(),
+            desired.display(),
+            tokens_toml()
+        )
+    };
+    // SAFETY: set before the daemons (child processes) start; no other test reads these.
+    unsafe {
+        std::env::set_var("PW_DRIFT_KEY", "testing");
+        std::env::set_var("PW_DRIFT_SECRET", "testing");
+    }
+
+    // Dry run: drift found, exact calls recorded, nothing changed.
+    let d = Daemon::start("posture-drift-dry", Some(&config("dry_run")), &[]);
+    let api = Api::new(&d);
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/access-requests",
+            Some(READER),
+            Some(serde_json::json!({"principal": "user/alice", "grant_kind": "group", "grant_value": "engineering", "justification": "joins the team"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let ar = v["id"].as_i64().expect("id");
+    let (s, v) = api.call("POST", &format!("/api/v1/access-requests/{ar}/approve"), Some(ADMIN), None).await;
+    assert_eq!(s, 200, "{v}");
+    let run = api.trigger("iam-drift").await;
+    let r = api.wait_run(run).await;
+    assert_eq!(r["status"], "succeeded", "{r} {}", d.stderr());
+    assert_eq!(r["alarm_count"], 4, "{r}");
+    let rem = api.get("/api/v1/remediations").await;
+    let actions: BTreeSet<(String, String, String)> = rem["remediations"]
+        .as_array()
+        .expect("remediations")
+        .iter()
+        .map(|a| {
+            (
+                a["api_call"].as_str().unwrap_or_default().to_string(),
+                a["status"].as_str().unwrap_or_default().to_string(),
+                a["parameters"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = [
+        ("iam:AttachUserPolicy", "planned", format!("{{\"PolicyArn\":\"{dev_tools}\",\"UserName\":\"alice\"}}")),
+        ("iam:AddUserToGroup", "planned", "{\"GroupName\":\"engineering\",\"UserName\":\"alice\"}".to_string()),
+        ("iam:RemoveUserFromGroup", "awaiting_approval", "{\"GroupName\":\"contractors\",\"UserName\":\"alice\"}".to_string()),
+        ("iam:DeleteUserPolicy", "awaiting_approval", "{\"PolicyName\":\"legacy-inline\",\"UserName\":\"alice\"}".to_string()),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c))
+    .collect();
+    assert_eq!(actions, expected);
+    assert_eq!(
+        alice_state(&iam).await,
+        (vec!["contractors".to_string()], vec![], vec!["legacy-inline".to_string()]),
+        "a dry run changes nothing"
+    );
+    drop(d);
+
+    // Auto-fix: low-risk calls are made, high-risk ones wait for an admin.
+    let d = Daemon::start("posture-drift-fix", Some(&config("auto_fix")), &[]);
+    let api = Api::new(&d);
+    let run = api.trigger("iam-drift").await;
+    let r = api.wait_run(run).await;
+    assert_eq!(r["status"], "succeeded", "{r} {}", d.stderr());
+    let rem = api.get("/api/v1/remediations?status=awaiting_approval").await;
+    let waiting: Vec<(i64, String)> = rem["remediations"]
+        .as_array()
+        .expect("remediations")
+        .iter()
+        .filter(|a| a["mode"] == "auto_fix")
+        .map(|a| (a["id"].as_i64().unwrap_or(0), a["api_call"].as_str().unwrap_or_default().to_string()))
+        .collect();
+    assert_eq!(waiting.len(), 2, "{rem}");
+    let applied = api.get("/api/v1/remediations?status=applied").await;
+    assert_eq!(applied["remediations"].as_array().map(Vec::len), Some(2), "{applied}");
+    let (groups, attached, _) = alice_state(&iam).await;
+    assert_eq!(attached, vec![dev_tools.clone()]);
+    assert!(groups.contains(&"engineering".to_string()) && groups.contains(&"contractors".to_string()), "{groups:?}");
+    let (s, _) = api.call("POST", &format!("/api/v1/remediations/{}/approve", waiting[0].0), Some(OPERATOR), None).await;
+    assert_eq!(s, 403, "operators cannot approve");
+    for (id, call) in &waiting {
+        let (s, v) = api.call("POST", &format!("/api/v1/remediations/{id}/approve"), Some(ADMIN), None).await;
+        assert_eq!((s, v["status"].as_str()), (200, Some("applied")), "{call}: {v}");
+    }
+    assert_eq!(
+        alice_state(&iam).await,
+        (vec!["engineering".to_string()], vec![dev_tools.clone()], vec![]),
+        "the account matches the desired state"
+    );
+    let bob = iam.list_groups_for_user().user_name("bob").send().await.expect("bob");
+    assert_eq!(bob.groups().len(), 1, "unmanaged principals are left alone");
+
+    // The next drift run finds nothing and records the four drifts as resolved.
+    let run = api.trigger("iam-drift").await;
+    let r = api.wait_run(run).await;
+    assert_eq!((r["status"].as_str(), r["alarm_count"].as_i64(), r["resolved_count"].as_i64()), (Some("succeeded"), Some(0), Some(4)), "{r}");
+
+    let client = d.client().await;
+    let rows = client
+        .query("select user_name, action, error from pathwarden.audit_log where kind = 'remediation' and action like '%mode=auto_fix%' and action like 'iam:RemoveUserFromGroup%'", &[])
+        .await
+        .expect("audit");
+    assert!(rows.iter().any(|r| r.get::<_, String>(0) == "api:ci-admin" && r.get::<_, Option<String>>(2).is_none()), "approved fix audited with who and result");
+    let rows = client.query("select count(*) from pathwarden.drift where drift_kind = 'unexpected'", &[]).await.expect("drift");
+    let n: i64 = rows[0].get(0);
+    assert_eq!(n, 4, "two unexpected grants in each of the first two runs");
+}

@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
-use datafusion_postgres::{DfSessionService, Parser};
-use futures::{Sink, Stream, StreamExt};
+use datafusion_postgres::{DfSessionService, Parser, arrow_pg};
+use futures::{Sink, Stream};
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
@@ -126,7 +126,12 @@ impl ConnHandlers {
     pub fn new(shared: Arc<Shared>, peer: SocketAddr) -> Self {
         let ctx = Arc::new(shared.engine.session());
         let inner = Arc::new(DfSessionService::new(ctx.clone()));
-        let parser = Arc::new(PwParser { inner: inner.query_parser(), sql: PostgresCompatibilityParser::new() });
+        let parser = Arc::new(PwParser {
+            inner: inner.query_parser(),
+            sql: PostgresCompatibilityParser::new(),
+            ctx: ctx.clone(),
+            cursors: Arc::new(Mutex::new(Cursors::default())),
+        });
         let session = Arc::new(PwSession { inner, parser, shared: shared.clone(), peer, ctx });
         ConnHandlers {
             session,
@@ -407,8 +412,148 @@ fn parse_sql(parser: &PostgresCompatibilityParser, sql: &str) -> PgWireResult<Ve
 }
 
 fn rewrite(mut stmt: Statement) -> PgWireResult<Statement> {
+    rewrite_like_escape(&mut stmt);
+    hoist_case_subqueries(&mut stmt);
+    aggregate_scalar_subqueries(&mut stmt);
     pathwarden_sqlext::rewrite(&mut stmt).map_err(|e| sql_error("0A000", e.to_string()))?;
     Ok(stmt)
+}
+
+/// `CASE WHEN c THEN (SELECT e FROM t WHERE w) [ELSE NULL] END` → `(SELECT e FROM t WHERE w AND (c))`:
+/// the same value whenever the subquery yields at most one row (PostgreSQL's rule for
+/// scalar subqueries), and a form DataFusion can decorrelate (it cannot inside CASE).
+fn hoist_case_subqueries(stmt: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, SetExpr, Value, visit_expressions_mut};
+    use std::ops::ControlFlow;
+    let _ = visit_expressions_mut(stmt, |e| {
+        let Expr::Case { operand: None, conditions, else_result, .. } = e else { return ControlFlow::<()>::Continue(()) };
+        let else_null = match else_result.as_deref() {
+            None => true,
+            Some(Expr::Value(v)) => matches!(v.value, Value::Null),
+            _ => false,
+        };
+        if !else_null || conditions.len() != 1 {
+            return ControlFlow::Continue(());
+        }
+        let mut result = conditions[0].result.clone();
+        while let Expr::Nested(inner) = result {
+            result = *inner;
+        }
+        let Expr::Subquery(mut q) = result else { return ControlFlow::Continue(()) };
+        let SetExpr::Select(sel) = q.body.as_mut() else { return ControlFlow::Continue(()) };
+        let cond = Expr::Nested(Box::new(conditions[0].condition.clone()));
+        sel.selection = Some(match sel.selection.take() {
+            Some(w) => Expr::BinaryOp { left: Box::new(Expr::Nested(Box::new(w))), op: BinaryOperator::And, right: Box::new(cond) },
+            None => cond,
+        });
+        *e = Expr::Subquery(q);
+        ControlFlow::Continue(())
+    });
+}
+
+/// Scalar subqueries `(SELECT e FROM ... WHERE <correlated>)` return at most one row in
+/// PostgreSQL (more is an error); DataFusion only plans correlated ones when they are
+/// aggregated. Catalog queries of SQLAlchemy and other clients use them, so wrap the
+/// single projected expression in `max(...)`, which is the same value for one row.
+fn aggregate_scalar_subqueries(stmt: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{
+        Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName,
+        SelectItem, SetExpr, visit_expressions_mut,
+    };
+    use std::ops::ControlFlow;
+    const AGGS: &[&str] = &[
+        "count", "sum", "min", "max", "avg", "array_agg", "string_agg", "bool_and", "bool_or", "jsonb_agg", "json_agg",
+        "jsonb_object_agg", "json_object_agg", "first_value", "last_value",
+    ];
+    fn has_aggregate(e: &mut Expr) -> bool {
+        let mut found = false;
+        let _ = visit_expressions_mut(e, |x| {
+            if let Expr::Function(f) = x {
+                let n = f.name.to_string().to_ascii_lowercase();
+                if AGGS.contains(&n.rsplit('.').next().unwrap_or("")) {
+                    found = true;
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        found
+    }
+    let _ = visit_expressions_mut(stmt, |e| {
+        if let Expr::Subquery(q) = e {
+            if q.limit_clause.is_none() {
+                if let SetExpr::Select(sel) = q.body.as_mut() {
+                    let grouped = !matches!(&sel.group_by, datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(v, _) if v.is_empty());
+                    if sel.projection.len() == 1 && !grouped && sel.having.is_none() {
+                        let (inner, alias) = match &mut sel.projection[0] {
+                            SelectItem::UnnamedExpr(x) => (x, None),
+                            SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.clone())),
+                            _ => return ControlFlow::<()>::Continue(()),
+                        };
+                        if !has_aggregate(inner) {
+                            let arg = std::mem::replace(inner, Expr::value(datafusion::sql::sqlparser::ast::Value::Null));
+                            let call = Expr::Function(Function {
+                                name: ObjectName::from(vec![Ident::new("max")]),
+                                uses_odbc_syntax: false,
+                                parameters: FunctionArguments::None,
+                                args: FunctionArguments::List(FunctionArgumentList {
+                                    duplicate_treatment: None,
+                                    args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))],
+                                    clauses: vec![],
+                                }),
+                                filter: None,
+                                null_treatment: None,
+                                over: None,
+                                within_group: vec![],
+                            });
+                            sel.projection[0] = match alias {
+                                Some(alias) => SelectItem::ExprWithAlias { expr: call, alias },
+                                None => SelectItem::UnnamedExpr(call),
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `x LIKE p ESCAPE 'c'` (SQLAlchemy uses `/`) → `x LIKE <p with c turned into a backslash>`,
+/// because DataFusion only knows the backslash escape.
+fn rewrite_like_escape(stmt: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{Expr, Value, visit_expressions_mut};
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use std::ops::ControlFlow;
+    let _ = visit_expressions_mut(stmt, |e| {
+        if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = e {
+            let esc = escape_char.as_ref().and_then(|v| match &v.value {
+                Value::SingleQuotedString(s) if s.chars().count() == 1 && s != "\\" => Some(s.clone()),
+                _ => None,
+            });
+            if let Some(c) = esc {
+                let c = c.replace('\'', "''");
+                let template = format!("replace(replace(__pw_like_pattern, '\\', '\\\\'), '{c}', '\\')");
+                if let Ok(mut new) = datafusion::sql::sqlparser::parser::Parser::new(&PostgreSqlDialect {})
+                    .try_with_sql(&template)
+                    .and_then(|mut p| p.parse_expr())
+                {
+                    let inner = std::mem::replace(pattern.as_mut(), Expr::value(Value::Null));
+                    let mut inner = Some(inner);
+                    let _ = visit_expressions_mut(&mut new, |x| {
+                        if matches!(x, Expr::Identifier(i) if i.value == "__pw_like_pattern") {
+                            if let Some(v) = inner.take() {
+                                *x = Expr::Nested(Box::new(v));
+                            }
+                        }
+                        ControlFlow::<()>::Continue(())
+                    });
+                    **pattern = new;
+                    *escape_char = None;
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 #[async_trait]
@@ -439,6 +584,7 @@ impl SimpleQueryHandler for PwSession {
             }
             let token = self.cancel_token(client);
             let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
+            let is_declare = matches!(stmt, Statement::Declare { .. });
             let sql = match rewrite(stmt) {
                 Ok(s) => s.to_string(),
                 Err(e) => {
@@ -446,6 +592,9 @@ impl SimpleQueryHandler for PwSession {
                     return Err(e);
                 }
             };
+            if is_declare {
+                self.parser.note_declare(&sql).await;
+            }
             let res = Self::guarded(&token, deadline, async {
                 SimpleQueryHandler::do_query(self.inner.as_ref(), client, &sql).await.map_err(map_error)
             })
@@ -466,10 +615,53 @@ impl SimpleQueryHandler for PwSession {
     }
 }
 
+/// Cursors declared on a connection: the query text the cursor runs and its result
+/// columns, so that `Describe` of a cursor portal and an extended-protocol `FETCH`
+/// report the real row description (psycopg's server-side cursors depend on it).
+#[derive(Default)]
+struct Cursors {
+    by_name: HashMap<String, String>,
+    fields_by_query: HashMap<String, Vec<FieldInfo>>,
+}
+
 /// Parses extended-protocol statements with the same rewrites as simple queries.
 pub struct PwParser {
     inner: Arc<Parser>,
     sql: PostgresCompatibilityParser,
+    ctx: Arc<SessionContext>,
+    cursors: Arc<Mutex<Cursors>>,
+}
+
+impl PwParser {
+    /// Remember a DECLARE'd cursor (given the rewritten SQL text the engine will see).
+    async fn note_declare(&self, rewritten_sql: &str) {
+        let Ok(stmts) = self.sql.parse(rewritten_sql) else { return };
+        for stmt in stmts {
+            let Statement::Declare { stmts } = stmt else { continue };
+            for d in stmts {
+                let (Some(name), Some(q)) = (d.names.first(), d.for_query.as_ref()) else { continue };
+                let text = q.to_string();
+                let fields = match self.ctx.state().create_logical_plan(&text).await {
+                    Ok(plan) => arrow_pg::datatypes::arrow_schema_to_pg_fields(plan.schema().as_arrow(), &Format::UnifiedText, None)
+                        .map(|f| rename_fields(&f))
+                        .unwrap_or_default(),
+                    Err(_) => continue,
+                };
+                if let Ok(mut c) = self.cursors.lock() {
+                    c.by_name.insert(name.value.clone(), text.clone());
+                    c.fields_by_query.insert(text, fields);
+                }
+            }
+        }
+    }
+
+    fn cursor_query(&self, name: &str) -> Option<String> {
+        self.cursors.lock().ok().and_then(|c| c.by_name.get(name).cloned())
+    }
+
+    fn cursor_fields(&self, query: &str) -> Option<Vec<FieldInfo>> {
+        self.cursors.lock().ok().and_then(|c| c.fields_by_query.get(query).cloned())
+    }
 }
 
 type DfStatement = <Parser as QueryParser>::Statement;
@@ -492,7 +684,18 @@ impl QueryParser for PwParser {
             let planned = self.inner.parse_sql(client, "SELECT 1 WHERE false", types).await.map_err(map_error)?;
             return Ok(planned.map(|(_, rest)| (format!("{COMPAT_MARKER}{stmt}"), rest)));
         }
+        if let Statement::Fetch { name, .. } = &stmt {
+            // Plan the cursor's query so Describe reports the rows FETCH returns.
+            if let Some(q) = self.cursor_query(&name.value) {
+                let plan = self.ctx.state().create_logical_plan(&q).await.map_err(super::errors::from_df)?;
+                return Ok(Some((stmt.to_string(), Some((stmt, plan)))));
+            }
+        }
+        let is_declare = matches!(stmt, Statement::Declare { .. });
         let rewritten = rewrite(stmt)?.to_string();
+        if is_declare {
+            self.note_declare(&rewritten).await;
+        }
         self.inner.parse_sql(client, &rewritten, types).await.map_err(map_error)
     }
 
@@ -503,6 +706,12 @@ impl QueryParser for PwParser {
     fn get_result_schema(&self, stmt: &Self::Statement, column_format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
         if stmt.0.starts_with(COMPAT_MARKER) {
             return Ok(vec![]);
+        }
+        if stmt.1.is_none() {
+            // A cursor portal (DECLARE ... CURSOR FOR q) carries only its query text.
+            if let Some(f) = self.cursor_fields(&stmt.0) {
+                return Ok(f);
+            }
         }
         Ok(rename_fields(&self.inner.get_result_schema(stmt, column_format)?))
     }
