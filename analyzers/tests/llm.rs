@@ -583,3 +583,41 @@ fn config_debug_hides_redis_password() {
     assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains("127.0.0.1:6379"));
 }
+
+#[tokio::test]
+async fn identical_policies_reviewed_concurrently_make_one_model_call() {
+    let server = MockServer::start(Mode::Valid("high")).await;
+    server.set_latency(Duration::from_millis(100));
+    let reviewer = Reviewer::new(config(&server)).await.expect("reviewer");
+    let requests: Vec<ReviewRequest> = (0..6)
+        .map(|i| {
+            let mut r = exfil_policy(200);
+            r.policy_arn = format!("arn:aws:iam::111111111111:user/u{i}#inline-copy");
+            r
+        })
+        .collect();
+    let reviews = reviewer.review_many(&requests).await;
+    assert_eq!(
+        server.request_count(),
+        1,
+        "single flight per canonical policy"
+    );
+    assert_eq!(
+        reviews
+            .iter()
+            .filter(|r| r.source == ReviewSource::Llm)
+            .count(),
+        1
+    );
+    assert_eq!(
+        reviews
+            .iter()
+            .filter(|r| r.source == ReviewSource::Cache)
+            .count(),
+        5
+    );
+    assert_eq!(
+        reviews[3].policy_arn,
+        "arn:aws:iam::111111111111:user/u3#inline-copy"
+    );
+}

@@ -188,6 +188,8 @@ struct Inner {
     client: Client<OpenAIConfig>,
     cache: ReviewCache,
     semaphore: Semaphore,
+    /// Per-cache-key locks of reviews in progress (single flight for identical policies).
+    in_flight: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     metrics: Arc<Metrics>,
     /// Cleared the first time the server rejects `json_schema`; later calls use JSON mode.
     schema_supported: AtomicBool,
@@ -305,6 +307,7 @@ impl Reviewer {
                 cache,
                 metrics,
                 schema_supported: AtomicBool::new(true),
+                in_flight: std::sync::Mutex::default(),
                 kb: KnowledgeBase::builtin(),
             }),
         })
@@ -344,20 +347,69 @@ impl Reviewer {
     }
 
     /// Reviews one policy. Never fails: every model or cache problem ends in a cached,
-    /// model or heuristic verdict.
+    /// model or heuristic verdict. Concurrent reviews of the same policy make one model
+    /// call; the others wait for it and are answered from the cache.
     pub async fn review(&self, req: &ReviewRequest) -> Review {
         let m = &self.inner.metrics;
         m.reviews.fetch_add(1, Ordering::Relaxed);
         let cfg = &self.inner.config;
         let key = cache_key(&cfg.model, &cfg.prompt_version, req.kind, &req.document);
-        if let Some(mut hit) = self.inner.cache.get(&key).await {
-            // The cached verdict already had the risk floor applied; no need to lint again.
-            m.cache_hits.fetch_add(1, Ordering::Relaxed);
-            hit.policy_arn = req.policy_arn.clone();
-            hit.source = ReviewSource::Cache;
+        if let Some(hit) = self.cached(&key, req).await {
             return hit;
         }
-        m.cache_misses.fetch_add(1, Ordering::Relaxed);
+        let key_lock = self.key_lock(&key);
+        let guard = key_lock.lock().await;
+        // Another review of the same policy may have finished while we waited.
+        let review = match self.cached(&key, req).await {
+            Some(hit) => hit,
+            None => {
+                m.cache_misses.fetch_add(1, Ordering::Relaxed);
+                self.review_uncached(req, &key).await
+            }
+        };
+        drop(guard);
+        self.release_key_lock(&key, key_lock);
+        review
+    }
+
+    async fn cached(&self, key: &str, req: &ReviewRequest) -> Option<Review> {
+        let mut hit = self.inner.cache.get(key).await?;
+        // The cached verdict already had the risk floor applied; no need to lint again.
+        self.inner
+            .metrics
+            .cache_hits
+            .fetch_add(1, Ordering::Relaxed);
+        hit.policy_arn = req.policy_arn.clone();
+        hit.source = ReviewSource::Cache;
+        Some(hit)
+    }
+
+    fn key_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        // A poisoned map only means another task panicked while inserting; the map itself
+        // is still consistent.
+        let mut map = self
+            .inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        map.entry(key.to_string()).or_default().clone()
+    }
+
+    fn release_key_lock(&self, key: &str, lock: Arc<tokio::sync::Mutex<()>>) {
+        let mut map = self
+            .inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // Ours plus the map's: nobody else is waiting, so the entry can go.
+        if Arc::strong_count(&lock) <= 2 {
+            map.remove(key);
+        }
+    }
+
+    async fn review_uncached(&self, req: &ReviewRequest, key: &str) -> Review {
+        let m = &self.inner.metrics;
+        let cfg = &self.inner.config;
         let findings = lint_policy(&req.policy_arn, &req.document, req.kind);
         let statement_count = crate::policy::PolicyDocument::from_value(&req.document)
             .map(|d| d.statements.len())
@@ -390,7 +442,7 @@ impl Reviewer {
                 };
                 // Only model verdicts are cached: a heuristic fallback should be retried
                 // with the model next time.
-                self.inner.cache.put(&key, &review).await;
+                self.inner.cache.put(key, &review).await;
                 review
             }
             Err(err) => {
