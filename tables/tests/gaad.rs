@@ -219,17 +219,17 @@ fn write_temp(name: &str, text: &str) -> PathBuf {
 #[test]
 fn errors_name_the_file_and_the_problem() {
     let missing = Path::new("/nonexistent/gaad.json");
-    let e = gaad::load("x", missing, None).err().expect("missing file must fail");
+    let e = gaad::load("x", missing, None).expect_err("missing file must fail");
     assert!(matches!(e, GaadError::Read { .. }));
     assert!(e.to_string().contains("/nonexistent/gaad.json"), "{e}");
 
     let p = write_temp("broken.json", "{\"UserDetailList\": [");
-    let e = gaad::load("x", &p, None).err().expect("broken JSON must fail");
+    let e = gaad::load("x", &p, None).expect_err("broken JSON must fail");
     assert!(matches!(e, GaadError::Parse { .. }), "{e:?}");
     assert!(e.to_string().contains("broken.json"), "{e}");
 
     let p = write_temp("other.json", "{\"Buckets\": []}");
-    let e = gaad::load("x", &p, None).err().expect("wrong shape must fail");
+    let e = gaad::load("x", &p, None).expect_err("wrong shape must fail");
     assert!(matches!(e, GaadError::NotGaad { .. }), "{e:?}");
 
     let p = write_temp(
@@ -237,22 +237,22 @@ fn errors_name_the_file_and_the_problem() {
         r#"{"RoleDetailList": [{"RoleName": "r", "RoleId": "AROA1", "Arn": "arn:aws:iam::123456789012:role/r",
             "AssumeRolePolicyDocument": "%7B%22Version%22%3A"}]}"#,
     );
-    let e = gaad::load("x", &p, None).err().expect("bad document must fail");
+    let e = gaad::load("x", &p, None).expect_err("bad document must fail");
     let text = e.to_string();
     assert!(matches!(e, GaadError::Document { .. }), "{e:?}");
     assert!(text.contains("baddoc.json") && text.contains("RoleDetailList[0] (r).AssumeRolePolicyDocument"), "{text}");
 
     let p = write_temp("noacct.json", r#"{"Policies": [{"PolicyName": "P", "PolicyId": "ANPA1", "Arn": "arn:aws:iam::aws:policy/P"}]}"#);
-    let e = gaad::load("x", &p, None).err().expect("no account id must fail");
+    let e = gaad::load("x", &p, None).expect_err("no account id must fail");
     assert!(matches!(e, GaadError::NoAccountId { .. }), "{e:?}");
     assert!(gaad::load("x", &p, Some("123456789012")).is_ok());
-    let e = gaad::load("x", &p, Some("12345")).err().expect("short account id must fail");
+    let e = gaad::load("x", &p, Some("12345")).expect_err("short account id must fail");
     assert!(e.to_string().contains("12-digit"), "{e}");
 
     let p = write_temp(
         "baddate.json",
         r#"{"UserDetailList": [{"UserName": "u", "UserId": "AIDA1", "Arn": "arn:aws:iam::123456789012:user/u", "CreateDate": "yesterday"}]}"#,
     );
-    let e = gaad::load("x", &p, None).err().expect("bad date must fail");
+    let e = gaad::load("x", &p, None).expect_err("bad date must fail");
     assert!(e.to_string().contains("UserDetailList[0] (u).CreateDate"), "{e}");
 }

@@ -102,6 +102,7 @@ impl Ctx<'_> {
         id
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn security_group(
         &mut self,
         account: usize,
@@ -447,7 +448,7 @@ fn instance_row(
     let acct = ACCOUNTS[account].id;
     let id = ec2_id("i", &format!("{acct}/{region}/{name}"));
     let arn = format!("arn:aws:ec2:{region}:{acct}:instance/{id}");
-    let az = format!("{region}{}", if ip_host % 2 == 0 { "a" } else { "b" });
+    let az = format!("{region}{}", if ip_host.is_multiple_of(2) { "a" } else { "b" });
     let private_ip = format!("10.{}.{}.{}", 10 + account * 10 + usize::from(region == "eu-west-1"), (ip_host / 250) % 250, ip_host % 250 + 4);
     let dns_suffix = if region == "us-east-1" { "ec2.internal".to_string() } else { format!("{region}.compute.internal") };
     let private_dns = format!("ip-{}.{dns_suffix}", private_ip.replace('.', "-"));
@@ -480,8 +481,8 @@ fn instance_row(
         "arn": arn,
         "instance_type": instance_type,
         "instance_state": state,
-        "monitoring_state": if ip_host % 4 == 0 { "enabled" } else { "disabled" },
-        "disable_api_termination": ip_host % 5 == 0,
+        "monitoring_state": if ip_host.is_multiple_of(4) { "enabled" } else { "disabled" },
+        "disable_api_termination": ip_host.is_multiple_of(5),
         "ami_launch_index": 0,
         "architecture": if instance_type.split('.').next().is_some_and(|f| f.ends_with('g')) { "arm64" } else { "x86_64" },
     }));
@@ -491,7 +492,7 @@ fn instance_row(
         "ipv6_address": s.ipv6,
         "capacity_reservation_id": if s.outpost { Some(ec2_id("cr", &id)) } else { None },
         "capacity_reservation_specification": {"CapacityReservationPreference": "open"},
-        "client_token": if ip_host % 3 == 0 { Some(uuidish(&id)) } else { None },
+        "client_token": if ip_host.is_multiple_of(3) { Some(uuidish(&id)) } else { None },
         "cpu_options_core_count": 1 + (ip_host % 4) as i64,
         "cpu_options_threads_per_core": 2,
     })));
@@ -545,7 +546,7 @@ fn instance_row(
         "tpm_support": if s.windows { Some("v2.0") } else { None },
         "usage_operation": if s.windows { "RunInstances:0002" } else { "RunInstances" },
         "usage_operation_update_time": launch,
-        "user_data": if ip_host % 2 == 0 { Some(format!("#!/bin/bash\nyum update -y\n/opt/app/bin/start --service {name}\n")) } else { None },
+        "user_data": if ip_host.is_multiple_of(2) { Some(format!("#!/bin/bash\nyum update -y\n/opt/app/bin/start --service {name}\n")) } else { None },
         "virtualization_type": if s.paravirtual { "paravirtual" } else { "hvm" },
         "vpc_id": vpc,
     })));
@@ -559,7 +560,7 @@ fn instance_row(
         "launch_template_data": {
             "ImageId": image, "InstanceType": instance_type, "KeyName": if s.windows { "ops-windows-2022" } else { "ops-2023" },
             "MetadataOptions": {"HttpEndpoint": "enabled", "HttpTokens": if s.imds_v1 { "optional" } else { "required" }},
-            "Monitoring": {"Enabled": ip_host % 4 == 0},
+            "Monitoring": {"Enabled": ip_host.is_multiple_of(4)},
             "Placement": {"AvailabilityZone": az, "Tenancy": "default"},
             "NetworkInterfaces": [{"DeviceIndex": 0, "Groups": [sg.0], "SubnetId": subnet}]
         },

@@ -412,10 +412,10 @@ fn ordinary_role(org: &mut Org, rng: &mut StdRng, names: &mut HashMap<String, u3
             vec![managed::arn("AmazonS3ReadOnlyAccess")],
         ),
     };
-    if let Some(p) = team_policy {
-        if !matches!(kind, RoleKind::CiDeploy) {
-            managed_arns.push(p);
-        }
+    if let Some(p) = team_policy
+        && !matches!(kind, RoleKind::CiDeploy)
+    {
+        managed_arns.push(p);
     }
     let mut inline = Vec::new();
     if matches!(kind, RoleKind::Lambda | RoleKind::Ecs) && rng.random_bool(0.5) {
@@ -461,12 +461,11 @@ fn ordinary_role(org: &mut Org, rng: &mut StdRng, names: &mut HashMap<String, u3
         tags,
         instance_profile,
     };
-    if instance_profile {
-        if let Some(t) = team_idx {
-            if org.teams[t].instance_role.is_none() {
-                org.teams[t].instance_role = Some(org.roles.len());
-            }
-        }
+    if instance_profile
+        && let Some(t) = team_idx
+        && org.teams[t].instance_role.is_none()
+    {
+        org.teams[t].instance_role = Some(org.roles.len());
     }
     role
 }

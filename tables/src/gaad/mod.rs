@@ -311,6 +311,9 @@ impl Importer<'_> {
     }
 }
 
+/// Groups, roles and users a managed policy is attached to, as IAM lists them.
+type Entities = (Vec<Value>, Vec<Value>, Vec<Value>);
+
 fn into_row(v: Value) -> Row {
     match v {
         Value::Object(m) => m,
@@ -370,7 +373,7 @@ pub fn load(connection: &str, path: &Path, account_id: Option<&str>) -> Result<S
     };
 
     // Attachments as ListEntitiesForPolicy reports them.
-    let mut attached: BTreeMap<&str, (Vec<Value>, Vec<Value>, Vec<Value>)> = BTreeMap::new();
+    let mut attached: BTreeMap<&str, Entities> = BTreeMap::new();
     for u in &users {
         for p in &u.attached_managed_policies {
             attached.entry(&p.policy_arn).or_default().2.push(json!({"UserId": u.user_id, "UserName": u.user_name}));
