@@ -88,6 +88,9 @@ pub struct EscalationEdge {
     pub undecided_keys: BTreeSet<String>,
 }
 
+/// Entity indices matching a wildcard pattern, memoised per (kind, pattern).
+type PatternCache = HashMap<(EntityKind, Vec<Tok>), Arc<Vec<usize>>>;
+
 const WORDS: usize = 4;
 type ActionBits = [u64; WORDS];
 
@@ -151,7 +154,7 @@ pub struct SnapshotIndex<'s> {
     slots: HashMap<String, usize>,
     policy_bits: HashMap<&'s str, ActionBits>,
     unresolved: HashMap<String, PolicyDocument>,
-    pattern_cache: RwLock<HashMap<(EntityKind, Vec<Tok>), Arc<Vec<usize>>>>,
+    pattern_cache: RwLock<PatternCache>,
 }
 
 /// Every action named by a rule (plus the admin probes), lower-cased: the catalogue for

@@ -210,7 +210,7 @@ impl Condition {
                     break;
                 }
             }
-            if negated { any.not() } else { any }
+            if negated { any.negate() } else { any }
         };
         match op.qualifier {
             SetQualifier::ForAllValues => request_values

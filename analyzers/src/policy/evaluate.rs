@@ -177,7 +177,7 @@ fn resource_matches(st: &Statement, ctx: &RequestContext) -> Tri {
             .fold(Tri::False, |acc, p| {
                 acc.or(resource_pattern_matches(p, ctx))
             })
-            .not(),
+            .negate(),
     }
 }
 

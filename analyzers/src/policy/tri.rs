@@ -53,7 +53,7 @@ impl Tri {
     }
 
     /// Kleene NOT.
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::True => Tri::False,
             Tri::False => Tri::True,
@@ -91,7 +91,7 @@ mod tests {
         assert_eq!(Tri::False.and(u.clone()), Tri::False);
         assert_eq!(Tri::True.or(u.clone()), Tri::True);
         assert_eq!(Tri::False.or(u.clone()), u);
-        assert_eq!(u.clone().not(), u);
+        assert_eq!(u.clone().negate(), u);
         let both = Tri::unknown("a").and(Tri::unknown("b"));
         assert_eq!(both.keys().map(|k| k.len()), Some(2));
     }
