@@ -649,11 +649,20 @@ pub fn granted_action_patterns(set: &PolicySet<'_>, pattern: &str) -> Vec<(Strin
                 }
                 Negatable::Not(list) => {
                     // Excluded entirely only if one NotAction pattern covers the whole of
-                    // `pattern`, which we can prove when `pattern` is literal.
-                    let covered = glob::is_literal(&wanted)
-                        && list.iter().any(|a| {
-                            glob::matches(&a.tokens, pattern.to_ascii_lowercase().as_bytes())
-                        });
+                    // `pattern`: provable when `pattern` is literal, or when the NotAction
+                    // pattern is `prefix*` and `pattern` starts with that literal prefix.
+                    let lower = pattern.to_ascii_lowercase();
+                    let covered = list.iter().any(|a| {
+                        if glob::is_literal(&wanted) {
+                            return glob::matches(&a.tokens, lower.as_bytes());
+                        }
+                        match a.tokens.split_last() {
+                            Some((Tok::Many, prefix)) if glob::is_literal(prefix) => {
+                                wanted.len() >= prefix.len() && wanted[..prefix.len()] == *prefix
+                            }
+                            _ => false,
+                        }
+                    });
                     if !covered {
                         out.push((
                             policy.id.to_string(),
@@ -723,8 +732,8 @@ mod tests {
         assert_eq!(got[0].2, "iam:*");
         assert_eq!(
             granted_action_patterns(&set, "iam:Put*").len(),
-            3,
-            "NotAction cannot be excluded for a pattern"
+            2,
+            "NotAction iam:* provably excludes iam:Put*; NotAction iam:PassRole does not"
         );
     }
 
