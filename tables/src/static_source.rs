@@ -148,6 +148,30 @@ impl Source for StaticSource {
         Ok(hit.cloned())
     }
 
+    async fn get_all(
+        &self,
+        table: &'static TableDef,
+        region: Option<&str>,
+        key_column: &str,
+        key: &Value,
+    ) -> Result<Vec<Row>, FetchError> {
+        let Some(all) = self.rows.get(table.name) else { return Ok(vec![]) };
+        let Some(idx) = self.index.iter().find(|((t, k), _)| *t == table.name && *k == key_column).map(|(_, m)| m) else {
+            return Ok(vec![]);
+        };
+        Ok(idx
+            .get(&key_text(key))
+            .into_iter()
+            .flatten()
+            .map(|&i| &all[i])
+            .filter(|r| match region {
+                None => true,
+                Some(rg) => r.get("region").and_then(Value::as_str) == Some(rg),
+            })
+            .cloned()
+            .collect())
+    }
+
     async fn hydrate(
         &self,
         _table: &'static TableDef,

@@ -103,6 +103,16 @@ fn equality_filter(expr: &Expr) -> Option<(String, Vec<Value>)> {
             };
             Some((c.name.clone(), vec![scalar_to_json(l)?]))
         }
+        // DataFusion turns short IN lists into ORs of equalities.
+        Expr::BinaryExpr(b) if b.op == Operator::Or => {
+            let (lc, mut lv) = equality_filter(&b.left)?;
+            let (rc, rv) = equality_filter(&b.right)?;
+            if lc != rc {
+                return None;
+            }
+            lv.extend(rv);
+            Some((lc, lv))
+        }
         Expr::InList(il) if !il.negated => {
             let Expr::Column(c) = il.expr.as_ref() else { return None };
             let mut vals = Vec::with_capacity(il.list.len());
@@ -262,7 +272,8 @@ impl PartitionStream for FetchPartition {
     }
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 4);
+        // Capacity 1: listing runs at most a page ahead of the consumer, so LIMIT stops it early.
+        let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 1);
         let tx = builder.tx();
         let job = PartitionJob {
             def: self.def,
@@ -362,7 +373,7 @@ impl PartitionJob {
             let key = self.key(&["get", col, &v.to_string()]);
             let cached = if self.plan.use_cache { self.rt.cache_get(&key).await } else { None };
             let row = match cached {
-                Some(Cached::One(r)) => r,
+                Some(Cached::Rows(r)) => r,
                 _ => {
                     let region = self.region.clone();
                     let res = self
@@ -373,22 +384,20 @@ impl PartitionJob {
                             let v = v.clone();
                             let col = col.to_string();
                             let def = self.def;
-                            async move { source.get(def, region.as_deref(), &col, &v).await }
+                            async move { source.get_all(def, region.as_deref(), &col, &v).await }
                         })
                         .await;
                     match res {
                         Ok(r) => {
                             let r = Arc::new(r);
-                            self.rt.cache_put(key, Cached::One(r.clone())).await;
+                            self.rt.cache_put(key, Cached::Rows(r.clone())).await;
                             r
                         }
                         Err(e) => return self.fail(tx, e).await,
                     }
                 }
             };
-            if let Some(r) = row.as_ref() {
-                rows.push(r.clone());
-            }
+            rows.extend(row.iter().cloned());
         }
         match self.hydrate(rows).await {
             Ok(rows) => {

@@ -119,6 +119,17 @@ pub trait Source: Send + Sync + Debug {
         key_column: &str,
         key: &Value,
     ) -> Result<Option<Row>, FetchError>;
+    /// Every row with this key (a key can repeat across accounts or regions in
+    /// aggregated or offline data). Defaults to `get`.
+    async fn get_all(
+        &self,
+        table: &'static TableDef,
+        region: Option<&str>,
+        key_column: &str,
+        key: &Value,
+    ) -> Result<Vec<Row>, FetchError> {
+        Ok(self.get(table, region, key_column, key).await?.into_iter().collect())
+    }
     /// Run a hydrate call for one row, returning the columns it fills.
     async fn hydrate(
         &self,
