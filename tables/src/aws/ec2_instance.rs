@@ -123,17 +123,15 @@ fn state_transition_time(i: &Instance) -> Value {
         .state()
         .and_then(|s| s.name())
         .is_some_and(|n| matches!(n.as_str(), "shutting-down" | "stopped" | "stopping" | "terminated"));
-    if stopped {
-        if let Some(reason) = i.state_transition_reason() {
-            if let (Some(open), Some(close)) = (reason.find('('), reason.rfind(')')) {
-                if open < close {
-                    let inner = reason[open + 1..close].trim();
-                    let iso = inner.replacen(' ', "T", 1).replace(" GMT", "Z");
-                    if chrono::DateTime::parse_from_rfc3339(&iso).is_ok() {
-                        return Value::String(iso);
-                    }
-                }
-            }
+    if stopped
+        && let Some(reason) = i.state_transition_reason()
+        && let (Some(open), Some(close)) = (reason.find('('), reason.rfind(')'))
+        && open < close
+    {
+        let inner = reason[open + 1..close].trim();
+        let iso = inner.replacen(' ', "T", 1).replace(" GMT", "Z");
+        if chrono::DateTime::parse_from_rfc3339(&iso).is_ok() {
+            return Value::String(iso);
         }
     }
     time_opt(i.launch_time())
@@ -521,5 +519,31 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, region: Option<&str>
             Ok(row([("instance_status", v)]))
         }
         other => Err(unknown_hydrate(&DEF, other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::types::{InstanceState, InstanceStateName};
+    use aws_smithy_types::DateTime;
+
+    use super::*;
+
+    fn instance(state: InstanceStateName, reason: &str) -> Instance {
+        Instance::builder()
+            .state(InstanceState::builder().name(state).build())
+            .state_transition_reason(reason)
+            .launch_time(DateTime::from_secs(1_600_000_000))
+            .build()
+    }
+
+    #[test]
+    fn stopped_instances_take_the_time_from_the_reason() {
+        let stopped = instance(InstanceStateName::Stopped, "User initiated (2019-09-12 16:38:34 GMT)");
+        assert_eq!(state_transition_time(&stopped), "2019-09-12T16:38:34Z");
+        let running = instance(InstanceStateName::Running, "");
+        assert_eq!(state_transition_time(&running), "2020-09-13T12:26:40Z");
+        let odd = instance(InstanceStateName::Stopped, "Server.InternalError");
+        assert_eq!(state_transition_time(&odd), "2020-09-13T12:26:40Z");
     }
 }

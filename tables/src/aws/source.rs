@@ -403,3 +403,52 @@ impl Source for AwsSource {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_iam::operation::get_role::GetRoleError;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+
+    fn service_error(code: &str) -> SdkError<GetRoleError, ()> {
+        let meta = ErrorMetadata::builder().code(code).message("from the service").build();
+        SdkError::service_error(GetRoleError::generic(meta), ())
+    }
+
+    #[test]
+    fn error_codes_map_to_fetch_error_kinds() {
+        for code in ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation"] {
+            let e = api_err("iam:GetRole", service_error(code));
+            assert!(matches!(&e, FetchError::AccessDenied { api_call, .. } if api_call == "iam:GetRole"), "{code}: {e:?}");
+        }
+        for code in ["Throttling", "ThrottlingException", "RequestLimitExceeded", "SlowDown"] {
+            assert!(matches!(api_err("iam:GetRole", service_error(code)), FetchError::Throttled { .. }), "{code}");
+        }
+        let other = api_err("iam:GetRole", service_error("InvalidInput"));
+        assert!(matches!(&other, FetchError::Api { message, .. } if message == "InvalidInput: from the service"));
+    }
+
+    #[test]
+    fn not_found_codes() {
+        for code in ["NoSuchEntity", "InvalidInstanceID.NotFound", "InvalidGroupId.Malformed", "NoSuchBucket"] {
+            assert!(is_not_found(&service_error(code)), "{code}");
+        }
+        assert!(!is_not_found(&service_error("AccessDenied")));
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret_key() {
+        let cfg = AwsConnectionConfig {
+            name: "prod".into(),
+            access_key_id: Some("AKIDEXAMPLE".into()),
+            secret_access_key: Some("wJalrXUtnFEMI/K7MDENG".into()),
+            external_id: Some("ext-123".into()),
+            ..Default::default()
+        };
+        let text = format!("{cfg:?}");
+        assert!(!text.contains("wJalrXUtnFEMI"), "{text}");
+        assert!(!text.contains("ext-123"), "{text}");
+        assert!(text.contains("prod"));
+    }
+}
