@@ -117,6 +117,7 @@ async fn valid_schema_answer_is_used_and_counted() {
     );
     assert_eq!(requests[0]["model"], json!("test-model"));
     assert_eq!(requests[0]["max_tokens"], json!(1500));
+    assert_eq!(requests[0]["temperature"], json!(0.0));
 
     let stats = reviewer.stats();
     assert_eq!(stats.model_calls, 1);

@@ -43,6 +43,9 @@ pub struct LlmConfig {
     pub knowledge_passages: usize,
     /// Entries kept by the in-process cache.
     pub in_process_cache_capacity: u64,
+    /// Sampling temperature; 0 for repeatable verdicts. `None` omits it (reasoning models
+    /// that reject the parameter).
+    pub temperature: Option<f32>,
 }
 
 impl Default for LlmConfig {
@@ -62,6 +65,7 @@ impl Default for LlmConfig {
             cache_key_prefix: "pathwarden:review:".to_string(),
             knowledge_passages: 4,
             in_process_cache_capacity: 100_000,
+            temperature: Some(0.0),
         }
     }
 }
@@ -85,6 +89,7 @@ impl std::fmt::Debug for LlmConfig {
             .field("cache_key_prefix", &self.cache_key_prefix)
             .field("knowledge_passages", &self.knowledge_passages)
             .field("in_process_cache_capacity", &self.in_process_cache_capacity)
+            .field("temperature", &self.temperature)
             .finish()
     }
 }

@@ -537,7 +537,7 @@ impl Reviewer {
             // `max_tokens` is what llama.cpp, vLLM and Ollama read; OpenAI still accepts it
             // for chat models.
             max_tokens: Some(cfg.max_tokens),
-            temperature: Some(0.0),
+            temperature: cfg.temperature,
             ..Default::default()
         }
     }
