@@ -45,8 +45,14 @@ pub fn redact(text: &str) -> String {
         let rest = &lower[i..];
         let hit = ["password", "secret", "token", "api_key", "access_key"].iter().find(|k| rest.starts_with(*k));
         if let Some(k) = hit {
+            let start = i;
             out.push_str(&text[i..i + k.len()]);
             i += k.len();
+            // A quoted key (`"token": "..."`): keep its closing quote, then mask the value.
+            if start > 0 && i < bytes.len() && (bytes[i] == b'"' || bytes[i] == b'\'') && bytes[start - 1] == bytes[i] {
+                out.push(bytes[i] as char);
+                i += 1;
+            }
             // Keep separators, then mask the following quoted literal if any.
             while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'=' || bytes[i] == b':' || bytes[i] == b'>') {
                 out.push(bytes[i] as char);

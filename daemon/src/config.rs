@@ -68,6 +68,9 @@ pub struct JobConfig {
     pub sql: Option<String>,
     /// A file holding the query.
     pub sql_file: Option<PathBuf>,
+    /// Compare the desired state with the actual grants (and remediate if enabled).
+    #[serde(default)]
+    pub drift: bool,
     /// Reports written after each run.
     pub report: Option<ReportConfig>,
     /// URL receiving a POST with the JSON summary of each run.
@@ -103,6 +106,15 @@ pub struct TokenConfig {
 pub struct DesiredStateConfig {
     /// TOML file of `[[grant]]` entries (principal, kind, value, account_id).
     pub path: Option<PathBuf>,
+    /// `off` (default), `dry_run` (record the calls) or `auto_fix` (make them).
+    #[serde(default = "default_remediation")]
+    pub remediation: String,
+    /// The `aws` connection whose endpoint and static credentials auto_fix uses.
+    pub connection: Option<String>,
+}
+
+fn default_remediation() -> String {
+    "off".into()
 }
 
 /// `[server]`
@@ -380,9 +392,9 @@ impl Config {
             if !jobs.insert(j.name.clone()) {
                 return Err(format!("{at}.name: duplicate job name"));
             }
-            let kinds = [j.benchmark.is_some(), j.sql.is_some(), j.sql_file.is_some()].iter().filter(|b| **b).count();
+            let kinds = [j.benchmark.is_some(), j.sql.is_some(), j.sql_file.is_some(), j.drift].iter().filter(|b| **b).count();
             if kinds != 1 {
-                return Err(format!("{at}: expected exactly one of benchmark, sql, sql_file"));
+                return Err(format!("{at}: expected exactly one of benchmark, sql, sql_file, drift = true"));
             }
             if let Some(s) = &j.schedule {
                 let n = s.split_whitespace().count();
@@ -401,6 +413,19 @@ impl Config {
                 if !(w.starts_with("http://") || w.starts_with("https://")) {
                     return Err(format!("{at}.webhook: expected an http(s) URL"));
                 }
+            }
+        }
+        if let Some(d) = &self.desired_state {
+            if !["off", "dry_run", "auto_fix"].contains(&d.remediation.as_str()) {
+                return Err(format!("desired_state.remediation: expected off, dry_run or auto_fix, got {:?}", d.remediation));
+            }
+            if let Some(c) = &d.connection {
+                if !self.connections.iter().any(|x| &x.name == c && x.plugin == Plugin::Aws) {
+                    return Err(format!("desired_state.connection: {c:?} is not an aws connection"));
+                }
+            }
+            if d.remediation == "auto_fix" && d.connection.is_none() {
+                return Err("desired_state.connection: auto_fix needs the aws connection to act on".into());
             }
         }
         for (i, t) in self.tokens.iter().enumerate() {

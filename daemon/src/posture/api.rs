@@ -435,6 +435,12 @@ async fn approve_remediation(State(st): State<ApiState>, caller: axum::Extension
     if n == 0 {
         return Err(err(StatusCode::CONFLICT, format!("remediation {id} does not exist or is not awaiting approval")));
     }
+    let mode = st.posture.store.fetch("SELECT mode FROM remediation_action WHERE id = $1", args![id], &[Col::Text]).await?;
+    if mode.first().and_then(|r| r[0].text()) == Some("auto_fix") {
+        // Approved auto_fix actions are made now; the result is on the action.
+        let status = st.posture.apply_action(id, &format!("api:{}", caller.name)).await?;
+        return ok(json!({"id": id, "status": status}));
+    }
     ok(json!({"id": id, "status": "approved"}))
 }
 

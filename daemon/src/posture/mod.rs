@@ -5,6 +5,8 @@ pub mod api;
 pub mod audit;
 pub mod benchmark;
 pub mod check;
+pub mod drift;
+pub mod iam;
 pub mod report;
 pub mod runner;
 pub mod scheduler;
@@ -12,10 +14,13 @@ pub mod store;
 pub mod tables;
 
 use std::path::Path;
+use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use crate::config::StateConfig;
+use crate::audit::AuditSink;
+use crate::config::{Config, StateConfig};
+use crate::engine::Engine;
 use store::Store;
 
 /// The process's store: opened once, shared by the daemon, the API and the
@@ -25,4 +30,40 @@ static STORE: tokio::sync::OnceCell<Store> = tokio::sync::OnceCell::const_new();
 /// The shared store, opened (and migrated) on first use.
 pub async fn shared_store(cfg: &StateConfig, data_dir: &Path) -> Result<&'static Store> {
     STORE.get_or_try_init(|| Store::open(cfg, data_dir)).await
+}
+
+/// The runs of `serve`: jobs, remediation settings, and the desired-state file loaded
+/// into the store.
+pub async fn setup(cfg: &Config, engine: Arc<Engine>, store: Store, audit: Arc<dyn AuditSink>) -> Result<runner::Posture> {
+    let mut mode = "off".to_string();
+    let mut target = None;
+    if let Some(ds) = &cfg.desired_state {
+        if let Some(path) = &ds.path {
+            let grants = drift::load_file(path)?;
+            drift::sync_file(&store, &grants).await.context("storing the desired state")?;
+            tracing::info!(grants = grants.len(), path = %path.display(), "desired state loaded");
+        }
+        mode = ds.remediation.clone();
+        if let Some(name) = &ds.connection {
+            target = Some(iam_target(cfg, name)?);
+        }
+    }
+    Ok(runner::Posture::new(engine, store, &cfg.jobs).with_remediation(&mode, target, audit))
+}
+
+/// Endpoint and static credentials of the aws connection `name`, for remediation calls.
+fn iam_target(cfg: &Config, name: &str) -> Result<iam::IamTarget> {
+    let c = cfg.connections.iter().find(|c| c.name == name).with_context(|| format!("desired_state.connection: no connection {name:?}"))?;
+    let env = |v: &Option<String>, what: &str| -> Result<String> {
+        let var = v.as_ref().with_context(|| {
+            format!("desired_state.connection: connection {name} needs {what} (remediation signs its calls with static credentials)")
+        })?;
+        std::env::var(var).with_context(|| format!("connection {name}: environment variable {var} is not set"))
+    };
+    Ok(iam::IamTarget {
+        endpoint: c.endpoint_url.clone().unwrap_or_else(|| "https://iam.amazonaws.com".into()),
+        access_key_id: env(&c.access_key_id_env, "access_key_id_env")?,
+        secret_access_key: env(&c.secret_access_key_env, "secret_access_key_env")?,
+        region: "us-east-1".into(),
+    })
 }

@@ -24,6 +24,12 @@ pub struct Posture {
     pub jobs: BTreeMap<String, JobConfig>,
     locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     http: reqwest::Client,
+    /// `off`, `dry_run` or `auto_fix`.
+    pub remediation: String,
+    /// Where auto_fix makes its calls.
+    pub iam_target: Option<super::iam::IamTarget>,
+    /// Where remediation actions are audited.
+    pub audit: Option<Arc<dyn crate::audit::AuditSink>>,
 }
 
 /// Why a run could not start.
@@ -80,6 +86,66 @@ impl Posture {
             jobs: jobs.iter().map(|j| (j.name.clone(), j.clone())).collect(),
             locks: std::sync::Mutex::new(HashMap::new()),
             http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build().unwrap_or_default(),
+            remediation: "off".into(),
+            iam_target: None,
+            audit: None,
+        }
+    }
+
+    /// Remediation mode, target and audit sink.
+    pub fn with_remediation(
+        mut self,
+        mode: &str,
+        target: Option<super::iam::IamTarget>,
+        audit: Arc<dyn crate::audit::AuditSink>,
+    ) -> Posture {
+        self.remediation = mode.to_string();
+        self.iam_target = target;
+        self.audit = Some(audit);
+        self
+    }
+
+    /// Make one recorded remediation action (status `pending` or `approved`) and record the outcome.
+    pub async fn apply_action(&self, id: i64, who: &str) -> Result<String> {
+        let rows = self
+            .store
+            .fetch("SELECT api_call, parameters, mode FROM remediation_action WHERE id = $1", args![id], &[Col::Text, Col::Text, Col::Text])
+            .await?;
+        let Some(r) = rows.first() else { bail!("no remediation {id}") };
+        let call = r[0].text().unwrap_or_default().to_string();
+        let params: std::collections::BTreeMap<String, String> = serde_json::from_str(r[1].text().unwrap_or("{}")).unwrap_or_default();
+        let mode = r[2].text().unwrap_or_default().to_string();
+        let started = std::time::Instant::now();
+        let outcome = match (&self.iam_target, call.strip_prefix("iam:")) {
+            (Some(t), Some(action)) if mode == "auto_fix" => super::iam::call(&self.http, t, action, &params).await,
+            _ => Err(anyhow::anyhow!("remediation {id} is {mode}; nothing is called")),
+        };
+        let (status, result) = match &outcome {
+            Ok(req) => ("applied", format!("ok request_id={req}")),
+            Err(e) => ("failed", format!("{e:#}")),
+        };
+        self.store
+            .exec(
+                "UPDATE remediation_action SET status = $1, result = $2, updated_at = $3 WHERE id = $4",
+                args![status, result.clone(), now(), id],
+            )
+            .await?;
+        self.audit_action(who, &call, &params, &mode, started.elapsed().as_millis() as i64, outcome.as_ref().err().map(|e| format!("{e:#}")));
+        Ok(status.to_string())
+    }
+
+    fn audit_action(&self, who: &str, call: &str, params: &std::collections::BTreeMap<String, String>, mode: &str, ms: i64, error: Option<String>) {
+        if let Some(a) = &self.audit {
+            a.record(crate::audit::AuditEvent {
+                time: chrono::Utc::now(),
+                kind: "remediation".into(),
+                user: who.to_string(),
+                client_addr: "daemon".into(),
+                action: format!("{call} {} mode={mode}", serde_json::to_string(params).unwrap_or_default()),
+                duration_ms: ms,
+                rows: None,
+                error,
+            });
         }
     }
 
@@ -106,6 +172,7 @@ impl Posture {
             tags: Vec::new(),
             sql: None,
             sql_file: None,
+            drift: false,
             report: None,
             webhook: None,
         })
@@ -130,6 +197,7 @@ impl Posture {
             }
         };
         let (kind, target) = match (&job.benchmark, &job.sql, &job.sql_file) {
+            _ if job.drift => ("drift", "desired_state".to_string()),
             (Some(b), _, _) => ("benchmark", b.clone()),
             (_, Some(s), _) => ("sql", s.clone()),
             (_, _, Some(f)) => ("sql", f.display().to_string()),
@@ -188,7 +256,19 @@ impl Posture {
         };
         // (result, title, section, severity)
         let mut results: Vec<(ResultRow, String, String, String)> = Vec::new();
-        if let Some(bid) = &job.benchmark {
+        let mut extra: Vec<Stmt> = Vec::new();
+        if job.drift {
+            self.store.exec("UPDATE run SET progress_total = 1 WHERE id = $1", args![run_id]).await?;
+            let desired = super::drift::desired(&self.store).await?;
+            let actual = super::drift::actual(&self.engine).await?;
+            let d = super::drift::compare(&desired, &actual);
+            for r in super::drift::result_rows(&d) {
+                let title = if r.control_id == "drift.missing" { "Desired grant missing" } else { "Unexpected grant" };
+                results.push((r, title.to_string(), "drift".into(), "high".into()));
+            }
+            extra = self.drift_statements(run_id, &started_by(job), &d, &actual).await?;
+            report.title = format!("Drift: {}", job.name);
+        } else if let Some(bid) = &job.benchmark {
             let bench = Benchmark::load(bid)?;
             let controls = bench.filter(job.where_clause.as_deref(), &job.tags).await?;
             self.store.exec("UPDATE run SET progress_total = $1 WHERE id = $2", args![controls.len() as i64, run_id]).await?;
@@ -226,7 +306,18 @@ impl Posture {
         results = dedupe(results);
 
         let at = now();
-        let changes = self.persist(run_id, job, &results, &at).await?;
+        let changes = self.persist(run_id, job, &results, &at, extra).await?;
+        if job.drift && self.remediation == "auto_fix" {
+            let pending = self
+                .store
+                .fetch("SELECT id FROM remediation_action WHERE run_id = $1 AND status = 'pending' ORDER BY id", args![run_id], &[Col::Int])
+                .await?;
+            for r in pending {
+                if let Some(id) = r[0].int() {
+                    self.apply_action(id, &format!("job:{}", job.name)).await?;
+                }
+            }
+        }
         let mut counts = super::report::Counts::default();
         for (r, ..) in &results {
             counts.add(&r.status);
@@ -279,7 +370,73 @@ impl Posture {
     }
 
     /// Store the results, the changes since the previous run and the findings, in one transaction.
-    async fn persist(&self, run_id: i64, job: &JobConfig, results: &[(ResultRow, String, String, String)], at: &str) -> Result<Changes> {
+    /// Drift rows and remediation actions of a drift run (one per drift, skipping calls
+    /// already recorded and not yet done).
+    async fn drift_statements(&self, run_id: i64, who: &str, d: &super::drift::Drift, actual: &[super::drift::Grant]) -> Result<Vec<Stmt>> {
+        let at = now();
+        let admins: HashSet<String> = actual
+            .iter()
+            .filter(|g| g.kind == "policy" && g.value.ends_with("/AdministratorAccess") || g.kind == "group" && g.value == "admins")
+            .map(|g| g.principal.clone())
+            .collect();
+        let admins: std::collections::BTreeSet<String> = admins.into_iter().collect();
+        let open: HashSet<(String, String, String)> = self
+            .store
+            .fetch(
+                "SELECT api_call, parameters, mode FROM remediation_action WHERE status IN ('planned', 'pending', 'awaiting_approval', 'approved')",
+                vec![],
+                &[Col::Text, Col::Text, Col::Text],
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r[0].text().unwrap_or_default().to_string(), r[1].text().unwrap_or_default().to_string(), r[2].text().unwrap_or_default().to_string()))
+            .collect();
+        let mut stmts = Vec::new();
+        let drifts = d.missing.iter().map(|g| (g, true)).chain(d.unexpected.iter().map(|g| (g, false)));
+        for (g, missing) in drifts {
+            stmts.push(Stmt::new(
+                "INSERT INTO drift (run_id, drift_kind, principal, grant_kind, grant_value, account_id, detected_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                args![run_id, if missing { "missing" } else { "unexpected" }, g.principal.clone(), g.kind.clone(), g.value.clone(), g.account_id.clone(), at.clone()],
+            ));
+            if self.remediation == "off" {
+                continue;
+            }
+            let Some((call, params, high_risk)) = super::drift::remediation_for(g, missing, &admins) else { continue };
+            let params_json = serde_json::to_string(&params)?;
+            if open.contains(&(call.clone(), params_json.clone(), self.remediation.clone())) {
+                continue;
+            }
+            let status = match (high_risk, self.remediation.as_str()) {
+                (true, _) => "awaiting_approval",
+                (false, "auto_fix") => "pending",
+                _ => "planned",
+            };
+            self.audit_action(who, &call, &params, &self.remediation, 0, None);
+            stmts.push(Stmt::new(
+                "INSERT INTO remediation_action (drift_id, run_id, api_call, parameters, mode, high_risk, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                vec![
+                    super::store::Arg::LastId,
+                    run_id.into(),
+                    call.into(),
+                    params_json.into(),
+                    self.remediation.clone().into(),
+                    i64::from(high_risk).into(),
+                    status.into(),
+                    at.clone().into(),
+                ],
+            ));
+        }
+        Ok(stmts)
+    }
+
+    async fn persist(
+        &self,
+        run_id: i64,
+        job: &JobConfig,
+        results: &[(ResultRow, String, String, String)],
+        at: &str,
+        extra: Vec<Stmt>,
+    ) -> Result<Changes> {
         let prev_run = self
             .store
             .fetch(
@@ -441,9 +598,14 @@ impl Posture {
                 run_id
             ],
         ));
+        stmts.extend(extra);
         self.store.transaction(stmts).await?;
         Ok(changes)
     }
+}
+
+fn started_by(job: &JobConfig) -> String {
+    format!("job:{}", job.name)
 }
 
 fn severity_rank(status: &str) -> u8 {

@@ -22,6 +22,8 @@ pub enum Arg {
     Text(Option<String>),
     /// bigint (or NULL)
     Int(Option<i64>),
+    /// In a transaction: the id returned by the latest `... RETURNING id` statement.
+    LastId,
 }
 
 impl From<&str> for Arg {
@@ -145,12 +147,16 @@ macro_rules! with_pool {
 }
 
 macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
+    ($q:expr, $args:expr) => {
+        bind_all!($q, $args, None::<i64>)
+    };
+    ($q:expr, $args:expr, $last:expr) => {{
         let mut q = $q;
         for a in $args {
             q = match a {
                 Arg::Text(v) => q.bind(v.clone()),
                 Arg::Int(v) => q.bind(*v),
+                Arg::LastId => q.bind($last),
             };
         }
         q
@@ -256,13 +262,20 @@ impl Store {
         })
     }
 
-    /// Run statements in one transaction: all of them or none.
+    /// Run statements in one transaction: all of them or none. [`Arg::LastId`] binds the
+    /// id returned by the latest `RETURNING id` statement before it.
     pub async fn transaction(&self, stmts: Vec<Stmt>) -> Result<()> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.context("state store: begin")?;
+            let mut last: Option<i64> = None;
             for s in &stmts {
-                let q = bind_all!(sqlx::query(&s.sql), &s.args);
-                q.execute(&mut *tx).await.with_context(|| format!("state store: {}", first_words(&s.sql)))?;
+                let q = bind_all!(sqlx::query(&s.sql), &s.args, last);
+                if s.sql.contains("RETURNING id") {
+                    let row = q.fetch_one(&mut *tx).await.with_context(|| format!("state store: {}", first_words(&s.sql)))?;
+                    last = Some(row.try_get::<i64, _>(0)?);
+                } else {
+                    q.execute(&mut *tx).await.with_context(|| format!("state store: {}", first_words(&s.sql)))?;
+                }
             }
             tx.commit().await.context("state store: commit")?;
             Ok(())

@@ -1,0 +1,244 @@
+//! Desired state and drift: who should hold which managed policy or group (from the
+//! `desired_state` file and approved access requests), compared with the actual grants
+//! read from the tables; and the remediation calls that would close the gap.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use super::benchmark::{ResultRow, query_text_rows, sql_file};
+use super::store::{Col, Stmt, Store, now};
+use crate::args;
+use crate::engine::Engine;
+
+/// One grant: `principal` (`user/NAME` or `role/NAME`) holds `kind` `value` in `account_id`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// `user/NAME`, `role/NAME`, a bare user name, or an IAM user/role ARN.
+    pub principal: String,
+    /// `policy` (managed policy ARN), `group` (group name) or `inline_policy` (actual only).
+    pub kind: String,
+    /// Policy ARN or group name.
+    pub value: String,
+    /// Account; any account when absent.
+    pub account_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DesiredFile {
+    #[serde(default, rename = "grant")]
+    grants: Vec<Grant>,
+}
+
+/// `user/NAME` or `role/NAME` (paths dropped) and the account an ARN names.
+pub fn normalize_principal(p: &str) -> (String, Option<String>) {
+    if let Some(rest) = p.strip_prefix("arn:") {
+        // arn:aws:iam::123456789012:user/path/name
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        if parts.len() == 5 {
+            let account = Some(parts[3].to_string()).filter(|a| !a.is_empty());
+            let resource = parts[4];
+            let (kind, path) = resource.split_once('/').unwrap_or(("user", resource));
+            let name = path.rsplit('/').next().unwrap_or(path);
+            return (format!("{kind}/{name}"), account);
+        }
+    }
+    match p.split_once('/') {
+        Some((kind @ ("user" | "role"), path)) => (format!("{kind}/{}", path.rsplit('/').next().unwrap_or(path)), None),
+        _ => (format!("user/{p}"), None),
+    }
+}
+
+/// Read and check a desired-state file.
+pub fn load_file(path: &Path) -> Result<Vec<Grant>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("desired_state.path: cannot read {}", path.display()))?;
+    let f: DesiredFile = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
+    let mut out = Vec::new();
+    for (i, g) in f.grants.into_iter().enumerate() {
+        if !["policy", "group"].contains(&g.kind.as_str()) {
+            anyhow::bail!("{}: grant[{i}].kind: expected policy or group, got {:?}", path.display(), g.kind);
+        }
+        let (principal, acct) = normalize_principal(&g.principal);
+        if g.kind == "group" && principal.starts_with("role/") {
+            anyhow::bail!("{}: grant[{i}]: roles cannot be group members", path.display());
+        }
+        out.push(Grant { principal, kind: g.kind, value: g.value, account_id: g.account_id.or(acct) });
+    }
+    Ok(out)
+}
+
+/// Replace the file-sourced desired grants with `grants`, in one transaction.
+pub async fn sync_file(store: &Store, grants: &[Grant]) -> Result<()> {
+    let at = now();
+    let mut stmts = vec![Stmt::new("DELETE FROM desired_grant WHERE source = 'file'", vec![])];
+    for g in grants {
+        stmts.push(Stmt::new(
+            "INSERT INTO desired_grant (principal, grant_kind, grant_value, account_id, source, status, created_at) VALUES ($1, $2, $3, $4, 'file', 'active', $5)",
+            args![g.principal.clone(), g.kind.clone(), g.value.clone(), g.account_id.clone(), at.clone()],
+        ));
+    }
+    store.transaction(stmts).await
+}
+
+/// Active desired grants (file and approved access requests).
+pub async fn desired(store: &Store) -> Result<Vec<Grant>> {
+    let rows = store
+        .fetch(
+            "SELECT principal, grant_kind, grant_value, account_id FROM desired_grant WHERE status = 'active' ORDER BY id",
+            vec![],
+            &[Col::Text, Col::Text, Col::Text, Col::Text],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (principal, acct) = normalize_principal(r[0].text().unwrap_or_default());
+            Grant {
+                principal,
+                kind: r[1].text().unwrap_or_default().to_string(),
+                value: r[2].text().unwrap_or_default().to_string(),
+                account_id: r[3].text().map(str::to_string).filter(|s| !s.is_empty()).or(acct),
+            }
+        })
+        .collect())
+}
+
+/// Actual grants from the tables (`sql/drift/actual_grants.sql`), read fresh.
+pub async fn actual(engine: &Engine) -> Result<Vec<Grant>> {
+    // Drift right after a fix must see the fix, not the cached listing.
+    for rt in engine.runtimes.values() {
+        rt.clear_cache();
+    }
+    let sql = sql_file("drift/actual_grants.sql").context("drift/actual_grants.sql is not embedded")?;
+    let (names, rows) = query_text_rows(engine, sql).await.context("reading the actual grants")?;
+    let idx = |n: &str| names.iter().position(|c| c == n);
+    let (pi, ki, vi, ai) = (idx("principal"), idx("grant_kind"), idx("grant_value"), idx("account_id"));
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let get = |i: Option<usize>| i.and_then(|i| r.get(i).cloned().flatten());
+            Some(Grant { principal: get(pi)?, kind: get(ki)?, value: get(vi)?, account_id: get(ai) })
+        })
+        .collect())
+}
+
+/// What differs.
+#[derive(Debug, Default)]
+pub struct Drift {
+    /// Desired but not held.
+    pub missing: Vec<Grant>,
+    /// Held by a managed principal but not desired.
+    pub unexpected: Vec<Grant>,
+}
+
+fn same_account(desired: &Option<String>, actual: &Option<String>) -> bool {
+    match (desired, actual) {
+        (Some(d), Some(a)) => d == a,
+        _ => true,
+    }
+}
+
+/// Compare: only principals named in the desired state are managed; their every grant
+/// must be desired, and every desired grant must be held.
+pub fn compare(desired: &[Grant], actual: &[Grant]) -> Drift {
+    let mut d = Drift::default();
+    let matches = |want: &Grant, have: &Grant| {
+        want.principal == have.principal && want.kind == have.kind && want.value == have.value && same_account(&want.account_id, &have.account_id)
+    };
+    let mut seen = BTreeSet::new();
+    for want in desired {
+        if !actual.iter().any(|have| matches(want, have)) && seen.insert(want.clone()) {
+            d.missing.push(want.clone());
+        }
+    }
+    for have in actual {
+        let managed = desired.iter().any(|w| w.principal == have.principal && same_account(&w.account_id, &have.account_id));
+        if managed && !desired.iter().any(|want| matches(want, have)) {
+            d.unexpected.push(have.clone());
+        }
+    }
+    d
+}
+
+/// The IAM call that closes one drift, and whether it is high-risk (removes access, or
+/// touches an admin principal or an admin policy).
+pub fn remediation_for(g: &Grant, missing: bool, admin_principals: &BTreeSet<String>) -> Option<(String, BTreeMap<String, String>, bool)> {
+    let (ptype, name) = g.principal.split_once('/')?;
+    let mut p = BTreeMap::new();
+    let call = match (ptype, g.kind.as_str(), missing) {
+        ("user", "policy", true) => "AttachUserPolicy",
+        ("user", "policy", false) => "DetachUserPolicy",
+        ("role", "policy", true) => "AttachRolePolicy",
+        ("role", "policy", false) => "DetachRolePolicy",
+        ("user", "group", true) => "AddUserToGroup",
+        ("user", "group", false) => "RemoveUserFromGroup",
+        ("user", "inline_policy", false) => "DeleteUserPolicy",
+        ("role", "inline_policy", false) => "DeleteRolePolicy",
+        _ => return None,
+    };
+    let who = if ptype == "role" { "RoleName" } else { "UserName" };
+    p.insert(who.to_string(), name.to_string());
+    match g.kind.as_str() {
+        "policy" => p.insert("PolicyArn".into(), g.value.clone()),
+        "group" => p.insert("GroupName".into(), g.value.clone()),
+        _ => p.insert("PolicyName".into(), g.value.clone()),
+    };
+    let admin = g.value.ends_with("/AdministratorAccess") || g.value == "admins" || admin_principals.contains(&g.principal);
+    Some((format!("iam:{call}"), p, !missing || admin))
+}
+
+/// Drift as results of a run (so runs record new/resolved drift like any other result).
+pub fn result_rows(d: &Drift) -> Vec<ResultRow> {
+    let row = |g: &Grant, control: &str, what: &str| ResultRow {
+        control_id: control.to_string(),
+        resource: format!("{} {}:{}", g.principal, g.kind, g.value),
+        status: "alarm".into(),
+        reason: format!("{} {what} {} {}", g.principal, g.kind, g.value),
+        account_id: g.account_id.clone().unwrap_or_default(),
+        region: "global".into(),
+    };
+    d.missing
+        .iter()
+        .map(|g| row(g, "drift.missing", "should hold"))
+        .chain(d.unexpected.iter().map(|g| row(g, "drift.unexpected", "should not hold")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(p: &str, k: &str, v: &str) -> Grant {
+        Grant { principal: p.into(), kind: k.into(), value: v.into(), account_id: Some("1".into()) }
+    }
+
+    #[test]
+    fn normalizes_principals() {
+        assert_eq!(normalize_principal("alice"), ("user/alice".into(), None));
+        assert_eq!(normalize_principal("arn:aws:iam::123:user/team/alice"), ("user/alice".into(), Some("123".into())));
+        assert_eq!(normalize_principal("role/app"), ("role/app".into(), None));
+    }
+
+    #[test]
+    fn only_managed_principals_drift() {
+        let desired = vec![g("user/alice", "group", "eng"), g("user/alice", "policy", "arn:ro")];
+        let actual = vec![g("user/alice", "group", "contractors"), g("user/alice", "policy", "arn:ro"), g("user/bob", "group", "x")];
+        let d = compare(&desired, &actual);
+        assert_eq!(d.missing, vec![g("user/alice", "group", "eng")]);
+        assert_eq!(d.unexpected, vec![g("user/alice", "group", "contractors")]);
+    }
+
+    #[test]
+    fn removals_and_admin_grants_are_high_risk() {
+        let none = BTreeSet::new();
+        let (call, p, risky) = remediation_for(&g("user/alice", "group", "eng"), true, &none).expect("call");
+        assert_eq!((call.as_str(), risky), ("iam:AddUserToGroup", false));
+        assert_eq!(p.get("GroupName").map(String::as_str), Some("eng"));
+        assert!(remediation_for(&g("user/alice", "group", "eng"), false, &none).expect("call").2);
+        assert!(remediation_for(&g("user/a", "policy", "arn:aws:iam::aws:policy/AdministratorAccess"), true, &none).expect("call").2);
+    }
+}
