@@ -3,7 +3,7 @@
 
 use tokio::sync::mpsc;
 
-use super::store::Store;
+use super::store::{Stmt, Store};
 use crate::args;
 use crate::audit::{AuditEvent, AuditSink, MemoryAudit, redact};
 
@@ -18,24 +18,37 @@ impl StoreAudit {
     pub fn new(store: Store) -> StoreAudit {
         let (tx, mut rx) = mpsc::unbounded_channel::<AuditEvent>();
         tokio::spawn(async move {
-            while let Some(ev) = rx.recv().await {
-                let r = store
-                    .exec(
-                        "INSERT INTO audit_log (time, kind, user_name, client_addr, action, duration_ms, rows, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                        args![
-                            ev.time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                            ev.kind,
-                            ev.user,
-                            ev.client_addr,
-                            ev.action,
-                            ev.duration_ms,
-                            ev.rows,
-                            ev.error.as_deref().map(redact)
-                        ],
-                    )
-                    .await;
-                if let Err(e) = r {
-                    tracing::warn!(error = %format!("{e:#}"), "audit event not stored");
+            // Events are written in batches (one transaction each), so a burst of
+            // statements costs one commit, not one per statement.
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < 500 {
+                    match rx.try_recv() {
+                        Ok(ev) => batch.push(ev),
+                        Err(_) => break,
+                    }
+                }
+                let stmts: Vec<Stmt> = batch
+                    .into_iter()
+                    .map(|ev| {
+                        Stmt::new(
+                            "INSERT INTO audit_log (time, kind, user_name, client_addr, action, duration_ms, rows, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            args![
+                                ev.time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                                ev.kind,
+                                ev.user,
+                                ev.client_addr,
+                                ev.action,
+                                ev.duration_ms,
+                                ev.rows,
+                                ev.error.as_deref().map(redact)
+                            ],
+                        )
+                    })
+                    .collect();
+                let n = stmts.len();
+                if let Err(e) = store.transaction(stmts).await {
+                    tracing::warn!(events = n, error = %format!("{e:#}"), "audit events not stored");
                 }
             }
         });

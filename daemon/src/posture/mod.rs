@@ -35,6 +35,10 @@ pub async fn shared_store(cfg: &StateConfig, data_dir: &Path) -> Result<&'static
 /// The runs of `serve`: jobs, remediation settings, and the desired-state file loaded
 /// into the store.
 pub async fn setup(cfg: &Config, engine: Arc<Engine>, store: Store, audit: Arc<dyn AuditSink>) -> Result<runner::Posture> {
+    let http_addr: std::net::SocketAddr = cfg.server.http_listen.parse().context("server.http_listen: expected host:port")?;
+    if !http_addr.ip().is_loopback() && cfg.tokens.is_empty() {
+        anyhow::bail!("server.http_listen = {http_addr} is not a loopback address: configure [[token]] entries for the API first");
+    }
     let mut mode = "off".to_string();
     let mut target = None;
     if let Some(ds) = &cfg.desired_state {
