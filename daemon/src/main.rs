@@ -95,7 +95,15 @@ enum Command {
 
 fn load_config(path: Option<&PathBuf>, demo_scale: usize) -> Result<Config> {
     match path {
-        Some(p) => Ok(Config::load(p)?),
+        Some(p) => {
+            let mut cfg = Config::load(p)?;
+            if cfg.connections.is_empty() {
+                // A config that only sets server/users still answers: it serves the demo.
+                tracing::warn!(config = %p.display(), "no [[connection]] configured; serving the built-in demo organisation");
+                cfg.connections = Config::demo(demo_scale).connections;
+            }
+            Ok(cfg)
+        }
         None => Ok(Config::demo(demo_scale)),
     }
 }

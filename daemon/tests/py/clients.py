@@ -65,10 +65,10 @@ import asyncpg
 async def apg():
     conn = await asyncpg.connect(url)
     try:
-        stmt = await conn.prepare("select name from aws_iam_group where name = $1")
-        first = await conn.fetchval("select name from aws_iam_group order by name limit 1")
+        stmt = await conn.prepare("select arn from aws_iam_group where arn = $1")
+        first = await conn.fetchval("select arn from aws_iam_group order by arn limit 1")
         rows = await stmt.fetch(first)
-        check("asyncpg prepared statement", len(rows) == 1 and rows[0]["name"] == first, rows)
+        check("asyncpg prepared statement", len(rows) == 1 and rows[0]["arn"] == first, rows)
     finally:
         await conn.close()
 
