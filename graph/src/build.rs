@@ -1085,7 +1085,11 @@ impl BucketIndex {
     fn matching(&self, account: &str, st: &pathwarden_analyzers::policy::Statement) -> Arc<Vec<usize>> {
         let own = self.by_account.get(account).map(Vec::as_slice).unwrap_or(&[]);
         let patterns: Vec<&str> = match &st.resource {
-            Some(Negatable::Is(list)) => list.iter().map(|p| p.raw.as_str()).collect(),
+            // A pattern with policy variables matches every bucket here; key it apart from
+            // the same text read literally (2008-10-17 documents) so the memo stays exact.
+            Some(Negatable::Is(list)) => {
+                list.iter().map(|p| if p.tokens.is_some() { p.raw.as_str() } else { "\u{1e}variables" }).collect()
+            }
             _ => return Arc::new(own.to_vec()),
         };
         let key = format!("{account}|{}", patterns.join("\u{1f}"));

@@ -192,3 +192,18 @@ async fn attack_path_filtered_by_source_equals_unfiltered_rows() {
     assert_eq!(edges_one, expected);
     assert!(edges_one.iter().any(|r| r[1] == "CAN_ESCALATE" && r[2].starts_with("passrole-glue")), "{edges_one:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builds_are_deterministic() {
+    let (_c1, a) = demo_graph(150).await;
+    let (_c2, b) = demo_graph(150).await;
+    assert_eq!(a.node_counts(), b.node_counts());
+    assert_eq!(a.edge_counts(), b.edge_counts());
+    let edges = |g: &Graph| -> BTreeSet<(String, String, String, Option<String>)> {
+        g.edges()
+            .iter()
+            .map(|e| (g.node(e.source).key.clone(), e.kind.label().to_string(), g.node(e.target).key.clone(), e.technique.clone()))
+            .collect()
+    };
+    assert_eq!(edges(&a), edges(&b));
+}

@@ -9,6 +9,11 @@
 //! and edges per (kind, source kind, target kind), each stamped with this sync's
 //! `update_tag`, then removal of the relationships and nodes of our kinds whose tag is
 //! another sync's. Re-running a sync of the same graph leaves the database unchanged.
+//!
+//! FalkorDB 4.16's Bolt endpoint crashes (stack smashing) on a Bolt message of about 4 KB
+//! or more, so through Bolt to FalkorDB batches are also capped by size; the RESP sink
+//! has no such limit and is the faster way to FalkorDB.
+
 
 pub mod cypher;
 mod falkordb;
@@ -120,6 +125,48 @@ pub trait GraphSink: Send {
 
     /// Runs a statement with parameters and returns its rows as JSON values.
     async fn run(&mut self, cypher: &str, params: Params) -> Result<Vec<Vec<Value>>, MirrorError>;
+
+    /// Largest statement (text plus parameters, as JSON) the server takes safely, if limited.
+    fn max_statement_bytes(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// Splits rows into batches of at most `max_rows` rows and, when a byte limit is set, at
+/// most `max_bytes` of JSON (plus the statement). A row alone over the limit is an error:
+/// sending it would crash a server with that limit.
+fn batches(rows: &[Value], max_rows: usize, max_bytes: Option<usize>, statement: &str) -> Result<Vec<Vec<Value>>, MirrorError> {
+    let mut out = Vec::new();
+    let mut current = Vec::new();
+    let mut size = statement.len();
+    for row in rows {
+        let row_size = match max_bytes {
+            Some(_) => row.to_string().len() + 1,
+            None => 0,
+        };
+        if let Some(limit) = max_bytes {
+            if statement.len() + row_size > limit {
+                return Err(MirrorError::Config(format!(
+                    "a row of {row_size} bytes exceeds the {limit}-byte statement limit of this server \
+                     (FalkorDB's Bolt endpoint); use the FalkorDB RESP sink instead"
+                )));
+            }
+            if !current.is_empty() && size + row_size > limit {
+                out.push(std::mem::take(&mut current));
+                size = statement.len();
+            }
+        }
+        if current.len() >= max_rows {
+            out.push(std::mem::take(&mut current));
+            size = statement.len();
+        }
+        size += row_size;
+        current.push(row.clone());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    Ok(out)
 }
 
 /// Opens the sink the configuration names.
@@ -162,9 +209,9 @@ pub async fn sync_with(graph: &Graph, sink: &mut dyn GraphSink, batch_size: usiz
     let mut nodes = 0;
     for (kind, rows) in by_kind {
         let q = cypher::merge_nodes(kind);
-        for chunk in rows.chunks(batch_size) {
-            sink.run(&q, vec![("rows", Value::Array(chunk.to_vec())), ("tag", Value::from(tag))]).await?;
+        for chunk in batches(&rows, batch_size, sink.max_statement_bytes(), &q)? {
             nodes += chunk.len();
+            sink.run(&q, vec![("rows", Value::Array(chunk)), ("tag", Value::from(tag))]).await?;
         }
     }
 
@@ -176,9 +223,9 @@ pub async fn sync_with(graph: &Graph, sink: &mut dyn GraphSink, batch_size: usiz
     let mut edges = 0;
     for ((kind, from, to), rows) in by_shape {
         let q = cypher::merge_edges(kind, from, to);
-        for chunk in rows.chunks(batch_size) {
-            sink.run(&q, vec![("rows", Value::Array(chunk.to_vec())), ("tag", Value::from(tag))]).await?;
+        for chunk in batches(&rows, batch_size, sink.max_statement_bytes(), &q)? {
             edges += chunk.len();
+            sink.run(&q, vec![("rows", Value::Array(chunk)), ("tag", Value::from(tag))]).await?;
         }
     }
 
@@ -192,4 +239,20 @@ pub async fn sync_with(graph: &Graph, sink: &mut dyn GraphSink, batch_size: usiz
     let stats = SyncStats { nodes, edges, removed, elapsed: started.elapsed() };
     tracing::info!(nodes, edges, removed, elapsed_ms = stats.elapsed.as_millis() as u64, "graph mirror synced");
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn batches_respect_row_and_byte_limits() {
+        let rows: Vec<_> = (0..10).map(|i| json!({"k": format!("{i:0>20}")})).collect();
+        let by_rows = super::batches(&rows, 4, None, "Q").expect("batches");
+        assert_eq!(by_rows.iter().map(Vec::len).collect::<Vec<_>>(), vec![4, 4, 2]);
+        let by_bytes = super::batches(&rows, 100, Some(100), "Q").expect("batches");
+        assert!(by_bytes.len() > 1 && by_bytes.iter().all(|b| b.iter().map(|r| r.to_string().len() + 1).sum::<usize>() < 100));
+        assert_eq!(by_bytes.iter().map(Vec::len).sum::<usize>(), 10);
+        assert!(super::batches(&rows, 100, Some(10), "Q").is_err());
+    }
 }
