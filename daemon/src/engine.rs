@@ -33,6 +33,8 @@ pub struct Engine {
     pub runtimes: BTreeMap<String, Arc<ConnectionRuntime>>,
     /// Recorded access errors.
     pub errors: Arc<ErrorLog>,
+    /// The privilege graph over the search path (built on first use).
+    pub graph: Arc<pathwarden_graph::GraphHandle>,
 }
 
 /// The `version()` string: parseable by clients that expect PostgreSQL's format.
@@ -242,7 +244,22 @@ impl Engine {
         for (name, s) in &schemas {
             catalog.register_schema(name, s.clone())?;
         }
-        let engine_schema = Self::pathwarden_schema(cfg, &runtimes, &errors);
+        let mut engine_schema = Self::pathwarden_schema(cfg, &runtimes, &errors);
+        // Graph and policy tables read other tables through a session over this same
+        // catalog, which exists only once the catalog is registered: hand them a cell.
+        let state_cell: Arc<std::sync::OnceLock<SessionState>> = Arc::new(std::sync::OnceLock::new());
+        let cell = state_cell.clone();
+        let graph = Arc::new(pathwarden_graph::GraphHandle::new("public", move || match cell.get() {
+            Some(st) => SessionContext::new_with_state(st.clone()),
+            None => SessionContext::new(),
+        }));
+        for (name, t) in pathwarden_graph::tables(graph.clone()) {
+            engine_schema.insert(name, t);
+        }
+        let llm = crate::policy::llm_config(&cfg.llm)?;
+        for (name, t) in crate::policy::tables(state_cell.clone(), llm) {
+            engine_schema.insert(name, t);
+        }
         catalog.register_schema("pathwarden", Arc::new(engine_schema))?;
         ctx.register_catalog(CATALOG, catalog);
         setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider).map_err(|e| anyhow::anyhow!("pg_catalog setup: {e}"))?;
@@ -250,7 +267,9 @@ impl Engine {
             ctx.register_udf(f);
         }
         pathwarden_sqlext::register(&ctx).context("registering SQL extensions")?;
-        Ok(Engine { state: ctx.state(), runtimes, errors })
+        let state = ctx.state();
+        let _ = state_cell.set(state.clone());
+        Ok(Engine { state, runtimes, errors, graph })
     }
 
     fn pathwarden_schema(

@@ -186,3 +186,50 @@ impl TableProvider for FnTable {
         mem.scan(state, projection, filters, limit).await
     }
 }
+
+type AsyncRowsFn = dyn Fn() -> futures::future::BoxFuture<'static, DfResult<Vec<Vec<Cell>>>> + Send + Sync;
+
+/// A table whose rows are produced by an async closure at every scan (for rows that
+/// need SQL over other tables, like policy findings).
+pub struct AsyncFnTable {
+    schema: SchemaRef,
+    rows: Box<AsyncRowsFn>,
+}
+
+impl fmt::Debug for AsyncFnTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AsyncFnTable")
+    }
+}
+
+impl AsyncFnTable {
+    /// A table with `schema` filled by `rows`.
+    pub fn new(
+        schema: SchemaRef,
+        rows: impl Fn() -> futures::future::BoxFuture<'static, DfResult<Vec<Vec<Cell>>>> + Send + Sync + 'static,
+    ) -> Arc<Self> {
+        Arc::new(AsyncFnTable { schema, rows: Box::new(rows) })
+    }
+}
+
+#[async_trait]
+impl TableProvider for AsyncFnTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let rows = (self.rows)().await?;
+        let b = batch(&self.schema, &rows)?;
+        let mem = MemTable::try_new(self.schema.clone(), vec![vec![b]])?;
+        mem.scan(state, projection, filters, limit).await
+    }
+}

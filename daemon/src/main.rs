@@ -6,6 +6,8 @@ mod engine;
 mod http;
 mod internal;
 mod pg;
+mod policy;
+mod graph_cmd;
 mod posture;
 mod query;
 
@@ -28,6 +30,19 @@ use crate::pg::session::{CancelRegistry, Shared};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum GraphAction {
+    /// Mirror the privilege graph into Neo4j / FalkorDB (`[neo4j]` in the config).
+    Sync {
+        /// Configuration file with a `[neo4j]` section.
+        #[arg(long, short = 'c', env = "PATHWARDEN_CONFIG")]
+        config: PathBuf,
+        /// Principals in the built-in demo organisation (when the config has no connections).
+        #[arg(long, default_value_t = 150)]
+        demo_scale: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -84,6 +99,44 @@ enum Command {
         /// Exit 0 even when controls alarm.
         #[arg(long)]
         no_fail: bool,
+    },
+    /// Attack paths from the privilege graph.
+    Paths {
+        /// Every principal that can become admin of an account, with the shortest path.
+        #[arg(long)]
+        to_admin: bool,
+        /// What this principal (ARN) can reach.
+        #[arg(long)]
+        from: Option<String>,
+        /// Configuration file; without it the built-in demo organisation is used.
+        #[arg(long, short = 'c', env = "PATHWARDEN_CONFIG")]
+        config: Option<PathBuf>,
+        /// Principals in the built-in demo organisation (when no config is given).
+        #[arg(long, default_value_t = 150)]
+        demo_scale: usize,
+        /// Output format.
+        #[arg(long, short = 'o', value_enum, default_value_t = query::Output::Table)]
+        output: query::Output,
+    },
+    /// Privilege graph operations.
+    Graph {
+        #[command(subcommand)]
+        action: GraphAction,
+    },
+    /// Review IAM policies (rules always; the LLM when `[llm]` is configured).
+    Review {
+        /// Only this policy ARN.
+        #[arg(long)]
+        policy: Option<String>,
+        /// Configuration file; without it the built-in demo organisation is used.
+        #[arg(long, short = 'c', env = "PATHWARDEN_CONFIG")]
+        config: Option<PathBuf>,
+        /// Principals in the built-in demo organisation (when no config is given).
+        #[arg(long, default_value_t = 150)]
+        demo_scale: usize,
+        /// Output format.
+        #[arg(long, short = 'o', value_enum, default_value_t = query::Output::Table)]
+        output: query::Output,
     },
     /// Print a SCRAM-SHA-256 verifier for a `[[user]]` entry (password read from stdin).
     HashPassword {
@@ -239,6 +292,26 @@ async fn run(cli: Cli) -> Result<i32> {
                     Ok(2)
                 }
             }
+        }
+        Command::Paths { to_admin, from, config, demo_scale, output } => {
+            let cfg = load_config(config.as_ref(), demo_scale)?;
+            let engine = Engine::build(&cfg, demo_scale).await?;
+            graph_cmd::paths(&engine, to_admin, from, output).await?;
+            Ok(0)
+        }
+        Command::Review { policy, config, demo_scale, output } => {
+            let cfg = load_config(config.as_ref(), demo_scale)?;
+            let engine = Engine::build(&cfg, demo_scale).await?;
+            graph_cmd::review(&engine, policy, output).await?;
+            Ok(0)
+        }
+        Command::Graph { action: GraphAction::Sync { config, demo_scale } } => {
+            let cfg = load_config(Some(&config), demo_scale)?;
+            let neo = graph_cmd::Neo4jConfig::from_raw(&cfg.neo4j)?
+                .with_context(|| format!("{}: no [neo4j] section (uri = \"bolt://...\" or \"redis://...\")", config.display()))?;
+            let engine = Engine::build(&cfg, demo_scale).await?;
+            graph_cmd::sync(&engine, &neo).await?;
+            Ok(0)
         }
         Command::HashPassword { iterations } => {
             let mut line = String::new();

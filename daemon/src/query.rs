@@ -63,7 +63,7 @@ fn cells(batches: &[RecordBatch]) -> Result<Vec<Vec<(Option<String>, DataType)>>
     Ok(rows)
 }
 
-fn print(names: &[String], batches: &[RecordBatch], output: Output) -> Result<()> {
+pub fn print(names: &[String], batches: &[RecordBatch], output: Output) -> Result<()> {
     let rows = cells(batches)?;
     match output {
         Output::Table => {

@@ -255,6 +255,10 @@ impl Posture {
             rows: Vec::new(),
         };
         // (result, title, section, severity)
+        // A posture run judges the accounts as they are now, not as last cached.
+        for rt in self.engine.runtimes.values() {
+            rt.clear_cache();
+        }
         let mut results: Vec<(ResultRow, String, String, String)> = Vec::new();
         let mut extra: Vec<Stmt> = Vec::new();
         if job.drift {
@@ -306,8 +310,10 @@ impl Posture {
         results = dedupe(results);
 
         let at = now();
-        let changes = self.persist(run_id, job, &results, &at, extra).await?;
-        if job.drift && self.remediation == "auto_fix" {
+        // An auto-fixing drift run stays `running` until its calls are made.
+        let fixing = job.drift && self.remediation == "auto_fix";
+        let changes = self.persist(run_id, job, &results, &at, extra, if fixing { "running" } else { "succeeded" }).await?;
+        if fixing {
             let pending = self
                 .store
                 .fetch("SELECT id FROM remediation_action WHERE run_id = $1 AND status = 'pending' ORDER BY id", args![run_id], &[Col::Int])
@@ -317,6 +323,7 @@ impl Posture {
                     self.apply_action(id, &format!("job:{}", job.name)).await?;
                 }
             }
+            self.store.exec("UPDATE run SET status = 'succeeded', finished_at = $1 WHERE id = $2", args![now(), run_id]).await?;
         }
         let mut counts = super::report::Counts::default();
         for (r, ..) in &results {
@@ -436,6 +443,7 @@ impl Posture {
         results: &[(ResultRow, String, String, String)],
         at: &str,
         extra: Vec<Stmt>,
+        final_status: &str,
     ) -> Result<Changes> {
         let prev_run = self
             .store
@@ -582,7 +590,7 @@ impl Posture {
             counts.add(&r.status);
         }
         stmts.push(Stmt::new(
-            "UPDATE run SET status = 'succeeded', finished_at = $1, progress_done = progress_total, ok_count = $2, alarm_count = $3, info_count = $4, \
+            "UPDATE run SET status = $12, finished_at = $1, progress_done = progress_total, ok_count = $2, alarm_count = $3, info_count = $4, \
              skip_count = $5, error_count = $6, new_count = $7, resolved_count = $8, unchanged_count = $9, previous_run_id = $10 WHERE id = $11",
             args![
                 at,
@@ -595,7 +603,8 @@ impl Posture {
                 changes.resolved,
                 changes.unchanged,
                 prev_run,
-                run_id
+                run_id,
+                final_status
             ],
         ));
         stmts.extend(extra);
