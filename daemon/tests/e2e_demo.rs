@@ -181,3 +181,45 @@ fn non_loopback_without_auth_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a loopback address"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_and_policy_tables_over_pgwire() {
+    let d = Daemon::start("graph", None, &[]);
+    let c = d.client().await;
+    let rows = c
+        .query("select source_arn, techniques::text from pathwarden.attack_path where target = 'admin' and source_arn like '%user/esc-%'", &[])
+        .await
+        .expect("attack_path");
+    let planted: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+    for name in ["esc-create-policy-version", "esc-passrole-lambda", "esc-assume-chain", "esc-add-user-to-group"] {
+        assert!(planted.iter().any(|a| a.ends_with(&format!("user/{name}"))), "{name} missing from {planted:?}");
+    }
+    let near: i64 = c
+        .query_one("select count(*) from pathwarden.attack_path where source_arn like '%nearmiss-%'", &[])
+        .await
+        .expect("near misses")
+        .get(0);
+    assert_eq!(near, 0, "near misses must not reach admin");
+    // Filter pushdown: one principal's reachable set, with the chain's hops.
+    let hops: i64 = c
+        .query_one(
+            "select hops from pathwarden.reachable where principal_arn = 'arn:aws:iam::111111111111:user/esc-assume-chain' and target_arn = 'admin:111111111111'",
+            &[],
+        )
+        .await
+        .expect("reachable")
+        .get(0);
+    assert_eq!(hops, 3);
+    let crit: i64 = c
+        .query_one("select count(*) from pathwarden.policy_finding where rule_id = 'PW-WILDCARD-ADMIN' and severity = 'critical'", &[])
+        .await
+        .expect("policy_finding")
+        .get(0);
+    assert!(crit >= 1);
+    let src: String = c
+        .query_one("select source from pathwarden.policy_review where policy_arn = 'arn:aws:iam::aws:policy/AdministratorAccess'", &[])
+        .await
+        .expect("policy_review")
+        .get(0);
+    assert_eq!(src, "heuristic", "no [llm] configured");
+}
