@@ -708,7 +708,8 @@ async fn drift_access_request_dry_run_then_auto_fix_on_moto() {
         .collect();
     assert_eq!(waiting.len(), 2, "{rem}");
     let applied = api.get("/api/v1/remediations?status=applied").await;
-    assert_eq!(applied["remediations"].as_array().map(Vec::len), Some(2), "{applied}");
+    let all = api.get("/api/v1/remediations").await;
+    assert_eq!(applied["remediations"].as_array().map(Vec::len), Some(2), "{all}");
     let (groups, attached, _) = alice_state(&iam).await;
     assert_eq!(attached, vec![dev_tools.clone()]);
     assert!(groups.contains(&"engineering".to_string()) && groups.contains(&"contractors".to_string()), "{groups:?}");
@@ -740,4 +741,128 @@ async fn drift_access_request_dry_run_then_auto_fix_on_moto() {
     let rows = client.query("select count(*) from pathwarden.drift where drift_kind = 'unexpected'", &[]).await.expect("drift");
     let n: i64 = rows[0].get(0);
     assert_eq!(n, 4, "two unexpected grants in each of the first two runs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
+    let moto = Moto::start();
+    let url = format!("http://127.0.0.1:{}", moto.port);
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&url)
+        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    let iam = aws_sdk_iam::Client::new(&sdk);
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    // Deliberate violations: two active keys on one user (1.13), SSH open to the world (5.2).
+    iam.create_user().user_name("two-keys").send().await.expect("user");
+    iam.create_user().user_name("one-key").send().await.expect("user");
+    let k1 = iam.create_access_key().user_name("two-keys").send().await.expect("key");
+    iam.create_access_key().user_name("two-keys").send().await.expect("key");
+    iam.create_access_key().user_name("one-key").send().await.expect("key");
+    let vpc = ec2.create_vpc().cidr_block("10.9.0.0/16").send().await.expect("vpc");
+    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
+    let sg = ec2.create_security_group().group_name("ssh-open").description("ssh from anywhere").vpc_id(&vpc_id).send().await.expect("sg");
+    let sg_id = sg.group_id().expect("sg id").to_string();
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg_id)
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .cidr_ip("0.0.0.0/0")
+        .send()
+        .await
+        .expect("ingress");
+    let safe = ec2.create_security_group().group_name("https-only").description("443").vpc_id(&vpc_id).send().await.expect("sg");
+    ec2.authorize_security_group_ingress()
+        .group_id(safe.group_id().expect("id"))
+        .ip_protocol("tcp")
+        .from_port(443)
+        .to_port(443)
+        .cidr_ip("0.0.0.0/0")
+        .send()
+        .await
+        .expect("ingress");
+
+    let config = format!(
+        "[[connection]]\nname = \"cloud\"\nplugin = \"aws\"\nregions = [\"us-east-1\"]\nendpoint_url = \"{url}\"\n\
+         access_key_id_env = \"PW_CIS_KEY\"\nsecret_access_key_env = \"PW_CIS_SECRET\"\ns3_force_path_style = true\n\n\
+         [[job]]\nname = \"cis\"\nschedule = \"*/2 * * * * *\"\nbenchmark = \"cis_aws_v3\"\n\n{}",
+        tokens_toml()
+    );
+    // SAFETY: set before the daemon (a child process) starts; no other test reads these.
+    unsafe {
+        std::env::set_var("PW_CIS_KEY", "testing");
+        std::env::set_var("PW_CIS_SECRET", "testing");
+    }
+    let d = Daemon::start("posture-cis-moto", Some(&config), &[]);
+    let api = Api::new(&d);
+    let results_of = |id: i64, control: &'static str| {
+        let api = &api;
+        async move {
+            let v = api.get(&format!("/api/v1/runs/{id}/results?control_id={control}")).await;
+            v["results"].as_array().cloned().unwrap_or_default()
+        }
+    };
+    let alarm_set = |rows: &[Value]| -> BTreeSet<String> {
+        rows.iter().filter(|r| r["status"] == "alarm").filter_map(|r| r["resource"].as_str().map(str::to_string)).collect()
+    };
+    let finished_after = |after: i64| {
+        let api = &api;
+        let d = &d;
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            loop {
+                let runs = api.get("/api/v1/runs?job=cis").await;
+                if let Some(r) = runs["runs"]
+                    .as_array()
+                    .and_then(|a| a.iter().rev().find(|r| r["status"] != "running" && r["id"].as_i64().unwrap_or(0) > after).cloned())
+                {
+                    return r;
+                }
+                assert!(Instant::now() < deadline, "no scheduled run after {after}: {}", d.stderr());
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+
+    let first = finished_after(0).await;
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let first_id = first["id"].as_i64().expect("id");
+    let errors = api.get(&format!("/api/v1/runs/{first_id}/results?status=error")).await;
+    assert_eq!(errors["results"].as_array().map(Vec::len), Some(0), "no control fails against moto: {errors}");
+    let keys = alarm_set(&results_of(first_id, "1.13").await);
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(keys.iter().all(|k| k.ends_with(":user/two-keys")), "{keys:?}");
+    let open = alarm_set(&results_of(first_id, "5.2").await);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert!(open.iter().all(|a| a.ends_with(&sg_id)), "{open:?}");
+
+    // Fix one violation; a later scheduled run records it as resolved.
+    let key_id = k1.access_key().map(|k| k.access_key_id().to_string()).expect("key id");
+    iam.delete_access_key().user_name("two-keys").access_key_id(&key_id).send().await.expect("delete key");
+    let mut after = first_id;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let fixed = loop {
+        let r = finished_after(after).await;
+        let id = r["id"].as_i64().expect("id");
+        let rows = results_of(id, "1.13").await;
+        if alarm_set(&rows).is_empty() {
+            break (r, rows);
+        }
+        after = id;
+        assert!(Instant::now() < deadline, "the fix was never seen");
+    };
+    let (run, rows) = fixed;
+    assert_eq!(run["status"], "succeeded");
+    assert!(run["resolved_count"].as_i64().unwrap_or(0) >= 1, "{run}");
+    let two_keys = rows.iter().find(|r| r["resource"].as_str().is_some_and(|s| s.ends_with(":user/two-keys"))).expect("row");
+    assert_eq!((two_keys["status"].as_str(), two_keys["change"].as_str()), (Some("ok"), Some("resolved")), "{two_keys}");
+    let still = alarm_set(&results_of(run["id"].as_i64().expect("id"), "5.2").await);
+    assert_eq!(still, open, "the unfixed violation stays");
+    let findings = api.get("/api/v1/findings?job=cis&control_id=1.13").await;
+    let f = findings["findings"].as_array().expect("findings");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["status"], "resolved");
 }
