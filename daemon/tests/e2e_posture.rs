@@ -33,7 +33,12 @@ fn tokens_toml() -> String {
 
 /// `pathwarden check` with args; (exit code, stdout).
 fn check(args: &[&str]) -> (i32, String) {
-    let out = Command::new(bin()).arg("check").args(args).env("PATHWARDEN_LOG", "warn").output().expect("run pathwarden check");
+    let out = Command::new(bin())
+        .arg("check")
+        .args(args)
+        .env("PATHWARDEN_LOG", "warn")
+        .output()
+        .expect("run pathwarden check");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let code = out.status.code().unwrap_or(-1);
     assert!(
@@ -79,14 +84,20 @@ fn check_cis_on_the_demo_finds_the_planted_misconfigurations() {
     assert_eq!(code, 1, "alarms must exit 1:\n{out}");
     let doc: Value = serde_json::from_str(&out).expect("json report");
     let results = doc["results"].as_array().expect("results").clone();
-    let controls: BTreeSet<&str> = results.iter().filter_map(|r| r["control_id"].as_str()).collect();
+    let controls: BTreeSet<&str> = results
+        .iter()
+        .filter_map(|r| r["control_id"].as_str())
+        .collect();
     assert_eq!(controls.len(), 62, "every control reports: {controls:?}");
     let errors: Vec<&Value> = results.iter().filter(|r| r["status"] == "error").collect();
     assert!(errors.is_empty(), "no control may fail: {errors:#?}");
     let total = &doc["summary"]["total"];
     assert_eq!(total["skip"], 33, "one skip row per unsupported control");
     for r in results.iter().filter(|r| r["status"] == "skip") {
-        assert!(r["reason"].as_str().unwrap_or_default().contains("aws_"), "skip names the missing table: {r}");
+        assert!(
+            r["reason"].as_str().unwrap_or_default().contains("aws_"),
+            "skip names the missing table: {r}"
+        );
     }
 
     let root = |a: &str| format!("arn:aws:iam::{a}:root");
@@ -96,32 +107,84 @@ fn check_cis_on_the_demo_finds_the_planted_misconfigurations() {
     let acct = |a: &str| format!("arn:aws:::{a}");
     assert!(alarms(&results, "1.8").contains(&acct(DEV)));
     assert!(alarms(&results, "1.9").contains(&acct(DEV)));
-    assert!(oks(&results, "1.8").contains(&acct(SEC)), "the security account is the clean reference");
-    assert_eq!(alarms(&results, "1.10"), set(&[&user(DEV, "cis-console-no-mfa"), &user(PROD, "ops-admin-carol")]));
-    assert_eq!(alarms(&results, "1.11"), set(&[&user(PROD, "cis-never-used-key")]));
+    assert!(
+        oks(&results, "1.8").contains(&acct(SEC)),
+        "the security account is the clean reference"
+    );
+    assert_eq!(
+        alarms(&results, "1.10"),
+        set(&[
+            &user(DEV, "cis-console-no-mfa"),
+            &user(PROD, "ops-admin-carol")
+        ])
+    );
+    assert_eq!(
+        alarms(&results, "1.11"),
+        set(&[&user(PROD, "cis-never-used-key")])
+    );
     assert!(alarms(&results, "1.12").contains(&user(PROD, "cis-unused-credentials")));
-    assert_eq!(alarms(&results, "1.13"), set(&[&user(PROD, "cis-two-active-keys")]));
+    assert_eq!(
+        alarms(&results, "1.13"),
+        set(&[&user(PROD, "cis-two-active-keys")])
+    );
     let rot = alarms(&results, "1.14");
-    for u in ["cis-stale-access-key", "svc-legacy-soap", "break-glass-admin"] {
-        assert!(rot.iter().any(|a| a.starts_with("arn:aws:iam::111111111111:user/") && a.ends_with(&format!("/{u}"))), "1.14 must flag {u}: {rot:?}");
+    for u in [
+        "cis-stale-access-key",
+        "svc-legacy-soap",
+        "break-glass-admin",
+    ] {
+        assert!(
+            rot.iter()
+                .any(|a| a.starts_with("arn:aws:iam::111111111111:user/")
+                    && a.ends_with(&format!("/{u}"))),
+            "1.14 must flag {u}: {rot:?}"
+        );
     }
     let direct = alarms(&results, "1.15");
-    assert!(direct.contains(&user(DEV, "cis-direct-attached-policy")) && direct.contains(&user(PROD, "break-glass-admin")), "{direct:?}");
-    assert!(direct.contains(&user(PROD, "esc-attach-user-policy")), "inline policies count: {direct:?}");
-    assert!(!direct.contains(&user(PROD, "admin-alice")), "group-only users are fine: {direct:?}");
+    assert!(
+        direct.contains(&user(DEV, "cis-direct-attached-policy"))
+            && direct.contains(&user(PROD, "break-glass-admin")),
+        "{direct:?}"
+    );
+    assert!(
+        direct.contains(&user(PROD, "esc-attach-user-policy")),
+        "inline policies count: {direct:?}"
+    );
+    assert!(
+        !direct.contains(&user(PROD, "admin-alice")),
+        "group-only users are fine: {direct:?}"
+    );
     let star = alarms(&results, "1.16");
     assert_eq!(star.len(), 1, "{star:?}");
-    assert!(star.iter().all(|a| a.ends_with("policy/legacy-full-admin")), "{star:?}");
+    assert!(
+        star.iter().all(|a| a.ends_with("policy/legacy-full-admin")),
+        "{star:?}"
+    );
     assert_eq!(alarms(&results, "1.17"), set(&[&acct(DEV), &acct(SEC)]));
 
     let bucket = |n: &str| format!("arn:aws:s3:::{n}");
     let tls = alarms(&results, "2.1.1");
-    assert!(tls.contains(&bucket("acme-prod-public-website")) && !tls.contains(&bucket("acme-prod-access-logs")), "{tls:?}");
+    assert!(
+        tls.contains(&bucket("acme-prod-public-website"))
+            && !tls.contains(&bucket("acme-prod-access-logs")),
+        "{tls:?}"
+    );
     assert!(oks(&results, "2.1.2").contains(&bucket("acme-prod-cloudtrail")));
-    assert_eq!(oks(&results, "2.1.2").len(), 1, "only the CloudTrail bucket has MFA delete");
+    assert_eq!(
+        oks(&results, "2.1.2").len(),
+        1,
+        "only the CloudTrail bucket has MFA delete"
+    );
     let public = alarms(&results, "2.1.4");
-    for b in ["acme-prod-public-website", "acme-dev-shared-uploads", "acme-prod-legacy-exports"] {
-        assert!(public.contains(&bucket(b)), "2.1.4 must flag {b}: {public:?}");
+    for b in [
+        "acme-prod-public-website",
+        "acme-dev-shared-uploads",
+        "acme-prod-legacy-exports",
+    ] {
+        assert!(
+            public.contains(&bucket(b)),
+            "2.1.4 must flag {b}: {public:?}"
+        );
     }
     assert!(!public.contains(&bucket("acme-prod-cloudtrail")));
 
@@ -135,38 +198,89 @@ fn check_cis_on_the_demo_finds_the_planted_misconfigurations() {
     let open4 = reasons("5.2");
     assert_eq!(open4.len(), 3, "{open4:?}");
     for g in ["bastion-ssh-open", "legacy-rdp-open", "debug-all-open"] {
-        assert!(open4.iter().any(|r| r.starts_with(g)), "5.2 must flag {g}: {open4:?}");
+        assert!(
+            open4.iter().any(|r| r.starts_with(g)),
+            "5.2 must flag {g}: {open4:?}"
+        );
     }
     let open6 = reasons("5.3");
     assert_eq!(open6.len(), 1, "{open6:?}");
     assert!(open6[0].starts_with("bastion-ssh-open"));
-    let default_sg: Vec<&Value> = results.iter().filter(|r| r["control_id"] == "5.4").collect();
-    let count = |acct: &str, st: &str| default_sg.iter().filter(|r| r["account_id"] == acct && r["status"] == st).count();
+    let default_sg: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["control_id"] == "5.4")
+        .collect();
+    let count = |acct: &str, st: &str| {
+        default_sg
+            .iter()
+            .filter(|r| r["account_id"] == acct && r["status"] == st)
+            .count()
+    };
     // Default VPCs keep AWS's rules everywhere; only the security account's main VPCs are locked down.
-    assert_eq!((count(PROD, "alarm"), count(DEV, "alarm"), count(SEC, "alarm"), count(SEC, "ok")), (4, 4, 2, 2));
-    assert!(!alarms(&results, "5.6").is_empty(), "IMDSv1 instances are planted");
+    assert_eq!(
+        (
+            count(PROD, "alarm"),
+            count(DEV, "alarm"),
+            count(SEC, "alarm"),
+            count(SEC, "ok")
+        ),
+        (4, 4, 2, 2)
+    );
+    assert!(
+        !alarms(&results, "5.6").is_empty(),
+        "IMDSv1 instances are planted"
+    );
 
     // Summary by section and status on the terminal.
     let (code, text) = check(&["cis_aws_v3", "--demo-scale", "1"]);
     assert_eq!(code, 1);
-    for s in ["Identity and Access Management", "Storage", "Logging", "Monitoring", "Networking", "total"] {
+    for s in [
+        "Identity and Access Management",
+        "Storage",
+        "Logging",
+        "Monitoring",
+        "Networking",
+        "total",
+    ] {
         assert!(text.contains(s), "summary lists {s}:\n{text}");
     }
 }
 
 #[test]
 fn check_filters_formats_and_exit_codes() {
-    let (code, out) = check(&["cis_aws_v3", "--demo-scale", "1", "--where", "section = '1'", "--output", "csv"]);
+    let (code, out) = check(&[
+        "cis_aws_v3",
+        "--demo-scale",
+        "1",
+        "--where",
+        "section = '1'",
+        "--output",
+        "csv",
+    ]);
     assert_eq!(code, 1);
     let mut rdr = csv::Reader::from_reader(out.as_bytes());
     let headers = rdr.headers().expect("header").clone();
-    let section = headers.iter().position(|h| h == "section").expect("section column");
+    let section = headers
+        .iter()
+        .position(|h| h == "section")
+        .expect("section column");
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
     assert!(!rows.is_empty());
-    assert!(rows.iter().all(|r| &r[section] == "1"), "--where keeps section 1 only");
+    assert!(
+        rows.iter().all(|r| &r[section] == "1"),
+        "--where keeps section 1 only"
+    );
 
     // Logging controls all need tables this build lacks: skip only, so exit 0.
-    let (code, out) = check(&["cis_aws_v3", "--demo-scale", "1", "--where", "section = '3'", "--output", "json"]);
+    let (code, out) = check(&[
+        "cis_aws_v3",
+        "--demo-scale",
+        "1",
+        "--where",
+        "section = '3'",
+        "--output",
+        "json",
+    ]);
     assert_eq!(code, 0, "{out}");
     let doc: Value = serde_json::from_str(&out).expect("json");
     assert_eq!(doc["summary"]["total"]["skip"], 9);
@@ -174,20 +288,48 @@ fn check_filters_formats_and_exit_codes() {
     let (code, _) = check(&["cis_aws_v3", "--demo-scale", "1", "--no-fail"]);
     assert_eq!(code, 0, "--no-fail forces 0");
 
-    let (code, out) = check(&["cis_aws_v3", "--demo-scale", "1", "--tag", "nist:SC-7(21)", "--output", "json"]);
+    let (code, out) = check(&[
+        "cis_aws_v3",
+        "--demo-scale",
+        "1",
+        "--tag",
+        "nist:SC-7(21)",
+        "--output",
+        "json",
+    ]);
     assert_eq!(code, 1);
     let doc: Value = serde_json::from_str(&out).expect("json");
-    let ids: BTreeSet<&str> = doc["results"].as_array().expect("results").iter().filter_map(|r| r["control_id"].as_str()).collect();
-    assert!(ids.contains("5.2") && ids.contains("5.4") && !ids.contains("1.4"), "{ids:?}");
+    let ids: BTreeSet<&str> = doc["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["control_id"].as_str())
+        .collect();
+    assert!(
+        ids.contains("5.2") && ids.contains("5.4") && !ids.contains("1.4"),
+        "{ids:?}"
+    );
 
     let (_, md) = check(&["cis_aws_v3", "--demo-scale", "1", "--output", "md"]);
-    assert!(md.starts_with("# CIS Amazon Web Services Foundations Benchmark v3.0.0"), "{md}");
+    assert!(
+        md.starts_with("# CIS Amazon Web Services Foundations Benchmark v3.0.0"),
+        "{md}"
+    );
     let (_, html) = check(&["cis_aws_v3", "--demo-scale", "1", "--output", "html"]);
-    assert!(html.contains("<table>") && html.contains("&lt;root_account&gt;") || html.contains("arn:aws:iam::111111111111:root"));
+    assert!(
+        html.contains("<table>") && html.contains("&lt;root_account&gt;")
+            || html.contains("arn:aws:iam::111111111111:root")
+    );
 
     let (code, _) = check(&["no_such_benchmark"]);
     assert_eq!(code, 2, "a check that cannot run exits 2");
-    let (code, _) = check(&["cis_aws_v3", "--demo-scale", "1", "--where", "no_such_column = 1"]);
+    let (code, _) = check(&[
+        "cis_aws_v3",
+        "--demo-scale",
+        "1",
+        "--where",
+        "no_such_column = 1",
+    ]);
     assert_eq!(code, 2);
 }
 
@@ -212,14 +354,19 @@ fn webhook_server() -> (u16, std::sync::mpsc::Receiver<String>) {
                 if let Some(i) = text.find("\r\n\r\n") {
                     let len = text[..i]
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
                         .unwrap_or(0);
                     if buf.len() >= i + 4 + len {
                         break Some(String::from_utf8_lossy(&buf[i + 4..i + 4 + len]).to_string());
                     }
                 }
             };
-            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
             if let Some(b) = body {
                 let _ = tx.send(b);
             }
@@ -235,10 +382,22 @@ struct Api {
 
 impl Api {
     fn new(d: &Daemon) -> Api {
-        Api { base: format!("http://127.0.0.1:{}", d.http_port), http: reqwest::Client::new() }
+        Api {
+            base: format!("http://127.0.0.1:{}", d.http_port),
+            http: reqwest::Client::new(),
+        }
     }
-    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.http.request(method.parse().expect("method"), format!("{}{path}", self.base));
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(
+            method.parse().expect("method"),
+            format!("{}{path}", self.base),
+        );
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -248,7 +407,10 @@ impl Api {
         let resp = req.send().await.expect("http");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
     async fn get(&self, path: &str) -> Value {
         let (s, v) = self.call("GET", path, Some(READER), None).await;
@@ -268,7 +430,14 @@ impl Api {
         }
     }
     async fn trigger(&self, job: &str) -> i64 {
-        let (s, v) = self.call("POST", "/api/v1/runs", Some(OPERATOR), Some(serde_json::json!({"job": job}))).await;
+        let (s, v) = self
+            .call(
+                "POST",
+                "/api/v1/runs",
+                Some(OPERATOR),
+                Some(serde_json::json!({"job": job})),
+            )
+            .await;
         assert_eq!(s, 202, "trigger {job}: {v}");
         v["run_id"].as_i64().expect("run id")
     }
@@ -305,10 +474,17 @@ async fn scheduled_and_triggered_runs(state_toml: &str, tag: &str) {
     let deadline = Instant::now() + Duration::from_secs(120);
     let cis_run = loop {
         let runs = api.get("/api/v1/runs?job=nightly-cis").await;
-        if let Some(r) = runs["runs"].as_array().and_then(|a| a.iter().rev().find(|r| r["status"] != "running").cloned()) {
+        if let Some(r) = runs["runs"]
+            .as_array()
+            .and_then(|a| a.iter().rev().find(|r| r["status"] != "running").cloned())
+        {
             break r;
         }
-        assert!(Instant::now() < deadline, "no scheduled run finished: {}", d.stderr());
+        assert!(
+            Instant::now() < deadline,
+            "no scheduled run finished: {}",
+            d.stderr()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(cis_run["status"], "succeeded", "{cis_run}");
@@ -317,8 +493,17 @@ async fn scheduled_and_triggered_runs(state_toml: &str, tag: &str) {
     assert_eq!(cis_run["progress_done"], 62);
     assert_eq!(cis_run["error_count"], 0);
     let cis_id = cis_run["id"].as_i64().expect("id");
-    let results = api.get(&format!("/api/v1/runs/{cis_id}/results?status=alarm&control_id=1.4")).await;
-    let roots: Vec<&str> = results["results"].as_array().expect("results").iter().filter_map(|r| r["resource"].as_str()).collect();
+    let results = api
+        .get(&format!(
+            "/api/v1/runs/{cis_id}/results?status=alarm&control_id=1.4"
+        ))
+        .await;
+    let roots: Vec<&str> = results["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["resource"].as_str())
+        .collect();
     assert_eq!(roots, vec!["arn:aws:iam::111111111111:root"]);
     for ext in ["json", "csv", "md", "html"] {
         let p = reports.join(format!("nightly-cis-{cis_id}.{ext}"));
@@ -328,7 +513,9 @@ async fn scheduled_and_triggered_runs(state_toml: &str, tag: &str) {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-    let hook = hook_rx.recv_timeout(Duration::from_secs(30)).expect("webhook called");
+    let hook = hook_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("webhook called");
     let hook: Value = serde_json::from_str(&hook).expect("webhook json");
     assert_eq!(hook["event"], "run.finished");
     assert_eq!(hook["run"]["job"], "nightly-cis");
@@ -337,7 +524,14 @@ async fn scheduled_and_triggered_runs(state_toml: &str, tag: &str) {
     let first = api.trigger("public-buckets").await;
     let r1 = api.wait_run(first).await;
     assert_eq!(r1["status"], "succeeded", "{r1}");
-    assert_eq!((r1["alarm_count"].as_i64(), r1["ok_count"].as_i64(), r1["new_count"].as_i64()), (Some(2), Some(1), Some(2)));
+    assert_eq!(
+        (
+            r1["alarm_count"].as_i64(),
+            r1["ok_count"].as_i64(),
+            r1["new_count"].as_i64()
+        ),
+        (Some(2), Some(1), Some(2))
+    );
     write(
         &findings_sql,
         "select 'bucket-a' as resource, 'ok' as status, 'fixed' as reason, '111111111111' as account_id, 'us-east-1' as region \
@@ -348,21 +542,43 @@ async fn scheduled_and_triggered_runs(state_toml: &str, tag: &str) {
     let r2 = api.wait_run(second).await;
     assert_eq!(r2["status"], "succeeded", "{r2}");
     assert_eq!(
-        (r2["new_count"].as_i64(), r2["resolved_count"].as_i64(), r2["unchanged_count"].as_i64(), r2["previous_run_id"].as_i64()),
+        (
+            r2["new_count"].as_i64(),
+            r2["resolved_count"].as_i64(),
+            r2["unchanged_count"].as_i64(),
+            r2["previous_run_id"].as_i64()
+        ),
         (Some(1), Some(1), Some(1), Some(first)),
         "{r2}"
     );
     let res = api.get(&format!("/api/v1/runs/{second}/results")).await;
     let change = |resource: &str| {
-        res["results"].as_array().expect("results").iter().find(|r| r["resource"] == resource).map(|r| r["change"].clone()).unwrap_or(Value::Null)
+        res["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|r| r["resource"] == resource)
+            .map(|r| r["change"].clone())
+            .unwrap_or(Value::Null)
     };
     assert_eq!(change("bucket-a"), "resolved");
     assert_eq!(change("bucket-b"), "unchanged");
     assert_eq!(change("bucket-d"), "new");
     let findings = api.get("/api/v1/findings?job=public-buckets").await;
-    let f = |resource: &str| findings["findings"].as_array().expect("findings").iter().find(|f| f["resource"] == resource).cloned().expect("finding");
+    let f = |resource: &str| {
+        findings["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["resource"] == resource)
+            .cloned()
+            .expect("finding")
+    };
     assert_eq!(f("bucket-a")["status"], "resolved");
-    assert_eq!(f("bucket-a")["status_history"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        f("bucket-a")["status_history"].as_array().map(Vec::len),
+        Some(2)
+    );
     assert_eq!(f("bucket-b")["status"], "open");
     assert_eq!(f("bucket-b")["first_run_id"].as_i64(), Some(first));
     assert_eq!(f("bucket-b")["last_run_id"].as_i64(), Some(second));
@@ -400,12 +616,36 @@ async fn scheduled_and_triggered_runs(state_toml: &str, tag: &str) {
         .await;
     assert_eq!(s, 201, "{v}");
     let ar = v["id"].as_i64().expect("id");
-    let (s, v) = api.call("POST", &format!("/api/v1/access-requests/{ar}/approve"), Some(OPERATOR), None).await;
+    let (s, v) = api
+        .call(
+            "POST",
+            &format!("/api/v1/access-requests/{ar}/approve"),
+            Some(OPERATOR),
+            None,
+        )
+        .await;
     assert_eq!(s, 403, "{v}");
-    assert!(v["error"].as_str().is_some_and(|e| e.contains("admin")), "{v}");
-    let (s, v) = api.call("POST", &format!("/api/v1/access-requests/{ar}/approve"), Some(ADMIN), None).await;
+    assert!(
+        v["error"].as_str().is_some_and(|e| e.contains("admin")),
+        "{v}"
+    );
+    let (s, v) = api
+        .call(
+            "POST",
+            &format!("/api/v1/access-requests/{ar}/approve"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
-    let (s, _) = api.call("POST", &format!("/api/v1/access-requests/{ar}/approve"), Some(ADMIN), None).await;
+    let (s, _) = api
+        .call(
+            "POST",
+            &format!("/api/v1/access-requests/{ar}/approve"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
     assert_eq!(s, 409, "approving twice is a conflict");
     let rows = client
         .query("select principal, grant_kind, grant_value, status from pathwarden.desired_grant where access_request_id = $1", &[&ar])
@@ -418,17 +658,42 @@ async fn scheduled_and_triggered_runs(state_toml: &str, tag: &str) {
     // Tokens and roles.
     let (s, v) = api.call("GET", "/api/v1/runs", None, None).await;
     assert_eq!((s, v["status"].as_i64()), (401, Some(401)), "{v}");
-    let (s, v) = api.call("GET", "/api/v1/runs", Some("not-a-token"), None).await;
+    let (s, v) = api
+        .call("GET", "/api/v1/runs", Some("not-a-token"), None)
+        .await;
     assert_eq!(s, 401, "{v}");
     assert!(v["error"].is_string());
-    let (s, v) = api.call("POST", "/api/v1/runs", Some(READER), Some(serde_json::json!({"job": "public-buckets"}))).await;
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/runs",
+            Some(READER),
+            Some(serde_json::json!({"job": "public-buckets"})),
+        )
+        .await;
     assert_eq!(s, 403, "{v}");
-    let (s, v) = api.call("POST", "/api/v1/runs", Some(OPERATOR), Some(serde_json::json!({"job": "nope"}))).await;
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/runs",
+            Some(OPERATOR),
+            Some(serde_json::json!({"job": "nope"})),
+        )
+        .await;
     assert_eq!(s, 404, "{v}");
-    let (s, v) = api.call("POST", "/api/v1/runs", Some(OPERATOR), Some(serde_json::json!({"jobb": 1}))).await;
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/runs",
+            Some(OPERATOR),
+            Some(serde_json::json!({"jobb": 1})),
+        )
+        .await;
     assert_eq!(s, 400, "{v}");
     assert!(v["error"].is_string());
-    let (s, _) = api.call("GET", "/api/v1/runs/999999", Some(READER), None).await;
+    let (s, _) = api
+        .call("GET", "/api/v1/runs/999999", Some(READER), None)
+        .await;
     assert_eq!(s, 404);
     let (s, v) = api.call("GET", "/api/v1/openapi.json", None, None).await;
     assert_eq!(s, 200);
@@ -443,19 +708,42 @@ async fn scheduled_and_triggered_runs(state_toml: &str, tag: &str) {
             .query("select user_name, action, error from pathwarden.audit_log where kind = 'api' order by id", &[])
             .await
             .expect("pathwarden.audit_log");
-        let actions: Vec<(String, String, Option<String>)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
-        let has = |user: &str, action: &str, err: bool| actions.iter().any(|(u, a, e)| u == user && a == action && e.is_some() == err);
-        if has("ci-admin", &format!("POST /api/v1/access-requests/{ar}/approve"), false)
-            && has("ci-reader", "POST /api/v1/runs", true)
+        let actions: Vec<(String, String, Option<String>)> = rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let has = |user: &str, action: &str, err: bool| {
+            actions
+                .iter()
+                .any(|(u, a, e)| u == user && a == action && e.is_some() == err)
+        };
+        if has(
+            "ci-admin",
+            &format!("POST /api/v1/access-requests/{ar}/approve"),
+            false,
+        ) && has("ci-reader", "POST /api/v1/runs", true)
             && has("unauthenticated", "GET /api/v1/runs", true)
         {
-            assert!(!actions.iter().any(|(_, a, _)| a.contains(READER) || a.contains(ADMIN)));
+            assert!(
+                !actions
+                    .iter()
+                    .any(|(_, a, _)| a.contains(READER) || a.contains(ADMIN))
+            );
             break;
         }
-        assert!(Instant::now() < deadline, "audit log incomplete: {actions:?}");
+        assert!(
+            Instant::now() < deadline,
+            "audit log incomplete: {actions:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rows = client.query("select count(*) from pathwarden.audit_log where kind = 'sql'", &[]).await.expect("sql audit");
+    let rows = client
+        .query(
+            "select count(*) from pathwarden.audit_log where kind = 'sql'",
+            &[],
+        )
+        .await
+        .expect("sql audit");
     let n: i64 = rows[0].get(0);
     assert!(n >= 1, "SQL statements are audited too");
     drop(d);
@@ -477,17 +765,36 @@ async fn runs_with_history_api_and_audit_on_postgres() {
         let _ = conn.await;
     });
     let state = format!("[state]\nurl = \"{url}\"\nschema = \"{schema}\"\n");
-    let outcome = tokio::spawn(async move { scheduled_and_triggered_runs(&state, "posture-pg").await }).await;
+    let outcome =
+        tokio::spawn(async move { scheduled_and_triggered_runs(&state, "posture-pg").await }).await;
     let tables = admin
-        .query("select table_name::text from information_schema.tables where table_schema = $1", &[&schema])
+        .query(
+            "select table_name::text from information_schema.tables where table_schema = $1",
+            &[&schema],
+        )
         .await
-        .map(|rows| rows.iter().map(|r| r.get::<_, String>(0)).collect::<BTreeSet<String>>())
+        .map(|rows| {
+            rows.iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect::<BTreeSet<String>>()
+        })
         .unwrap_or_default();
-    let _ = admin.execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"), &[]).await;
+    let _ = admin
+        .execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"), &[])
+        .await;
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }
-    for t in ["run", "control_result", "finding", "desired_grant", "access_request", "drift", "remediation_action", "audit_log"] {
+    for t in [
+        "run",
+        "control_result",
+        "finding",
+        "desired_grant",
+        "access_request",
+        "drift",
+        "remediation_action",
+        "audit_log",
+    ] {
         assert!(tables.contains(t), "PostgreSQL state has {t}: {tables:?}");
     }
 }
@@ -506,7 +813,14 @@ async fn a_run_killed_with_sigkill_is_marked_interrupted_after_restart() {
     let r = api.get(&format!("/api/v1/runs/{id}")).await;
     assert_eq!(r["status"], "running");
     // A second trigger while it runs is refused: runs of one job never overlap.
-    let (s, v) = api.call("POST", "/api/v1/runs", Some(OPERATOR), Some(serde_json::json!({"job": "slow"}))).await;
+    let (s, v) = api
+        .call(
+            "POST",
+            "/api/v1/runs",
+            Some(OPERATOR),
+            Some(serde_json::json!({"job": "slow"})),
+        )
+        .await;
     assert_eq!(s, 409, "{v}");
     assert_eq!(v["run_id"].as_i64(), Some(id));
     d.child.kill().expect("SIGKILL");
@@ -530,10 +844,19 @@ async fn a_run_killed_with_sigkill_is_marked_interrupted_after_restart() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("restart");
-    let api = Api { base: format!("http://127.0.0.1:{http_port}"), http: reqwest::Client::new() };
+    let api = Api {
+        base: format!("http://127.0.0.1:{http_port}"),
+        http: reqwest::Client::new(),
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
     let r = loop {
-        if let Ok(resp) = api.http.get(format!("{}/api/v1/runs/{id}", api.base)).bearer_auth(READER).send().await {
+        if let Ok(resp) = api
+            .http
+            .get(format!("{}/api/v1/runs/{id}", api.base))
+            .bearer_auth(READER)
+            .send()
+            .await
+        {
             break resp.json::<Value>().await.expect("json");
         }
         assert!(Instant::now() < deadline, "restarted daemon did not answer");
@@ -542,9 +865,15 @@ async fn a_run_killed_with_sigkill_is_marked_interrupted_after_restart() {
     assert_eq!(r["status"], "interrupted", "{r}");
     assert!(r["finished_at"].is_string());
     let res = api.get(&format!("/api/v1/runs/{id}/results")).await;
-    assert_eq!(res["results"].as_array().map(Vec::len), Some(0), "no half-written results");
+    assert_eq!(
+        res["results"].as_array().map(Vec::len),
+        Some(0),
+        "no half-written results"
+    );
     // The job can run again.
-    let (s, v) = api.call("GET", "/api/v1/runs?job=slow", Some(READER), None).await;
+    let (s, v) = api
+        .call("GET", "/api/v1/runs?job=slow", Some(READER), None)
+        .await;
     assert_eq!(s, 200);
     assert_eq!(v["runs"].as_array().map(Vec::len), Some(1));
     let _ = child.kill();
@@ -558,8 +887,9 @@ struct Moto {
 
 impl Moto {
     fn start() -> Moto {
-        let bin = std::env::var("PATHWARDEN_MOTO_SERVER")
-            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string());
+        let bin = std::env::var("PATHWARDEN_MOTO_SERVER").unwrap_or_else(|_| {
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string()
+        });
         let port = common::free_port();
         let child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -572,7 +902,10 @@ impl Moto {
             });
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Moto { child, port }
@@ -589,11 +922,34 @@ impl Drop for Moto {
 const DEV_TOOLS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"codecommit:*","Resource":"*"}]}"#;
 
 async fn alice_state(iam: &aws_sdk_iam::Client) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let groups = iam.list_groups_for_user().user_name("alice").send().await.expect("groups");
-    let attached = iam.list_attached_user_policies().user_name("alice").send().await.expect("attached");
-    let inline = iam.list_user_policies().user_name("alice").send().await.expect("inline");
-    let mut g: Vec<String> = groups.groups().iter().map(|g| g.group_name().to_string()).collect();
-    let mut a: Vec<String> = attached.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect();
+    let groups = iam
+        .list_groups_for_user()
+        .user_name("alice")
+        .send()
+        .await
+        .expect("groups");
+    let attached = iam
+        .list_attached_user_policies()
+        .user_name("alice")
+        .send()
+        .await
+        .expect("attached");
+    let inline = iam
+        .list_user_policies()
+        .user_name("alice")
+        .send()
+        .await
+        .expect("inline");
+    let mut g: Vec<String> = groups
+        .groups()
+        .iter()
+        .map(|g| g.group_name().to_string())
+        .collect();
+    let mut a: Vec<String> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_string))
+        .collect();
     let mut i: Vec<String> = inline.policy_names().to_vec();
     g.sort();
     a.sort();
@@ -608,24 +964,65 @@ async fn drift_access_request_dry_run_then_auto_fix_on_moto() {
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(&url)
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
         .load()
         .await;
     let iam = aws_sdk_iam::Client::new(&sdk);
-    iam.create_user().user_name("alice").send().await.expect("user");
-    iam.create_user().user_name("bob").send().await.expect("user");
+    iam.create_user()
+        .user_name("alice")
+        .send()
+        .await
+        .expect("user");
+    iam.create_user()
+        .user_name("bob")
+        .send()
+        .await
+        .expect("user");
     for g in ["engineering", "contractors"] {
-        iam.create_group().group_name(g).send().await.expect("group");
+        iam.create_group()
+            .group_name(g)
+            .send()
+            .await
+            .expect("group");
     }
-    iam.add_user_to_group().group_name("contractors").user_name("alice").send().await.expect("membership");
-    iam.add_user_to_group().group_name("contractors").user_name("bob").send().await.expect("membership");
-    iam.put_user_policy().user_name("alice").policy_name("legacy-inline").policy_document(DEV_TOOLS).send().await.expect("inline");
-    let pol = iam.create_policy().policy_name("dev-tools").policy_document(DEV_TOOLS).send().await.expect("policy");
+    iam.add_user_to_group()
+        .group_name("contractors")
+        .user_name("alice")
+        .send()
+        .await
+        .expect("membership");
+    iam.add_user_to_group()
+        .group_name("contractors")
+        .user_name("bob")
+        .send()
+        .await
+        .expect("membership");
+    iam.put_user_policy()
+        .user_name("alice")
+        .policy_name("legacy-inline")
+        .policy_document(DEV_TOOLS)
+        .send()
+        .await
+        .expect("inline");
+    let pol = iam
+        .create_policy()
+        .policy_name("dev-tools")
+        .policy_document(DEV_TOOLS)
+        .send()
+        .await
+        .expect("policy");
     let dev_tools = pol.policy().and_then(|p| p.arn()).expect("arn").to_string();
 
     let dir = temp_dir("posture-drift");
     let desired = dir.join("desired.toml");
-    write(&desired, &format!("[[grant]]\nprincipal = \"user/alice\"\nkind = \"policy\"\nvalue = \"{dev_tools}\"\n"));
+    write(
+        &desired,
+        &format!(
+            "[[grant]]\nprincipal = \"user/alice\"\nkind = \"policy\"\nvalue = \"{dev_tools}\"\n"
+        ),
+    );
     let state_db = dir.join("state.db");
     let config = |mode: &str| {
         format!(
@@ -656,7 +1053,14 @@ async fn drift_access_request_dry_run_then_auto_fix_on_moto() {
         .await;
     assert_eq!(s, 201, "{v}");
     let ar = v["id"].as_i64().expect("id");
-    let (s, v) = api.call("POST", &format!("/api/v1/access-requests/{ar}/approve"), Some(ADMIN), None).await;
+    let (s, v) = api
+        .call(
+            "POST",
+            &format!("/api/v1/access-requests/{ar}/approve"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
     let run = api.trigger("iam-drift").await;
     let r = api.wait_run(run).await;
@@ -676,10 +1080,26 @@ async fn drift_access_request_dry_run_then_auto_fix_on_moto() {
         })
         .collect();
     let expected: BTreeSet<(String, String, String)> = [
-        ("iam:AttachUserPolicy", "planned", format!("{{\"PolicyArn\":\"{dev_tools}\",\"UserName\":\"alice\"}}")),
-        ("iam:AddUserToGroup", "planned", "{\"GroupName\":\"engineering\",\"UserName\":\"alice\"}".to_string()),
-        ("iam:RemoveUserFromGroup", "awaiting_approval", "{\"GroupName\":\"contractors\",\"UserName\":\"alice\"}".to_string()),
-        ("iam:DeleteUserPolicy", "awaiting_approval", "{\"PolicyName\":\"legacy-inline\",\"UserName\":\"alice\"}".to_string()),
+        (
+            "iam:AttachUserPolicy",
+            "planned",
+            format!("{{\"PolicyArn\":\"{dev_tools}\",\"UserName\":\"alice\"}}"),
+        ),
+        (
+            "iam:AddUserToGroup",
+            "planned",
+            "{\"GroupName\":\"engineering\",\"UserName\":\"alice\"}".to_string(),
+        ),
+        (
+            "iam:RemoveUserFromGroup",
+            "awaiting_approval",
+            "{\"GroupName\":\"contractors\",\"UserName\":\"alice\"}".to_string(),
+        ),
+        (
+            "iam:DeleteUserPolicy",
+            "awaiting_approval",
+            "{\"PolicyName\":\"legacy-inline\",\"UserName\":\"alice\"}".to_string(),
+        ),
     ]
     .into_iter()
     .map(|(a, b, c)| (a.to_string(), b.to_string(), c))
@@ -687,7 +1107,11 @@ async fn drift_access_request_dry_run_then_auto_fix_on_moto() {
     assert_eq!(actions, expected);
     assert_eq!(
         alice_state(&iam).await,
-        (vec!["contractors".to_string()], vec![], vec!["legacy-inline".to_string()]),
+        (
+            vec!["contractors".to_string()],
+            vec![],
+            vec!["legacy-inline".to_string()]
+        ),
         "a dry run changes nothing"
     );
     drop(d);
@@ -698,47 +1122,107 @@ async fn drift_access_request_dry_run_then_auto_fix_on_moto() {
     let run = api.trigger("iam-drift").await;
     let r = api.wait_run(run).await;
     assert_eq!(r["status"], "succeeded", "{r} {}", d.stderr());
-    let rem = api.get("/api/v1/remediations?status=awaiting_approval").await;
+    let rem = api
+        .get("/api/v1/remediations?status=awaiting_approval")
+        .await;
     let waiting: Vec<(i64, String)> = rem["remediations"]
         .as_array()
         .expect("remediations")
         .iter()
         .filter(|a| a["mode"] == "auto_fix")
-        .map(|a| (a["id"].as_i64().unwrap_or(0), a["api_call"].as_str().unwrap_or_default().to_string()))
+        .map(|a| {
+            (
+                a["id"].as_i64().unwrap_or(0),
+                a["api_call"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect();
     assert_eq!(waiting.len(), 2, "{rem}");
     let applied = api.get("/api/v1/remediations?status=applied").await;
     let all = api.get("/api/v1/remediations").await;
-    assert_eq!(applied["remediations"].as_array().map(Vec::len), Some(2), "{all}");
+    assert_eq!(
+        applied["remediations"].as_array().map(Vec::len),
+        Some(2),
+        "{all}"
+    );
     let (groups, attached, _) = alice_state(&iam).await;
     assert_eq!(attached, vec![dev_tools.clone()]);
-    assert!(groups.contains(&"engineering".to_string()) && groups.contains(&"contractors".to_string()), "{groups:?}");
-    let (s, _) = api.call("POST", &format!("/api/v1/remediations/{}/approve", waiting[0].0), Some(OPERATOR), None).await;
+    assert!(
+        groups.contains(&"engineering".to_string()) && groups.contains(&"contractors".to_string()),
+        "{groups:?}"
+    );
+    let (s, _) = api
+        .call(
+            "POST",
+            &format!("/api/v1/remediations/{}/approve", waiting[0].0),
+            Some(OPERATOR),
+            None,
+        )
+        .await;
     assert_eq!(s, 403, "operators cannot approve");
     for (id, call) in &waiting {
-        let (s, v) = api.call("POST", &format!("/api/v1/remediations/{id}/approve"), Some(ADMIN), None).await;
-        assert_eq!((s, v["status"].as_str()), (200, Some("applied")), "{call}: {v}");
+        let (s, v) = api
+            .call(
+                "POST",
+                &format!("/api/v1/remediations/{id}/approve"),
+                Some(ADMIN),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (200, Some("applied")),
+            "{call}: {v}"
+        );
     }
     assert_eq!(
         alice_state(&iam).await,
-        (vec!["engineering".to_string()], vec![dev_tools.clone()], vec![]),
+        (
+            vec!["engineering".to_string()],
+            vec![dev_tools.clone()],
+            vec![]
+        ),
         "the account matches the desired state"
     );
-    let bob = iam.list_groups_for_user().user_name("bob").send().await.expect("bob");
+    let bob = iam
+        .list_groups_for_user()
+        .user_name("bob")
+        .send()
+        .await
+        .expect("bob");
     assert_eq!(bob.groups().len(), 1, "unmanaged principals are left alone");
 
     // The next drift run finds nothing and records the four drifts as resolved.
     let run = api.trigger("iam-drift").await;
     let r = api.wait_run(run).await;
-    assert_eq!((r["status"].as_str(), r["alarm_count"].as_i64(), r["resolved_count"].as_i64()), (Some("succeeded"), Some(0), Some(4)), "{r}");
+    assert_eq!(
+        (
+            r["status"].as_str(),
+            r["alarm_count"].as_i64(),
+            r["resolved_count"].as_i64()
+        ),
+        (Some("succeeded"), Some(0), Some(4)),
+        "{r}"
+    );
 
     let client = d.client().await;
     let rows = client
         .query("select user_name, action, error from pathwarden.audit_log where kind = 'remediation' and action like '%mode=auto_fix%' and action like 'iam:RemoveUserFromGroup%'", &[])
         .await
         .expect("audit");
-    assert!(rows.iter().any(|r| r.get::<_, String>(0) == "api:ci-admin" && r.get::<_, Option<String>>(2).is_none()), "approved fix audited with who and result");
-    let rows = client.query("select count(*) from pathwarden.drift where drift_kind = 'unexpected'", &[]).await.expect("drift");
+    assert!(
+        rows.iter()
+            .any(|r| r.get::<_, String>(0) == "api:ci-admin"
+                && r.get::<_, Option<String>>(2).is_none()),
+        "approved fix audited with who and result"
+    );
+    let rows = client
+        .query(
+            "select count(*) from pathwarden.drift where drift_kind = 'unexpected'",
+            &[],
+        )
+        .await
+        .expect("drift");
     let n: i64 = rows[0].get(0);
     assert_eq!(n, 4, "two unexpected grants in each of the first two runs");
 }
@@ -750,20 +1234,59 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(&url)
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
         .load()
         .await;
     let iam = aws_sdk_iam::Client::new(&sdk);
     let ec2 = aws_sdk_ec2::Client::new(&sdk);
     // Deliberate violations: two active keys on one user (1.13), SSH open to the world (5.2).
-    iam.create_user().user_name("two-keys").send().await.expect("user");
-    iam.create_user().user_name("one-key").send().await.expect("user");
-    let k1 = iam.create_access_key().user_name("two-keys").send().await.expect("key");
-    iam.create_access_key().user_name("two-keys").send().await.expect("key");
-    iam.create_access_key().user_name("one-key").send().await.expect("key");
-    let vpc = ec2.create_vpc().cidr_block("10.9.0.0/16").send().await.expect("vpc");
-    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
-    let sg = ec2.create_security_group().group_name("ssh-open").description("ssh from anywhere").vpc_id(&vpc_id).send().await.expect("sg");
+    iam.create_user()
+        .user_name("two-keys")
+        .send()
+        .await
+        .expect("user");
+    iam.create_user()
+        .user_name("one-key")
+        .send()
+        .await
+        .expect("user");
+    let k1 = iam
+        .create_access_key()
+        .user_name("two-keys")
+        .send()
+        .await
+        .expect("key");
+    iam.create_access_key()
+        .user_name("two-keys")
+        .send()
+        .await
+        .expect("key");
+    iam.create_access_key()
+        .user_name("one-key")
+        .send()
+        .await
+        .expect("key");
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .expect("vpc");
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_string();
+    let sg = ec2
+        .create_security_group()
+        .group_name("ssh-open")
+        .description("ssh from anywhere")
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .expect("sg");
     let sg_id = sg.group_id().expect("sg id").to_string();
     ec2.authorize_security_group_ingress()
         .group_id(&sg_id)
@@ -774,7 +1297,14 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
         .send()
         .await
         .expect("ingress");
-    let safe = ec2.create_security_group().group_name("https-only").description("443").vpc_id(&vpc_id).send().await.expect("sg");
+    let safe = ec2
+        .create_security_group()
+        .group_name("https-only")
+        .description("443")
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .expect("sg");
     ec2.authorize_security_group_ingress()
         .group_id(safe.group_id().expect("id"))
         .ip_protocol("tcp")
@@ -801,12 +1331,17 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
     let results_of = |id: i64, control: &'static str| {
         let api = &api;
         async move {
-            let v = api.get(&format!("/api/v1/runs/{id}/results?control_id={control}")).await;
+            let v = api
+                .get(&format!("/api/v1/runs/{id}/results?control_id={control}"))
+                .await;
             v["results"].as_array().cloned().unwrap_or_default()
         }
     };
     let alarm_set = |rows: &[Value]| -> BTreeSet<String> {
-        rows.iter().filter(|r| r["status"] == "alarm").filter_map(|r| r["resource"].as_str().map(str::to_string)).collect()
+        rows.iter()
+            .filter(|r| r["status"] == "alarm")
+            .filter_map(|r| r["resource"].as_str().map(str::to_string))
+            .collect()
     };
     let finished_after = |after: i64| {
         let api = &api;
@@ -815,13 +1350,19 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
             let deadline = Instant::now() + Duration::from_secs(120);
             loop {
                 let runs = api.get("/api/v1/runs?job=cis").await;
-                if let Some(r) = runs["runs"]
-                    .as_array()
-                    .and_then(|a| a.iter().rev().find(|r| r["status"] != "running" && r["id"].as_i64().unwrap_or(0) > after).cloned())
-                {
+                if let Some(r) = runs["runs"].as_array().and_then(|a| {
+                    a.iter()
+                        .rev()
+                        .find(|r| r["status"] != "running" && r["id"].as_i64().unwrap_or(0) > after)
+                        .cloned()
+                }) {
                     return r;
                 }
-                assert!(Instant::now() < deadline, "no scheduled run after {after}: {}", d.stderr());
+                assert!(
+                    Instant::now() < deadline,
+                    "no scheduled run after {after}: {}",
+                    d.stderr()
+                );
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
@@ -830,18 +1371,35 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
     let first = finished_after(0).await;
     assert_eq!(first["status"], "succeeded", "{first}");
     let first_id = first["id"].as_i64().expect("id");
-    let errors = api.get(&format!("/api/v1/runs/{first_id}/results?status=error")).await;
-    assert_eq!(errors["results"].as_array().map(Vec::len), Some(0), "no control fails against moto: {errors}");
+    let errors = api
+        .get(&format!("/api/v1/runs/{first_id}/results?status=error"))
+        .await;
+    assert_eq!(
+        errors["results"].as_array().map(Vec::len),
+        Some(0),
+        "no control fails against moto: {errors}"
+    );
     let keys = alarm_set(&results_of(first_id, "1.13").await);
     assert_eq!(keys.len(), 1, "{keys:?}");
-    assert!(keys.iter().all(|k| k.ends_with(":user/two-keys")), "{keys:?}");
+    assert!(
+        keys.iter().all(|k| k.ends_with(":user/two-keys")),
+        "{keys:?}"
+    );
     let open = alarm_set(&results_of(first_id, "5.2").await);
     assert_eq!(open.len(), 1, "{open:?}");
     assert!(open.iter().all(|a| a.ends_with(&sg_id)), "{open:?}");
 
     // Fix one violation; a later scheduled run records it as resolved.
-    let key_id = k1.access_key().map(|k| k.access_key_id().to_string()).expect("key id");
-    iam.delete_access_key().user_name("two-keys").access_key_id(&key_id).send().await.expect("delete key");
+    let key_id = k1
+        .access_key()
+        .map(|k| k.access_key_id().to_string())
+        .expect("key id");
+    iam.delete_access_key()
+        .user_name("two-keys")
+        .access_key_id(&key_id)
+        .send()
+        .await
+        .expect("delete key");
     let mut after = first_id;
     let deadline = Instant::now() + Duration::from_secs(120);
     let fixed = loop {
@@ -857,8 +1415,19 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
     let (run, rows) = fixed;
     assert_eq!(run["status"], "succeeded");
     assert!(run["resolved_count"].as_i64().unwrap_or(0) >= 1, "{run}");
-    let two_keys = rows.iter().find(|r| r["resource"].as_str().is_some_and(|s| s.ends_with(":user/two-keys"))).expect("row");
-    assert_eq!((two_keys["status"].as_str(), two_keys["change"].as_str()), (Some("ok"), Some("resolved")), "{two_keys}");
+    let two_keys = rows
+        .iter()
+        .find(|r| {
+            r["resource"]
+                .as_str()
+                .is_some_and(|s| s.ends_with(":user/two-keys"))
+        })
+        .expect("row");
+    assert_eq!(
+        (two_keys["status"].as_str(), two_keys["change"].as_str()),
+        (Some("ok"), Some("resolved")),
+        "{two_keys}"
+    );
     let still = alarm_set(&results_of(run["id"].as_i64().expect("id"), "5.2").await);
     assert_eq!(still, open, "the unfixed violation stays");
     let findings = api.get("/api/v1/findings?job=cis&control_id=1.13").await;

@@ -73,12 +73,24 @@ pub struct ApiState {
 
 impl ApiState {
     /// State from the configured tokens.
-    pub fn new(posture: Arc<Posture>, tokens: &[TokenConfig], audit: Arc<dyn AuditSink>) -> ApiState {
+    pub fn new(
+        posture: Arc<Posture>,
+        tokens: &[TokenConfig],
+        audit: Arc<dyn AuditSink>,
+    ) -> ApiState {
         let tokens = tokens
             .iter()
-            .filter_map(|t| hex::decode(&t.sha256).ok().map(|h| (t.name.clone(), h, Role::parse(&t.role))))
+            .filter_map(|t| {
+                hex::decode(&t.sha256)
+                    .ok()
+                    .map(|h| (t.name.clone(), h, Role::parse(&t.role)))
+            })
             .collect();
-        ApiState { posture, tokens: Arc::new(tokens), audit }
+        ApiState {
+            posture,
+            tokens: Arc::new(tokens),
+            audit,
+        }
     }
 }
 
@@ -87,14 +99,21 @@ pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, axum::Json(json!({"error": self.1, "status": self.0.as_u16()}))).into_response()
+        (
+            self.0,
+            axum::Json(json!({"error": self.1, "status": self.0.as_u16()})),
+        )
+            .into_response()
     }
 }
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         tracing::warn!(error = %format!("{e:#}"), "API request failed");
-        ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the daemon log".into())
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; see the daemon log".into(),
+        )
     }
 }
 
@@ -123,23 +142,35 @@ fn required_role(method: &Method, path: &str) -> Role {
 }
 
 fn authenticate(st: &ApiState, req: &Request) -> Result<Caller, ApiError> {
-    let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let Some(h) = header else {
         if st.tokens.is_empty() {
             // No tokens configured: read-only access on the (loopback) listener.
-            return Ok(Caller { name: "anonymous".into(), role: Role::Reader });
+            return Ok(Caller {
+                name: "anonymous".into(),
+                role: Role::Reader,
+            });
         }
         return Err(err(StatusCode::UNAUTHORIZED, "missing bearer token"));
     };
     let Some(token) = h.strip_prefix("Bearer ").map(str::trim) else {
-        return Err(err(StatusCode::UNAUTHORIZED, "expected Authorization: Bearer <token>"));
+        return Err(err(
+            StatusCode::UNAUTHORIZED,
+            "expected Authorization: Bearer <token>",
+        ));
     };
     let digest = Sha256::digest(token.as_bytes());
     let mut found = None;
     for (name, hash, role) in st.tokens.iter() {
         // Compare every token in constant time, so timing says nothing about which matched.
         if bool::from(digest.as_slice().ct_eq(hash)) && found.is_none() {
-            found = Some(Caller { name: name.clone(), role: *role });
+            found = Some(Caller {
+                name: name.clone(),
+                role: *role,
+            });
         }
     }
     found.ok_or_else(|| err(StatusCode::UNAUTHORIZED, "invalid token"))
@@ -149,7 +180,11 @@ async fn guard(State(st): State<ApiState>, mut req: Request, next: Next) -> Resp
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let client = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.to_string()).unwrap_or_else(|| "unknown".into());
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.to_string())
+        .unwrap_or_else(|| "unknown".into());
     let public = path == "/api/v1/openapi.json";
     let (user, response) = match authenticate(&st, &req) {
         Err(e) if !public => ("unauthenticated".to_string(), e.into_response()),
@@ -158,7 +193,11 @@ async fn guard(State(st): State<ApiState>, mut req: Request, next: Next) -> Resp
             let need = required_role(&method, &path);
             let name = caller.name.clone();
             if caller.role < need && !public {
-                let msg = format!("role {} may not do this; {} is required", caller.role.name(), need.name());
+                let msg = format!(
+                    "role {} may not do this; {} is required",
+                    caller.role.name(),
+                    need.name()
+                );
                 (name, err(StatusCode::FORBIDDEN, msg).into_response())
             } else {
                 req.extensions_mut().insert(caller);
@@ -188,24 +227,56 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/runs/{id}", get(get_run))
         .route("/api/v1/runs/{id}/results", get(run_results))
         .route("/api/v1/findings", get(list_findings))
-        .route("/api/v1/access-requests", get(list_access_requests).post(create_access_request))
-        .route("/api/v1/access-requests/{id}/{decision}", post(decide_access_request))
+        .route(
+            "/api/v1/access-requests",
+            get(list_access_requests).post(create_access_request),
+        )
+        .route(
+            "/api/v1/access-requests/{id}/{decision}",
+            post(decide_access_request),
+        )
         .route("/api/v1/remediations", get(list_remediations))
-        .route("/api/v1/remediations/{id}/approve", post(approve_remediation))
+        .route(
+            "/api/v1/remediations/{id}/approve",
+            post(approve_remediation),
+        )
         .fallback(|| async { err(StatusCode::NOT_FOUND, "no such endpoint") })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
 }
 
 const RUN_COLS: &[&str] = &[
-    "id", "job", "kind", "target", "triggered_by", "status", "started_at", "finished_at", "progress_done", "progress_total", "ok_count",
-    "alarm_count", "info_count", "skip_count", "error_count", "new_count", "resolved_count", "unchanged_count", "previous_run_id", "message",
+    "id",
+    "job",
+    "kind",
+    "target",
+    "triggered_by",
+    "status",
+    "started_at",
+    "finished_at",
+    "progress_done",
+    "progress_total",
+    "ok_count",
+    "alarm_count",
+    "info_count",
+    "skip_count",
+    "error_count",
+    "new_count",
+    "resolved_count",
+    "unchanged_count",
+    "previous_run_id",
+    "message",
 ];
 
 fn kinds(cols: &[&str]) -> Vec<Col> {
     cols.iter()
         .map(|c| {
-            if *c == "id" || c.ends_with("_id") && *c != "account_id" && *c != "control_id" || c.ends_with("_count") || c.starts_with("progress_") || *c == "high_risk" {
+            if *c == "id"
+                || c.ends_with("_id") && *c != "account_id" && *c != "control_id"
+                || c.ends_with("_count")
+                || c.starts_with("progress_")
+                || *c == "high_risk"
+            {
                 Col::Int
             } else {
                 Col::Text
@@ -232,7 +303,15 @@ async fn list_runs(State(st): State<ApiState>, Query(q): Query<ListQuery>) -> Ap
         "SELECT {} FROM run WHERE ($1 IS NULL OR job = $1) AND ($2 IS NULL OR status = $2) ORDER BY id DESC LIMIT $3",
         RUN_COLS.join(", ")
     );
-    let rows = st.posture.store.fetch(&sql, args![q.job.clone(), q.status.clone(), limit(&q)], &kinds(RUN_COLS)).await?;
+    let rows = st
+        .posture
+        .store
+        .fetch(
+            &sql,
+            args![q.job.clone(), q.status.clone(), limit(&q)],
+            &kinds(RUN_COLS),
+        )
+        .await?;
     ok(json!({"runs": rows_json(RUN_COLS, &rows)}))
 }
 
@@ -241,11 +320,26 @@ struct TriggerBody {
     job: String,
 }
 
-async fn trigger_run(State(st): State<ApiState>, caller: axum::Extension<Caller>, body: Result<axum::Json<TriggerBody>, JsonRejection>) -> ApiResult {
-    let axum::Json(body) = body.map_err(|e| err(StatusCode::BAD_REQUEST, format!("expected {{\"job\": \"<name>\"}}: {}", e.body_text())))?;
-    let started = match st.posture.start(&body.job, &format!("api:{}", caller.name)).await {
+async fn trigger_run(
+    State(st): State<ApiState>,
+    caller: axum::Extension<Caller>,
+    body: Result<axum::Json<TriggerBody>, JsonRejection>,
+) -> ApiResult {
+    let axum::Json(body) = body.map_err(|e| {
+        err(
+            StatusCode::BAD_REQUEST,
+            format!("expected {{\"job\": \"<name>\"}}: {}", e.body_text()),
+        )
+    })?;
+    let started = match st
+        .posture
+        .start(&body.job, &format!("api:{}", caller.name))
+        .await
+    {
         Ok(s) => s,
-        Err(StartError::UnknownJob(j)) => return Err(err(StatusCode::NOT_FOUND, format!("unknown job {j:?}"))),
+        Err(StartError::UnknownJob(j)) => {
+            return Err(err(StatusCode::NOT_FOUND, format!("unknown job {j:?}")));
+        }
         Err(StartError::AlreadyRunning(j, id)) => {
             return Ok((StatusCode::CONFLICT, axum::Json(json!({"error": format!("job {j:?} is already running"), "status": 409, "run_id": id}))).into_response());
         }
@@ -260,13 +354,22 @@ async fn trigger_run(State(st): State<ApiState>, caller: axum::Extension<Caller>
 }
 
 fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse::<i64>().map_err(|_| err(StatusCode::BAD_REQUEST, format!("expected a numeric id, got {id:?}")))
+    id.parse::<i64>().map_err(|_| {
+        err(
+            StatusCode::BAD_REQUEST,
+            format!("expected a numeric id, got {id:?}"),
+        )
+    })
 }
 
 async fn get_run(State(st): State<ApiState>, Path(id): Path<String>) -> ApiResult {
     let id = parse_id(&id)?;
     let sql = format!("SELECT {} FROM run WHERE id = $1", RUN_COLS.join(", "));
-    let rows = st.posture.store.fetch(&sql, args![id], &kinds(RUN_COLS)).await?;
+    let rows = st
+        .posture
+        .store
+        .fetch(&sql, args![id], &kinds(RUN_COLS))
+        .await?;
     match rows_json(RUN_COLS, &rows).into_iter().next() {
         Some(r) => ok(r),
         None => Err(err(StatusCode::NOT_FOUND, format!("no run {id}"))),
@@ -274,13 +377,34 @@ async fn get_run(State(st): State<ApiState>, Path(id): Path<String>) -> ApiResul
 }
 
 const RESULT_COLS: &[&str] = &[
-    "id", "run_id", "control_id", "title", "section", "severity", "resource", "status", "reason", "account_id", "region", "change",
-    "previous_status", "first_seen", "last_seen",
+    "id",
+    "run_id",
+    "control_id",
+    "title",
+    "section",
+    "severity",
+    "resource",
+    "status",
+    "reason",
+    "account_id",
+    "region",
+    "change",
+    "previous_status",
+    "first_seen",
+    "last_seen",
 ];
 
-async fn run_results(State(st): State<ApiState>, Path(id): Path<String>, Query(q): Query<ListQuery>) -> ApiResult {
+async fn run_results(
+    State(st): State<ApiState>,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult {
     let id = parse_id(&id)?;
-    let exists = st.posture.store.fetch("SELECT id FROM run WHERE id = $1", args![id], &[Col::Int]).await?;
+    let exists = st
+        .posture
+        .store
+        .fetch("SELECT id FROM run WHERE id = $1", args![id], &[Col::Int])
+        .await?;
     if exists.is_empty() {
         return Err(err(StatusCode::NOT_FOUND, format!("no run {id}")));
     }
@@ -292,14 +416,38 @@ async fn run_results(State(st): State<ApiState>, Path(id): Path<String>, Query(q
     let rows = st
         .posture
         .store
-        .fetch(&sql, args![id, q.status.clone(), q.change.clone(), q.control_id.clone(), limit], &kinds(RESULT_COLS))
+        .fetch(
+            &sql,
+            args![
+                id,
+                q.status.clone(),
+                q.change.clone(),
+                q.control_id.clone(),
+                limit
+            ],
+            &kinds(RESULT_COLS),
+        )
         .await?;
     ok(json!({"run_id": id, "results": rows_json(RESULT_COLS, &rows)}))
 }
 
 const FINDING_COLS: &[&str] = &[
-    "id", "job", "control_id", "resource", "title", "severity", "reason", "account_id", "region", "status", "first_seen", "last_seen",
-    "resolved_at", "first_run_id", "last_run_id", "status_history",
+    "id",
+    "job",
+    "control_id",
+    "resource",
+    "title",
+    "severity",
+    "reason",
+    "account_id",
+    "region",
+    "status",
+    "first_seen",
+    "last_seen",
+    "resolved_at",
+    "first_run_id",
+    "last_run_id",
+    "status_history",
 ];
 
 async fn list_findings(State(st): State<ApiState>, Query(q): Query<ListQuery>) -> ApiResult {
@@ -308,10 +456,22 @@ async fn list_findings(State(st): State<ApiState>, Query(q): Query<ListQuery>) -
         FINDING_COLS.join(", ")
     );
     let lim = q.limit.unwrap_or(100_000).clamp(1, 1_000_000);
-    let rows = st.posture.store.fetch(&sql, args![q.job.clone(), q.status.clone(), q.control_id.clone(), lim], &kinds(FINDING_COLS)).await?;
+    let rows = st
+        .posture
+        .store
+        .fetch(
+            &sql,
+            args![q.job.clone(), q.status.clone(), q.control_id.clone(), lim],
+            &kinds(FINDING_COLS),
+        )
+        .await?;
     let mut out = rows_json(FINDING_COLS, &rows);
     for f in &mut out {
-        if let Some(h) = f.get("status_history").and_then(Value::as_str).and_then(|s| serde_json::from_str::<Value>(s).ok()) {
+        if let Some(h) = f
+            .get("status_history")
+            .and_then(Value::as_str)
+            .and_then(|s| serde_json::from_str::<Value>(s).ok())
+        {
             f["status_history"] = h;
         }
     }
@@ -319,13 +479,30 @@ async fn list_findings(State(st): State<ApiState>, Query(q): Query<ListQuery>) -
 }
 
 const AR_COLS: &[&str] = &[
-    "id", "principal", "grant_kind", "grant_value", "account_id", "justification", "requested_by", "status", "decided_by", "decided_at",
-    "created_at", "updated_at",
+    "id",
+    "principal",
+    "grant_kind",
+    "grant_value",
+    "account_id",
+    "justification",
+    "requested_by",
+    "status",
+    "decided_by",
+    "decided_at",
+    "created_at",
+    "updated_at",
 ];
 
 async fn list_access_requests(State(st): State<ApiState>, Query(q): Query<ListQuery>) -> ApiResult {
-    let sql = format!("SELECT {} FROM access_request WHERE ($1 IS NULL OR status = $1) ORDER BY id LIMIT $2", AR_COLS.join(", "));
-    let rows = st.posture.store.fetch(&sql, args![q.status.clone(), limit(&q)], &kinds(AR_COLS)).await?;
+    let sql = format!(
+        "SELECT {} FROM access_request WHERE ($1 IS NULL OR status = $1) ORDER BY id LIMIT $2",
+        AR_COLS.join(", ")
+    );
+    let rows = st
+        .posture
+        .store
+        .fetch(&sql, args![q.status.clone(), limit(&q)], &kinds(AR_COLS))
+        .await?;
     ok(json!({"access_requests": rows_json(AR_COLS, &rows)}))
 }
 
@@ -345,13 +522,25 @@ async fn create_access_request(
     body: Result<axum::Json<AccessRequestBody>, JsonRejection>,
 ) -> ApiResult {
     let axum::Json(b) = body.map_err(|e| {
-        err(StatusCode::BAD_REQUEST, format!("expected {{principal, grant_kind, grant_value, account_id?, justification?}}: {}", e.body_text()))
+        err(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "expected {{principal, grant_kind, grant_value, account_id?, justification?}}: {}",
+                e.body_text()
+            ),
+        )
     })?;
     if !["policy", "group", "role"].contains(&b.grant_kind.as_str()) {
-        return Err(err(StatusCode::BAD_REQUEST, "grant_kind: expected policy, group or role"));
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            "grant_kind: expected policy, group or role",
+        ));
     }
     if b.principal.trim().is_empty() || b.grant_value.trim().is_empty() {
-        return Err(err(StatusCode::BAD_REQUEST, "principal and grant_value must not be empty"));
+        return Err(err(
+            StatusCode::BAD_REQUEST,
+            "principal and grant_value must not be empty",
+        ));
     }
     let at = now();
     let id = st
@@ -363,10 +552,18 @@ async fn create_access_request(
             args![b.principal, b.grant_kind, b.grant_value, b.account_id, b.justification, caller.name.clone(), at],
         )
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({"id": id, "status": "pending"}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"id": id, "status": "pending"})),
+    )
+        .into_response())
 }
 
-async fn decide_access_request(State(st): State<ApiState>, caller: axum::Extension<Caller>, Path((id, decision)): Path<(String, String)>) -> ApiResult {
+async fn decide_access_request(
+    State(st): State<ApiState>,
+    caller: axum::Extension<Caller>,
+    Path((id, decision)): Path<(String, String)>,
+) -> ApiResult {
     let id = parse_id(&id)?;
     let rows = st
         .posture
@@ -378,7 +575,10 @@ async fn decide_access_request(State(st): State<ApiState>, caller: axum::Extensi
         )
         .await?;
     let Some(r) = rows.first() else {
-        return Err(err(StatusCode::NOT_FOUND, format!("no access request {id}")));
+        return Err(err(
+            StatusCode::NOT_FOUND,
+            format!("no access request {id}"),
+        ));
     };
     let status = r[0].text().unwrap_or_default().to_string();
     let at = now();
@@ -388,10 +588,18 @@ async fn decide_access_request(State(st): State<ApiState>, caller: axum::Extensi
         "approve" => ("pending", "approved"),
         "deny" => ("pending", "denied"),
         "revoke" => ("approved", "revoked"),
-        other => return Err(err(StatusCode::NOT_FOUND, format!("unknown decision {other:?}; expected approve, deny or revoke"))),
+        other => {
+            return Err(err(
+                StatusCode::NOT_FOUND,
+                format!("unknown decision {other:?}; expected approve, deny or revoke"),
+            ));
+        }
     };
     if status != from {
-        return Err(err(StatusCode::CONFLICT, format!("access request {id} is {status}; {decision} needs {from}")));
+        return Err(err(
+            StatusCode::CONFLICT,
+            format!("access request {id} is {status}; {decision} needs {from}"),
+        ));
     }
     let mut stmts = vec![Stmt::new(
         "UPDATE access_request SET status = $1, decided_by = $2, decided_at = $3, updated_at = $3 WHERE id = $4 AND status = $5",
@@ -413,16 +621,39 @@ async fn decide_access_request(State(st): State<ApiState>, caller: axum::Extensi
     ok(json!({"id": id, "status": to}))
 }
 
-const REM_COLS: &[&str] =
-    &["id", "drift_id", "run_id", "api_call", "parameters", "mode", "high_risk", "status", "result", "approved_by", "created_at", "updated_at"];
+const REM_COLS: &[&str] = &[
+    "id",
+    "drift_id",
+    "run_id",
+    "api_call",
+    "parameters",
+    "mode",
+    "high_risk",
+    "status",
+    "result",
+    "approved_by",
+    "created_at",
+    "updated_at",
+];
 
 async fn list_remediations(State(st): State<ApiState>, Query(q): Query<ListQuery>) -> ApiResult {
-    let sql = format!("SELECT {} FROM remediation_action WHERE ($1 IS NULL OR status = $1) ORDER BY id LIMIT $2", REM_COLS.join(", "));
-    let rows = st.posture.store.fetch(&sql, args![q.status.clone(), limit(&q)], &kinds(REM_COLS)).await?;
+    let sql = format!(
+        "SELECT {} FROM remediation_action WHERE ($1 IS NULL OR status = $1) ORDER BY id LIMIT $2",
+        REM_COLS.join(", ")
+    );
+    let rows = st
+        .posture
+        .store
+        .fetch(&sql, args![q.status.clone(), limit(&q)], &kinds(REM_COLS))
+        .await?;
     ok(json!({"remediations": rows_json(REM_COLS, &rows)}))
 }
 
-async fn approve_remediation(State(st): State<ApiState>, caller: axum::Extension<Caller>, Path(id): Path<String>) -> ApiResult {
+async fn approve_remediation(
+    State(st): State<ApiState>,
+    caller: axum::Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult {
     let id = parse_id(&id)?;
     let n = st
         .posture
@@ -433,12 +664,26 @@ async fn approve_remediation(State(st): State<ApiState>, caller: axum::Extension
         )
         .await?;
     if n == 0 {
-        return Err(err(StatusCode::CONFLICT, format!("remediation {id} does not exist or is not awaiting approval")));
+        return Err(err(
+            StatusCode::CONFLICT,
+            format!("remediation {id} does not exist or is not awaiting approval"),
+        ));
     }
-    let mode = st.posture.store.fetch("SELECT mode FROM remediation_action WHERE id = $1", args![id], &[Col::Text]).await?;
+    let mode = st
+        .posture
+        .store
+        .fetch(
+            "SELECT mode FROM remediation_action WHERE id = $1",
+            args![id],
+            &[Col::Text],
+        )
+        .await?;
     if mode.first().and_then(|r| r[0].text()) == Some("auto_fix") {
         // Approved auto_fix actions are made now; the result is on the action.
-        let status = st.posture.apply_action(id, &format!("api:{}", caller.name)).await?;
+        let status = st
+            .posture
+            .apply_action(id, &format!("api:{}", caller.name))
+            .await?;
         return ok(json!({"id": id, "status": status}));
     }
     ok(json!({"id": id, "status": "approved"}))
@@ -452,7 +697,8 @@ async fn openapi() -> ApiResult {
 pub fn openapi_document() -> Value {
     let err_resp = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let obj = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"type": "object"}}}});
-    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
     let q = |n: &str| json!({"name": n, "in": "query", "required": false, "schema": {"type": "string"}});
     json!({
         "openapi": "3.1.0",
@@ -505,15 +751,27 @@ mod tests {
     fn roles_by_route() {
         assert_eq!(required_role(&Method::GET, "/api/v1/runs"), Role::Reader);
         assert_eq!(required_role(&Method::POST, "/api/v1/runs"), Role::Operator);
-        assert_eq!(required_role(&Method::POST, "/api/v1/access-requests"), Role::Reader);
-        assert_eq!(required_role(&Method::POST, "/api/v1/access-requests/1/approve"), Role::Admin);
+        assert_eq!(
+            required_role(&Method::POST, "/api/v1/access-requests"),
+            Role::Reader
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/api/v1/access-requests/1/approve"),
+            Role::Admin
+        );
         assert!(Role::Admin > Role::Operator && Role::Operator > Role::Reader);
     }
 
     #[test]
     fn openapi_lists_every_route() {
         let d = openapi_document();
-        for p in ["/api/v1/runs", "/api/v1/runs/{id}", "/api/v1/findings", "/api/v1/access-requests", "/api/v1/remediations"] {
+        for p in [
+            "/api/v1/runs",
+            "/api/v1/runs/{id}",
+            "/api/v1/findings",
+            "/api/v1/access-requests",
+            "/api/v1/remediations",
+        ] {
             assert!(d["paths"].get(p).is_some(), "{p}");
         }
     }

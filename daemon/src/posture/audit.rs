@@ -52,7 +52,10 @@ impl StoreAudit {
                 }
             }
         });
-        StoreAudit { memory: MemoryAudit::new(10_000), tx }
+        StoreAudit {
+            memory: MemoryAudit::new(10_000),
+            tx,
+        }
     }
 }
 

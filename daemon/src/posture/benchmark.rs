@@ -20,7 +20,10 @@ mod embedded {
 
 /// An embedded SQL data file by path relative to `sql/`.
 pub fn sql_file(path: &str) -> Option<&'static str> {
-    embedded::SQL_FILES.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
+    embedded::SQL_FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, t)| *t)
 }
 
 /// Statuses a control may return.
@@ -100,7 +103,11 @@ pub struct Benchmark {
 pub fn available() -> Vec<String> {
     embedded::SQL_FILES
         .iter()
-        .filter_map(|(p, _)| p.strip_prefix("benchmarks/")?.strip_suffix("/manifest.toml").map(str::to_string))
+        .filter_map(|(p, _)| {
+            p.strip_prefix("benchmarks/")?
+                .strip_suffix("/manifest.toml")
+                .map(str::to_string)
+        })
         .collect()
 }
 
@@ -108,9 +115,13 @@ impl Benchmark {
     /// Load an embedded benchmark by id.
     pub fn load(id: &str) -> Result<Benchmark> {
         let Some(text) = sql_file(&format!("benchmarks/{id}/manifest.toml")) else {
-            bail!("unknown benchmark {id:?} (available: {})", available().join(", "));
+            bail!(
+                "unknown benchmark {id:?} (available: {})",
+                available().join(", ")
+            );
         };
-        let m: Manifest = toml::from_str(text).map_err(|e| anyhow::anyhow!("benchmark {id}: manifest.toml: {}", e.message()))?;
+        let m: Manifest = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("benchmark {id}: manifest.toml: {}", e.message()))?;
         let mut controls = Vec::with_capacity(m.controls.len());
         let mut seen = std::collections::HashSet::new();
         for mut c in m.controls {
@@ -118,23 +129,45 @@ impl Benchmark {
                 bail!("benchmark {id}: duplicate control {}", c.id);
             }
             if !m.sections.iter().any(|s| s.id == c.section) {
-                bail!("benchmark {id}: control {} names unknown section {}", c.id, c.section);
+                bail!(
+                    "benchmark {id}: control {} names unknown section {}",
+                    c.id,
+                    c.section
+                );
             }
             c.sql = sql_file(&format!("benchmarks/{id}/{}", c.query))
-                .with_context(|| format!("benchmark {id}: control {}: query file {} is missing", c.id, c.query))?
+                .with_context(|| {
+                    format!(
+                        "benchmark {id}: control {}: query file {} is missing",
+                        c.id, c.query
+                    )
+                })?
                 .to_string();
             controls.push(Arc::new(c));
         }
-        Ok(Benchmark { meta: m.benchmark, sections: m.sections, controls })
+        Ok(Benchmark {
+            meta: m.benchmark,
+            sections: m.sections,
+            controls,
+        })
     }
 
     /// Keep the controls matching `where_clause` (SQL over id, title, section, severity,
     /// mode, tags) and carrying any of `tags` (all controls when both are empty).
-    pub async fn filter(&self, where_clause: Option<&str>, tags: &[String]) -> Result<Vec<Arc<Control>>> {
+    pub async fn filter(
+        &self,
+        where_clause: Option<&str>,
+        tags: &[String],
+    ) -> Result<Vec<Arc<Control>>> {
         let mut keep: Vec<Arc<Control>> = self
             .controls
             .iter()
-            .filter(|c| tags.is_empty() || tags.iter().any(|t| c.tags.iter().any(|ct| ct.eq_ignore_ascii_case(t))))
+            .filter(|c| {
+                tags.is_empty()
+                    || tags
+                        .iter()
+                        .any(|t| c.tags.iter().any(|ct| ct.eq_ignore_ascii_case(t)))
+            })
             .cloned()
             .collect();
         if let Some(w) = where_clause.map(str::trim).filter(|w| !w.is_empty()) {
@@ -147,12 +180,20 @@ impl Benchmark {
 
 /// Evaluate a filter expression over the controls with DataFusion, as an expression
 /// (not spliced into a statement).
-async fn matching_ids(controls: &[Arc<Control>], where_clause: &str) -> Result<std::collections::HashSet<String>> {
+async fn matching_ids(
+    controls: &[Arc<Control>],
+    where_clause: &str,
+) -> Result<std::collections::HashSet<String>> {
     let schema = Arc::new(Schema::new(
-        ["id", "title", "section", "severity", "mode", "tags"].iter().map(|n| Field::new(*n, DataType::Utf8, false)).collect::<Vec<_>>(),
+        ["id", "title", "section", "severity", "mode", "tags"]
+            .iter()
+            .map(|n| Field::new(*n, DataType::Utf8, false))
+            .collect::<Vec<_>>(),
     ));
     let col = |f: &dyn Fn(&Control) -> String| -> Arc<dyn Array> {
-        Arc::new(StringArray::from(controls.iter().map(|c| f(c)).collect::<Vec<_>>()))
+        Arc::new(StringArray::from(
+            controls.iter().map(|c| f(c)).collect::<Vec<_>>(),
+        ))
     };
     let batch = RecordBatch::try_new(
         schema.clone(),
@@ -166,10 +207,20 @@ async fn matching_ids(controls: &[Arc<Control>], where_clause: &str) -> Result<s
         ],
     )?;
     let ctx = SessionContext::new();
-    ctx.register_table("control", Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))?;
+    ctx.register_table(
+        "control",
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+    )?;
     let df = ctx.table("control").await?;
-    let expr = df.parse_sql_expr(where_clause).with_context(|| format!("--where {where_clause:?}"))?;
-    let batches = df.filter(expr).with_context(|| format!("--where {where_clause:?}"))?.select_columns(&["id"])?.collect().await?;
+    let expr = df
+        .parse_sql_expr(where_clause)
+        .with_context(|| format!("--where {where_clause:?}"))?;
+    let batches = df
+        .filter(expr)
+        .with_context(|| format!("--where {where_clause:?}"))?
+        .select_columns(&["id"])?
+        .collect()
+        .await?;
     let mut out = std::collections::HashSet::new();
     for b in &batches {
         let a = datafusion::common::cast::as_string_array(b.column(0))?;
@@ -196,7 +247,10 @@ pub struct ResultRow {
 }
 
 /// Column values of the last statement of `sql` as text, by output column name.
-pub async fn query_text_rows(engine: &Engine, sql: &str) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
+pub async fn query_text_rows(
+    engine: &Engine,
+    sql: &str,
+) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
     let (names, batches) = crate::query::execute(engine, sql).await?;
     let mut rows = Vec::new();
     for b in &batches {
@@ -205,10 +259,22 @@ pub async fn query_text_rows(engine: &Engine, sql: &str) -> Result<(Vec<String>,
             .iter()
             .map(|c| datafusion::arrow::compute::cast(c, &DataType::Utf8))
             .collect::<Result<_, _>>()?;
-        let cols: Vec<&StringArray> =
-            cols.iter().map(|c| datafusion::common::cast::as_string_array(c)).collect::<Result<_, _>>()?;
+        let cols: Vec<&StringArray> = cols
+            .iter()
+            .map(|c| datafusion::common::cast::as_string_array(c))
+            .collect::<Result<_, _>>()?;
         for r in 0..b.num_rows() {
-            rows.push(cols.iter().map(|c| if c.is_null(r) { None } else { Some(c.value(r).to_string()) }).collect());
+            rows.push(
+                cols.iter()
+                    .map(|c| {
+                        if c.is_null(r) {
+                            None
+                        } else {
+                            Some(c.value(r).to_string())
+                        }
+                    })
+                    .collect(),
+            );
         }
     }
     Ok((names, rows))
@@ -216,16 +282,31 @@ pub async fn query_text_rows(engine: &Engine, sql: &str) -> Result<(Vec<String>,
 
 /// Map a query's rows onto the control contract. Rows without a `status` column are alarms
 /// (a query job lists what is wrong); without `resource` the row's values identify it.
-pub fn contract_rows(control_id: &str, names: &[String], rows: Vec<Vec<Option<String>>>) -> Vec<ResultRow> {
+pub fn contract_rows(
+    control_id: &str,
+    names: &[String],
+    rows: Vec<Vec<Option<String>>>,
+) -> Vec<ResultRow> {
     let idx = |n: &str| names.iter().position(|c| c == n);
-    let (ri, si, rei, ai, gi) = (idx("resource"), idx("status"), idx("reason"), idx("account_id"), idx("region"));
+    let (ri, si, rei, ai, gi) = (
+        idx("resource"),
+        idx("status"),
+        idx("reason"),
+        idx("account_id"),
+        idx("region"),
+    );
     rows.into_iter()
         .map(|r| {
             let get = |i: Option<usize>| i.and_then(|i| r.get(i).cloned().flatten());
             let resource = get(ri).unwrap_or_else(|| {
-                r.iter().map(|v| v.clone().unwrap_or_default()).collect::<Vec<_>>().join("|")
+                r.iter()
+                    .map(|v| v.clone().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("|")
             });
-            let mut status = get(si).map(|s| s.trim().to_ascii_lowercase()).unwrap_or_else(|| "alarm".into());
+            let mut status = get(si)
+                .map(|s| s.trim().to_ascii_lowercase())
+                .unwrap_or_else(|| "alarm".into());
             let mut reason = get(rei).unwrap_or_default();
             if !STATUSES.contains(&status.as_str()) {
                 reason = format!("invalid status {status:?} returned by the query; {reason}");
@@ -251,31 +332,37 @@ pub async fn run_controls(
     progress: impl Fn(usize) + Send + Sync,
 ) -> Vec<(Arc<Control>, Vec<ResultRow>)> {
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<(usize, Arc<Control>, Vec<ResultRow>)> = futures::stream::iter(controls.iter().cloned().enumerate())
-        .map(|(i, c)| {
-            let done = &done;
-            let progress = &progress;
-            async move {
-                let rows = match query_text_rows(engine, &c.sql).await {
-                    Ok((names, rows)) => {
-                        let missing: Vec<&str> =
-                            ["resource", "status", "reason"].into_iter().filter(|n| !names.iter().any(|c| c == n)).collect();
-                        if missing.is_empty() {
-                            contract_rows(&c.id, &names, rows)
-                        } else {
-                            vec![error_row(&c.id, &format!("query does not return {}", missing.join(", ")))]
+    let mut out: Vec<(usize, Arc<Control>, Vec<ResultRow>)> =
+        futures::stream::iter(controls.iter().cloned().enumerate())
+            .map(|(i, c)| {
+                let done = &done;
+                let progress = &progress;
+                async move {
+                    let rows = match query_text_rows(engine, &c.sql).await {
+                        Ok((names, rows)) => {
+                            let missing: Vec<&str> = ["resource", "status", "reason"]
+                                .into_iter()
+                                .filter(|n| !names.iter().any(|c| c == n))
+                                .collect();
+                            if missing.is_empty() {
+                                contract_rows(&c.id, &names, rows)
+                            } else {
+                                vec![error_row(
+                                    &c.id,
+                                    &format!("query does not return {}", missing.join(", ")),
+                                )]
+                            }
                         }
-                    }
-                    Err(e) => vec![error_row(&c.id, &format!("{e:#}"))],
-                };
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-                progress(n);
-                (i, c, rows)
-            }
-        })
-        .buffer_unordered(4)
-        .collect()
-        .await;
+                        Err(e) => vec![error_row(&c.id, &format!("{e:#}"))],
+                    };
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                    progress(n);
+                    (i, c, rows)
+                }
+            })
+            .buffer_unordered(4)
+            .collect()
+            .await;
     out.sort_by_key(|(i, _, _)| *i);
     out.into_iter().map(|(_, c, r)| (c, r)).collect()
 }
@@ -300,7 +387,12 @@ mod tests {
         let b = Benchmark::load("cis_aws_v3").expect("load");
         assert_eq!(b.controls.len(), 62);
         for c in &b.controls {
-            assert!(["automated", "manual", "unsupported"].contains(&c.mode.as_str()), "{}: mode {}", c.id, c.mode);
+            assert!(
+                ["automated", "manual", "unsupported"].contains(&c.mode.as_str()),
+                "{}: mode {}",
+                c.id,
+                c.mode
+            );
             assert!(!c.sql.trim().is_empty(), "{}", c.id);
         }
     }
@@ -321,7 +413,11 @@ mod tests {
         let rows = contract_rows("q", &["name".into()], vec![vec![Some("x".into())]]);
         assert_eq!(rows[0].status, "alarm");
         assert_eq!(rows[0].resource, "x");
-        let rows = contract_rows("q", &["resource".into(), "status".into()], vec![vec![Some("r".into()), Some("bad".into())]]);
+        let rows = contract_rows(
+            "q",
+            &["resource".into(), "status".into()],
+            vec![vec![Some("r".into()), Some("bad".into())]],
+        );
         assert_eq!(rows[0].status, "error");
     }
 }

@@ -36,7 +36,9 @@ pub fn exit_code(report: &Report, no_fail: bool) -> i32 {
 /// Run and print; returns the exit code.
 pub async fn run(engine: &Engine, opts: &CheckOptions) -> Result<i32> {
     let bench = Benchmark::load(&opts.benchmark)?;
-    let controls = bench.filter(opts.where_clause.as_deref(), &opts.tags).await?;
+    let controls = bench
+        .filter(opts.where_clause.as_deref(), &opts.tags)
+        .await?;
     if controls.is_empty() {
         bail!("no control of {} matches the filter", bench.meta.id);
     }
@@ -64,7 +66,11 @@ pub async fn run(engine: &Engine, opts: &CheckOptions) -> Result<i32> {
         job: None,
         run_id: None,
         generated_at: super::store::now(),
-        sections: bench.sections.iter().map(|s| (s.id.clone(), s.title.clone())).collect(),
+        sections: bench
+            .sections
+            .iter()
+            .map(|s| (s.id.clone(), s.title.clone()))
+            .collect(),
         changes: None,
         rows,
     };

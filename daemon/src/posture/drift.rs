@@ -48,25 +48,42 @@ pub fn normalize_principal(p: &str) -> (String, Option<String>) {
         }
     }
     match p.split_once('/') {
-        Some((kind @ ("user" | "role"), path)) => (format!("{kind}/{}", path.rsplit('/').next().unwrap_or(path)), None),
+        Some((kind @ ("user" | "role"), path)) => (
+            format!("{kind}/{}", path.rsplit('/').next().unwrap_or(path)),
+            None,
+        ),
         _ => (format!("user/{p}"), None),
     }
 }
 
 /// Read and check a desired-state file.
 pub fn load_file(path: &Path) -> Result<Vec<Grant>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("desired_state.path: cannot read {}", path.display()))?;
-    let f: DesiredFile = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("desired_state.path: cannot read {}", path.display()))?;
+    let f: DesiredFile = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
     let mut out = Vec::new();
     for (i, g) in f.grants.into_iter().enumerate() {
         if !["policy", "group"].contains(&g.kind.as_str()) {
-            anyhow::bail!("{}: grant[{i}].kind: expected policy or group, got {:?}", path.display(), g.kind);
+            anyhow::bail!(
+                "{}: grant[{i}].kind: expected policy or group, got {:?}",
+                path.display(),
+                g.kind
+            );
         }
         let (principal, acct) = normalize_principal(&g.principal);
         if g.kind == "group" && principal.starts_with("role/") {
-            anyhow::bail!("{}: grant[{i}]: roles cannot be group members", path.display());
+            anyhow::bail!(
+                "{}: grant[{i}]: roles cannot be group members",
+                path.display()
+            );
         }
-        out.push(Grant { principal, kind: g.kind, value: g.value, account_id: g.account_id.or(acct) });
+        out.push(Grant {
+            principal,
+            kind: g.kind,
+            value: g.value,
+            account_id: g.account_id.or(acct),
+        });
     }
     Ok(out)
 }
@@ -74,7 +91,10 @@ pub fn load_file(path: &Path) -> Result<Vec<Grant>> {
 /// Replace the file-sourced desired grants with `grants`, in one transaction.
 pub async fn sync_file(store: &Store, grants: &[Grant]) -> Result<()> {
     let at = now();
-    let mut stmts = vec![Stmt::new("DELETE FROM desired_grant WHERE source = 'file'", vec![])];
+    let mut stmts = vec![Stmt::new(
+        "DELETE FROM desired_grant WHERE source = 'file'",
+        vec![],
+    )];
     for g in grants {
         stmts.push(Stmt::new(
             "INSERT INTO desired_grant (principal, grant_kind, grant_value, account_id, source, status, created_at) VALUES ($1, $2, $3, $4, 'file', 'active', $5)",
@@ -101,7 +121,11 @@ pub async fn desired(store: &Store) -> Result<Vec<Grant>> {
                 principal,
                 kind: r[1].text().unwrap_or_default().to_string(),
                 value: r[2].text().unwrap_or_default().to_string(),
-                account_id: r[3].text().map(str::to_string).filter(|s| !s.is_empty()).or(acct),
+                account_id: r[3]
+                    .text()
+                    .map(str::to_string)
+                    .filter(|s| !s.is_empty())
+                    .or(acct),
             }
         })
         .collect())
@@ -113,15 +137,28 @@ pub async fn actual(engine: &Engine) -> Result<Vec<Grant>> {
     for rt in engine.runtimes.values() {
         rt.clear_cache();
     }
-    let sql = sql_file("drift/actual_grants.sql").context("drift/actual_grants.sql is not embedded")?;
-    let (names, rows) = query_text_rows(engine, sql).await.context("reading the actual grants")?;
+    let sql =
+        sql_file("drift/actual_grants.sql").context("drift/actual_grants.sql is not embedded")?;
+    let (names, rows) = query_text_rows(engine, sql)
+        .await
+        .context("reading the actual grants")?;
     let idx = |n: &str| names.iter().position(|c| c == n);
-    let (pi, ki, vi, ai) = (idx("principal"), idx("grant_kind"), idx("grant_value"), idx("account_id"));
+    let (pi, ki, vi, ai) = (
+        idx("principal"),
+        idx("grant_kind"),
+        idx("grant_value"),
+        idx("account_id"),
+    );
     Ok(rows
         .into_iter()
         .filter_map(|r| {
             let get = |i: Option<usize>| i.and_then(|i| r.get(i).cloned().flatten());
-            Some(Grant { principal: get(pi)?, kind: get(ki)?, value: get(vi)?, account_id: get(ai) })
+            Some(Grant {
+                principal: get(pi)?,
+                kind: get(ki)?,
+                value: get(vi)?,
+                account_id: get(ai),
+            })
         })
         .collect())
 }
@@ -147,7 +184,10 @@ fn same_account(desired: &Option<String>, actual: &Option<String>) -> bool {
 pub fn compare(desired: &[Grant], actual: &[Grant]) -> Drift {
     let mut d = Drift::default();
     let matches = |want: &Grant, have: &Grant| {
-        want.principal == have.principal && want.kind == have.kind && want.value == have.value && same_account(&want.account_id, &have.account_id)
+        want.principal == have.principal
+            && want.kind == have.kind
+            && want.value == have.value
+            && same_account(&want.account_id, &have.account_id)
     };
     let mut seen = BTreeSet::new();
     for want in desired {
@@ -156,7 +196,9 @@ pub fn compare(desired: &[Grant], actual: &[Grant]) -> Drift {
         }
     }
     for have in actual {
-        let managed = desired.iter().any(|w| w.principal == have.principal && same_account(&w.account_id, &have.account_id));
+        let managed = desired.iter().any(|w| {
+            w.principal == have.principal && same_account(&w.account_id, &have.account_id)
+        });
         if managed && !desired.iter().any(|want| matches(want, have)) {
             d.unexpected.push(have.clone());
         }
@@ -166,7 +208,11 @@ pub fn compare(desired: &[Grant], actual: &[Grant]) -> Drift {
 
 /// The IAM call that closes one drift, and whether it is high-risk (removes access, or
 /// touches an admin principal or an admin policy).
-pub fn remediation_for(g: &Grant, missing: bool, admin_principals: &BTreeSet<String>) -> Option<(String, BTreeMap<String, String>, bool)> {
+pub fn remediation_for(
+    g: &Grant,
+    missing: bool,
+    admin_principals: &BTreeSet<String>,
+) -> Option<(String, BTreeMap<String, String>, bool)> {
     let (ptype, name) = g.principal.split_once('/')?;
     let mut p = BTreeMap::new();
     let call = match (ptype, g.kind.as_str(), missing) {
@@ -180,14 +226,20 @@ pub fn remediation_for(g: &Grant, missing: bool, admin_principals: &BTreeSet<Str
         ("role", "inline_policy", false) => "DeleteRolePolicy",
         _ => return None,
     };
-    let who = if ptype == "role" { "RoleName" } else { "UserName" };
+    let who = if ptype == "role" {
+        "RoleName"
+    } else {
+        "UserName"
+    };
     p.insert(who.to_string(), name.to_string());
     match g.kind.as_str() {
         "policy" => p.insert("PolicyArn".into(), g.value.clone()),
         "group" => p.insert("GroupName".into(), g.value.clone()),
         _ => p.insert("PolicyName".into(), g.value.clone()),
     };
-    let admin = g.value.ends_with("/AdministratorAccess") || g.value == "admins" || admin_principals.contains(&g.principal);
+    let admin = g.value.ends_with("/AdministratorAccess")
+        || g.value == "admins"
+        || admin_principals.contains(&g.principal);
     Some((format!("iam:{call}"), p, !missing || admin))
 }
 
@@ -204,7 +256,11 @@ pub fn result_rows(d: &Drift) -> Vec<ResultRow> {
     d.missing
         .iter()
         .map(|g| row(g, "drift.missing", "should hold"))
-        .chain(d.unexpected.iter().map(|g| row(g, "drift.unexpected", "should not hold")))
+        .chain(
+            d.unexpected
+                .iter()
+                .map(|g| row(g, "drift.unexpected", "should not hold")),
+        )
         .collect()
 }
 
@@ -213,20 +269,35 @@ mod tests {
     use super::*;
 
     fn g(p: &str, k: &str, v: &str) -> Grant {
-        Grant { principal: p.into(), kind: k.into(), value: v.into(), account_id: Some("1".into()) }
+        Grant {
+            principal: p.into(),
+            kind: k.into(),
+            value: v.into(),
+            account_id: Some("1".into()),
+        }
     }
 
     #[test]
     fn normalizes_principals() {
         assert_eq!(normalize_principal("alice"), ("user/alice".into(), None));
-        assert_eq!(normalize_principal("arn:aws:iam::123:user/team/alice"), ("user/alice".into(), Some("123".into())));
+        assert_eq!(
+            normalize_principal("arn:aws:iam::123:user/team/alice"),
+            ("user/alice".into(), Some("123".into()))
+        );
         assert_eq!(normalize_principal("role/app"), ("role/app".into(), None));
     }
 
     #[test]
     fn only_managed_principals_drift() {
-        let desired = vec![g("user/alice", "group", "eng"), g("user/alice", "policy", "arn:ro")];
-        let actual = vec![g("user/alice", "group", "contractors"), g("user/alice", "policy", "arn:ro"), g("user/bob", "group", "x")];
+        let desired = vec![
+            g("user/alice", "group", "eng"),
+            g("user/alice", "policy", "arn:ro"),
+        ];
+        let actual = vec![
+            g("user/alice", "group", "contractors"),
+            g("user/alice", "policy", "arn:ro"),
+            g("user/bob", "group", "x"),
+        ];
         let d = compare(&desired, &actual);
         assert_eq!(d.missing, vec![g("user/alice", "group", "eng")]);
         assert_eq!(d.unexpected, vec![g("user/alice", "group", "contractors")]);
@@ -235,10 +306,27 @@ mod tests {
     #[test]
     fn removals_and_admin_grants_are_high_risk() {
         let none = BTreeSet::new();
-        let (call, p, risky) = remediation_for(&g("user/alice", "group", "eng"), true, &none).expect("call");
+        let (call, p, risky) =
+            remediation_for(&g("user/alice", "group", "eng"), true, &none).expect("call");
         assert_eq!((call.as_str(), risky), ("iam:AddUserToGroup", false));
         assert_eq!(p.get("GroupName").map(String::as_str), Some("eng"));
-        assert!(remediation_for(&g("user/alice", "group", "eng"), false, &none).expect("call").2);
-        assert!(remediation_for(&g("user/a", "policy", "arn:aws:iam::aws:policy/AdministratorAccess"), true, &none).expect("call").2);
+        assert!(
+            remediation_for(&g("user/alice", "group", "eng"), false, &none)
+                .expect("call")
+                .2
+        );
+        assert!(
+            remediation_for(
+                &g(
+                    "user/a",
+                    "policy",
+                    "arn:aws:iam::aws:policy/AdministratorAccess"
+                ),
+                true,
+                &none
+            )
+            .expect("call")
+            .2
+        );
     }
 }

@@ -26,7 +26,9 @@ pub struct IamTarget {
 impl std::fmt::Debug for IamTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the credentials.
-        f.debug_struct("IamTarget").field("endpoint", &self.endpoint).finish()
+        f.debug_struct("IamTarget")
+            .field("endpoint", &self.endpoint)
+            .finish()
     }
 }
 
@@ -70,7 +72,12 @@ fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Make one IAM call; `Ok(request id)` on success, the IAM error code and message otherwise.
-pub async fn call(http: &reqwest::Client, target: &IamTarget, action: &str, params: &BTreeMap<String, String>) -> Result<String> {
+pub async fn call(
+    http: &reqwest::Client,
+    target: &IamTarget,
+    action: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<String> {
     let Some((_, needed)) = CALLS.iter().find(|(a, _)| *a == action) else {
         bail!("iam:{action} is not a remediation call");
     };
@@ -82,7 +89,11 @@ pub async fn call(http: &reqwest::Client, target: &IamTarget, action: &str, para
     let mut form: BTreeMap<String, String> = params.clone();
     form.insert("Action".into(), action.into());
     form.insert("Version".into(), "2010-05-08".into());
-    let body = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
 
     let url = reqwest::Url::parse(&target.endpoint).context("IAM endpoint is not a URL")?;
     let host = match (url.host_str(), url.port()) {
@@ -95,13 +106,23 @@ pub async fn call(http: &reqwest::Client, target: &IamTarget, action: &str, para
     let date = now.format("%Y%m%d").to_string();
     let content_type = "application/x-www-form-urlencoded; charset=utf-8";
     let payload_hash = hex::encode(Sha256::digest(body.as_bytes()));
-    let path = if url.path().is_empty() { "/" } else { url.path() };
+    let path = if url.path().is_empty() {
+        "/"
+    } else {
+        url.path()
+    };
     let canonical = format!(
         "POST\n{path}\n\ncontent-type:{content_type}\nhost:{host}\nx-amz-date:{amz_date}\n\ncontent-type;host;x-amz-date\n{payload_hash}"
     );
     let scope = format!("{date}/{}/iam/aws4_request", target.region);
-    let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
-    let k_date = hmac(format!("AWS4{}", target.secret_access_key).as_bytes(), &date);
+    let to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    );
+    let k_date = hmac(
+        format!("AWS4{}", target.secret_access_key).as_bytes(),
+        &date,
+    );
     let k_region = hmac(&k_date, &target.region);
     let k_service = hmac(&k_region, "iam");
     let k_signing = hmac(&k_service, "aws4_request");
@@ -135,7 +156,10 @@ mod tests {
 
     #[test]
     fn encodes_like_aws() {
-        assert_eq!(encode("arn:aws:iam::aws:policy/ReadOnlyAccess"), "arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess");
+        assert_eq!(
+            encode("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+            "arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess"
+        );
         assert_eq!(encode("a b~"), "a%20b~");
     }
 
@@ -146,6 +170,9 @@ mod tests {
         let k = hmac(&k, "us-east-1");
         let k = hmac(&k, "iam");
         let k = hmac(&k, "aws4_request");
-        assert_eq!(hex::encode(k), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+        assert_eq!(
+            hex::encode(k),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
     }
 }

@@ -34,17 +34,30 @@ pub async fn shared_store(cfg: &StateConfig, data_dir: &Path) -> Result<&'static
 
 /// The runs of `serve`: jobs, remediation settings, and the desired-state file loaded
 /// into the store.
-pub async fn setup(cfg: &Config, engine: Arc<Engine>, store: Store, audit: Arc<dyn AuditSink>) -> Result<runner::Posture> {
-    let http_addr: std::net::SocketAddr = cfg.server.http_listen.parse().context("server.http_listen: expected host:port")?;
+pub async fn setup(
+    cfg: &Config,
+    engine: Arc<Engine>,
+    store: Store,
+    audit: Arc<dyn AuditSink>,
+) -> Result<runner::Posture> {
+    let http_addr: std::net::SocketAddr = cfg
+        .server
+        .http_listen
+        .parse()
+        .context("server.http_listen: expected host:port")?;
     if !http_addr.ip().is_loopback() && cfg.tokens.is_empty() {
-        anyhow::bail!("server.http_listen = {http_addr} is not a loopback address: configure [[token]] entries for the API first");
+        anyhow::bail!(
+            "server.http_listen = {http_addr} is not a loopback address: configure [[token]] entries for the API first"
+        );
     }
     let mut mode = "off".to_string();
     let mut target = None;
     if let Some(ds) = &cfg.desired_state {
         if let Some(path) = &ds.path {
             let grants = drift::load_file(path)?;
-            drift::sync_file(&store, &grants).await.context("storing the desired state")?;
+            drift::sync_file(&store, &grants)
+                .await
+                .context("storing the desired state")?;
             tracing::info!(grants = grants.len(), path = %path.display(), "desired state loaded");
         }
         mode = ds.remediation.clone();
@@ -57,15 +70,23 @@ pub async fn setup(cfg: &Config, engine: Arc<Engine>, store: Store, audit: Arc<d
 
 /// Endpoint and static credentials of the aws connection `name`, for remediation calls.
 fn iam_target(cfg: &Config, name: &str) -> Result<iam::IamTarget> {
-    let c = cfg.connections.iter().find(|c| c.name == name).with_context(|| format!("desired_state.connection: no connection {name:?}"))?;
+    let c = cfg
+        .connections
+        .iter()
+        .find(|c| c.name == name)
+        .with_context(|| format!("desired_state.connection: no connection {name:?}"))?;
     let env = |v: &Option<String>, what: &str| -> Result<String> {
         let var = v.as_ref().with_context(|| {
             format!("desired_state.connection: connection {name} needs {what} (remediation signs its calls with static credentials)")
         })?;
-        std::env::var(var).with_context(|| format!("connection {name}: environment variable {var} is not set"))
+        std::env::var(var)
+            .with_context(|| format!("connection {name}: environment variable {var} is not set"))
     };
     Ok(iam::IamTarget {
-        endpoint: c.endpoint_url.clone().unwrap_or_else(|| "https://iam.amazonaws.com".into()),
+        endpoint: c
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(|| "https://iam.amazonaws.com".into()),
         access_key_id: env(&c.access_key_id_env, "access_key_id_env")?,
         secret_access_key: env(&c.secret_access_key_env, "secret_access_key_env")?,
         region: "us-east-1".into(),

@@ -190,7 +190,16 @@ impl Report {
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 w.write_record([
-                    "control_id", "title", "section", "severity", "resource", "status", "reason", "account_id", "region", "change",
+                    "control_id",
+                    "title",
+                    "section",
+                    "severity",
+                    "resource",
+                    "status",
+                    "reason",
+                    "account_id",
+                    "region",
+                    "change",
                 ])?;
                 for r in &self.rows {
                     w.write_record([
@@ -230,13 +239,23 @@ impl Report {
         t.add_row(row);
         let mut out = format!("{}\n\n{t}\n", self.title);
         if let Some(c) = &self.changes {
-            out.push_str(&format!("\nalarms: {} new, {} resolved, {} unchanged\n", c.new, c.resolved, c.unchanged));
+            out.push_str(&format!(
+                "\nalarms: {} new, {} resolved, {} unchanged\n",
+                c.new, c.resolved, c.unchanged
+            ));
         }
-        let bad: Vec<&ReportRow> = self.rows.iter().filter(|r| r.status == "alarm" || r.status == "error").collect();
+        let bad: Vec<&ReportRow> = self
+            .rows
+            .iter()
+            .filter(|r| r.status == "alarm" || r.status == "error")
+            .collect();
         if !bad.is_empty() {
             out.push_str("\nalarms and errors:\n");
             for r in bad {
-                out.push_str(&format!("  {:<6} {:<6} {}  {}\n", r.control_id, r.status, r.resource, r.reason));
+                out.push_str(&format!(
+                    "  {:<6} {:<6} {}  {}\n",
+                    r.control_id, r.status, r.resource, r.reason
+                ));
             }
         }
         out
@@ -250,14 +269,32 @@ impl Report {
         }
         out.push_str("\n\n## Summary\n\n| section | title | ok | alarm | info | skip | error |\n|---|---|---|---|---|---|---|\n");
         for (id, title, c) in &sections {
-            out.push_str(&format!("| {id} | {} | {} | {} | {} | {} | {} |\n", md(title), c.ok, c.alarm, c.info, c.skip, c.error));
+            out.push_str(&format!(
+                "| {id} | {} | {} | {} | {} | {} | {} |\n",
+                md(title),
+                c.ok,
+                c.alarm,
+                c.info,
+                c.skip,
+                c.error
+            ));
         }
-        out.push_str(&format!("| **total** | | {} | {} | {} | {} | {} |\n", total.ok, total.alarm, total.info, total.skip, total.error));
+        out.push_str(&format!(
+            "| **total** | | {} | {} | {} | {} | {} |\n",
+            total.ok, total.alarm, total.info, total.skip, total.error
+        ));
         if let Some(c) = &self.changes {
-            out.push_str(&format!("\nAlarms: {} new, {} resolved, {} unchanged.\n", c.new, c.resolved, c.unchanged));
+            out.push_str(&format!(
+                "\nAlarms: {} new, {} resolved, {} unchanged.\n",
+                c.new, c.resolved, c.unchanged
+            ));
         }
         out.push_str("\n## Alarms and errors\n\n| control | severity | status | resource | reason | account | region |\n|---|---|---|---|---|---|---|\n");
-        for r in self.rows.iter().filter(|r| r.status == "alarm" || r.status == "error") {
+        for r in self
+            .rows
+            .iter()
+            .filter(|r| r.status == "alarm" || r.status == "error")
+        {
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} | {} | {} |\n",
                 md(&r.control_id),
@@ -296,7 +333,11 @@ impl Report {
             total.ok, total.alarm, total.info, total.skip, total.error
         ));
         out.push_str("<h2>Alarms and errors</h2>\n<table><tr><th>control</th><th>severity</th><th>status</th><th>resource</th><th>reason</th><th>account</th><th>region</th></tr>\n");
-        for r in self.rows.iter().filter(|r| r.status == "alarm" || r.status == "error") {
+        for r in self
+            .rows
+            .iter()
+            .filter(|r| r.status == "alarm" || r.status == "error")
+        {
             out.push_str(&format!(
                 "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                 esc(&r.status),
@@ -319,7 +360,10 @@ fn md(s: &str) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

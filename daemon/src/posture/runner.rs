@@ -85,7 +85,10 @@ impl Posture {
             store,
             jobs: jobs.iter().map(|j| (j.name.clone(), j.clone())).collect(),
             locks: std::sync::Mutex::new(HashMap::new()),
-            http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(15)).build().unwrap_or_default(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(15))
+                .build()
+                .unwrap_or_default(),
             remediation: "off".into(),
             iam_target: None,
             audit: None,
@@ -109,16 +112,27 @@ impl Posture {
     pub async fn apply_action(&self, id: i64, who: &str) -> Result<String> {
         let rows = self
             .store
-            .fetch("SELECT api_call, parameters, mode FROM remediation_action WHERE id = $1", args![id], &[Col::Text, Col::Text, Col::Text])
+            .fetch(
+                "SELECT api_call, parameters, mode FROM remediation_action WHERE id = $1",
+                args![id],
+                &[Col::Text, Col::Text, Col::Text],
+            )
             .await?;
-        let Some(r) = rows.first() else { bail!("no remediation {id}") };
+        let Some(r) = rows.first() else {
+            bail!("no remediation {id}")
+        };
         let call = r[0].text().unwrap_or_default().to_string();
-        let params: std::collections::BTreeMap<String, String> = serde_json::from_str(r[1].text().unwrap_or("{}")).unwrap_or_default();
+        let params: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(r[1].text().unwrap_or("{}")).unwrap_or_default();
         let mode = r[2].text().unwrap_or_default().to_string();
         let started = std::time::Instant::now();
         let outcome = match (&self.iam_target, call.strip_prefix("iam:")) {
-            (Some(t), Some(action)) if mode == "auto_fix" => super::iam::call(&self.http, t, action, &params).await,
-            _ => Err(anyhow::anyhow!("remediation {id} is {mode}; nothing is called")),
+            (Some(t), Some(action)) if mode == "auto_fix" => {
+                super::iam::call(&self.http, t, action, &params).await
+            }
+            _ => Err(anyhow::anyhow!(
+                "remediation {id} is {mode}; nothing is called"
+            )),
         };
         let (status, result) = match &outcome {
             Ok(req) => ("applied", format!("ok request_id={req}")),
@@ -130,18 +144,36 @@ impl Posture {
                 args![status, result.clone(), now(), id],
             )
             .await?;
-        self.audit_action(who, &call, &params, &mode, started.elapsed().as_millis() as i64, outcome.as_ref().err().map(|e| format!("{e:#}")));
+        self.audit_action(
+            who,
+            &call,
+            &params,
+            &mode,
+            started.elapsed().as_millis() as i64,
+            outcome.as_ref().err().map(|e| format!("{e:#}")),
+        );
         Ok(status.to_string())
     }
 
-    fn audit_action(&self, who: &str, call: &str, params: &std::collections::BTreeMap<String, String>, mode: &str, ms: i64, error: Option<String>) {
+    fn audit_action(
+        &self,
+        who: &str,
+        call: &str,
+        params: &std::collections::BTreeMap<String, String>,
+        mode: &str,
+        ms: i64,
+        error: Option<String>,
+    ) {
         if let Some(a) = &self.audit {
             a.record(crate::audit::AuditEvent {
                 time: chrono::Utc::now(),
                 kind: "remediation".into(),
                 user: who.to_string(),
                 client_addr: "daemon".into(),
-                action: format!("{call} {} mode={mode}", serde_json::to_string(params).unwrap_or_default()),
+                action: format!(
+                    "{call} {} mode={mode}",
+                    serde_json::to_string(params).unwrap_or_default()
+                ),
                 duration_ms: ms,
                 rows: None,
                 error,
@@ -164,25 +196,33 @@ impl Posture {
         if let Some(j) = self.jobs.get(name) {
             return Some(j.clone());
         }
-        super::benchmark::available().iter().any(|b| b == name).then(|| JobConfig {
-            name: name.to_string(),
-            schedule: None,
-            benchmark: Some(name.to_string()),
-            where_clause: None,
-            tags: Vec::new(),
-            sql: None,
-            sql_file: None,
-            drift: false,
-            report: None,
-            webhook: None,
-        })
+        super::benchmark::available()
+            .iter()
+            .any(|b| b == name)
+            .then(|| JobConfig {
+                name: name.to_string(),
+                schedule: None,
+                benchmark: Some(name.to_string()),
+                where_clause: None,
+                tags: Vec::new(),
+                sql: None,
+                sql_file: None,
+                drift: false,
+                report: None,
+                webhook: None,
+            })
     }
 
     /// Start a run of `job_name`: take the job's lock (no overlapping runs) and record the run.
     pub async fn start(&self, job_name: &str, triggered_by: &str) -> Result<Started, StartError> {
-        let job = self.job(job_name).ok_or_else(|| StartError::UnknownJob(job_name.to_string()))?;
+        let job = self
+            .job(job_name)
+            .ok_or_else(|| StartError::UnknownJob(job_name.to_string()))?;
         let lock = {
-            let mut m = self.locks.lock().map_err(|_| anyhow::anyhow!("job lock table poisoned"))?;
+            let mut m = self
+                .locks
+                .lock()
+                .map_err(|_| anyhow::anyhow!("job lock table poisoned"))?;
             m.entry(job.name.clone()).or_default().clone()
         };
         let guard = match lock.try_lock_owned() {
@@ -190,7 +230,11 @@ impl Posture {
             Err(_) => {
                 let running = self
                     .store
-                    .fetch("SELECT id FROM run WHERE job = $1 AND status = 'running' ORDER BY id DESC", args![job.name.clone()], &[Col::Int])
+                    .fetch(
+                        "SELECT id FROM run WHERE job = $1 AND status = 'running' ORDER BY id DESC",
+                        args![job.name.clone()],
+                        &[Col::Int],
+                    )
                     .await?;
                 let id = running.first().and_then(|r| r[0].int()).unwrap_or(0);
                 return Err(StartError::AlreadyRunning(job.name.clone(), id));
@@ -201,7 +245,12 @@ impl Posture {
             (Some(b), _, _) => ("benchmark", b.clone()),
             (_, Some(s), _) => ("sql", s.clone()),
             (_, _, Some(f)) => ("sql", f.display().to_string()),
-            _ => return Err(StartError::Other(anyhow::anyhow!("job {}: nothing to run", job.name))),
+            _ => {
+                return Err(StartError::Other(anyhow::anyhow!(
+                    "job {}: nothing to run",
+                    job.name
+                )));
+            }
         };
         let run_id = self
             .store
@@ -210,7 +259,11 @@ impl Posture {
                 args![job.name.clone(), kind, target, triggered_by, now()],
             )
             .await?;
-        Ok(Started { run_id, job, _guard: guard })
+        Ok(Started {
+            run_id,
+            job,
+            _guard: guard,
+        })
     }
 
     /// Execute a started run to the end; the run row says how it went.
@@ -262,20 +315,36 @@ impl Posture {
         let mut results: Vec<(ResultRow, String, String, String)> = Vec::new();
         let mut extra: Vec<Stmt> = Vec::new();
         if job.drift {
-            self.store.exec("UPDATE run SET progress_total = 1 WHERE id = $1", args![run_id]).await?;
+            self.store
+                .exec(
+                    "UPDATE run SET progress_total = 1 WHERE id = $1",
+                    args![run_id],
+                )
+                .await?;
             let desired = super::drift::desired(&self.store).await?;
             let actual = super::drift::actual(&self.engine).await?;
             let d = super::drift::compare(&desired, &actual);
             for r in super::drift::result_rows(&d) {
-                let title = if r.control_id == "drift.missing" { "Desired grant missing" } else { "Unexpected grant" };
+                let title = if r.control_id == "drift.missing" {
+                    "Desired grant missing"
+                } else {
+                    "Unexpected grant"
+                };
                 results.push((r, title.to_string(), "drift".into(), "high".into()));
             }
-            extra = self.drift_statements(run_id, &started_by(job), &d, &actual).await?;
+            extra = self
+                .drift_statements(run_id, &started_by(job), &d, &actual)
+                .await?;
             report.title = format!("Drift: {}", job.name);
         } else if let Some(bid) = &job.benchmark {
             let bench = Benchmark::load(bid)?;
             let controls = bench.filter(job.where_clause.as_deref(), &job.tags).await?;
-            self.store.exec("UPDATE run SET progress_total = $1 WHERE id = $2", args![controls.len() as i64, run_id]).await?;
+            self.store
+                .exec(
+                    "UPDATE run SET progress_total = $1 WHERE id = $2",
+                    args![controls.len() as i64, run_id],
+                )
+                .await?;
             let store = self.store.clone();
             let outcomes = run_controls(&self.engine, &controls, move |done| {
                 // Progress is best effort: a slow store must not stall the controls.
@@ -288,7 +357,11 @@ impl Posture {
             })
             .await;
             report.title = bench.meta.title.clone();
-            report.sections = bench.sections.iter().map(|s| (s.id.clone(), s.title.clone())).collect();
+            report.sections = bench
+                .sections
+                .iter()
+                .map(|s| (s.id.clone(), s.title.clone()))
+                .collect();
             for (c, rows) in outcomes {
                 for r in rows {
                     results.push((r, c.title.clone(), c.section.clone(), c.severity.clone()));
@@ -297,11 +370,19 @@ impl Posture {
         } else {
             let sql = match (&job.sql, &job.sql_file) {
                 (Some(s), _) => s.clone(),
-                (_, Some(f)) => std::fs::read_to_string(f).with_context(|| format!("job {}: sql_file {}", job.name, f.display()))?,
+                (_, Some(f)) => std::fs::read_to_string(f)
+                    .with_context(|| format!("job {}: sql_file {}", job.name, f.display()))?,
                 _ => bail!("job {}: nothing to run", job.name),
             };
-            self.store.exec("UPDATE run SET progress_total = 1 WHERE id = $1", args![run_id]).await?;
-            let (names, rows) = query_text_rows(&self.engine, &sql).await.with_context(|| format!("job {}", job.name))?;
+            self.store
+                .exec(
+                    "UPDATE run SET progress_total = 1 WHERE id = $1",
+                    args![run_id],
+                )
+                .await?;
+            let (names, rows) = query_text_rows(&self.engine, &sql)
+                .await
+                .with_context(|| format!("job {}", job.name))?;
             for r in contract_rows(&job.name, &names, rows) {
                 results.push((r, job.name.clone(), String::new(), String::new()));
             }
@@ -312,7 +393,16 @@ impl Posture {
         let at = now();
         // An auto-fixing drift run stays `running` until its calls are made.
         let fixing = job.drift && self.remediation == "auto_fix";
-        let changes = self.persist(run_id, job, &results, &at, extra, if fixing { "running" } else { "succeeded" }).await?;
+        let changes = self
+            .persist(
+                run_id,
+                job,
+                &results,
+                &at,
+                extra,
+                if fixing { "running" } else { "succeeded" },
+            )
+            .await?;
         if fixing {
             let pending = self
                 .store
@@ -323,7 +413,12 @@ impl Posture {
                     self.apply_action(id, &format!("job:{}", job.name)).await?;
                 }
             }
-            self.store.exec("UPDATE run SET status = 'succeeded', finished_at = $1 WHERE id = $2", args![now(), run_id]).await?;
+            self.store
+                .exec(
+                    "UPDATE run SET status = 'succeeded', finished_at = $1 WHERE id = $2",
+                    args![now(), run_id],
+                )
+                .await?;
         }
         let mut counts = super::report::Counts::default();
         for (r, ..) in &results {
@@ -370,7 +465,12 @@ impl Posture {
         }
         let message = (!problems.is_empty()).then(|| problems.join("; "));
         if let Some(m) = &message {
-            self.store.exec("UPDATE run SET message = $1 WHERE id = $2", args![m.clone(), run_id]).await?;
+            self.store
+                .exec(
+                    "UPDATE run SET message = $1 WHERE id = $2",
+                    args![m.clone(), run_id],
+                )
+                .await?;
         }
         tracing::info!(job = %job.name, run = run_id, alarms = summary.counts.alarm, new = summary.changes.new, resolved = summary.changes.resolved, "run finished");
         Ok(RunSummary { message, ..summary })
@@ -379,11 +479,20 @@ impl Posture {
     /// Store the results, the changes since the previous run and the findings, in one transaction.
     /// Drift rows and remediation actions of a drift run (one per drift, skipping calls
     /// already recorded and not yet done).
-    async fn drift_statements(&self, run_id: i64, who: &str, d: &super::drift::Drift, actual: &[super::drift::Grant]) -> Result<Vec<Stmt>> {
+    async fn drift_statements(
+        &self,
+        run_id: i64,
+        who: &str,
+        d: &super::drift::Drift,
+        actual: &[super::drift::Grant],
+    ) -> Result<Vec<Stmt>> {
         let at = now();
         let admins: HashSet<String> = actual
             .iter()
-            .filter(|g| g.kind == "policy" && g.value.ends_with("/AdministratorAccess") || g.kind == "group" && g.value == "admins")
+            .filter(|g| {
+                g.kind == "policy" && g.value.ends_with("/AdministratorAccess")
+                    || g.kind == "group" && g.value == "admins"
+            })
             .map(|g| g.principal.clone())
             .collect();
         let admins: std::collections::BTreeSet<String> = admins.into_iter().collect();
@@ -399,7 +508,11 @@ impl Posture {
             .map(|r| (r[0].text().unwrap_or_default().to_string(), r[1].text().unwrap_or_default().to_string(), r[2].text().unwrap_or_default().to_string()))
             .collect();
         let mut stmts = Vec::new();
-        let drifts = d.missing.iter().map(|g| (g, true)).chain(d.unexpected.iter().map(|g| (g, false)));
+        let drifts = d
+            .missing
+            .iter()
+            .map(|g| (g, true))
+            .chain(d.unexpected.iter().map(|g| (g, false)));
         for (g, missing) in drifts {
             stmts.push(Stmt::new(
                 "INSERT INTO drift (run_id, drift_kind, principal, grant_kind, grant_value, account_id, detected_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -408,7 +521,11 @@ impl Posture {
             if self.remediation == "off" {
                 continue;
             }
-            let Some((call, params, high_risk)) = super::drift::remediation_for(g, missing, &admins) else { continue };
+            let Some((call, params, high_risk)) =
+                super::drift::remediation_for(g, missing, &admins)
+            else {
+                continue;
+            };
             let params_json = serde_json::to_string(&params)?;
             if open.contains(&(call.clone(), params_json.clone(), self.remediation.clone())) {
                 continue;
@@ -484,9 +601,16 @@ impl Posture {
             let t = |i: usize| r[i].text().unwrap_or_default().to_string();
             findings.insert((t(1), t(2)), (r[0].int().unwrap_or(0), t(3), t(4)));
         }
-        let errored: HashSet<&str> = results.iter().filter(|(r, ..)| r.status == "error").map(|(r, ..)| r.control_id.as_str()).collect();
+        let errored: HashSet<&str> = results
+            .iter()
+            .filter(|(r, ..)| r.status == "error")
+            .map(|(r, ..)| r.control_id.as_str())
+            .collect();
 
-        let mut changes = Changes { previous_run_id: prev_run, ..Default::default() };
+        let mut changes = Changes {
+            previous_run_id: prev_run,
+            ..Default::default()
+        };
         let mut stmts = Vec::with_capacity(results.len() * 2 + 4);
         let mut alarming_now: HashSet<(String, String)> = HashSet::new();
         for (r, title, section, severity) in results {
@@ -572,13 +696,18 @@ impl Posture {
         for ((control, resource), p) in &previous {
             if p.status == "alarm"
                 && !errored.contains(control.as_str())
-                && !results.iter().any(|(r, ..)| &r.control_id == control && &r.resource == resource)
+                && !results
+                    .iter()
+                    .any(|(r, ..)| &r.control_id == control && &r.resource == resource)
             {
                 changes.resolved += 1;
             }
         }
         for ((control, resource), (id, status, history)) in &findings {
-            if status == "open" && !alarming_now.contains(&(control.clone(), resource.clone())) && !errored.contains(control.as_str()) {
+            if status == "open"
+                && !alarming_now.contains(&(control.clone(), resource.clone()))
+                && !errored.contains(control.as_str())
+            {
                 stmts.push(Stmt::new(
                     "UPDATE finding SET status = 'resolved', resolved_at = $1, last_run_id = $2, status_history = $3 WHERE id = $4",
                     args![at, run_id, push_history(history, "resolved", at, run_id), *id],
@@ -627,7 +756,9 @@ fn severity_rank(status: &str) -> u8 {
     }
 }
 
-fn dedupe(results: Vec<(ResultRow, String, String, String)>) -> Vec<(ResultRow, String, String, String)> {
+fn dedupe(
+    results: Vec<(ResultRow, String, String, String)>,
+) -> Vec<(ResultRow, String, String, String)> {
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut out: Vec<(ResultRow, String, String, String)> = Vec::with_capacity(results.len());
     for r in results {
@@ -654,7 +785,11 @@ fn push_history(history: &str, status: &str, at: &str, run_id: i64) -> String {
 }
 
 /// Write `report` in each format to `dir/<job>-<run>.<ext>` (and `<job>-latest.<ext>`).
-pub fn write_reports(report: &Report, formats: &[String], dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+pub fn write_reports(
+    report: &Report,
+    formats: &[String],
+    dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let stem = report.job.clone().unwrap_or_else(|| "report".into());
     let mut written = Vec::new();

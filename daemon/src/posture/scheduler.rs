@@ -10,17 +10,30 @@ use super::runner::{Posture, StartError};
 
 /// Cron with seconds: a 5-field expression runs at second 0.
 pub fn with_seconds(schedule: &str) -> String {
-    if schedule.split_whitespace().count() == 5 { format!("0 {}", schedule.trim()) } else { schedule.trim().to_string() }
+    if schedule.split_whitespace().count() == 5 {
+        format!("0 {}", schedule.trim())
+    } else {
+        schedule.trim().to_string()
+    }
 }
 
 /// Start the scheduler for every job with a schedule; `None` when there is none.
 pub async fn start(posture: Arc<Posture>) -> Result<Option<JobScheduler>> {
-    let scheduled: Vec<(String, String)> =
-        posture.jobs.values().filter_map(|j| j.schedule.as_ref().map(|s| (j.name.clone(), with_seconds(s)))).collect();
+    let scheduled: Vec<(String, String)> = posture
+        .jobs
+        .values()
+        .filter_map(|j| {
+            j.schedule
+                .as_ref()
+                .map(|s| (j.name.clone(), with_seconds(s)))
+        })
+        .collect();
     if scheduled.is_empty() {
         return Ok(None);
     }
-    let sched = JobScheduler::new().await.context("starting the scheduler")?;
+    let sched = JobScheduler::new()
+        .await
+        .context("starting the scheduler")?;
     for (name, cron) in scheduled {
         let p = posture.clone();
         let job_name = name.clone();
@@ -43,7 +56,10 @@ pub async fn start(posture: Arc<Posture>) -> Result<Option<JobScheduler>> {
             })
         })
         .with_context(|| format!("job {name}: schedule {cron:?} is not a valid cron expression"))?;
-        sched.add(job).await.with_context(|| format!("job {name}: cannot schedule"))?;
+        sched
+            .add(job)
+            .await
+            .with_context(|| format!("job {name}: cannot schedule"))?;
         tracing::info!(job = %name, schedule = %cron, "job scheduled");
     }
     sched.start().await.context("starting the scheduler")?;

@@ -124,7 +124,10 @@ pub struct Stmt {
 impl Stmt {
     /// A statement.
     pub fn new(sql: impl Into<String>, args: Vec<Arg>) -> Self {
-        Stmt { sql: sql.into(), args }
+        Stmt {
+            sql: sql.into(),
+            args,
+        }
     }
 }
 
@@ -168,8 +171,14 @@ macro_rules! decode_row {
         let mut out = Vec::with_capacity($cols.len());
         for (i, c) in $cols.iter().enumerate() {
             out.push(match c {
-                Col::Text => $row.try_get::<Option<String>, _>(i)?.map(Val::Text).unwrap_or(Val::Null),
-                Col::Int => $row.try_get::<Option<i64>, _>(i)?.map(Val::Int).unwrap_or(Val::Null),
+                Col::Text => $row
+                    .try_get::<Option<String>, _>(i)?
+                    .map(Val::Text)
+                    .unwrap_or(Val::Null),
+                Col::Int => $row
+                    .try_get::<Option<i64>, _>(i)?
+                    .map(Val::Int)
+                    .unwrap_or(Val::Null),
             });
         }
         out
@@ -186,14 +195,21 @@ impl Store {
     pub async fn open(cfg: &StateConfig, data_dir: &Path) -> Result<Store> {
         match &cfg.url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                let opts = PgConnectOptions::from_str(url).context("state.url: not a valid PostgreSQL URL")?;
+                let opts = PgConnectOptions::from_str(url)
+                    .context("state.url: not a valid PostgreSQL URL")?;
                 let schema = cfg.schema.clone();
                 if let Some(s) = &schema {
-                    if s.is_empty() || !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                    if s.is_empty()
+                        || !s
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    {
                         anyhow::bail!("state.schema: expected a lower-case identifier");
                     }
                 }
-                let mut pool_opts = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10));
+                let mut pool_opts = PgPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10));
                 if let Some(s) = schema.clone() {
                     pool_opts = pool_opts.after_connect(move |conn, _| {
                         let s = s.clone();
@@ -203,18 +219,26 @@ impl Store {
                         })
                     });
                 }
-                let pool = pool_opts.connect_with(opts).await.context("state.url: cannot connect to PostgreSQL")?;
-                sqlx::migrate!("../migrations/postgres").run(&pool).await.context("state store: PostgreSQL migrations")?;
+                let pool = pool_opts
+                    .connect_with(opts)
+                    .await
+                    .context("state.url: cannot connect to PostgreSQL")?;
+                sqlx::migrate!("../migrations/postgres")
+                    .run(&pool)
+                    .await
+                    .context("state store: PostgreSQL migrations")?;
                 Ok(Store::Postgres(pool))
             }
             Some(url) if url.starts_with("sqlite:") => {
-                let opts = SqliteConnectOptions::from_str(url).context("state.url: not a valid SQLite URL")?;
+                let opts = SqliteConnectOptions::from_str(url)
+                    .context("state.url: not a valid SQLite URL")?;
                 Self::open_sqlite(opts).await
             }
             Some(_) => anyhow::bail!("state.url: expected postgres://... or sqlite:..."),
             None => {
-                std::fs::create_dir_all(data_dir)
-                    .with_context(|| format!("server.data_dir: cannot create {}", data_dir.display()))?;
+                std::fs::create_dir_all(data_dir).with_context(|| {
+                    format!("server.data_dir: cannot create {}", data_dir.display())
+                })?;
                 let opts = SqliteConnectOptions::new().filename(data_dir.join("state.db"));
                 Self::open_sqlite(opts).await
             }
@@ -227,8 +251,15 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await.context("state store: cannot open SQLite")?;
-        sqlx::migrate!("../migrations/sqlite").run(&pool).await.context("state store: SQLite migrations")?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await
+            .context("state store: cannot open SQLite")?;
+        sqlx::migrate!("../migrations/sqlite")
+            .run(&pool)
+            .await
+            .context("state store: SQLite migrations")?;
         Ok(Store::Sqlite(pool))
     }
 
@@ -293,8 +324,14 @@ mod tests {
 
     #[tokio::test]
     async fn sqlite_store_migrates_and_round_trips() {
-        let dir = std::env::temp_dir().join(format!("pw-store-{}-{}", std::process::id(), rand::random::<u32>()));
-        let store = Store::open(&StateConfig::default(), &dir).await.expect("open");
+        let dir = std::env::temp_dir().join(format!(
+            "pw-store-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        let store = Store::open(&StateConfig::default(), &dir)
+            .await
+            .expect("open");
         let id = store
             .insert(
                 "INSERT INTO run (job, kind, target, triggered_by, status, started_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -302,17 +339,34 @@ mod tests {
             )
             .await
             .expect("insert");
-        let rows = store.fetch("SELECT id, job FROM run WHERE id = $1", args![id], &[Col::Int, Col::Text]).await.expect("fetch");
+        let rows = store
+            .fetch(
+                "SELECT id, job FROM run WHERE id = $1",
+                args![id],
+                &[Col::Int, Col::Text],
+            )
+            .await
+            .expect("fetch");
         assert_eq!(rows, vec![vec![Val::Int(id), Val::Text("j".into())]]);
         // A failing statement rolls the whole transaction back.
         let r = store
             .transaction(vec![
-                Stmt::new("UPDATE run SET status = 'succeeded' WHERE id = $1", args![id]),
+                Stmt::new(
+                    "UPDATE run SET status = 'succeeded' WHERE id = $1",
+                    args![id],
+                ),
                 Stmt::new("INSERT INTO nowhere VALUES (1)", vec![]),
             ])
             .await;
         assert!(r.is_err());
-        let rows = store.fetch("SELECT status FROM run WHERE id = $1", args![id], &[Col::Text]).await.expect("fetch");
+        let rows = store
+            .fetch(
+                "SELECT status FROM run WHERE id = $1",
+                args![id],
+                &[Col::Text],
+            )
+            .await
+            .expect("fetch");
         assert_eq!(rows[0][0], Val::Text("running".into()));
         let _ = std::fs::remove_dir_all(&dir);
     }

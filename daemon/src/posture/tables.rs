@@ -199,7 +199,9 @@ impl fmt::Debug for StoreTable {
 }
 
 fn ts_micros(s: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp_micros())
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.timestamp_micros())
 }
 
 #[async_trait]
@@ -219,15 +221,32 @@ impl TableProvider for StoreTable {
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let store = super::shared_store(&self.state, &self.data_dir)
             .await
-            .map_err(|e| DataFusionError::Execution(format!("pathwarden.{}: {e:#}", self.decl.name)))?;
+            .map_err(|e| {
+                DataFusionError::Execution(format!("pathwarden.{}: {e:#}", self.decl.name))
+            })?;
         let cols: Vec<&str> = self.decl.columns.iter().map(|(n, _)| *n).collect();
-        let kinds: Vec<Col> = self.decl.columns.iter().map(|(_, k)| if matches!(k, Kind::Int) { Col::Int } else { Col::Text }).collect();
+        let kinds: Vec<Col> = self
+            .decl
+            .columns
+            .iter()
+            .map(|(_, k)| {
+                if matches!(k, Kind::Int) {
+                    Col::Int
+                } else {
+                    Col::Text
+                }
+            })
+            .collect();
         // Column and table names come from the declarations above, never from input.
-        let sql = format!("SELECT {} FROM {} ORDER BY {}", cols.join(", "), self.decl.name, self.decl.order_by);
-        let rows = store
-            .fetch(&sql, vec![], &kinds)
-            .await
-            .map_err(|e| DataFusionError::Execution(format!("pathwarden.{}: {e:#}", self.decl.name)))?;
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            cols.join(", "),
+            self.decl.name,
+            self.decl.order_by
+        );
+        let rows = store.fetch(&sql, vec![], &kinds).await.map_err(|e| {
+            DataFusionError::Execution(format!("pathwarden.{}: {e:#}", self.decl.name))
+        })?;
         let cells: Vec<Vec<Cell>> = rows
             .into_iter()
             .map(|r| {
@@ -236,7 +255,9 @@ impl TableProvider for StoreTable {
                     .map(|(v, (_, k))| match (v, k) {
                         (Val::Null, _) => Cell::Null,
                         (Val::Int(i), _) => Cell::Int(i),
-                        (Val::Text(s), Kind::Ts) => ts_micros(&s).map(Cell::Ts).unwrap_or(Cell::Null),
+                        (Val::Text(s), Kind::Ts) => {
+                            ts_micros(&s).map(Cell::Ts).unwrap_or(Cell::Null)
+                        }
                         (Val::Text(s), _) => Cell::Text(s),
                     })
                     .collect()
