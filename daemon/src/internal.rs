@@ -145,6 +145,20 @@ pub fn batch(schema: &SchemaRef, rows: &[Vec<Cell>]) -> DfResult<RecordBatch> {
     Ok(RecordBatch::try_new(schema.clone(), arrays)?)
 }
 
+/// Plan a scan over rows computed for this query.
+async fn scan_rows(
+    schema: &SchemaRef,
+    rows: &[Vec<Cell>],
+    state: &dyn Session,
+    projection: Option<&Vec<usize>>,
+    filters: &[Expr],
+    limit: Option<usize>,
+) -> DfResult<Arc<dyn ExecutionPlan>> {
+    let b = batch(schema, rows)?;
+    let mem = MemTable::try_new(schema.clone(), vec![vec![b]])?;
+    mem.scan(state, projection, filters, limit).await
+}
+
 type RowsFn = dyn Fn() -> Vec<Vec<Cell>> + Send + Sync;
 
 /// A table whose rows are produced by a closure at every scan.
@@ -181,9 +195,7 @@ impl TableProvider for FnTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let b = batch(&self.schema, &(self.rows)())?;
-        let mem = MemTable::try_new(self.schema.clone(), vec![vec![b]])?;
-        mem.scan(state, projection, filters, limit).await
+        scan_rows(&self.schema, &(self.rows)(), state, projection, filters, limit).await
     }
 }
 
@@ -228,8 +240,6 @@ impl TableProvider for AsyncFnTable {
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let rows = (self.rows)().await?;
-        let b = batch(&self.schema, &rows)?;
-        let mem = MemTable::try_new(self.schema.clone(), vec![vec![b]])?;
-        mem.scan(state, projection, filters, limit).await
+        scan_rows(&self.schema, &rows, state, projection, filters, limit).await
     }
 }
