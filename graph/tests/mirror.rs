@@ -44,7 +44,10 @@ fn free_port() -> u16 {
 /// FalkorDB silently ignores a BOLT_PORT above 32767 (it keeps the value in 16 signed
 /// bits), and the kernel's ephemeral range starts above that: probe below it instead.
 fn free_port_below_32768() -> u16 {
-    let start = 20_000 + (std::process::id() % 10_000) as u16;
+    // Tests in one process start servers concurrently: spread their probes apart.
+    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let offset = NEXT.fetch_add(997, std::sync::atomic::Ordering::Relaxed) % 10_000;
+    let start = 20_000 + ((std::process::id() % 10_000) as u16 + offset) % 10_000;
     (start..32_767)
         .chain(20_000..start)
         .find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok())
@@ -84,7 +87,8 @@ async fn start_falkordb() -> FalkorDb {
     let mut last_error = String::new();
     loop {
         if let Ok(Some(status)) = db.child.try_wait() {
-            panic!("FalkorDB exited at start-up ({status}). {INSTALL_HINT}");
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            panic!("FalkorDB exited at start-up ({status}). {INSTALL_HINT}\nserver log:\n{log}");
         }
         let resp_ok = match client.get_multiplexed_async_connection().await {
             Ok(mut c) => match redis::cmd("GRAPH.LIST").query_async::<redis::Value>(&mut c).await {
