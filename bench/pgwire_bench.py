@@ -25,10 +25,11 @@ QUERIES = {
         "where s ->> 'Effect' = 'Allow' and s -> 'Action' ? '*' and s -> 'Resource' ? '*'"
     ),
     "join users/groups/policies": (
-        "select u.name, g ->> 'GroupName' as grp, count(*) as n "
-        "from aws_iam_user u, jsonb_array_elements(u.groups) as g "
-        "join aws_iam_group gr on gr.name = g ->> 'GroupName' "
-        "group by u.name, g ->> 'GroupName' order by n desc limit 20"
+        "select gp.gname, count(distinct p.arn) as policies, count(distinct u.arn) as users "
+        "from (select gr.name as gname, gr.account_id, pa as pa from aws_iam_group gr, "
+        "jsonb_array_elements_text(gr.attached_policy_arns) as pa) gp "
+        "join aws_iam_policy p on p.arn = gp.pa join aws_iam_user u on u.account_id = gp.account_id "
+        "group by gp.gname order by gp.gname limit 20"
     ),
     "aggregate": "select account_id, count(*), max(create_date) from aws_iam_role group by account_id order by account_id",
 }
