@@ -50,7 +50,7 @@
 //! total is close to principals × rules + edges produced. Principals that are already
 //! admin get no per-victim edges. Blocking work: call from `spawn_blocking` or rayon.
 pub mod escalation;
-pub mod policy;
-pub mod lint;
 pub mod kb;
+pub mod lint;
 pub mod llm;
+pub mod policy;

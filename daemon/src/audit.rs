@@ -43,18 +43,26 @@ pub fn redact(text: &str) -> String {
     let bytes = text.as_bytes();
     while i < bytes.len() {
         let rest = &lower[i..];
-        let hit = ["password", "secret", "token", "api_key", "access_key"].iter().find(|k| rest.starts_with(*k));
+        let hit = ["password", "secret", "token", "api_key", "access_key"]
+            .iter()
+            .find(|k| rest.starts_with(*k));
         if let Some(k) = hit {
             let start = i;
             out.push_str(&text[i..i + k.len()]);
             i += k.len();
             // A quoted key (`"token": "..."`): keep its closing quote, then mask the value.
-            if start > 0 && i < bytes.len() && (bytes[i] == b'"' || bytes[i] == b'\'') && bytes[start - 1] == bytes[i] {
+            if start > 0
+                && i < bytes.len()
+                && (bytes[i] == b'"' || bytes[i] == b'\'')
+                && bytes[start - 1] == bytes[i]
+            {
                 out.push(bytes[i] as char);
                 i += 1;
             }
             // Keep separators, then mask the following quoted literal if any.
-            while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'=' || bytes[i] == b':' || bytes[i] == b'>') {
+            while i < bytes.len()
+                && (bytes[i] == b' ' || bytes[i] == b'=' || bytes[i] == b':' || bytes[i] == b'>')
+            {
                 out.push(bytes[i] as char);
                 i += 1;
             }
@@ -89,7 +97,10 @@ pub struct MemoryAudit {
 impl MemoryAudit {
     /// A ring holding `cap` events.
     pub fn new(cap: usize) -> Self {
-        MemoryAudit { events: Mutex::new(VecDeque::with_capacity(cap.min(1024))), cap }
+        MemoryAudit {
+            events: Mutex::new(VecDeque::with_capacity(cap.min(1024))),
+            cap,
+        }
     }
 }
 
@@ -116,7 +127,10 @@ impl AuditSink for MemoryAudit {
     }
 
     fn recent(&self) -> Vec<AuditEvent> {
-        self.events.lock().map(|q| q.iter().cloned().collect()).unwrap_or_default()
+        self.events
+            .lock()
+            .map(|q| q.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 

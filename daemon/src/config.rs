@@ -258,14 +258,19 @@ impl Config {
     /// Read and validate a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError { file: file.clone(), message: format!("cannot read: {e}") })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            message: format!("cannot read: {e}"),
+        })?;
         Self::parse(&text, &file, path.parent())
     }
 
     /// Parse and validate configuration text; `base` resolves relative paths.
     pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<Config, ConfigError> {
-        let err = |message: String| ConfigError { file: file.to_string(), message };
+        let err = |message: String| ConfigError {
+            file: file.to_string(),
+            message,
+        };
         let mut cfg: Config = toml::from_str(text).map_err(|e| {
             // toml's messages carry the line, the key and what was expected; keep them on one line.
             let msg = e.message().replace('\n', " ");
@@ -332,14 +337,18 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
-        self.server
-            .listen
-            .parse::<SocketAddr>()
-            .map_err(|_| format!("server.listen: expected host:port, got {:?}", self.server.listen))?;
-        self.server
-            .http_listen
-            .parse::<SocketAddr>()
-            .map_err(|_| format!("server.http_listen: expected host:port, got {:?}", self.server.http_listen))?;
+        self.server.listen.parse::<SocketAddr>().map_err(|_| {
+            format!(
+                "server.listen: expected host:port, got {:?}",
+                self.server.listen
+            )
+        })?;
+        self.server.http_listen.parse::<SocketAddr>().map_err(|_| {
+            format!(
+                "server.http_listen: expected host:port, got {:?}",
+                self.server.http_listen
+            )
+        })?;
         if self.server.tls_cert.is_some() != self.server.tls_key.is_some() {
             return Err("server.tls_cert and server.tls_key: expected both or neither".into());
         }
@@ -347,28 +356,47 @@ impl Config {
         for (i, c) in self.connections.iter().enumerate() {
             let at = format!("connection[{i}] ({})", c.name);
             if c.name.is_empty()
-                || !c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+                || !c
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
                 || c.name.starts_with(|ch: char| ch.is_ascii_digit())
             {
-                return Err(format!("{at}.name: expected a lower-case identifier ([a-z_][a-z0-9_]*)"));
+                return Err(format!(
+                    "{at}.name: expected a lower-case identifier ([a-z_][a-z0-9_]*)"
+                ));
             }
-            if ["pathwarden", "public", "pg_catalog", "information_schema"].contains(&c.name.as_str()) {
+            if ["pathwarden", "public", "pg_catalog", "information_schema"]
+                .contains(&c.name.as_str())
+            {
                 return Err(format!("{at}.name: {:?} is reserved", c.name));
             }
             if !names.insert(c.name.clone()) {
                 return Err(format!("{at}.name: duplicate connection name"));
             }
             match c.plugin {
-                Plugin::Gaad if c.path.is_none() => return Err(format!("{at}.path: expected the GAAD JSON file for plugin \"gaad\"")),
-                Plugin::Aggregator if c.connections.is_empty() => {
-                    return Err(format!("{at}.connections: expected member connection names for plugin \"aggregator\""));
+                Plugin::Gaad if c.path.is_none() => {
+                    return Err(format!(
+                        "{at}.path: expected the GAAD JSON file for plugin \"gaad\""
+                    ));
                 }
-                Plugin::Demo if c.scale == Some(0) => return Err(format!("{at}.scale: expected a positive number of principals")),
+                Plugin::Aggregator if c.connections.is_empty() => {
+                    return Err(format!(
+                        "{at}.connections: expected member connection names for plugin \"aggregator\""
+                    ));
+                }
+                Plugin::Demo if c.scale == Some(0) => {
+                    return Err(format!(
+                        "{at}.scale: expected a positive number of principals"
+                    ));
+                }
                 _ => {}
             }
             if let Some(mode) = &c.on_access_denied {
                 if mode != "error" && mode != "record" {
-                    return Err(format!("{at}.on_access_denied: expected \"error\" or \"record\", got {mode:?}"));
+                    return Err(format!(
+                        "{at}.on_access_denied: expected \"error\" or \"record\", got {mode:?}"
+                    ));
                 }
             }
         }
@@ -380,32 +408,54 @@ impl Config {
                 ));
             }
             if !["reader", "operator", "admin"].contains(&u.role.as_str()) {
-                return Err(format!("user[{i}] ({}).role: expected reader, operator or admin", u.name));
+                return Err(format!(
+                    "user[{i}] ({}).role: expected reader, operator or admin",
+                    u.name
+                ));
             }
         }
         let mut jobs = std::collections::HashSet::new();
         for (i, j) in self.jobs.iter().enumerate() {
             let at = format!("job[{i}] ({})", j.name);
-            if j.name.is_empty() || !j.name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
+            if j.name.is_empty()
+                || !j
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+            {
                 return Err(format!("{at}.name: expected letters, digits, '_' or '-'"));
             }
             if !jobs.insert(j.name.clone()) {
                 return Err(format!("{at}.name: duplicate job name"));
             }
-            let kinds = [j.benchmark.is_some(), j.sql.is_some(), j.sql_file.is_some(), j.drift].iter().filter(|b| **b).count();
+            let kinds = [
+                j.benchmark.is_some(),
+                j.sql.is_some(),
+                j.sql_file.is_some(),
+                j.drift,
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count();
             if kinds != 1 {
-                return Err(format!("{at}: expected exactly one of benchmark, sql, sql_file, drift = true"));
+                return Err(format!(
+                    "{at}: expected exactly one of benchmark, sql, sql_file, drift = true"
+                ));
             }
             if let Some(s) = &j.schedule {
                 let n = s.split_whitespace().count();
                 if !(5..=7).contains(&n) {
-                    return Err(format!("{at}.schedule: expected a cron expression of 5 or 6 fields, got {s:?}"));
+                    return Err(format!(
+                        "{at}.schedule: expected a cron expression of 5 or 6 fields, got {s:?}"
+                    ));
                 }
             }
             if let Some(r) = &j.report {
                 for f in &r.formats {
                     if !["json", "csv", "md", "html"].contains(&f.as_str()) {
-                        return Err(format!("{at}.report.formats: expected json, csv, md or html, got {f:?}"));
+                        return Err(format!(
+                            "{at}.report.formats: expected json, csv, md or html, got {f:?}"
+                        ));
                     }
                 }
             }
@@ -417,23 +467,40 @@ impl Config {
         }
         if let Some(d) = &self.desired_state {
             if !["off", "dry_run", "auto_fix"].contains(&d.remediation.as_str()) {
-                return Err(format!("desired_state.remediation: expected off, dry_run or auto_fix, got {:?}", d.remediation));
+                return Err(format!(
+                    "desired_state.remediation: expected off, dry_run or auto_fix, got {:?}",
+                    d.remediation
+                ));
             }
             if let Some(c) = &d.connection {
-                if !self.connections.iter().any(|x| &x.name == c && x.plugin == Plugin::Aws) {
-                    return Err(format!("desired_state.connection: {c:?} is not an aws connection"));
+                if !self
+                    .connections
+                    .iter()
+                    .any(|x| &x.name == c && x.plugin == Plugin::Aws)
+                {
+                    return Err(format!(
+                        "desired_state.connection: {c:?} is not an aws connection"
+                    ));
                 }
             }
             if d.remediation == "auto_fix" && d.connection.is_none() {
-                return Err("desired_state.connection: auto_fix needs the aws connection to act on".into());
+                return Err(
+                    "desired_state.connection: auto_fix needs the aws connection to act on".into(),
+                );
             }
         }
         for (i, t) in self.tokens.iter().enumerate() {
             if t.sha256.len() != 64 || !t.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(format!("token[{i}] ({}).sha256: expected 64 hex digits (sha256 of the token)", t.name));
+                return Err(format!(
+                    "token[{i}] ({}).sha256: expected 64 hex digits (sha256 of the token)",
+                    t.name
+                ));
             }
             if !["reader", "operator", "admin"].contains(&t.role.as_str()) {
-                return Err(format!("token[{i}] ({}).role: expected reader, operator or admin", t.name));
+                return Err(format!(
+                    "token[{i}] ({}).role: expected reader, operator or admin",
+                    t.name
+                ));
             }
         }
         for s in &self.server.search_path {
@@ -458,7 +525,9 @@ mod tests {
 
     #[test]
     fn bad_key_names_file_line_and_key() {
-        let e = Config::parse("[server]\nlisten = 5\n", "x.toml", None).unwrap_err().to_string();
+        let e = Config::parse("[server]\nlisten = 5\n", "x.toml", None)
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("x.toml: line 2"), "{e}");
         assert!(e.contains("string"), "{e}");
         assert!(!e.contains('\n'));
@@ -466,19 +535,29 @@ mod tests {
 
     #[test]
     fn unknown_plugin_is_rejected() {
-        let e = Config::parse("[[connection]]\nname='a'\nplugin='azure2'\n", "x.toml", None).unwrap_err().to_string();
+        let e = Config::parse(
+            "[[connection]]\nname='a'\nplugin='azure2'\n",
+            "x.toml",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("plugin") || e.contains("azure2"), "{e}");
     }
 
     #[test]
     fn gaad_needs_path() {
-        let e = Config::parse("[[connection]]\nname='a'\nplugin='gaad'\n", "x.toml", None).unwrap_err().to_string();
+        let e = Config::parse("[[connection]]\nname='a'\nplugin='gaad'\n", "x.toml", None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("connection[0] (a).path"), "{e}");
     }
 
     #[test]
     fn bad_listen_address() {
-        let e = Config::parse("[server]\nlisten='nowhere'\n", "x.toml", None).unwrap_err().to_string();
+        let e = Config::parse("[server]\nlisten='nowhere'\n", "x.toml", None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("server.listen"), "{e}");
     }
 }

@@ -18,7 +18,9 @@ use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContex
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
 use pathwarden_tables::catalog::TablesSchema;
 use pathwarden_tables::framework::provider::options::PathwardenOptions;
-use pathwarden_tables::framework::{AccessDeniedMode, ConnectionRuntime, ErrorLog, RuntimeOptions, Source};
+use pathwarden_tables::framework::{
+    AccessDeniedMode, ConnectionRuntime, ErrorLog, RuntimeOptions, Source,
+};
 
 use crate::config::{Config, ConnectionConfig, Plugin};
 use crate::internal::{Cell, FnTable, Kind, schema};
@@ -49,13 +51,18 @@ pub fn version_string() -> String {
 fn member_matches(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,
-        Some((pre, post)) => name.len() >= pre.len() + post.len() && name.starts_with(pre) && name.ends_with(post),
+        Some((pre, post)) => {
+            name.len() >= pre.len() + post.len() && name.starts_with(pre) && name.ends_with(post)
+        }
     }
 }
 
 async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result<Arc<dyn Source>> {
     Ok(match c.plugin {
-        Plugin::Demo => Arc::new(pathwarden_tables::demo::source(&c.name, c.scale.unwrap_or(default_demo_scale))),
+        Plugin::Demo => Arc::new(pathwarden_tables::demo::source(
+            &c.name,
+            c.scale.unwrap_or(default_demo_scale),
+        )),
         Plugin::Gaad => {
             let path = c.path.as_deref().context("gaad connection without path")?;
             Arc::new(
@@ -67,14 +74,18 @@ async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result
             let env = |name: &Option<String>| -> Result<Option<String>> {
                 match name {
                     None => Ok(None),
-                    Some(v) => std::env::var(v)
-                        .map(Some)
-                        .with_context(|| format!("connection {}: environment variable {v} is not set", c.name)),
+                    Some(v) => std::env::var(v).map(Some).with_context(|| {
+                        format!("connection {}: environment variable {v} is not set", c.name)
+                    }),
                 }
             };
             let cfg = pathwarden_tables::aws::AwsConnectionConfig {
                 name: c.name.clone(),
-                regions: if c.regions.is_empty() { vec!["us-east-1".into()] } else { c.regions.clone() },
+                regions: if c.regions.is_empty() {
+                    vec!["us-east-1".into()]
+                } else {
+                    c.regions.clone()
+                },
                 profile: c.profile.clone(),
                 role_arn: c.role_arn.clone(),
                 external_id: c.external_id.clone(),
@@ -100,7 +111,11 @@ fn pg_udfs() -> Vec<ScalarUDF> {
         vec![],
         DataType::Utf8,
         Volatility::Stable,
-        Arc::new(move |_args: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(version.clone()))))),
+        Arc::new(move |_args: &[ColumnarValue]| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
+                version.clone(),
+            ))))
+        }),
     );
     // Clients probe for optional types (hstore, citext...); none exist here, and the
     // built-in ones resolve through pg_type.
@@ -136,7 +151,9 @@ fn pg_udfs() -> Vec<ScalarUDF> {
             match &args[0] {
                 ColumnarValue::Scalar(s) => {
                     let v = match s {
-                        ScalarValue::Utf8(v) | ScalarValue::Utf8View(v) | ScalarValue::LargeUtf8(v) => lookup(v.as_deref()),
+                        ScalarValue::Utf8(v)
+                        | ScalarValue::Utf8View(v)
+                        | ScalarValue::LargeUtf8(v) => lookup(v.as_deref()),
                         _ => None,
                     };
                     Ok(ColumnarValue::Scalar(ScalarValue::Int32(v)))
@@ -159,18 +176,25 @@ fn pg_udfs() -> Vec<ScalarUDF> {
         Arc::new(|_args: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)))),
     );
     // Every object here is visible through the search path.
-    let visible: Vec<ScalarUDF> = ["pg_collation_is_visible", "pg_type_is_visible", "pg_function_is_visible", "pg_opclass_is_visible"]
-        .into_iter()
-        .map(|name| {
-            create_udf(
-                name,
-                vec![DataType::Int64],
-                DataType::Boolean,
-                Volatility::Stable,
-                Arc::new(|_args: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))))),
-            )
-        })
-        .collect();
+    let visible: Vec<ScalarUDF> = [
+        "pg_collation_is_visible",
+        "pg_type_is_visible",
+        "pg_function_is_visible",
+        "pg_opclass_is_visible",
+    ]
+    .into_iter()
+    .map(|name| {
+        create_udf(
+            name,
+            vec![DataType::Int64],
+            DataType::Boolean,
+            Volatility::Stable,
+            Arc::new(|_args: &[ColumnarValue]| {
+                Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))))
+            }),
+        )
+    })
+    .collect();
     let mut all = vec![version_udf, to_regtype, serial_seq];
     all.extend(visible);
     all
@@ -182,7 +206,11 @@ impl Engine {
         let errors = Arc::new(ErrorLog::default());
         let mut runtimes: BTreeMap<String, Arc<ConnectionRuntime>> = BTreeMap::new();
         let mut schemas: BTreeMap<String, Arc<TablesSchema>> = BTreeMap::new();
-        for c in cfg.connections.iter().filter(|c| c.plugin != Plugin::Aggregator) {
+        for c in cfg
+            .connections
+            .iter()
+            .filter(|c| c.plugin != Plugin::Aggregator)
+        {
             let started = std::time::Instant::now();
             let source = build_source(c, demo_scale).await?;
             let mut opts = RuntimeOptions::default();
@@ -202,15 +230,26 @@ impl Engine {
             tracing::info!(connection = %c.name, plugin = ?c.plugin, elapsed_ms = started.elapsed().as_millis() as u64, "connection ready");
             runtimes.insert(c.name.clone(), rt);
         }
-        for c in cfg.connections.iter().filter(|c| c.plugin == Plugin::Aggregator) {
+        for c in cfg
+            .connections
+            .iter()
+            .filter(|c| c.plugin == Plugin::Aggregator)
+        {
             let members: Vec<Arc<TablesSchema>> = cfg
                 .connections
                 .iter()
-                .filter(|m| m.plugin != Plugin::Aggregator && c.connections.iter().any(|p| member_matches(p, &m.name)))
+                .filter(|m| {
+                    m.plugin != Plugin::Aggregator
+                        && c.connections.iter().any(|p| member_matches(p, &m.name))
+                })
                 .filter_map(|m| schemas.get(&m.name).cloned())
                 .collect();
             if members.is_empty() {
-                bail!("connection {}: aggregator matches no connections ({:?})", c.name, c.connections);
+                bail!(
+                    "connection {}: aggregator matches no connections ({:?})",
+                    c.name,
+                    c.connections
+                );
             }
             schemas.insert(c.name.clone(), Arc::new(TablesSchema::aggregate(&members)?));
         }
@@ -236,10 +275,18 @@ impl Engine {
                 .filter(|c| c.plugin == Plugin::Aggregator)
                 .map(|c| c.name.clone())
                 .collect();
-            v.extend(cfg.connections.iter().filter(|c| c.plugin != Plugin::Aggregator).map(|c| c.name.clone()));
+            v.extend(
+                cfg.connections
+                    .iter()
+                    .filter(|c| c.plugin != Plugin::Aggregator)
+                    .map(|c| c.name.clone()),
+            );
             v
         };
-        let path: Vec<Arc<TablesSchema>> = order.iter().filter_map(|n| schemas.get(n).cloned()).collect();
+        let path: Vec<Arc<TablesSchema>> = order
+            .iter()
+            .filter_map(|n| schemas.get(n).cloned())
+            .collect();
         catalog.register_schema("public", Arc::new(TablesSchema::search_path(&path)))?;
         for (name, s) in &schemas {
             catalog.register_schema(name, s.clone())?;
@@ -247,12 +294,16 @@ impl Engine {
         let mut engine_schema = Self::pathwarden_schema(cfg, &runtimes, &errors);
         // Graph and policy tables read other tables through a session over this same
         // catalog, which exists only once the catalog is registered: hand them a cell.
-        let state_cell: Arc<std::sync::OnceLock<SessionState>> = Arc::new(std::sync::OnceLock::new());
+        let state_cell: Arc<std::sync::OnceLock<SessionState>> =
+            Arc::new(std::sync::OnceLock::new());
         let cell = state_cell.clone();
-        let graph = Arc::new(pathwarden_graph::GraphHandle::new("public", move || match cell.get() {
-            Some(st) => SessionContext::new_with_state(st.clone()),
-            None => SessionContext::new(),
-        }));
+        let graph = Arc::new(pathwarden_graph::GraphHandle::new(
+            "public",
+            move || match cell.get() {
+                Some(st) => SessionContext::new_with_state(st.clone()),
+                None => SessionContext::new(),
+            },
+        ));
         for (name, t) in pathwarden_graph::tables(graph.clone()) {
             engine_schema.insert(name, t);
         }
@@ -262,14 +313,20 @@ impl Engine {
         }
         catalog.register_schema("pathwarden", Arc::new(engine_schema))?;
         ctx.register_catalog(CATALOG, catalog);
-        setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider).map_err(|e| anyhow::anyhow!("pg_catalog setup: {e}"))?;
+        setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider)
+            .map_err(|e| anyhow::anyhow!("pg_catalog setup: {e}"))?;
         for f in pg_udfs() {
             ctx.register_udf(f);
         }
         pathwarden_sqlext::register(&ctx).context("registering SQL extensions")?;
         let state = ctx.state();
         let _ = state_cell.set(state.clone());
-        Ok(Engine { state, runtimes, errors, graph })
+        Ok(Engine {
+            state,
+            runtimes,
+            errors,
+            graph,
+        })
     }
 
     fn pathwarden_schema(
@@ -285,7 +342,11 @@ impl Engine {
                 let plugin = format!("{:?}", c.plugin).to_lowercase();
                 let detail = match c.plugin {
                     Plugin::Aggregator => c.connections.join(","),
-                    Plugin::Gaad => c.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                    Plugin::Gaad => c
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
                     Plugin::Demo => format!("scale={}", c.scale.unwrap_or(0)),
                     Plugin::Aws => c.regions.join(","),
                 };
@@ -297,7 +358,12 @@ impl Engine {
         s.insert(
             "connection",
             FnTable::new(
-                schema(&[("name", Kind::Text), ("plugin", Kind::Text), ("detail", Kind::Text), ("tables", Kind::Int)]),
+                schema(&[
+                    ("name", Kind::Text),
+                    ("plugin", Kind::Text),
+                    ("detail", Kind::Text),
+                    ("tables", Kind::Int),
+                ]),
                 move || {
                     conns
                         .iter()
@@ -306,7 +372,12 @@ impl Engine {
                                 .iter()
                                 .find(|r| r.connection() == n)
                                 .map(|r| r.source.tables().len() as i64);
-                            vec![Cell::from(n.as_str()), Cell::from(p.as_str()), Cell::from(d.as_str()), tables.map(Cell::Int).unwrap_or(Cell::Null)]
+                            vec![
+                                Cell::from(n.as_str()),
+                                Cell::from(p.as_str()),
+                                Cell::from(d.as_str()),
+                                tables.map(Cell::Int).unwrap_or(Cell::Null),
+                            ]
                         })
                         .collect()
                 },
@@ -328,7 +399,14 @@ impl Engine {
                     errs.snapshot()
                         .into_iter()
                         .map(|e| {
-                            vec![e.time.into(), e.connection.into(), e.table.into(), e.region.into(), e.api_call.into(), e.message.into()]
+                            vec![
+                                e.time.into(),
+                                e.connection.into(),
+                                e.table.into(),
+                                e.region.into(),
+                                e.api_call.into(),
+                                e.message.into(),
+                            ]
                         })
                         .collect()
                 },

@@ -35,7 +35,9 @@ impl Neo4jConfig {
     pub fn from_raw(raw: &Option<toml::Value>) -> Result<Option<Neo4jConfig>> {
         match raw {
             None => Ok(None),
-            Some(v) => Ok(Some(v.clone().try_into().map_err(|e: toml::de::Error| anyhow::anyhow!("[neo4j]: {}", e.message()))?)),
+            Some(v) => Ok(Some(v.clone().try_into().map_err(
+                |e: toml::de::Error| anyhow::anyhow!("[neo4j]: {}", e.message()),
+            )?)),
         }
     }
 
@@ -49,7 +51,10 @@ impl Neo4jConfig {
             None => SinkKind::Neo4j,
         };
         let password = match (&self.password_env, &self.password_file) {
-            (Some(v), _) => Some(std::env::var(v).with_context(|| format!("[neo4j].password_env: {v} is not set"))?),
+            (Some(v), _) => Some(
+                std::env::var(v)
+                    .with_context(|| format!("[neo4j].password_env: {v} is not set"))?,
+            ),
             (None, Some(f)) => Some(
                 std::fs::read_to_string(f)
                     .with_context(|| format!("[neo4j].password_file: cannot read {}", f.display()))?
@@ -74,15 +79,22 @@ fn literal(s: &str) -> String {
 }
 
 /// `pathwarden paths --to-admin | --from ARN`.
-pub async fn paths(engine: &Engine, to_admin: bool, from: Option<String>, output: Output) -> Result<()> {
+pub async fn paths(
+    engine: &Engine,
+    to_admin: bool,
+    from: Option<String>,
+    output: Output,
+) -> Result<()> {
     let sql = match (to_admin, from) {
         (_, Some(arn)) => format!(
             "select target_arn, target_kind, hops, path from pathwarden.reachable where principal_arn = {} order by hops, target_arn",
             literal(&arn)
         ),
-        (true, None) => "select source_arn, target_account, hops, techniques, path from pathwarden.attack_path \
+        (true, None) => {
+            "select source_arn, target_account, hops, techniques, path from pathwarden.attack_path \
                          where target = 'admin' order by hops, source_arn"
-            .to_string(),
+                .to_string()
+        }
         (false, None) => bail!("say what to compute: --to-admin or --from ARN"),
     };
     query::run(engine, &sql, output).await
@@ -90,8 +102,13 @@ pub async fn paths(engine: &Engine, to_admin: bool, from: Option<String>, output
 
 /// `pathwarden review [--policy ARN]`.
 pub async fn review(engine: &Engine, policy: Option<String>, output: Output) -> Result<()> {
-    let filter = policy.map(|p| format!(" where policy_arn = {}", literal(&p))).unwrap_or_default();
-    eprintln!("reviewing policies{}...", if filter.is_empty() { "" } else { " (one)" });
+    let filter = policy
+        .map(|p| format!(" where policy_arn = {}", literal(&p)))
+        .unwrap_or_default();
+    eprintln!(
+        "reviewing policies{}...",
+        if filter.is_empty() { "" } else { " (one)" }
+    );
     let started = std::time::Instant::now();
     let sql = format!(
         "select policy_arn, risk, source, summary, findings from pathwarden.policy_review{filter} \
@@ -99,7 +116,10 @@ pub async fn review(engine: &Engine, policy: Option<String>, output: Output) -> 
     );
     let (names, batches) = query::execute(engine, &sql).await?;
     let n: usize = batches.iter().map(|b| b.num_rows()).sum();
-    eprintln!("reviewed {n} policies in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "reviewed {n} policies in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     query::print(&names, &batches, output)
 }
 
@@ -109,7 +129,9 @@ pub async fn sync(engine: &Engine, cfg: &Neo4jConfig) -> Result<()> {
     eprintln!("building the privilege graph...");
     let graph = engine.graph.graph().await.context("building the graph")?;
     eprintln!("mirroring to {}...", cfg.uri);
-    let stats = pathwarden_graph::mirror::sync(&graph, &mirror).await.context("graph sync")?;
+    let stats = pathwarden_graph::mirror::sync(&graph, &mirror)
+        .await
+        .context("graph sync")?;
     println!("{stats:?}");
     Ok(())
 }

@@ -4,7 +4,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use async_trait::async_trait;
@@ -175,8 +177,14 @@ impl fmt::Debug for FnTable {
 
 impl FnTable {
     /// A table with `schema` filled by `rows`.
-    pub fn new(schema: SchemaRef, rows: impl Fn() -> Vec<Vec<Cell>> + Send + Sync + 'static) -> Arc<Self> {
-        Arc::new(FnTable { schema, rows: Box::new(rows) })
+    pub fn new(
+        schema: SchemaRef,
+        rows: impl Fn() -> Vec<Vec<Cell>> + Send + Sync + 'static,
+    ) -> Arc<Self> {
+        Arc::new(FnTable {
+            schema,
+            rows: Box::new(rows),
+        })
     }
 }
 
@@ -195,11 +203,20 @@ impl TableProvider for FnTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        scan_rows(&self.schema, &(self.rows)(), state, projection, filters, limit).await
+        scan_rows(
+            &self.schema,
+            &(self.rows)(),
+            state,
+            projection,
+            filters,
+            limit,
+        )
+        .await
     }
 }
 
-type AsyncRowsFn = dyn Fn() -> futures::future::BoxFuture<'static, DfResult<Vec<Vec<Cell>>>> + Send + Sync;
+type AsyncRowsFn =
+    dyn Fn() -> futures::future::BoxFuture<'static, DfResult<Vec<Vec<Cell>>>> + Send + Sync;
 
 /// A table whose rows are produced by an async closure at every scan (for rows that
 /// need SQL over other tables, like policy findings).
@@ -218,9 +235,15 @@ impl AsyncFnTable {
     /// A table with `schema` filled by `rows`.
     pub fn new(
         schema: SchemaRef,
-        rows: impl Fn() -> futures::future::BoxFuture<'static, DfResult<Vec<Vec<Cell>>>> + Send + Sync + 'static,
+        rows: impl Fn() -> futures::future::BoxFuture<'static, DfResult<Vec<Vec<Cell>>>>
+        + Send
+        + Sync
+        + 'static,
     ) -> Arc<Self> {
-        Arc::new(AsyncFnTable { schema, rows: Box::new(rows) })
+        Arc::new(AsyncFnTable {
+            schema,
+            rows: Box::new(rows),
+        })
     }
 }
 

@@ -3,11 +3,11 @@
 mod audit;
 mod config;
 mod engine;
+mod graph_cmd;
 mod http;
 mod internal;
 mod pg;
 mod policy;
-mod graph_cmd;
 mod posture;
 mod query;
 
@@ -164,7 +164,11 @@ fn load_config(path: Option<&PathBuf>, demo_scale: usize) -> Result<Config> {
 fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PATHWARDEN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 fn is_loopback(addr: &SocketAddr) -> bool {
@@ -192,7 +196,12 @@ async fn shutdown_signal() {
     }
 }
 
-async fn serve(mut cfg: Config, listen: Option<String>, http_listen: Option<String>, demo_scale: usize) -> Result<()> {
+async fn serve(
+    mut cfg: Config,
+    listen: Option<String>,
+    http_listen: Option<String>,
+    demo_scale: usize,
+) -> Result<()> {
     let started = std::time::Instant::now();
     if let Some(l) = listen {
         cfg.server.listen = l;
@@ -200,8 +209,16 @@ async fn serve(mut cfg: Config, listen: Option<String>, http_listen: Option<Stri
     if let Some(l) = http_listen {
         cfg.server.http_listen = l;
     }
-    let pg_addr: SocketAddr = cfg.server.listen.parse().context("server.listen: expected host:port")?;
-    let http_addr: SocketAddr = cfg.server.http_listen.parse().context("server.http_listen: expected host:port")?;
+    let pg_addr: SocketAddr = cfg
+        .server
+        .listen
+        .parse()
+        .context("server.listen: expected host:port")?;
+    let http_addr: SocketAddr = cfg
+        .server
+        .http_listen
+        .parse()
+        .context("server.http_listen: expected host:port")?;
     let tls = match (&cfg.server.tls_cert, &cfg.server.tls_key) {
         (Some(c), Some(k)) => Some(pg::tls_acceptor(c, k)?),
         _ => None,
@@ -216,18 +233,31 @@ async fn serve(mut cfg: Config, listen: Option<String>, http_listen: Option<Stri
             .users
             .iter()
             .filter_map(|u| {
-                ScramVerifier::parse(&u.password_hash).map(|v| (u.name.clone(), Login { verifier: v, role: u.role.clone() }))
+                ScramVerifier::parse(&u.password_hash).map(|v| {
+                    (
+                        u.name.clone(),
+                        Login {
+                            verifier: v,
+                            role: u.role.clone(),
+                        },
+                    )
+                })
             })
             .collect(),
         require_tls: !is_loopback(&pg_addr),
     });
     let engine = Arc::new(Engine::build(&cfg, demo_scale).await?);
-    let store = posture::shared_store(&cfg.state, &cfg.server.data_dir).await?.clone();
+    let store = posture::shared_store(&cfg.state, &cfg.server.data_dir)
+        .await?
+        .clone();
     let audit: Arc<dyn audit::AuditSink> = Arc::new(posture::audit::StoreAudit::new(store.clone()));
     let runs = Arc::new(posture::setup(&cfg, engine.clone(), store.clone(), audit.clone()).await?);
     let interrupted = runs.mark_interrupted().await?;
     if interrupted > 0 {
-        tracing::warn!(runs = interrupted, "runs left running by a previous process are marked interrupted");
+        tracing::warn!(
+            runs = interrupted,
+            "runs left running by a previous process are marked interrupted"
+        );
     }
     let _scheduler = posture::scheduler::start(runs.clone()).await?;
     let shared = Arc::new(Shared {
@@ -236,11 +266,20 @@ async fn serve(mut cfg: Config, listen: Option<String>, http_listen: Option<Stri
         cancels: Arc::new(CancelRegistry::default()),
         audit: audit.clone(),
     });
-    let pg_listener = tokio::net::TcpListener::bind(pg_addr).await.with_context(|| format!("server.listen: cannot bind {pg_addr}"))?;
-    let http_listener =
-        tokio::net::TcpListener::bind(http_addr).await.with_context(|| format!("server.http_listen: cannot bind {http_addr}"))?;
-    let router = http::router(http::HttpState { engine: engine.clone() })
-        .merge(posture::api::router(posture::api::ApiState::new(runs.clone(), &cfg.tokens, audit.clone())));
+    let pg_listener = tokio::net::TcpListener::bind(pg_addr)
+        .await
+        .with_context(|| format!("server.listen: cannot bind {pg_addr}"))?;
+    let http_listener = tokio::net::TcpListener::bind(http_addr)
+        .await
+        .with_context(|| format!("server.http_listen: cannot bind {http_addr}"))?;
+    let router = http::router(http::HttpState {
+        engine: engine.clone(),
+    })
+    .merge(posture::api::router(posture::api::ApiState::new(
+        runs.clone(),
+        &cfg.tokens,
+        audit.clone(),
+    )));
     tracing::info!(
         pgwire = %pg_listener.local_addr()?,
         http = %http_listener.local_addr()?,
@@ -250,10 +289,18 @@ async fn serve(mut cfg: Config, listen: Option<String>, http_listen: Option<Stri
         startup_ms = started.elapsed().as_millis() as u64,
         "pathwarden ready"
     );
-    let pg_task = tokio::spawn(pg::serve(pg_listener, shared, tls, cfg.server.max_connections));
+    let pg_task = tokio::spawn(pg::serve(
+        pg_listener,
+        shared,
+        tls,
+        cfg.server.max_connections,
+    ));
     let http_task = tokio::spawn(async move {
         let app = router.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(http_listener, app).with_graceful_shutdown(shutdown_signal()).await {
+        if let Err(e) = axum::serve(http_listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+        {
             tracing::error!(error = %e, "http server failed");
         }
     });
@@ -266,19 +313,43 @@ async fn serve(mut cfg: Config, listen: Option<String>, http_listen: Option<Stri
 
 async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Serve { config, demo_scale, listen, http_listen } => {
+        Command::Serve {
+            config,
+            demo_scale,
+            listen,
+            http_listen,
+        } => {
             let cfg = load_config(config.as_ref(), demo_scale)?;
             serve(cfg, listen, http_listen, demo_scale).await?;
             Ok(0)
         }
-        Command::Query { config, demo_scale, output, sql } => {
+        Command::Query {
+            config,
+            demo_scale,
+            output,
+            sql,
+        } => {
             let cfg = load_config(config.as_ref(), demo_scale)?;
             let engine = Engine::build(&cfg, demo_scale).await?;
             query::run(&engine, &sql, output).await?;
             Ok(0)
         }
-        Command::Check { benchmark, config, demo_scale, output, where_clause, tags, no_fail } => {
-            let opts = posture::check::CheckOptions { benchmark, output, where_clause, tags, no_fail };
+        Command::Check {
+            benchmark,
+            config,
+            demo_scale,
+            output,
+            where_clause,
+            tags,
+            no_fail,
+        } => {
+            let opts = posture::check::CheckOptions {
+                benchmark,
+                output,
+                where_clause,
+                tags,
+                no_fail,
+            };
             let checked = async {
                 let cfg = load_config(config.as_ref(), demo_scale)?;
                 let engine = Engine::build(&cfg, demo_scale).await?;
@@ -293,34 +364,56 @@ async fn run(cli: Cli) -> Result<i32> {
                 }
             }
         }
-        Command::Paths { to_admin, from, config, demo_scale, output } => {
+        Command::Paths {
+            to_admin,
+            from,
+            config,
+            demo_scale,
+            output,
+        } => {
             let cfg = load_config(config.as_ref(), demo_scale)?;
             let engine = Engine::build(&cfg, demo_scale).await?;
             graph_cmd::paths(&engine, to_admin, from, output).await?;
             Ok(0)
         }
-        Command::Review { policy, config, demo_scale, output } => {
+        Command::Review {
+            policy,
+            config,
+            demo_scale,
+            output,
+        } => {
             let cfg = load_config(config.as_ref(), demo_scale)?;
             let engine = Engine::build(&cfg, demo_scale).await?;
             graph_cmd::review(&engine, policy, output).await?;
             Ok(0)
         }
-        Command::Graph { action: GraphAction::Sync { config, demo_scale } } => {
+        Command::Graph {
+            action: GraphAction::Sync { config, demo_scale },
+        } => {
             let cfg = load_config(Some(&config), demo_scale)?;
-            let neo = graph_cmd::Neo4jConfig::from_raw(&cfg.neo4j)?
-                .with_context(|| format!("{}: no [neo4j] section (uri = \"bolt://...\" or \"redis://...\")", config.display()))?;
+            let neo = graph_cmd::Neo4jConfig::from_raw(&cfg.neo4j)?.with_context(|| {
+                format!(
+                    "{}: no [neo4j] section (uri = \"bolt://...\" or \"redis://...\")",
+                    config.display()
+                )
+            })?;
             let engine = Engine::build(&cfg, demo_scale).await?;
             graph_cmd::sync(&engine, &neo).await?;
             Ok(0)
         }
         Command::HashPassword { iterations } => {
             let mut line = String::new();
-            std::io::stdin().read_line(&mut line).context("reading the password from stdin")?;
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from stdin")?;
             let pw = line.trim_end_matches(['\n', '\r']);
             if pw.is_empty() {
                 bail!("empty password on stdin");
             }
-            println!("{}", ScramVerifier::generate(pw, iterations.max(4096)).encode());
+            println!(
+                "{}",
+                ScramVerifier::generate(pw, iterations.max(4096)).encode()
+            );
             Ok(0)
         }
     }
@@ -328,9 +421,16 @@ async fn run(cli: Cli) -> Result<i32> {
 
 fn main() {
     let cli = Cli::parse();
-    init_tracing(if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" });
+    init_tracing(if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    });
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -55,7 +55,9 @@ async fn rows(ctx: &SessionContext, sql: &str) -> DfResult<Vec<Vec<Option<String
 }
 
 fn parse(s: &Option<String>) -> Value {
-    s.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null)
+    s.as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// Every policy document visible through the search path.
@@ -63,7 +65,12 @@ pub async fn collect(ctx: &SessionContext) -> DfResult<Vec<PolicyDoc>> {
     let mut attached: HashMap<String, Vec<String>> = HashMap::new();
     let mut docs = Vec::new();
     for table in ["aws_iam_user", "aws_iam_group", "aws_iam_role"] {
-        for r in rows(ctx, &format!("select arn, attached_policy_arns, inline_policies_std from {table}")).await? {
+        for r in rows(
+            ctx,
+            &format!("select arn, attached_policy_arns, inline_policies_std from {table}"),
+        )
+        .await?
+        {
             let Some(arn) = r[0].clone() else { continue };
             if let Value::Array(a) = parse(&r[1]) {
                 for p in a.iter().filter_map(Value::as_str) {
@@ -72,16 +79,30 @@ pub async fn collect(ctx: &SessionContext) -> DfResult<Vec<PolicyDoc>> {
             }
             if let Value::Array(a) = parse(&r[2]) {
                 for p in a {
-                    let name = p.get("PolicyName").and_then(Value::as_str).unwrap_or("inline").to_string();
+                    let name = p
+                        .get("PolicyName")
+                        .and_then(Value::as_str)
+                        .unwrap_or("inline")
+                        .to_string();
                     let doc = p.get("PolicyDocument").cloned().unwrap_or(Value::Null);
-                    docs.push(PolicyDoc { arn: format!("{arn}#inline/{name}"), doc, kind: PolicyKind::Identity, principals: vec![arn.clone()] });
+                    docs.push(PolicyDoc {
+                        arn: format!("{arn}#inline/{name}"),
+                        doc,
+                        kind: PolicyKind::Identity,
+                        principals: vec![arn.clone()],
+                    });
                 }
             }
         }
     }
     for r in rows(ctx, "select arn, assume_role_policy_std from aws_iam_role").await? {
         let Some(arn) = r[0].clone() else { continue };
-        docs.push(PolicyDoc { arn: format!("{arn}#trust"), doc: parse(&r[1]), kind: PolicyKind::Trust, principals: vec![arn] });
+        docs.push(PolicyDoc {
+            arn: format!("{arn}#trust"),
+            doc: parse(&r[1]),
+            kind: PolicyKind::Trust,
+            principals: vec![arn],
+        });
     }
     let mut seen = std::collections::HashSet::new();
     for r in rows(ctx, "select arn, policy_std from aws_iam_policy").await? {
@@ -91,14 +112,22 @@ pub async fn collect(ctx: &SessionContext) -> DfResult<Vec<PolicyDoc>> {
             continue;
         }
         let principals = attached.get(&arn).cloned().unwrap_or_default();
-        docs.push(PolicyDoc { arn, doc: parse(&r[1]), kind: PolicyKind::Identity, principals });
+        docs.push(PolicyDoc {
+            arn,
+            doc: parse(&r[1]),
+            kind: PolicyKind::Identity,
+            principals,
+        });
     }
     Ok(docs)
 }
 
 /// `pathwarden.policy_finding` and `pathwarden.policy_review` over the context the
 /// cell holds once the engine is built.
-pub fn tables(state: Arc<OnceLock<SessionState>>, llm: Option<LlmConfig>) -> Vec<(String, Arc<dyn datafusion::datasource::TableProvider>)> {
+pub fn tables(
+    state: Arc<OnceLock<SessionState>>,
+    llm: Option<LlmConfig>,
+) -> Vec<(String, Arc<dyn datafusion::datasource::TableProvider>)> {
     let st = state.clone();
     let findings = AsyncFnTable::new(
         schema(&[
@@ -117,7 +146,9 @@ pub fn tables(state: Arc<OnceLock<SessionState>>, llm: Option<LlmConfig>) -> Vec
         move || {
             let st = st.clone();
             Box::pin(async move {
-                let Some(state) = st.get().cloned() else { return Ok(vec![]) };
+                let Some(state) = st.get().cloned() else {
+                    return Ok(vec![]);
+                };
                 let ctx = SessionContext::new_with_state(state);
                 let docs = collect(&ctx).await?;
                 // Linting thousands of documents is CPU work: keep it off the runtime threads.
@@ -128,7 +159,9 @@ pub fn tables(state: Arc<OnceLock<SessionState>>, llm: Option<LlmConfig>) -> Vec
                             out.push(vec![
                                 Cell::from(d.arn.as_str()),
                                 Cell::from(format!("{:?}", d.kind).to_lowercase()),
-                                f.statement_index.map(|i| Cell::Int(i as i64)).unwrap_or(Cell::Null),
+                                f.statement_index
+                                    .map(|i| Cell::Int(i as i64))
+                                    .unwrap_or(Cell::Null),
                                 Cell::from(f.sid.clone()),
                                 Cell::from(f.rule_id),
                                 Cell::from(format!("{:?}", f.class)),
@@ -136,7 +169,9 @@ pub fn tables(state: Arc<OnceLock<SessionState>>, llm: Option<LlmConfig>) -> Vec
                                 Cell::from(f.title),
                                 Cell::from(f.evidence.to_string()),
                                 Cell::from(f.remediation),
-                                Cell::from(serde_json::to_string(&d.principals).unwrap_or_default()),
+                                Cell::from(
+                                    serde_json::to_string(&d.principals).unwrap_or_default(),
+                                ),
                             ]);
                         }
                     }
@@ -147,7 +182,8 @@ pub fn tables(state: Arc<OnceLock<SessionState>>, llm: Option<LlmConfig>) -> Vec
             })
         },
     );
-    let reviewer: Arc<tokio::sync::OnceCell<Option<Reviewer>>> = Arc::new(tokio::sync::OnceCell::new());
+    let reviewer: Arc<tokio::sync::OnceCell<Option<Reviewer>>> =
+        Arc::new(tokio::sync::OnceCell::new());
     let st = state;
     let reviews = AsyncFnTable::new(
         schema(&[
@@ -165,7 +201,9 @@ pub fn tables(state: Arc<OnceLock<SessionState>>, llm: Option<LlmConfig>) -> Vec
             let llm = llm.clone();
             let reviewer = reviewer.clone();
             Box::pin(async move {
-                let Some(state) = st.get().cloned() else { return Ok(vec![]) };
+                let Some(state) = st.get().cloned() else {
+                    return Ok(vec![]);
+                };
                 let ctx = SessionContext::new_with_state(state);
                 let docs = collect(&ctx).await?;
                 let reviewer = reviewer
@@ -213,11 +251,17 @@ pub fn tables(state: Arc<OnceLock<SessionState>>, llm: Option<LlmConfig>) -> Vec
             })
         },
     );
-    vec![("policy_finding".into(), findings as _), ("policy_review".into(), reviews as _)]
+    vec![
+        ("policy_finding".into(), findings as _),
+        ("policy_review".into(), reviews as _),
+    ]
 }
 
 /// Review every request; the reviewer bounds concurrent model calls itself.
-pub async fn review_all(reviewer: Reviewer, reqs: Vec<ReviewRequest>) -> Vec<pathwarden_analyzers::llm::Review> {
+pub async fn review_all(
+    reviewer: Reviewer,
+    reqs: Vec<ReviewRequest>,
+) -> Vec<pathwarden_analyzers::llm::Review> {
     let mut set = tokio::task::JoinSet::new();
     for (i, req) in reqs.into_iter().enumerate() {
         let r = reviewer.clone();
@@ -237,6 +281,10 @@ pub async fn review_all(reviewer: Reviewer, reqs: Vec<ReviewRequest>) -> Vec<pat
 pub fn llm_config(raw: &Option<toml::Value>) -> Result<Option<LlmConfig>> {
     match raw {
         None => Ok(None),
-        Some(v) => Ok(Some(v.clone().try_into::<LlmConfig>().map_err(|e| anyhow::anyhow!("[llm]: {}", e.message()))?)),
+        Some(v) => Ok(Some(
+            v.clone()
+                .try_into::<LlmConfig>()
+                .map_err(|e| anyhow::anyhow!("[llm]: {}", e.message()))?,
+        )),
     }
 }

@@ -30,14 +30,23 @@ pub async fn run(engine: &Engine, sql: &str, output: Output) -> Result<()> {
 pub async fn execute(engine: &Engine, sql: &str) -> Result<(Vec<String>, Vec<RecordBatch>)> {
     let ctx = engine.session();
     let parser = PostgresCompatibilityParser::new();
-    let stmts = parser.parse(sql).map_err(|e| anyhow::anyhow!("syntax error: {e}"))?;
+    let stmts = parser
+        .parse(sql)
+        .map_err(|e| anyhow::anyhow!("syntax error: {e}"))?;
     let mut last = (Vec::new(), Vec::new());
     for mut stmt in stmts {
         pathwarden_sqlext::rewrite(&mut stmt)?;
-        let plan = ctx.state().statement_to_plan(DfStatement::Statement(Box::new(stmt))).await?;
+        let plan = ctx
+            .state()
+            .statement_to_plan(DfStatement::Statement(Box::new(stmt)))
+            .await?;
         let df = ctx.execute_logical_plan(plan).await?;
-        let names: Vec<String> =
-            df.schema().fields().iter().map(|f| pathwarden_sqlext::output_name(f.name()).to_string()).collect();
+        let names: Vec<String> = df
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| pathwarden_sqlext::output_name(f.name()).to_string())
+            .collect();
         let batches = df.collect().await?;
         last = (names, batches);
     }
@@ -48,14 +57,26 @@ fn cells(batches: &[RecordBatch]) -> Result<Vec<Vec<(Option<String>, DataType)>>
     let opts = FormatOptions::default();
     let mut rows = Vec::new();
     for b in batches {
-        let fmts: Vec<ArrayFormatter> =
-            b.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &opts)).collect::<Result<_, _>>()?;
+        let fmts: Vec<ArrayFormatter> = b
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts))
+            .collect::<Result<_, _>>()?;
         for r in 0..b.num_rows() {
             rows.push(
                 b.columns()
                     .iter()
                     .zip(&fmts)
-                    .map(|(c, f)| (if c.is_null(r) { None } else { Some(f.value(r).to_string()) }, c.data_type().clone()))
+                    .map(|(c, f)| {
+                        (
+                            if c.is_null(r) {
+                                None
+                            } else {
+                                Some(f.value(r).to_string())
+                            },
+                            c.data_type().clone(),
+                        )
+                    })
                     .collect(),
             );
         }
@@ -74,7 +95,11 @@ pub fn print(names: &[String], batches: &[RecordBatch], output: Output) -> Resul
                 t.add_row(r.iter().map(|(v, _)| v.clone().unwrap_or_default()));
             }
             println!("{t}");
-            println!("({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" });
+            println!(
+                "({} row{})",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" }
+            );
         }
         Output::Json => {
             let arr: Vec<serde_json::Value> = rows
@@ -85,9 +110,8 @@ pub fn print(names: &[String], batches: &[RecordBatch], output: Output) -> Resul
                         let j = match (v, t) {
                             (None, _) => serde_json::Value::Null,
                             (Some(s), DataType::Boolean) => serde_json::Value::Bool(s == "true"),
-                            (Some(s), t) if t.is_numeric() => {
-                                serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.clone()))
-                            }
+                            (Some(s), t) if t.is_numeric() => serde_json::from_str(s)
+                                .unwrap_or_else(|_| serde_json::Value::String(s.clone())),
                             (Some(s), _) => serde_json::Value::String(s.clone()),
                         };
                         m.insert(n.clone(), j);
@@ -95,7 +119,10 @@ pub fn print(names: &[String], batches: &[RecordBatch], output: Output) -> Resul
                     serde_json::Value::Object(m)
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&arr).context("encoding JSON")?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&arr).context("encoding JSON")?
+            );
         }
         Output::Csv => {
             let mut w = csv::Writer::from_writer(std::io::stdout());

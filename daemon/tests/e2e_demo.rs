@@ -9,7 +9,9 @@ use tokio_postgres::error::SqlState;
 const SLOW: &str = "select count(*) from generate_series(1, 50000000000)";
 
 fn code(e: &tokio_postgres::Error) -> String {
-    e.code().map(|c| c.code().to_string()).unwrap_or_else(|| format!("no sqlstate: {e}"))
+    e.code()
+        .map(|c| c.code().to_string())
+        .unwrap_or_else(|| format!("no sqlstate: {e}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -18,26 +20,61 @@ async fn sql_over_pgwire() {
     let c = d.client().await;
 
     // Basic table access, Steampipe names.
-    let users: i64 = c.query_one("select count(*) from aws_iam_user", &[]).await.expect("count").get(0);
+    let users: i64 = c
+        .query_one("select count(*) from aws_iam_user", &[])
+        .await
+        .expect("count")
+        .get(0);
     assert!(users > 10, "demo has users: {users}");
-    let qualified: i64 = c.query_one("select count(*) from demo.aws_iam_user", &[]).await.expect("count").get(0);
-    assert_eq!(users, qualified, "search path resolves to the demo connection");
+    let qualified: i64 = c
+        .query_one("select count(*) from demo.aws_iam_user", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(
+        users, qualified,
+        "search path resolves to the demo connection"
+    );
 
     // Extended protocol with a parameter (a key lookup).
-    let name: String = c.query_one("select name from aws_iam_user order by name limit 1", &[]).await.expect("q").get(0);
-    let rows = c.query("select name, arn from aws_iam_user where name = $1", &[&name]).await.expect("param query");
+    let name: String = c
+        .query_one("select name from aws_iam_user order by name limit 1", &[])
+        .await
+        .expect("q")
+        .get(0);
+    let rows = c
+        .query(
+            "select name, arn from aws_iam_user where name = $1",
+            &[&name],
+        )
+        .await
+        .expect("param query");
     assert_eq!(rows.len(), 1);
     let arn: String = rows[0].get("arn");
-    assert!(arn.starts_with("arn:aws:iam::") && arn.ends_with(&format!("user/{name}")) || arn.contains(&name), "{arn}");
+    assert!(
+        arn.starts_with("arn:aws:iam::") && arn.ends_with(&format!("user/{name}"))
+            || arn.contains(&name),
+        "{arn}"
+    );
 
     // PostgreSQL result naming.
-    let stmt = c.prepare("select count(*), max(name), 1 + 1, name from aws_iam_user group by name limit 1").await.expect("prepare");
+    let stmt = c
+        .prepare("select count(*), max(name), 1 + 1, name from aws_iam_user group by name limit 1")
+        .await
+        .expect("prepare");
     let names: Vec<&str> = stmt.columns().iter().map(|c| c.name()).collect();
     assert_eq!(names, vec!["count", "max", "?column?", "name"]);
-    let row = c.query_one("select count(*), count(name) from aws_iam_user", &[]).await.expect("dup names");
+    let row = c
+        .query_one("select count(*), count(name) from aws_iam_user", &[])
+        .await
+        .expect("dup names");
     assert_eq!(row.columns()[0].name(), "count");
     assert_eq!(row.columns()[1].name(), "count");
-    let v: String = c.query_one("select version()", &[]).await.expect("version").get(0);
+    let v: String = c
+        .query_one("select version()", &[])
+        .await
+        .expect("version")
+        .get(0);
     assert!(v.starts_with("PostgreSQL 16.0 (pathwarden "), "{v}");
 
     // JSON operators and Steampipe-style lateral joins.
@@ -73,11 +110,21 @@ async fn sql_over_pgwire() {
     // Errors carry SQLSTATEs and the connection stays usable.
     let e = c.simple_query("selec 1").await.expect_err("syntax");
     assert_eq!(code(&e), "42601", "{e:?}");
-    let e = c.query("select * from aws_iam_nope", &[]).await.expect_err("unknown table");
+    let e = c
+        .query("select * from aws_iam_nope", &[])
+        .await
+        .expect_err("unknown table");
     assert_eq!(code(&e), "42P01", "{e:?}");
-    let e = c.query("select nope from aws_iam_user", &[]).await.expect_err("unknown column");
+    let e = c
+        .query("select nope from aws_iam_user", &[])
+        .await
+        .expect_err("unknown column");
     assert_eq!(code(&e), "42703", "{e:?}");
-    let one: i64 = c.query_one("select count(*) from aws_iam_group", &[]).await.expect("still usable").get(0);
+    let one: i64 = c
+        .query_one("select count(*) from aws_iam_group", &[])
+        .await
+        .expect("still usable")
+        .get(0);
     assert!(one > 0);
 }
 
@@ -85,13 +132,21 @@ async fn sql_over_pgwire() {
 async fn statement_timeout_and_cancel() {
     let d = Daemon::start("cancel", None, &[]);
     let c = d.client().await;
-    c.batch_execute("set statement_timeout = '300ms'").await.expect("set");
+    c.batch_execute("set statement_timeout = '300ms'")
+        .await
+        .expect("set");
     let started = std::time::Instant::now();
     let e = c.simple_query(SLOW).await.expect_err("timeout");
     assert_eq!(e.code(), Some(&SqlState::QUERY_CANCELED), "{e:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
-    c.batch_execute("set statement_timeout = 0").await.expect("reset");
-    let v: i64 = c.query_one("select 41 + 1", &[]).await.expect("usable").get(0);
+    c.batch_execute("set statement_timeout = 0")
+        .await
+        .expect("reset");
+    let v: i64 = c
+        .query_one("select 41 + 1", &[])
+        .await
+        .expect("usable")
+        .get(0);
     assert_eq!(v, 42);
 
     // Cancel request from another connection.
@@ -103,14 +158,24 @@ async fn statement_timeout_and_cancel() {
     // Poll until the query is running server-side: retry cancel until the task ends.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !slow.is_finished() {
-        token.cancel_query(tokio_postgres::NoTls).await.expect("cancel request");
-        assert!(std::time::Instant::now() < deadline, "cancel did not stop the query");
+        token
+            .cancel_query(tokio_postgres::NoTls)
+            .await
+            .expect("cancel request");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "cancel did not stop the query"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let (r, c) = slow.await.expect("join");
     let e = r.expect_err("cancelled");
     assert_eq!(e.code(), Some(&SqlState::QUERY_CANCELED), "{e:?}");
-    let v: i64 = c.query_one("select 1", &[]).await.expect("usable after cancel").get(0);
+    let v: i64 = c
+        .query_one("select 1", &[])
+        .await
+        .expect("usable after cancel")
+        .get(0);
     assert_eq!(v, 1);
 }
 
@@ -138,20 +203,37 @@ async fn python_clients() {
 #[test]
 fn cli_query_outputs() {
     let out = std::process::Command::new(common::bin())
-        .args(["query", "--output", "json", "select count(*) as n from aws_iam_user"])
+        .args([
+            "query",
+            "--output",
+            "json",
+            "select count(*) as n from aws_iam_user",
+        ])
         .output()
         .expect("run query");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json output");
     assert!(v[0]["n"].as_i64().unwrap_or(0) > 0, "{v}");
     let out = std::process::Command::new(common::bin())
-        .args(["query", "--output", "csv", "select name from aws_iam_group order by name limit 2"])
+        .args([
+            "query",
+            "--output",
+            "csv",
+            "select name from aws_iam_group order by name limit 2",
+        ])
         .output()
         .expect("run query");
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().next(), Some("name"));
     assert_eq!(text.lines().count(), 3);
-    let out = std::process::Command::new(common::bin()).args(["query", "select * from nope"]).output().expect("run");
+    let out = std::process::Command::new(common::bin())
+        .args(["query", "select * from nope"])
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "one readable line: {err}");
@@ -162,19 +244,36 @@ fn cli_query_outputs() {
 fn bad_config_is_one_line_naming_file_and_key() {
     let dir = common::temp_dir("badcfg");
     let p = dir.join("bad.toml");
-    std::fs::write(&p, "[server]\nlisten = \"127.0.0.1:9193\"\n[[connection]]\nname = \"x\"\nplugin = \"gaad\"\n").expect("write");
-    let out = std::process::Command::new(common::bin()).args(["serve", "--config"]).arg(&p).output().expect("run");
+    std::fs::write(
+        &p,
+        "[server]\nlisten = \"127.0.0.1:9193\"\n[[connection]]\nname = \"x\"\nplugin = \"gaad\"\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(common::bin())
+        .args(["serve", "--config"])
+        .arg(&p)
+        .output()
+        .expect("run");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     let line = err.trim();
     assert_eq!(line.lines().count(), 1, "{err}");
-    assert!(line.contains("bad.toml") && line.contains("connection[0] (x).path"), "{err}");
+    assert!(
+        line.contains("bad.toml") && line.contains("connection[0] (x).path"),
+        "{err}"
+    );
 }
 
 #[test]
 fn non_loopback_without_auth_is_refused() {
     let out = std::process::Command::new(common::bin())
-        .args(["serve", "--listen", "0.0.0.0:0", "--http-listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--http-listen",
+            "127.0.0.1:0",
+        ])
         .output()
         .expect("run");
     assert!(!out.status.success());
@@ -191,11 +290,22 @@ async fn graph_and_policy_tables_over_pgwire() {
         .await
         .expect("attack_path");
     let planted: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
-    for name in ["esc-create-policy-version", "esc-passrole-lambda", "esc-assume-chain", "esc-add-user-to-group"] {
-        assert!(planted.iter().any(|a| a.ends_with(&format!("user/{name}"))), "{name} missing from {planted:?}");
+    for name in [
+        "esc-create-policy-version",
+        "esc-passrole-lambda",
+        "esc-assume-chain",
+        "esc-add-user-to-group",
+    ] {
+        assert!(
+            planted.iter().any(|a| a.ends_with(&format!("user/{name}"))),
+            "{name} missing from {planted:?}"
+        );
     }
     let near: i64 = c
-        .query_one("select count(*) from pathwarden.attack_path where source_arn like '%nearmiss-%'", &[])
+        .query_one(
+            "select count(*) from pathwarden.attack_path where source_arn like '%nearmiss-%'",
+            &[],
+        )
         .await
         .expect("near misses")
         .get(0);

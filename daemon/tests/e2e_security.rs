@@ -14,7 +14,12 @@ fn hash_password(pw: &str) -> String {
         .spawn()
         .expect("run hash-password");
     use std::io::Write;
-    child.stdin.take().expect("stdin").write_all(format!("{pw}\n").as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{pw}\n").as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -24,7 +29,18 @@ fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf
     let cert = dir.join("server.crt");
     let key = dir.join("server.key");
     let st = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+        ])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
@@ -38,7 +54,10 @@ fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf
 
 fn psql_as(d: &Daemon, user: &str, pw: &str, sslmode: &str, sql: &str) -> std::process::Output {
     Command::new("psql")
-        .arg(format!("host=127.0.0.1 port={} user={user} dbname=pathwarden sslmode={sslmode}", d.pg_port))
+        .arg(format!(
+            "host=127.0.0.1 port={} user={user} dbname=pathwarden sslmode={sslmode}",
+            d.pg_port
+        ))
         .args(["-X", "-A", "-t", "-c", sql])
         .env("PGPASSWORD", pw)
         .stdin(Stdio::null())
@@ -59,8 +78,18 @@ fn scram_over_tls() {
         key.display()
     );
     let d = Daemon::start("scram", Some(&config), &[]);
-    let ok = psql_as(&d, "analyst", "correct horse", "require", "select count(*) > 0 from aws_iam_user");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let ok = psql_as(
+        &d,
+        "analyst",
+        "correct horse",
+        "require",
+        "select count(*) > 0 from aws_iam_user",
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "t");
     let ssl = psql_as(&d, "analyst", "correct horse", "require", "select 1");
     assert!(ssl.status.success());
@@ -72,22 +101,39 @@ fn scram_over_tls() {
     assert!(!nouser.status.success());
     // The log never carries the password or the verifier.
     let log = d.stderr();
-    assert!(!log.contains("correct horse") && !log.contains(&hash[20..40]), "secret in log");
+    assert!(
+        !log.contains("correct horse") && !log.contains(&hash[20..40]),
+        "secret in log"
+    );
 }
 
 #[test]
 fn broken_tls_config_is_an_error_not_plaintext() {
     let dir = common::temp_dir("badtls");
     let p = dir.join("c.toml");
-    std::fs::write(&p, "[server]\ntls_cert = \"/nonexistent.crt\"\ntls_key = \"/nonexistent.key\"\n").expect("write");
+    std::fs::write(
+        &p,
+        "[server]\ntls_cert = \"/nonexistent.crt\"\ntls_key = \"/nonexistent.key\"\n",
+    )
+    .expect("write");
     let out = Command::new(common::bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--config"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--config",
+        ])
         .arg(&p)
         .output()
         .expect("run");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("server.tls_cert") && err.contains("/nonexistent.crt"), "{err}");
+    assert!(
+        err.contains("server.tls_cert") && err.contains("/nonexistent.crt"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -105,7 +151,12 @@ fn non_loopback_requires_tls_from_clients() {
     std::fs::write(&cfg_path, config).expect("write");
     let http = common::free_port();
     let mut child = Command::new(common::bin())
-        .args(["serve", "--http-listen", &format!("127.0.0.1:{http}"), "--config"])
+        .args([
+            "serve",
+            "--http-listen",
+            &format!("127.0.0.1:{http}"),
+            "--config",
+        ])
         .arg(&cfg_path)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -119,7 +170,9 @@ fn non_loopback_requires_tls_from_clients() {
     }
     let run = |sslmode: &str| {
         Command::new("psql")
-            .arg(format!("host=127.0.0.1 port={port} user=analyst dbname=pathwarden sslmode={sslmode}"))
+            .arg(format!(
+                "host=127.0.0.1 port={port} user=analyst dbname=pathwarden sslmode={sslmode}"
+            ))
             .args(["-X", "-A", "-t", "-c", "select 1"])
             .env("PGPASSWORD", "pw")
             .stdin(Stdio::null())
@@ -131,6 +184,14 @@ fn non_loopback_requires_tls_from_clients() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(!plain.status.success(), "plaintext must be refused");
-    assert!(String::from_utf8_lossy(&plain.stderr).contains("requires TLS"), "{}", String::from_utf8_lossy(&plain.stderr));
-    assert!(tls.status.success(), "{}", String::from_utf8_lossy(&tls.stderr));
+    assert!(
+        String::from_utf8_lossy(&plain.stderr).contains("requires TLS"),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(
+        tls.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tls.stderr)
+    );
 }

@@ -23,15 +23,27 @@ use pathwarden_tables::framework::{ConnectionRuntime, ErrorLog, RuntimeOptions};
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
 }
 
 fn context(scale: usize) -> SessionContext {
     let source = demo::source("demo", scale);
-    let rt = ConnectionRuntime::new(Arc::new(source), RuntimeOptions::default(), Arc::new(ErrorLog::default()));
+    let rt = ConnectionRuntime::new(
+        Arc::new(source),
+        RuntimeOptions::default(),
+        Arc::new(ErrorLog::default()),
+    );
     let ctx = SessionContext::new();
     if let Some(catalog) = ctx.catalog("datafusion") {
         let _ = catalog.register_schema("demo", Arc::new(TablesSchema::for_connection(&rt)));
@@ -50,7 +62,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--falkordb" {
-            falkordb = Some(args.next().unwrap_or_else(|| "redis://127.0.0.1:6379".to_string()));
+            falkordb = Some(
+                args.next()
+                    .unwrap_or_else(|| "redis://127.0.0.1:6379".to_string()),
+            );
         } else {
             scales.push(a.parse::<usize>()?);
         }
@@ -60,9 +75,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!(
         "| scale | principals | nodes | edges | generate | build | all paths to admin | admin paths | peak RSS | reachable p50 | reachable p95 |{}",
-        if falkordb.is_some() { " FalkorDB sync |" } else { "" }
+        if falkordb.is_some() {
+            " FalkorDB sync |"
+        } else {
+            ""
+        }
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|{}", if falkordb.is_some() { "---|" } else { "" });
+    println!(
+        "|---|---|---|---|---|---|---|---|---|---|---|{}",
+        if falkordb.is_some() { "---|" } else { "" }
+    );
     for scale in scales {
         let t = Instant::now();
         let ctx = context(scale);
@@ -93,7 +115,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
         times.sort();
-        let pct = |q: f64| times.get(((times.len() as f64 - 1.0) * q) as usize).copied().unwrap_or_default();
+        let pct = |q: f64| {
+            times
+                .get(((times.len() as f64 - 1.0) * q) as usize)
+                .copied()
+                .unwrap_or_default()
+        };
         let sync = match &falkordb {
             Some(uri) => {
                 let mut cfg = MirrorConfig::new(uri.clone(), SinkKind::FalkorDb);

@@ -12,14 +12,14 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 use pathwarden_analyzers::escalation::{
-    AccountSnapshot, ComputeResource, EscalationEdge, GroupInfo, ManagedPolicyInfo, PrincipalInfo, ResourceKind,
-    RoleInfo, SnapshotIndex, Target, builtin_policies,
+    AccountSnapshot, ComputeResource, EscalationEdge, GroupInfo, ManagedPolicyInfo, PrincipalInfo,
+    ResourceKind, RoleInfo, SnapshotIndex, Target, builtin_policies,
 };
 use pathwarden_analyzers::policy::arn as arn_util;
 use pathwarden_analyzers::policy::document::Negatable;
 use pathwarden_analyzers::policy::{
-    Decision, Effect, Evaluation, NamedPolicy, PolicyDocument, PolicyLayer, PolicySet, Principal, PrincipalEntry,
-    PrincipalKind, RequestContext, evaluate,
+    Decision, Effect, Evaluation, NamedPolicy, PolicyDocument, PolicyLayer, PolicySet, Principal,
+    PrincipalEntry, PrincipalKind, RequestContext, evaluate,
 };
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
@@ -34,8 +34,11 @@ const ASSUME_RULE: &str = "sts-assume-role";
 const CROSS_ACCOUNT_RULE: &str = "sts-assume-role-cross-account";
 
 /// Access classes probed on buckets: (class, action, on an object?).
-const BUCKET_CLASSES: &[(&str, &str, bool)] =
-    &[("read", "s3:GetObject", true), ("write", "s3:PutObject", true), ("admin", "s3:PutBucketPolicy", false)];
+const BUCKET_CLASSES: &[(&str, &str, bool)] = &[
+    ("read", "s3:GetObject", true),
+    ("write", "s3:PutObject", true),
+    ("admin", "s3:PutBucketPolicy", false),
+];
 
 /// Builds the graph from `schema`'s tables (`aws_iam_user`, `aws_iam_role`, ...).
 ///
@@ -85,24 +88,41 @@ async fn read(
     required: bool,
 ) -> Result<Vec<Vec<Option<String>>>, GraphError> {
     let qualified = format!("{}.{}", quote_ident(schema), quote_ident(table));
-    let exists = ctx.table_exist(format!("{schema}.{table}").as_str()).unwrap_or(false);
+    let exists = ctx
+        .table_exist(format!("{schema}.{table}").as_str())
+        .unwrap_or(false);
     if !exists {
         if required {
-            return Err(GraphError::MissingTable { schema: schema.to_string(), table: table.to_string() });
+            return Err(GraphError::MissingTable {
+                schema: schema.to_string(),
+                table: table.to_string(),
+            });
         }
-        tracing::info!(schema, table, "table not served by this connection; graph built without it");
+        tracing::info!(
+            schema,
+            table,
+            "table not served by this connection; graph built without it"
+        );
         return Ok(Vec::new());
     }
     let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
     let sql = format!("select {} from {qualified}", cols.join(", "));
-    let df = ctx.sql(&sql).await.map_err(|e| GraphError::Query { table: table.to_string(), source: e })?;
-    let batches = df.collect().await.map_err(|e| GraphError::Query { table: table.to_string(), source: e })?;
+    let df = ctx.sql(&sql).await.map_err(|e| GraphError::Query {
+        table: table.to_string(),
+        source: e,
+    })?;
+    let batches = df.collect().await.map_err(|e| GraphError::Query {
+        table: table.to_string(),
+        source: e,
+    })?;
     let mut rows = Vec::new();
     for batch in batches {
         let mut text_cols = Vec::with_capacity(batch.num_columns());
         for c in batch.columns() {
-            let cast = arrow::compute::cast(c, &DataType::Utf8)
-                .map_err(|e| GraphError::Query { table: table.to_string(), source: e.into() })?;
+            let cast = arrow::compute::cast(c, &DataType::Utf8).map_err(|e| GraphError::Query {
+                table: table.to_string(),
+                source: e.into(),
+            })?;
             text_cols.push(cast);
         }
         for r in 0..batch.num_rows() {
@@ -111,7 +131,11 @@ async fn read(
                     .iter()
                     .map(|c| {
                         let s = c.as_string::<i32>();
-                        if s.is_null(r) { None } else { Some(s.value(r).to_string()) }
+                        if s.is_null(r) {
+                            None
+                        } else {
+                            Some(s.value(r).to_string())
+                        }
                     })
                     .collect(),
             );
@@ -133,7 +157,14 @@ const USER_COLS: &[&str] = &[
     "attached_policy_arns",
     "tags",
 ];
-const GROUP_COLS: &[&str] = &["arn", "name", "account_id", "path", "inline_policies", "attached_policy_arns"];
+const GROUP_COLS: &[&str] = &[
+    "arn",
+    "name",
+    "account_id",
+    "path",
+    "inline_policies",
+    "attached_policy_arns",
+];
 const ROLE_COLS: &[&str] = &[
     "arn",
     "name",
@@ -170,8 +201,16 @@ const INSTANCE_COLS: &[&str] = &[
     "iam_instance_profile_arn",
     "security_groups",
 ];
-const SG_RULE_COLS: &[&str] =
-    &["group_id", "is_egress", "ip_protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "account_id"];
+const SG_RULE_COLS: &[&str] = &[
+    "group_id",
+    "is_egress",
+    "ip_protocol",
+    "from_port",
+    "to_port",
+    "cidr_ipv4",
+    "cidr_ipv6",
+    "account_id",
+];
 
 async fn read_tables(ctx: &SessionContext, schema: &str) -> Result<Tables, GraphError> {
     // One table at a time: live connections bound API concurrency per service anyway, and
@@ -184,16 +223,27 @@ async fn read_tables(ctx: &SessionContext, schema: &str) -> Result<Tables, Graph
         policies: read(ctx, schema, "aws_iam_policy", POLICY_COLS, true).await?,
         buckets: read(ctx, schema, "aws_s3_bucket", BUCKET_COLS, false).await?,
         instances: read(ctx, schema, "aws_ec2_instance", INSTANCE_COLS, false).await?,
-        sg_rules: read(ctx, schema, "aws_vpc_security_group_rule", SG_RULE_COLS, false).await?,
+        sg_rules: read(
+            ctx,
+            schema,
+            "aws_vpc_security_group_rule",
+            SG_RULE_COLS,
+            false,
+        )
+        .await?,
     })
 }
 
 fn cell(row: &[Option<String>], i: usize) -> Option<&str> {
-    row.get(i).and_then(|c| c.as_deref()).filter(|s| !s.is_empty())
+    row.get(i)
+        .and_then(|c| c.as_deref())
+        .filter(|s| !s.is_empty())
 }
 
 fn json_cell(row: &[Option<String>], i: usize) -> Value {
-    cell(row, i).and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null)
+    cell(row, i)
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null)
 }
 
 fn bool_cell(row: &[Option<String>], i: usize) -> bool {
@@ -202,7 +252,10 @@ fn bool_cell(row: &[Option<String>], i: usize) -> bool {
 
 fn string_list(v: &Value) -> Vec<String> {
     match v {
-        Value::Array(items) => items.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
         Value::String(s) => vec![s.clone()],
         _ => Vec::new(),
     }
@@ -212,7 +265,9 @@ fn string_list(v: &Value) -> Vec<String> {
 fn document_value(v: &Value) -> Option<Value> {
     match v {
         Value::Object(_) => Some(v.clone()),
-        Value::String(s) => serde_json::from_str::<Value>(s).ok().filter(Value::is_object),
+        Value::String(s) => serde_json::from_str::<Value>(s)
+            .ok()
+            .filter(Value::is_object),
         _ => None,
     }
 }
@@ -231,12 +286,22 @@ fn parse_document(owner: &str, what: &str, v: &Value) -> Option<PolicyDocument> 
 }
 
 /// Inline policies column: `[{PolicyName, PolicyDocument}]`.
-fn inline_policies(owner: &str, v: &Value, docs: &mut Vec<(String, Value)>) -> Vec<(String, PolicyDocument)> {
+fn inline_policies(
+    owner: &str,
+    v: &Value,
+    docs: &mut Vec<(String, Value)>,
+) -> Vec<(String, PolicyDocument)> {
     let mut out = Vec::new();
     if let Value::Array(items) = v {
         for item in items {
-            let name = item.get("PolicyName").and_then(Value::as_str).unwrap_or_default().to_string();
-            let Some(raw) = item.get("PolicyDocument") else { continue };
+            let name = item
+                .get("PolicyName")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let Some(raw) = item.get("PolicyDocument") else {
+                continue;
+            };
             if let Some(doc) = parse_document(owner, &name, raw) {
                 if let Some(value) = document_value(raw) {
                     docs.push((format!("{owner}#{name}"), value));
@@ -250,7 +315,10 @@ fn inline_policies(owner: &str, v: &Value, docs: &mut Vec<(String, Value)>) -> V
 
 fn tags(v: &Value) -> BTreeMap<String, String> {
     match v {
-        Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect(),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .collect(),
         _ => BTreeMap::new(),
     }
 }
@@ -308,14 +376,25 @@ fn parse(t: Tables) -> Parsed {
     let mut account_arns = HashMap::new();
     let snap = |m: &mut BTreeMap<String, AccountSnapshot>, acct: &str| {
         if !m.contains_key(acct) {
-            m.insert(acct.to_string(), AccountSnapshot { account_id: acct.to_string(), ..Default::default() });
+            m.insert(
+                acct.to_string(),
+                AccountSnapshot {
+                    account_id: acct.to_string(),
+                    ..Default::default()
+                },
+            );
         }
     };
 
     for r in &t.accounts {
         let Some(acct) = cell(r, 0) else { continue };
-        let arn = cell(r, 1).map(str::to_string).unwrap_or_else(|| format!("account:{acct}"));
-        let alias = string_list(&json_cell(r, 2)).into_iter().next().unwrap_or_else(|| acct.to_string());
+        let arn = cell(r, 1)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("account:{acct}"));
+        let alias = string_list(&json_cell(r, 2))
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| acct.to_string());
         account_arns.insert(acct.to_string(), (arn, alias));
         snap(&mut by_account, acct);
     }
@@ -327,10 +406,21 @@ fn parse(t: Tables) -> Parsed {
         let Some(arn) = cell(r, 0) else { continue };
         let name = cell(r, 1).unwrap_or_default();
         let is_aws = bool_cell(r, 3) || arn.contains(":iam::aws:policy/");
-        let acct = cell(r, 2).map(str::to_string).unwrap_or_else(|| account_of(arn));
-        policy_names.insert(arn.to_string(), (name.to_string(), if is_aws { String::new() } else { acct.clone() }, is_aws));
+        let acct = cell(r, 2)
+            .map(str::to_string)
+            .unwrap_or_else(|| account_of(arn));
+        policy_names.insert(
+            arn.to_string(),
+            (
+                name.to_string(),
+                if is_aws { String::new() } else { acct.clone() },
+                is_aws,
+            ),
+        );
         let raw = json_cell(r, 4);
-        let Some(doc) = parse_document(arn, "default version", &raw) else { continue };
+        let Some(doc) = parse_document(arn, "default version", &raw) else {
+            continue;
+        };
         if let Some(v) = document_value(&raw) {
             documents.push((arn.to_string(), v));
         }
@@ -353,11 +443,16 @@ fn parse(t: Tables) -> Parsed {
         if !seen.insert(arn.to_string()) {
             continue;
         }
-        let acct = cell(r, 2).map(str::to_string).unwrap_or_else(|| account_of(arn));
+        let acct = cell(r, 2)
+            .map(str::to_string)
+            .unwrap_or_else(|| account_of(arn));
         let inline = inline_policies(arn, &json_cell(r, 4), &mut documents);
         let mut props = Map::new();
         props.insert("path".into(), json!(cell(r, 3).unwrap_or("/")));
-        props.insert("inline_policies".into(), json!(inline.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()));
+        props.insert(
+            "inline_policies".into(),
+            json!(inline.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()),
+        );
         group_props.insert(arn.to_string(), props);
         snap(&mut by_account, &acct);
         if let Some(s) = by_account.get_mut(&acct) {
@@ -375,7 +470,9 @@ fn parse(t: Tables) -> Parsed {
         if !seen.insert(arn.to_string()) {
             continue;
         }
-        let acct = cell(r, 2).map(str::to_string).unwrap_or_else(|| account_of(arn));
+        let acct = cell(r, 2)
+            .map(str::to_string)
+            .unwrap_or_else(|| account_of(arn));
         let mut p = PrincipalInfo::user(arn);
         p.name = cell(r, 1).unwrap_or_default().to_string();
         p.permissions_boundary_arn = cell(r, 4).map(str::to_string);
@@ -384,7 +481,12 @@ fn parse(t: Tables) -> Parsed {
         p.group_arns = match json_cell(r, 6) {
             Value::Array(items) => items
                 .iter()
-                .filter_map(|g| g.get("Arn").and_then(Value::as_str).or(g.as_str()).map(str::to_string))
+                .filter_map(|g| {
+                    g.get("Arn")
+                        .and_then(Value::as_str)
+                        .or(g.as_str())
+                        .map(str::to_string)
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -393,9 +495,20 @@ fn parse(t: Tables) -> Parsed {
         p.tags = tags(&json_cell(r, 9));
         let mut props = Map::new();
         props.insert("path".into(), json!(cell(r, 3).unwrap_or("/")));
-        props.insert("permissions_boundary_arn".into(), json!(p.permissions_boundary_arn));
+        props.insert(
+            "permissions_boundary_arn".into(),
+            json!(p.permissions_boundary_arn),
+        );
         props.insert("has_console_password".into(), json!(!login.is_null()));
-        props.insert("inline_policies".into(), json!(p.inline_policies.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()));
+        props.insert(
+            "inline_policies".into(),
+            json!(
+                p.inline_policies
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .collect::<Vec<_>>()
+            ),
+        );
         principal_props.insert(arn.to_string(), props);
         snap(&mut by_account, &acct);
         if let Some(s) = by_account.get_mut(&acct) {
@@ -408,9 +521,12 @@ fn parse(t: Tables) -> Parsed {
         if !seen.insert(arn.to_string()) {
             continue;
         }
-        let acct = cell(r, 2).map(str::to_string).unwrap_or_else(|| account_of(arn));
+        let acct = cell(r, 2)
+            .map(str::to_string)
+            .unwrap_or_else(|| account_of(arn));
         let trust_raw = json_cell(r, 5);
-        let trust = parse_document(arn, "trust policy", &trust_raw).unwrap_or_else(PolicyDocument::empty);
+        let trust =
+            parse_document(arn, "trust policy", &trust_raw).unwrap_or_else(PolicyDocument::empty);
         if let Some(v) = document_value(&trust_raw) {
             documents.push((arn.to_string(), v));
         }
@@ -441,11 +557,20 @@ fn parse(t: Tables) -> Parsed {
             .collect();
         let mut props = Map::new();
         props.insert("path".into(), json!(role.path));
-        props.insert("permissions_boundary_arn".into(), json!(role.principal.permissions_boundary_arn));
+        props.insert(
+            "permissions_boundary_arn".into(),
+            json!(role.principal.permissions_boundary_arn),
+        );
         props.insert("trusted_services".into(), json!(services));
         props.insert(
             "inline_policies".into(),
-            json!(role.principal.inline_policies.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()),
+            json!(
+                role.principal
+                    .inline_policies
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .collect::<Vec<_>>()
+            ),
         );
         principal_props.insert(arn.to_string(), props);
         snap(&mut by_account, &acct);
@@ -460,7 +585,11 @@ fn parse(t: Tables) -> Parsed {
             .users
             .iter()
             .chain(s.roles.iter().map(|r| &r.principal))
-            .flat_map(|p| p.attached_policy_arns.iter().chain(p.permissions_boundary_arn.iter()))
+            .flat_map(|p| {
+                p.attached_policy_arns
+                    .iter()
+                    .chain(p.permissions_boundary_arn.iter())
+            })
             .chain(s.groups.iter().flat_map(|g| g.attached_policy_arns.iter()))
             .cloned()
             .collect();
@@ -490,10 +619,18 @@ fn parse(t: Tables) -> Parsed {
         if !bool_cell(r, 8) {
             if let Some(Value::Array(grants)) = json_cell(r, 10).get("Grants") {
                 for g in grants {
-                    let uri = g.pointer("/Grantee/URI").and_then(Value::as_str).unwrap_or_default();
-                    if uri.ends_with("/global/AllUsers") || uri.ends_with("/global/AuthenticatedUsers") {
+                    let uri = g
+                        .pointer("/Grantee/URI")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    if uri.ends_with("/global/AllUsers")
+                        || uri.ends_with("/global/AuthenticatedUsers")
+                    {
                         let who = uri.rsplit('/').next().unwrap_or_default();
-                        let perm = g.get("Permission").and_then(Value::as_str).unwrap_or_default();
+                        let perm = g
+                            .get("Permission")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
                         public_via.push(format!("ACL grants {perm} to {who}"));
                     }
                 }
@@ -515,7 +652,10 @@ fn parse(t: Tables) -> Parsed {
         if bool_cell(r, 1) {
             continue;
         }
-        let open = [cell(r, 5), cell(r, 6)].into_iter().flatten().find(|c| *c == "0.0.0.0/0" || *c == "::/0");
+        let open = [cell(r, 5), cell(r, 6)]
+            .into_iter()
+            .flatten()
+            .find(|c| *c == "0.0.0.0/0" || *c == "::/0");
         let Some(cidr) = open else { continue };
         let proto = match cell(r, 2) {
             Some("-1") | None => "all".to_string(),
@@ -526,7 +666,10 @@ fn parse(t: Tables) -> Parsed {
             (Some(a), Some(b)) if a != "-1" => format!("{a}-{b}"),
             _ => "all".to_string(),
         };
-        open_rules.entry(group.to_string()).or_default().push(format!("{group} {proto} {ports} from {cidr}"));
+        open_rules
+            .entry(group.to_string())
+            .or_default()
+            .push(format!("{group} {proto} {ports} from {cidr}"));
     }
 
     let mut instances = Vec::new();
@@ -545,7 +688,9 @@ fn parse(t: Tables) -> Parsed {
         instances.push(Instance {
             arn: arn.to_string(),
             instance_id: cell(r, 1).unwrap_or_default().to_string(),
-            account_id: cell(r, 2).map(str::to_string).unwrap_or_else(|| account_of(arn)),
+            account_id: cell(r, 2)
+                .map(str::to_string)
+                .unwrap_or_else(|| account_of(arn)),
             region: cell(r, 3).unwrap_or_default().to_string(),
             state: cell(r, 4).unwrap_or_default().to_string(),
             public_ip: cell(r, 5).map(str::to_string),
@@ -568,9 +713,15 @@ fn parse(t: Tables) -> Parsed {
         if i.state == "terminated" {
             continue;
         }
-        let Some(role) = i.profile_arn.as_ref().and_then(|p| role_by_profile.get(p)) else { continue };
+        let Some(role) = i.profile_arn.as_ref().and_then(|p| role_by_profile.get(p)) else {
+            continue;
+        };
         if let Some(s) = by_account.get_mut(&i.account_id) {
-            s.resources.push(ComputeResource { arn: i.arn.clone(), kind: ResourceKind::Ec2Instance, role_arn: role.clone() });
+            s.resources.push(ComputeResource {
+                arn: i.arn.clone(),
+                kind: ResourceKind::Ec2Instance,
+                role_arn: role.clone(),
+            });
         }
     }
 
@@ -590,7 +741,10 @@ fn parse(t: Tables) -> Parsed {
 fn evidence_of(ev: &Evaluation, action: &str, resource: &str) -> Vec<Evidence> {
     ev.evidence
         .iter()
-        .filter(|e| e.effect == Effect::Allow && matches!(e.layer, PolicyLayer::Identity | PolicyLayer::Resource))
+        .filter(|e| {
+            e.effect == Effect::Allow
+                && matches!(e.layer, PolicyLayer::Identity | PolicyLayer::Resource)
+        })
         .map(|e| Evidence {
             policy: e.policy_id.clone(),
             statement_index: e.statement_index,
@@ -658,7 +812,11 @@ impl<'s> PrincipalPolicies<'s> {
         }
         .with_tags(info.tags.clone());
         principal.account = Some(snap.account_id.clone());
-        PrincipalPolicies { principal, identity, boundary }
+        PrincipalPolicies {
+            principal,
+            identity,
+            boundary,
+        }
     }
 
     fn set(&self, resource: Option<NamedPolicy<'s>>) -> PolicySet<'s> {
@@ -671,7 +829,10 @@ impl<'s> PrincipalPolicies<'s> {
     }
 
     /// Allow statements that may grant `action_lower`, with their Resource element.
-    fn grants<'a>(&'a self, action_lower: &'a str) -> impl Iterator<Item = &'a pathwarden_analyzers::policy::Statement> + 'a {
+    fn grants<'a>(
+        &'a self,
+        action_lower: &'a str,
+    ) -> impl Iterator<Item = &'a pathwarden_analyzers::policy::Statement> + 'a {
         self.identity
             .iter()
             .flat_map(|p| p.document.statements.iter())
@@ -692,7 +853,11 @@ fn resource_may_match(st: &pathwarden_analyzers::policy::Statement, arns: &[&str
 
 /// Is the group administrator on its own policies? Same probes as the escalation engine:
 /// an unknown action on an unknown resource (only `*` grants it), and key IAM writes.
-fn group_admin(snap: &AccountSnapshot, group: &GroupInfo, unresolved: &HashMap<String, PolicyDocument>) -> Option<Evaluation> {
+fn group_admin(
+    snap: &AccountSnapshot,
+    group: &GroupInfo,
+    unresolved: &HashMap<String, PolicyDocument>,
+) -> Option<Evaluation> {
     let mut identity = Vec::new();
     for (name, doc) in &group.inline_policies {
         identity.push(NamedPolicy::new(format!("{}#{}", group.arn, name), doc));
@@ -708,17 +873,32 @@ fn group_admin(snap: &AccountSnapshot, group: &GroupInfo, unresolved: &HashMap<S
     }
     let set = PolicySet::identity(identity);
     let acct = &snap.account_id;
-    let mut probe_user = Principal::user(&format!("arn:aws:iam::{acct}:user/pathwarden-group-member-probe"));
+    let mut probe_user = Principal::user(&format!(
+        "arn:aws:iam::{acct}:user/pathwarden-group-member-probe"
+    ));
     probe_user.tags = Some(BTreeMap::new());
     let probes = [
-        ("pathwardenprobe:AnyAction".to_string(), format!("arn:aws:pathwardenprobe:us-east-1:{acct}:probe/any")),
-        ("iam:AttachUserPolicy".to_string(), format!("arn:aws:iam::{acct}:user/pathwarden-probe")),
-        ("iam:PutRolePolicy".to_string(), format!("arn:aws:iam::{acct}:role/pathwarden-probe")),
-        ("iam:PassRole".to_string(), format!("arn:aws:iam::{acct}:role/pathwarden-probe")),
+        (
+            "pathwardenprobe:AnyAction".to_string(),
+            format!("arn:aws:pathwardenprobe:us-east-1:{acct}:probe/any"),
+        ),
+        (
+            "iam:AttachUserPolicy".to_string(),
+            format!("arn:aws:iam::{acct}:user/pathwarden-probe"),
+        ),
+        (
+            "iam:PutRolePolicy".to_string(),
+            format!("arn:aws:iam::{acct}:role/pathwarden-probe"),
+        ),
+        (
+            "iam:PassRole".to_string(),
+            format!("arn:aws:iam::{acct}:role/pathwarden-probe"),
+        ),
     ];
     let mut first: Option<Evaluation> = None;
     for (action, resource) in probes {
-        let ctx = RequestContext::new(probe_user.clone(), &action, &resource).with_resource_account(acct);
+        let ctx =
+            RequestContext::new(probe_user.clone(), &action, &resource).with_resource_account(acct);
         let ev = evaluate(&set, &ctx);
         if ev.decision != Decision::Allow {
             return None;
@@ -737,13 +917,26 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
     }
 
     // Accounts and their Admin nodes.
-    let mut accounts: BTreeSet<String> = parsed.snapshots.iter().map(|s| s.account_id.clone()).collect();
+    let mut accounts: BTreeSet<String> = parsed
+        .snapshots
+        .iter()
+        .map(|s| s.account_id.clone())
+        .collect();
     accounts.extend(parsed.account_arns.keys().cloned());
     for acct in &accounts {
-        let (arn, alias) =
-            parsed.account_arns.get(acct).cloned().unwrap_or_else(|| (format!("account:{acct}"), acct.clone()));
+        let (arn, alias) = parsed
+            .account_arns
+            .get(acct)
+            .cloned()
+            .unwrap_or_else(|| (format!("account:{acct}"), acct.clone()));
         b.node(NodeKind::Account, &arn, &alias, acct, Map::new());
-        b.node(NodeKind::Admin, &admin_key(acct), &format!("admin of {alias}"), acct, Map::new());
+        b.node(
+            NodeKind::Admin,
+            &admin_key(acct),
+            &format!("admin of {alias}"),
+            acct,
+            Map::new(),
+        );
     }
 
     // Principals, groups, policies, structural edges.
@@ -753,12 +946,26 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
             b.node(NodeKind::Group, &g.arn, &g.name, &s.account_id, props);
         }
         for u in &s.users {
-            let props = parsed.principal_props.get(&u.arn).cloned().unwrap_or_default();
+            let props = parsed
+                .principal_props
+                .get(&u.arn)
+                .cloned()
+                .unwrap_or_default();
             b.node(NodeKind::User, &u.arn, &u.name, &s.account_id, props);
         }
         for r in &s.roles {
-            let props = parsed.principal_props.get(r.arn()).cloned().unwrap_or_default();
-            b.node(NodeKind::Role, r.arn(), &r.principal.name, &s.account_id, props);
+            let props = parsed
+                .principal_props
+                .get(r.arn())
+                .cloned()
+                .unwrap_or_default();
+            b.node(
+                NodeKind::Role,
+                r.arn(),
+                &r.principal.name,
+                &s.account_id,
+                props,
+            );
         }
     }
     let policy_node = |b: &mut GraphBuilder, arn: &str| -> NodeId {
@@ -767,7 +974,11 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
         }
         let (name, acct, aws) = parsed.policy_names.get(arn).cloned().unwrap_or_else(|| {
             let aws = arn.contains(":iam::aws:policy/");
-            (arn.rsplit('/').next().unwrap_or(arn).to_string(), if aws { String::new() } else { account_of(arn) }, aws)
+            (
+                arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                if aws { String::new() } else { account_of(arn) },
+                aws,
+            )
         });
         let mut props = Map::new();
         props.insert("aws_managed".into(), json!(aws));
@@ -822,7 +1033,13 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
         let mut props = Map::new();
         props.insert("region".into(), json!(bucket.region));
         props.insert("public".into(), json!(!bucket.public_via.is_empty()));
-        let id = b.node(NodeKind::Bucket, &bucket.arn, &bucket.name, &bucket.account_id, props);
+        let id = b.node(
+            NodeKind::Bucket,
+            &bucket.arn,
+            &bucket.name,
+            &bucket.account_id,
+            props,
+        );
         if let (Some(net), false) = (internet, bucket.public_via.is_empty()) {
             let mut props = Map::new();
             props.insert("via".into(), json!(bucket.public_via));
@@ -844,12 +1061,23 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
         props.insert("state".into(), json!(i.state));
         props.insert("public_ip".into(), json!(i.public_ip));
         props.insert("instance_profile_arn".into(), json!(i.profile_arn));
-        let id = b.node(NodeKind::Instance, &i.arn, &i.instance_id, &i.account_id, props);
+        let id = b.node(
+            NodeKind::Instance,
+            &i.arn,
+            &i.instance_id,
+            &i.account_id,
+            props,
+        );
         if i.public_ip.is_none() || i.state == "terminated" {
             continue;
         }
-        let via: Vec<String> =
-            i.security_groups.iter().filter_map(|g| parsed.open_rules.get(g)).flatten().cloned().collect();
+        let via: Vec<String> = i
+            .security_groups
+            .iter()
+            .filter_map(|g| parsed.open_rules.get(g))
+            .flatten()
+            .cloned()
+            .collect();
         if let (Some(net), false) = (internet, via.is_empty()) {
             let mut props = Map::new();
             props.insert("via".into(), json!(via));
@@ -875,18 +1103,26 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
                 .users
                 .iter()
                 .chain(s.roles.iter().map(|r| &r.principal))
-                .flat_map(|p| p.attached_policy_arns.iter().chain(p.permissions_boundary_arn.iter()))
+                .flat_map(|p| {
+                    p.attached_policy_arns
+                        .iter()
+                        .chain(p.permissions_boundary_arn.iter())
+                })
                 .chain(s.groups.iter().flat_map(|g| g.attached_policy_arns.iter()))
             {
                 if !s.policies.contains_key(arn) && !builtin_policies().contains_key(arn.as_str()) {
-                    m.entry(arn.clone()).or_insert_with(|| unresolved_document(arn));
+                    m.entry(arn.clone())
+                        .or_insert_with(|| unresolved_document(arn));
                 }
             }
         }
         m
     };
-    let group_maps: Vec<HashMap<&str, &GroupInfo>> =
-        parsed.snapshots.iter().map(|s| s.groups.iter().map(|g| (g.arn.as_str(), g)).collect()).collect();
+    let group_maps: Vec<HashMap<&str, &GroupInfo>> = parsed
+        .snapshots
+        .iter()
+        .map(|s| s.groups.iter().map(|g| (g.arn.as_str(), g)).collect())
+        .collect();
 
     struct PrincipalResult {
         arn: String,
@@ -897,12 +1133,21 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
     let bucket_candidates = BucketIndex::new(&parsed.buckets);
     let mut results: Vec<(usize, PrincipalResult)> = Vec::new();
     for (ai, (snap, idx)) in parsed.snapshots.iter().zip(&indexes).enumerate() {
-        let infos: Vec<&PrincipalInfo> = snap.users.iter().chain(snap.roles.iter().map(|r| &r.principal)).collect();
+        let infos: Vec<&PrincipalInfo> = snap
+            .users
+            .iter()
+            .chain(snap.roles.iter().map(|r| &r.principal))
+            .collect();
         let part: Vec<(usize, PrincipalResult)> = infos
             .par_iter()
             .map(|info| {
-                let admin = idx.is_admin(&info.arn).ok().filter(|ev| ev.decision.is_possible());
-                let certain_admin = admin.as_ref().is_some_and(|ev| ev.decision == Decision::Allow);
+                let admin = idx
+                    .is_admin(&info.arn)
+                    .ok()
+                    .filter(|ev| ev.decision.is_possible());
+                let certain_admin = admin
+                    .as_ref()
+                    .is_some_and(|ev| ev.decision == Decision::Allow);
                 let escalations = idx.escalations(&info.arn).unwrap_or_default();
                 // Administrators reach every resource through their Admin node; per-bucket
                 // edges for them would only add volume.
@@ -912,7 +1157,15 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
                     let pp = PrincipalPolicies::new(snap, info, &group_maps[ai], &unresolved);
                     bucket_access(&pp, &parsed.buckets, &bucket_candidates)
                 };
-                (ai, PrincipalResult { arn: info.arn.clone(), admin, escalations, access })
+                (
+                    ai,
+                    PrincipalResult {
+                        arn: info.arn.clone(),
+                        admin,
+                        escalations,
+                        access,
+                    },
+                )
             })
             .collect();
         results.extend(part);
@@ -937,7 +1190,9 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
             let (key, kind) = match &e.target {
                 Target::Admin { account } => (admin_key(account), EdgeKind::CanEscalate),
                 Target::Role(arn) if e.rule_id == ASSUME_RULE => (arn.clone(), EdgeKind::CanAssume),
-                Target::Role(arn) | Target::User(arn) | Target::Group(arn) => (arn.clone(), EdgeKind::CanEscalate),
+                Target::Role(arn) | Target::User(arn) | Target::Group(arn) => {
+                    (arn.clone(), EdgeKind::CanEscalate)
+                }
             };
             let Some(dst) = b.id(&key) else { continue };
             let mut props = Map::new();
@@ -967,7 +1222,9 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
         }
         for (bi, class, action, ev) in &r.access {
             let bucket = &parsed.buckets[*bi];
-            let Some(dst) = b.id(&bucket.arn) else { continue };
+            let Some(dst) = b.id(&bucket.arn) else {
+                continue;
+            };
             let mut props = Map::new();
             props.insert("action_class".into(), json!(class));
             props.insert("action".into(), json!(action));
@@ -985,7 +1242,9 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
 
     // Groups whose own policies make any member administrator (reached by AddUserToGroup).
     for s in &parsed.snapshots {
-        let Some(admin) = b.id(&admin_key(&s.account_id)) else { continue };
+        let Some(admin) = b.id(&admin_key(&s.account_id)) else {
+            continue;
+        };
         for g in &s.groups {
             let Some(gid) = b.id(&g.arn) else { continue };
             if let Some(ev) = group_admin(s, g, &unresolved) {
@@ -1005,7 +1264,9 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
     // Cross-account AssumeRole: the escalation engine looks at one account at a time.
     let cross = cross_account_assumes(&parsed.snapshots, &indexes, &group_maps, &unresolved);
     for (src_arn, role_arn, ev) in cross {
-        let (Some(src), Some(dst)) = (b.id(&src_arn), b.id(&role_arn)) else { continue };
+        let (Some(src), Some(dst)) = (b.id(&src_arn), b.id(&role_arn)) else {
+            continue;
+        };
         let mut props = Map::new();
         props.insert("technique".into(), json!(CROSS_ACCOUNT_RULE));
         props.insert("cross_account".into(), json!(true));
@@ -1059,7 +1320,9 @@ impl BucketIndex {
                                     PrincipalEntry::Anyone => anyone = true,
                                     PrincipalEntry::Arn(a) => arns.push(a.clone()),
                                     PrincipalEntry::Account(a) => accounts.push(
-                                        arn_util::account_of(a).map(str::to_string).unwrap_or_else(|| a.clone()),
+                                        arn_util::account_of(a)
+                                            .map(str::to_string)
+                                            .unwrap_or_else(|| a.clone()),
                                     ),
                                     _ => {}
                                 }
@@ -1075,21 +1338,39 @@ impl BucketIndex {
             }
         }
         BucketIndex {
-            arns: buckets.iter().map(|b| (b.arn.clone(), format!("{}/pathwarden-probe-object", b.arn))).collect(),
+            arns: buckets
+                .iter()
+                .map(|b| (b.arn.clone(), format!("{}/pathwarden-probe-object", b.arn)))
+                .collect(),
             by_account,
             cache: RwLock::new(HashMap::new()),
             policy_principals,
         }
     }
 
-    fn matching(&self, account: &str, st: &pathwarden_analyzers::policy::Statement) -> Arc<Vec<usize>> {
-        let own = self.by_account.get(account).map(Vec::as_slice).unwrap_or(&[]);
+    fn matching(
+        &self,
+        account: &str,
+        st: &pathwarden_analyzers::policy::Statement,
+    ) -> Arc<Vec<usize>> {
+        let own = self
+            .by_account
+            .get(account)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let patterns: Vec<&str> = match &st.resource {
             // A pattern with policy variables matches every bucket here; key it apart from
             // the same text read literally (2008-10-17 documents) so the memo stays exact.
-            Some(Negatable::Is(list)) => {
-                list.iter().map(|p| if p.tokens.is_some() { p.raw.as_str() } else { "\u{1e}variables" }).collect()
-            }
+            Some(Negatable::Is(list)) => list
+                .iter()
+                .map(|p| {
+                    if p.tokens.is_some() {
+                        p.raw.as_str()
+                    } else {
+                        "\u{1e}variables"
+                    }
+                })
+                .collect(),
             _ => return Arc::new(own.to_vec()),
         };
         let key = format!("{account}|{}", patterns.join("\u{1f}"));
@@ -1137,11 +1418,19 @@ fn bucket_access(
     let mut out = Vec::new();
     for i in candidates {
         let b = &buckets[i];
-        let resource_policy = b.policy.as_ref().map(|d| NamedPolicy::new(b.arn.as_str(), d));
+        let resource_policy = b
+            .policy
+            .as_ref()
+            .map(|d| NamedPolicy::new(b.arn.as_str(), d));
         let set = pp.set(resource_policy);
         for (class, action, on_object) in BUCKET_CLASSES {
-            let resource = if *on_object { index.arns[i].1.as_str() } else { b.arn.as_str() };
-            let ctx = RequestContext::new(pp.principal.clone(), action, resource).with_resource_account(&b.account_id);
+            let resource = if *on_object {
+                index.arns[i].1.as_str()
+            } else {
+                b.arn.as_str()
+            };
+            let ctx = RequestContext::new(pp.principal.clone(), action, resource)
+                .with_resource_account(&b.account_id);
             let ev = evaluate(&set, &ctx);
             if ev.decision.is_possible() {
                 out.push((i, *class, *action, ev));
@@ -1158,13 +1447,24 @@ fn cross_account_assumes(
     group_maps: &[HashMap<&str, &GroupInfo>],
     unresolved: &HashMap<String, PolicyDocument>,
 ) -> Vec<(String, String, Evaluation)> {
-    let by_account: HashMap<&str, usize> = snapshots.iter().enumerate().map(|(i, s)| (s.account_id.as_str(), i)).collect();
+    let by_account: HashMap<&str, usize> = snapshots
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.account_id.as_str(), i))
+        .collect();
     // (role snapshot, role index, caller snapshot, Some(named caller) or None = any caller of it)
     let mut work: Vec<(usize, usize, usize, Option<String>)> = Vec::new();
     for (ri, s) in snapshots.iter().enumerate() {
         for (k, role) in s.roles.iter().enumerate() {
-            for st in role.trust_policy.statements.iter().filter(|st| st.effect == Effect::Allow) {
-                let Some(Negatable::Is(entries)) = &st.principal else { continue };
+            for st in role
+                .trust_policy
+                .statements
+                .iter()
+                .filter(|st| st.effect == Effect::Allow)
+            {
+                let Some(Negatable::Is(entries)) = &st.principal else {
+                    continue;
+                };
                 for e in entries {
                     match e {
                         PrincipalEntry::Account(a) => {
@@ -1202,7 +1502,11 @@ fn cross_account_assumes(
                     .chain(caller_snap.roles.iter().map(|r| &r.principal))
                     .filter(|p| p.arn == *arn)
                     .collect(),
-                None => caller_snap.users.iter().chain(caller_snap.roles.iter().map(|r| &r.principal)).collect(),
+                None => caller_snap
+                    .users
+                    .iter()
+                    .chain(caller_snap.roles.iter().map(|r| &r.principal))
+                    .collect(),
             };
             let role_arn = role.arn();
             let mut out = Vec::new();
@@ -1210,7 +1514,10 @@ fn cross_account_assumes(
                 // Cross-account, the caller's own policies must allow sts:AssumeRole on the
                 // role: a cheap statement scan rules out almost everyone before evaluating.
                 let pp = PrincipalPolicies::new(caller_snap, p, &group_maps[*ci], unresolved);
-                if !pp.grants("sts:assumerole").any(|st| resource_may_match(st, &[role_arn])) {
+                if !pp
+                    .grants("sts:assumerole")
+                    .any(|st| resource_may_match(st, &[role_arn]))
+                {
                     continue;
                 }
                 if let Ok(ev) = indexes[*ci].can_assume_in(&p.arn, &indexes[*ri], role_arn) {

@@ -131,7 +131,14 @@ impl GraphBuilder {
     }
 
     /// Adds a node, or returns the id of the node with the same key (first one wins).
-    pub fn node(&mut self, kind: NodeKind, key: &str, name: &str, account_id: &str, props: Map<String, Value>) -> NodeId {
+    pub fn node(
+        &mut self,
+        kind: NodeKind,
+        key: &str,
+        name: &str,
+        account_id: &str,
+        props: Map<String, Value>,
+    ) -> NodeId {
         if let Some(&id) = self.graph.index.get(key) {
             return id;
         }
@@ -175,16 +182,27 @@ impl GraphBuilder {
 
     /// Records a policy document under the id evidence refers to it by.
     pub fn policy_document(&mut self, id: &str, doc: Value) {
-        self.graph.policy_documents.entry(id.to_string()).or_insert(doc);
+        self.graph
+            .policy_documents
+            .entry(id.to_string())
+            .or_insert(doc);
     }
 
     /// Builds the adjacency and returns the graph.
     pub fn finish(mut self) -> Graph {
         let g = &mut self.graph;
         let n = g.nodes.len();
-        let fwd = g.edges.iter().enumerate().map(|(i, e)| (e.source, e.target, i as EdgeId));
+        let fwd = g
+            .edges
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.source, e.target, i as EdgeId));
         g.forward = Csr::build(n, fwd);
-        let rev = g.edges.iter().enumerate().map(|(i, e)| (e.target, e.source, i as EdgeId));
+        let rev = g
+            .edges
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.target, e.source, i as EdgeId));
         g.reverse = Csr::build(n, rev);
         g.edge_traversal = g.edges.iter().map(|e| e.kind.traversal()).collect();
         self.graph
@@ -234,7 +252,11 @@ impl Graph {
 
     /// Admin pseudo-nodes, one per account.
     pub fn admin_nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.nodes.iter().enumerate().filter(|(_, n)| n.kind == NodeKind::Admin).map(|(i, _)| i as NodeId)
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.kind == NodeKind::Admin)
+            .map(|(i, _)| i as NodeId)
     }
 
     /// The statement an evidence entry points at, when the document is known.

@@ -60,7 +60,9 @@ impl GraphPath {
             .iter()
             .map(|&e| {
                 let e = g.edge(e);
-                e.technique.clone().unwrap_or_else(|| e.kind.label().to_ascii_lowercase())
+                e.technique
+                    .clone()
+                    .unwrap_or_else(|| e.kind.label().to_ascii_lowercase())
             })
             .collect()
     }
@@ -110,7 +112,12 @@ impl GraphPath {
             conditional |= edge.conditional;
             v = edge.target;
         }
-        GraphPath { source, target: v, edges, conditional }
+        GraphPath {
+            source,
+            target: v,
+            edges,
+            conditional,
+        }
     }
 }
 
@@ -132,7 +139,10 @@ fn reverse_bfs(g: &Graph, target: NodeId, follow: Follow, certain_only: bool) ->
     queue.push_back(target);
     while let Some(v) = queue.pop_front() {
         for &(u, e) in g.in_edges(v) {
-            if seen[u as usize] || !follow.allows(g.traversal(e)) || (certain_only && g.edge(e).conditional) {
+            if seen[u as usize]
+                || !follow.allows(g.traversal(e))
+                || (certain_only && g.edge(e).conditional)
+            {
                 continue;
             }
             seen[u as usize] = true;
@@ -169,11 +179,19 @@ pub fn paths_to(g: &Graph, target: NodeId, follow: Follow) -> Vec<GraphPath> {
 /// accounts in parallel on rayon).
 pub fn all_paths_to_admin(g: &Graph) -> AdminPaths {
     let admins: Vec<NodeId> = g.admin_nodes().collect();
-    let mut paths: Vec<GraphPath> =
-        admins.par_iter().flat_map_iter(|&a| paths_to(g, a, Follow::Privilege)).collect();
+    let mut paths: Vec<GraphPath> = admins
+        .par_iter()
+        .flat_map_iter(|&a| paths_to(g, a, Follow::Privilege))
+        .collect();
     paths.sort_by(|a, b| {
-        (g.node(a.source).key.as_str(), g.node(a.target).account_id.as_str())
-            .cmp(&(g.node(b.source).key.as_str(), g.node(b.target).account_id.as_str()))
+        (
+            g.node(a.source).key.as_str(),
+            g.node(a.target).account_id.as_str(),
+        )
+            .cmp(&(
+                g.node(b.source).key.as_str(),
+                g.node(b.target).account_id.as_str(),
+            ))
     });
     AdminPaths { paths }
 }
@@ -216,7 +234,12 @@ pub fn reachable(g: &Graph, from: NodeId, follow: Follow) -> Vec<GraphPath> {
                 v = g.edge(e).source;
             }
             edges.reverse();
-            GraphPath { source: from, target: t, edges, conditional }
+            GraphPath {
+                source: from,
+                target: t,
+                edges,
+                conditional,
+            }
         })
         .collect()
 }
@@ -228,13 +251,20 @@ pub fn paths_to_admin_from(g: &Graph, from: NodeId) -> Vec<GraphPath> {
     let certain_graph_paths = reachable_filtered(g, from, true);
     let any = reachable(g, from, Follow::Privilege);
     let mut out = Vec::new();
-    for p in any.into_iter().filter(|p| g.node(p.target).kind == NodeKind::Admin) {
+    for p in any
+        .into_iter()
+        .filter(|p| g.node(p.target).kind == NodeKind::Admin)
+    {
         match certain_graph_paths.iter().find(|c| c.target == p.target) {
             Some(c) => out.push(c.clone()),
             None => out.push(p),
         }
     }
-    out.sort_by(|a, b| g.node(a.target).account_id.cmp(&g.node(b.target).account_id));
+    out.sort_by(|a, b| {
+        g.node(a.target)
+            .account_id
+            .cmp(&g.node(b.target).account_id)
+    });
     out
 }
 
@@ -274,14 +304,26 @@ fn reachable_filtered(g: &Graph, from: NodeId, certain_only: bool) -> Vec<GraphP
             }
             edges.reverse();
             let conditional = edges.iter().any(|&e| g.edge(e).conditional);
-            GraphPath { source: from, target: t, edges, conditional }
+            GraphPath {
+                source: from,
+                target: t,
+                edges,
+                conditional,
+            }
         })
         .collect()
 }
 
 /// Every simple path (no repeated node) from `from` to `to` of at most `max_hops` edges,
 /// stopping after `limit` paths (the count can grow exponentially with `max_hops`).
-pub fn simple_paths(g: &Graph, from: NodeId, to: NodeId, max_hops: usize, follow: Follow, limit: usize) -> Vec<GraphPath> {
+pub fn simple_paths(
+    g: &Graph,
+    from: NodeId,
+    to: NodeId,
+    max_hops: usize,
+    follow: Follow,
+    limit: usize,
+) -> Vec<GraphPath> {
     let n = g.nodes().len();
     let mut out = Vec::new();
     if from as usize >= n || to as usize >= n || max_hops == 0 {
@@ -309,7 +351,12 @@ pub fn simple_paths(g: &Graph, from: NodeId, to: NodeId, max_hops: usize, follow
             let mut edges = stack_edges.clone();
             edges.push(e);
             let conditional = edges.iter().any(|&x| g.edge(x).conditional);
-            out.push(GraphPath { source: from, target: to, edges, conditional });
+            out.push(GraphPath {
+                source: from,
+                target: to,
+                edges,
+                conditional,
+            });
             continue;
         }
         on_path[u as usize] = true;

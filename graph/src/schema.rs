@@ -32,7 +32,11 @@ pub struct PropDef {
 }
 
 const fn prop(name: &'static str, ty: PropType, description: &'static str) -> PropDef {
-    PropDef { name, ty, description }
+    PropDef {
+        name,
+        ty,
+        description,
+    }
 }
 
 /// Node kinds. The discriminant indexes [`NODE_KINDS`].
@@ -105,7 +109,9 @@ impl NodeKind {
 
     /// Kind by label (case-insensitive).
     pub fn from_label(label: &str) -> Option<NodeKind> {
-        NodeKind::ALL.into_iter().find(|k| k.label().eq_ignore_ascii_case(label))
+        NodeKind::ALL
+            .into_iter()
+            .find(|k| k.label().eq_ignore_ascii_case(label))
     }
 }
 
@@ -117,9 +123,21 @@ pub static NODE_KINDS: [NodeKindDef; 9] = [
         key_property: "arn",
         properties: &[
             prop("path", PropType::Text, "IAM path."),
-            prop("permissions_boundary_arn", PropType::Text, "Permissions boundary policy, if any."),
-            prop("has_console_password", PropType::Bool, "Whether a login profile exists."),
-            prop("inline_policies", PropType::TextList, "Names of inline policies."),
+            prop(
+                "permissions_boundary_arn",
+                PropType::Text,
+                "Permissions boundary policy, if any.",
+            ),
+            prop(
+                "has_console_password",
+                PropType::Bool,
+                "Whether a login profile exists.",
+            ),
+            prop(
+                "inline_policies",
+                PropType::TextList,
+                "Names of inline policies.",
+            ),
         ],
         description: "An IAM user.",
     },
@@ -128,10 +146,26 @@ pub static NODE_KINDS: [NodeKindDef; 9] = [
         label: "Role",
         key_property: "arn",
         properties: &[
-            prop("path", PropType::Text, "IAM path; /aws-service-role/ marks service-linked roles."),
-            prop("permissions_boundary_arn", PropType::Text, "Permissions boundary policy, if any."),
-            prop("trusted_services", PropType::TextList, "Service principals named in the trust policy."),
-            prop("inline_policies", PropType::TextList, "Names of inline policies."),
+            prop(
+                "path",
+                PropType::Text,
+                "IAM path; /aws-service-role/ marks service-linked roles.",
+            ),
+            prop(
+                "permissions_boundary_arn",
+                PropType::Text,
+                "Permissions boundary policy, if any.",
+            ),
+            prop(
+                "trusted_services",
+                PropType::TextList,
+                "Service principals named in the trust policy.",
+            ),
+            prop(
+                "inline_policies",
+                PropType::TextList,
+                "Names of inline policies.",
+            ),
         ],
         description: "An IAM role.",
     },
@@ -141,7 +175,11 @@ pub static NODE_KINDS: [NodeKindDef; 9] = [
         key_property: "arn",
         properties: &[
             prop("path", PropType::Text, "IAM path."),
-            prop("inline_policies", PropType::TextList, "Names of inline policies."),
+            prop(
+                "inline_policies",
+                PropType::TextList,
+                "Names of inline policies.",
+            ),
         ],
         description: "An IAM group.",
     },
@@ -149,7 +187,11 @@ pub static NODE_KINDS: [NodeKindDef; 9] = [
         kind: NodeKind::Policy,
         label: "Policy",
         key_property: "arn",
-        properties: &[prop("aws_managed", PropType::Bool, "AWS-managed (not customer-managed).")],
+        properties: &[prop(
+            "aws_managed",
+            PropType::Bool,
+            "AWS-managed (not customer-managed).",
+        )],
         description: "A managed IAM policy.",
     },
     NodeKindDef {
@@ -158,7 +200,11 @@ pub static NODE_KINDS: [NodeKindDef; 9] = [
         key_property: "arn",
         properties: &[
             prop("region", PropType::Text, "Region."),
-            prop("public", PropType::Bool, "Readable by anyone (policy or ACL, not blocked)."),
+            prop(
+                "public",
+                PropType::Bool,
+                "Readable by anyone (policy or ACL, not blocked).",
+            ),
         ],
         description: "An S3 bucket.",
     },
@@ -171,7 +217,11 @@ pub static NODE_KINDS: [NodeKindDef; 9] = [
             prop("instance_id", PropType::Text, "Instance id."),
             prop("state", PropType::Text, "Instance state."),
             prop("public_ip", PropType::Text, "Public IPv4 address, if any."),
-            prop("instance_profile_arn", PropType::Text, "Instance profile, if any."),
+            prop(
+                "instance_profile_arn",
+                PropType::Text,
+                "Instance profile, if any.",
+            ),
         ],
         description: "An EC2 instance.",
     },
@@ -280,7 +330,9 @@ impl EdgeKind {
 
     /// Kind by label (case-insensitive).
     pub fn from_label(label: &str) -> Option<EdgeKind> {
-        EdgeKind::ALL.into_iter().find(|k| k.label().eq_ignore_ascii_case(label))
+        EdgeKind::ALL
+            .into_iter()
+            .find(|k| k.label().eq_ignore_ascii_case(label))
     }
 }
 
@@ -304,7 +356,11 @@ pub static EDGE_KINDS: [EdgeKindDef; 7] = [
         from: &[NodeKind::User, NodeKind::Role, NodeKind::Group],
         to: &[NodeKind::Policy],
         merge_keys: &[],
-        properties: &[prop("as_boundary", PropType::Bool, "Attached as permissions boundary, not as a grant.")],
+        properties: &[prop(
+            "as_boundary",
+            PropType::Bool,
+            "Attached as permissions boundary, not as a grant.",
+        )],
         traversal: Traversal::Structural,
         description: "The managed policy is attached (or set as permissions boundary).",
     },
@@ -315,8 +371,16 @@ pub static EDGE_KINDS: [EdgeKindDef; 7] = [
         to: &[NodeKind::Role],
         merge_keys: &["technique"],
         properties: &[
-            prop("technique", PropType::Text, "Rule id (`sts-assume-role`, or `cross-account-assume-role`)."),
-            prop("cross_account", PropType::Bool, "Source and role are in different accounts."),
+            prop(
+                "technique",
+                PropType::Text,
+                "Rule id (`sts-assume-role`, or `cross-account-assume-role`).",
+            ),
+            prop(
+                "cross_account",
+                PropType::Bool,
+                "Source and role are in different accounts.",
+            ),
         ],
         traversal: Traversal::Privilege,
         description: "sts:AssumeRole is allowed by the caller's policies and the role's trust policy.",
@@ -325,9 +389,18 @@ pub static EDGE_KINDS: [EdgeKindDef; 7] = [
         kind: EdgeKind::CanEscalate,
         label: "CAN_ESCALATE",
         from: PRINCIPALS,
-        to: &[NodeKind::User, NodeKind::Role, NodeKind::Group, NodeKind::Admin],
+        to: &[
+            NodeKind::User,
+            NodeKind::Role,
+            NodeKind::Group,
+            NodeKind::Admin,
+        ],
         merge_keys: &["technique"],
-        properties: &[prop("technique", PropType::Text, "Escalation rule id (e.g. `iam-create-policy-version`).")],
+        properties: &[prop(
+            "technique",
+            PropType::Text,
+            "Escalation rule id (e.g. `iam-create-policy-version`).",
+        )],
         traversal: Traversal::Privilege,
         description: "A privilege-escalation technique gives the source the target's privileges.",
     },
@@ -338,8 +411,16 @@ pub static EDGE_KINDS: [EdgeKindDef; 7] = [
         to: &[NodeKind::Bucket],
         merge_keys: &["action_class"],
         properties: &[
-            prop("action_class", PropType::Text, "`read`, `write` or `admin`."),
-            prop("action", PropType::Text, "The probe action the evaluator allowed."),
+            prop(
+                "action_class",
+                PropType::Text,
+                "`read`, `write` or `admin`.",
+            ),
+            prop(
+                "action",
+                PropType::Text,
+                "The probe action the evaluator allowed.",
+            ),
         ],
         traversal: Traversal::Access,
         description: "The evaluator allows the principal the action class on the resource.",
@@ -350,7 +431,11 @@ pub static EDGE_KINDS: [EdgeKindDef; 7] = [
         from: &[NodeKind::Instance, NodeKind::Bucket],
         to: &[NodeKind::Internet],
         merge_keys: &[],
-        properties: &[prop("via", PropType::TextList, "Why: open security-group rules, public policy or ACL.")],
+        properties: &[prop(
+            "via",
+            PropType::TextList,
+            "Why: open security-group rules, public policy or ACL.",
+        )],
         traversal: Traversal::Structural,
         description: "The resource is reachable from the internet.",
     },
@@ -380,7 +465,11 @@ mod tests {
             assert_eq!(k.def().kind, k);
             assert_eq!(EdgeKind::from_label(k.label()), Some(k));
             for m in k.def().merge_keys {
-                assert!(k.def().properties.iter().any(|p| p.name == *m), "{m} not declared on {}", k.label());
+                assert!(
+                    k.def().properties.iter().any(|p| p.name == *m),
+                    "{m} not declared on {}",
+                    k.label()
+                );
             }
         }
     }
@@ -389,7 +478,8 @@ mod tests {
     fn labels_are_cypher_identifiers() {
         // The mirror splices labels and property names into Cypher text; they must never
         // need quoting.
-        let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let ident =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         for k in NodeKind::ALL {
             assert!(ident(k.label()) && ident(k.def().key_property));
             assert!(k.def().properties.iter().all(|p| ident(p.name)));

@@ -59,12 +59,18 @@ impl GraphHandle {
             let schema = schema.clone();
             Box::pin(async move { build(&ctx, &schema).await })
         });
-        GraphHandle { loader: Some(loader), current: tokio::sync::Mutex::new(None) }
+        GraphHandle {
+            loader: Some(loader),
+            current: tokio::sync::Mutex::new(None),
+        }
     }
 
     /// A handle over an already-built graph; [`GraphHandle::refresh`] keeps it.
     pub fn from_graph(graph: Graph) -> Self {
-        GraphHandle { loader: None, current: tokio::sync::Mutex::new(Some(Arc::new(graph))) }
+        GraphHandle {
+            loader: None,
+            current: tokio::sync::Mutex::new(Some(Arc::new(graph))),
+        }
     }
 
     /// The current graph, building it first if needed. Concurrent first callers wait for
@@ -74,7 +80,10 @@ impl GraphHandle {
         if let Some(g) = current.as_ref() {
             return Ok(Arc::clone(g));
         }
-        let loader = self.loader.as_ref().ok_or_else(|| GraphError::Task("graph handle has no graph".into()))?;
+        let loader = self
+            .loader
+            .as_ref()
+            .ok_or_else(|| GraphError::Task("graph handle has no graph".into()))?;
         let g = Arc::new(loader().await?);
         *current = Some(Arc::clone(&g));
         Ok(g)
@@ -83,7 +92,9 @@ impl GraphHandle {
     /// Rebuilds the graph from the tables (after a cache refresh of the connection) and
     /// returns it. Queries already running keep the graph they started with.
     pub async fn refresh(&self) -> Result<Arc<Graph>, GraphError> {
-        let Some(loader) = self.loader.as_ref() else { return self.graph().await };
+        let Some(loader) = self.loader.as_ref() else {
+            return self.graph().await;
+        };
         let g = Arc::new(loader().await?);
         *self.current.lock().await = Some(Arc::clone(&g));
         Ok(g)
@@ -95,7 +106,10 @@ pub fn tables(handle: Arc<GraphHandle>) -> Vec<(String, Arc<dyn TableProvider>)>
     GraphTableKind::ALL
         .into_iter()
         .map(|kind| {
-            let t: Arc<dyn TableProvider> = Arc::new(GraphTable { kind, handle: Arc::clone(&handle) });
+            let t: Arc<dyn TableProvider> = Arc::new(GraphTable {
+                kind,
+                handle: Arc::clone(&handle),
+            });
             (kind.name().to_string(), t)
         })
         .collect()
@@ -125,8 +139,12 @@ pub enum GraphTableKind {
 
 impl GraphTableKind {
     /// All tables.
-    pub const ALL: [GraphTableKind; 4] =
-        [GraphTableKind::Node, GraphTableKind::Edge, GraphTableKind::AttackPath, GraphTableKind::Reachable];
+    pub const ALL: [GraphTableKind; 4] = [
+        GraphTableKind::Node,
+        GraphTableKind::Edge,
+        GraphTableKind::AttackPath,
+        GraphTableKind::Reachable,
+    ];
 
     /// SQL name.
     pub fn name(self) -> &'static str {
@@ -144,7 +162,11 @@ impl GraphTableKind {
         match self {
             GraphTableKind::Node => &[
                 ("id", I, "Dense node id (changes between builds)."),
-                ("kind", T, "Node label: User, Role, Group, Policy, Bucket, Instance, Account, Admin, Internet."),
+                (
+                    "kind",
+                    T,
+                    "Node label: User, Role, Group, Policy, Bucket, Instance, Account, Admin, Internet.",
+                ),
                 ("key", T, "Unique key: ARN, `admin:<account>`, `internet`."),
                 ("arn", T, "ARN (null for pseudo-nodes)."),
                 ("name", T, "Friendly name."),
@@ -157,37 +179,76 @@ impl GraphTableKind {
                 ("target", T, "Key of the target node."),
                 ("source_kind", T, "Label of the source node."),
                 ("target_kind", T, "Label of the target node."),
-                ("kind", T, "Relationship type: MEMBER_OF, HAS_POLICY, CAN_ASSUME, CAN_ESCALATE, CAN_ACCESS, EXPOSED_TO_INTERNET, ADMIN_OF."),
+                (
+                    "kind",
+                    T,
+                    "Relationship type: MEMBER_OF, HAS_POLICY, CAN_ASSUME, CAN_ESCALATE, CAN_ACCESS, EXPOSED_TO_INTERNET, ADMIN_OF.",
+                ),
                 ("technique", T, "Escalation technique or access class."),
-                ("conditional", B, "Depends on condition keys the evaluator could not decide."),
-                ("properties", T, "Declared properties and the evidence: policy, statement index, sid, action, resource (JSON)."),
+                (
+                    "conditional",
+                    B,
+                    "Depends on condition keys the evaluator could not decide.",
+                ),
+                (
+                    "properties",
+                    T,
+                    "Declared properties and the evidence: policy, statement index, sid, action, resource (JSON).",
+                ),
             ],
             GraphTableKind::AttackPath => &[
                 ("source_arn", T, "Principal the path starts at."),
                 ("source_kind", T, "User or Role."),
                 ("source_account", T, "Account of the principal."),
-                ("target", T, "'admin', or the ARN asked for with `target = '<arn>'`."),
+                (
+                    "target",
+                    T,
+                    "'admin', or the ARN asked for with `target = '<arn>'`.",
+                ),
                 ("target_account", T, "Account the target belongs to."),
                 ("hops", I, "Number of edges (1: already admin)."),
                 ("techniques", T, "Technique per hop (JSON array)."),
-                ("conditional", B, "Some hop depends on undecided condition keys."),
-                ("path", T, "Hops with endpoints, technique and the statements behind each (JSON)."),
+                (
+                    "conditional",
+                    B,
+                    "Some hop depends on undecided condition keys.",
+                ),
+                (
+                    "path",
+                    T,
+                    "Hops with endpoints, technique and the statements behind each (JSON).",
+                ),
             ],
             GraphTableKind::Reachable => &[
                 ("principal_arn", T, "Principal the search starts at."),
-                ("target_arn", T, "Key of the node reached (ARN or `admin:<account>`)."),
+                (
+                    "target_arn",
+                    T,
+                    "Key of the node reached (ARN or `admin:<account>`).",
+                ),
                 ("target_kind", T, "Label of the node reached."),
                 ("target_account", T, "Account of the node reached."),
                 ("hops", I, "Shortest number of edges."),
-                ("conditional", B, "Some hop depends on undecided condition keys."),
-                ("path", T, "Hops with endpoints, technique and the statements behind each (JSON)."),
+                (
+                    "conditional",
+                    B,
+                    "Some hop depends on undecided condition keys.",
+                ),
+                (
+                    "path",
+                    T,
+                    "Hops with endpoints, technique and the statements behind each (JSON).",
+                ),
             ],
         }
     }
 
     fn schema(self) -> SchemaRef {
         Arc::new(Schema::new(
-            self.columns().iter().map(|(n, t, _)| Field::new(*n, t.clone(), true)).collect::<Vec<_>>(),
+            self.columns()
+                .iter()
+                .map(|(n, t, _)| Field::new(*n, t.clone(), true))
+                .collect::<Vec<_>>(),
         ))
     }
 
@@ -218,16 +279,19 @@ struct KeyFilters {
 impl KeyFilters {
     fn get(&self, column: &str) -> Option<&BTreeSet<String>> {
         // Several conjuncts on one column intersect; keep the first, DataFusion re-checks.
-        self.values.iter().find(|(c, _)| c == column).map(|(_, v)| v)
+        self.values
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, v)| v)
     }
 }
 
 fn text_literal(e: &Expr) -> Option<String> {
     match e {
         Expr::Literal(v, _) => match v {
-            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
-                Some(s.clone())
-            }
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::LargeUtf8(Some(s))
+            | ScalarValue::Utf8View(Some(s)) => Some(s.clone()),
             _ => None,
         },
         Expr::Cast(c) => text_literal(&c.expr),
@@ -250,7 +314,9 @@ fn key_filter(e: &Expr, columns: &[&str]) -> Option<(String, BTreeSet<String>)> 
                 (Some(c), Some(l)) => (c, l),
                 _ => (column_name(&b.right)?, text_literal(&b.left)?),
             };
-            columns.contains(&col).then(|| (col.to_string(), BTreeSet::from([lit])))
+            columns
+                .contains(&col)
+                .then(|| (col.to_string(), BTreeSet::from([lit])))
         }
         Expr::InList(list) if !list.negated => {
             let col = column_name(&list.expr)?;
@@ -283,11 +349,17 @@ impl TableProvider for GraphTable {
         TableType::View
     }
 
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DfResult<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
         Ok(filters
             .iter()
             .map(|f| {
-                if conjuncts(f).iter().any(|c| key_filter(c, self.kind.key_columns()).is_some()) {
+                if conjuncts(f)
+                    .iter()
+                    .any(|c| key_filter(c, self.kind.key_columns()).is_some())
+                {
                     TableProviderFilterPushDown::Inexact
                 } else {
                     TableProviderFilterPushDown::Unsupported
@@ -311,7 +383,11 @@ impl TableProvider for GraphTable {
                 }
             }
         }
-        let graph = self.handle.graph().await.map_err(|e| DataFusionError::External(Box::new(e)))?;
+        let graph = self
+            .handle
+            .graph()
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)))?;
         let kind = self.kind;
         let schema = kind.schema();
         let schema_for_rows = Arc::clone(&schema);
@@ -396,7 +472,12 @@ fn node_ids(g: &Graph, keys: Option<&BTreeSet<String>>) -> Option<Vec<NodeId>> {
     keys.map(|k| k.iter().filter_map(|key| g.id(key)).collect())
 }
 
-fn rows(kind: GraphTableKind, g: &Graph, keys: &KeyFilters, schema: SchemaRef) -> DfResult<RecordBatch> {
+fn rows(
+    kind: GraphTableKind,
+    g: &Graph,
+    keys: &KeyFilters,
+    schema: SchemaRef,
+) -> DfResult<RecordBatch> {
     let mut cols = Columns::new(kind);
     match kind {
         GraphTableKind::Node => {
@@ -423,9 +504,18 @@ fn rows(kind: GraphTableKind, g: &Graph, keys: &KeyFilters, schema: SchemaRef) -
             }
         }
         GraphTableKind::Edge => {
-            let mut edge_ids: Vec<u32> = match (node_ids(g, keys.get("source")), node_ids(g, keys.get("target"))) {
-                (Some(s), _) => s.iter().flat_map(|&v| g.out_edges(v).iter().map(|&(_, e)| e)).collect(),
-                (None, Some(t)) => t.iter().flat_map(|&v| g.in_edges(v).iter().map(|&(_, e)| e)).collect(),
+            let mut edge_ids: Vec<u32> = match (
+                node_ids(g, keys.get("source")),
+                node_ids(g, keys.get("target")),
+            ) {
+                (Some(s), _) => s
+                    .iter()
+                    .flat_map(|&v| g.out_edges(v).iter().map(|&(_, e)| e))
+                    .collect(),
+                (None, Some(t)) => t
+                    .iter()
+                    .flat_map(|&v| g.in_edges(v).iter().map(|&(_, e)| e))
+                    .collect(),
                 (None, None) => (0..g.edges().len() as u32).collect(),
             };
             edge_ids.sort_unstable();
@@ -440,7 +530,10 @@ fn rows(kind: GraphTableKind, g: &Graph, keys: &KeyFilters, schema: SchemaRef) -
                     continue;
                 }
                 let mut props: Map<String, Value> = e.props.clone();
-                props.insert("evidence".into(), serde_json::to_value(&e.evidence).unwrap_or(Value::Null));
+                props.insert(
+                    "evidence".into(),
+                    serde_json::to_value(&e.evidence).unwrap_or(Value::Null),
+                );
                 cols.push(vec![
                     Cell::Int(id as i64),
                     Cell::Text(Some(&s.key)),
@@ -464,18 +557,35 @@ fn rows(kind: GraphTableKind, g: &Graph, keys: &KeyFilters, schema: SchemaRef) -
                     // One principal: forward BFS from it only.
                     Some(ids) => {
                         for &s in ids {
-                            found.extend(paths::paths_to_admin_from(g, s).into_iter().map(|p| ("admin".to_string(), p)));
+                            found.extend(
+                                paths::paths_to_admin_from(g, s)
+                                    .into_iter()
+                                    .map(|p| ("admin".to_string(), p)),
+                            );
                         }
                     }
-                    None => found.extend(g.admin_paths().paths.iter().map(|p| ("admin".to_string(), p.clone()))),
+                    None => found.extend(
+                        g.admin_paths()
+                            .paths
+                            .iter()
+                            .map(|p| ("admin".to_string(), p.clone())),
+                    ),
                 }
             }
-            for t in targets.into_iter().flatten().filter(|t| t.as_str() != "admin") {
+            for t in targets
+                .into_iter()
+                .flatten()
+                .filter(|t| t.as_str() != "admin")
+            {
                 let Some(tid) = g.id(t) else { continue };
                 let paths = match &sources {
                     Some(ids) => ids
                         .iter()
-                        .flat_map(|&s| paths::reachable(g, s, Follow::Privilege).into_iter().filter(|p| p.target == tid))
+                        .flat_map(|&s| {
+                            paths::reachable(g, s, Follow::Privilege)
+                                .into_iter()
+                                .filter(|p| p.target == tid)
+                        })
                         .collect(),
                     None => paths::paths_to(g, tid, Follow::Privilege),
                 };
@@ -521,10 +631,12 @@ fn rows(kind: GraphTableKind, g: &Graph, keys: &KeyFilters, schema: SchemaRef) -
             let rendered: Vec<(GraphPath, String)> = sources
                 .par_iter()
                 .flat_map_iter(|&s| {
-                    paths::reachable(g, s, Follow::PrivilegeAndAccess).into_iter().map(|p| {
-                        let path = p.to_json(g).to_string();
-                        (p, path)
-                    })
+                    paths::reachable(g, s, Follow::PrivilegeAndAccess)
+                        .into_iter()
+                        .map(|p| {
+                            let path = p.to_json(g).to_string();
+                            (p, path)
+                        })
                 })
                 .collect();
             for (p, path) in &rendered {
@@ -549,5 +661,6 @@ fn rows(kind: GraphTableKind, g: &Graph, keys: &KeyFilters, schema: SchemaRef) -
 
 /// Kinds of node a principal ARN can name (for callers validating input).
 pub fn is_principal_key(g: &Graph, key: &str) -> bool {
-    g.id(key).is_some_and(|id| matches!(g.node(id).kind, NodeKind::User | NodeKind::Role))
+    g.id(key)
+        .is_some_and(|id| matches!(g.node(id).kind, NodeKind::User | NodeKind::Role))
 }

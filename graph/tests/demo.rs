@@ -46,7 +46,9 @@ fn expected_technique(name: &str) -> &'static str {
 
 async fn demo_graph(scale: usize) -> (SessionContext, Graph) {
     let ctx = demo_context(scale);
-    let g = build(&ctx, "demo").await.expect("graph builds from the demo");
+    let g = build(&ctx, "demo")
+        .await
+        .expect("graph builds from the demo");
     (ctx, g)
 }
 
@@ -56,38 +58,74 @@ async fn planted_escalations_are_found_and_near_misses_are_not() {
     let paths = g.admin_paths();
     let mut found: BTreeMap<String, Vec<(String, usize, Vec<String>)>> = BTreeMap::new();
     for p in &paths.paths {
-        found.entry(g.node(p.source).key.clone()).or_default().push((
-            g.node(p.target).account_id.clone(),
-            p.hops(),
-            p.techniques(&g),
-        ));
+        found
+            .entry(g.node(p.source).key.clone())
+            .or_default()
+            .push((
+                g.node(p.target).account_id.clone(),
+                p.hops(),
+                p.techniques(&g),
+            ));
     }
     for name in ESCALATIONS {
         let arn = arn_of(name);
-        let rows = found.get(&arn).unwrap_or_else(|| panic!("no path to admin for planted {name}"));
+        let rows = found
+            .get(&arn)
+            .unwrap_or_else(|| panic!("no path to admin for planted {name}"));
         let technique = expected_technique(name);
         // The technique is on the principal's own outgoing edges (the shortest path may
         // start with another technique when several work).
         let id = g.id(&arn).expect("planted principal is a node");
-        let own: BTreeSet<String> =
-            g.out_edges(id).iter().filter_map(|&(_, e)| g.edge(e).technique.clone()).collect();
-        assert!(own.iter().any(|t| t.starts_with(technique)), "{name}: techniques {own:?}, want {technique}");
-        assert!(rows.iter().any(|(acct, _, _)| acct == "111111111111"), "{name} reaches prod admin: {rows:?}");
-        assert!(rows.iter().all(|(_, _, t)| t[0] != "admin_of"), "{name} is not admin itself: {rows:?}");
+        let own: BTreeSet<String> = g
+            .out_edges(id)
+            .iter()
+            .filter_map(|&(_, e)| g.edge(e).technique.clone())
+            .collect();
+        assert!(
+            own.iter().any(|t| t.starts_with(technique)),
+            "{name}: techniques {own:?}, want {technique}"
+        );
+        assert!(
+            rows.iter().any(|(acct, _, _)| acct == "111111111111"),
+            "{name} reaches prod admin: {rows:?}"
+        );
+        assert!(
+            rows.iter().all(|(_, _, t)| t[0] != "admin_of"),
+            "{name} is not admin itself: {rows:?}"
+        );
     }
     // The chain is two assumes then the admin role.
     let chain = &found[&prod_user("esc-assume-chain")];
-    assert!(chain.iter().any(|(_, hops, t)| *hops == 3 && t[0] == "sts-assume-role" && t[1] == "sts-assume-role"), "{chain:?}");
+    assert!(
+        chain.iter().any(|(_, hops, t)| *hops == 3
+            && t[0] == "sts-assume-role"
+            && t[1] == "sts-assume-role"),
+        "{chain:?}"
+    );
     for name in NEAR_MISSES {
         let arn = prod_user(name);
         assert!(g.id(&arn).is_some(), "near miss {name} is in the graph");
-        assert!(!found.contains_key(&arn), "near miss {name} must not reach admin: {:?}", found.get(&arn));
+        assert!(
+            !found.contains_key(&arn),
+            "near miss {name} must not reach admin: {:?}",
+            found.get(&arn)
+        );
     }
     // Admin targets from the README are admin themselves (one hop).
-    for admin in ["user/admin-alice", "user/break-glass-admin", "role/prod-admin"] {
+    for admin in [
+        "user/admin-alice",
+        "user/break-glass-admin",
+        "role/prod-admin",
+    ] {
         let arn = format!("arn:aws:iam::111111111111:{admin}");
-        let rows = found.get(&arn).unwrap_or_else(|| panic!("{admin} is admin"));
-        assert!(rows.iter().any(|(a, hops, t)| a == "111111111111" && *hops == 1 && t[0] == "admin_of"), "{admin}: {rows:?}");
+        let rows = found
+            .get(&arn)
+            .unwrap_or_else(|| panic!("{admin} is admin"));
+        assert!(
+            rows.iter()
+                .any(|(a, hops, t)| a == "111111111111" && *hops == 1 && t[0] == "admin_of"),
+            "{admin}: {rows:?}"
+        );
     }
 
     // Exposure: the planted public bucket/instances and nothing private.
@@ -100,36 +138,67 @@ async fn planted_escalations_are_found_and_near_misses_are_not() {
     assert!(exposed.contains("acme-prod-public-website"), "{exposed:?}");
     assert!(exposed.contains("acme-dev-shared-uploads"), "{exposed:?}");
     assert!(!exposed.contains("acme-prod-legacy-exports"), "{exposed:?}");
-    let bastion = g
-        .nodes()
-        .iter()
-        .position(|n| n.kind == NodeKind::Instance && n.props.get("public_ip").is_some_and(|v| !v.is_null()));
+    let bastion = g.nodes().iter().position(|n| {
+        n.kind == NodeKind::Instance && n.props.get("public_ip").is_some_and(|v| !v.is_null())
+    });
     assert!(bastion.is_some(), "demo has public instances");
 
     // Every node kind the schema declares for AWS is present, and edges of every kind.
     let nodes = g.node_counts();
     let edges = g.edge_counts();
-    for k in ["User", "Role", "Group", "Policy", "Bucket", "Instance", "Account", "Admin", "Internet"] {
-        assert!(nodes.get(k).copied().unwrap_or(0) > 0, "no {k} nodes: {nodes:?}");
+    for k in [
+        "User", "Role", "Group", "Policy", "Bucket", "Instance", "Account", "Admin", "Internet",
+    ] {
+        assert!(
+            nodes.get(k).copied().unwrap_or(0) > 0,
+            "no {k} nodes: {nodes:?}"
+        );
     }
-    for k in ["MEMBER_OF", "HAS_POLICY", "CAN_ASSUME", "CAN_ESCALATE", "CAN_ACCESS", "EXPOSED_TO_INTERNET", "ADMIN_OF"] {
-        assert!(edges.get(k).copied().unwrap_or(0) > 0, "no {k} edges: {edges:?}");
+    for k in [
+        "MEMBER_OF",
+        "HAS_POLICY",
+        "CAN_ASSUME",
+        "CAN_ESCALATE",
+        "CAN_ACCESS",
+        "EXPOSED_TO_INTERNET",
+        "ADMIN_OF",
+    ] {
+        assert!(
+            edges.get(k).copied().unwrap_or(0) > 0,
+            "no {k} edges: {edges:?}"
+        );
     }
-    println!("scale 150: nodes {nodes:?} edges {edges:?} admin paths {}", paths.paths.len());
+    println!(
+        "scale 150: nodes {nodes:?} edges {edges:?} admin paths {}",
+        paths.paths.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evidence_names_the_statement_behind_each_hop() {
     let (_ctx, g) = demo_graph(150).await;
     let arn = prod_user("esc-attach-user-policy");
-    let p = g.admin_paths().paths.iter().find(|p| g.node(p.source).key == arn).expect("path");
+    let p = g
+        .admin_paths()
+        .paths
+        .iter()
+        .find(|p| g.node(p.source).key == arn)
+        .expect("path");
     let json = p.to_json(&g);
     let first = &json[0];
     assert_eq!(first["from"], arn.as_str());
     let ev = first["evidence"].as_array().expect("evidence list");
     assert!(!ev.is_empty(), "{json}");
-    assert!(ev[0]["policy"].as_str().is_some_and(|s| s.contains("esc-attach-user-policy#")), "{json}");
-    assert!(ev[0]["statement"].is_object(), "statement text is attached: {json}");
+    assert!(
+        ev[0]["policy"]
+            .as_str()
+            .is_some_and(|s| s.contains("esc-attach-user-policy#")),
+        "{json}"
+    );
+    assert!(
+        ev[0]["statement"].is_object(),
+        "statement text is attached: {json}"
+    );
 }
 
 async fn sql_context(scale: usize) -> SessionContext {
@@ -137,7 +206,10 @@ async fn sql_context(scale: usize) -> SessionContext {
     let handle = Arc::new(GraphHandle::new("demo", move || demo_context(scale)));
     register_tables(schema.as_ref(), handle).expect("register graph tables");
     let ctx = SessionContext::new();
-    ctx.catalog("datafusion").expect("catalog").register_schema("pathwarden", schema).expect("schema");
+    ctx.catalog("datafusion")
+        .expect("catalog")
+        .register_schema("pathwarden", schema)
+        .expect("schema");
     ctx
 }
 
@@ -163,7 +235,10 @@ async fn attack_path_filtered_by_source_equals_unfiltered_rows() {
     // The path JSON carries technique and statement per hop.
     let rows = sql(
         &ctx,
-        &format!("select techniques, path from pathwarden.attack_path where source_arn = '{}'", prod_user("esc-passrole-glue")),
+        &format!(
+            "select techniques, path from pathwarden.attack_path where source_arn = '{}'",
+            prod_user("esc-passrole-glue")
+        ),
     )
     .await;
     assert!(rows[0][0].contains("passrole-glue"), "{rows:?}");
@@ -179,18 +254,40 @@ async fn attack_path_filtered_by_source_equals_unfiltered_rows() {
     )
     .await;
     let targets: Vec<&str> = reach.iter().map(|r| r[0].as_str()).collect();
-    assert!(targets.contains(&"arn:aws:iam::111111111111:role/chain-hop-a"), "{reach:?}");
+    assert!(
+        targets.contains(&"arn:aws:iam::111111111111:role/chain-hop-a"),
+        "{reach:?}"
+    );
     assert!(targets.contains(&"admin:111111111111"), "{reach:?}");
 
     // graph_node / graph_edge pushdown gives the same rows as filtering afterwards.
-    let one = sql(&ctx, &format!("select kind, name from pathwarden.graph_node where key = '{}'", prod_user("esc-passrole-glue"))).await;
-    assert_eq!(one, vec![vec!["User".to_string(), "esc-passrole-glue".to_string()]]);
-    let edges_all = sql(&ctx, "select source, kind, technique, target from pathwarden.graph_edge order by 1, 2, 3, 4").await;
+    let one = sql(
+        &ctx,
+        &format!(
+            "select kind, name from pathwarden.graph_node where key = '{}'",
+            prod_user("esc-passrole-glue")
+        ),
+    )
+    .await;
+    assert_eq!(
+        one,
+        vec![vec!["User".to_string(), "esc-passrole-glue".to_string()]]
+    );
+    let edges_all = sql(
+        &ctx,
+        "select source, kind, technique, target from pathwarden.graph_edge order by 1, 2, 3, 4",
+    )
+    .await;
     let src = prod_user("esc-passrole-glue");
     let edges_one = sql(&ctx, &format!("select source, kind, technique, target from pathwarden.graph_edge where source = '{src}' order by 1, 2, 3, 4")).await;
     let expected: Vec<Vec<String>> = edges_all.into_iter().filter(|r| r[0] == src).collect();
     assert_eq!(edges_one, expected);
-    assert!(edges_one.iter().any(|r| r[1] == "CAN_ESCALATE" && r[2].starts_with("passrole-glue")), "{edges_one:?}");
+    assert!(
+        edges_one
+            .iter()
+            .any(|r| r[1] == "CAN_ESCALATE" && r[2].starts_with("passrole-glue")),
+        "{edges_one:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,7 +299,14 @@ async fn builds_are_deterministic() {
     let edges = |g: &Graph| -> BTreeSet<(String, String, String, Option<String>)> {
         g.edges()
             .iter()
-            .map(|e| (g.node(e.source).key.clone(), e.kind.label().to_string(), g.node(e.target).key.clone(), e.technique.clone()))
+            .map(|e| {
+                (
+                    g.node(e.source).key.clone(),
+                    e.kind.label().to_string(),
+                    g.node(e.target).key.clone(),
+                    e.technique.clone(),
+                )
+            })
             .collect()
     };
     assert_eq!(edges(&a), edges(&b));

@@ -38,7 +38,10 @@ impl Drop for FalkorDb {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
 }
 
 /// FalkorDB silently ignores a BOLT_PORT above 32767 (it keeps the value in 16 signed
@@ -66,13 +69,26 @@ async fn start_falkordb() -> FalkorDb {
     let dir = falkordb_dir();
     let server = dir.join("redis-server");
     let module = dir.join("falkordb.so");
-    assert!(server.is_file() && module.is_file(), "{INSTALL_HINT} (looked in {})", dir.display());
+    assert!(
+        server.is_file() && module.is_file(),
+        "{INSTALL_HINT} (looked in {})",
+        dir.display()
+    );
     let (resp_port, bolt_port) = (free_port(), free_port_below_32768());
     // The server's log, shown when it does not come up.
     let log_path = std::env::temp_dir().join(format!("pathwarden-falkordb-{resp_port}.log"));
     let log = std::fs::File::create(&log_path).expect("log file");
     let child = Command::new(&server)
-        .args(["--port", &resp_port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args([
+            "--port",
+            &resp_port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
         .arg("--loadmodule")
         .arg(&module)
         .args(["BOLT_PORT", &bolt_port.to_string()])
@@ -80,7 +96,11 @@ async fn start_falkordb() -> FalkorDb {
         .stderr(log.try_clone().map(Stdio::from).unwrap_or(Stdio::null()))
         .spawn()
         .unwrap_or_else(|e| panic!("starting {}: {e}. {INSTALL_HINT}", server.display()));
-    let mut db = FalkorDb { child, resp_port, bolt_port };
+    let mut db = FalkorDb {
+        child,
+        resp_port,
+        bolt_port,
+    };
     // Poll until both protocols answer.
     let deadline = Instant::now() + Duration::from_secs(30);
     let client = redis::Client::open(format!("redis://127.0.0.1:{resp_port}")).expect("redis url");
@@ -91,7 +111,10 @@ async fn start_falkordb() -> FalkorDb {
             panic!("FalkorDB exited at start-up ({status}). {INSTALL_HINT}\nserver log:\n{log}");
         }
         let resp_ok = match client.get_multiplexed_async_connection().await {
-            Ok(mut c) => match redis::cmd("GRAPH.LIST").query_async::<redis::Value>(&mut c).await {
+            Ok(mut c) => match redis::cmd("GRAPH.LIST")
+                .query_async::<redis::Value>(&mut c)
+                .await
+            {
                 Ok(_) => true,
                 Err(e) => {
                     last_error = e.to_string();
@@ -115,7 +138,9 @@ async fn start_falkordb() -> FalkorDb {
         }
         if Instant::now() >= deadline {
             let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-            panic!("FalkorDB did not answer within 30 s ({last_error}). {INSTALL_HINT}\nserver log:\n{log}");
+            panic!(
+                "FalkorDB did not answer within 30 s ({last_error}). {INSTALL_HINT}\nserver log:\n{log}"
+            );
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -126,7 +151,10 @@ async fn sql_context(scale: usize) -> (SessionContext, Arc<GraphHandle>) {
     let handle = Arc::new(GraphHandle::new("demo", move || demo_context(scale)));
     register_tables(schema.as_ref(), Arc::clone(&handle)).expect("register graph tables");
     let ctx = SessionContext::new();
-    ctx.catalog("datafusion").expect("catalog").register_schema("pathwarden", schema).expect("schema");
+    ctx.catalog("datafusion")
+        .expect("catalog")
+        .register_schema("pathwarden", schema)
+        .expect("schema");
     (ctx, handle)
 }
 
@@ -134,45 +162,81 @@ const ADMIN_REACHERS: &str = "MATCH (p)-[:CAN_ASSUME|CAN_ESCALATE|ADMIN_OF*1..12
      WHERE p:User OR p:Role RETURN DISTINCT p.arn";
 
 fn strings(rows: Vec<Vec<Value>>) -> BTreeSet<String> {
-    rows.into_iter().filter_map(|r| r.into_iter().next()).filter_map(|v| v.as_str().map(str::to_string)).collect()
+    rows.into_iter()
+        .filter_map(|r| r.into_iter().next())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
 }
 
 fn first_int(rows: &[Vec<Value>]) -> i64 {
-    rows.first().and_then(|r| r.first()).and_then(Value::as_i64).unwrap_or(-1)
+    rows.first()
+        .and_then(|r| r.first())
+        .and_then(Value::as_i64)
+        .unwrap_or(-1)
 }
 
 async fn counts(sink: &mut dyn GraphSink) -> (i64, i64) {
-    let n = first_int(&sink.run("MATCH (n) RETURN count(n)", vec![]).await.expect("count nodes"));
-    let e = first_int(&sink.run("MATCH ()-[r]->() RETURN count(r)", vec![]).await.expect("count edges"));
+    let n = first_int(
+        &sink
+            .run("MATCH (n) RETURN count(n)", vec![])
+            .await
+            .expect("count nodes"),
+    );
+    let e = first_int(
+        &sink
+            .run("MATCH ()-[r]->() RETURN count(r)", vec![])
+            .await
+            .expect("count edges"),
+    );
     (n, e)
 }
 
 /// Full check through one sink configuration.
 async fn check_sink(cfg: MirrorConfig, graph: &Graph, sql_reachers: &BTreeSet<String>) {
     let label = format!("{:?} {}", cfg.sink, cfg.uri);
-    let first = mirror::sync(graph, &cfg).await.unwrap_or_else(|e| panic!("{label}: sync: {e}"));
+    let first = mirror::sync(graph, &cfg)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: sync: {e}"));
     assert_eq!(first.nodes, graph.nodes().len(), "{label}");
     assert_eq!(first.edges, graph.edges().len(), "{label}");
 
-    let mut sink = mirror::connect(&cfg).await.unwrap_or_else(|e| panic!("{label}: connect: {e}"));
+    let mut sink = mirror::connect(&cfg)
+        .await
+        .unwrap_or_else(|e| panic!("{label}: connect: {e}"));
     let cypher_reachers = strings(sink.run(ADMIN_REACHERS, vec![]).await.expect("path query"));
-    assert_eq!(&cypher_reachers, sql_reachers, "{label}: Cypher and SQL disagree on who reaches admin");
+    assert_eq!(
+        &cypher_reachers, sql_reachers,
+        "{label}: Cypher and SQL disagree on who reaches admin"
+    );
     let (nodes, edges) = counts(sink.as_mut()).await;
     assert_eq!(nodes as usize, graph.nodes().len(), "{label}");
-    assert!(edges > 0 && edges as usize <= graph.edges().len(), "{label}: {edges}");
+    assert!(
+        edges > 0 && edges as usize <= graph.edges().len(),
+        "{label}: {edges}"
+    );
 
     // Idempotent: the same graph again changes nothing and removes nothing.
     let second = mirror::sync(graph, &cfg).await.expect("second sync");
     assert_eq!(second.removed, 0, "{label}");
-    assert_eq!(counts(sink.as_mut()).await, (nodes, edges), "{label}: re-sync changed the counts");
+    assert_eq!(
+        counts(sink.as_mut()).await,
+        (nodes, edges),
+        "{label}: re-sync changed the counts"
+    );
 
     // Stale removal: a principal that disappeared from the graph disappears from the mirror.
     let gone = prod_user("esc-passrole-glue");
     let smaller = graph.without_node(&gone);
     let third = mirror::sync(&smaller, &cfg).await.expect("third sync");
-    assert!(third.removed >= 2, "{label}: the node and its edges are removed: {third:?}");
+    assert!(
+        third.removed >= 2,
+        "{label}: the node and its edges are removed: {third:?}"
+    );
     let left = sink
-        .run("MATCH (n:User {arn: $arn}) RETURN count(n)", vec![("arn", Value::String(gone.clone()))])
+        .run(
+            "MATCH (n:User {arn: $arn}) RETURN count(n)",
+            vec![("arn", Value::String(gone.clone()))],
+        )
         .await
         .expect("lookup");
     assert_eq!(first_int(&left), 0, "{label}: stale node still there");
@@ -180,7 +244,10 @@ async fn check_sink(cfg: MirrorConfig, graph: &Graph, sql_reachers: &BTreeSet<St
     assert_eq!(n3, nodes - 1, "{label}");
     assert!(e3 < edges, "{label}");
     let reachers_after = strings(sink.run(ADMIN_REACHERS, vec![]).await.expect("path query"));
-    assert!(!reachers_after.contains(&gone) && reachers_after.len() + 1 == sql_reachers.len(), "{label}");
+    assert!(
+        !reachers_after.contains(&gone) && reachers_after.len() + 1 == sql_reachers.len(),
+        "{label}"
+    );
     println!("{label}: first sync {first:?}");
 }
 
@@ -189,16 +256,31 @@ async fn mirror_to_falkordb_over_resp_and_bolt_matches_sql() {
     let db = start_falkordb().await;
     let (ctx, handle) = sql_context(150).await;
     let graph = handle.graph().await.expect("graph");
-    let sql_reachers: BTreeSet<String> =
-        sql(&ctx, "select distinct source_arn from pathwarden.attack_path").await.into_iter().map(|r| r[0].clone()).collect();
-    assert!(sql_reachers.contains(&prod_user("esc-passrole-glue")), "{sql_reachers:?}");
+    let sql_reachers: BTreeSet<String> = sql(
+        &ctx,
+        "select distinct source_arn from pathwarden.attack_path",
+    )
+    .await
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect();
+    assert!(
+        sql_reachers.contains(&prod_user("esc-passrole-glue")),
+        "{sql_reachers:?}"
+    );
 
-    let mut resp = MirrorConfig::new(format!("redis://127.0.0.1:{}", db.resp_port), SinkKind::FalkorDb);
+    let mut resp = MirrorConfig::new(
+        format!("redis://127.0.0.1:{}", db.resp_port),
+        SinkKind::FalkorDb,
+    );
     resp.database = Some("pw_resp".into());
     resp.batch_size = 50; // several batches per kind
     check_sink(resp, &graph, &sql_reachers).await;
 
-    let mut bolt = MirrorConfig::new(format!("bolt://127.0.0.1:{}", db.bolt_port), SinkKind::Neo4j);
+    let mut bolt = MirrorConfig::new(
+        format!("bolt://127.0.0.1:{}", db.bolt_port),
+        SinkKind::Neo4j,
+    );
     bolt.database = Some("pw_bolt".into());
     bolt.batch_size = 200;
     check_sink(bolt, &graph, &sql_reachers).await;
@@ -217,10 +299,16 @@ async fn mirror_to_falkordb_over_resp_and_bolt_matches_sql() {
 async fn hostile_strings_travel_as_data() {
     // A key full of Cypher syntax must round-trip unchanged through the RESP parameter header.
     let db = start_falkordb().await;
-    let mut cfg = MirrorConfig::new(format!("redis://127.0.0.1:{}", db.resp_port), SinkKind::FalkorDb);
+    let mut cfg = MirrorConfig::new(
+        format!("redis://127.0.0.1:{}", db.resp_port),
+        SinkKind::FalkorDb,
+    );
     cfg.database = Some("pw_hostile".into());
     let mut sink = mirror::connect(&cfg).await.expect("connect");
     let nasty = "x\"}) DETACH DELETE n //\\ ' \n\t`é";
-    let rows = sink.run("RETURN $s", vec![("s", Value::String(nasty.into()))]).await.expect("query");
+    let rows = sink
+        .run("RETURN $s", vec![("s", Value::String(nasty.into()))])
+        .await
+        .expect("query");
     assert_eq!(rows, vec![vec![Value::String(nasty.into())]]);
 }

@@ -23,7 +23,9 @@ pub(crate) fn parse(text: &str, context: &str) -> Result<Value, SqlExtError> {
 /// PostgreSQL orders jsonb object keys by length first, then bytewise; output
 /// and `jsonb_each`/`jsonb_object_keys` follow that order.
 pub(crate) fn key_order(a: &str, b: &str) -> Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes()))
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 /// Object entries in jsonb storage order.
@@ -417,14 +419,21 @@ mod tests {
         assert!(!contains(&json!([{"a": 1}]), &json!({"a": 1})));
         assert!(contains(&json!(1.0), &json!(1)));
         assert!(contains(&json!([]), &json!([])));
-        assert!(!contains(&json!({"foo": {"bar": "baz"}}), &json!({"bar": "baz"})));
+        assert!(!contains(
+            &json!({"foo": {"bar": "baz"}}),
+            &json!({"bar": "baz"})
+        ));
     }
 
     #[test]
     fn parses_text_array_literals() {
         assert_eq!(
             parse_text_array("{Statement, 0,\"a b\"}").ok(),
-            Some(vec!["Statement".to_string(), "0".to_string(), "a b".to_string()])
+            Some(vec![
+                "Statement".to_string(),
+                "0".to_string(),
+                "a b".to_string()
+            ])
         );
         assert_eq!(parse_text_array("{}").ok(), Some(vec![]));
         assert!(parse_text_array("Statement").is_err());

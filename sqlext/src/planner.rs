@@ -60,7 +60,10 @@ impl ExprPlanner for JsonOperatorPlanner {
         let planned = match op {
             BinaryOperator::Arrow | BinaryOperator::LongArrow => {
                 let text = op == BinaryOperator::LongArrow;
-                let integer = right.get_type(schema).map(|t| t.is_integer()).unwrap_or(false);
+                let integer = right
+                    .get_type(schema)
+                    .map(|t| t.is_integer())
+                    .unwrap_or(false);
                 let f = if integer {
                     udf::array_element_udf(text)
                 } else {

@@ -6,9 +6,9 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByKind, Query,
-    Select, SelectItem, SetExpr, Statement, TableAlias, TableAliasColumnDef, TableFactor,
-    TableWithJoins, TimezoneInfo, Value, VisitMut, VisitorMut,
+    FunctionArguments, GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByKind, Query, Select,
+    SelectItem, SetExpr, Statement, TableAlias, TableAliasColumnDef, TableFactor, TableWithJoins,
+    TimezoneInfo, Value, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -142,7 +142,10 @@ fn rewrite_select(select: &mut Select, outer: &Scope) -> Result<Scope, SqlExtErr
     Ok(scope)
 }
 
-fn rewrite_table_with_joins(twj: &mut TableWithJoins, scope: &mut Scope) -> Result<(), SqlExtError> {
+fn rewrite_table_with_joins(
+    twj: &mut TableWithJoins,
+    scope: &mut Scope,
+) -> Result<(), SqlExtError> {
     rewrite_table_factor(&mut twj.relation, scope)?;
     for join in twj.joins.iter_mut() {
         rewrite_table_factor(&mut join.relation, scope)?;
@@ -695,14 +698,12 @@ fn pg_name(expr: &Expr) -> (String, u8) {
         Expr::Ceil { .. } => ("ceil".to_string(), 2),
         Expr::Floor { .. } => ("floor".to_string(), 2),
         Expr::AtTimeZone { .. } => ("timezone".to_string(), 2),
-        Expr::CompoundFieldAccess { root, access_chain } => {
-            match access_chain.last() {
-                Some(datafusion::sql::sqlparser::ast::AccessExpr::Dot(Expr::Identifier(id))) => {
-                    (normalize(id), 2)
-                }
-                _ => pg_name(root),
+        Expr::CompoundFieldAccess { root, access_chain } => match access_chain.last() {
+            Some(datafusion::sql::sqlparser::ast::AccessExpr::Dot(Expr::Identifier(id))) => {
+                (normalize(id), 2)
             }
-        }
+            _ => pg_name(root),
+        },
         _ => (NO_NAME.to_string(), 0),
     }
 }
@@ -784,7 +785,9 @@ mod tests {
     #[test]
     fn names_follow_postgres() {
         assert_eq!(
-            rewritten("select count(*), count(name), p.name, x -> 'a', 1, case when true then 1 end, name::text, (x->'a')::text, true from t p"),
+            rewritten(
+                "select count(*), count(name), p.name, x -> 'a', 1, case when true then 1 end, name::text, (x->'a')::text, true from t p"
+            ),
             "SELECT count(*) AS \"__pw1_count\", count(name) AS \"__pw2_count\", p.name, x -> 'a' AS \"__pw3_?column?\", 1 AS \"__pw4_?column?\", CASE WHEN true THEN 1 END AS \"__pw5_case\", name::TEXT AS \"__pw6_name\", (x -> 'a')::TEXT AS \"__pw7_text\", true AS \"__pw8_bool\" FROM t p"
         );
     }
@@ -792,7 +795,9 @@ mod tests {
     #[test]
     fn implicit_lateral_and_whole_row_alias() {
         assert_eq!(
-            rewritten("select s ->> 'Effect' as e from p, jsonb_array_elements(p.doc -> 'S') as s, jsonb_array_elements_text(s -> 'A') as a where a = '*'"),
+            rewritten(
+                "select s ->> 'Effect' as e from p, jsonb_array_elements(p.doc -> 'S') as s, jsonb_array_elements_text(s -> 'A') as a where a = '*'"
+            ),
             "SELECT s.value ->> 'Effect' AS e FROM p, LATERAL jsonb_array_elements(p.doc -> 'S') AS s, LATERAL jsonb_array_elements_text(s.value -> 'A') AS a WHERE a.value = '*'"
         );
     }
@@ -800,7 +805,9 @@ mod tests {
     #[test]
     fn subquery_shadowing_keeps_inner_alias() {
         assert_eq!(
-            rewritten("select 1 as one from p, jsonb_array_elements(p.d) s where exists (select 1 as x from q s where s = 1) and s = '2'"),
+            rewritten(
+                "select 1 as one from p, jsonb_array_elements(p.d) s where exists (select 1 as x from q s where s = 1) and s = '2'"
+            ),
             "SELECT 1 AS one FROM p, LATERAL jsonb_array_elements(p.d) s WHERE EXISTS (SELECT 1 AS x FROM q s WHERE s = 1) AND s.value = '2'"
         );
     }

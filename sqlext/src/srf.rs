@@ -18,6 +18,7 @@ use arrow::array::{
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::DFSchema;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{
@@ -25,17 +26,16 @@ use datafusion::common::{
 };
 use datafusion::datasource::MemTable;
 use datafusion::datasource::{provider_as_source, source_as_provider};
-use datafusion::common::DFSchema;
 use datafusion::logical_expr::planner::{
     PlannedRelation, RelationPlanner, RelationPlannerContext, RelationPlanning,
 };
-use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, Filter, JoinType, LogicalPlan, LogicalPlanBuilder, ScalarFunctionArgs,
     ScalarUDF, ScalarUDFImpl, Signature, TableType, Volatility,
 };
 use datafusion::optimizer::AnalyzerRule;
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor};
 use serde_json::Value;
 
 use crate::json;
@@ -380,8 +380,7 @@ impl LateralSrfProvider {
     }
 }
 
-type ScanFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Arc<dyn ExecutionPlan>>> + Send + 'a>>;
+type ScanFuture<'a> = Pin<Box<dyn Future<Output = Result<Arc<dyn ExecutionPlan>>> + Send + 'a>>;
 
 impl TableProvider for LateralSrfProvider {
     fn schema(&self) -> SchemaRef {
@@ -435,16 +434,16 @@ impl RelationPlanner for SrfRelationPlanner {
         else {
             return Ok(RelationPlanning::Original(Box::new(relation)));
         };
-        let Some((function, kind)) = name
-            .0
-            .last()
-            .and_then(|part| part.as_ident())
-            .and_then(|id| {
-                SRF_NAMES
-                    .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case(&id.value))
-                    .map(|(n, k)| (*n, *k))
-            })
+        let Some((function, kind)) =
+            name.0
+                .last()
+                .and_then(|part| part.as_ident())
+                .and_then(|id| {
+                    SRF_NAMES
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(&id.value))
+                        .map(|(n, k)| (*n, *k))
+                })
         else {
             return Ok(RelationPlanning::Original(Box::new(relation)));
         };
@@ -474,8 +473,9 @@ impl RelationPlanner for SrfRelationPlanner {
             arg,
             schema: output_schema(kind, function),
         };
-        let plan = LogicalPlanBuilder::scan(function, provider_as_source(Arc::new(provider)), None)?
-            .build()?;
+        let plan =
+            LogicalPlanBuilder::scan(function, provider_as_source(Arc::new(provider)), None)?
+                .build()?;
         Ok(RelationPlanning::Planned(Box::new(PlannedRelation::new(
             plan,
             alias.clone(),
@@ -603,7 +603,11 @@ fn rewrite_join(node: LogicalPlan, next_id: &mut usize) -> Result<Transformed<Lo
     let list_name = format!("__pw_srf_{}", *next_id);
     *next_id += 1;
     let list_udf = ScalarUDF::new_from_impl(SrfListUdf::new(function, kind));
-    let left_columns: Vec<Expr> = left_schema.columns().into_iter().map(Expr::Column).collect();
+    let left_columns: Vec<Expr> = left_schema
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
 
     let mut expand_exprs = left_columns.clone();
     expand_exprs.push(list_udf.call(vec![arg]).alias(&list_name));

@@ -7,8 +7,8 @@ use arrow::array::{
 };
 use arrow::compute::cast;
 use arrow::datatypes::{
-    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
-    UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
+    UInt16Type, UInt32Type, UInt64Type,
 };
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{Result, exec_err, plan_err};
@@ -177,8 +177,7 @@ pub(crate) fn embed_json_arguments(expr: Expr) -> Result<Transformed<Expr>> {
         Expr::AggregateFunction(mut f)
             if matches!(f.func.name(), "jsonb_agg" | "jsonb_object_agg") =>
         {
-            let Some(current) = f.func.inner().downcast_ref::<crate::aggregate::JsonAgg>()
-            else {
+            let Some(current) = f.func.inner().downcast_ref::<crate::aggregate::JsonAgg>() else {
                 return Ok(Transformed::no(Expr::AggregateFunction(f)));
             };
             let object = current.is_object();
@@ -257,10 +256,9 @@ pub(crate) fn text_type(function: &str, position: usize, t: &DataType) -> Result
 pub(crate) fn utf8_array(function: &str, array: &ArrayRef) -> Result<StringArray> {
     let array = match array.data_type() {
         DataType::Utf8 => Arc::clone(array),
-        DataType::Utf8View
-        | DataType::LargeUtf8
-        | DataType::Null
-        | DataType::Dictionary(_, _) => cast(array, &DataType::Utf8)?,
+        DataType::Utf8View | DataType::LargeUtf8 | DataType::Null | DataType::Dictionary(_, _) => {
+            cast(array, &DataType::Utf8)?
+        }
         other => return exec_err!("function {function} expects text, got {other}"),
     };
     match array.as_string_opt::<i32>() {
@@ -315,11 +313,9 @@ impl ScalarUDFImpl for JsonUdf {
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.kind {
-            Kind::Contains
-            | Kind::Contained
-            | Kind::Exists
-            | Kind::ExistsAny
-            | Kind::ExistsAll => DataType::Boolean,
+            Kind::Contains | Kind::Contained | Kind::Exists | Kind::ExistsAny | Kind::ExistsAll => {
+                DataType::Boolean
+            }
             Kind::ArrayLength => DataType::Int32,
             _ => DataType::Utf8,
         })
@@ -603,9 +599,11 @@ impl JsonUdf {
                         continue;
                     }
                     match parse_row(name, docs.value(row))? {
-                        Value::Array(items) => out.append_value(i32::try_from(items.len()).map_err(
-                            |_| SqlExtError::invalid_argument(name, "array too long"),
-                        )?),
+                        Value::Array(items) => {
+                            out.append_value(i32::try_from(items.len()).map_err(|_| {
+                                SqlExtError::invalid_argument(name, "array too long")
+                            })?)
+                        }
                         Value::Object(_) => {
                             return exec_err!("cannot get array length of a non-array");
                         }
@@ -626,7 +624,9 @@ impl JsonUdf {
                     match self.kind {
                         Kind::TypeOf => out.append_value(json::type_name(&doc)),
                         Kind::Pretty => out.append_value(json::render_pretty(&doc)),
-                        Kind::StripNulls => out.append_value(json::render(&json::strip_nulls(&doc))),
+                        Kind::StripNulls => {
+                            out.append_value(json::render(&json::strip_nulls(&doc)))
+                        }
                         _ => out.append_value(json::render(&doc)),
                     }
                 }
@@ -647,9 +647,7 @@ impl JsonUdf {
             }
             Kind::BuildObject => {
                 if arrays.len() % 2 != 0 {
-                    return exec_err!(
-                        "{name}: argument list must have even number of elements"
-                    );
+                    return exec_err!("{name}: argument list must have even number of elements");
                 }
                 let columns = self.argument_values(arrays)?;
                 let mut out = StringBuilder::with_capacity(rows, rows * 32);
@@ -710,7 +708,13 @@ macro_rules! primitive_values {
     ($array:expr, $t:ty, $conv:expr) => {{
         let a = $array.as_primitive::<$t>();
         (0..a.len())
-            .map(|i| if a.is_null(i) { Value::Null } else { $conv(a.value(i)) })
+            .map(|i| {
+                if a.is_null(i) {
+                    Value::Null
+                } else {
+                    $conv(a.value(i))
+                }
+            })
             .collect()
     }};
 }
@@ -724,7 +728,13 @@ pub(crate) fn json_values(array: &ArrayRef) -> Result<Vec<Value>> {
         DataType::Boolean => {
             let a = array.as_boolean();
             (0..n)
-                .map(|i| if a.is_null(i) { Value::Null } else { Value::Bool(a.value(i)) })
+                .map(|i| {
+                    if a.is_null(i) {
+                        Value::Null
+                    } else {
+                        Value::Bool(a.value(i))
+                    }
+                })
                 .collect()
         }
         DataType::Int8 => primitive_values!(array, Int8Type, |v: i8| Value::from(v)),
@@ -810,11 +820,8 @@ pub(crate) fn json_values(array: &ArrayRef) -> Result<Vec<Value>> {
         }
         DataType::Struct(fields) => {
             let s = array.as_struct();
-            let children: Vec<Vec<Value>> = s
-                .columns()
-                .iter()
-                .map(json_values)
-                .collect::<Result<_>>()?;
+            let children: Vec<Vec<Value>> =
+                s.columns().iter().map(json_values).collect::<Result<_>>()?;
             (0..n)
                 .map(|i| {
                     if s.is_null(i) {

@@ -125,7 +125,9 @@ fn containment_edge_cases_match_postgres() {
                       '[[1,2],[3]]'::jsonb @> '[[1]]',
                       '{"a":1}'::jsonb @> '{}'"#
         ),
-        table(&[&["true", "false", "false", "true", "true", "false", "true", "true"]])
+        table(&[&[
+            "true", "false", "false", "true", "true", "false", "true", "true"
+        ]])
     );
 }
 
@@ -197,7 +199,9 @@ fn jsonb_cast_literals() {
         ),
         table(&[&["1", r#"{"a": [1, "x"], "b": 2}"#, "2"]])
     );
-    let err = query(&ctx, "select '{bad'::jsonb").err().unwrap_or_default();
+    let err = query(&ctx, "select '{bad'::jsonb")
+        .err()
+        .unwrap_or_default();
     assert!(
         err.contains("invalid input syntax for type json"),
         "unexpected error: {err}"
@@ -233,9 +237,23 @@ fn scalar_json_functions() {
         ),
         table(&[
             &["AdminAccess", "1", "1", "string", "Allow", "[\"*\"]"],
-            &["Conditional", "1", "1", "string", "Allow", "[\"iam:passrole\"]"],
+            &[
+                "Conditional",
+                "1",
+                "1",
+                "string",
+                "Allow",
+                "[\"iam:passrole\"]"
+            ],
             &["EmptyPolicy", "0", "0", "string", "NULL", "NULL"],
-            &["ReadOnlyS3", "2", "2", "string", "Allow", "[\"s3:getobject\", \"s3:listbucket\"]"],
+            &[
+                "ReadOnlyS3",
+                "2",
+                "2",
+                "string",
+                "Allow",
+                "[\"s3:getobject\", \"s3:listbucket\"]"
+            ],
         ])
     );
     assert_eq!(
@@ -355,13 +373,22 @@ fn json_aggregates() {
         ])
     );
     assert_eq!(
-        rows(&ctx, "select jsonb_agg(name) from aws_iam_role where name = 'nobody'"),
+        rows(
+            &ctx,
+            "select jsonb_agg(name) from aws_iam_role where name = 'nobody'"
+        ),
         table(&[&["NULL"]])
     );
-    let err = query(&ctx, "select jsonb_agg(name order by name) from aws_iam_role")
-        .err()
-        .unwrap_or_default();
-    assert!(err.contains("ORDER BY inside jsonb_agg"), "unexpected error: {err}");
+    let err = query(
+        &ctx,
+        "select jsonb_agg(name order by name) from aws_iam_role",
+    )
+    .err()
+    .unwrap_or_default();
+    assert!(
+        err.contains("ORDER BY inside jsonb_agg"),
+        "unexpected error: {err}"
+    );
 }
 
 #[test]
@@ -391,5 +418,8 @@ fn comparing_json_values_with_literals_is_value_equality() {
     )
     .err()
     .unwrap_or_default();
-    assert!(err.contains("invalid input syntax for type json"), "unexpected error: {err}");
+    assert!(
+        err.contains("invalid input syntax for type json"),
+        "unexpected error: {err}"
+    );
 }

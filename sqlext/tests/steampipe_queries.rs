@@ -62,7 +62,11 @@ fn actions_per_policy_unqualified_arguments() {
                   jsonb_array_elements_text(s -> 'Action') action \
              group by name order by name"
         ),
-        table(&[&["AdminAccess", "1"], &["Conditional", "1"], &["ReadOnlyS3", "3"]])
+        table(&[
+            &["AdminAccess", "1"],
+            &["Conditional", "1"],
+            &["ReadOnlyS3", "3"]
+        ])
     );
 }
 
@@ -145,7 +149,11 @@ fn object_keys_column_named_after_alias() {
     assert_eq!(out.columns, vec!["name", "k"]);
     assert_eq!(
         out.rows,
-        table(&[&["auditor", "team"], &["ci-deployer", "env"], &["ci-deployer", "team"]])
+        table(&[
+            &["auditor", "team"],
+            &["ci-deployer", "env"],
+            &["ci-deployer", "team"]
+        ])
     );
 }
 
@@ -159,11 +167,17 @@ fn constant_set_returning_functions() {
     assert_eq!(out.columns, vec!["jsonb_object_keys"]);
     assert_eq!(out.rows, table(&[&["a"], &["bb"]]));
     assert_eq!(
-        rows(&ctx, r#"select value from jsonb_array_elements('[1,"x",{"a":null}]')"#),
+        rows(
+            &ctx,
+            r#"select value from jsonb_array_elements('[1,"x",{"a":null}]')"#
+        ),
         table(&[&["1"], &["\"x\""], &[r#"{"a": null}"#]])
     );
     assert_eq!(
-        rows(&ctx, r#"select e from json_array_elements_text('["a",null,2]') as e"#),
+        rows(
+            &ctx,
+            r#"select e from json_array_elements_text('["a",null,2]') as e"#
+        ),
         table(&[&["a"], &["NULL"], &["2"]])
     );
     assert_eq!(
@@ -246,7 +260,12 @@ fn duplicate_plain_columns_and_aliases_are_kept() {
     assert_eq!(out.columns, vec!["name", "name", "x", "x"]);
     assert_eq!(
         out.rows,
-        table(&[&["orphan", "orphan", "arn:aws:iam::123456789012:role/orphan", "orphan"]])
+        table(&[&[
+            "orphan",
+            "orphan",
+            "arn:aws:iam::123456789012:role/orphan",
+            "orphan"
+        ]])
     );
 }
 
@@ -279,7 +298,10 @@ fn unsupported_shapes_give_clear_errors() {
     let err = query(&ctx, "select jsonb_each(tags) from aws_iam_role")
         .err()
         .unwrap_or_default();
-    assert!(err.contains("in the select list returns records"), "unexpected error: {err}");
+    assert!(
+        err.contains("in the select list returns records"),
+        "unexpected error: {err}"
+    );
     // set-returning function in WHERE
     let err = query(
         &ctx,
@@ -287,7 +309,10 @@ fn unsupported_shapes_give_clear_errors() {
     )
     .err()
     .unwrap_or_default();
-    assert!(err.contains("not allowed in WHERE"), "unexpected error: {err}");
+    assert!(
+        err.contains("not allowed in WHERE"),
+        "unexpected error: {err}"
+    );
 }
 
 #[test]
@@ -375,7 +400,10 @@ fn star_over_lateral_and_srf_in_subquery() {
         ]
     );
     assert_eq!(out.rows.len(), 1);
-    assert_eq!(out.rows[0][6..], ["team".to_string(), "security".to_string()]);
+    assert_eq!(
+        out.rows[0][6..],
+        ["team".to_string(), "security".to_string()]
+    );
     // policies attached to at least one role, via a select-list SRF in IN (...)
     assert_eq!(
         rows(

@@ -27,7 +27,10 @@ impl TablesSchema {
     pub fn for_connection(rt: &Arc<ConnectionRuntime>) -> Self {
         let mut tables: BTreeMap<String, Arc<dyn TableProvider>> = BTreeMap::new();
         for def in rt.source.tables() {
-            tables.insert(def.name.to_string(), Arc::new(CloudTable::new(def, rt.clone())));
+            tables.insert(
+                def.name.to_string(),
+                Arc::new(CloudTable::new(def, rt.clone())),
+            );
         }
         TablesSchema { tables }
     }
@@ -114,7 +117,10 @@ impl TableProvider for UnionTable {
     fn table_type(&self) -> TableType {
         TableType::Base
     }
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DfResult<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
         Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
     }
     async fn scan(

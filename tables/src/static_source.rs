@@ -105,7 +105,9 @@ impl Source for StaticSource {
         req: &ListRequest,
         token: Option<String>,
     ) -> Result<Page, FetchError> {
-        let Some(all) = self.rows.get(table.name) else { return Ok(Page::default()) };
+        let Some(all) = self.rows.get(table.name) else {
+            return Ok(Page::default());
+        };
         let start: usize = token.as_deref().and_then(|t| t.parse().ok()).unwrap_or(0);
         let region = req.region.as_deref();
         let mut rows = Vec::new();
@@ -121,7 +123,11 @@ impl Source for StaticSource {
             }
             i += 1;
         }
-        let next = if i < all.len() { Some(i.to_string()) } else { None };
+        let next = if i < all.len() {
+            Some(i.to_string())
+        } else {
+            None
+        };
         Ok(Page { rows, next })
     }
 
@@ -132,7 +138,9 @@ impl Source for StaticSource {
         key_column: &str,
         key: &Value,
     ) -> Result<Option<Row>, FetchError> {
-        let Some(all) = self.rows.get(table.name) else { return Ok(None) };
+        let Some(all) = self.rows.get(table.name) else {
+            return Ok(None);
+        };
         let Some(idx) = self
             .index
             .iter()
@@ -141,10 +149,15 @@ impl Source for StaticSource {
         else {
             return Ok(None);
         };
-        let hit = idx.get(&key_text(key)).into_iter().flatten().map(|&i| &all[i]).find(|r| match region {
-            None => true,
-            Some(rg) => r.get("region").and_then(Value::as_str) == Some(rg),
-        });
+        let hit = idx
+            .get(&key_text(key))
+            .into_iter()
+            .flatten()
+            .map(|&i| &all[i])
+            .find(|r| match region {
+                None => true,
+                Some(rg) => r.get("region").and_then(Value::as_str) == Some(rg),
+            });
         Ok(hit.cloned())
     }
 
@@ -155,8 +168,15 @@ impl Source for StaticSource {
         key_column: &str,
         key: &Value,
     ) -> Result<Vec<Row>, FetchError> {
-        let Some(all) = self.rows.get(table.name) else { return Ok(vec![]) };
-        let Some(idx) = self.index.iter().find(|((t, k), _)| *t == table.name && *k == key_column).map(|(_, m)| m) else {
+        let Some(all) = self.rows.get(table.name) else {
+            return Ok(vec![]);
+        };
+        let Some(idx) = self
+            .index
+            .iter()
+            .find(|((t, k), _)| *t == table.name && *k == key_column)
+            .map(|(_, m)| m)
+        else {
             return Ok(vec![]);
         };
         Ok(idx

@@ -21,7 +21,8 @@ use aws_credential_types::Credentials;
 use datafusion::prelude::SessionContext;
 use pathwarden_tables::aws::{AwsConnectionConfig, AwsSource};
 use pathwarden_tables::framework::{
-    CloudTable, ConnectionRuntime, ErrorLog, FetchError, ListRequest, Page, Row, RuntimeOptions, Source, TableDef,
+    CloudTable, ConnectionRuntime, ErrorLog, FetchError, ListRequest, Page, Row, RuntimeOptions,
+    Source, TableDef,
 };
 use serde_json::Value;
 
@@ -46,8 +47,9 @@ impl Drop for Moto {
 }
 
 fn moto_binary() -> String {
-    std::env::var("PATHWARDEN_MOTO_SERVER")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string())
+    std::env::var("PATHWARDEN_MOTO_SERVER").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string()
+    })
 }
 
 fn start_moto() -> TestResult<Moto> {
@@ -63,7 +65,10 @@ fn start_moto() -> TestResult<Moto> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start moto ({bin}): {e}; {how}"))?;
-    let mut moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+    let mut moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -71,10 +76,14 @@ fn start_moto() -> TestResult<Moto> {
             return Ok(moto);
         }
         if let Some(status) = moto.child.try_wait()? {
-            return Err(format!("moto ({bin}) exited with {status} before listening; {how}").into());
+            return Err(
+                format!("moto ({bin}) exited with {status} before listening; {how}").into(),
+            );
         }
         if Instant::now() > deadline {
-            return Err(format!("moto ({bin}) did not listen on port {port} within 60s; {how}").into());
+            return Err(
+                format!("moto ({bin}) did not listen on port {port} within 60s; {how}").into(),
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -90,7 +99,11 @@ async fn sdk_config(url: &str, region: &str) -> SdkConfig {
 }
 
 fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build())
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build(),
+    )
 }
 
 /// What the test created, to compare the tables with.
@@ -112,44 +125,141 @@ struct Created {
 const TRUST_EC2: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
 const TRUST_PARTNER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"STS:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"partner-42"}}}]}"#;
 const S3_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["S3:GetObject","s3:ListBucket"],"Resource":"*"}]}"#;
-const ADMIN: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+const ADMIN: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 const INLINE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"EC2:Describe*","Resource":"*"}]}"#;
 
 async fn create_iam(sdk: &SdkConfig, c: &mut Created) -> TestResult {
     let iam = aws_sdk_iam::Client::new(sdk);
-    iam.create_user().user_name("alice").path("/eng/").send().await?;
+    iam.create_user()
+        .user_name("alice")
+        .path("/eng/")
+        .send()
+        .await?;
     iam.create_user().user_name("bob").send().await?;
     iam.create_user().user_name("carol").send().await?;
-    iam.create_login_profile().user_name("alice").password("Sup3r-secret-pw!").send().await?;
+    iam.create_login_profile()
+        .user_name("alice")
+        .password("Sup3r-secret-pw!")
+        .send()
+        .await?;
     iam.create_group().group_name("admins").send().await?;
     iam.create_group().group_name("devs").send().await?;
-    iam.add_user_to_group().group_name("admins").user_name("alice").send().await?;
-    iam.add_user_to_group().group_name("devs").user_name("alice").send().await?;
-    iam.add_user_to_group().group_name("devs").user_name("bob").send().await?;
-    iam.create_role().role_name("app-role").assume_role_policy_document(TRUST_EC2).description("runs the app").send().await?;
-    iam.create_role().role_name("partner-access").path("/partners/").assume_role_policy_document(TRUST_PARTNER).send().await?;
-    iam.create_instance_profile().instance_profile_name("app-profile").send().await?;
-    iam.add_role_to_instance_profile().instance_profile_name("app-profile").role_name("app-role").send().await?;
-    let s3_read = iam.create_policy().policy_name("s3-read").policy_document(S3_READ).send().await?;
-    c.s3_read_arn = s3_read.policy().and_then(|p| p.arn()).ok_or("no policy arn")?.to_string();
-    let admin = iam.create_policy().policy_name("admin-all").policy_document(ADMIN).send().await?;
-    c.admin_arn = admin.policy().and_then(|p| p.arn()).ok_or("no policy arn")?.to_string();
-    iam.attach_user_policy().user_name("bob").policy_arn(&c.s3_read_arn).send().await?;
-    iam.attach_group_policy().group_name("devs").policy_arn(&c.s3_read_arn).send().await?;
-    iam.attach_role_policy().role_name("app-role").policy_arn(&c.s3_read_arn).send().await?;
-    iam.attach_group_policy().group_name("admins").policy_arn(&c.admin_arn).send().await?;
-    iam.put_user_policy().user_name("carol").policy_name("carol-inline").policy_document(INLINE).send().await?;
-    iam.put_role_policy().role_name("app-role").policy_name("role-inline").policy_document(INLINE).send().await?;
-    iam.put_group_policy().group_name("devs").policy_name("devs-inline").policy_document(INLINE).send().await?;
+    iam.add_user_to_group()
+        .group_name("admins")
+        .user_name("alice")
+        .send()
+        .await?;
+    iam.add_user_to_group()
+        .group_name("devs")
+        .user_name("alice")
+        .send()
+        .await?;
+    iam.add_user_to_group()
+        .group_name("devs")
+        .user_name("bob")
+        .send()
+        .await?;
+    iam.create_role()
+        .role_name("app-role")
+        .assume_role_policy_document(TRUST_EC2)
+        .description("runs the app")
+        .send()
+        .await?;
+    iam.create_role()
+        .role_name("partner-access")
+        .path("/partners/")
+        .assume_role_policy_document(TRUST_PARTNER)
+        .send()
+        .await?;
+    iam.create_instance_profile()
+        .instance_profile_name("app-profile")
+        .send()
+        .await?;
+    iam.add_role_to_instance_profile()
+        .instance_profile_name("app-profile")
+        .role_name("app-role")
+        .send()
+        .await?;
+    let s3_read = iam
+        .create_policy()
+        .policy_name("s3-read")
+        .policy_document(S3_READ)
+        .send()
+        .await?;
+    c.s3_read_arn = s3_read
+        .policy()
+        .and_then(|p| p.arn())
+        .ok_or("no policy arn")?
+        .to_string();
+    let admin = iam
+        .create_policy()
+        .policy_name("admin-all")
+        .policy_document(ADMIN)
+        .send()
+        .await?;
+    c.admin_arn = admin
+        .policy()
+        .and_then(|p| p.arn())
+        .ok_or("no policy arn")?
+        .to_string();
+    iam.attach_user_policy()
+        .user_name("bob")
+        .policy_arn(&c.s3_read_arn)
+        .send()
+        .await?;
+    iam.attach_group_policy()
+        .group_name("devs")
+        .policy_arn(&c.s3_read_arn)
+        .send()
+        .await?;
+    iam.attach_role_policy()
+        .role_name("app-role")
+        .policy_arn(&c.s3_read_arn)
+        .send()
+        .await?;
+    iam.attach_group_policy()
+        .group_name("admins")
+        .policy_arn(&c.admin_arn)
+        .send()
+        .await?;
+    iam.put_user_policy()
+        .user_name("carol")
+        .policy_name("carol-inline")
+        .policy_document(INLINE)
+        .send()
+        .await?;
+    iam.put_role_policy()
+        .role_name("app-role")
+        .policy_name("role-inline")
+        .policy_document(INLINE)
+        .send()
+        .await?;
+    iam.put_group_policy()
+        .group_name("devs")
+        .policy_name("devs-inline")
+        .policy_document(INLINE)
+        .send()
+        .await?;
     for (user, n) in [("alice", 1), ("bob", 2)] {
         for _ in 0..n {
             let key = iam.create_access_key().user_name(user).send().await?;
-            let id = key.access_key().map(|k| k.access_key_id().to_string()).ok_or("no key")?;
+            let id = key
+                .access_key()
+                .map(|k| k.access_key_id().to_string())
+                .ok_or("no key")?;
             c.access_keys.entry(user.to_string()).or_default().push(id);
         }
     }
-    let mfa = iam.create_virtual_mfa_device().virtual_mfa_device_name("alice-mfa").send().await?;
-    c.mfa_serial = mfa.virtual_mfa_device().map(|d| d.serial_number().to_string()).ok_or("no mfa")?;
+    let mfa = iam
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("alice-mfa")
+        .send()
+        .await?;
+    c.mfa_serial = mfa
+        .virtual_mfa_device()
+        .map(|d| d.serial_number().to_string())
+        .ok_or("no mfa")?;
     iam.enable_mfa_device()
         .user_name("alice")
         .serial_number(&c.mfa_serial)
@@ -157,34 +267,55 @@ async fn create_iam(sdk: &SdkConfig, c: &mut Created) -> TestResult {
         .authentication_code2("654321")
         .send()
         .await?;
-    iam.update_account_password_policy().minimum_password_length(14).require_symbols(true).send().await?;
+    iam.update_account_password_policy()
+        .minimum_password_length(14)
+        .require_symbols(true)
+        .send()
+        .await?;
     Ok(())
 }
 
 async fn create_s3(url: &str) -> TestResult {
-    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag, Tagging};
+    use aws_sdk_s3::types::{
+        BucketLocationConstraint, CreateBucketConfiguration, PublicAccessBlockConfiguration, Tag,
+        Tagging,
+    };
     let home = s3_client(&sdk_config(url, HOME).await);
     let other = s3_client(&sdk_config(url, OTHER).await);
     home.create_bucket().bucket("pw-public-data").send().await?;
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Public","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::pw-public-data/*"}]}"#;
-    home.put_bucket_policy().bucket("pw-public-data").policy(policy).send().await?;
+    home.put_bucket_policy()
+        .bucket("pw-public-data")
+        .policy(policy)
+        .send()
+        .await?;
     let block = PublicAccessBlockConfiguration::builder()
         .block_public_acls(true)
         .ignore_public_acls(true)
         .block_public_policy(false)
         .restrict_public_buckets(false)
         .build();
-    home.put_public_access_block().bucket("pw-public-data").public_access_block_configuration(block).send().await?;
+    home.put_public_access_block()
+        .bucket("pw-public-data")
+        .public_access_block_configuration(block)
+        .send()
+        .await?;
     home.put_bucket_tagging()
         .bucket("pw-public-data")
-        .tagging(Tagging::builder().tag_set(Tag::builder().key("team").value("data").build()?).build()?)
+        .tagging(
+            Tagging::builder()
+                .tag_set(Tag::builder().key("team").value("data").build()?)
+                .build()?,
+        )
         .send()
         .await?;
     other
         .create_bucket()
         .bucket("pw-private-logs")
         .create_bucket_configuration(
-            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(OTHER)).build(),
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(OTHER))
+                .build(),
         )
         .send()
         .await?;
@@ -207,12 +338,37 @@ async fn create_ec2(url: &str, c: &mut Created) -> TestResult {
         )
         .send()
         .await?;
-    c.vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).ok_or("no vpc id")?.to_string();
-    let subnet = ec2.create_subnet().vpc_id(&c.vpc_id).cidr_block("10.42.1.0/24").send().await?;
-    let subnet_id = subnet.subnet().and_then(|s| s.subnet_id()).ok_or("no subnet")?.to_string();
-    let web = ec2.create_security_group().group_name("pw-web").description("web tier").vpc_id(&c.vpc_id).send().await?;
+    c.vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .ok_or("no vpc id")?
+        .to_string();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&c.vpc_id)
+        .cidr_block("10.42.1.0/24")
+        .send()
+        .await?;
+    let subnet_id = subnet
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .ok_or("no subnet")?
+        .to_string();
+    let web = ec2
+        .create_security_group()
+        .group_name("pw-web")
+        .description("web tier")
+        .vpc_id(&c.vpc_id)
+        .send()
+        .await?;
     c.web_sg = web.group_id().ok_or("no sg id")?.to_string();
-    let db = ec2.create_security_group().group_name("pw-db").description("database").vpc_id(&c.vpc_id).send().await?;
+    let db = ec2
+        .create_security_group()
+        .group_name("pw-db")
+        .description("database")
+        .vpc_id(&c.vpc_id)
+        .send()
+        .await?;
     c.db_sg = db.group_id().ok_or("no sg id")?.to_string();
     let cidr_rule = |port: i32, cidr: &str| {
         IpPermission::builder()
@@ -241,10 +397,19 @@ async fn create_ec2(url: &str, c: &mut Created) -> TestResult {
         .send()
         .await?;
 
-    for (region, name, subnet) in [(HOME, "web-1", Some(subnet_id.as_str())), (HOME, "web-2", None), (OTHER, "batch-1", None)] {
+    for (region, name, subnet) in [
+        (HOME, "web-1", Some(subnet_id.as_str())),
+        (HOME, "web-2", None),
+        (OTHER, "batch-1", None),
+    ] {
         let client = aws_sdk_ec2::Client::new(&sdk_config(url, region).await);
         let images = client.describe_images().owners("amazon").send().await?;
-        let image = images.images().first().and_then(|i| i.image_id()).ok_or("moto has no AMI")?.to_string();
+        let image = images
+            .images()
+            .first()
+            .and_then(|i| i.image_id())
+            .ok_or("moto has no AMI")?
+            .to_string();
         let mut run = client
             .run_instances()
             .image_id(image)
@@ -261,15 +426,29 @@ async fn create_ec2(url: &str, c: &mut Created) -> TestResult {
             run = run.subnet_id(s).security_group_ids(&c.web_sg);
         }
         let out = run.send().await?;
-        let id = out.instances().first().and_then(|i| i.instance_id()).ok_or("no instance id")?.to_string();
+        let id = out
+            .instances()
+            .first()
+            .and_then(|i| i.instance_id())
+            .ok_or("no instance id")?
+            .to_string();
         c.instances.insert(id, region.to_string());
     }
     for region in [HOME, OTHER] {
         let client = aws_sdk_ec2::Client::new(&sdk_config(url, region).await);
         let vpcs = client.describe_vpcs().send().await?;
-        c.all_vpcs.extend(vpcs.vpcs().iter().filter_map(|v| v.vpc_id().map(str::to_string)));
+        c.all_vpcs.extend(
+            vpcs.vpcs()
+                .iter()
+                .filter_map(|v| v.vpc_id().map(str::to_string)),
+        );
         let groups = client.describe_security_groups().send().await?;
-        c.all_groups.extend(groups.security_groups().iter().filter_map(|g| g.group_id().map(str::to_string)));
+        c.all_groups.extend(
+            groups
+                .security_groups()
+                .iter()
+                .filter_map(|g| g.group_id().map(str::to_string)),
+        );
     }
     Ok(())
 }
@@ -300,15 +479,32 @@ impl Source for Counting {
     fn supports_get(&self, table: &'static TableDef) -> bool {
         self.inner.supports_get(table)
     }
-    async fn list_page(&self, table: &'static TableDef, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+    async fn list_page(
+        &self,
+        table: &'static TableDef,
+        req: &ListRequest,
+        token: Option<String>,
+    ) -> Result<Page, FetchError> {
         self.lists.fetch_add(1, Ordering::SeqCst);
         self.inner.list_page(table, req, token).await
     }
-    async fn get(&self, table: &'static TableDef, region: Option<&str>, key_column: &str, key: &Value) -> Result<Option<Row>, FetchError> {
+    async fn get(
+        &self,
+        table: &'static TableDef,
+        region: Option<&str>,
+        key_column: &str,
+        key: &Value,
+    ) -> Result<Option<Row>, FetchError> {
         self.gets.fetch_add(1, Ordering::SeqCst);
         self.inner.get(table, region, key_column, key).await
     }
-    async fn hydrate(&self, table: &'static TableDef, hydrate: &'static str, region: Option<&str>, row: &Row) -> Result<Row, FetchError> {
+    async fn hydrate(
+        &self,
+        table: &'static TableDef,
+        hydrate: &'static str,
+        region: Option<&str>,
+        row: &Row,
+    ) -> Result<Row, FetchError> {
         self.inner.hydrate(table, hydrate, region, row).await
     }
 }
@@ -321,7 +517,11 @@ async fn query(ctx: &SessionContext, sql: &str) -> TestResult<Vec<Vec<Option<Str
         for r in 0..b.num_rows() {
             let mut cells = Vec::new();
             for c in b.columns() {
-                cells.push(if c.is_null(r) { None } else { Some(array_value_to_string(c.as_ref(), r)?) });
+                cells.push(if c.is_null(r) {
+                    None
+                } else {
+                    Some(array_value_to_string(c.as_ref(), r)?)
+                });
             }
             rows.push(cells);
         }
@@ -331,7 +531,11 @@ async fn query(ctx: &SessionContext, sql: &str) -> TestResult<Vec<Vec<Option<Str
 
 /// The first column of every row.
 async fn column(ctx: &SessionContext, sql: &str) -> TestResult<Vec<String>> {
-    Ok(query(ctx, sql).await?.into_iter().map(|r| r.into_iter().next().flatten().unwrap_or_default()).collect())
+    Ok(query(ctx, sql)
+        .await?
+        .into_iter()
+        .map(|r| r.into_iter().next().flatten().unwrap_or_default())
+        .collect())
 }
 
 /// The single JSON cell of a one-row, one-column query.
@@ -345,12 +549,22 @@ async fn json_cell(ctx: &SessionContext, sql: &str) -> TestResult<Value> {
 }
 
 fn strings(v: &Value) -> BTreeSet<String> {
-    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn field_set(v: &Value, field: &str) -> BTreeSet<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|o| o.get(field).and_then(Value::as_str).map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| o.get(field).and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -359,7 +573,11 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 }
 
 fn session(source: Arc<dyn Source>) -> TestResult<(SessionContext, Arc<ConnectionRuntime>)> {
-    let rt = ConnectionRuntime::new(source, RuntimeOptions::default(), Arc::new(ErrorLog::default()));
+    let rt = ConnectionRuntime::new(
+        source,
+        RuntimeOptions::default(),
+        Arc::new(ErrorLog::default()),
+    );
     let ctx = SessionContext::new();
     for def in pathwarden_tables::aws::tables() {
         ctx.register_table(def.name, Arc::new(CloudTable::new(def, rt.clone())))?;
@@ -385,105 +603,298 @@ async fn aws_tables_read_back_what_moto_holds() -> TestResult {
         s3_force_path_style: true,
         ..Default::default()
     };
-    assert!(!format!("{cfg:?}").contains("moto-secret-value"), "Debug must not show the secret key");
+    assert!(
+        !format!("{cfg:?}").contains("moto-secret-value"),
+        "Debug must not show the secret key"
+    );
     let source = AwsSource::connect(cfg).await?;
     assert_eq!(source.account_id(), ACCOUNT);
     assert_eq!(source.partition(), "aws");
-    let counting = Arc::new(Counting { inner: source, lists: AtomicUsize::new(0), gets: AtomicUsize::new(0) });
+    let counting = Arc::new(Counting {
+        inner: source,
+        lists: AtomicUsize::new(0),
+        gets: AtomicUsize::new(0),
+    });
     let (ctx, _rt) = session(counting.clone())?;
 
     // Account and regions.
-    let account = query(&ctx, "select arn, account_id, region, _ctx from aws_account").await?;
+    let account = query(
+        &ctx,
+        "select arn, account_id, region, _ctx from aws_account",
+    )
+    .await?;
     assert_eq!(account.len(), 1);
     assert_eq!(account[0][0].as_deref(), Some("arn:aws:::123456789012"));
     assert_eq!(account[0][1].as_deref(), Some(ACCOUNT));
     assert_eq!(account[0][2].as_deref(), Some("global"));
-    assert!(account[0][3].as_deref().is_some_and(|c| c.contains("aws_moto")));
-    let available = column(&ctx, "select name from aws_region where steampipe_available order by name").await?;
+    assert!(
+        account[0][3]
+            .as_deref()
+            .is_some_and(|c| c.contains("aws_moto"))
+    );
+    let available = column(
+        &ctx,
+        "select name from aws_region where steampipe_available order by name",
+    )
+    .await?;
     assert_eq!(available, vec![OTHER, HOME]);
     let default = column(&ctx, "select name from aws_region where steampipe_default").await?;
     assert_eq!(default, vec![HOME]);
 
     // Users with their groups, policies, MFA and login profile.
-    let users = query(&ctx, "select name, arn, path, region, account_id from aws_iam_user order by name").await?;
-    let names: Vec<_> = users.iter().map(|r| r[0].clone().unwrap_or_default()).collect();
+    let users = query(
+        &ctx,
+        "select name, arn, path, region, account_id from aws_iam_user order by name",
+    )
+    .await?;
+    let names: Vec<_> = users
+        .iter()
+        .map(|r| r[0].clone().unwrap_or_default())
+        .collect();
     assert_eq!(names, ["alice", "bob", "carol"]);
-    assert_eq!(users[0][1].as_deref(), Some("arn:aws:iam::123456789012:user/eng/alice"));
+    assert_eq!(
+        users[0][1].as_deref(),
+        Some("arn:aws:iam::123456789012:user/eng/alice")
+    );
     assert_eq!(users[0][2].as_deref(), Some("/eng/"));
-    assert!(users.iter().all(|r| r[3].as_deref() == Some("global") && r[4].as_deref() == Some(ACCOUNT)));
-    let alice_groups = json_cell(&ctx, "select groups from aws_iam_user where name = 'alice'").await?;
-    assert_eq!(field_set(&alice_groups, "GroupName"), set(&["admins", "devs"]));
-    let mfa = query(&ctx, "select name, mfa_enabled from aws_iam_user order by name").await?;
-    let mfa: Vec<_> = mfa.iter().map(|r| (r[0].clone().unwrap_or_default(), r[1].clone().unwrap_or_default())).collect();
-    assert_eq!(mfa, [("alice".into(), "true".into()), ("bob".into(), "false".into()), ("carol".into(), "false".into())]);
-    let devices = json_cell(&ctx, "select mfa_devices from aws_iam_user where name = 'alice'").await?;
-    assert_eq!(field_set(&devices, "SerialNumber"), set(&[created.mfa_serial.as_str()]));
-    let profile = json_cell(&ctx, "select login_profile from aws_iam_user where name = 'alice'").await?;
+    assert!(
+        users
+            .iter()
+            .all(|r| r[3].as_deref() == Some("global") && r[4].as_deref() == Some(ACCOUNT))
+    );
+    let alice_groups =
+        json_cell(&ctx, "select groups from aws_iam_user where name = 'alice'").await?;
+    assert_eq!(
+        field_set(&alice_groups, "GroupName"),
+        set(&["admins", "devs"])
+    );
+    let mfa = query(
+        &ctx,
+        "select name, mfa_enabled from aws_iam_user order by name",
+    )
+    .await?;
+    let mfa: Vec<_> = mfa
+        .iter()
+        .map(|r| {
+            (
+                r[0].clone().unwrap_or_default(),
+                r[1].clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        mfa,
+        [
+            ("alice".into(), "true".into()),
+            ("bob".into(), "false".into()),
+            ("carol".into(), "false".into())
+        ]
+    );
+    let devices = json_cell(
+        &ctx,
+        "select mfa_devices from aws_iam_user where name = 'alice'",
+    )
+    .await?;
+    assert_eq!(
+        field_set(&devices, "SerialNumber"),
+        set(&[created.mfa_serial.as_str()])
+    );
+    let profile = json_cell(
+        &ctx,
+        "select login_profile from aws_iam_user where name = 'alice'",
+    )
+    .await?;
     assert_eq!(profile["UserName"], "alice");
-    assert_eq!(json_cell(&ctx, "select login_profile from aws_iam_user where name = 'bob'").await?, Value::Null);
-    let bob_policies = json_cell(&ctx, "select attached_policy_arns from aws_iam_user where name = 'bob'").await?;
+    assert_eq!(
+        json_cell(
+            &ctx,
+            "select login_profile from aws_iam_user where name = 'bob'"
+        )
+        .await?,
+        Value::Null
+    );
+    let bob_policies = json_cell(
+        &ctx,
+        "select attached_policy_arns from aws_iam_user where name = 'bob'",
+    )
+    .await?;
     assert_eq!(strings(&bob_policies), set(&[created.s3_read_arn.as_str()]));
-    assert_eq!(json_cell(&ctx, "select attached_policy_arns from aws_iam_user where name = 'carol'").await?, Value::Null);
-    let carol_inline = json_cell(&ctx, "select inline_policies_std from aws_iam_user where name = 'carol'").await?;
+    assert_eq!(
+        json_cell(
+            &ctx,
+            "select attached_policy_arns from aws_iam_user where name = 'carol'"
+        )
+        .await?,
+        Value::Null
+    );
+    let carol_inline = json_cell(
+        &ctx,
+        "select inline_policies_std from aws_iam_user where name = 'carol'",
+    )
+    .await?;
     assert_eq!(carol_inline[0]["PolicyName"], "carol-inline");
-    assert_eq!(carol_inline[0]["PolicyDocument"]["Statement"][0]["Action"], serde_json::json!(["ec2:describe*"]));
-    let carol_raw = json_cell(&ctx, "select inline_policies from aws_iam_user where name = 'carol'").await?;
-    assert_eq!(carol_raw[0]["PolicyDocument"]["Statement"][0]["Action"], "EC2:Describe*");
+    assert_eq!(
+        carol_inline[0]["PolicyDocument"]["Statement"][0]["Action"],
+        serde_json::json!(["ec2:describe*"])
+    );
+    let carol_raw = json_cell(
+        &ctx,
+        "select inline_policies from aws_iam_user where name = 'carol'",
+    )
+    .await?;
+    assert_eq!(
+        carol_raw[0]["PolicyDocument"]["Statement"][0]["Action"],
+        "EC2:Describe*"
+    );
 
     // Groups.
     let groups = column(&ctx, "select name from aws_iam_group order by name").await?;
     assert_eq!(groups, ["admins", "devs"]);
     let devs_users = json_cell(&ctx, "select users from aws_iam_group where name = 'devs'").await?;
     assert_eq!(field_set(&devs_users, "UserName"), set(&["alice", "bob"]));
-    let admins_policies = json_cell(&ctx, "select attached_policy_arns from aws_iam_group where name = 'admins'").await?;
-    assert_eq!(strings(&admins_policies), set(&[created.admin_arn.as_str()]));
-    let devs_inline = json_cell(&ctx, "select inline_policies from aws_iam_group where name = 'devs'").await?;
+    let admins_policies = json_cell(
+        &ctx,
+        "select attached_policy_arns from aws_iam_group where name = 'admins'",
+    )
+    .await?;
+    assert_eq!(
+        strings(&admins_policies),
+        set(&[created.admin_arn.as_str()])
+    );
+    let devs_inline = json_cell(
+        &ctx,
+        "select inline_policies from aws_iam_group where name = 'devs'",
+    )
+    .await?;
     assert_eq!(field_set(&devs_inline, "PolicyName"), set(&["devs-inline"]));
 
     // Roles: trust policies raw and canonical, policies, instance profiles.
-    let roles = query(&ctx, "select name, arn, description from aws_iam_role order by name").await?;
+    let roles = query(
+        &ctx,
+        "select name, arn, description from aws_iam_role order by name",
+    )
+    .await?;
     assert_eq!(roles.len(), 2, "{roles:?}");
     assert_eq!(roles[0][0].as_deref(), Some("app-role"));
     assert_eq!(roles[0][2].as_deref(), Some("runs the app"));
-    assert_eq!(roles[1][1].as_deref(), Some("arn:aws:iam::123456789012:role/partners/partner-access"));
-    let trust = json_cell(&ctx, "select assume_role_policy from aws_iam_role where name = 'app-role'").await?;
-    assert_eq!(trust["Statement"]["Principal"]["Service"], "ec2.amazonaws.com");
-    let trust_std = json_cell(&ctx, "select assume_role_policy_std from aws_iam_role where name = 'partner-access'").await?;
-    assert_eq!(trust_std["Statement"][0]["Action"], serde_json::json!(["sts:assumerole"]));
-    assert_eq!(trust_std["Statement"][0]["Principal"]["AWS"], serde_json::json!(["arn:aws:iam::111122223333:root"]));
-    assert_eq!(trust_std["Statement"][0]["Condition"]["StringEquals"]["sts:externalid"], serde_json::json!(["partner-42"]));
-    let role_policies = json_cell(&ctx, "select attached_policy_arns from aws_iam_role where name = 'app-role'").await?;
-    assert_eq!(strings(&role_policies), set(&[created.s3_read_arn.as_str()]));
-    let role_inline = json_cell(&ctx, "select inline_policies from aws_iam_role where name = 'app-role'").await?;
+    assert_eq!(
+        roles[1][1].as_deref(),
+        Some("arn:aws:iam::123456789012:role/partners/partner-access")
+    );
+    let trust = json_cell(
+        &ctx,
+        "select assume_role_policy from aws_iam_role where name = 'app-role'",
+    )
+    .await?;
+    assert_eq!(
+        trust["Statement"]["Principal"]["Service"],
+        "ec2.amazonaws.com"
+    );
+    let trust_std = json_cell(
+        &ctx,
+        "select assume_role_policy_std from aws_iam_role where name = 'partner-access'",
+    )
+    .await?;
+    assert_eq!(
+        trust_std["Statement"][0]["Action"],
+        serde_json::json!(["sts:assumerole"])
+    );
+    assert_eq!(
+        trust_std["Statement"][0]["Principal"]["AWS"],
+        serde_json::json!(["arn:aws:iam::111122223333:root"])
+    );
+    assert_eq!(
+        trust_std["Statement"][0]["Condition"]["StringEquals"]["sts:externalid"],
+        serde_json::json!(["partner-42"])
+    );
+    let role_policies = json_cell(
+        &ctx,
+        "select attached_policy_arns from aws_iam_role where name = 'app-role'",
+    )
+    .await?;
+    assert_eq!(
+        strings(&role_policies),
+        set(&[created.s3_read_arn.as_str()])
+    );
+    let role_inline = json_cell(
+        &ctx,
+        "select inline_policies from aws_iam_role where name = 'app-role'",
+    )
+    .await?;
     assert_eq!(field_set(&role_inline, "PolicyName"), set(&["role-inline"]));
-    let profiles = json_cell(&ctx, "select instance_profile_arns from aws_iam_role where name = 'app-role'").await?;
-    assert_eq!(strings(&profiles), set(&["arn:aws:iam::123456789012:instance-profile/app-profile"]));
+    let profiles = json_cell(
+        &ctx,
+        "select instance_profile_arns from aws_iam_role where name = 'app-role'",
+    )
+    .await?;
+    assert_eq!(
+        strings(&profiles),
+        set(&["arn:aws:iam::123456789012:instance-profile/app-profile"])
+    );
 
     // Key lookups go to the get call, not a listing (fresh runtime: nothing cached).
     let (ctx, _fresh_rt) = session(counting.clone())?;
-    let (lists, gets) = (counting.lists.load(Ordering::SeqCst), counting.gets.load(Ordering::SeqCst));
+    let (lists, gets) = (
+        counting.lists.load(Ordering::SeqCst),
+        counting.gets.load(Ordering::SeqCst),
+    );
     let by_name = column(&ctx, "select arn from aws_iam_role where name = 'app-role'").await?;
     assert_eq!(by_name, ["arn:aws:iam::123456789012:role/app-role"]);
     let by_arn = column(&ctx, "select name from aws_iam_role where arn = 'arn:aws:iam::123456789012:role/partners/partner-access'").await?;
     assert_eq!(by_arn, ["partner-access"]);
-    let missing = column(&ctx, "select name from aws_iam_role where name = 'no-such-role'").await?;
+    let missing = column(
+        &ctx,
+        "select name from aws_iam_role where name = 'no-such-role'",
+    )
+    .await?;
     assert!(missing.is_empty());
-    assert_eq!(counting.lists.load(Ordering::SeqCst), lists, "a key lookup must not list");
+    assert_eq!(
+        counting.lists.load(Ordering::SeqCst),
+        lists,
+        "a key lookup must not list"
+    );
     assert_eq!(counting.gets.load(Ordering::SeqCst), gets + 3);
 
     // Managed policies and their attachments.
-    let policies = query(&ctx, "select name, is_aws_managed, attachment_count from aws_iam_policy order by name").await?;
-    let policies: Vec<Vec<String>> = policies.into_iter().map(|r| r.into_iter().map(Option::unwrap_or_default).collect()).collect();
-    assert_eq!(policies, [vec!["admin-all", "false", "1"], vec!["s3-read", "false", "3"]]);
-    let std = json_cell(&ctx, &format!("select policy_std from aws_iam_policy where arn = '{}'", created.s3_read_arn)).await?;
-    assert_eq!(std["Statement"][0]["Action"], serde_json::json!(["s3:getobject", "s3:listbucket"]));
+    let policies = query(
+        &ctx,
+        "select name, is_aws_managed, attachment_count from aws_iam_policy order by name",
+    )
+    .await?;
+    let policies: Vec<Vec<String>> = policies
+        .into_iter()
+        .map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
+        .collect();
+    assert_eq!(
+        policies,
+        [
+            vec!["admin-all", "false", "1"],
+            vec!["s3-read", "false", "3"]
+        ]
+    );
+    let std = json_cell(
+        &ctx,
+        &format!(
+            "select policy_std from aws_iam_policy where arn = '{}'",
+            created.s3_read_arn
+        ),
+    )
+    .await?;
+    assert_eq!(
+        std["Statement"][0]["Action"],
+        serde_json::json!(["s3:getobject", "s3:listbucket"])
+    );
     let att = query(
         &ctx,
         &format!("select policy_users, policy_groups, policy_roles, is_attached from aws_iam_policy_attachment where policy_arn = '{}'", created.s3_read_arn),
     )
     .await?;
     assert_eq!(att.len(), 1);
-    let cell = |i: usize| -> TestResult<Value> { Ok(serde_json::from_str(att[0][i].as_deref().unwrap_or("null"))?) };
+    let cell = |i: usize| -> TestResult<Value> {
+        Ok(serde_json::from_str(
+            att[0][i].as_deref().unwrap_or("null"),
+        )?)
+    };
     assert_eq!(field_set(&cell(0)?, "UserName"), set(&["bob"]));
     assert_eq!(field_set(&cell(1)?, "GroupName"), set(&["devs"]));
     assert_eq!(field_set(&cell(2)?, "RoleName"), set(&["app-role"]));
@@ -494,71 +905,209 @@ async fn aws_tables_read_back_what_moto_holds() -> TestResult {
     let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in &keys {
         assert_eq!(r[2].as_deref(), Some("Active"));
-        got.entry(r[0].clone().unwrap_or_default()).or_default().push(r[1].clone().unwrap_or_default());
+        got.entry(r[0].clone().unwrap_or_default())
+            .or_default()
+            .push(r[1].clone().unwrap_or_default());
     }
     let mut want = created.access_keys.clone();
     want.values_mut().for_each(|v| v.sort());
     assert_eq!(got, want);
-    let only_bob = column(&ctx, "select access_key_id from aws_iam_access_key where user_name = 'bob'").await?;
+    let only_bob = column(
+        &ctx,
+        "select access_key_id from aws_iam_access_key where user_name = 'bob'",
+    )
+    .await?;
     assert_eq!(only_bob.len(), 2);
 
     // Account-level IAM tables.
-    let summary = query(&ctx, "select users, groups, roles, policies, account_mfa_enabled from aws_iam_account_summary").await?;
+    let summary = query(
+        &ctx,
+        "select users, groups, roles, policies, account_mfa_enabled from aws_iam_account_summary",
+    )
+    .await?;
     assert_eq!(summary.len(), 1);
-    assert_eq!(summary[0][..4].iter().map(|c| c.clone().unwrap_or_default()).collect::<Vec<_>>(), ["3", "2", "2", "2"]);
+    assert_eq!(
+        summary[0][..4]
+            .iter()
+            .map(|c| c.clone().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        ["3", "2", "2", "2"]
+    );
     assert_eq!(summary[0][4].as_deref(), Some("false"));
-    let pw = query(&ctx, "select minimum_password_length, require_symbols from aws_iam_account_password_policy").await?;
+    let pw = query(
+        &ctx,
+        "select minimum_password_length, require_symbols from aws_iam_account_password_policy",
+    )
+    .await?;
     assert_eq!(pw, [vec![Some("14".to_string()), Some("true".to_string())]]);
     let report = column(&ctx, "select user_name from aws_iam_credential_report where user_name <> '<root_account>' order by user_name").await?;
     assert_eq!(report, ["alice", "bob", "carol"]);
-    let mfa_devices = query(&ctx, "select serial_number, assignment_status, user_name from aws_iam_virtual_mfa_device").await?;
-    assert_eq!(mfa_devices, [vec![Some(created.mfa_serial.clone()), Some("Assigned".into()), Some("alice".into())]]);
+    let mfa_devices = query(
+        &ctx,
+        "select serial_number, assignment_status, user_name from aws_iam_virtual_mfa_device",
+    )
+    .await?;
+    assert_eq!(
+        mfa_devices,
+        [vec![
+            Some(created.mfa_serial.clone()),
+            Some("Assigned".into()),
+            Some("alice".into())
+        ]]
+    );
 
     // Buckets: region, policy, public access block, tags.
-    let buckets = query(&ctx, "select name, region, arn from aws_s3_bucket order by name").await?;
+    let buckets = query(
+        &ctx,
+        "select name, region, arn from aws_s3_bucket order by name",
+    )
+    .await?;
     assert_eq!(
         buckets,
         [
-            vec![Some("pw-private-logs".into()), Some(OTHER.into()), Some("arn:aws:s3:::pw-private-logs".into())],
-            vec![Some("pw-public-data".into()), Some(HOME.into()), Some("arn:aws:s3:::pw-public-data".into())],
+            vec![
+                Some("pw-private-logs".into()),
+                Some(OTHER.into()),
+                Some("arn:aws:s3:::pw-private-logs".into())
+            ],
+            vec![
+                Some("pw-public-data".into()),
+                Some(HOME.into()),
+                Some("arn:aws:s3:::pw-public-data".into())
+            ],
         ]
     );
-    let public = json_cell(&ctx, "select policy_std from aws_s3_bucket where name = 'pw-public-data'").await?;
-    assert_eq!(public["Statement"][0]["Principal"], serde_json::json!({"AWS": ["*"]}));
-    assert_eq!(json_cell(&ctx, "select policy from aws_s3_bucket where name = 'pw-private-logs'").await?, Value::Null);
+    let public = json_cell(
+        &ctx,
+        "select policy_std from aws_s3_bucket where name = 'pw-public-data'",
+    )
+    .await?;
+    assert_eq!(
+        public["Statement"][0]["Principal"],
+        serde_json::json!({"AWS": ["*"]})
+    );
+    assert_eq!(
+        json_cell(
+            &ctx,
+            "select policy from aws_s3_bucket where name = 'pw-private-logs'"
+        )
+        .await?,
+        Value::Null
+    );
     let blocks = query(&ctx, "select name, block_public_acls, block_public_policy, ignore_public_acls from aws_s3_bucket order by name").await?;
-    assert_eq!(blocks[0][1..], [Some("false".into()), Some("false".into()), Some("false".into())]);
-    assert_eq!(blocks[1][1..], [Some("true".into()), Some("false".into()), Some("true".into())]);
-    let tags = json_cell(&ctx, "select tags from aws_s3_bucket where name = 'pw-public-data'").await?;
+    assert_eq!(
+        blocks[0][1..],
+        [
+            Some("false".into()),
+            Some("false".into()),
+            Some("false".into())
+        ]
+    );
+    assert_eq!(
+        blocks[1][1..],
+        [
+            Some("true".into()),
+            Some("false".into()),
+            Some("true".into())
+        ]
+    );
+    let tags = json_cell(
+        &ctx,
+        "select tags from aws_s3_bucket where name = 'pw-public-data'",
+    )
+    .await?;
     assert_eq!(tags, serde_json::json!({"team": "data"}));
 
     // EC2 across both regions.
-    let instances = query(&ctx, "select instance_id, region, instance_state, title from aws_ec2_instance").await?;
-    let got: BTreeMap<String, String> =
-        instances.iter().map(|r| (r[0].clone().unwrap_or_default(), r[1].clone().unwrap_or_default())).collect();
+    let instances = query(
+        &ctx,
+        "select instance_id, region, instance_state, title from aws_ec2_instance",
+    )
+    .await?;
+    let got: BTreeMap<String, String> = instances
+        .iter()
+        .map(|r| {
+            (
+                r[0].clone().unwrap_or_default(),
+                r[1].clone().unwrap_or_default(),
+            )
+        })
+        .collect();
     assert_eq!(got, created.instances);
     let titles: BTreeSet<String> = instances.iter().filter_map(|r| r[3].clone()).collect();
     assert_eq!(titles, set(&["batch-1", "web-1", "web-2"]));
-    assert!(instances.iter().all(|r| r[2].as_deref() == Some("running")), "{instances:?}");
-    let in_vpc = query(&ctx, &format!("select title, security_groups from aws_ec2_instance where vpc_id = '{}'", created.vpc_id)).await?;
+    assert!(
+        instances.iter().all(|r| r[2].as_deref() == Some("running")),
+        "{instances:?}"
+    );
+    let in_vpc = query(
+        &ctx,
+        &format!(
+            "select title, security_groups from aws_ec2_instance where vpc_id = '{}'",
+            created.vpc_id
+        ),
+    )
+    .await?;
     assert_eq!(in_vpc.len(), 1);
     assert_eq!(in_vpc[0][0].as_deref(), Some("web-1"));
     let sg_json: Value = serde_json::from_str(in_vpc[0][1].as_deref().unwrap_or("null"))?;
-    assert_eq!(field_set(&sg_json, "GroupId"), set(&[created.web_sg.as_str()]));
-    let (web1_id, _) = created.instances.iter().find(|(_, r)| r.as_str() == HOME).ok_or("no home instance")?;
+    assert_eq!(
+        field_set(&sg_json, "GroupId"),
+        set(&[created.web_sg.as_str()])
+    );
+    let (web1_id, _) = created
+        .instances
+        .iter()
+        .find(|(_, r)| r.as_str() == HOME)
+        .ok_or("no home instance")?;
     let gets_before = counting.gets.load(Ordering::SeqCst);
-    let by_id = column(&ctx, &format!("select instance_type from aws_ec2_instance where instance_id = '{web1_id}'")).await?;
+    let by_id = column(
+        &ctx,
+        &format!("select instance_type from aws_ec2_instance where instance_id = '{web1_id}'"),
+    )
+    .await?;
     assert_eq!(by_id, ["t3.micro"]);
-    assert!(counting.gets.load(Ordering::SeqCst) > gets_before, "instance_id lookups use DescribeInstances by id");
+    assert!(
+        counting.gets.load(Ordering::SeqCst) > gets_before,
+        "instance_id lookups use DescribeInstances by id"
+    );
 
-    let vpcs: BTreeSet<String> = column(&ctx, "select vpc_id from aws_vpc").await?.into_iter().collect();
+    let vpcs: BTreeSet<String> = column(&ctx, "select vpc_id from aws_vpc")
+        .await?
+        .into_iter()
+        .collect();
     assert_eq!(vpcs, created.all_vpcs);
-    let mine = query(&ctx, &format!("select cidr_block, title, region, is_default from aws_vpc where vpc_id = '{}'", created.vpc_id)).await?;
-    assert_eq!(mine, [vec![Some("10.42.0.0/16".into()), Some("pw-vpc".into()), Some(HOME.into()), Some("false".into())]]);
+    let mine = query(
+        &ctx,
+        &format!(
+            "select cidr_block, title, region, is_default from aws_vpc where vpc_id = '{}'",
+            created.vpc_id
+        ),
+    )
+    .await?;
+    assert_eq!(
+        mine,
+        [vec![
+            Some("10.42.0.0/16".into()),
+            Some("pw-vpc".into()),
+            Some(HOME.into()),
+            Some("false".into())
+        ]]
+    );
 
-    let groups: BTreeSet<String> = column(&ctx, "select group_id from aws_vpc_security_group").await?.into_iter().collect();
+    let groups: BTreeSet<String> = column(&ctx, "select group_id from aws_vpc_security_group")
+        .await?
+        .into_iter()
+        .collect();
     assert_eq!(groups, created.all_groups);
-    let web_perms = json_cell(&ctx, &format!("select ip_permissions from aws_vpc_security_group where group_id = '{}'", created.web_sg)).await?;
+    let web_perms = json_cell(
+        &ctx,
+        &format!(
+            "select ip_permissions from aws_vpc_security_group where group_id = '{}'",
+            created.web_sg
+        ),
+    )
+    .await?;
     let cidrs: BTreeSet<String> = web_perms
         .as_array()
         .into_iter()
@@ -578,8 +1127,18 @@ async fn aws_tables_read_back_what_moto_holds() -> TestResult {
     assert_eq!(
         rules,
         [
-            vec![Some("10.0.0.0/8".into()), Some("22".into()), Some("22".into()), Some("tcp".into())],
-            vec![Some("0.0.0.0/0".into()), Some("443".into()), Some("443".into()), Some("tcp".into())],
+            vec![
+                Some("10.0.0.0/8".into()),
+                Some("22".into()),
+                Some("22".into()),
+                Some("tcp".into())
+            ],
+            vec![
+                Some("0.0.0.0/0".into()),
+                Some("443".into()),
+                Some("443".into()),
+                Some("tcp".into())
+            ],
         ]
     );
     let db_rule = query(
@@ -587,7 +1146,10 @@ async fn aws_tables_read_back_what_moto_holds() -> TestResult {
         &format!("select referenced_group_id, from_port from aws_vpc_security_group_rule where group_id = '{}' and not is_egress", created.db_sg),
     )
     .await?;
-    assert_eq!(db_rule, [vec![Some(created.web_sg.clone()), Some("5432".into())]]);
+    assert_eq!(
+        db_rule,
+        [vec![Some(created.web_sg.clone()), Some("5432".into())]]
+    );
 
     // Every column of every table, so every hydrate call runs once against moto.
     // Calls moto gets wrong, so their columns are skipped: ListMFADeviceTags answers 500,
@@ -602,21 +1164,34 @@ async fn aws_tables_read_back_what_moto_holds() -> TestResult {
         let columns: Vec<&str> = def
             .columns
             .iter()
-            .filter(|c| !c.hydrate.is_some_and(|h| moto_gaps.contains(&(def.name, h))))
+            .filter(|c| {
+                !c.hydrate
+                    .is_some_and(|h| moto_gaps.contains(&(def.name, h)))
+            })
             .map(|c| c.name)
             .collect();
-        let all = query(&ctx, &format!("select {} from {}", columns.join(", "), def.name))
-            .await
-            .map_err(|e| format!("{}: {e}", def.name))?;
+        let all = query(
+            &ctx,
+            &format!("select {} from {}", columns.join(", "), def.name),
+        )
+        .await
+        .map_err(|e| format!("{}: {e}", def.name))?;
         let first = def.columns[0].name;
         let listed = query(&ctx, &format!("select {first} from {}", def.name)).await?;
         assert_eq!(all.len(), listed.len(), "{}", def.name);
         assert!(!all.is_empty(), "{} returned no rows", def.name);
         assert!(all.iter().all(|r| r.len() == columns.len()));
     }
-    let acl_logging = query(&ctx, "select acl, logging from aws_s3_bucket where name = 'pw-public-data'").await?;
+    let acl_logging = query(
+        &ctx,
+        "select acl, logging from aws_s3_bucket where name = 'pw-public-data'",
+    )
+    .await?;
     let acl: Value = serde_json::from_str(acl_logging[0][0].as_deref().unwrap_or("null"))?;
-    assert!(acl["Grants"].as_array().is_some_and(|g| !g.is_empty()), "{acl}");
+    assert!(
+        acl["Grants"].as_array().is_some_and(|g| !g.is_empty()),
+        "{acl}"
+    );
     assert_eq!(acl_logging[0][1], None, "logging is off");
 
     drop(moto);

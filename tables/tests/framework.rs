@@ -12,8 +12,8 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use pathwarden_tables::catalog::TablesSchema;
 use pathwarden_tables::framework::provider::options::PathwardenOptions;
 use pathwarden_tables::framework::{
-    AccessDeniedMode, ColumnType, ConnectionRuntime, ErrorLog, FetchError, ListRequest, Page, RetryPolicy, Row,
-    RuntimeOptions, Scope, Source, TableDef, col, hcol,
+    AccessDeniedMode, ColumnType, ConnectionRuntime, ErrorLog, FetchError, ListRequest, Page,
+    RetryPolicy, Row, RuntimeOptions, Scope, Source, TableDef, col, hcol,
 };
 use serde_json::{Value, json};
 
@@ -87,27 +87,59 @@ impl Source for TestSource {
     fn supports_get(&self, _t: &'static TableDef) -> bool {
         true
     }
-    async fn list_page(&self, _t: &'static TableDef, _req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+    async fn list_page(
+        &self,
+        _t: &'static TableDef,
+        _req: &ListRequest,
+        token: Option<String>,
+    ) -> Result<Page, FetchError> {
         self.counters.list.fetch_add(1, Ordering::SeqCst);
         if self.deny {
-            return Err(FetchError::AccessDenied { api_call: "svc:ListThings".into(), message: "not authorized".into() });
+            return Err(FetchError::AccessDenied {
+                api_call: "svc:ListThings".into(),
+                message: "not authorized".into(),
+            });
         }
         if self.throttle_first.load(Ordering::SeqCst) > 0 {
             self.throttle_first.fetch_sub(1, Ordering::SeqCst);
-            return Err(FetchError::Throttled { api_call: "svc:ListThings".into(), message: "slow down".into() });
+            return Err(FetchError::Throttled {
+                api_call: "svc:ListThings".into(),
+                message: "slow down".into(),
+            });
         }
         let start: usize = token.and_then(|t| t.parse().ok()).unwrap_or(0);
         let end = (start + self.page).min(self.rows);
         let rows = (start..end).map(|i| self.row(i)).collect();
-        Ok(Page { rows, next: (end < self.rows).then(|| end.to_string()) })
+        Ok(Page {
+            rows,
+            next: (end < self.rows).then(|| end.to_string()),
+        })
     }
-    async fn get(&self, _t: &'static TableDef, _r: Option<&str>, col: &str, key: &Value) -> Result<Option<Row>, FetchError> {
+    async fn get(
+        &self,
+        _t: &'static TableDef,
+        _r: Option<&str>,
+        col: &str,
+        key: &Value,
+    ) -> Result<Option<Row>, FetchError> {
         self.counters.get.fetch_add(1, Ordering::SeqCst);
-        Ok((0..self.rows).map(|i| self.row(i)).find(|r| r.get(col) == Some(key)))
+        Ok((0..self.rows)
+            .map(|i| self.row(i))
+            .find(|r| r.get(col) == Some(key)))
     }
-    async fn hydrate(&self, _t: &'static TableDef, h: &'static str, _r: Option<&str>, row: &Row) -> Result<Row, FetchError> {
+    async fn hydrate(
+        &self,
+        _t: &'static TableDef,
+        h: &'static str,
+        _r: Option<&str>,
+        row: &Row,
+    ) -> Result<Row, FetchError> {
         self.counters.hydrate.fetch_add(1, Ordering::SeqCst);
-        let name = row.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+        let name = row
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let mut out = Row::new();
         match h {
             "get_detail" => {
@@ -123,12 +155,18 @@ impl Source for TestSource {
 
 fn fast_opts() -> RuntimeOptions {
     RuntimeOptions {
-        retry: RetryPolicy { min_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5), max_retries: 4 },
+        retry: RetryPolicy {
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_retries: 4,
+        },
         ..RuntimeOptions::default()
     }
 }
 
-fn ctx_with(sources: Vec<(Arc<TestSource>, RuntimeOptions)>) -> (SessionContext, Vec<Arc<ConnectionRuntime>>) {
+fn ctx_with(
+    sources: Vec<(Arc<TestSource>, RuntimeOptions)>,
+) -> (SessionContext, Vec<Arc<ConnectionRuntime>>) {
     let config = SessionConfig::new()
         .with_default_catalog_and_schema("pw", "public")
         .with_create_default_catalog_and_schema(false)
@@ -141,24 +179,47 @@ fn ctx_with(sources: Vec<(Arc<TestSource>, RuntimeOptions)>) -> (SessionContext,
         let name = s.name.clone();
         let rt = ConnectionRuntime::new(s, o, Arc::new(ErrorLog::default()));
         let schema = Arc::new(TablesSchema::for_connection(&rt));
-        catalog.register_schema(&name, schema.clone()).expect("register");
+        catalog
+            .register_schema(&name, schema.clone())
+            .expect("register");
         schemas.push(schema);
         rts.push(rt);
     }
-    catalog.register_schema("all", Arc::new(TablesSchema::aggregate(&schemas).expect("agg"))).expect("register");
-    catalog.register_schema("public", Arc::new(TablesSchema::search_path(&schemas))).expect("register");
+    catalog
+        .register_schema(
+            "all",
+            Arc::new(TablesSchema::aggregate(&schemas).expect("agg")),
+        )
+        .expect("register");
+    catalog
+        .register_schema("public", Arc::new(TablesSchema::search_path(&schemas)))
+        .expect("register");
     ctx.register_catalog("pw", catalog);
     (ctx, rts)
 }
 
 async fn strings(ctx: &SessionContext, sql: &str) -> Vec<String> {
-    let batches = ctx.sql(sql).await.expect("plan").collect().await.expect("run");
+    let batches = ctx
+        .sql(sql)
+        .await
+        .expect("plan")
+        .collect()
+        .await
+        .expect("run");
     let mut out = Vec::new();
     for b in batches {
-        let c = datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Utf8).expect("cast");
+        let c = datafusion::arrow::compute::cast(
+            b.column(0),
+            &datafusion::arrow::datatypes::DataType::Utf8,
+        )
+        .expect("cast");
         let s = c.as_string::<i32>();
         for i in 0..s.len() {
-            out.push(if s.is_null(i) { "NULL".to_string() } else { s.value(i).to_string() });
+            out.push(if s.is_null(i) {
+                "NULL".to_string()
+            } else {
+                s.value(i).to_string()
+            });
         }
     }
     out
@@ -171,8 +232,16 @@ async fn key_equality_becomes_get_call() {
     let r = strings(&ctx, "select arn from a.test_thing where name = 'thing-7'").await;
     assert_eq!(r, vec!["arn:test:a:7"]);
     assert_eq!(src.counters.get.load(Ordering::SeqCst), 1);
-    assert_eq!(src.counters.list.load(Ordering::SeqCst), 0, "a key lookup must not list");
-    let r = strings(&ctx, "select name from a.test_thing where arn in ('arn:test:a:1', 'arn:test:a:2') order by name").await;
+    assert_eq!(
+        src.counters.list.load(Ordering::SeqCst),
+        0,
+        "a key lookup must not list"
+    );
+    let r = strings(
+        &ctx,
+        "select name from a.test_thing where arn in ('arn:test:a:1', 'arn:test:a:2') order by name",
+    )
+    .await;
     assert_eq!(r, vec!["thing-1", "thing-2"]);
     assert_eq!(src.counters.get.load(Ordering::SeqCst), 3);
     assert_eq!(src.counters.list.load(Ordering::SeqCst), 0);
@@ -184,13 +253,33 @@ async fn hydrates_only_projected_columns() {
     let (ctx, _) = ctx_with(vec![(src.clone(), fast_opts())]);
     let r = strings(&ctx, "select count(*) from a.test_thing where size >= 0").await;
     assert_eq!(r, vec!["20"]);
-    assert_eq!(src.counters.hydrate.load(Ordering::SeqCst), 0, "no hydrate for unprojected columns");
-    let r = strings(&ctx, "select owner from a.test_thing where name = 'thing-3'").await;
+    assert_eq!(
+        src.counters.hydrate.load(Ordering::SeqCst),
+        0,
+        "no hydrate for unprojected columns"
+    );
+    let r = strings(
+        &ctx,
+        "select owner from a.test_thing where name = 'thing-3'",
+    )
+    .await;
     assert_eq!(r, vec!["owner-of-thing-3"]);
-    assert_eq!(src.counters.hydrate.load(Ordering::SeqCst), 1, "only the owner hydrate, only for one row");
-    let r = strings(&ctx, "select owner from a.test_thing order by owner limit 1").await;
+    assert_eq!(
+        src.counters.hydrate.load(Ordering::SeqCst),
+        1,
+        "only the owner hydrate, only for one row"
+    );
+    let r = strings(
+        &ctx,
+        "select owner from a.test_thing order by owner limit 1",
+    )
+    .await;
     assert_eq!(r, vec!["owner-of-thing-0"]);
-    assert_eq!(src.counters.hydrate.load(Ordering::SeqCst), 20, "19 more rows hydrated; thing-3 came from the cache");
+    assert_eq!(
+        src.counters.hydrate.load(Ordering::SeqCst),
+        20,
+        "19 more rows hydrated; thing-3 came from the cache"
+    );
 }
 
 #[tokio::test]
@@ -206,17 +295,38 @@ async fn limit_stops_listing_early() {
 #[tokio::test]
 async fn cache_serves_repeats_and_expires() {
     let src = Arc::new(TestSource::new("a", 30, 10));
-    let opts = RuntimeOptions { cache_ttl: Duration::from_millis(300), ..fast_opts() };
+    let opts = RuntimeOptions {
+        cache_ttl: Duration::from_millis(300),
+        ..fast_opts()
+    };
     let (ctx, _) = ctx_with(vec![(src.clone(), opts)]);
     strings(&ctx, "select name from a.test_thing").await;
     assert_eq!(src.counters.list.load(Ordering::SeqCst), 3);
     strings(&ctx, "select name from a.test_thing").await;
-    assert_eq!(src.counters.list.load(Ordering::SeqCst), 3, "second query served from cache");
+    assert_eq!(
+        src.counters.list.load(Ordering::SeqCst),
+        3,
+        "second query served from cache"
+    );
     // Bypass per session.
-    ctx.sql("set pathwarden.cache = false").await.expect("set").collect().await.expect("set");
+    ctx.sql("set pathwarden.cache = false")
+        .await
+        .expect("set")
+        .collect()
+        .await
+        .expect("set");
     strings(&ctx, "select name from a.test_thing").await;
-    assert_eq!(src.counters.list.load(Ordering::SeqCst), 6, "cache bypassed");
-    ctx.sql("set pathwarden.cache = true").await.expect("set").collect().await.expect("set");
+    assert_eq!(
+        src.counters.list.load(Ordering::SeqCst),
+        6,
+        "cache bypassed"
+    );
+    ctx.sql("set pathwarden.cache = true")
+        .await
+        .expect("set")
+        .collect()
+        .await
+        .expect("set");
     // After the TTL the next query lists again.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -245,14 +355,26 @@ async fn access_denied_is_an_error_or_a_recorded_row() {
     let mut s = TestSource::new("a", 5, 10);
     s.deny = true;
     let (ctx, _) = ctx_with(vec![(Arc::new(s), fast_opts())]);
-    let err = ctx.sql("select * from a.test_thing").await.expect("plan").collect().await.expect_err("must fail");
+    let err = ctx
+        .sql("select * from a.test_thing")
+        .await
+        .expect("plan")
+        .collect()
+        .await
+        .expect_err("must fail");
     let msg = err.to_string();
-    assert!(msg.contains("access denied calling svc:ListThings"), "{msg}");
+    assert!(
+        msg.contains("access denied calling svc:ListThings"),
+        "{msg}"
+    );
     assert!(msg.contains("test_thing (connection a)"), "{msg}");
 
     let mut s = TestSource::new("b", 5, 10);
     s.deny = true;
-    let opts = RuntimeOptions { access_denied: AccessDeniedMode::Record, ..fast_opts() };
+    let opts = RuntimeOptions {
+        access_denied: AccessDeniedMode::Record,
+        ..fast_opts()
+    };
     let (ctx, rts) = ctx_with(vec![(Arc::new(s), opts)]);
     let r = strings(&ctx, "select name from b.test_thing").await;
     assert!(r.is_empty());

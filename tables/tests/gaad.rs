@@ -19,10 +19,16 @@ fn fixture() -> PathBuf {
 
 fn context(account: Option<&str>) -> SessionContext {
     let source = gaad::load("offline", &fixture(), account).unwrap_or_else(|e| panic!("{e}"));
-    let rt = ConnectionRuntime::new(Arc::new(source), RuntimeOptions::default(), Arc::new(ErrorLog::default()));
+    let rt = ConnectionRuntime::new(
+        Arc::new(source),
+        RuntimeOptions::default(),
+        Arc::new(ErrorLog::default()),
+    );
     let ctx = SessionContext::new();
     let catalog = ctx.catalog("datafusion").expect("default catalog");
-    catalog.register_schema("offline", Arc::new(TablesSchema::for_connection(&rt))).expect("register schema");
+    catalog
+        .register_schema("offline", Arc::new(TablesSchema::for_connection(&rt)))
+        .expect("register schema");
     ctx
 }
 
@@ -37,18 +43,25 @@ async fn sql(ctx: &SessionContext, query: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for b in batches {
         for row in 0..b.num_rows() {
-            out.push((0..b.num_columns()).map(|c| array_value_to_string(b.column(c), row).unwrap_or_default()).collect());
+            out.push(
+                (0..b.num_columns())
+                    .map(|c| array_value_to_string(b.column(c), row).unwrap_or_default())
+                    .collect(),
+            );
         }
     }
     out
 }
 
 fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
-    rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
+    rows.iter()
+        .map(|r| r.iter().map(|s| s.to_string()).collect())
+        .collect()
 }
 
 fn json_cell(rows: &[Vec<String>], row: usize, col: usize) -> Value {
-    serde_json::from_str(&rows[row][col]).unwrap_or_else(|e| panic!("not JSON: {:?}: {e}", rows[row][col]))
+    serde_json::from_str(&rows[row][col])
+        .unwrap_or_else(|e| panic!("not JSON: {:?}: {e}", rows[row][col]))
 }
 
 #[tokio::test]
@@ -58,15 +71,58 @@ async fn users_groups_and_account() {
     assert_eq!(
         rows,
         strings(&[
-            &["alice", "/", "arn:aws:iam::123456789012:user/alice", "123456789012", "global", "aws", "2019-04-02T09:15:44Z", ""],
-            &["bob", "/", "arn:aws:iam::123456789012:user/bob", "123456789012", "global", "aws", "2021-06-14T12:00:00Z", "arn:aws:iam::123456789012:policy/boundaries/DeveloperBoundary"],
-            &["carol", "/", "arn:aws:iam::123456789012:user/carol", "123456789012", "global", "aws", "2022-01-10T08:30:00Z", ""],
-            &["ci-bot", "/service/", "arn:aws:iam::123456789012:user/service/ci-bot", "123456789012", "global", "aws", "2020-11-20T17:45:12Z", ""],
+            &[
+                "alice",
+                "/",
+                "arn:aws:iam::123456789012:user/alice",
+                "123456789012",
+                "global",
+                "aws",
+                "2019-04-02T09:15:44Z",
+                ""
+            ],
+            &[
+                "bob",
+                "/",
+                "arn:aws:iam::123456789012:user/bob",
+                "123456789012",
+                "global",
+                "aws",
+                "2021-06-14T12:00:00Z",
+                "arn:aws:iam::123456789012:policy/boundaries/DeveloperBoundary"
+            ],
+            &[
+                "carol",
+                "/",
+                "arn:aws:iam::123456789012:user/carol",
+                "123456789012",
+                "global",
+                "aws",
+                "2022-01-10T08:30:00Z",
+                ""
+            ],
+            &[
+                "ci-bot",
+                "/service/",
+                "arn:aws:iam::123456789012:user/service/ci-bot",
+                "123456789012",
+                "global",
+                "aws",
+                "2020-11-20T17:45:12Z",
+                ""
+            ],
         ])
     );
 
-    let rows = sql(&ctx, "select account_id, arn, title from offline.aws_account").await;
-    assert_eq!(rows, strings(&[&["123456789012", "arn:aws:::123456789012", "123456789012"]]));
+    let rows = sql(
+        &ctx,
+        "select account_id, arn, title from offline.aws_account",
+    )
+    .await;
+    assert_eq!(
+        rows,
+        strings(&[&["123456789012", "arn:aws:::123456789012", "123456789012"]])
+    );
 
     // The URL-encoded inline policy is decoded, and its canonical form lower-cases actions.
     let rows = sql(&ctx, "select inline_policies, inline_policies_std, tags, tags_src, groups, mfa_enabled from offline.aws_iam_user where name = 'bob'").await;
@@ -74,33 +130,64 @@ async fn users_groups_and_account() {
         json_cell(&rows, 0, 0),
         json!([{"PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PutUserPolicy", "Resource": "arn:aws:iam::123456789012:user/bob"}]}, "PolicyName": "self-service-inline"}])
     );
-    assert_eq!(json_cell(&rows, 0, 1)[0]["PolicyDocument"]["Statement"][0]["Action"], json!(["iam:putuserpolicy"]));
+    assert_eq!(
+        json_cell(&rows, 0, 1)[0]["PolicyDocument"]["Statement"][0]["Action"],
+        json!(["iam:putuserpolicy"])
+    );
     assert_eq!(json_cell(&rows, 0, 2), json!({}));
     assert_eq!(json_cell(&rows, 0, 3), json!([]));
     assert_eq!(json_cell(&rows, 0, 4)[0]["GroupName"], "developers");
-    assert_eq!(json_cell(&rows, 0, 4)[0]["Arn"], "arn:aws:iam::123456789012:group/developers");
+    assert_eq!(
+        json_cell(&rows, 0, 4)[0]["Arn"],
+        "arn:aws:iam::123456789012:group/developers"
+    );
     // GAAD does not say whether a user has MFA: unknown, not false.
     assert_eq!(rows[0][5], "");
 
-    let rows = sql(&ctx, "select permissions_boundary_type from offline.aws_iam_user where name = 'bob'").await;
+    let rows = sql(
+        &ctx,
+        "select permissions_boundary_type from offline.aws_iam_user where name = 'bob'",
+    )
+    .await;
     assert_eq!(rows, strings(&[&["PermissionsBoundaryPolicy"]]));
 
-    let rows = sql(&ctx, "select tags from offline.aws_iam_user where name = 'ci-bot'").await;
-    assert_eq!(json_cell(&rows, 0, 0), json!({"Owner": "platform", "Purpose": "ci"}));
+    let rows = sql(
+        &ctx,
+        "select tags from offline.aws_iam_user where name = 'ci-bot'",
+    )
+    .await;
+    assert_eq!(
+        json_cell(&rows, 0, 0),
+        json!({"Owner": "platform", "Purpose": "ci"})
+    );
 
-    let rows = sql(&ctx, "select name, attached_policy_arns, users from offline.aws_iam_group order by name").await;
+    let rows = sql(
+        &ctx,
+        "select name, attached_policy_arns, users from offline.aws_iam_group order by name",
+    )
+    .await;
     let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(names, ["admins", "auditors", "developers"]);
-    assert_eq!(json_cell(&rows, 0, 1), json!(["arn:aws:iam::aws:policy/AdministratorAccess"]));
+    assert_eq!(
+        json_cell(&rows, 0, 1),
+        json!(["arn:aws:iam::aws:policy/AdministratorAccess"])
+    );
     let devs: BTreeSet<String> = json_cell(&rows, 2, 2)
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|u| u["UserName"].as_str().map(str::to_string))
         .collect();
-    assert_eq!(devs, BTreeSet::from(["bob".to_string(), "carol".to_string()]));
+    assert_eq!(
+        devs,
+        BTreeSet::from(["bob".to_string(), "carol".to_string()])
+    );
 
-    let rows = sql(&ctx, "select inline_policies_std from offline.aws_iam_group where name = 'developers'").await;
+    let rows = sql(
+        &ctx,
+        "select inline_policies_std from offline.aws_iam_group where name = 'developers'",
+    )
+    .await;
     // A single statement object becomes an array in the canonical form.
     assert_eq!(
         json_cell(&rows, 0, 0)[0]["PolicyDocument"]["Statement"][0]["Action"],
@@ -119,34 +206,82 @@ async fn roles_with_trust_policies_profiles_and_boundaries() {
     assert_eq!(
         rows,
         strings(&[
-            &["AWSServiceRoleForSupport", "/aws-service-role/support.amazonaws.com/", "us-east-1", "[]", ""],
-            &["app-server", "/", "", "[\"arn:aws:iam::123456789012:instance-profile/app-server\"]", ""],
-            &["audit-readonly", "/", "", "[]", "arn:aws:iam::123456789012:policy/boundaries/DeveloperBoundary"],
+            &[
+                "AWSServiceRoleForSupport",
+                "/aws-service-role/support.amazonaws.com/",
+                "us-east-1",
+                "[]",
+                ""
+            ],
+            &[
+                "app-server",
+                "/",
+                "",
+                "[\"arn:aws:iam::123456789012:instance-profile/app-server\"]",
+                ""
+            ],
+            &[
+                "audit-readonly",
+                "/",
+                "",
+                "[]",
+                "arn:aws:iam::123456789012:policy/boundaries/DeveloperBoundary"
+            ],
             &["deploy-admin", "/", "eu-west-1", "[]", ""],
         ])
     );
 
     // The trust policy given URL-encoded comes out decoded, canonical, and as IAM's text.
     let rows = sql(&ctx, "select assume_role_policy, assume_role_policy_std, assume_role_policy_document, inline_policies from offline.aws_iam_role where name = 'app-server'").await;
-    assert_eq!(json_cell(&rows, 0, 0)["Statement"][0]["Principal"], json!({"Service": "ec2.amazonaws.com"}));
-    assert_eq!(json_cell(&rows, 0, 1)["Statement"][0]["Principal"], json!({"Service": ["ec2.amazonaws.com"]}));
-    assert_eq!(json_cell(&rows, 0, 1)["Statement"][0]["Action"], json!(["sts:assumerole"]));
+    assert_eq!(
+        json_cell(&rows, 0, 0)["Statement"][0]["Principal"],
+        json!({"Service": "ec2.amazonaws.com"})
+    );
+    assert_eq!(
+        json_cell(&rows, 0, 1)["Statement"][0]["Principal"],
+        json!({"Service": ["ec2.amazonaws.com"]})
+    );
+    assert_eq!(
+        json_cell(&rows, 0, 1)["Statement"][0]["Action"],
+        json!(["sts:assumerole"])
+    );
     assert!(rows[0][2].starts_with("%7B%22Version%22"), "{}", rows[0][2]);
     assert_eq!(json_cell(&rows, 0, 3)[0]["PolicyName"], "read-app-bucket");
 
-    let rows = sql(&ctx, "select assume_role_policy_std from offline.aws_iam_role where name = 'audit-readonly'").await;
+    let rows = sql(
+        &ctx,
+        "select assume_role_policy_std from offline.aws_iam_role where name = 'audit-readonly'",
+    )
+    .await;
     assert_eq!(
         json_cell(&rows, 0, 0)["Statement"][0]["Condition"],
         json!({"StringEquals": {"sts:externalid": ["audit-2022"]}})
     );
 
     // The escalation path in the fixture: ci-bot can pass the admin role to Lambda.
-    let rows = sql(&ctx, "select inline_policies_std from offline.aws_iam_user where name = 'ci-bot'").await;
+    let rows = sql(
+        &ctx,
+        "select inline_policies_std from offline.aws_iam_user where name = 'ci-bot'",
+    )
+    .await;
     let std = json_cell(&rows, 0, 0);
-    assert_eq!(std[0]["PolicyDocument"]["Statement"][0]["Action"], json!(["iam:passrole"]));
-    assert_eq!(std[0]["PolicyDocument"]["Statement"][0]["Resource"], json!(["arn:aws:iam::123456789012:role/deploy-admin"]));
-    let rows = sql(&ctx, "select attached_policy_arns from offline.aws_iam_role where name = 'deploy-admin'").await;
-    assert_eq!(json_cell(&rows, 0, 0), json!(["arn:aws:iam::aws:policy/AdministratorAccess"]));
+    assert_eq!(
+        std[0]["PolicyDocument"]["Statement"][0]["Action"],
+        json!(["iam:passrole"])
+    );
+    assert_eq!(
+        std[0]["PolicyDocument"]["Statement"][0]["Resource"],
+        json!(["arn:aws:iam::123456789012:role/deploy-admin"])
+    );
+    let rows = sql(
+        &ctx,
+        "select attached_policy_arns from offline.aws_iam_role where name = 'deploy-admin'",
+    )
+    .await;
+    assert_eq!(
+        json_cell(&rows, 0, 0),
+        json!(["arn:aws:iam::aws:policy/AdministratorAccess"])
+    );
 }
 
 #[tokio::test]
@@ -161,9 +296,33 @@ async fn policies_and_attachments() {
     assert_eq!(
         rows,
         strings(&[
-            &["AWSSupportServiceRolePolicy", "true", "false", "1", "true", "v38", "0"],
-            &["AdministratorAccess", "true", "true", "2", "true", "v1", "0"],
-            &["DeveloperBoundary", "false", "true", "0", "false", "v1", "2"],
+            &[
+                "AWSSupportServiceRolePolicy",
+                "true",
+                "false",
+                "1",
+                "true",
+                "v38",
+                "0"
+            ],
+            &[
+                "AdministratorAccess",
+                "true",
+                "true",
+                "2",
+                "true",
+                "v1",
+                "0"
+            ],
+            &[
+                "DeveloperBoundary",
+                "false",
+                "true",
+                "0",
+                "false",
+                "v1",
+                "2"
+            ],
             &["DeveloperTools", "false", "true", "2", "true", "v3", "0"],
             &["SecurityAudit", "true", "true", "2", "true", "v44", "0"],
         ])
@@ -172,10 +331,25 @@ async fn policies_and_attachments() {
     // The default version's (URL-encoded) document is the policy.
     let rows = sql(&ctx, "select policy, policy_std, update_date from offline.aws_iam_policy where name = 'DeveloperTools'").await;
     let actions = json_cell(&rows, 0, 0)["Statement"][0]["Action"].clone();
-    assert_eq!(actions, json!(["codebuild:StartBuild", "codebuild:BatchGetBuilds", "logs:GetLogEvents", "ecr:GetAuthorizationToken", "ecr:BatchGetImage"]));
+    assert_eq!(
+        actions,
+        json!([
+            "codebuild:StartBuild",
+            "codebuild:BatchGetBuilds",
+            "logs:GetLogEvents",
+            "ecr:GetAuthorizationToken",
+            "ecr:BatchGetImage"
+        ])
+    );
     assert_eq!(
         json_cell(&rows, 0, 1)["Statement"][0]["Action"],
-        json!(["codebuild:batchgetbuilds", "codebuild:startbuild", "ecr:batchgetimage", "ecr:getauthorizationtoken", "logs:getlogevents"])
+        json!([
+            "codebuild:batchgetbuilds",
+            "codebuild:startbuild",
+            "ecr:batchgetimage",
+            "ecr:getauthorizationtoken",
+            "logs:getlogevents"
+        ])
     );
     assert_eq!(rows[0][2], "2024-08-19T16:20:00Z");
 
@@ -186,26 +360,50 @@ async fn policies_and_attachments() {
     )
     .await;
     assert_eq!(rows.len(), 1);
-    assert_eq!(json_cell(&rows, 0, 0), json!([{"GroupId": "AGPAEXAMPLEADMINS0001", "GroupName": "admins"}]));
-    assert_eq!(json_cell(&rows, 0, 1), json!([{"RoleId": "AROAEXAMPLEDEPLOY002", "RoleName": "deploy-admin"}]));
+    assert_eq!(
+        json_cell(&rows, 0, 0),
+        json!([{"GroupId": "AGPAEXAMPLEADMINS0001", "GroupName": "admins"}])
+    );
+    assert_eq!(
+        json_cell(&rows, 0, 1),
+        json!([{"RoleId": "AROAEXAMPLEDEPLOY002", "RoleName": "deploy-admin"}])
+    );
     assert_eq!(json_cell(&rows, 0, 2), json!([]));
 
     let rows = sql(&ctx, "select policy_users, policy_groups from offline.aws_iam_policy_attachment where policy_arn like '%DeveloperTools'").await;
-    assert_eq!(json_cell(&rows, 0, 0), json!([{"UserId": "AIDAEXAMPLECIBOT00004", "UserName": "ci-bot"}]));
-    assert_eq!(json_cell(&rows, 0, 1), json!([{"GroupId": "AGPAEXAMPLEDEVS00002", "GroupName": "developers"}]));
+    assert_eq!(
+        json_cell(&rows, 0, 0),
+        json!([{"UserId": "AIDAEXAMPLECIBOT00004", "UserName": "ci-bot"}])
+    );
+    assert_eq!(
+        json_cell(&rows, 0, 1),
+        json!([{"GroupId": "AGPAEXAMPLEDEVS00002", "GroupName": "developers"}])
+    );
 }
 
 #[tokio::test]
 async fn tables_the_file_cannot_fill_are_empty_and_account_can_be_overridden() {
     let ctx = context(Some("999999999999"));
-    for t in ["aws_iam_access_key", "aws_iam_credential_report", "aws_s3_bucket", "aws_ec2_instance", "aws_vpc"] {
+    for t in [
+        "aws_iam_access_key",
+        "aws_iam_credential_report",
+        "aws_s3_bucket",
+        "aws_ec2_instance",
+        "aws_vpc",
+    ] {
         let rows = sql(&ctx, &format!("select count(*) from offline.{t}")).await;
         assert_eq!(rows[0][0], "0", "{t}");
     }
     let rows = sql(&ctx, "select distinct account_id from offline.aws_iam_role").await;
     assert_eq!(rows, strings(&[&["999999999999"]]));
     // Every table the source serves is an AWS table.
-    assert_eq!(aws::tables().len(), ctx.catalog("datafusion").and_then(|c| c.schema("offline")).map(|s| s.table_names().len()).unwrap_or(0));
+    assert_eq!(
+        aws::tables().len(),
+        ctx.catalog("datafusion")
+            .and_then(|c| c.schema("offline"))
+            .map(|s| s.table_names().len())
+            .unwrap_or(0)
+    );
 }
 
 fn write_temp(name: &str, text: &str) -> PathBuf {
@@ -240,9 +438,16 @@ fn errors_name_the_file_and_the_problem() {
     let e = gaad::load("x", &p, None).expect_err("bad document must fail");
     let text = e.to_string();
     assert!(matches!(e, GaadError::Document { .. }), "{e:?}");
-    assert!(text.contains("baddoc.json") && text.contains("RoleDetailList[0] (r).AssumeRolePolicyDocument"), "{text}");
+    assert!(
+        text.contains("baddoc.json")
+            && text.contains("RoleDetailList[0] (r).AssumeRolePolicyDocument"),
+        "{text}"
+    );
 
-    let p = write_temp("noacct.json", r#"{"Policies": [{"PolicyName": "P", "PolicyId": "ANPA1", "Arn": "arn:aws:iam::aws:policy/P"}]}"#);
+    let p = write_temp(
+        "noacct.json",
+        r#"{"Policies": [{"PolicyName": "P", "PolicyId": "ANPA1", "Arn": "arn:aws:iam::aws:policy/P"}]}"#,
+    );
     let e = gaad::load("x", &p, None).expect_err("no account id must fail");
     assert!(matches!(e, GaadError::NoAccountId { .. }), "{e:?}");
     assert!(gaad::load("x", &p, Some("123456789012")).is_ok());
@@ -254,5 +459,8 @@ fn errors_name_the_file_and_the_problem() {
         r#"{"UserDetailList": [{"UserName": "u", "UserId": "AIDA1", "Arn": "arn:aws:iam::123456789012:user/u", "CreateDate": "yesterday"}]}"#,
     );
     let e = gaad::load("x", &p, None).expect_err("bad date must fail");
-    assert!(e.to_string().contains("UserDetailList[0] (u).CreateDate"), "{e}");
+    assert!(
+        e.to_string().contains("UserDetailList[0] (u).CreateDate"),
+        "{e}"
+    );
 }

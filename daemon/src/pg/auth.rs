@@ -85,7 +85,12 @@ impl ScramVerifier {
         let client_key = hmac(&salted, b"Client Key");
         let stored_key = Sha256::digest(&client_key).to_vec();
         let server_key = hmac(&salted, b"Server Key");
-        ScramVerifier { iterations, salt: salt.to_vec(), stored_key, server_key }
+        ScramVerifier {
+            iterations,
+            salt: salt.to_vec(),
+            stored_key,
+            server_key,
+        }
     }
 
     /// Parse PostgreSQL's verifier text.
@@ -136,12 +141,21 @@ pub struct AuthConfig {
 /// Server-side SCRAM exchange state.
 enum ScramState {
     Initial,
-    ServerFirstSent { user: String, client_first_bare: String, server_first: String, nonce: String },
+    ServerFirstSent {
+        user: String,
+        client_first_bare: String,
+        server_first: String,
+        nonce: String,
+    },
     Done,
 }
 
 fn auth_error(code: &str, msg: impl Into<String>) -> PgWireError {
-    PgWireError::UserError(Box::new(ErrorInfo::new("FATAL".into(), code.into(), msg.into())))
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "FATAL".into(),
+        code.into(),
+        msg.into(),
+    )))
 }
 
 fn parse_attrs(s: &str) -> HashMap<char, String> {
@@ -166,7 +180,11 @@ impl PwStartupHandler {
     pub fn new(auth: Arc<AuthConfig>) -> Self {
         let mut params = DefaultServerParameterProvider::default();
         params.server_version = format!("16.0 (pathwarden {})", env!("CARGO_PKG_VERSION"));
-        PwStartupHandler { auth, params, state: Mutex::new(ScramState::Initial) }
+        PwStartupHandler {
+            auth,
+            params,
+            state: Mutex::new(ScramState::Initial),
+        }
     }
 
     fn assign_pid<C: ClientInfo>(client: &mut C) {
@@ -178,7 +196,11 @@ impl PwStartupHandler {
 
 #[async_trait]
 impl StartupHandler for PwStartupHandler {
-    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -189,18 +211,23 @@ impl StartupHandler for PwStartupHandler {
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
                 if self.auth.require_tls && !client.is_secure() {
-                    return Err(auth_error("28000", "this server requires TLS (sslmode=require)"));
+                    return Err(auth_error(
+                        "28000",
+                        "this server requires TLS (sslmode=require)",
+                    ));
                 }
                 if self.auth.users.is_empty() {
                     Self::assign_pid(client);
-                    client.metadata_mut().insert("pathwarden.role".into(), "admin".into());
+                    client
+                        .metadata_mut()
+                        .insert("pathwarden.role".into(), "admin".into());
                     finish_authentication(client, &self.params).await?;
                 } else {
                     client.set_state(PgWireConnectionState::AuthenticationInProgress);
                     client
-                        .send(PgWireBackendMessage::Authentication(Authentication::SASL(vec![
-                            "SCRAM-SHA-256".to_string(),
-                        ])))
+                        .send(PgWireBackendMessage::Authentication(Authentication::SASL(
+                            vec!["SCRAM-SHA-256".to_string()],
+                        )))
                         .await?;
                 }
             }
@@ -210,58 +237,100 @@ impl StartupHandler for PwStartupHandler {
                     ScramState::Initial => {
                         let init = msg.into_sasl_initial_response()?;
                         if init.auth_method != "SCRAM-SHA-256" {
-                            return Err(auth_error("28000", format!("unsupported SASL mechanism {}", init.auth_method)));
+                            return Err(auth_error(
+                                "28000",
+                                format!("unsupported SASL mechanism {}", init.auth_method),
+                            ));
                         }
-                        let data = init.data.as_ref().ok_or_else(|| auth_error("08P01", "empty SCRAM client-first message"))?;
-                        let text = std::str::from_utf8(data).map_err(|_| auth_error("08P01", "SCRAM message is not UTF-8"))?;
+                        let data = init.data.as_ref().ok_or_else(|| {
+                            auth_error("08P01", "empty SCRAM client-first message")
+                        })?;
+                        let text = std::str::from_utf8(data)
+                            .map_err(|_| auth_error("08P01", "SCRAM message is not UTF-8"))?;
                         // gs2 header "n,," (no channel binding) or "y,,"; then client-first-bare.
                         let mut parts = text.splitn(3, ',');
                         let gs2 = parts.next().unwrap_or("");
                         let _authzid = parts.next();
-                        let bare = parts.next().ok_or_else(|| auth_error("08P01", "malformed SCRAM client-first message"))?;
+                        let bare = parts.next().ok_or_else(|| {
+                            auth_error("08P01", "malformed SCRAM client-first message")
+                        })?;
                         if gs2.starts_with('p') {
-                            return Err(auth_error("28000", "SCRAM channel binding is not supported"));
+                            return Err(auth_error(
+                                "28000",
+                                "SCRAM channel binding is not supported",
+                            ));
                         }
                         let attrs = parse_attrs(bare);
-                        let client_nonce = attrs.get(&'r').cloned().ok_or_else(|| auth_error("08P01", "SCRAM nonce missing"))?;
+                        let client_nonce = attrs
+                            .get(&'r')
+                            .cloned()
+                            .ok_or_else(|| auth_error("08P01", "SCRAM nonce missing"))?;
                         // PostgreSQL clients send an empty SCRAM user; the startup user is authoritative.
                         let user = client.metadata().get("user").cloned().unwrap_or_default();
                         let login = self.auth.users.get(&user);
                         // Unknown users get a fake exchange so that user names cannot be probed.
                         let (salt, iterations) = match login {
                             Some(l) => (l.verifier.salt.clone(), l.verifier.iterations),
-                            None => (Sha256::digest(user.as_bytes())[..16].to_vec(), DEFAULT_ITERATIONS),
+                            None => (
+                                Sha256::digest(user.as_bytes())[..16].to_vec(),
+                                DEFAULT_ITERATIONS,
+                            ),
                         };
                         let mut sn = [0u8; 18];
                         rand::rng().fill_bytes(&mut sn);
                         let nonce = format!("{client_nonce}{}", B64.encode(sn));
-                        let server_first = format!("r={nonce},s={},i={iterations}", B64.encode(&salt));
+                        let server_first =
+                            format!("r={nonce},s={},i={iterations}", B64.encode(&salt));
                         client
-                            .send(PgWireBackendMessage::Authentication(Authentication::SASLContinue(
-                                server_first.clone().into_bytes().into(),
-                            )))
+                            .send(PgWireBackendMessage::Authentication(
+                                Authentication::SASLContinue(
+                                    server_first.clone().into_bytes().into(),
+                                ),
+                            ))
                             .await?;
-                        *state = ScramState::ServerFirstSent { user, client_first_bare: bare.to_string(), server_first, nonce };
+                        *state = ScramState::ServerFirstSent {
+                            user,
+                            client_first_bare: bare.to_string(),
+                            server_first,
+                            nonce,
+                        };
                     }
-                    ScramState::ServerFirstSent { user, client_first_bare, server_first, nonce } => {
+                    ScramState::ServerFirstSent {
+                        user,
+                        client_first_bare,
+                        server_first,
+                        nonce,
+                    } => {
                         let resp = msg.into_sasl_response()?;
-                        let text = std::str::from_utf8(&resp.data).map_err(|_| auth_error("08P01", "SCRAM message is not UTF-8"))?;
+                        let text = std::str::from_utf8(&resp.data)
+                            .map_err(|_| auth_error("08P01", "SCRAM message is not UTF-8"))?;
                         let (without_proof, proof_b64) = text
                             .rsplit_once(",p=")
                             .ok_or_else(|| auth_error("08P01", "SCRAM proof missing"))?;
                         let attrs = parse_attrs(without_proof);
-                        let fail = || auth_error("28P01", format!("password authentication failed for user \"{user}\""));
+                        let fail = || {
+                            auth_error(
+                                "28P01",
+                                format!("password authentication failed for user \"{user}\""),
+                            )
+                        };
                         if attrs.get(&'r') != Some(nonce) {
                             return Err(fail());
                         }
                         let proof = B64.decode(proof_b64).map_err(|_| fail())?;
                         let login = self.auth.users.get(user).ok_or_else(fail)?;
-                        let auth_message = format!("{client_first_bare},{server_first},{without_proof}");
-                        let client_signature = hmac(&login.verifier.stored_key, auth_message.as_bytes());
+                        let auth_message =
+                            format!("{client_first_bare},{server_first},{without_proof}");
+                        let client_signature =
+                            hmac(&login.verifier.stored_key, auth_message.as_bytes());
                         if proof.len() != client_signature.len() {
                             return Err(fail());
                         }
-                        let client_key: Vec<u8> = proof.iter().zip(&client_signature).map(|(a, b)| a ^ b).collect();
+                        let client_key: Vec<u8> = proof
+                            .iter()
+                            .zip(&client_signature)
+                            .map(|(a, b)| a ^ b)
+                            .collect();
                         let computed = Sha256::digest(&client_key);
                         if !bool::from(computed.as_slice().ct_eq(&login.verifier.stored_key)) {
                             tracing::warn!(user = %user, "pgwire authentication failed");
@@ -270,15 +339,21 @@ impl StartupHandler for PwStartupHandler {
                         let server_sig = hmac(&login.verifier.server_key, auth_message.as_bytes());
                         let final_msg = format!("v={}", B64.encode(server_sig));
                         client
-                            .send(PgWireBackendMessage::Authentication(Authentication::SASLFinal(final_msg.into_bytes().into())))
+                            .send(PgWireBackendMessage::Authentication(
+                                Authentication::SASLFinal(final_msg.into_bytes().into()),
+                            ))
                             .await?;
-                        client.metadata_mut().insert("pathwarden.role".into(), login.role.clone());
+                        client
+                            .metadata_mut()
+                            .insert("pathwarden.role".into(), login.role.clone());
                         *state = ScramState::Done;
                         drop(state);
                         Self::assign_pid(client);
                         finish_authentication(client, &self.params).await?;
                     }
-                    ScramState::Done => return Err(auth_error("08P01", "unexpected authentication message")),
+                    ScramState::Done => {
+                        return Err(auth_error("08P01", "unexpected authentication message"));
+                    }
                 }
             }
             _ => {}
@@ -301,10 +376,19 @@ mod tests {
         let without_proof = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
         let auth = format!("{client_first_bare},{server_first},{without_proof}");
         let sig = hmac(&v.server_key, auth.as_bytes());
-        assert_eq!(B64.encode(sig), "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
-        let proof = B64.decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=").unwrap();
+        assert_eq!(
+            B64.encode(sig),
+            "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+        );
+        let proof = B64
+            .decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+            .unwrap();
         let client_signature = hmac(&v.stored_key, auth.as_bytes());
-        let client_key: Vec<u8> = proof.iter().zip(&client_signature).map(|(a, b)| a ^ b).collect();
+        let client_key: Vec<u8> = proof
+            .iter()
+            .zip(&client_signature)
+            .map(|(a, b)| a ^ b)
+            .collect();
         assert_eq!(Sha256::digest(&client_key).to_vec(), v.stored_key);
     }
 

@@ -12,7 +12,11 @@ use pgwire::error::{ErrorInfo, PgWireError};
 
 /// A SQLSTATE and message.
 pub fn sql_error(code: &str, message: impl Into<String>) -> PgWireError {
-    PgWireError::UserError(Box::new(ErrorInfo::new("ERROR".into(), code.into(), message.into())))
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".into(),
+        code.into(),
+        message.into(),
+    )))
 }
 
 fn classify_df(e: &DataFusionError) -> &'static str {
@@ -27,11 +31,16 @@ fn classify_df(e: &DataFusionError) -> &'static str {
             let m = msg.to_ascii_lowercase();
             if m.contains("table") && m.contains("not found") {
                 "42P01"
-            } else if m.contains("invalid function") || m.contains("function") && m.contains("does not exist") {
+            } else if m.contains("invalid function")
+                || m.contains("function") && m.contains("does not exist")
+            {
                 "42883"
             } else if m.contains("no field named") {
                 "42703"
-            } else if m.contains("cannot be cast") || m.contains("coerc") || m.contains("no function matches") {
+            } else if m.contains("cannot be cast")
+                || m.contains("coerc")
+                || m.contains("no function matches")
+            {
                 "42804"
             } else {
                 "42601"
@@ -83,7 +92,15 @@ fn classify_dyn(e: &(dyn StdError + Send + Sync + 'static)) -> &'static str {
 fn clean_message(msg: String) -> String {
     // DataFusion prefixes messages with its error kind; PostgreSQL clients expect the message.
     let mut m = msg;
-    for p in ["Error during planning: ", "SQL error: ", "Schema error: ", "Execution error: ", "External error: ", "This feature is not implemented: ", "Arrow error: "] {
+    for p in [
+        "Error during planning: ",
+        "SQL error: ",
+        "Schema error: ",
+        "Execution error: ",
+        "External error: ",
+        "This feature is not implemented: ",
+        "Arrow error: ",
+    ] {
         while let Some(rest) = m.strip_prefix(p) {
             m = rest.to_string();
         }
@@ -114,9 +131,20 @@ mod tests {
 
     #[test]
     fn plan_errors_get_sqlstates() {
-        assert_eq!(classify_df(&DataFusionError::Plan("table 'pathwarden.public.nope' not found".into())), "42P01");
-        assert_eq!(classify_df(&DataFusionError::Plan("Invalid function 'foo'".into())), "42883");
-        assert_eq!(classify_df(&DataFusionError::NotImplemented("x".into())), "0A000");
+        assert_eq!(
+            classify_df(&DataFusionError::Plan(
+                "table 'pathwarden.public.nope' not found".into()
+            )),
+            "42P01"
+        );
+        assert_eq!(
+            classify_df(&DataFusionError::Plan("Invalid function 'foo'".into())),
+            "42883"
+        );
+        assert_eq!(
+            classify_df(&DataFusionError::NotImplemented("x".into())),
+            "0A000"
+        );
     }
 
     #[test]
@@ -125,7 +153,10 @@ mod tests {
             table: "aws_iam_role".into(),
             connection: "prod".into(),
             region: None,
-            source: FetchError::AccessDenied { api_call: "iam:ListRoles".into(), message: "no".into() },
+            source: FetchError::AccessDenied {
+                api_call: "iam:ListRoles".into(),
+                message: "no".into(),
+            },
         };
         let e = DataFusionError::External(Box::new(t));
         assert_eq!(classify_df(&e), "42501");

@@ -21,7 +21,8 @@ use session::{ConnHandlers, Shared};
 pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let certs = rustls_pemfile::certs(&mut BufReader::new(
-        File::open(cert).with_context(|| format!("server.tls_cert: cannot open {}", cert.display()))?,
+        File::open(cert)
+            .with_context(|| format!("server.tls_cert: cannot open {}", cert.display()))?,
     ))
     .collect::<Result<Vec<_>, _>>()
     .with_context(|| format!("server.tls_cert: {} is not PEM", cert.display()))?;
@@ -29,7 +30,8 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor> {
         bail!("server.tls_cert: no certificate in {}", cert.display());
     }
     let key = rustls_pemfile::private_key(&mut BufReader::new(
-        File::open(key).with_context(|| format!("server.tls_key: cannot open {}", key.display()))?,
+        File::open(key)
+            .with_context(|| format!("server.tls_key: cannot open {}", key.display()))?,
     ))
     .with_context(|| format!("server.tls_key: {} is not PEM", key.display()))?
     .with_context(|| format!("server.tls_key: no private key in {}", key.display()))?;
@@ -41,7 +43,12 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor> {
 }
 
 /// Accept pgwire connections until the listener is dropped.
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>, tls: Option<TlsAcceptor>, max_connections: usize) {
+pub async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
+    max_connections: usize,
+) {
     let limiter = Arc::new(Semaphore::new(max_connections.max(1)));
     loop {
         let (socket, peer): (tokio::net::TcpStream, SocketAddr) = match listener.accept().await {

@@ -68,7 +68,11 @@ impl CancelRegistry {
     }
 
     fn cancel(&self, pid: i32, secret: Vec<u8>) -> bool {
-        let s = self.map.lock().ok().and_then(|m| m.get(&(pid, secret)).cloned());
+        let s = self
+            .map
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(pid, secret)).cloned());
         match s {
             Some(s) => {
                 s.generation.fetch_add(1, Ordering::SeqCst);
@@ -132,11 +136,19 @@ impl ConnHandlers {
             ctx: ctx.clone(),
             cursors: Arc::new(Mutex::new(Cursors::default())),
         });
-        let session = Arc::new(PwSession { inner, parser, shared: shared.clone(), peer, ctx });
+        let session = Arc::new(PwSession {
+            inner,
+            parser,
+            shared: shared.clone(),
+            peer,
+            ctx,
+        });
         ConnHandlers {
             session,
             startup: Arc::new(PwStartupHandler::new(shared.auth.clone())),
-            cancel: Arc::new(PwCancelHandler { cancels: shared.cancels.clone() }),
+            cancel: Arc::new(PwCancelHandler {
+                cancels: shared.cancels.clone(),
+            }),
         }
     }
 
@@ -209,7 +221,9 @@ fn compat_response(stmt: &Statement) -> Option<Response> {
     match stmt {
         Statement::Savepoint { .. } => Some(Response::Execution(Tag::new("SAVEPOINT"))),
         Statement::ReleaseSavepoint { .. } => Some(Response::Execution(Tag::new("RELEASE"))),
-        Statement::Rollback { savepoint: Some(_), .. } => Some(Response::Execution(Tag::new("ROLLBACK"))),
+        Statement::Rollback {
+            savepoint: Some(_), ..
+        } => Some(Response::Execution(Tag::new("ROLLBACK"))),
         _ => None,
     }
 }
@@ -241,10 +255,16 @@ fn rename_fields(fields: &[FieldInfo]) -> Vec<FieldInfo> {
             if name == f.name() {
                 f.clone()
             } else {
-                FieldInfo::new(name.to_string(), f.table_id(), f.column_id(), f.datatype().clone(), f.format())
-                    .with_format_options(f.format_options().clone())
-                    .with_type_size(f.type_size())
-                    .with_type_modifier(f.type_modifier())
+                FieldInfo::new(
+                    name.to_string(),
+                    f.table_id(),
+                    f.column_id(),
+                    f.datatype().clone(),
+                    f.format(),
+                )
+                .with_format_options(f.format_options().clone())
+                .with_type_size(f.type_size())
+                .with_type_modifier(f.type_modifier())
             }
         })
         .collect()
@@ -408,7 +428,9 @@ impl PwSession {
 }
 
 fn parse_sql(parser: &PostgresCompatibilityParser, sql: &str) -> PgWireResult<Vec<Statement>> {
-    parser.parse(sql).map_err(|e| sql_error("42601", format!("syntax error: {e}")))
+    parser
+        .parse(sql)
+        .map_err(|e| sql_error("42601", format!("syntax error: {e}")))
 }
 
 fn rewrite(mut stmt: Statement) -> PgWireResult<Statement> {
@@ -423,10 +445,20 @@ fn rewrite(mut stmt: Statement) -> PgWireResult<Statement> {
 /// the same value whenever the subquery yields at most one row (PostgreSQL's rule for
 /// scalar subqueries), and a form DataFusion can decorrelate (it cannot inside CASE).
 fn hoist_case_subqueries(stmt: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, SetExpr, Value, visit_expressions_mut};
+    use datafusion::sql::sqlparser::ast::{
+        BinaryOperator, Expr, SetExpr, Value, visit_expressions_mut,
+    };
     use std::ops::ControlFlow;
     let _ = visit_expressions_mut(stmt, |e| {
-        let Expr::Case { operand: None, conditions, else_result, .. } = e else { return ControlFlow::<()>::Continue(()) };
+        let Expr::Case {
+            operand: None,
+            conditions,
+            else_result,
+            ..
+        } = e
+        else {
+            return ControlFlow::<()>::Continue(());
+        };
         let else_null = match else_result.as_deref() {
             None => true,
             Some(Expr::Value(v)) => matches!(v.value, Value::Null),
@@ -439,11 +471,19 @@ fn hoist_case_subqueries(stmt: &mut Statement) {
         while let Expr::Nested(inner) = result {
             result = *inner;
         }
-        let Expr::Subquery(mut q) = result else { return ControlFlow::Continue(()) };
-        let SetExpr::Select(sel) = q.body.as_mut() else { return ControlFlow::Continue(()) };
+        let Expr::Subquery(mut q) = result else {
+            return ControlFlow::Continue(());
+        };
+        let SetExpr::Select(sel) = q.body.as_mut() else {
+            return ControlFlow::Continue(());
+        };
         let cond = Expr::Nested(Box::new(conditions[0].condition.clone()));
         sel.selection = Some(match sel.selection.take() {
-            Some(w) => Expr::BinaryOp { left: Box::new(Expr::Nested(Box::new(w))), op: BinaryOperator::And, right: Box::new(cond) },
+            Some(w) => Expr::BinaryOp {
+                left: Box::new(Expr::Nested(Box::new(w))),
+                op: BinaryOperator::And,
+                right: Box::new(cond),
+            },
             None => cond,
         });
         *e = Expr::Subquery(q);
@@ -457,13 +497,26 @@ fn hoist_case_subqueries(stmt: &mut Statement) {
 /// single projected expression in `max(...)`, which is the same value for one row.
 fn aggregate_scalar_subqueries(stmt: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{
-        Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName,
-        SelectItem, SetExpr, visit_expressions_mut,
+        Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
+        Ident, ObjectName, SelectItem, SetExpr, visit_expressions_mut,
     };
     use std::ops::ControlFlow;
     const AGGS: &[&str] = &[
-        "count", "sum", "min", "max", "avg", "array_agg", "string_agg", "bool_and", "bool_or", "jsonb_agg", "json_agg",
-        "jsonb_object_agg", "json_object_agg", "first_value", "last_value",
+        "count",
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "array_agg",
+        "string_agg",
+        "bool_and",
+        "bool_or",
+        "jsonb_agg",
+        "json_agg",
+        "jsonb_object_agg",
+        "json_object_agg",
+        "first_value",
+        "last_value",
     ];
     fn has_aggregate(e: &mut Expr) -> bool {
         let mut found = false;
@@ -486,11 +539,16 @@ fn aggregate_scalar_subqueries(stmt: &mut Statement) {
                     if sel.projection.len() == 1 && !grouped && sel.having.is_none() {
                         let (inner, alias) = match &mut sel.projection[0] {
                             SelectItem::UnnamedExpr(x) => (x, None),
-                            SelectItem::ExprWithAlias { expr, alias } => (expr, Some(alias.clone())),
+                            SelectItem::ExprWithAlias { expr, alias } => {
+                                (expr, Some(alias.clone()))
+                            }
                             _ => return ControlFlow::<()>::Continue(()),
                         };
                         if !has_aggregate(inner) {
-                            let arg = std::mem::replace(inner, Expr::value(datafusion::sql::sqlparser::ast::Value::Null));
+                            let arg = std::mem::replace(
+                                inner,
+                                Expr::value(datafusion::sql::sqlparser::ast::Value::Null),
+                            );
                             let call = Expr::Function(Function {
                                 name: ObjectName::from(vec![Ident::new("max")]),
                                 uses_odbc_syntax: false,
@@ -525,17 +583,31 @@ fn rewrite_like_escape(stmt: &mut Statement) {
     use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
     use std::ops::ControlFlow;
     let _ = visit_expressions_mut(stmt, |e| {
-        if let Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. } = e {
+        if let Expr::Like {
+            pattern,
+            escape_char,
+            ..
+        }
+        | Expr::ILike {
+            pattern,
+            escape_char,
+            ..
+        } = e
+        {
             let esc = escape_char.as_ref().and_then(|v| match &v.value {
-                Value::SingleQuotedString(s) if s.chars().count() == 1 && s != "\\" => Some(s.clone()),
+                Value::SingleQuotedString(s) if s.chars().count() == 1 && s != "\\" => {
+                    Some(s.clone())
+                }
                 _ => None,
             });
             if let Some(c) = esc {
                 let c = c.replace('\'', "''");
-                let template = format!("replace(replace(__pw_like_pattern, '\\', '\\\\'), '{c}', '\\')");
-                if let Ok(mut new) = datafusion::sql::sqlparser::parser::Parser::new(&PostgreSqlDialect {})
-                    .try_with_sql(&template)
-                    .and_then(|mut p| p.parse_expr())
+                let template =
+                    format!("replace(replace(__pw_like_pattern, '\\', '\\\\'), '{c}', '\\')");
+                if let Ok(mut new) =
+                    datafusion::sql::sqlparser::parser::Parser::new(&PostgreSqlDialect {})
+                        .try_with_sql(&template)
+                        .and_then(|mut p| p.parse_expr())
                 {
                     let inner = std::mem::replace(pattern.as_mut(), Expr::value(Value::Null));
                     let mut inner = Some(inner);
@@ -596,7 +668,9 @@ impl SimpleQueryHandler for PwSession {
                 self.parser.note_declare(&sql).await;
             }
             let res = Self::guarded(&token, deadline, async {
-                SimpleQueryHandler::do_query(self.inner.as_ref(), client, &sql).await.map_err(map_error)
+                SimpleQueryHandler::do_query(self.inner.as_ref(), client, &sql)
+                    .await
+                    .map_err(map_error)
             })
             .await;
             match res {
@@ -635,16 +709,26 @@ pub struct PwParser {
 impl PwParser {
     /// Remember a DECLARE'd cursor (given the rewritten SQL text the engine will see).
     async fn note_declare(&self, rewritten_sql: &str) {
-        let Ok(stmts) = self.sql.parse(rewritten_sql) else { return };
+        let Ok(stmts) = self.sql.parse(rewritten_sql) else {
+            return;
+        };
         for stmt in stmts {
-            let Statement::Declare { stmts } = stmt else { continue };
+            let Statement::Declare { stmts } = stmt else {
+                continue;
+            };
             for d in stmts {
-                let (Some(name), Some(q)) = (d.names.first(), d.for_query.as_ref()) else { continue };
+                let (Some(name), Some(q)) = (d.names.first(), d.for_query.as_ref()) else {
+                    continue;
+                };
                 let text = q.to_string();
                 let fields = match self.ctx.state().create_logical_plan(&text).await {
-                    Ok(plan) => arrow_pg::datatypes::arrow_schema_to_pg_fields(plan.schema().as_arrow(), &Format::UnifiedText, None)
-                        .map(|f| rename_fields(&f))
-                        .unwrap_or_default(),
+                    Ok(plan) => arrow_pg::datatypes::arrow_schema_to_pg_fields(
+                        plan.schema().as_arrow(),
+                        &Format::UnifiedText,
+                        None,
+                    )
+                    .map(|f| rename_fields(&f))
+                    .unwrap_or_default(),
                     Err(_) => continue,
                 };
                 if let Ok(mut c) = self.cursors.lock() {
@@ -656,11 +740,17 @@ impl PwParser {
     }
 
     fn cursor_query(&self, name: &str) -> Option<String> {
-        self.cursors.lock().ok().and_then(|c| c.by_name.get(name).cloned())
+        self.cursors
+            .lock()
+            .ok()
+            .and_then(|c| c.by_name.get(name).cloned())
     }
 
     fn cursor_fields(&self, query: &str) -> Option<Vec<FieldInfo>> {
-        self.cursors.lock().ok().and_then(|c| c.fields_by_query.get(query).cloned())
+        self.cursors
+            .lock()
+            .ok()
+            .and_then(|c| c.fields_by_query.get(query).cloned())
     }
 }
 
@@ -670,7 +760,12 @@ type DfStatement = <Parser as QueryParser>::Statement;
 impl QueryParser for PwParser {
     type Statement = DfStatement;
 
-    async fn parse_sql<C>(&self, client: &C, sql: &str, types: &[Option<Type>]) -> PgWireResult<Option<Self::Statement>>
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Option<Self::Statement>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
@@ -681,13 +776,22 @@ impl QueryParser for PwParser {
         let stmt = stmts.remove(0);
         if compat_response(&stmt).is_some() {
             // Plan a no-op; execution answers with the right command tag.
-            let planned = self.inner.parse_sql(client, "SELECT 1 WHERE false", types).await.map_err(map_error)?;
+            let planned = self
+                .inner
+                .parse_sql(client, "SELECT 1 WHERE false", types)
+                .await
+                .map_err(map_error)?;
             return Ok(planned.map(|(_, rest)| (format!("{COMPAT_MARKER}{stmt}"), rest)));
         }
         if let Statement::Fetch { name, .. } = &stmt {
             // Plan the cursor's query so Describe reports the rows FETCH returns.
             if let Some(q) = self.cursor_query(&name.value) {
-                let plan = self.ctx.state().create_logical_plan(&q).await.map_err(super::errors::from_df)?;
+                let plan = self
+                    .ctx
+                    .state()
+                    .create_logical_plan(&q)
+                    .await
+                    .map_err(super::errors::from_df)?;
                 return Ok(Some((stmt.to_string(), Some((stmt, plan)))));
             }
         }
@@ -696,14 +800,21 @@ impl QueryParser for PwParser {
         if is_declare {
             self.note_declare(&rewritten).await;
         }
-        self.inner.parse_sql(client, &rewritten, types).await.map_err(map_error)
+        self.inner
+            .parse_sql(client, &rewritten, types)
+            .await
+            .map_err(map_error)
     }
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
         self.inner.get_parameter_types(stmt)
     }
 
-    fn get_result_schema(&self, stmt: &Self::Statement, column_format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+    fn get_result_schema(
+        &self,
+        stmt: &Self::Statement,
+        column_format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
         if stmt.0.starts_with(COMPAT_MARKER) {
             return Ok(vec![]);
         }
@@ -713,7 +824,9 @@ impl QueryParser for PwParser {
                 return Ok(f);
             }
         }
-        Ok(rename_fields(&self.inner.get_result_schema(stmt, column_format)?))
+        Ok(rename_fields(
+            &self.inner.get_result_schema(stmt, column_format)?,
+        ))
     }
 }
 
@@ -726,7 +839,12 @@ impl ExtendedQueryHandler for PwSession {
         self.parser.clone()
     }
 
-    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Self::Statement>, max_rows: usize) -> PgWireResult<Response>
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Self::Statement>,
+        max_rows: usize,
+    ) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Self::Statement>,
@@ -745,7 +863,9 @@ impl ExtendedQueryHandler for PwSession {
         let token = self.cancel_token(client);
         let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
         let res = Self::guarded(&token, deadline, async {
-            ExtendedQueryHandler::do_query(self.inner.as_ref(), client, portal, max_rows).await.map_err(map_error)
+            ExtendedQueryHandler::do_query(self.inner.as_ref(), client, portal, max_rows)
+                .await
+                .map_err(map_error)
         })
         .await;
         match res {

@@ -18,7 +18,10 @@ pub struct Daemon {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 pub fn bin() -> &'static str {
@@ -26,7 +29,11 @@ pub fn bin() -> &'static str {
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pathwarden-test-{tag}-{}-{}", std::process::id(), free_port()));
+    let d = std::env::temp_dir().join(format!(
+        "pathwarden-test-{tag}-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
     std::fs::create_dir_all(&d).expect("temp dir");
     d
 }
@@ -47,16 +54,27 @@ impl Daemon {
             .env("PATHWARDEN_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(dir.join("stderr.log")).expect("log file")));
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.join("stderr.log")).expect("log file"),
+            ));
         if let Some(text) = config {
             let p = dir.join("pathwarden.toml");
-            std::fs::File::create(&p).and_then(|mut f| f.write_all(text.as_bytes())).expect("write config");
+            std::fs::File::create(&p)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .expect("write config");
             cmd.arg("--config").arg(&p);
         }
         cmd.args(extra);
         let started = Instant::now();
         let child = cmd.spawn().expect("spawn pathwarden");
-        let mut d = Daemon { child, pg_port, http_port, dir, started, ready_after: Duration::ZERO };
+        let mut d = Daemon {
+            child,
+            pg_port,
+            http_port,
+            dir,
+            started,
+            ready_after: Duration::ZERO,
+        };
         d.wait_ready();
         d
     }
@@ -71,7 +89,11 @@ impl Daemon {
                 self.ready_after = self.started.elapsed();
                 return;
             }
-            assert!(Instant::now() < deadline, "pathwarden did not listen within 60 s: {}", self.stderr());
+            assert!(
+                Instant::now() < deadline,
+                "pathwarden did not listen within 60 s: {}",
+                self.stderr()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -81,7 +103,10 @@ impl Daemon {
     }
 
     pub fn dsn(&self) -> String {
-        format!("host=127.0.0.1 port={} user=analyst dbname=pathwarden", self.pg_port)
+        format!(
+            "host=127.0.0.1 port={} user=analyst dbname=pathwarden",
+            self.pg_port
+        )
     }
 
     pub fn url(&self) -> String {
@@ -89,7 +114,9 @@ impl Daemon {
     }
 
     pub async fn client(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.dsn(), tokio_postgres::NoTls).await.expect("connect");
+        let (client, conn) = tokio_postgres::connect(&self.dsn(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -99,12 +126,29 @@ impl Daemon {
     /// Run psql with the given arguments; returns stdout, panics with stderr on failure.
     pub fn psql(&self, args: &[&str]) -> String {
         let out = Command::new("psql")
-            .args(["-h", "127.0.0.1", "-p", &self.pg_port.to_string(), "-U", "analyst", "-d", "pathwarden", "-X", "-v", "ON_ERROR_STOP=1"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.pg_port.to_string(),
+                "-U",
+                "analyst",
+                "-d",
+                "pathwarden",
+                "-X",
+                "-v",
+                "ON_ERROR_STOP=1",
+            ])
             .args(args)
             .stdin(Stdio::null())
             .output()
             .expect("psql must be installed (apt-get install postgresql-client)");
-        assert!(out.status.success(), "psql {:?} failed: {}", args, String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "psql {:?} failed: {}",
+            args,
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).to_string()
     }
 }
@@ -125,13 +169,22 @@ pub fn python() -> PathBuf {
     if local.exists() {
         return local;
     }
-    panic!("Python test clients missing: run ./scripts/test (it creates .venv), or set PATHWARDEN_PYTHON");
+    panic!(
+        "Python test clients missing: run ./scripts/test (it creates .venv), or set PATHWARDEN_PYTHON"
+    );
 }
 
 /// Run a Python test script from daemon/tests/py with args; panics with its output on failure.
 pub fn run_python(script: &str, args: &[&str]) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py").join(script);
-    let out = Command::new(python()).arg(&path).args(args).stdin(Stdio::null()).output().expect("run python");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/py")
+        .join(script);
+    let out = Command::new(python())
+        .arg(&path)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run python");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),

@@ -23,8 +23,16 @@ pub fn merge_nodes(kind: NodeKind) -> String {
 /// (`[{source, target, merge, props}]`), `$tag`.
 pub fn merge_edges(kind: EdgeKind, from: NodeKind, to: NodeKind) -> String {
     let d = kind.def();
-    let merge: Vec<String> = d.merge_keys.iter().map(|k| format!("{k}: row.merge.{k}")).collect();
-    let merge = if merge.is_empty() { String::new() } else { format!(" {{{}}}", merge.join(", ")) };
+    let merge: Vec<String> = d
+        .merge_keys
+        .iter()
+        .map(|k| format!("{k}: row.merge.{k}"))
+        .collect();
+    let merge = if merge.is_empty() {
+        String::new()
+    } else {
+        format!(" {{{}}}", merge.join(", "))
+    };
     format!(
         "UNWIND $rows AS row MATCH (a:{from} {{{fk}: row.source}}) MATCH (b:{to} {{{tk}: row.target}}) \
          MERGE (a)-[r:{rel}{merge}]->(b) SET r += row.props, r.update_tag = $tag",
@@ -38,12 +46,18 @@ pub fn merge_edges(kind: EdgeKind, from: NodeKind, to: NodeKind) -> String {
 
 /// Deletes relationships of one kind not written by the sync tagged `$tag`; returns the count.
 pub fn remove_stale_edges(kind: EdgeKind) -> String {
-    format!("MATCH ()-[r:{}]->() WHERE r.update_tag <> $tag DELETE r RETURN count(r)", kind.label())
+    format!(
+        "MATCH ()-[r:{}]->() WHERE r.update_tag <> $tag DELETE r RETURN count(r)",
+        kind.label()
+    )
 }
 
 /// Deletes nodes of one kind not written by the sync tagged `$tag`; returns the count.
 pub fn remove_stale_nodes(kind: NodeKind) -> String {
-    format!("MATCH (n:{}) WHERE n.update_tag <> $tag DETACH DELETE n RETURN count(n)", kind.label())
+    format!(
+        "MATCH (n:{}) WHERE n.update_tag <> $tag DETACH DELETE n RETURN count(n)",
+        kind.label()
+    )
 }
 
 /// Neo4j 4.4/5.x: a uniqueness constraint per node kind (it brings its own index) and an
@@ -73,8 +87,14 @@ pub fn falkordb_indexes() -> Vec<String> {
     let mut out = Vec::new();
     for k in NodeKind::ALL {
         let d = k.def();
-        out.push(format!("CREATE INDEX FOR (n:{}) ON (n.{})", d.label, d.key_property));
-        out.push(format!("CREATE INDEX FOR (n:{}) ON (n.update_tag)", d.label));
+        out.push(format!(
+            "CREATE INDEX FOR (n:{}) ON (n.{})",
+            d.label, d.key_property
+        ));
+        out.push(format!(
+            "CREATE INDEX FOR (n:{}) ON (n.update_tag)",
+            d.label
+        ));
     }
     out
 }
@@ -85,7 +105,14 @@ fn flatten(value: &Value, ty: PropType) -> Value {
         (_, Value::Null) => Value::Null,
         (PropType::Json, v) => Value::String(v.to_string()),
         (PropType::TextList, Value::Array(items)) => Value::Array(
-            items.iter().map(|i| i.as_str().map(|s| Value::String(s.to_string())).unwrap_or(Value::String(i.to_string()))).collect(),
+            items
+                .iter()
+                .map(|i| {
+                    i.as_str()
+                        .map(|s| Value::String(s.to_string()))
+                        .unwrap_or(Value::String(i.to_string()))
+                })
+                .collect(),
         ),
         (_, Value::Object(_)) | (_, Value::Array(_)) => Value::String(value.to_string()),
         (_, v) => v.clone(),
@@ -119,11 +146,21 @@ pub fn edge_row(g: &Graph, e: &Edge) -> Value {
         }
     }
     props.insert("conditional".into(), Value::Bool(e.conditional));
-    props.insert("evidence".into(), Value::String(serde_json::to_string(&e.evidence).unwrap_or_default()));
+    props.insert(
+        "evidence".into(),
+        Value::String(serde_json::to_string(&e.evidence).unwrap_or_default()),
+    );
     let mut merge = Map::new();
     for k in d.merge_keys {
         // A missing merge key would make MERGE match on null and fail; use "".
-        merge.insert((*k).into(), props.get(*k).cloned().filter(|v| !v.is_null()).unwrap_or(Value::String(String::new())));
+        merge.insert(
+            (*k).into(),
+            props
+                .get(*k)
+                .cloned()
+                .filter(|v| !v.is_null())
+                .unwrap_or(Value::String(String::new())),
+        );
     }
     let mut row = Map::new();
     row.insert("source".into(), Value::String(g.node(e.source).key.clone()));
@@ -198,7 +235,10 @@ fn string_literal(s: &str, out: &mut String) {
 
 /// A name as a Cypher identifier: as is when plain, else backtick-quoted (backticks doubled).
 pub fn identifier(name: &str, out: &mut String) {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain {
         out.push_str(name);
@@ -233,7 +273,10 @@ mod tests {
     fn literals_escape_quotes_and_backslashes() {
         assert_eq!(lit(json!("a\"b\\c\nd")), r#""a\"b\\c\nd""#);
         assert_eq!(lit(json!("x\" RETURN 1 //")), r#""x\" RETURN 1 //""#);
-        assert_eq!(lit(json!({"a b": [1, 2.5, null, true]})), "{`a b`:[1,2.5,null,true]}");
+        assert_eq!(
+            lit(json!({"a b": [1, 2.5, null, true]})),
+            "{`a b`:[1,2.5,null,true]}"
+        );
         assert_eq!(lit(json!({"we`ird": 1})), "{`we``ird`:1}");
         assert_eq!(lit(json!("\u{1}")), "\"\u{fffd}\"");
     }
@@ -242,9 +285,15 @@ mod tests {
     fn statements_use_parameters_only() {
         for k in NodeKind::ALL {
             let q = merge_nodes(k);
-            assert!(q.contains("$rows") && q.contains("$tag") && !q.contains('\''), "{q}");
+            assert!(
+                q.contains("$rows") && q.contains("$tag") && !q.contains('\''),
+                "{q}"
+            );
         }
         let q = merge_edges(EdgeKind::CanEscalate, NodeKind::User, NodeKind::Admin);
-        assert!(q.contains("MERGE (a)-[r:CAN_ESCALATE {technique: row.merge.technique}]->(b)"), "{q}");
+        assert!(
+            q.contains("MERGE (a)-[r:CAN_ESCALATE {technique: row.merge.technique}]->(b)"),
+            "{q}"
+        );
     }
 }

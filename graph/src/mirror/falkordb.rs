@@ -29,12 +29,18 @@ impl FalkorDbSink {
         }
         let client = redis::Client::open(info)?;
         let conn = client.get_multiplexed_async_connection().await?;
-        Ok(FalkorDbSink { conn, graph: cfg.graph_name().to_string() })
+        Ok(FalkorDbSink {
+            conn,
+            graph: cfg.graph_name().to_string(),
+        })
     }
 
     async fn raw(&mut self, text: &str) -> Result<redis::Value, MirrorError> {
-        let reply: redis::Value =
-            redis::cmd("GRAPH.QUERY").arg(&self.graph).arg(text).query_async(&mut self.conn).await?;
+        let reply: redis::Value = redis::cmd("GRAPH.QUERY")
+            .arg(&self.graph)
+            .arg(text)
+            .query_async(&mut self.conn)
+            .await?;
         Ok(reply)
     }
 }
@@ -48,12 +54,16 @@ fn to_json(v: &redis::Value) -> Value {
     match v {
         redis::Value::Nil => Value::Null,
         redis::Value::Int(i) => Value::from(*i),
-        redis::Value::Double(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+        redis::Value::Double(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         redis::Value::Boolean(b) => Value::Bool(*b),
         redis::Value::BulkString(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
         redis::Value::SimpleString(s) => Value::String(s.clone()),
         redis::Value::Okay => Value::String("OK".into()),
-        redis::Value::Array(items) | redis::Value::Set(items) => Value::Array(items.iter().map(to_json).collect()),
+        redis::Value::Array(items) | redis::Value::Set(items) => {
+            Value::Array(items.iter().map(to_json).collect())
+        }
         other => Value::String(format!("{other:?}")),
     }
 }
@@ -91,7 +101,11 @@ impl GraphSink for FalkorDbSink {
         Ok(())
     }
 
-    async fn run(&mut self, statement: &str, params: Params) -> Result<Vec<Vec<Value>>, MirrorError> {
+    async fn run(
+        &mut self,
+        statement: &str,
+        params: Params,
+    ) -> Result<Vec<Vec<Value>>, MirrorError> {
         let mut text = String::with_capacity(statement.len() + 64);
         if !params.is_empty() {
             text.push_str("CYPHER ");

@@ -14,7 +14,6 @@
 //! or more, so through Bolt to FalkorDB batches are also capped by size; the RESP sink
 //! has no such limit and is the faster way to FalkorDB.
 
-
 pub mod cypher;
 mod falkordb;
 mod neo4j;
@@ -92,7 +91,14 @@ impl fmt::Debug for MirrorConfig {
 impl MirrorConfig {
     /// Defaults for a sink at `uri`: no auth, default database, batches of 1,000 rows.
     pub fn new(uri: impl Into<String>, sink: SinkKind) -> Self {
-        MirrorConfig { uri: uri.into(), user: None, password: None, database: None, sink, batch_size: 1000 }
+        MirrorConfig {
+            uri: uri.into(),
+            user: None,
+            password: None,
+            database: None,
+            sink,
+            batch_size: 1000,
+        }
     }
 
     /// Graph name used by FalkorDB.
@@ -135,7 +141,12 @@ pub trait GraphSink: Send {
 /// Splits rows into batches of at most `max_rows` rows and, when a byte limit is set, at
 /// most `max_bytes` of JSON (plus the statement). A row alone over the limit is an error:
 /// sending it would crash a server with that limit.
-fn batches(rows: &[Value], max_rows: usize, max_bytes: Option<usize>, statement: &str) -> Result<Vec<Vec<Value>>, MirrorError> {
+fn batches(
+    rows: &[Value],
+    max_rows: usize,
+    max_bytes: Option<usize>,
+    statement: &str,
+) -> Result<Vec<Vec<Value>>, MirrorError> {
     let mut out = Vec::new();
     let mut current = Vec::new();
     let mut size = statement.len();
@@ -182,11 +193,18 @@ pub async fn connect(cfg: &MirrorConfig) -> Result<Box<dyn GraphSink>, MirrorErr
 
 /// A tag newer than any earlier sync's (milliseconds since the epoch).
 fn new_tag() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 fn count(rows: &[Vec<Value>]) -> usize {
-    rows.first().and_then(|r| r.first()).and_then(Value::as_i64).unwrap_or(0).max(0) as usize
+    rows.first()
+        .and_then(|r| r.first())
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+        .max(0) as usize
 }
 
 /// Mirrors `graph` into the database `cfg` names.
@@ -196,7 +214,11 @@ pub async fn sync(graph: &Graph, cfg: &MirrorConfig) -> Result<SyncStats, Mirror
 }
 
 /// Mirrors `graph` through an open sink.
-pub async fn sync_with(graph: &Graph, sink: &mut dyn GraphSink, batch_size: usize) -> Result<SyncStats, MirrorError> {
+pub async fn sync_with(
+    graph: &Graph,
+    sink: &mut dyn GraphSink,
+    batch_size: usize,
+) -> Result<SyncStats, MirrorError> {
     let started = Instant::now();
     let batch_size = batch_size.max(1);
     let tag = new_tag();
@@ -211,33 +233,69 @@ pub async fn sync_with(graph: &Graph, sink: &mut dyn GraphSink, batch_size: usiz
         let q = cypher::merge_nodes(kind);
         for chunk in batches(&rows, batch_size, sink.max_statement_bytes(), &q)? {
             nodes += chunk.len();
-            sink.run(&q, vec![("rows", Value::Array(chunk)), ("tag", Value::from(tag))]).await?;
+            sink.run(
+                &q,
+                vec![("rows", Value::Array(chunk)), ("tag", Value::from(tag))],
+            )
+            .await?;
         }
     }
 
     let mut by_shape: BTreeMap<(EdgeKind, NodeKind, NodeKind), Vec<Value>> = BTreeMap::new();
     for e in graph.edges() {
         let shape = (e.kind, graph.node(e.source).kind, graph.node(e.target).kind);
-        by_shape.entry(shape).or_default().push(cypher::edge_row(graph, e));
+        by_shape
+            .entry(shape)
+            .or_default()
+            .push(cypher::edge_row(graph, e));
     }
     let mut edges = 0;
     for ((kind, from, to), rows) in by_shape {
         let q = cypher::merge_edges(kind, from, to);
         for chunk in batches(&rows, batch_size, sink.max_statement_bytes(), &q)? {
             edges += chunk.len();
-            sink.run(&q, vec![("rows", Value::Array(chunk)), ("tag", Value::from(tag))]).await?;
+            sink.run(
+                &q,
+                vec![("rows", Value::Array(chunk)), ("tag", Value::from(tag))],
+            )
+            .await?;
         }
     }
 
     let mut removed = 0;
     for kind in EdgeKind::ALL {
-        removed += count(&sink.run(&cypher::remove_stale_edges(kind), vec![("tag", Value::from(tag))]).await?);
+        removed += count(
+            &sink
+                .run(
+                    &cypher::remove_stale_edges(kind),
+                    vec![("tag", Value::from(tag))],
+                )
+                .await?,
+        );
     }
     for kind in NodeKind::ALL {
-        removed += count(&sink.run(&cypher::remove_stale_nodes(kind), vec![("tag", Value::from(tag))]).await?);
+        removed += count(
+            &sink
+                .run(
+                    &cypher::remove_stale_nodes(kind),
+                    vec![("tag", Value::from(tag))],
+                )
+                .await?,
+        );
     }
-    let stats = SyncStats { nodes, edges, removed, elapsed: started.elapsed() };
-    tracing::info!(nodes, edges, removed, elapsed_ms = stats.elapsed.as_millis() as u64, "graph mirror synced");
+    let stats = SyncStats {
+        nodes,
+        edges,
+        removed,
+        elapsed: started.elapsed(),
+    };
+    tracing::info!(
+        nodes,
+        edges,
+        removed,
+        elapsed_ms = stats.elapsed.as_millis() as u64,
+        "graph mirror synced"
+    );
     Ok(stats)
 }
 
@@ -249,9 +307,19 @@ mod tests {
     fn batches_respect_row_and_byte_limits() {
         let rows: Vec<_> = (0..10).map(|i| json!({"k": format!("{i:0>20}")})).collect();
         let by_rows = super::batches(&rows, 4, None, "Q").expect("batches");
-        assert_eq!(by_rows.iter().map(Vec::len).collect::<Vec<_>>(), vec![4, 4, 2]);
+        assert_eq!(
+            by_rows.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![4, 4, 2]
+        );
         let by_bytes = super::batches(&rows, 100, Some(100), "Q").expect("batches");
-        assert!(by_bytes.len() > 1 && by_bytes.iter().all(|b| b.iter().map(|r| r.to_string().len() + 1).sum::<usize>() < 100));
+        assert!(
+            by_bytes.len() > 1
+                && by_bytes.iter().all(|b| b
+                    .iter()
+                    .map(|r| r.to_string().len() + 1)
+                    .sum::<usize>()
+                    < 100)
+        );
         assert_eq!(by_bytes.iter().map(Vec::len).sum::<usize>(), 10);
         assert!(super::batches(&rows, 100, Some(10), "Q").is_err());
     }

@@ -35,7 +35,9 @@ fn to_send(v: &Value) -> ValueSend {
         },
         Value::String(s) => ValueSend::String(s.clone()),
         Value::Array(items) => ValueSend::List(items.iter().map(to_send).collect()),
-        Value::Object(m) => ValueSend::Map(m.iter().map(|(k, v)| (k.clone(), to_send(v))).collect()),
+        Value::Object(m) => {
+            ValueSend::Map(m.iter().map(|(k, v)| (k.clone(), to_send(v))).collect())
+        }
     }
 }
 
@@ -44,10 +46,14 @@ fn to_json(v: &ValueReceive) -> Value {
         ValueReceive::Null => Value::Null,
         ValueReceive::Boolean(b) => Value::Bool(*b),
         ValueReceive::Integer(i) => Value::from(*i),
-        ValueReceive::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+        ValueReceive::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         ValueReceive::String(s) => Value::String(s.clone()),
         ValueReceive::List(items) => Value::Array(items.iter().map(to_json).collect()),
-        ValueReceive::Map(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        ValueReceive::Map(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
         other => Value::String(format!("{other:?}")),
     }
 }
@@ -56,12 +62,18 @@ impl Neo4jSink {
     /// Connects to `cfg.uri` (`bolt://` or `neo4j://`; routing off for `bolt://`, which is
     /// what FalkorDB needs).
     pub async fn connect(cfg: &MirrorConfig) -> Result<Self, MirrorError> {
-        let conn: ConnectionConfig = cfg.uri.parse().map_err(|e| MirrorError::Config(format!("{}: {e}", cfg.uri)))?;
+        let conn: ConnectionConfig = cfg
+            .uri
+            .parse()
+            .map_err(|e| MirrorError::Config(format!("{}: {e}", cfg.uri)))?;
         let auth = match (&cfg.user, &cfg.password) {
             (Some(u), Some(p)) => AuthToken::new_basic_auth(u.clone(), p.clone()),
             _ => AuthToken::new_none_auth(),
         };
-        let driver = Arc::new(Driver::new(conn, DriverConfig::new().with_auth(Arc::new(auth))));
+        let driver = Arc::new(Driver::new(
+            conn,
+            DriverConfig::new().with_auth(Arc::new(auth)),
+        ));
         let d = Arc::clone(&driver);
         let info = tokio::task::spawn_blocking(move || {
             // FalkorDB's Bolt endpoint sometimes drops a fresh connection (EAGAIN on the
@@ -89,9 +101,18 @@ impl Neo4jSink {
             database: cfg.database.clone().map(Arc::new),
             is_neo4j: true,
         };
-        let components = probe.execute("CALL dbms.components() YIELD name RETURN name".to_string(), HashMap::new()).await;
+        let components = probe
+            .execute(
+                "CALL dbms.components() YIELD name RETURN name".to_string(),
+                HashMap::new(),
+            )
+            .await;
         let is_neo4j = components
-            .map(|rows| rows.iter().flatten().any(|v| v.as_str().is_some_and(|s| s.starts_with("Neo4j"))))
+            .map(|rows| {
+                rows.iter()
+                    .flatten()
+                    .any(|v| v.as_str().is_some_and(|s| s.starts_with("Neo4j")))
+            })
             .unwrap_or(false);
         tracing::debug!(agent = %info.server_agent, protocol = ?info.protocol_version, is_neo4j, "bolt server");
         // FalkorDB addresses graphs as databases; Neo4j uses its default unless told.
@@ -105,11 +126,18 @@ impl Neo4jSink {
         Ok(probe)
     }
 
-    async fn execute(&self, statement: String, params: HashMap<String, ValueSend>) -> Result<Vec<Vec<Value>>, MirrorError> {
+    async fn execute(
+        &self,
+        statement: String,
+        params: HashMap<String, ValueSend>,
+    ) -> Result<Vec<Vec<Value>>, MirrorError> {
         let driver = Arc::clone(&self.driver);
         let database = self.database.clone();
         tokio::task::spawn_blocking(move || {
-            let q = driver.execute_query(statement.as_str()).with_parameters(params).with_routing_control(RoutingControl::Write);
+            let q = driver
+                .execute_query(statement.as_str())
+                .with_parameters(params)
+                .with_routing_control(RoutingControl::Write);
             // Every statement the mirror sends is idempotent (MERGE, DDL, deletes of stale
             // tags, reads), so transient connection failures are retried.
             let retry = ExponentialBackoff::new().with_max_retry_time(Duration::from_secs(15));
@@ -121,7 +149,11 @@ impl Neo4jSink {
                 let head: String = statement.chars().take(60).collect();
                 MirrorError::Bolt(format!("{e} (running `{head}...`)"))
             })?;
-            Ok(result.records.iter().map(|r| r.values().map(to_json).collect()).collect())
+            Ok(result
+                .records
+                .iter()
+                .map(|r| r.values().map(to_json).collect())
+                .collect())
         })
         .await
         .map_err(|e| MirrorError::Task(e.to_string()))?
@@ -131,14 +163,20 @@ impl Neo4jSink {
 #[async_trait]
 impl GraphSink for Neo4jSink {
     async fn ensure_schema(&mut self) -> Result<(), MirrorError> {
-        let statements = if self.is_neo4j { cypher::neo4j_schema() } else { cypher::falkordb_indexes() };
+        let statements = if self.is_neo4j {
+            cypher::neo4j_schema()
+        } else {
+            cypher::falkordb_indexes()
+        };
         for q in statements {
             match self.execute(q, HashMap::new()).await {
                 Ok(_) => {}
                 // FalkorDB has no IF NOT EXISTS for indexes, and over Bolt it reports an
                 // existing index only as "Unexpected error": indexes are an optimisation
                 // there (MERGE stays correct without them), so go on.
-                Err(e) if !self.is_neo4j => tracing::debug!(error = %e, "falkordb index not created (usually: exists)"),
+                Err(e) if !self.is_neo4j => {
+                    tracing::debug!(error = %e, "falkordb index not created (usually: exists)")
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -151,8 +189,15 @@ impl GraphSink for Neo4jSink {
         (!self.is_neo4j).then_some(3000)
     }
 
-    async fn run(&mut self, statement: &str, params: Params) -> Result<Vec<Vec<Value>>, MirrorError> {
-        let params: HashMap<String, ValueSend> = params.iter().map(|(k, v)| (k.to_string(), to_send(v))).collect();
+    async fn run(
+        &mut self,
+        statement: &str,
+        params: Params,
+    ) -> Result<Vec<Vec<Value>>, MirrorError> {
+        let params: HashMap<String, ValueSend> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), to_send(v)))
+            .collect();
         self.execute(statement.to_string(), params).await
     }
 }

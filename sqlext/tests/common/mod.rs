@@ -120,7 +120,12 @@ fn roles() -> RecordBatch {
         ts_field("create_date"),
     ]));
     let columns: Vec<ArrayRef> = vec![
-        text(&[Some("ci-deployer"), Some("auditor"), Some("orphan"), Some("untagged")]),
+        text(&[
+            Some("ci-deployer"),
+            Some("auditor"),
+            Some("orphan"),
+            Some("untagged"),
+        ]),
         text(&[
             Some("arn:aws:iam::123456789012:role/ci-deployer"),
             Some("arn:aws:iam::123456789012:role/auditor"),
@@ -245,7 +250,12 @@ fn render(batches: Vec<RecordBatch>) -> Result<Output, String> {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
         for row in 0..batch.num_rows() {
-            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect());
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
         }
     }
     Ok(Output { columns, rows })

@@ -5,8 +5,8 @@ use serde_json::Value;
 use super::iam_common::GLOBAL;
 use super::json::{row, text, time_opt};
 use super::source::{AwsSource, api_err, need, qual_strings, unknown_hydrate};
-use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -15,13 +15,32 @@ pub static DEF: TableDef = TableDef {
     service: "iam",
     scope: Scope::Global,
     columns: aws_columns![
-        col("access_key_id", Text, "Access key id (the public half of the key)."),
+        col(
+            "access_key_id",
+            Text,
+            "Access key id (the public half of the key)."
+        ),
         col("user_name", Text, "Name of the user the key belongs to."),
         col("status", Text, "Active or Inactive."),
         col("create_date", Timestamp, "When the key was created."),
-        hcol("access_key_last_used_date", Timestamp, "When the key was last used to sign a request.", "last_used"),
-        hcol("access_key_last_used_service", Text, "Service the key was last used with.", "last_used"),
-        hcol("access_key_last_used_region", Text, "Region the key was last used in.", "last_used"),
+        hcol(
+            "access_key_last_used_date",
+            Timestamp,
+            "When the key was last used to sign a request.",
+            "last_used"
+        ),
+        hcol(
+            "access_key_last_used_service",
+            Text,
+            "Service the key was last used with.",
+            "last_used"
+        ),
+        hcol(
+            "access_key_last_used_region",
+            Text,
+            "Region the key was last used in.",
+            "last_used"
+        ),
     ],
     get_keys: &[],
     id_column: "access_key_id",
@@ -48,11 +67,19 @@ async fn keys_of_user(src: &AwsSource, user: &str) -> Result<Vec<Row>, FetchErro
                 ("status", text(k.status())),
                 ("create_date", time_opt(k.create_date())),
             ]);
-            let aka = src.arn("iam", "", &src.account_id, &format!("user/{user_name}/accesskey/{id}"));
+            let aka = src.arn(
+                "iam",
+                "",
+                &src.account_id,
+                &format!("user/{user_name}/accesskey/{id}"),
+            );
             src.common(&mut r, GLOBAL, Value::String(id.to_string()), vec![aka]);
             rows.push(r);
         }
-        marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+        marker = out
+            .marker()
+            .filter(|_| out.is_truncated())
+            .map(str::to_string);
         if marker.is_none() {
             break;
         }
@@ -62,7 +89,11 @@ async fn keys_of_user(src: &AwsSource, user: &str) -> Result<Vec<Row>, FetchErro
 
 /// Access keys of one page of users (iam:ListUsers, then iam:ListAccessKeys per user);
 /// a `user_name` constraint lists only those users' keys.
-pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+pub(crate) async fn list(
+    src: &AwsSource,
+    req: &ListRequest,
+    token: Option<String>,
+) -> Result<Page, FetchError> {
     let (users, next) = match qual_strings(req, "user_name") {
         Some(names) => (names, None),
         None => {
@@ -74,8 +105,18 @@ pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<Strin
                 .send()
                 .await
                 .map_err(|e| api_err("iam:ListUsers", e))?;
-            let next = if out.is_truncated() { out.marker().map(str::to_string) } else { None };
-            (out.users().iter().map(|u| u.user_name().to_string()).collect(), next)
+            let next = if out.is_truncated() {
+                out.marker().map(str::to_string)
+            } else {
+                None
+            };
+            (
+                out.users()
+                    .iter()
+                    .map(|u| u.user_name().to_string())
+                    .collect(),
+                next,
+            )
         }
     };
     let mut rows = Vec::new();
@@ -91,7 +132,11 @@ pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<Strin
 }
 
 /// iam:GetAccessKeyLastUsed.
-pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+pub(crate) async fn hydrate(
+    src: &AwsSource,
+    hydrate: &str,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
     if hydrate != "last_used" {
         return Err(unknown_hydrate(&DEF, hydrate));
     }
@@ -107,8 +152,14 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
     // IAM reports "N/A" for service and region of a key that was never used.
     let na = |s: Option<&str>| text(s.filter(|s| *s != "N/A"));
     Ok(row([
-        ("access_key_last_used_date", time_opt(used.and_then(|u| u.last_used_date()))),
-        ("access_key_last_used_service", na(used.map(|u| u.service_name()))),
+        (
+            "access_key_last_used_date",
+            time_opt(used.and_then(|u| u.last_used_date())),
+        ),
+        (
+            "access_key_last_used_service",
+            na(used.map(|u| u.service_name())),
+        ),
         ("access_key_last_used_region", na(used.map(|u| u.region()))),
     ]))
 }

@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::iam_common::GLOBAL;
 use super::json::time_opt;
 use super::source::{AwsSource, api_err};
-use crate::framework::{FetchError, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
+use crate::framework::{FetchError, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -18,30 +18,114 @@ pub static DEF: TableDef = TableDef {
     service: "iam",
     scope: Scope::Global,
     columns: aws_columns![
-        col("user_name", Text, "User name; <root_account> for the root user."),
+        col(
+            "user_name",
+            Text,
+            "User name; <root_account> for the root user."
+        ),
         col("user_arn", Text, "ARN of the user."),
-        col("user_creation_time", Timestamp, "When the user was created."),
-        col("generated_time", Timestamp, "When the report was generated."),
-        col("access_key_1_active", Bool, "Whether the first access key is active."),
-        col("access_key_1_last_rotated", Timestamp, "When the first access key was created or last rotated."),
-        col("access_key_1_last_used_date", Timestamp, "When the first access key last signed a request."),
-        col("access_key_1_last_used_region", Text, "Region the first access key was last used in."),
-        col("access_key_1_last_used_service", Text, "Service the first access key was last used with."),
-        col("access_key_2_active", Bool, "Whether the second access key is active."),
-        col("access_key_2_last_rotated", Timestamp, "When the second access key was created or last rotated."),
-        col("access_key_2_last_used_date", Timestamp, "When the second access key last signed a request."),
-        col("access_key_2_last_used_region", Text, "Region the second access key was last used in."),
-        col("access_key_2_last_used_service", Text, "Service the second access key was last used with."),
-        col("cert_1_active", Bool, "Whether the first signing certificate is active."),
-        col("cert_1_last_rotated", Timestamp, "When the first signing certificate was created or last rotated."),
-        col("cert_2_active", Bool, "Whether the second signing certificate is active."),
-        col("cert_2_last_rotated", Timestamp, "When the second signing certificate was created or last rotated."),
+        col(
+            "user_creation_time",
+            Timestamp,
+            "When the user was created."
+        ),
+        col(
+            "generated_time",
+            Timestamp,
+            "When the report was generated."
+        ),
+        col(
+            "access_key_1_active",
+            Bool,
+            "Whether the first access key is active."
+        ),
+        col(
+            "access_key_1_last_rotated",
+            Timestamp,
+            "When the first access key was created or last rotated."
+        ),
+        col(
+            "access_key_1_last_used_date",
+            Timestamp,
+            "When the first access key last signed a request."
+        ),
+        col(
+            "access_key_1_last_used_region",
+            Text,
+            "Region the first access key was last used in."
+        ),
+        col(
+            "access_key_1_last_used_service",
+            Text,
+            "Service the first access key was last used with."
+        ),
+        col(
+            "access_key_2_active",
+            Bool,
+            "Whether the second access key is active."
+        ),
+        col(
+            "access_key_2_last_rotated",
+            Timestamp,
+            "When the second access key was created or last rotated."
+        ),
+        col(
+            "access_key_2_last_used_date",
+            Timestamp,
+            "When the second access key last signed a request."
+        ),
+        col(
+            "access_key_2_last_used_region",
+            Text,
+            "Region the second access key was last used in."
+        ),
+        col(
+            "access_key_2_last_used_service",
+            Text,
+            "Service the second access key was last used with."
+        ),
+        col(
+            "cert_1_active",
+            Bool,
+            "Whether the first signing certificate is active."
+        ),
+        col(
+            "cert_1_last_rotated",
+            Timestamp,
+            "When the first signing certificate was created or last rotated."
+        ),
+        col(
+            "cert_2_active",
+            Bool,
+            "Whether the second signing certificate is active."
+        ),
+        col(
+            "cert_2_last_rotated",
+            Timestamp,
+            "When the second signing certificate was created or last rotated."
+        ),
         col("mfa_active", Bool, "Whether the user has an MFA device."),
-        col("password_enabled", Bool, "Whether the user has a console password (always true for root)."),
-        col("password_last_changed", Timestamp, "When the password was last set."),
-        col("password_last_used", Timestamp, "When the password was last used to sign in."),
+        col(
+            "password_enabled",
+            Bool,
+            "Whether the user has a console password (always true for root)."
+        ),
+        col(
+            "password_last_changed",
+            Timestamp,
+            "When the password was last set."
+        ),
+        col(
+            "password_last_used",
+            Timestamp,
+            "When the password was last used to sign in."
+        ),
         col("password_status", Text, "used, never_used or not_set."),
-        col("password_next_rotation", Timestamp, "When the password policy requires the next change."),
+        col(
+            "password_next_rotation",
+            Timestamp,
+            "When the password policy requires the next change."
+        ),
     ],
     get_keys: &[],
     id_column: "user_arn",
@@ -81,13 +165,19 @@ fn date_cell(v: &str) -> Value {
 }
 
 fn text_cell(v: &str) -> Value {
-    if v.is_empty() || v == "N/A" { Value::Null } else { Value::String(v.to_string()) }
+    if v.is_empty() || v == "N/A" {
+        Value::Null
+    } else {
+        Value::String(v.to_string())
+    }
 }
 
 /// Rows of a credential report in IAM's CSV format.
 pub(crate) fn parse_report(csv: &str, generated_time: Value) -> Vec<Row> {
     let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
-    let Some(header) = lines.next() else { return Vec::new() };
+    let Some(header) = lines.next() else {
+        return Vec::new();
+    };
     let header = csv_fields(header);
     let mut rows = Vec::new();
     for line in lines {
@@ -98,7 +188,10 @@ pub(crate) fn parse_report(csv: &str, generated_time: Value) -> Vec<Row> {
                 "user" => ("user_name", Value::String(cell.clone())),
                 "arn" => ("user_arn", Value::String(cell.clone())),
                 // The root user's password cannot be disabled; IAM reports not_supported.
-                "password_enabled" => ("password_enabled", Value::Bool(cell == "true" || cell == "not_supported")),
+                "password_enabled" => (
+                    "password_enabled",
+                    Value::Bool(cell == "true" || cell == "not_supported"),
+                ),
                 "password_last_used" => {
                     let status = match cell.as_str() {
                         "no_information" => "never_used",
@@ -109,7 +202,12 @@ pub(crate) fn parse_report(csv: &str, generated_time: Value) -> Vec<Row> {
                     ("password_last_used", date_cell(cell))
                 }
                 n if n.ends_with("_active") => (n, Value::Bool(cell == "true")),
-                n if n.ends_with("_time") || n.ends_with("_rotated") || n.ends_with("_date") || n.ends_with("_changed") || n.ends_with("_rotation") => {
+                n if n.ends_with("_time")
+                    || n.ends_with("_rotated")
+                    || n.ends_with("_date")
+                    || n.ends_with("_changed")
+                    || n.ends_with("_rotation") =>
+                {
                     (n, date_cell(cell))
                 }
                 n => (n, text_cell(cell)),
@@ -146,12 +244,24 @@ pub(crate) async fn list(src: &AwsSource) -> Result<Page, FetchError> {
         // IAM asks callers to poll; a report usually takes a few seconds.
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-    let out = src.iam.get_credential_report().send().await.map_err(|e| api_err("iam:GetCredentialReport", e))?;
-    let content = out.content().map(|b| String::from_utf8_lossy(b.as_ref()).into_owned()).unwrap_or_default();
+    let out = src
+        .iam
+        .get_credential_report()
+        .send()
+        .await
+        .map_err(|e| api_err("iam:GetCredentialReport", e))?;
+    let content = out
+        .content()
+        .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
+        .unwrap_or_default();
     let mut rows = parse_report(&content, time_opt(out.generated_time()));
     for r in &mut rows {
         let name = r.get("user_name").cloned().unwrap_or(Value::Null);
-        let arn = r.get("user_arn").and_then(Value::as_str).unwrap_or_default().to_string();
+        let arn = r
+            .get("user_arn")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         src.common(r, GLOBAL, name, vec![arn]);
     }
     Ok(Page { rows, next: None })

@@ -7,8 +7,8 @@ use super::iam_common::{attached_policy_column, iam_common, inline_policy_column
 use super::iam_user::user_json;
 use super::json::{Obj, row, time};
 use super::source::{AwsSource, api_err, is_not_found, need, qual_strings, unknown_hydrate};
-use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -22,10 +22,30 @@ pub static DEF: TableDef = TableDef {
         col("path", Text, "Path the group was created under."),
         col("arn", Text, "ARN of the group."),
         col("create_date", Timestamp, "When the group was created."),
-        hcol("inline_policies", Json, "Inline policies embedded in the group, as {PolicyName, PolicyDocument}.", "inline_policies"),
-        hcol("inline_policies_std", Json, "Inline policies with documents in canonical form.", "inline_policies"),
-        hcol("attached_policy_arns", Json, "ARNs of managed policies attached to the group.", "attached_policies"),
-        hcol("users", Json, "Users that are members of the group.", "users"),
+        hcol(
+            "inline_policies",
+            Json,
+            "Inline policies embedded in the group, as {PolicyName, PolicyDocument}.",
+            "inline_policies"
+        ),
+        hcol(
+            "inline_policies_std",
+            Json,
+            "Inline policies with documents in canonical form.",
+            "inline_policies"
+        ),
+        hcol(
+            "attached_policy_arns",
+            Json,
+            "ARNs of managed policies attached to the group.",
+            "attached_policies"
+        ),
+        hcol(
+            "users",
+            Json,
+            "Users that are members of the group.",
+            "users"
+        ),
     ],
     get_keys: &["name", "arn"],
     id_column: "arn",
@@ -55,8 +75,14 @@ pub(crate) fn group_json(g: &Group) -> Value {
 }
 
 /// One page of iam:ListGroups.
-pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
-    let path = qual_strings(req, "path").filter(|p| p.len() == 1).and_then(|mut p| p.pop());
+pub(crate) async fn list(
+    src: &AwsSource,
+    req: &ListRequest,
+    token: Option<String>,
+) -> Result<Page, FetchError> {
+    let path = qual_strings(req, "path")
+        .filter(|p| p.len() == 1)
+        .and_then(|mut p| p.pop());
     let out = src
         .iam
         .list_groups()
@@ -67,19 +93,38 @@ pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<Strin
         .await
         .map_err(|e| api_err("iam:ListGroups", e))?;
     let rows = out.groups().iter().map(|g| group_row(src, g)).collect();
-    let next = if out.is_truncated() { out.marker().map(str::to_string) } else { None };
+    let next = if out.is_truncated() {
+        out.marker().map(str::to_string)
+    } else {
+        None
+    };
     Ok(Page { rows, next })
 }
 
 /// iam:GetGroup by name or ARN.
-pub(crate) async fn get(src: &AwsSource, key_column: &str, key: &str) -> Result<Option<Row>, FetchError> {
-    let Some(name) = lookup_name(key_column, key) else { return Ok(None) };
-    let out = match src.iam.get_group().group_name(name).max_items(1).send().await {
+pub(crate) async fn get(
+    src: &AwsSource,
+    key_column: &str,
+    key: &str,
+) -> Result<Option<Row>, FetchError> {
+    let Some(name) = lookup_name(key_column, key) else {
+        return Ok(None);
+    };
+    let out = match src
+        .iam
+        .get_group()
+        .group_name(name)
+        .max_items(1)
+        .send()
+        .await
+    {
         Ok(o) => o,
         Err(e) if is_not_found(&e) => return Ok(None),
         Err(e) => return Err(api_err("iam:GetGroup", e)),
     };
-    let Some(g) = out.group() else { return Ok(None) };
+    let Some(g) = out.group() else {
+        return Ok(None);
+    };
     if key_column == "arn" && g.arn() != key {
         return Ok(None);
     }
@@ -87,7 +132,11 @@ pub(crate) async fn get(src: &AwsSource, key_column: &str, key: &str) -> Result<
 }
 
 /// The calls that fill the group's hydrated columns.
-pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+pub(crate) async fn hydrate(
+    src: &AwsSource,
+    hydrate: &str,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
     let name = need(row_in, "name", "iam:GetGroup")?;
     match hydrate {
         "users" => {
@@ -103,7 +152,10 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                     .await
                     .map_err(|e| api_err("iam:GetGroup", e))?;
                 users.extend(out.users().iter().map(user_json));
-                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                marker = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_string);
                 if marker.is_none() {
                     break;
                 }
@@ -123,7 +175,10 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                     .await
                     .map_err(|e| api_err("iam:ListGroupPolicies", e))?;
                 names.extend(out.policy_names().iter().cloned());
-                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                marker = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_string);
                 if marker.is_none() {
                     break;
                 }
@@ -154,8 +209,15 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                     .send()
                     .await
                     .map_err(|e| api_err("iam:ListAttachedGroupPolicies", e))?;
-                arns.extend(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
-                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                arns.extend(
+                    out.attached_policies()
+                        .iter()
+                        .filter_map(|p| p.policy_arn().map(str::to_string)),
+                );
+                marker = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_string);
                 if marker.is_none() {
                     break;
                 }

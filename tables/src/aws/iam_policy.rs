@@ -6,9 +6,11 @@ use serde_json::Value;
 use super::iam_common::iam_common;
 use super::json::{put_tags, row, text, time_opt};
 use super::policy::{canonical_policy, decode_policy};
-use super::source::{AwsSource, api_err, is_not_found, need, qual_bool, qual_strings, unknown_hydrate};
-use crate::framework::{FetchError, ListRequest, Page, Row};
+use super::source::{
+    AwsSource, api_err, is_not_found, need, qual_bool, qual_strings, unknown_hydrate,
+};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -20,19 +22,67 @@ pub static DEF: TableDef = TableDef {
         col("name", Text, "Policy name."),
         col("policy_id", Text, "Stable unique id of the policy."),
         col("path", Text, "Path the policy was created under."),
-        hcol("description", Text, "Description given to the policy.", "get_policy"),
+        hcol(
+            "description",
+            Text,
+            "Description given to the policy.",
+            "get_policy"
+        ),
         col("arn", Text, "ARN of the policy."),
-        col("is_aws_managed", Bool, "True for policies AWS maintains (ARN in the aws account)."),
-        col("is_attachable", Bool, "Whether the policy can be attached to users, groups or roles."),
+        col(
+            "is_aws_managed",
+            Bool,
+            "True for policies AWS maintains (ARN in the aws account)."
+        ),
+        col(
+            "is_attachable",
+            Bool,
+            "Whether the policy can be attached to users, groups or roles."
+        ),
         col("create_date", Timestamp, "When the policy was created."),
-        col("update_date", Timestamp, "When the policy was last updated (a new default version)."),
-        col("attachment_count", Int, "Number of users, groups and roles the policy is attached to."),
-        col("is_attached", Bool, "True when the policy is attached to at least one principal."),
-        col("default_version_id", Text, "Id of the version in effect, e.g. v1."),
-        col("permissions_boundary_usage_count", Int, "Number of principals using the policy as permissions boundary."),
-        hcol("policy", Json, "Document of the default version.", "policy_version"),
-        hcol("policy_std", Json, "Document of the default version in canonical form.", "policy_version"),
-        hcol("tags_src", Json, "Tags as returned by IAM ([{Key, Value}]).", "get_policy"),
+        col(
+            "update_date",
+            Timestamp,
+            "When the policy was last updated (a new default version)."
+        ),
+        col(
+            "attachment_count",
+            Int,
+            "Number of users, groups and roles the policy is attached to."
+        ),
+        col(
+            "is_attached",
+            Bool,
+            "True when the policy is attached to at least one principal."
+        ),
+        col(
+            "default_version_id",
+            Text,
+            "Id of the version in effect, e.g. v1."
+        ),
+        col(
+            "permissions_boundary_usage_count",
+            Int,
+            "Number of principals using the policy as permissions boundary."
+        ),
+        hcol(
+            "policy",
+            Json,
+            "Document of the default version.",
+            "policy_version"
+        ),
+        hcol(
+            "policy_std",
+            Json,
+            "Document of the default version in canonical form.",
+            "policy_version"
+        ),
+        hcol(
+            "tags_src",
+            Json,
+            "Tags as returned by IAM ([{Key, Value}]).",
+            "get_policy"
+        ),
         hcol("tags", Json, "Tags as a key/value object.", "get_policy"),
     ],
     get_keys: &["arn"],
@@ -57,10 +107,23 @@ pub(crate) fn policy_row(src: &AwsSource, p: &Policy) -> Row {
         ("is_attachable", Value::Bool(p.is_attachable())),
         ("create_date", time_opt(p.create_date())),
         ("update_date", time_opt(p.update_date())),
-        ("attachment_count", p.attachment_count().map(Value::from).unwrap_or(Value::Null)),
-        ("is_attached", p.attachment_count().map(|c| Value::Bool(c > 0)).unwrap_or(Value::Null)),
+        (
+            "attachment_count",
+            p.attachment_count().map(Value::from).unwrap_or(Value::Null),
+        ),
+        (
+            "is_attached",
+            p.attachment_count()
+                .map(|c| Value::Bool(c > 0))
+                .unwrap_or(Value::Null),
+        ),
         ("default_version_id", text(p.default_version_id())),
-        ("permissions_boundary_usage_count", p.permissions_boundary_usage_count().map(Value::from).unwrap_or(Value::Null)),
+        (
+            "permissions_boundary_usage_count",
+            p.permissions_boundary_usage_count()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        ),
     ]);
     iam_common(src, &mut r, name, arn);
     r
@@ -83,7 +146,9 @@ pub(crate) async fn list_policies(
         Some(false) => PolicyScopeType::Local,
         None => PolicyScopeType::All,
     };
-    let path = qual_strings(req, "path").filter(|p| p.len() == 1).and_then(|mut p| p.pop());
+    let path = qual_strings(req, "path")
+        .filter(|p| p.len() == 1)
+        .and_then(|mut p| p.pop());
     let out = src
         .iam
         .list_policies()
@@ -95,14 +160,25 @@ pub(crate) async fn list_policies(
         .send()
         .await
         .map_err(|e| api_err("iam:ListPolicies", e))?;
-    let next = if out.is_truncated() { out.marker().map(str::to_string) } else { None };
+    let next = if out.is_truncated() {
+        out.marker().map(str::to_string)
+    } else {
+        None
+    };
     Ok((out.policies().to_vec(), next))
 }
 
 /// One page of managed policies.
-pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+pub(crate) async fn list(
+    src: &AwsSource,
+    req: &ListRequest,
+    token: Option<String>,
+) -> Result<Page, FetchError> {
     let (policies, next) = list_policies(src, req, token).await?;
-    Ok(Page { rows: policies.iter().map(|p| policy_row(src, p)).collect(), next })
+    Ok(Page {
+        rows: policies.iter().map(|p| policy_row(src, p)).collect(),
+        next,
+    })
 }
 
 /// iam:GetPolicy by ARN.
@@ -120,11 +196,21 @@ pub(crate) async fn get(src: &AwsSource, arn: &str) -> Result<Option<Row>, Fetch
 }
 
 /// The calls that fill the policy's hydrated columns.
-pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+pub(crate) async fn hydrate(
+    src: &AwsSource,
+    hydrate: &str,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
     let arn = need(row_in, "arn", "iam:GetPolicy")?;
     match hydrate {
         "get_policy" => {
-            let out = src.iam.get_policy().policy_arn(arn).send().await.map_err(|e| api_err("iam:GetPolicy", e))?;
+            let out = src
+                .iam
+                .get_policy()
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(|e| api_err("iam:GetPolicy", e))?;
             Ok(out.policy().map(get_policy_columns).unwrap_or_default())
         }
         "policy_version" => {
@@ -137,8 +223,16 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                 .send()
                 .await
                 .map_err(|e| api_err("iam:GetPolicyVersion", e))?;
-            let doc = out.policy_version().and_then(|v| v.document()).map(decode_policy).unwrap_or(Value::Null);
-            let std = if doc.is_null() { Value::Null } else { canonical_policy(&doc) };
+            let doc = out
+                .policy_version()
+                .and_then(|v| v.document())
+                .map(decode_policy)
+                .unwrap_or(Value::Null);
+            let std = if doc.is_null() {
+                Value::Null
+            } else {
+                canonical_policy(&doc)
+            };
             Ok(row([("policy", doc), ("policy_std", std)]))
         }
         other => Err(unknown_hydrate(&DEF, other)),
@@ -149,7 +243,11 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
 mod tests {
     #[test]
     fn aws_managed_arns() {
-        assert!(super::is_aws_managed_arn("arn:aws:iam::aws:policy/ReadOnlyAccess"));
-        assert!(!super::is_aws_managed_arn("arn:aws:iam::123456789012:policy/mine"));
+        assert!(super::is_aws_managed_arn(
+            "arn:aws:iam::aws:policy/ReadOnlyAccess"
+        ));
+        assert!(!super::is_aws_managed_arn(
+            "arn:aws:iam::123456789012:policy/mine"
+        ));
     }
 }

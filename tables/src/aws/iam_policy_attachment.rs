@@ -6,8 +6,8 @@ use super::iam_common::iam_common;
 use super::iam_policy::list_policies;
 use super::json::{Obj, row};
 use super::source::{AwsSource, api_err, need, unknown_hydrate};
-use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -17,17 +17,40 @@ pub static DEF: TableDef = TableDef {
     scope: Scope::Global,
     columns: aws_columns![
         col("policy_arn", Text, "ARN of the managed policy."),
-        col("is_attached", Bool, "True when the policy is attached to at least one principal."),
-        hcol("policy_groups", Json, "Groups the policy is attached to ([{GroupName, GroupId}]).", "entities"),
-        hcol("policy_roles", Json, "Roles the policy is attached to ([{RoleName, RoleId}]).", "entities"),
-        hcol("policy_users", Json, "Users the policy is attached to ([{UserName, UserId}]).", "entities"),
+        col(
+            "is_attached",
+            Bool,
+            "True when the policy is attached to at least one principal."
+        ),
+        hcol(
+            "policy_groups",
+            Json,
+            "Groups the policy is attached to ([{GroupName, GroupId}]).",
+            "entities"
+        ),
+        hcol(
+            "policy_roles",
+            Json,
+            "Roles the policy is attached to ([{RoleName, RoleId}]).",
+            "entities"
+        ),
+        hcol(
+            "policy_users",
+            Json,
+            "Users the policy is attached to ([{UserName, UserId}]).",
+            "entities"
+        ),
     ],
     get_keys: &[],
     id_column: "policy_arn",
 };
 
 /// One page of managed policies (iam:ListPolicies), one row each.
-pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+pub(crate) async fn list(
+    src: &AwsSource,
+    req: &ListRequest,
+    token: Option<String>,
+) -> Result<Page, FetchError> {
     let (policies, next) = list_policies(src, req, token).await?;
     let rows = policies
         .iter()
@@ -35,7 +58,12 @@ pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<Strin
             let arn = p.arn().unwrap_or_default();
             let mut r = row([
                 ("policy_arn", Value::String(arn.to_string())),
-                ("is_attached", p.attachment_count().map(|c| Value::Bool(c > 0)).unwrap_or(Value::Null)),
+                (
+                    "is_attached",
+                    p.attachment_count()
+                        .map(|c| Value::Bool(c > 0))
+                        .unwrap_or(Value::Null),
+                ),
             ]);
             iam_common(src, &mut r, p.policy_name().unwrap_or_default(), arn);
             r
@@ -45,7 +73,11 @@ pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<Strin
 }
 
 /// iam:ListEntitiesForPolicy: the groups, roles and users the policy is attached to.
-pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+pub(crate) async fn hydrate(
+    src: &AwsSource,
+    hydrate: &str,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
     if hydrate != "entities" {
         return Err(unknown_hydrate(&DEF, hydrate));
     }
@@ -61,12 +93,28 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
             .send()
             .await
             .map_err(|e| api_err("iam:ListEntitiesForPolicy", e))?;
-        groups.extend(
-            out.policy_groups().iter().map(|g| Obj::new().s("GroupId", g.group_id()).s("GroupName", g.group_name()).build()),
-        );
-        roles.extend(out.policy_roles().iter().map(|r| Obj::new().s("RoleId", r.role_id()).s("RoleName", r.role_name()).build()));
-        users.extend(out.policy_users().iter().map(|u| Obj::new().s("UserId", u.user_id()).s("UserName", u.user_name()).build()));
-        marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+        groups.extend(out.policy_groups().iter().map(|g| {
+            Obj::new()
+                .s("GroupId", g.group_id())
+                .s("GroupName", g.group_name())
+                .build()
+        }));
+        roles.extend(out.policy_roles().iter().map(|r| {
+            Obj::new()
+                .s("RoleId", r.role_id())
+                .s("RoleName", r.role_name())
+                .build()
+        }));
+        users.extend(out.policy_users().iter().map(|u| {
+            Obj::new()
+                .s("UserId", u.user_id())
+                .s("UserName", u.user_name())
+                .build()
+        }));
+        marker = out
+            .marker()
+            .filter(|_| out.is_truncated())
+            .map(str::to_string);
         if marker.is_none() {
             break;
         }

@@ -7,8 +7,8 @@ use super::iam_common::{attached_policy_column, iam_common, inline_policy_column
 use super::json::{put_tags, row, text, time, time_opt};
 use super::policy::{canonical_policy, decode_policy};
 use super::source::{AwsSource, api_err, is_not_found, need, qual_strings, unknown_hydrate};
-use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -20,22 +20,83 @@ pub static DEF: TableDef = TableDef {
         col("name", Text, "Role name."),
         col("arn", Text, "ARN of the role."),
         col("role_id", Text, "Stable unique id of the role."),
-        col("assume_role_policy_document", Text, "Trust policy as IAM returns it (URL-encoded JSON)."),
+        col(
+            "assume_role_policy_document",
+            Text,
+            "Trust policy as IAM returns it (URL-encoded JSON)."
+        ),
         col("create_date", Timestamp, "When the role was created."),
         col("description", Text, "Description given to the role."),
-        hcol("instance_profile_arns", Json, "ARNs of the instance profiles that carry the role.", "instance_profiles"),
-        col("max_session_duration", Int, "Longest session, in seconds, that assuming the role can give."),
+        hcol(
+            "instance_profile_arns",
+            Json,
+            "ARNs of the instance profiles that carry the role.",
+            "instance_profiles"
+        ),
+        col(
+            "max_session_duration",
+            Int,
+            "Longest session, in seconds, that assuming the role can give."
+        ),
         col("path", Text, "Path the role was created under."),
-        hcol("permissions_boundary_arn", Text, "ARN of the policy set as the role's permissions boundary.", "get_role"),
-        hcol("permissions_boundary_type", Text, "Kind of entity used as permissions boundary (Policy).", "get_role"),
-        hcol("role_last_used_date", Timestamp, "When the role was last assumed.", "get_role"),
-        hcol("role_last_used_region", Text, "Region in which the role was last assumed.", "get_role"),
-        hcol("tags_src", Json, "Tags as returned by IAM ([{Key, Value}]).", "get_role"),
-        hcol("inline_policies", Json, "Inline policies embedded in the role, as {PolicyName, PolicyDocument}.", "inline_policies"),
-        hcol("inline_policies_std", Json, "Inline policies with documents in canonical form.", "inline_policies"),
-        hcol("attached_policy_arns", Json, "ARNs of managed policies attached to the role.", "attached_policies"),
-        col("assume_role_policy", Json, "Trust policy: who may assume the role."),
-        col("assume_role_policy_std", Json, "Trust policy in canonical form."),
+        hcol(
+            "permissions_boundary_arn",
+            Text,
+            "ARN of the policy set as the role's permissions boundary.",
+            "get_role"
+        ),
+        hcol(
+            "permissions_boundary_type",
+            Text,
+            "Kind of entity used as permissions boundary (Policy).",
+            "get_role"
+        ),
+        hcol(
+            "role_last_used_date",
+            Timestamp,
+            "When the role was last assumed.",
+            "get_role"
+        ),
+        hcol(
+            "role_last_used_region",
+            Text,
+            "Region in which the role was last assumed.",
+            "get_role"
+        ),
+        hcol(
+            "tags_src",
+            Json,
+            "Tags as returned by IAM ([{Key, Value}]).",
+            "get_role"
+        ),
+        hcol(
+            "inline_policies",
+            Json,
+            "Inline policies embedded in the role, as {PolicyName, PolicyDocument}.",
+            "inline_policies"
+        ),
+        hcol(
+            "inline_policies_std",
+            Json,
+            "Inline policies with documents in canonical form.",
+            "inline_policies"
+        ),
+        hcol(
+            "attached_policy_arns",
+            Json,
+            "ARNs of managed policies attached to the role.",
+            "attached_policies"
+        ),
+        col(
+            "assume_role_policy",
+            Json,
+            "Trust policy: who may assume the role."
+        ),
+        col(
+            "assume_role_policy_std",
+            Json,
+            "Trust policy in canonical form."
+        ),
         hcol("tags", Json, "Tags as a key/value object.", "get_role"),
     ],
     get_keys: &["name", "arn"],
@@ -45,7 +106,11 @@ pub static DEF: TableDef = TableDef {
 fn role_row(src: &AwsSource, r: &Role) -> Row {
     let trust_text = r.assume_role_policy_document();
     let trust = trust_text.map(decode_policy).unwrap_or(Value::Null);
-    let trust_std = if trust.is_null() { Value::Null } else { canonical_policy(&trust) };
+    let trust_std = if trust.is_null() {
+        Value::Null
+    } else {
+        canonical_policy(&trust)
+    };
     let mut out = row([
         ("name", Value::String(r.role_name().to_string())),
         ("arn", Value::String(r.arn().to_string())),
@@ -53,7 +118,12 @@ fn role_row(src: &AwsSource, r: &Role) -> Row {
         ("assume_role_policy_document", text(trust_text)),
         ("create_date", time(r.create_date())),
         ("description", text(r.description())),
-        ("max_session_duration", r.max_session_duration().map(Value::from).unwrap_or(Value::Null)),
+        (
+            "max_session_duration",
+            r.max_session_duration()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        ),
         ("path", Value::String(r.path().to_string())),
         ("assume_role_policy", trust),
         ("assume_role_policy_std", trust_std),
@@ -67,9 +137,18 @@ fn get_role_columns(r: &Role) -> Row {
     let b = r.permissions_boundary();
     let used = r.role_last_used();
     let mut out = row([
-        ("permissions_boundary_arn", text(b.and_then(|b| b.permissions_boundary_arn()))),
-        ("permissions_boundary_type", text(b.and_then(|b| b.permissions_boundary_type()))),
-        ("role_last_used_date", time_opt(used.and_then(|u| u.last_used_date()))),
+        (
+            "permissions_boundary_arn",
+            text(b.and_then(|b| b.permissions_boundary_arn())),
+        ),
+        (
+            "permissions_boundary_type",
+            text(b.and_then(|b| b.permissions_boundary_type())),
+        ),
+        (
+            "role_last_used_date",
+            time_opt(used.and_then(|u| u.last_used_date())),
+        ),
         ("role_last_used_region", text(used.and_then(|u| u.region()))),
     ]);
     put_tags(&mut out, r.tags().iter().map(|t| (t.key(), t.value())));
@@ -77,8 +156,14 @@ fn get_role_columns(r: &Role) -> Row {
 }
 
 /// One page of iam:ListRoles.
-pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
-    let path = qual_strings(req, "path").filter(|p| p.len() == 1).and_then(|mut p| p.pop());
+pub(crate) async fn list(
+    src: &AwsSource,
+    req: &ListRequest,
+    token: Option<String>,
+) -> Result<Page, FetchError> {
+    let path = qual_strings(req, "path")
+        .filter(|p| p.len() == 1)
+        .and_then(|mut p| p.pop());
     let out = src
         .iam
         .list_roles()
@@ -89,13 +174,23 @@ pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<Strin
         .await
         .map_err(|e| api_err("iam:ListRoles", e))?;
     let rows = out.roles().iter().map(|r| role_row(src, r)).collect();
-    let next = if out.is_truncated() { out.marker().map(str::to_string) } else { None };
+    let next = if out.is_truncated() {
+        out.marker().map(str::to_string)
+    } else {
+        None
+    };
     Ok(Page { rows, next })
 }
 
 /// iam:GetRole by name or ARN.
-pub(crate) async fn get(src: &AwsSource, key_column: &str, key: &str) -> Result<Option<Row>, FetchError> {
-    let Some(name) = lookup_name(key_column, key) else { return Ok(None) };
+pub(crate) async fn get(
+    src: &AwsSource,
+    key_column: &str,
+    key: &str,
+) -> Result<Option<Row>, FetchError> {
+    let Some(name) = lookup_name(key_column, key) else {
+        return Ok(None);
+    };
     let out = match src.iam.get_role().role_name(name).send().await {
         Ok(o) => o,
         Err(e) if is_not_found(&e) => return Ok(None),
@@ -111,11 +206,21 @@ pub(crate) async fn get(src: &AwsSource, key_column: &str, key: &str) -> Result<
 }
 
 /// The calls that fill the role's hydrated columns.
-pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+pub(crate) async fn hydrate(
+    src: &AwsSource,
+    hydrate: &str,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
     let name = need(row_in, "name", "iam:GetRole")?;
     match hydrate {
         "get_role" => {
-            let out = src.iam.get_role().role_name(name).send().await.map_err(|e| api_err("iam:GetRole", e))?;
+            let out = src
+                .iam
+                .get_role()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(|e| api_err("iam:GetRole", e))?;
             Ok(out.role().map(get_role_columns).unwrap_or_default())
         }
         "instance_profiles" => {
@@ -130,13 +235,24 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                     .send()
                     .await
                     .map_err(|e| api_err("iam:ListInstanceProfilesForRole", e))?;
-                arns.extend(out.instance_profiles().iter().map(|p| Value::String(p.arn().to_string())));
-                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                arns.extend(
+                    out.instance_profiles()
+                        .iter()
+                        .map(|p| Value::String(p.arn().to_string())),
+                );
+                marker = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_string);
                 if marker.is_none() {
                     break;
                 }
             }
-            let v = if arns.is_empty() { Value::Null } else { Value::Array(arns) };
+            let v = if arns.is_empty() {
+                Value::Null
+            } else {
+                Value::Array(arns)
+            };
             Ok(row([("instance_profile_arns", v)]))
         }
         "inline_policies" => {
@@ -152,7 +268,10 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                     .await
                     .map_err(|e| api_err("iam:ListRolePolicies", e))?;
                 names.extend(out.policy_names().iter().cloned());
-                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                marker = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_string);
                 if marker.is_none() {
                     break;
                 }
@@ -183,8 +302,15 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                     .send()
                     .await
                     .map_err(|e| api_err("iam:ListAttachedRolePolicies", e))?;
-                arns.extend(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
-                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                arns.extend(
+                    out.attached_policies()
+                        .iter()
+                        .filter_map(|p| p.policy_arn().map(str::to_string)),
+                );
+                marker = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_string);
                 if marker.is_none() {
                     break;
                 }

@@ -6,8 +6,8 @@ use serde_json::Value;
 use super::iam_common::{attached_policy_column, iam_common, inline_policy_columns, lookup_name};
 use super::json::{Obj, put_tags, row, text, time, time_opt};
 use super::source::{AwsSource, api_err, is_not_found, need, qual_strings, unknown_hydrate};
-use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -21,17 +21,66 @@ pub static DEF: TableDef = TableDef {
         col("path", Text, "Path the user was created under."),
         col("arn", Text, "ARN of the user."),
         col("create_date", Timestamp, "When the user was created."),
-        col("password_last_used", Timestamp, "When the user's console password was last used to sign in."),
-        hcol("permissions_boundary_arn", Text, "ARN of the policy set as the user's permissions boundary.", "get_user"),
-        hcol("permissions_boundary_type", Text, "Kind of entity used as permissions boundary (Policy).", "get_user"),
-        hcol("mfa_enabled", Bool, "True when the user has at least one MFA device.", "mfa_devices"),
-        hcol("login_profile", Json, "Console login profile (creation date, reset required), null when the user has no password.", "login_profile"),
-        hcol("mfa_devices", Json, "MFA devices assigned to the user.", "mfa_devices"),
+        col(
+            "password_last_used",
+            Timestamp,
+            "When the user's console password was last used to sign in."
+        ),
+        hcol(
+            "permissions_boundary_arn",
+            Text,
+            "ARN of the policy set as the user's permissions boundary.",
+            "get_user"
+        ),
+        hcol(
+            "permissions_boundary_type",
+            Text,
+            "Kind of entity used as permissions boundary (Policy).",
+            "get_user"
+        ),
+        hcol(
+            "mfa_enabled",
+            Bool,
+            "True when the user has at least one MFA device.",
+            "mfa_devices"
+        ),
+        hcol(
+            "login_profile",
+            Json,
+            "Console login profile (creation date, reset required), null when the user has no password.",
+            "login_profile"
+        ),
+        hcol(
+            "mfa_devices",
+            Json,
+            "MFA devices assigned to the user.",
+            "mfa_devices"
+        ),
         hcol("groups", Json, "Groups the user is a member of.", "groups"),
-        hcol("inline_policies", Json, "Inline policies embedded in the user, as {PolicyName, PolicyDocument}.", "inline_policies"),
-        hcol("inline_policies_std", Json, "Inline policies with documents in canonical form.", "inline_policies"),
-        hcol("attached_policy_arns", Json, "ARNs of managed policies attached to the user.", "attached_policies"),
-        hcol("tags_src", Json, "Tags as returned by IAM ([{Key, Value}]).", "get_user"),
+        hcol(
+            "inline_policies",
+            Json,
+            "Inline policies embedded in the user, as {PolicyName, PolicyDocument}.",
+            "inline_policies"
+        ),
+        hcol(
+            "inline_policies_std",
+            Json,
+            "Inline policies with documents in canonical form.",
+            "inline_policies"
+        ),
+        hcol(
+            "attached_policy_arns",
+            Json,
+            "ARNs of managed policies attached to the user.",
+            "attached_policies"
+        ),
+        hcol(
+            "tags_src",
+            Json,
+            "Tags as returned by IAM ([{Key, Value}]).",
+            "get_user"
+        ),
         hcol("tags", Json, "Tags as a key/value object.", "get_user"),
     ],
     get_keys: &["name", "arn"],
@@ -67,16 +116,28 @@ pub(crate) fn user_json(u: &User) -> Value {
 fn get_user_columns(u: &User) -> Row {
     let b = u.permissions_boundary();
     let mut r = row([
-        ("permissions_boundary_arn", text(b.and_then(|b| b.permissions_boundary_arn()))),
-        ("permissions_boundary_type", text(b.and_then(|b| b.permissions_boundary_type()))),
+        (
+            "permissions_boundary_arn",
+            text(b.and_then(|b| b.permissions_boundary_arn())),
+        ),
+        (
+            "permissions_boundary_type",
+            text(b.and_then(|b| b.permissions_boundary_type())),
+        ),
     ]);
     put_tags(&mut r, u.tags().iter().map(|t| (t.key(), t.value())));
     r
 }
 
 /// One page of iam:ListUsers.
-pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
-    let path = qual_strings(req, "path").filter(|p| p.len() == 1).and_then(|mut p| p.pop());
+pub(crate) async fn list(
+    src: &AwsSource,
+    req: &ListRequest,
+    token: Option<String>,
+) -> Result<Page, FetchError> {
+    let path = qual_strings(req, "path")
+        .filter(|p| p.len() == 1)
+        .and_then(|mut p| p.pop());
     let out = src
         .iam
         .list_users()
@@ -87,13 +148,23 @@ pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<Strin
         .await
         .map_err(|e| api_err("iam:ListUsers", e))?;
     let rows = out.users().iter().map(|u| user_row(src, u)).collect();
-    let next = if out.is_truncated() { out.marker().map(str::to_string) } else { None };
+    let next = if out.is_truncated() {
+        out.marker().map(str::to_string)
+    } else {
+        None
+    };
     Ok(Page { rows, next })
 }
 
 /// iam:GetUser by name or ARN.
-pub(crate) async fn get(src: &AwsSource, key_column: &str, key: &str) -> Result<Option<Row>, FetchError> {
-    let Some(name) = lookup_name(key_column, key) else { return Ok(None) };
+pub(crate) async fn get(
+    src: &AwsSource,
+    key_column: &str,
+    key: &str,
+) -> Result<Option<Row>, FetchError> {
+    let Some(name) = lookup_name(key_column, key) else {
+        return Ok(None);
+    };
     let out = match src.iam.get_user().user_name(name).send().await {
         Ok(o) => o,
         Err(e) if is_not_found(&e) => return Ok(None),
@@ -109,11 +180,21 @@ pub(crate) async fn get(src: &AwsSource, key_column: &str, key: &str) -> Result<
 }
 
 /// The calls that fill the user's hydrated columns.
-pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+pub(crate) async fn hydrate(
+    src: &AwsSource,
+    hydrate: &str,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
     let name = need(row_in, "name", "iam:GetUser")?;
     match hydrate {
         "get_user" => {
-            let out = src.iam.get_user().user_name(name).send().await.map_err(|e| api_err("iam:GetUser", e))?;
+            let out = src
+                .iam
+                .get_user()
+                .user_name(name)
+                .send()
+                .await
+                .map_err(|e| api_err("iam:GetUser", e))?;
             Ok(out.user().map(get_user_columns).unwrap_or_default())
         }
         "mfa_devices" => {
@@ -135,12 +216,18 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                         .s("UserName", Some(d.user_name()))
                         .build()
                 }));
-                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                marker = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_string);
                 if marker.is_none() {
                     break;
                 }
             }
-            Ok(row([("mfa_enabled", Value::Bool(!devices.is_empty())), ("mfa_devices", Value::Array(devices))]))
+            Ok(row([
+                ("mfa_enabled", Value::Bool(!devices.is_empty())),
+                ("mfa_devices", Value::Array(devices)),
+            ]))
         }
         "login_profile" => {
             let profile = match src.iam.get_login_profile().user_name(name).send().await {
@@ -170,7 +257,10 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                     .await
                     .map_err(|e| api_err("iam:ListGroupsForUser", e))?;
                 groups.extend(out.groups().iter().map(super::iam_group::group_json));
-                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                marker = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_string);
                 if marker.is_none() {
                     break;
                 }
@@ -190,7 +280,10 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                     .await
                     .map_err(|e| api_err("iam:ListUserPolicies", e))?;
                 names.extend(out.policy_names().iter().cloned());
-                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                marker = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_string);
                 if marker.is_none() {
                     break;
                 }
@@ -221,8 +314,15 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                     .send()
                     .await
                     .map_err(|e| api_err("iam:ListAttachedUserPolicies", e))?;
-                arns.extend(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)));
-                marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+                arns.extend(
+                    out.attached_policies()
+                        .iter()
+                        .filter_map(|p| p.policy_arn().map(str::to_string)),
+                );
+                marker = out
+                    .marker()
+                    .filter(|_| out.is_truncated())
+                    .map(str::to_string);
                 if marker.is_none() {
                     break;
                 }

@@ -7,8 +7,8 @@ use super::iam_common::GLOBAL;
 use super::iam_user::user_json;
 use super::json::{put_tags, row, time_opt};
 use super::source::{AwsSource, api_err, need, qual_strings, unknown_hydrate};
-use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -18,12 +18,29 @@ pub static DEF: TableDef = TableDef {
     scope: Scope::Global,
     columns: aws_columns![
         col("serial_number", Text, "Serial number (ARN) of the device."),
-        col("enable_date", Timestamp, "When the device was enabled for its user."),
+        col(
+            "enable_date",
+            Timestamp,
+            "When the device was enabled for its user."
+        ),
         col("assignment_status", Text, "Assigned or Unassigned."),
         col("user_id", Text, "Id of the user the device is assigned to."),
-        col("user_name", Text, "Name of the user the device is assigned to."),
-        col("user", Json, "The user the device is assigned to, as IAM describes it."),
-        hcol("tags_src", Json, "Tags as returned by IAM ([{Key, Value}]).", "tags"),
+        col(
+            "user_name",
+            Text,
+            "Name of the user the device is assigned to."
+        ),
+        col(
+            "user",
+            Json,
+            "The user the device is assigned to, as IAM describes it."
+        ),
+        hcol(
+            "tags_src",
+            Json,
+            "Tags as returned by IAM ([{Key, Value}]).",
+            "tags"
+        ),
         hcol("tags", Json, "Tags as a key/value object.", "tags"),
     ],
     get_keys: &[],
@@ -31,7 +48,11 @@ pub static DEF: TableDef = TableDef {
 };
 
 /// One page of iam:ListVirtualMFADevices; an `assignment_status` constraint narrows it.
-pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+pub(crate) async fn list(
+    src: &AwsSource,
+    req: &ListRequest,
+    token: Option<String>,
+) -> Result<Page, FetchError> {
     let status = match qual_strings(req, "assignment_status").as_deref() {
         Some([s]) if s == "Assigned" => AssignmentStatusType::Assigned,
         Some([s]) if s == "Unassigned" => AssignmentStatusType::Unassigned,
@@ -51,25 +72,53 @@ pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<Strin
         .iter()
         .map(|d| {
             let user = d.user();
-            let status = if user.is_some() { "Assigned" } else { "Unassigned" };
+            let status = if user.is_some() {
+                "Assigned"
+            } else {
+                "Unassigned"
+            };
             let mut r = row([
-                ("serial_number", Value::String(d.serial_number().to_string())),
+                (
+                    "serial_number",
+                    Value::String(d.serial_number().to_string()),
+                ),
                 ("enable_date", time_opt(d.enable_date())),
                 ("assignment_status", Value::String(status.to_string())),
-                ("user_id", user.map(|u| Value::String(u.user_id().to_string())).unwrap_or(Value::Null)),
-                ("user_name", user.map(|u| Value::String(u.user_name().to_string())).unwrap_or(Value::Null)),
+                (
+                    "user_id",
+                    user.map(|u| Value::String(u.user_id().to_string()))
+                        .unwrap_or(Value::Null),
+                ),
+                (
+                    "user_name",
+                    user.map(|u| Value::String(u.user_name().to_string()))
+                        .unwrap_or(Value::Null),
+                ),
                 ("user", user.map(user_json).unwrap_or(Value::Null)),
             ]);
-            src.common(&mut r, GLOBAL, Value::String(d.serial_number().to_string()), vec![d.serial_number().to_string()]);
+            src.common(
+                &mut r,
+                GLOBAL,
+                Value::String(d.serial_number().to_string()),
+                vec![d.serial_number().to_string()],
+            );
             r
         })
         .collect();
-    let next = if out.is_truncated() { out.marker().map(str::to_string) } else { None };
+    let next = if out.is_truncated() {
+        out.marker().map(str::to_string)
+    } else {
+        None
+    };
     Ok(Page { rows, next })
 }
 
 /// iam:ListMFADeviceTags.
-pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+pub(crate) async fn hydrate(
+    src: &AwsSource,
+    hydrate: &str,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
     if hydrate != "tags" {
         return Err(unknown_hydrate(&DEF, hydrate));
     }
@@ -85,8 +134,15 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
             .send()
             .await
             .map_err(|e| api_err("iam:ListMFADeviceTags", e))?;
-        pairs.extend(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())));
-        marker = out.marker().filter(|_| out.is_truncated()).map(str::to_string);
+        pairs.extend(
+            out.tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string())),
+        );
+        marker = out
+            .marker()
+            .filter(|_| out.is_truncated())
+            .map(str::to_string);
         if marker.is_none() {
             break;
         }

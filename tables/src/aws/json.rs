@@ -12,7 +12,9 @@ use crate::framework::Row;
 
 /// RFC 3339 text of an SDK timestamp.
 pub(crate) fn time(t: &DateTime) -> Value {
-    t.fmt(Format::DateTime).map(Value::String).unwrap_or(Value::Null)
+    t.fmt(Format::DateTime)
+        .map(Value::String)
+        .unwrap_or(Value::Null)
 }
 
 /// RFC 3339 text of an optional SDK timestamp.
@@ -22,7 +24,8 @@ pub(crate) fn time_opt(t: Option<&DateTime>) -> Value {
 
 /// Optional text as a JSON string or null.
 pub(crate) fn text<S: AsRef<str>>(s: Option<S>) -> Value {
-    s.map(|s| Value::String(s.as_ref().to_string())).unwrap_or(Value::Null)
+    s.map(|s| Value::String(s.as_ref().to_string()))
+        .unwrap_or(Value::Null)
 }
 
 /// Text that is null when empty (EC2 returns "" for unset members).
@@ -89,7 +92,12 @@ pub(crate) fn arr<T>(items: &[T], f: impl Fn(&T) -> Value) -> Value {
 
 /// Array of strings.
 pub(crate) fn str_arr<S: AsRef<str>>(items: &[S]) -> Value {
-    Value::Array(items.iter().map(|s| Value::String(s.as_ref().to_string())).collect())
+    Value::Array(
+        items
+            .iter()
+            .map(|s| Value::String(s.as_ref().to_string()))
+            .collect(),
+    )
 }
 
 /// `tags_src` (`[{Key, Value}]`) and `tags` (`{key: value}`) from key/value pairs.
@@ -128,7 +136,11 @@ pub(crate) fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
         if c.is_uppercase() {
-            let prev = if i > 0 { chars.get(i - 1).copied() } else { None };
+            let prev = if i > 0 {
+                chars.get(i - 1).copied()
+            } else {
+                None
+            };
             let next = chars.get(i + 1).copied();
             let boundary = match prev {
                 None => false,
@@ -155,22 +167,39 @@ mod tests {
     fn snake_case_keeps_acronyms_together() {
         assert_eq!(snake_case("AccountMFAEnabled"), "account_mfa_enabled");
         assert_eq!(snake_case("MFADevicesInUse"), "mfa_devices_in_use");
-        assert_eq!(snake_case("AccessKeysPerUserQuota"), "access_keys_per_user_quota");
-        assert_eq!(snake_case("GlobalEndpointTokenVersion"), "global_endpoint_token_version");
+        assert_eq!(
+            snake_case("AccessKeysPerUserQuota"),
+            "access_keys_per_user_quota"
+        );
+        assert_eq!(
+            snake_case("GlobalEndpointTokenVersion"),
+            "global_endpoint_token_version"
+        );
         assert_eq!(snake_case("Users"), "users");
     }
 
     #[test]
     fn objects_skip_missing_members() {
-        let o = Obj::new().s("A", Some("x")).s::<&str>("B", None).b("C", Some(false)).i("D", None::<i32>).build();
+        let o = Obj::new()
+            .s("A", Some("x"))
+            .s::<&str>("B", None)
+            .b("C", Some(false))
+            .i("D", None::<i32>)
+            .build();
         assert_eq!(o, serde_json::json!({"A": "x", "C": false}));
-        assert_eq!(Obj::new().s::<&str>("A", None).build(), serde_json::json!({}));
+        assert_eq!(
+            Obj::new().s::<&str>("A", None).build(),
+            serde_json::json!({})
+        );
     }
 
     #[test]
     fn tags_both_shapes() {
         let (src, map) = tags([("Name", "web"), ("env", "prod")]);
-        assert_eq!(src, serde_json::json!([{"Key": "Name", "Value": "web"}, {"Key": "env", "Value": "prod"}]));
+        assert_eq!(
+            src,
+            serde_json::json!([{"Key": "Name", "Value": "web"}, {"Key": "env", "Value": "prod"}])
+        );
         assert_eq!(map, serde_json::json!({"Name": "web", "env": "prod"}));
     }
 }

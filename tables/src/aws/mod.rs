@@ -46,11 +46,12 @@ macro_rules! aws_columns {
 }
 
 pub mod account;
+pub mod ec2_instance;
 pub mod iam_access_key;
 pub mod iam_account_password_policy;
 pub mod iam_account_summary;
-pub mod iam_credential_report;
 mod iam_common;
+pub mod iam_credential_report;
 pub mod iam_group;
 pub mod iam_policy;
 pub mod iam_policy_attachment;
@@ -62,7 +63,6 @@ pub mod policy;
 pub mod region;
 pub mod s3_bucket;
 pub mod source;
-pub mod ec2_instance;
 pub mod vpc;
 pub mod vpc_security_group;
 pub mod vpc_security_group_rule;
@@ -120,20 +120,53 @@ mod tests {
         for t in tables() {
             let mut seen = HashSet::new();
             for c in t.columns {
-                assert!(seen.insert(c.name), "{}: duplicate column {}", t.name, c.name);
-                assert!(!c.description.is_empty(), "{}.{} has no description", t.name, c.name);
-                assert_eq!(c.name, c.name.to_lowercase(), "{}.{} is not lower case", t.name, c.name);
+                assert!(
+                    seen.insert(c.name),
+                    "{}: duplicate column {}",
+                    t.name,
+                    c.name
+                );
+                assert!(
+                    !c.description.is_empty(),
+                    "{}.{} has no description",
+                    t.name,
+                    c.name
+                );
+                assert_eq!(
+                    c.name,
+                    c.name.to_lowercase(),
+                    "{}.{} is not lower case",
+                    t.name,
+                    c.name
+                );
             }
             for k in t.get_keys {
-                assert!(t.column_index(k).is_some(), "{}: get key {k} is not a column", t.name);
+                assert!(
+                    t.column_index(k).is_some(),
+                    "{}: get key {k} is not a column",
+                    t.name
+                );
             }
-            assert!(t.column_index(t.id_column).is_some(), "{}: id column {} missing", t.name, t.id_column);
             assert!(
-                t.columns.iter().find(|c| c.name == t.id_column).is_some_and(|c| c.hydrate.is_none()),
+                t.column_index(t.id_column).is_some(),
+                "{}: id column {} missing",
+                t.name,
+                t.id_column
+            );
+            assert!(
+                t.columns
+                    .iter()
+                    .find(|c| c.name == t.id_column)
+                    .is_some_and(|c| c.hydrate.is_none()),
                 "{}: id column must come from the list call",
                 t.name
             );
-            assert!(["iam", "s3", "ec2", "sts", "account"].contains(&t.service), "{}: service {}", t.name, t.service);
+            assert!(
+                ["iam", "s3", "ec2", "sts", "account"].contains(&t.service),
+                "{}: service {}",
+                t.name,
+                t.service
+            );
         }
     }
 
@@ -141,7 +174,10 @@ mod tests {
     fn every_table_ends_with_the_common_columns() {
         let common = ["title", "akas", "partition", "region", "account_id", "_ctx"];
         for t in tables() {
-            let tail: Vec<&str> = t.columns[t.columns.len() - common.len()..].iter().map(|c| c.name).collect();
+            let tail: Vec<&str> = t.columns[t.columns.len() - common.len()..]
+                .iter()
+                .map(|c| c.name)
+                .collect();
             assert_eq!(tail, common, "{}", t.name);
         }
     }
@@ -149,7 +185,11 @@ mod tests {
     #[test]
     fn scopes_follow_the_service() {
         for t in tables() {
-            let want = if t.service == "ec2" && t.name != "aws_region" { Scope::Regional } else { Scope::Global };
+            let want = if t.service == "ec2" && t.name != "aws_region" {
+                Scope::Regional
+            } else {
+                Scope::Global
+            };
             assert_eq!(t.scope, want, "{}", t.name);
         }
     }
@@ -158,16 +198,31 @@ mod tests {
     fn steampipe_types_of_well_known_columns() {
         let ty = |t: &str, c: &str| {
             let def = table(t).unwrap_or_else(|| panic!("no table {t}"));
-            def.columns[def.column_index(c).unwrap_or_else(|| panic!("no column {t}.{c}"))].ty
+            def.columns[def
+                .column_index(c)
+                .unwrap_or_else(|| panic!("no column {t}.{c}"))]
+            .ty
         };
-        assert_eq!(ty("aws_iam_role", "assume_role_policy_std"), ColumnType::Json);
+        assert_eq!(
+            ty("aws_iam_role", "assume_role_policy_std"),
+            ColumnType::Json
+        );
         assert_eq!(ty("aws_iam_role", "max_session_duration"), ColumnType::Int);
         assert_eq!(ty("aws_iam_user", "create_date"), ColumnType::Timestamp);
-        assert_eq!(ty("aws_ec2_instance", "private_ip_address"), ColumnType::Inet);
+        assert_eq!(
+            ty("aws_ec2_instance", "private_ip_address"),
+            ColumnType::Inet
+        );
         assert_eq!(ty("aws_vpc", "cidr_block"), ColumnType::Cidr);
-        assert_eq!(ty("aws_vpc_security_group_rule", "cidr_ipv4"), ColumnType::Cidr);
+        assert_eq!(
+            ty("aws_vpc_security_group_rule", "cidr_ipv4"),
+            ColumnType::Cidr
+        );
         assert_eq!(ty("aws_s3_bucket", "versioning_enabled"), ColumnType::Bool);
-        assert_eq!(ty("aws_iam_account_summary", "users_quota"), ColumnType::Int);
+        assert_eq!(
+            ty("aws_iam_account_summary", "users_quota"),
+            ColumnType::Int
+        );
     }
 
     #[test]
@@ -180,7 +235,10 @@ mod tests {
         assert_eq!(keys("aws_ec2_instance"), ["instance_id"]);
         assert_eq!(keys("aws_vpc"), ["vpc_id"]);
         assert_eq!(keys("aws_vpc_security_group"), ["group_id"]);
-        assert_eq!(keys("aws_vpc_security_group_rule"), ["security_group_rule_id"]);
+        assert_eq!(
+            keys("aws_vpc_security_group_rule"),
+            ["security_group_rule_id"]
+        );
         assert!(keys("aws_s3_bucket").is_empty());
     }
 }

@@ -42,7 +42,9 @@ pub fn decode_policy(url_encoded: &str) -> Value {
 /// Canonical form of a policy document (see the module docs); `Value::Null` when `doc`
 /// is not a JSON object.
 pub fn canonical_policy(doc: &Value) -> Value {
-    let Some(obj) = doc.as_object() else { return Value::Null };
+    let Some(obj) = doc.as_object() else {
+        return Value::Null;
+    };
     let mut out = Map::new();
     if let Some(id) = obj.get("Id").map(scalar_text).filter(|s| !s.is_empty()) {
         out.insert("Id".into(), Value::String(id));
@@ -67,23 +69,44 @@ pub fn canonical_policy_text(text: &str) -> Value {
 }
 
 fn canonical_statement(stmt: &Value) -> Value {
-    let Some(s) = stmt.as_object() else { return stmt.clone() };
+    let Some(s) = stmt.as_object() else {
+        return stmt.clone();
+    };
     let mut out = Map::new();
     // Field order mirrors Steampipe's output; jsonb does not keep it anyway.
-    put_array(&mut out, "Action", s.get("Action").map(|v| string_set(v, true)));
+    put_array(
+        &mut out,
+        "Action",
+        s.get("Action").map(|v| string_set(v, true)),
+    );
     if let Some(c) = s.get("Condition").and_then(canonical_condition) {
         out.insert("Condition".into(), c);
     }
-    out.insert("Effect".into(), Value::String(s.get("Effect").map(scalar_text).unwrap_or_default()));
-    put_array(&mut out, "NotAction", s.get("NotAction").map(|v| string_set(v, true)));
+    out.insert(
+        "Effect".into(),
+        Value::String(s.get("Effect").map(scalar_text).unwrap_or_default()),
+    );
+    put_array(
+        &mut out,
+        "NotAction",
+        s.get("NotAction").map(|v| string_set(v, true)),
+    );
     if let Some(p) = s.get("NotPrincipal").and_then(canonical_principal) {
         out.insert("NotPrincipal".into(), p);
     }
-    put_array(&mut out, "NotResource", s.get("NotResource").map(|v| string_set(v, false)));
+    put_array(
+        &mut out,
+        "NotResource",
+        s.get("NotResource").map(|v| string_set(v, false)),
+    );
     if let Some(p) = s.get("Principal").and_then(canonical_principal) {
         out.insert("Principal".into(), p);
     }
-    put_array(&mut out, "Resource", s.get("Resource").map(|v| string_set(v, false)));
+    put_array(
+        &mut out,
+        "Resource",
+        s.get("Resource").map(|v| string_set(v, false)),
+    );
     if let Some(sid) = s.get("Sid").map(scalar_text).filter(|x| !x.is_empty()) {
         out.insert("Sid".into(), Value::String(sid));
     }
@@ -92,7 +115,10 @@ fn canonical_statement(stmt: &Value) -> Value {
 
 fn put_array(out: &mut Map<String, Value>, key: &str, values: Option<Vec<String>>) {
     if let Some(v) = values.filter(|v| !v.is_empty()) {
-        out.insert(key.into(), Value::Array(v.into_iter().map(Value::String).collect()));
+        out.insert(
+            key.into(),
+            Value::Array(v.into_iter().map(Value::String).collect()),
+        );
     }
 }
 
@@ -109,7 +135,10 @@ fn canonical_principal(p: &Value) -> Option<Value> {
             let mut m = Map::new();
             for k in keys {
                 let vals = string_set(&kinds[k], false);
-                m.insert(k.clone(), Value::Array(vals.into_iter().map(Value::String).collect()));
+                m.insert(
+                    k.clone(),
+                    Value::Array(vals.into_iter().map(Value::String).collect()),
+                );
             }
             Some(Value::Object(m))
         }
@@ -124,7 +153,10 @@ fn canonical_condition(c: &Value) -> Option<Value> {
     let mut out = Map::new();
     for op in op_names {
         let mut entries: Vec<(String, Vec<String>)> = match &ops[op] {
-            Value::Object(keys) => keys.iter().map(|(k, v)| (k.to_lowercase(), string_set(v, false))).collect(),
+            Value::Object(keys) => keys
+                .iter()
+                .map(|(k, v)| (k.to_lowercase(), string_set(v, false)))
+                .collect(),
             _ => Vec::new(),
         };
         entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -239,9 +271,18 @@ mod tests {
         });
         let std = canonical_policy(&doc);
         let cond = &std["Statement"][0]["Condition"];
-        assert_eq!(cond["Bool"], json!({"aws:multifactorauthpresent": ["true"]}));
-        assert_eq!(cond["NumericLessThan"], json!({"aws:multifactorauthage": ["3600"]}));
-        assert_eq!(cond["StringEquals"], json!({"aws:principaltag/team": ["a", "b"]}));
+        assert_eq!(
+            cond["Bool"],
+            json!({"aws:multifactorauthpresent": ["true"]})
+        );
+        assert_eq!(
+            cond["NumericLessThan"],
+            json!({"aws:multifactorauthage": ["3600"]})
+        );
+        assert_eq!(
+            cond["StringEquals"],
+            json!({"aws:principaltag/team": ["a", "b"]})
+        );
         assert_eq!(std["Version"], "", "Version is always present");
     }
 
@@ -255,7 +296,10 @@ mod tests {
     #[test]
     fn non_objects_are_null() {
         assert_eq!(canonical_policy(&json!("text")), Value::Null);
-        assert_eq!(canonical_policy(&json!({"Version": "2012-10-17"}))["Statement"], Value::Null);
+        assert_eq!(
+            canonical_policy(&json!({"Version": "2012-10-17"}))["Statement"],
+            Value::Null
+        );
     }
 
     #[test]
@@ -268,6 +312,9 @@ mod tests {
         assert_eq!(plain["Version"], "2012-10-17");
         assert_eq!(decode_policy("%7Bnot json"), Value::Null);
         assert_eq!(decode_policy(""), Value::Null);
-        assert_eq!(canonical_policy_text(encoded)["Statement"][0]["Action"], json!(["s3:getobject"]));
+        assert_eq!(
+            canonical_policy_text(encoded)["Statement"][0]["Action"],
+            json!(["s3:getobject"])
+        );
     }
 }

@@ -4,8 +4,8 @@ use serde_json::Value;
 
 use super::json::{row, text};
 use super::source::{AwsSource, api_err};
-use crate::framework::{FetchError, Page};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
+use crate::framework::{FetchError, Page};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -15,9 +15,21 @@ pub static DEF: TableDef = TableDef {
     scope: Scope::Global,
     columns: aws_columns![
         col("name", Text, "Region code, e.g. eu-west-1."),
-        col("opt_in_status", Text, "Whether the region needs opting in: opt-in-not-required, opted-in or not-opted-in."),
-        col("steampipe_available", Bool, "True when the connection lists regional tables in this region."),
-        col("steampipe_default", Bool, "True for the connection's default region (the first configured one)."),
+        col(
+            "opt_in_status",
+            Text,
+            "Whether the region needs opting in: opt-in-not-required, opted-in or not-opted-in."
+        ),
+        col(
+            "steampipe_available",
+            Bool,
+            "True when the connection lists regional tables in this region."
+        ),
+        col(
+            "steampipe_default",
+            Bool,
+            "True for the connection's default region (the first configured one)."
+        ),
     ],
     get_keys: &[],
     id_column: "name",
@@ -40,7 +52,10 @@ pub(crate) async fn list(src: &AwsSource) -> Result<Page, FetchError> {
             let mut out = row([
                 ("name", Value::String(name.to_string())),
                 ("opt_in_status", text(r.opt_in_status())),
-                ("steampipe_available", Value::Bool(src.regions.iter().any(|c| c == name))),
+                (
+                    "steampipe_available",
+                    Value::Bool(src.regions.iter().any(|c| c == name)),
+                ),
                 ("steampipe_default", Value::Bool(src.default_region == name)),
             ]);
             let aka = format!("arn:{}::{}:{}", src.partition, name, src.account_id);

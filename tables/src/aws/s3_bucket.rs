@@ -6,8 +6,8 @@ use serde_json::Value;
 use super::json::{Obj, arr, put_tags, row, time_opt};
 use super::policy::{canonical_policy, decode_policy};
 use super::source::{AwsSource, api_err, error_code, need, unknown_hydrate};
-use crate::framework::{FetchError, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
+use crate::framework::{FetchError, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -19,25 +19,110 @@ pub static DEF: TableDef = TableDef {
         col("name", Text, "Bucket name."),
         col("arn", Text, "ARN of the bucket."),
         col("creation_date", Timestamp, "When the bucket was created."),
-        hcol("bucket_policy_is_public", Bool, "Whether S3 judges the bucket policy to make the bucket public.", "policy_status"),
-        hcol("versioning_enabled", Bool, "Whether object versioning is enabled.", "versioning"),
-        hcol("versioning_mfa_delete", Bool, "Whether deleting versions requires MFA.", "versioning"),
-        hcol("block_public_acls", Bool, "Public access block: reject requests that add public ACLs.", "public_access_block"),
-        hcol("block_public_policy", Bool, "Public access block: reject bucket policies that grant public access.", "public_access_block"),
-        hcol("ignore_public_acls", Bool, "Public access block: ignore public ACLs.", "public_access_block"),
-        hcol("restrict_public_buckets", Bool, "Public access block: limit access under a public policy to AWS principals of the account.", "public_access_block"),
-        hcol("event_notification_configuration", Json, "Event notifications sent to SNS, SQS, Lambda or EventBridge.", "notification"),
-        hcol("server_side_encryption_configuration", Json, "Default server-side encryption rules.", "encryption"),
+        hcol(
+            "bucket_policy_is_public",
+            Bool,
+            "Whether S3 judges the bucket policy to make the bucket public.",
+            "policy_status"
+        ),
+        hcol(
+            "versioning_enabled",
+            Bool,
+            "Whether object versioning is enabled.",
+            "versioning"
+        ),
+        hcol(
+            "versioning_mfa_delete",
+            Bool,
+            "Whether deleting versions requires MFA.",
+            "versioning"
+        ),
+        hcol(
+            "block_public_acls",
+            Bool,
+            "Public access block: reject requests that add public ACLs.",
+            "public_access_block"
+        ),
+        hcol(
+            "block_public_policy",
+            Bool,
+            "Public access block: reject bucket policies that grant public access.",
+            "public_access_block"
+        ),
+        hcol(
+            "ignore_public_acls",
+            Bool,
+            "Public access block: ignore public ACLs.",
+            "public_access_block"
+        ),
+        hcol(
+            "restrict_public_buckets",
+            Bool,
+            "Public access block: limit access under a public policy to AWS principals of the account.",
+            "public_access_block"
+        ),
+        hcol(
+            "event_notification_configuration",
+            Json,
+            "Event notifications sent to SNS, SQS, Lambda or EventBridge.",
+            "notification"
+        ),
+        hcol(
+            "server_side_encryption_configuration",
+            Json,
+            "Default server-side encryption rules.",
+            "encryption"
+        ),
         hcol("acl", Json, "Access control list: owner and grants.", "acl"),
-        hcol("lifecycle_rules", Json, "Lifecycle rules for transitions and expiry.", "lifecycle"),
-        hcol("logging", Json, "Server access logging target, null when logging is off.", "logging"),
-        hcol("object_lock_configuration", Json, "Object lock settings.", "object_lock"),
-        hcol("object_ownership_controls", Json, "Object ownership controls.", "ownership_controls"),
+        hcol(
+            "lifecycle_rules",
+            Json,
+            "Lifecycle rules for transitions and expiry.",
+            "lifecycle"
+        ),
+        hcol(
+            "logging",
+            Json,
+            "Server access logging target, null when logging is off.",
+            "logging"
+        ),
+        hcol(
+            "object_lock_configuration",
+            Json,
+            "Object lock settings.",
+            "object_lock"
+        ),
+        hcol(
+            "object_ownership_controls",
+            Json,
+            "Object ownership controls.",
+            "ownership_controls"
+        ),
         hcol("policy", Json, "Bucket policy document.", "policy"),
-        hcol("policy_std", Json, "Bucket policy in canonical form.", "policy"),
-        hcol("replication", Json, "Replication configuration.", "replication"),
-        hcol("website_configuration", Json, "Static website hosting configuration.", "website"),
-        hcol("tags_src", Json, "Tags as returned by S3 ([{Key, Value}]).", "tagging"),
+        hcol(
+            "policy_std",
+            Json,
+            "Bucket policy in canonical form.",
+            "policy"
+        ),
+        hcol(
+            "replication",
+            Json,
+            "Replication configuration.",
+            "replication"
+        ),
+        hcol(
+            "website_configuration",
+            Json,
+            "Static website hosting configuration.",
+            "website"
+        ),
+        hcol(
+            "tags_src",
+            Json,
+            "Tags as returned by S3 ([{Key, Value}]).",
+            "tagging"
+        ),
         hcol("tags", Json, "Tags as a key/value object.", "tagging"),
     ],
     get_keys: &[],
@@ -81,31 +166,40 @@ pub(crate) async fn list(src: &AwsSource, token: Option<String>) -> Result<Page,
         .send()
         .await
         .map_err(|e| api_err("s3:ListBuckets", e))?;
-    let next = out.continuation_token().filter(|t| !t.is_empty()).map(str::to_string);
+    let next = out
+        .continuation_token()
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
     let buckets: Vec<(String, Value, Option<String>)> = out
         .buckets()
         .iter()
         .filter_map(|b| {
             let name = b.name()?.to_string();
-            Some((name, time_opt(b.creation_date()), b.bucket_region().map(str::to_string)))
+            Some((
+                name,
+                time_opt(b.creation_date()),
+                b.bucket_region().map(str::to_string),
+            ))
         })
         .collect();
-    let located = futures::stream::iter(buckets.into_iter().map(|(name, created, region)| async move {
-        let region = match region {
-            Some(r) => r,
-            None => {
-                let loc = src
-                    .s3(None)
-                    .get_bucket_location()
-                    .bucket(&name)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("s3:GetBucketLocation", e))?;
-                location_region(loc.location_constraint().map(|c| c.as_str()))
-            }
-        };
-        Ok::<_, FetchError>((name, created, region))
-    }))
+    let located = futures::stream::iter(buckets.into_iter().map(
+        |(name, created, region)| async move {
+            let region = match region {
+                Some(r) => r,
+                None => {
+                    let loc = src
+                        .s3(None)
+                        .get_bucket_location()
+                        .bucket(&name)
+                        .send()
+                        .await
+                        .map_err(|e| api_err("s3:GetBucketLocation", e))?;
+                    location_region(loc.location_constraint().map(|c| c.as_str()))
+                }
+            };
+            Ok::<_, FetchError>((name, created, region))
+        },
+    ))
     .buffered(LOCATION_CONCURRENCY)
     .collect::<Vec<_>>()
     .await;
@@ -139,15 +233,25 @@ macro_rules! config_call {
 // Rule-level `Prefix` is deprecated in favour of `Filter`, but older buckets still carry
 // it and Steampipe shows it, so it is kept.
 #[allow(deprecated)]
-pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Result<Row, FetchError> {
+pub(crate) async fn hydrate(
+    src: &AwsSource,
+    hydrate: &str,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
     let bucket = need(row_in, "name", "s3:GetBucket")?;
     let client = src.s3(row_in.get("region").and_then(Value::as_str));
     match hydrate {
         "policy_status" => {
-            let out = config_call!(client.get_bucket_policy_status().bucket(bucket).send(), "s3:GetBucketPolicyStatus");
+            let out = config_call!(
+                client.get_bucket_policy_status().bucket(bucket).send(),
+                "s3:GetBucketPolicyStatus"
+            );
             // No policy at all means the policy does not make the bucket public.
             let public = match out {
-                Some(o) => o.policy_status().and_then(|s| s.is_public()).unwrap_or(false),
+                Some(o) => o
+                    .policy_status()
+                    .and_then(|s| s.is_public())
+                    .unwrap_or(false),
                 None => false,
             };
             Ok(row([("bucket_policy_is_public", Value::Bool(public))]))
@@ -161,18 +265,38 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                 .map_err(|e| api_err("s3:GetBucketVersioning", e))?;
             let enabled = out.status().is_some_and(|s| s.as_str() == "Enabled");
             let mfa = out.mfa_delete().is_some_and(|s| s.as_str() == "Enabled");
-            Ok(row([("versioning_enabled", Value::Bool(enabled)), ("versioning_mfa_delete", Value::Bool(mfa))]))
+            Ok(row([
+                ("versioning_enabled", Value::Bool(enabled)),
+                ("versioning_mfa_delete", Value::Bool(mfa)),
+            ]))
         }
         "public_access_block" => {
-            let out = config_call!(client.get_public_access_block().bucket(bucket).send(), "s3:GetPublicAccessBlock");
+            let out = config_call!(
+                client.get_public_access_block().bucket(bucket).send(),
+                "s3:GetPublicAccessBlock"
+            );
             // Without a configuration nothing is blocked, which Steampipe reports as false.
-            let c = out.as_ref().and_then(|o| o.public_access_block_configuration());
+            let c = out
+                .as_ref()
+                .and_then(|o| o.public_access_block_configuration());
             let flag = |v: Option<bool>| Value::Bool(v.unwrap_or(false));
             Ok(row([
-                ("block_public_acls", flag(c.and_then(|c| c.block_public_acls()))),
-                ("block_public_policy", flag(c.and_then(|c| c.block_public_policy()))),
-                ("ignore_public_acls", flag(c.and_then(|c| c.ignore_public_acls()))),
-                ("restrict_public_buckets", flag(c.and_then(|c| c.restrict_public_buckets()))),
+                (
+                    "block_public_acls",
+                    flag(c.and_then(|c| c.block_public_acls())),
+                ),
+                (
+                    "block_public_policy",
+                    flag(c.and_then(|c| c.block_public_policy())),
+                ),
+                (
+                    "ignore_public_acls",
+                    flag(c.and_then(|c| c.ignore_public_acls())),
+                ),
+                (
+                    "restrict_public_buckets",
+                    flag(c.and_then(|c| c.restrict_public_buckets())),
+                ),
             ]))
         }
         "notification" => {
@@ -182,23 +306,49 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                 .send()
                 .await
                 .map_err(|e| api_err("s3:GetBucketNotificationConfiguration", e))?;
-            let events = |e: &[aws_sdk_s3::types::Event]| Value::Array(e.iter().map(|e| Value::String(e.as_str().into())).collect());
+            let events = |e: &[aws_sdk_s3::types::Event]| {
+                Value::Array(e.iter().map(|e| Value::String(e.as_str().into())).collect())
+            };
             let v = Obj::new()
-                .v("EventBridgeConfiguration", out.event_bridge_configuration().map(|_| Value::Object(Default::default())).unwrap_or(Value::Null))
-                .a("LambdaFunctionConfigurations", out.lambda_function_configurations(), |c| {
-                    Obj::new().v("Events", events(c.events())).s("Id", c.id()).s("LambdaFunctionArn", Some(c.lambda_function_arn())).build()
-                })
+                .v(
+                    "EventBridgeConfiguration",
+                    out.event_bridge_configuration()
+                        .map(|_| Value::Object(Default::default()))
+                        .unwrap_or(Value::Null),
+                )
+                .a(
+                    "LambdaFunctionConfigurations",
+                    out.lambda_function_configurations(),
+                    |c| {
+                        Obj::new()
+                            .v("Events", events(c.events()))
+                            .s("Id", c.id())
+                            .s("LambdaFunctionArn", Some(c.lambda_function_arn()))
+                            .build()
+                    },
+                )
                 .a("QueueConfigurations", out.queue_configurations(), |c| {
-                    Obj::new().v("Events", events(c.events())).s("Id", c.id()).s("QueueArn", Some(c.queue_arn())).build()
+                    Obj::new()
+                        .v("Events", events(c.events()))
+                        .s("Id", c.id())
+                        .s("QueueArn", Some(c.queue_arn()))
+                        .build()
                 })
                 .a("TopicConfigurations", out.topic_configurations(), |c| {
-                    Obj::new().v("Events", events(c.events())).s("Id", c.id()).s("TopicArn", Some(c.topic_arn())).build()
+                    Obj::new()
+                        .v("Events", events(c.events()))
+                        .s("Id", c.id())
+                        .s("TopicArn", Some(c.topic_arn()))
+                        .build()
                 })
                 .build();
             Ok(row([("event_notification_configuration", v)]))
         }
         "encryption" => {
-            let out = config_call!(client.get_bucket_encryption().bucket(bucket).send(), "s3:GetBucketEncryption");
+            let out = config_call!(
+                client.get_bucket_encryption().bucket(bucket).send(),
+                "s3:GetBucketEncryption"
+            );
             let v = out
                 .as_ref()
                 .and_then(|o| o.server_side_encryption_configuration())
@@ -226,7 +376,12 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
             Ok(row([("server_side_encryption_configuration", v)]))
         }
         "acl" => {
-            let out = client.get_bucket_acl().bucket(bucket).send().await.map_err(|e| api_err("s3:GetBucketAcl", e))?;
+            let out = client
+                .get_bucket_acl()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| api_err("s3:GetBucketAcl", e))?;
             let v = Obj::new()
                 .a("Grants", out.grants(), |g| {
                     Obj::new()
@@ -249,14 +404,24 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                 })
                 .v(
                     "Owner",
-                    out.owner().map(|o| Obj::new().s("DisplayName", o.display_name()).s("ID", o.id()).build()).unwrap_or(Value::Null),
+                    out.owner()
+                        .map(|o| {
+                            Obj::new()
+                                .s("DisplayName", o.display_name())
+                                .s("ID", o.id())
+                                .build()
+                        })
+                        .unwrap_or(Value::Null),
                 )
                 .build();
             Ok(row([("acl", v)]))
         }
         "lifecycle" => {
             let out = config_call!(
-                client.get_bucket_lifecycle_configuration().bucket(bucket).send(),
+                client
+                    .get_bucket_lifecycle_configuration()
+                    .bucket(bucket)
+                    .send(),
                 "s3:GetBucketLifecycleConfiguration"
             );
             let v = out
@@ -266,7 +431,11 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                             .v(
                                 "AbortIncompleteMultipartUpload",
                                 r.abort_incomplete_multipart_upload()
-                                    .map(|a| Obj::new().i("DaysAfterInitiation", a.days_after_initiation()).build())
+                                    .map(|a| {
+                                        Obj::new()
+                                            .i("DaysAfterInitiation", a.days_after_initiation())
+                                            .build()
+                                    })
                                     .unwrap_or(Value::Null),
                             )
                             .v(
@@ -276,7 +445,10 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                                         Obj::new()
                                             .t("Date", e.date())
                                             .i("Days", e.days())
-                                            .b("ExpiredObjectDeleteMarker", e.expired_object_delete_marker())
+                                            .b(
+                                                "ExpiredObjectDeleteMarker",
+                                                e.expired_object_delete_marker(),
+                                            )
                                             .build()
                                     })
                                     .unwrap_or(Value::Null),
@@ -286,12 +458,22 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                                 r.filter()
                                     .map(|f| {
                                         Obj::new()
-                                            .i("ObjectSizeGreaterThan", f.object_size_greater_than())
+                                            .i(
+                                                "ObjectSizeGreaterThan",
+                                                f.object_size_greater_than(),
+                                            )
                                             .i("ObjectSizeLessThan", f.object_size_less_than())
                                             .s("Prefix", f.prefix())
                                             .v(
                                                 "Tag",
-                                                f.tag().map(|t| Obj::new().s("Key", Some(t.key())).s("Value", Some(t.value())).build()).unwrap_or(Value::Null),
+                                                f.tag()
+                                                    .map(|t| {
+                                                        Obj::new()
+                                                            .s("Key", Some(t.key()))
+                                                            .s("Value", Some(t.value()))
+                                                            .build()
+                                                    })
+                                                    .unwrap_or(Value::Null),
                                             )
                                             .build()
                                     })
@@ -302,14 +484,24 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                                 "NoncurrentVersionExpiration",
                                 r.noncurrent_version_expiration()
                                     .map(|n| {
-                                        Obj::new().i("NewerNoncurrentVersions", n.newer_noncurrent_versions()).i("NoncurrentDays", n.noncurrent_days()).build()
+                                        Obj::new()
+                                            .i(
+                                                "NewerNoncurrentVersions",
+                                                n.newer_noncurrent_versions(),
+                                            )
+                                            .i("NoncurrentDays", n.noncurrent_days())
+                                            .build()
                                     })
                                     .unwrap_or(Value::Null),
                             )
                             .s("Prefix", r.prefix())
                             .s("Status", Some(r.status().as_str()))
                             .a("Transitions", r.transitions(), |t| {
-                                Obj::new().t("Date", t.date()).i("Days", t.days()).s("StorageClass", t.storage_class().map(|c| c.as_str())).build()
+                                Obj::new()
+                                    .t("Date", t.date())
+                                    .i("Days", t.days())
+                                    .s("StorageClass", t.storage_class().map(|c| c.as_str()))
+                                    .build()
                             })
                             .build()
                     })
@@ -318,27 +510,47 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
             Ok(row([("lifecycle_rules", v)]))
         }
         "logging" => {
-            let out = client.get_bucket_logging().bucket(bucket).send().await.map_err(|e| api_err("s3:GetBucketLogging", e))?;
+            let out = client
+                .get_bucket_logging()
+                .bucket(bucket)
+                .send()
+                .await
+                .map_err(|e| api_err("s3:GetBucketLogging", e))?;
             let v = out
                 .logging_enabled()
-                .map(|l| Obj::new().s("TargetBucket", Some(l.target_bucket())).s("TargetPrefix", Some(l.target_prefix())).build())
+                .map(|l| {
+                    Obj::new()
+                        .s("TargetBucket", Some(l.target_bucket()))
+                        .s("TargetPrefix", Some(l.target_prefix()))
+                        .build()
+                })
                 .unwrap_or(Value::Null);
             Ok(row([("logging", v)]))
         }
         "object_lock" => {
-            let out = config_call!(client.get_object_lock_configuration().bucket(bucket).send(), "s3:GetObjectLockConfiguration");
+            let out = config_call!(
+                client.get_object_lock_configuration().bucket(bucket).send(),
+                "s3:GetObjectLockConfiguration"
+            );
             let v = out
                 .as_ref()
                 .and_then(|o| o.object_lock_configuration())
                 .map(|c| {
                     Obj::new()
-                        .s("ObjectLockEnabled", c.object_lock_enabled().map(|e| e.as_str()))
+                        .s(
+                            "ObjectLockEnabled",
+                            c.object_lock_enabled().map(|e| e.as_str()),
+                        )
                         .v(
                             "Rule",
                             c.rule()
                                 .and_then(|r| r.default_retention())
                                 .map(|d| {
-                                    let retention = Obj::new().i("Days", d.days()).s("Mode", d.mode().map(|m| m.as_str())).i("Years", d.years()).build();
+                                    let retention = Obj::new()
+                                        .i("Days", d.days())
+                                        .s("Mode", d.mode().map(|m| m.as_str()))
+                                        .i("Years", d.years())
+                                        .build();
                                     Obj::new().v("DefaultRetention", retention).build()
                                 })
                                 .unwrap_or(Value::Null),
@@ -349,22 +561,47 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
             Ok(row([("object_lock_configuration", v)]))
         }
         "ownership_controls" => {
-            let out = config_call!(client.get_bucket_ownership_controls().bucket(bucket).send(), "s3:GetBucketOwnershipControls");
+            let out = config_call!(
+                client.get_bucket_ownership_controls().bucket(bucket).send(),
+                "s3:GetBucketOwnershipControls"
+            );
             let v = out
                 .as_ref()
                 .and_then(|o| o.ownership_controls())
-                .map(|c| Obj::new().a("Rules", c.rules(), |r| Obj::new().s("ObjectOwnership", Some(r.object_ownership().as_str())).build()).build())
+                .map(|c| {
+                    Obj::new()
+                        .a("Rules", c.rules(), |r| {
+                            Obj::new()
+                                .s("ObjectOwnership", Some(r.object_ownership().as_str()))
+                                .build()
+                        })
+                        .build()
+                })
                 .unwrap_or(Value::Null);
             Ok(row([("object_ownership_controls", v)]))
         }
         "policy" => {
-            let out = config_call!(client.get_bucket_policy().bucket(bucket).send(), "s3:GetBucketPolicy");
-            let doc = out.as_ref().and_then(|o| o.policy()).map(decode_policy).unwrap_or(Value::Null);
-            let std = if doc.is_null() { Value::Null } else { canonical_policy(&doc) };
+            let out = config_call!(
+                client.get_bucket_policy().bucket(bucket).send(),
+                "s3:GetBucketPolicy"
+            );
+            let doc = out
+                .as_ref()
+                .and_then(|o| o.policy())
+                .map(decode_policy)
+                .unwrap_or(Value::Null);
+            let std = if doc.is_null() {
+                Value::Null
+            } else {
+                canonical_policy(&doc)
+            };
             Ok(row([("policy", doc), ("policy_std", std)]))
         }
         "replication" => {
-            let out = config_call!(client.get_bucket_replication().bucket(bucket).send(), "s3:GetBucketReplication");
+            let out = config_call!(
+                client.get_bucket_replication().bucket(bucket).send(),
+                "s3:GetBucketReplication"
+            );
             let v = out
                 .as_ref()
                 .and_then(|o| o.replication_configuration())
@@ -380,7 +617,10 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
                                             Obj::new()
                                                 .s("Account", d.account())
                                                 .s("Bucket", Some(d.bucket()))
-                                                .s("StorageClass", d.storage_class().map(|s| s.as_str()))
+                                                .s(
+                                                    "StorageClass",
+                                                    d.storage_class().map(|s| s.as_str()),
+                                                )
                                                 .build()
                                         })
                                         .unwrap_or(Value::Null),
@@ -397,16 +637,34 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
             Ok(row([("replication", v)]))
         }
         "website" => {
-            let out = config_call!(client.get_bucket_website().bucket(bucket).send(), "s3:GetBucketWebsite");
+            let out = config_call!(
+                client.get_bucket_website().bucket(bucket).send(),
+                "s3:GetBucketWebsite"
+            );
             let v = out
                 .map(|o| {
                     Obj::new()
-                        .v("ErrorDocument", o.error_document().map(|d| Obj::new().s("Key", Some(d.key())).build()).unwrap_or(Value::Null))
-                        .v("IndexDocument", o.index_document().map(|d| Obj::new().s("Suffix", Some(d.suffix())).build()).unwrap_or(Value::Null))
+                        .v(
+                            "ErrorDocument",
+                            o.error_document()
+                                .map(|d| Obj::new().s("Key", Some(d.key())).build())
+                                .unwrap_or(Value::Null),
+                        )
+                        .v(
+                            "IndexDocument",
+                            o.index_document()
+                                .map(|d| Obj::new().s("Suffix", Some(d.suffix())).build())
+                                .unwrap_or(Value::Null),
+                        )
                         .v(
                             "RedirectAllRequestsTo",
                             o.redirect_all_requests_to()
-                                .map(|r| Obj::new().s("HostName", Some(r.host_name())).s("Protocol", r.protocol().map(|p| p.as_str())).build())
+                                .map(|r| {
+                                    Obj::new()
+                                        .s("HostName", Some(r.host_name()))
+                                        .s("Protocol", r.protocol().map(|p| p.as_str()))
+                                        .build()
+                                })
                                 .unwrap_or(Value::Null),
                         )
                         .build()
@@ -415,7 +673,10 @@ pub(crate) async fn hydrate(src: &AwsSource, hydrate: &str, row_in: &Row) -> Res
             Ok(row([("website_configuration", v)]))
         }
         "tagging" => {
-            let out = config_call!(client.get_bucket_tagging().bucket(bucket).send(), "s3:GetBucketTagging");
+            let out = config_call!(
+                client.get_bucket_tagging().bucket(bucket).send(),
+                "s3:GetBucketTagging"
+            );
             let mut r = Row::new();
             match out {
                 Some(o) => put_tags(&mut r, o.tag_set().iter().map(|t| (t.key(), t.value()))),

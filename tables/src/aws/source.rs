@@ -20,9 +20,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
 use super::{
-    account, ec2_instance, iam_access_key, iam_account_password_policy, iam_account_summary, iam_credential_report,
-    iam_group, iam_policy, iam_policy_attachment, iam_role, iam_user, iam_virtual_mfa_device, region, s3_bucket, vpc,
-    vpc_security_group, vpc_security_group_rule,
+    account, ec2_instance, iam_access_key, iam_account_password_policy, iam_account_summary,
+    iam_credential_report, iam_group, iam_policy, iam_policy_attachment, iam_role, iam_user,
+    iam_virtual_mfa_device, region, s3_bucket, vpc, vpc_security_group, vpc_security_group_rule,
 };
 use crate::framework::{FetchError, ListRequest, Page, Row, Source, TableDef};
 
@@ -61,7 +61,10 @@ impl fmt::Debug for AwsConnectionConfig {
             .field("external_id", &self.external_id.as_ref().map(|_| "<set>"))
             .field("endpoint_url", &self.endpoint_url)
             .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("s3_force_path_style", &self.s3_force_path_style)
             .finish()
     }
@@ -79,7 +82,9 @@ pub enum AwsError {
         message: String,
     },
     /// sts:GetCallerIdentity failed: no usable credentials, or the role could not be assumed.
-    #[error("aws connection {connection}: cannot identify the caller (sts:GetCallerIdentity): {message}")]
+    #[error(
+        "aws connection {connection}: cannot identify the caller (sts:GetCallerIdentity): {message}"
+    )]
     Identity {
         /// Connection name.
         connection: String,
@@ -116,7 +121,10 @@ impl fmt::Debug for AwsSource {
 impl AwsSource {
     /// Resolve credentials, assume the role if configured, and identify the account.
     pub async fn connect(cfg: AwsConnectionConfig) -> Result<AwsSource, AwsError> {
-        let config_err = |message: &str| AwsError::Config { connection: cfg.name.clone(), message: message.to_string() };
+        let config_err = |message: &str| AwsError::Config {
+            connection: cfg.name.clone(),
+            message: message.to_string(),
+        };
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(profile) = &cfg.profile {
             loader = loader.profile_name(profile);
@@ -129,10 +137,20 @@ impl AwsSource {
         }
         match (&cfg.access_key_id, &cfg.secret_access_key) {
             (Some(id), Some(secret)) => {
-                loader = loader.credentials_provider(Credentials::new(id, secret, None, None, "pathwarden-static"));
+                loader = loader.credentials_provider(Credentials::new(
+                    id,
+                    secret,
+                    None,
+                    None,
+                    "pathwarden-static",
+                ));
             }
             (None, None) => {}
-            _ => return Err(config_err("access_key_id and secret_access_key must be set together")),
+            _ => {
+                return Err(config_err(
+                    "access_key_id and secret_access_key must be set together",
+                ));
+            }
         }
         let mut sdk = loader.load().await;
         let default_region = match (cfg.regions.first(), sdk.region()) {
@@ -141,27 +159,52 @@ impl AwsSource {
             (None, None) => "us-east-1".to_string(),
         };
         if sdk.region().is_none() {
-            sdk = sdk.to_builder().region(Region::new(default_region.clone())).build();
+            sdk = sdk
+                .to_builder()
+                .region(Region::new(default_region.clone()))
+                .build();
         }
         if let Some(role) = &cfg.role_arn {
-            let mut builder = aws_config::sts::AssumeRoleProvider::builder(role).session_name("pathwarden").configure(&sdk);
+            let mut builder = aws_config::sts::AssumeRoleProvider::builder(role)
+                .session_name("pathwarden")
+                .configure(&sdk);
             if let Some(ext) = &cfg.external_id {
                 builder = builder.external_id(ext);
             }
             let provider = builder.build().await;
-            sdk = sdk.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
+            sdk = sdk
+                .to_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build();
         }
-        let identity = aws_sdk_sts::Client::new(&sdk).get_caller_identity().send().await.map_err(|e| {
-            AwsError::Identity { connection: cfg.name.clone(), message: error_message(&e) }
-        })?;
+        let identity = aws_sdk_sts::Client::new(&sdk)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| AwsError::Identity {
+                connection: cfg.name.clone(),
+                message: error_message(&e),
+            })?;
         let account_id = identity.account().unwrap_or_default().to_string();
         let caller_arn = identity.arn().unwrap_or_default();
-        let partition = caller_arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws").to_string();
+        let partition = caller_arn
+            .split(':')
+            .nth(1)
+            .filter(|p| !p.is_empty())
+            .unwrap_or("aws")
+            .to_string();
         if account_id.is_empty() {
-            return Err(AwsError::Identity { connection: cfg.name.clone(), message: "no account in the response".into() });
+            return Err(AwsError::Identity {
+                connection: cfg.name.clone(),
+                message: "no account in the response".into(),
+            });
         }
         tracing::info!(connection = %cfg.name, account_id = %account_id, partition = %partition, "aws connection ready");
-        let regions = if cfg.regions.is_empty() { vec![default_region.clone()] } else { cfg.regions.clone() };
+        let regions = if cfg.regions.is_empty() {
+            vec![default_region.clone()]
+        } else {
+            cfg.regions.clone()
+        };
         Ok(AwsSource {
             connection: cfg.name,
             account_id,
@@ -193,7 +236,9 @@ impl AwsSource {
         clients
             .entry(region.clone())
             .or_insert_with(|| {
-                let conf = aws_sdk_ec2::config::Builder::from(&self.sdk).region(Region::new(region)).build();
+                let conf = aws_sdk_ec2::config::Builder::from(&self.sdk)
+                    .region(Region::new(region))
+                    .build();
                 aws_sdk_ec2::Client::from_conf(conf)
             })
             .clone()
@@ -218,16 +263,25 @@ impl AwsSource {
     /// The standard columns of a row in `region`, with `title` and `akas`.
     pub(crate) fn common(&self, row: &mut Row, region: &str, title: Value, akas: Vec<String>) {
         row.insert("title".into(), title);
-        row.insert("akas".into(), Value::Array(akas.into_iter().map(Value::String).collect()));
+        row.insert(
+            "akas".into(),
+            Value::Array(akas.into_iter().map(Value::String).collect()),
+        );
         row.insert("partition".into(), Value::String(self.partition.clone()));
         row.insert("region".into(), Value::String(region.to_string()));
         row.insert("account_id".into(), Value::String(self.account_id.clone()));
-        row.insert("_ctx".into(), serde_json::json!({ "connection_name": self.connection }));
+        row.insert(
+            "_ctx".into(),
+            serde_json::json!({ "connection_name": self.connection }),
+        );
     }
 
     /// `arn:<partition>:<service>:<region>:<account>:<resource>`.
     pub(crate) fn arn(&self, service: &str, region: &str, account: &str, resource: &str) -> String {
-        format!("arn:{}:{}:{}:{}:{}", self.partition, service, region, account, resource)
+        format!(
+            "arn:{}:{}:{}:{}:{}",
+            self.partition, service, region, account, resource
+        )
     }
 }
 
@@ -269,12 +323,20 @@ where
     let message = error_message(&err);
     let api_call = api_call.to_string();
     match err.code() {
-        Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError") => {
-            FetchError::AccessDenied { api_call, message }
-        }
         Some(
-            "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "SlowDown" | "TooManyRequestsException"
-            | "RequestThrottled" | "RequestThrottledException",
+            "AccessDenied"
+            | "AccessDeniedException"
+            | "UnauthorizedOperation"
+            | "AuthorizationError",
+        ) => FetchError::AccessDenied { api_call, message },
+        Some(
+            "Throttling"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "SlowDown"
+            | "TooManyRequestsException"
+            | "RequestThrottled"
+            | "RequestThrottledException",
         ) => FetchError::Throttled { api_call, message },
         _ => FetchError::Api { api_call, message },
     }
@@ -282,7 +344,11 @@ where
 
 /// Text values of a query's equality constraint on `column`.
 pub(crate) fn qual_strings(req: &ListRequest, column: &str) -> Option<Vec<String>> {
-    req.quals.values(column).map(|vs| vs.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+    req.quals.values(column).map(|vs| {
+        vs.iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    })
 }
 
 /// The single boolean a query constrains `column` to, if any.
@@ -313,7 +379,10 @@ pub(crate) fn need<'a>(row: &'a Row, column: &str, api_call: &str) -> Result<&'a
 
 /// The error for a hydrate name a table does not declare (a programming error).
 pub(crate) fn unknown_hydrate(table: &TableDef, hydrate: &str) -> FetchError {
-    FetchError::Api { api_call: format!("{}:{hydrate}", table.name), message: "unknown hydrate call".into() }
+    FetchError::Api {
+        api_call: format!("{}:{hydrate}", table.name),
+        message: "unknown hydrate call".into(),
+    }
 }
 
 #[async_trait]
@@ -338,7 +407,12 @@ impl Source for AwsSource {
         !table.get_keys.is_empty()
     }
 
-    async fn list_page(&self, table: &'static TableDef, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+    async fn list_page(
+        &self,
+        table: &'static TableDef,
+        req: &ListRequest,
+        token: Option<String>,
+    ) -> Result<Page, FetchError> {
         match table.name {
             "aws_account" => account::list(self).await,
             "aws_region" => region::list(self).await,
@@ -357,7 +431,10 @@ impl Source for AwsSource {
             "aws_vpc" => vpc::list(self, req, token).await,
             "aws_vpc_security_group" => vpc_security_group::list(self, req, token).await,
             "aws_vpc_security_group_rule" => vpc_security_group_rule::list(self, req, token).await,
-            other => Err(FetchError::Api { api_call: format!("{other}:list"), message: "not an aws table".into() }),
+            other => Err(FetchError::Api {
+                api_call: format!("{other}:list"),
+                message: "not an aws table".into(),
+            }),
         }
     }
 
@@ -368,7 +445,9 @@ impl Source for AwsSource {
         key_column: &str,
         key: &Value,
     ) -> Result<Option<Row>, FetchError> {
-        let Some(key) = key_text(key) else { return Ok(None) };
+        let Some(key) = key_text(key) else {
+            return Ok(None);
+        };
         match table.name {
             "aws_iam_user" => iam_user::get(self, key_column, key).await,
             "aws_iam_group" => iam_group::get(self, key_column, key).await,
@@ -378,7 +457,10 @@ impl Source for AwsSource {
             "aws_vpc" => vpc::get(self, region, key).await,
             "aws_vpc_security_group" => vpc_security_group::get(self, region, key).await,
             "aws_vpc_security_group_rule" => vpc_security_group_rule::get(self, region, key).await,
-            other => Err(FetchError::Api { api_call: format!("{other}:get"), message: "table has no get call".into() }),
+            other => Err(FetchError::Api {
+                api_call: format!("{other}:get"),
+                message: "table has no get call".into(),
+            }),
         }
     }
 
@@ -396,7 +478,9 @@ impl Source for AwsSource {
             "aws_iam_policy" => iam_policy::hydrate(self, hydrate, row).await,
             "aws_iam_policy_attachment" => iam_policy_attachment::hydrate(self, hydrate, row).await,
             "aws_iam_access_key" => iam_access_key::hydrate(self, hydrate, row).await,
-            "aws_iam_virtual_mfa_device" => iam_virtual_mfa_device::hydrate(self, hydrate, row).await,
+            "aws_iam_virtual_mfa_device" => {
+                iam_virtual_mfa_device::hydrate(self, hydrate, row).await
+            }
             "aws_s3_bucket" => s3_bucket::hydrate(self, hydrate, row).await,
             "aws_ec2_instance" => ec2_instance::hydrate(self, hydrate, region, row).await,
             _ => Err(unknown_hydrate(table, hydrate)),
@@ -412,26 +496,54 @@ mod tests {
     use super::*;
 
     fn service_error(code: &str) -> SdkError<GetRoleError, ()> {
-        let meta = ErrorMetadata::builder().code(code).message("from the service").build();
+        let meta = ErrorMetadata::builder()
+            .code(code)
+            .message("from the service")
+            .build();
         SdkError::service_error(GetRoleError::generic(meta), ())
     }
 
     #[test]
     fn error_codes_map_to_fetch_error_kinds() {
-        for code in ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation"] {
+        for code in [
+            "AccessDenied",
+            "AccessDeniedException",
+            "UnauthorizedOperation",
+        ] {
             let e = api_err("iam:GetRole", service_error(code));
-            assert!(matches!(&e, FetchError::AccessDenied { api_call, .. } if api_call == "iam:GetRole"), "{code}: {e:?}");
+            assert!(
+                matches!(&e, FetchError::AccessDenied { api_call, .. } if api_call == "iam:GetRole"),
+                "{code}: {e:?}"
+            );
         }
-        for code in ["Throttling", "ThrottlingException", "RequestLimitExceeded", "SlowDown"] {
-            assert!(matches!(api_err("iam:GetRole", service_error(code)), FetchError::Throttled { .. }), "{code}");
+        for code in [
+            "Throttling",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+            "SlowDown",
+        ] {
+            assert!(
+                matches!(
+                    api_err("iam:GetRole", service_error(code)),
+                    FetchError::Throttled { .. }
+                ),
+                "{code}"
+            );
         }
         let other = api_err("iam:GetRole", service_error("InvalidInput"));
-        assert!(matches!(&other, FetchError::Api { message, .. } if message == "InvalidInput: from the service"));
+        assert!(
+            matches!(&other, FetchError::Api { message, .. } if message == "InvalidInput: from the service")
+        );
     }
 
     #[test]
     fn not_found_codes() {
-        for code in ["NoSuchEntity", "InvalidInstanceID.NotFound", "InvalidGroupId.Malformed", "NoSuchBucket"] {
+        for code in [
+            "NoSuchEntity",
+            "InvalidInstanceID.NotFound",
+            "InvalidGroupId.Malformed",
+            "NoSuchBucket",
+        ] {
             assert!(is_not_found(&service_error(code)), "{code}");
         }
         assert!(!is_not_found(&service_error("AccessDenied")));

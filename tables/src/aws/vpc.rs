@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::json::{Obj, arr, put_tags, row, text};
 use super::source::{AwsSource, api_err, is_not_found, qual_strings};
-use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -19,13 +19,33 @@ pub static DEF: TableDef = TableDef {
         col("arn", Text, "ARN of the VPC."),
         col("cidr_block", Cidr, "Primary IPv4 CIDR block."),
         col("state", Text, "pending or available."),
-        col("is_default", Bool, "Whether this is the region's default VPC."),
+        col(
+            "is_default",
+            Bool,
+            "Whether this is the region's default VPC."
+        ),
         col("dhcp_options_id", Text, "Id of the DHCP option set in use."),
-        col("instance_tenancy", Text, "Default tenancy of instances launched in the VPC."),
+        col(
+            "instance_tenancy",
+            Text,
+            "Default tenancy of instances launched in the VPC."
+        ),
         col("owner_id", Text, "Account that owns the VPC."),
-        col("cidr_block_association_set", Json, "IPv4 CIDR blocks associated with the VPC."),
-        col("ipv6_cidr_block_association_set", Json, "IPv6 CIDR blocks associated with the VPC."),
-        col("tags_src", Json, "Tags as returned by EC2 ([{Key, Value}])."),
+        col(
+            "cidr_block_association_set",
+            Json,
+            "IPv4 CIDR blocks associated with the VPC."
+        ),
+        col(
+            "ipv6_cidr_block_association_set",
+            Json,
+            "IPv6 CIDR blocks associated with the VPC."
+        ),
+        col(
+            "tags_src",
+            Json,
+            "Tags as returned by EC2 ([{Key, Value}])."
+        ),
         col("tags", Json, "Tags as a key/value object."),
     ],
     get_keys: &["vpc_id"],
@@ -39,24 +59,44 @@ pub(crate) fn ec2_filters(req: &ListRequest, pairs: &[(&str, &str)]) -> Option<V
         .iter()
         .filter_map(|(column, name)| {
             let values = qual_strings(req, column).filter(|v| !v.is_empty())?;
-            Some(Filter::builder().name(*name).set_values(Some(values)).build())
+            Some(
+                Filter::builder()
+                    .name(*name)
+                    .set_values(Some(values))
+                    .build(),
+            )
         })
         .collect();
-    if filters.is_empty() { None } else { Some(filters) }
+    if filters.is_empty() {
+        None
+    } else {
+        Some(filters)
+    }
 }
 
 /// EC2 tags as `(key, value)` pairs.
-pub(crate) fn ec2_tag_pairs(tags: &[aws_sdk_ec2::types::Tag]) -> impl Iterator<Item = (&str, &str)> {
-    tags.iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
+pub(crate) fn ec2_tag_pairs(
+    tags: &[aws_sdk_ec2::types::Tag],
+) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter()
+        .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
 }
 
 /// The `Name` tag, which Steampipe uses as the title of EC2 resources.
 pub(crate) fn name_tag(tags: &[aws_sdk_ec2::types::Tag]) -> Option<&str> {
-    tags.iter().find(|t| t.key() == Some("Name")).and_then(|t| t.value())
+    tags.iter()
+        .find(|t| t.key() == Some("Name"))
+        .and_then(|t| t.value())
 }
 
 fn cidr_state(s: Option<&aws_sdk_ec2::types::VpcCidrBlockState>) -> Value {
-    s.map(|s| Obj::new().s("State", s.state()).s("StatusMessage", s.status_message()).build()).unwrap_or(Value::Null)
+    s.map(|s| {
+        Obj::new()
+            .s("State", s.state())
+            .s("StatusMessage", s.status_message())
+            .build()
+    })
+    .unwrap_or(Value::Null)
 }
 
 fn vpc_row(src: &AwsSource, region: &str, v: &Vpc) -> Row {
@@ -68,7 +108,10 @@ fn vpc_row(src: &AwsSource, region: &str, v: &Vpc) -> Row {
         ("arn", Value::String(arn.clone())),
         ("cidr_block", text(v.cidr_block())),
         ("state", text(v.state())),
-        ("is_default", v.is_default().map(Value::Bool).unwrap_or(Value::Null)),
+        (
+            "is_default",
+            v.is_default().map(Value::Bool).unwrap_or(Value::Null),
+        ),
         ("dhcp_options_id", text(v.dhcp_options_id())),
         ("instance_tenancy", text(v.instance_tenancy())),
         ("owner_id", text(v.owner_id())),
@@ -102,11 +145,20 @@ fn vpc_row(src: &AwsSource, region: &str, v: &Vpc) -> Row {
 }
 
 /// One page of ec2:DescribeVpcs in the request's region.
-pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+pub(crate) async fn list(
+    src: &AwsSource,
+    req: &ListRequest,
+    token: Option<String>,
+) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
     let filters = ec2_filters(
         req,
-        &[("cidr_block", "cidr"), ("dhcp_options_id", "dhcp-options-id"), ("owner_id", "owner-id"), ("state", "state")],
+        &[
+            ("cidr_block", "cidr"),
+            ("dhcp_options_id", "dhcp-options-id"),
+            ("owner_id", "owner-id"),
+            ("state", "state"),
+        ],
     );
     let out = src
         .ec2(Some(region))
@@ -118,13 +170,29 @@ pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<Strin
         .await
         .map_err(|e| api_err("ec2:DescribeVpcs", e))?;
     let rows = out.vpcs().iter().map(|v| vpc_row(src, region, v)).collect();
-    Ok(Page { rows, next: out.next_token().filter(|t| !t.is_empty()).map(str::to_string) })
+    Ok(Page {
+        rows,
+        next: out
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+    })
 }
 
 /// ec2:DescribeVpcs for one VPC id.
-pub(crate) async fn get(src: &AwsSource, region: Option<&str>, id: &str) -> Result<Option<Row>, FetchError> {
+pub(crate) async fn get(
+    src: &AwsSource,
+    region: Option<&str>,
+    id: &str,
+) -> Result<Option<Row>, FetchError> {
     let region = region.unwrap_or(&src.default_region);
-    let out = match src.ec2(Some(region)).describe_vpcs().vpc_ids(id).send().await {
+    let out = match src
+        .ec2(Some(region))
+        .describe_vpcs()
+        .vpc_ids(id)
+        .send()
+        .await
+    {
         Ok(o) => o,
         Err(e) if is_not_found(&e) => return Ok(None),
         Err(e) => return Err(api_err("ec2:DescribeVpcs", e)),

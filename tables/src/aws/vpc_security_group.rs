@@ -6,8 +6,8 @@ use serde_json::Value;
 use super::json::{Obj, arr, put_tags, row, text};
 use super::source::{AwsSource, api_err, is_not_found};
 use super::vpc::{ec2_filters, ec2_tag_pairs};
-use crate::framework::{FetchError, ListRequest, Page, Row};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
+use crate::framework::{FetchError, ListRequest, Page, Row};
 
 /// Table definition.
 pub static DEF: TableDef = TableDef {
@@ -24,7 +24,11 @@ pub static DEF: TableDef = TableDef {
         col("owner_id", Text, "Account that owns the group."),
         col("ip_permissions", Json, "Inbound rules."),
         col("ip_permissions_egress", Json, "Outbound rules."),
-        col("tags_src", Json, "Tags as returned by EC2 ([{Key, Value}])."),
+        col(
+            "tags_src",
+            Json,
+            "Tags as returned by EC2 ([{Key, Value}])."
+        ),
         col("tags", Json, "Tags as a key/value object."),
     ],
     get_keys: &["group_id"],
@@ -36,10 +40,23 @@ pub(crate) fn ip_permission_json(p: &IpPermission) -> Value {
     Obj::new()
         .i("FromPort", p.from_port())
         .s("IpProtocol", p.ip_protocol())
-        .a("IpRanges", p.ip_ranges(), |r| Obj::new().s("CidrIp", r.cidr_ip()).s("Description", r.description()).build())
-        .a("Ipv6Ranges", p.ipv6_ranges(), |r| Obj::new().s("CidrIpv6", r.cidr_ipv6()).s("Description", r.description()).build())
+        .a("IpRanges", p.ip_ranges(), |r| {
+            Obj::new()
+                .s("CidrIp", r.cidr_ip())
+                .s("Description", r.description())
+                .build()
+        })
+        .a("Ipv6Ranges", p.ipv6_ranges(), |r| {
+            Obj::new()
+                .s("CidrIpv6", r.cidr_ipv6())
+                .s("Description", r.description())
+                .build()
+        })
         .a("PrefixListIds", p.prefix_list_ids(), |r| {
-            Obj::new().s("Description", r.description()).s("PrefixListId", r.prefix_list_id()).build()
+            Obj::new()
+                .s("Description", r.description())
+                .s("PrefixListId", r.prefix_list_id())
+                .build()
         })
         .i("ToPort", p.to_port())
         .a("UserIdGroupPairs", p.user_id_group_pairs(), |g| {
@@ -70,8 +87,14 @@ fn group_row(src: &AwsSource, region: &str, g: &SecurityGroup) -> Row {
         ("description", text(g.description())),
         ("vpc_id", text(g.vpc_id())),
         ("owner_id", text(g.owner_id())),
-        ("ip_permissions", arr(g.ip_permissions(), ip_permission_json)),
-        ("ip_permissions_egress", arr(g.ip_permissions_egress(), ip_permission_json)),
+        (
+            "ip_permissions",
+            arr(g.ip_permissions(), ip_permission_json),
+        ),
+        (
+            "ip_permissions_egress",
+            arr(g.ip_permissions_egress(), ip_permission_json),
+        ),
     ]);
     put_tags(&mut r, ec2_tag_pairs(g.tags()));
     src.common(&mut r, region, text(g.group_name()), vec![arn]);
@@ -79,11 +102,20 @@ fn group_row(src: &AwsSource, region: &str, g: &SecurityGroup) -> Row {
 }
 
 /// One page of ec2:DescribeSecurityGroups in the request's region.
-pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<String>) -> Result<Page, FetchError> {
+pub(crate) async fn list(
+    src: &AwsSource,
+    req: &ListRequest,
+    token: Option<String>,
+) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
     let filters = ec2_filters(
         req,
-        &[("description", "description"), ("group_name", "group-name"), ("owner_id", "owner-id"), ("vpc_id", "vpc-id")],
+        &[
+            ("description", "description"),
+            ("group_name", "group-name"),
+            ("owner_id", "owner-id"),
+            ("vpc_id", "vpc-id"),
+        ],
     );
     let out = src
         .ec2(Some(region))
@@ -94,17 +126,40 @@ pub(crate) async fn list(src: &AwsSource, req: &ListRequest, token: Option<Strin
         .send()
         .await
         .map_err(|e| api_err("ec2:DescribeSecurityGroups", e))?;
-    let rows = out.security_groups().iter().map(|g| group_row(src, region, g)).collect();
-    Ok(Page { rows, next: out.next_token().filter(|t| !t.is_empty()).map(str::to_string) })
+    let rows = out
+        .security_groups()
+        .iter()
+        .map(|g| group_row(src, region, g))
+        .collect();
+    Ok(Page {
+        rows,
+        next: out
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+    })
 }
 
 /// ec2:DescribeSecurityGroups for one group id.
-pub(crate) async fn get(src: &AwsSource, region: Option<&str>, id: &str) -> Result<Option<Row>, FetchError> {
+pub(crate) async fn get(
+    src: &AwsSource,
+    region: Option<&str>,
+    id: &str,
+) -> Result<Option<Row>, FetchError> {
     let region = region.unwrap_or(&src.default_region);
-    let out = match src.ec2(Some(region)).describe_security_groups().group_ids(id).send().await {
+    let out = match src
+        .ec2(Some(region))
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await
+    {
         Ok(o) => o,
         Err(e) if is_not_found(&e) => return Ok(None),
         Err(e) => return Err(api_err("ec2:DescribeSecurityGroups", e)),
     };
-    Ok(out.security_groups().first().map(|g| group_row(src, region, g)))
+    Ok(out
+        .security_groups()
+        .first()
+        .map(|g| group_row(src, region, g)))
 }

@@ -17,8 +17,14 @@ fn owned_tags(row: &mut Row, tags: &[(String, String)]) {
 }
 
 fn inline_columns(row: &mut Row, inline: &[(String, Value)]) {
-    let plain: Vec<Value> = inline.iter().map(|(n, d)| json!({"PolicyDocument": d, "PolicyName": n})).collect();
-    let std: Vec<Value> = inline.iter().map(|(n, d)| json!({"PolicyDocument": policy_std(d), "PolicyName": n})).collect();
+    let plain: Vec<Value> = inline
+        .iter()
+        .map(|(n, d)| json!({"PolicyDocument": d, "PolicyName": n}))
+        .collect();
+    let std: Vec<Value> = inline
+        .iter()
+        .map(|(n, d)| json!({"PolicyDocument": policy_std(d), "PolicyName": n}))
+        .collect();
     row.insert("inline_policies".into(), Value::Array(plain));
     row.insert("inline_policies_std".into(), Value::Array(std));
 }
@@ -50,10 +56,17 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
     let mut attach: HashMap<(usize, String), Attachments> = HashMap::new();
     for u in &org.users {
         for p in &u.managed {
-            attach.entry((u.account, p.clone())).or_default().users.push(json!({"UserId": user_id(u), "UserName": u.name}));
+            attach
+                .entry((u.account, p.clone()))
+                .or_default()
+                .users
+                .push(json!({"UserId": user_id(u), "UserName": u.name}));
         }
         if let Some(b) = &u.boundary {
-            attach.entry((u.account, b.clone())).or_default().boundary_uses += 1;
+            attach
+                .entry((u.account, b.clone()))
+                .or_default()
+                .boundary_uses += 1;
         }
     }
     for g in &org.groups {
@@ -74,7 +87,10 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
                 .push(json!({"RoleId": iam_id("AROA", &r.arn()), "RoleName": r.name}));
         }
         if let Some(b) = &r.boundary {
-            attach.entry((r.account, b.clone())).or_default().boundary_uses += 1;
+            attach
+                .entry((r.account, b.clone()))
+                .or_default()
+                .boundary_uses += 1;
         }
     }
 
@@ -82,11 +98,21 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
     let mut accounts = Vec::new();
     let mut regions = Vec::new();
     const ALL_REGIONS: &[(&str, &str)] = &[
-        ("us-east-1", "opt-in-not-required"), ("us-east-2", "opt-in-not-required"), ("us-west-1", "opt-in-not-required"),
-        ("us-west-2", "opt-in-not-required"), ("eu-west-1", "opt-in-not-required"), ("eu-west-2", "opt-in-not-required"),
-        ("eu-central-1", "opt-in-not-required"), ("eu-north-1", "opt-in-not-required"), ("ap-southeast-1", "opt-in-not-required"),
-        ("ap-northeast-1", "opt-in-not-required"), ("ca-central-1", "opt-in-not-required"), ("sa-east-1", "opt-in-not-required"),
-        ("eu-south-1", "not-opted-in"), ("af-south-1", "not-opted-in"), ("me-central-1", "opted-in"),
+        ("us-east-1", "opt-in-not-required"),
+        ("us-east-2", "opt-in-not-required"),
+        ("us-west-1", "opt-in-not-required"),
+        ("us-west-2", "opt-in-not-required"),
+        ("eu-west-1", "opt-in-not-required"),
+        ("eu-west-2", "opt-in-not-required"),
+        ("eu-central-1", "opt-in-not-required"),
+        ("eu-north-1", "opt-in-not-required"),
+        ("ap-southeast-1", "opt-in-not-required"),
+        ("ap-northeast-1", "opt-in-not-required"),
+        ("ca-central-1", "opt-in-not-required"),
+        ("sa-east-1", "opt-in-not-required"),
+        ("eu-south-1", "not-opted-in"),
+        ("af-south-1", "not-opted-in"),
+        ("me-central-1", "opted-in"),
     ];
     for a in &ACCOUNTS {
         let arn = format!("arn:aws:::{}", a.id);
@@ -103,7 +129,13 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
                 "steampipe_available": REGIONS.contains(name),
                 "steampipe_default": *name == REGIONS[0],
             }));
-            put_common(&mut row, name, &format!("arn:aws::{name}:{}", a.id), name, a.id);
+            put_common(
+                &mut row,
+                name,
+                &format!("arn:aws::{name}:{}", a.id),
+                name,
+                a.id,
+            );
             regions.push(row);
         }
     }
@@ -162,7 +194,13 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
                 "access_key_last_used_service": k.last_used.map(|l| l.1).unwrap_or("N/A"),
                 "access_key_last_used_region": k.last_used.map(|l| l.2).unwrap_or("N/A"),
             }));
-            put_common(&mut row, &k.id, &format!("arn:aws:iam::{acct}:user/{}/accesskey/{}", u.name, k.id), "global", acct);
+            put_common(
+                &mut row,
+                &k.id,
+                &format!("arn:aws:iam::{acct}:user/{}/accesskey/{}", u.name, k.id),
+                "global",
+                acct,
+            );
             keys.push(row);
         }
 
@@ -184,11 +222,31 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
             let k = u.keys.get(n);
             let p = format!("access_key_{}", n + 1);
             [
-                (format!("{p}_active"), json!(k.map(|k| k.active).unwrap_or(false))),
+                (
+                    format!("{p}_active"),
+                    json!(k.map(|k| k.active).unwrap_or(false)),
+                ),
                 (format!("{p}_last_rotated"), json!(k.map(|k| t(k.created)))),
-                (format!("{p}_last_used_date"), json!(k.and_then(|k| k.last_used).map(|l| t(l.0)))),
-                (format!("{p}_last_used_region"), json!(k.and_then(|k| k.last_used).map(|l| l.2).or(k.map(|_| "N/A")))),
-                (format!("{p}_last_used_service"), json!(k.and_then(|k| k.last_used).map(|l| l.1).or(k.map(|_| "N/A")))),
+                (
+                    format!("{p}_last_used_date"),
+                    json!(k.and_then(|k| k.last_used).map(|l| t(l.0))),
+                ),
+                (
+                    format!("{p}_last_used_region"),
+                    json!(
+                        k.and_then(|k| k.last_used)
+                            .map(|l| l.2)
+                            .or(k.map(|_| "N/A"))
+                    ),
+                ),
+                (
+                    format!("{p}_last_used_service"),
+                    json!(
+                        k.and_then(|k| k.last_used)
+                            .map(|l| l.1)
+                            .or(k.map(|_| "N/A"))
+                    ),
+                ),
             ]
         };
         let mut row = obj(json!({
@@ -208,7 +266,10 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
         row.insert("cert_2_last_rotated".into(), Value::Null);
         row.insert("mfa_active".into(), json!(u.mfa.is_some()));
         row.insert("password_enabled".into(), json!(u.console.is_some()));
-        row.insert("password_last_changed".into(), json!(u.console.as_ref().map(|c| t(c.changed))));
+        row.insert(
+            "password_last_changed".into(),
+            json!(u.console.as_ref().map(|c| t(c.changed))),
+        );
         row.insert("password_last_used".into(), json!(last_used));
         row.insert(
             "password_status".into(),
@@ -220,7 +281,12 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
         );
         row.insert(
             "password_next_rotation".into(),
-            json!(u.console.as_ref().filter(|_| expiring(u.account)).map(|c| t(c.changed - days(90)))),
+            json!(
+                u.console
+                    .as_ref()
+                    .filter(|_| expiring(u.account))
+                    .map(|c| t(c.changed - days(90)))
+            ),
         );
         put_common(&mut row, &u.name, &arn, "global", acct);
         report.push(row);
@@ -270,7 +336,13 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
                 "user": {"Arn": arn, "CreateDate": t(days(2600 - 300 * a as i64)), "PasswordLastUsed": null, "UserId": acct.id},
             }));
             put_tags(&mut row, &[]);
-            put_common(&mut row, "root-account-mfa-device", &serial, "global", acct.id);
+            put_common(
+                &mut row,
+                "root-account-mfa-device",
+                &serial,
+                "global",
+                acct.id,
+            );
             mfas.push(row);
         }
     }
@@ -280,7 +352,13 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
         "serial_number": serial, "enable_date": null, "assignment_status": "Unassigned",
         "user_id": null, "user_name": null, "user": null,
     }));
-    put_tags(&mut row, &[("Owner", "it-helpdesk"), ("Note", "replaced, safe to delete")]);
+    put_tags(
+        &mut row,
+        &[
+            ("Owner", "it-helpdesk"),
+            ("Note", "replaced, safe to delete"),
+        ],
+    );
     put_common(&mut row, "old-phone", &serial, "global", ACCOUNTS[DEV].id);
     mfas.push(row);
 
@@ -454,7 +532,13 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
             "require_symbols": !weak,
             "require_uppercase_characters": !weak,
         }));
-        put_common(&mut row, acct.id, &format!("arn:aws:iam::{}:account-password-policy", acct.id), "global", acct.id);
+        put_common(
+            &mut row,
+            acct.id,
+            &format!("arn:aws:iam::{}:account-password-policy", acct.id),
+            "global",
+            acct.id,
+        );
         pw.push(row);
     }
     out.insert("aws_iam_account_password_policy", pw);
@@ -463,12 +547,25 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
     let mut summaries = Vec::new();
     for (a, acct) in ACCOUNTS.iter().enumerate() {
         let users_n = org.users.iter().filter(|u| u.account == a).count() as i64;
-        let mfa_n = org.users.iter().filter(|u| u.account == a && u.mfa.is_some()).count() as i64;
+        let mfa_n = org
+            .users
+            .iter()
+            .filter(|u| u.account == a && u.mfa.is_some())
+            .count() as i64;
         let roles_n = org.roles.iter().filter(|r| r.account == a).count() as i64;
-        let profiles = org.roles.iter().filter(|r| r.account == a && r.instance_profile).count() as i64;
+        let profiles = org
+            .roles
+            .iter()
+            .filter(|r| r.account == a && r.instance_profile)
+            .count() as i64;
         let groups_n = org.groups.iter().filter(|g| g.account == a).count() as i64;
         let policies_n = org.policies.iter().filter(|p| p.account == a).count() as i64;
-        let versions: i64 = org.policies.iter().filter(|p| p.account == a).map(|p| i64::from(p.versions)).sum();
+        let versions: i64 = org
+            .policies
+            .iter()
+            .filter(|p| p.account == a)
+            .map(|p| i64::from(p.versions))
+            .sum();
         let root_mfa = i64::from(a != PROD);
         let mut row = obj(json!({
             "access_keys_per_user_quota": 2,
@@ -506,7 +603,13 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
             "users_quota": 5000,
             "versions_per_policy_quota": 5,
         }));
-        put_common(&mut row, acct.id, &format!("arn:aws:::{}", acct.id), "global", acct.id);
+        put_common(
+            &mut row,
+            acct.id,
+            &format!("arn:aws:::{}", acct.id),
+            "global",
+            acct.id,
+        );
         summaries.push(row);
     }
     out.insert("aws_iam_account_summary", summaries);

@@ -33,7 +33,12 @@ enum Peer {
     V6(&'static str),
     Group(String),
     PrefixList(&'static str),
-    Peered { group: String, owner: &'static str, vpc: String, pcx: String },
+    Peered {
+        group: String,
+        owner: &'static str,
+        vpc: String,
+        pcx: String,
+    },
 }
 
 #[derive(Clone)]
@@ -45,12 +50,29 @@ struct Rule {
     description: Option<&'static str>,
 }
 
-fn ingress(protocol: &'static str, ports: Option<(i64, i64)>, peer: Peer, description: Option<&'static str>) -> Rule {
-    Rule { egress: false, protocol, ports, peer, description }
+fn ingress(
+    protocol: &'static str,
+    ports: Option<(i64, i64)>,
+    peer: Peer,
+    description: Option<&'static str>,
+) -> Rule {
+    Rule {
+        egress: false,
+        protocol,
+        ports,
+        peer,
+        description,
+    }
 }
 
 fn all_egress() -> Rule {
-    Rule { egress: true, protocol: "-1", ports: None, peer: Peer::V4("0.0.0.0/0"), description: None }
+    Rule {
+        egress: true,
+        protocol: "-1",
+        ports: None,
+        peer: Peer::V4("0.0.0.0/0"),
+        description: None,
+    }
 }
 
 /// The VPCs of one account and region.
@@ -66,7 +88,15 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn vpc(&mut self, account: usize, region: &'static str, cidr: &str, default: bool, name: Option<&str>, ipv6: Option<&str>) -> String {
+    fn vpc(
+        &mut self,
+        account: usize,
+        region: &'static str,
+        cidr: &str,
+        default: bool,
+        name: Option<&str>,
+        ipv6: Option<&str>,
+    ) -> String {
         let acct = ACCOUNTS[account].id;
         let id = ec2_id("vpc", &format!("{acct}/{region}/{cidr}"));
         let arn = format!("arn:aws:ec2:{region}:{acct}:vpc/{id}");
@@ -94,7 +124,10 @@ impl Ctx<'_> {
         }));
         let title = name.map(str::to_string).unwrap_or_else(|| id.clone());
         match name {
-            Some(n) => put_tags(&mut row, &[("Name", n), ("Environment", ACCOUNTS[account].env)]),
+            Some(n) => put_tags(
+                &mut row,
+                &[("Name", n), ("Environment", ACCOUNTS[account].env)],
+            ),
             None => put_tags(&mut row, &[]),
         }
         put_common(&mut row, &title, &arn, region, acct);
@@ -137,11 +170,36 @@ impl Ctx<'_> {
                 v
             };
             let (v4, v6, pl, pairs) = match &peer {
-                Peer::V4(c) => (vec![with_desc(json!({"CidrIp": c}))], vec![], vec![], vec![]),
-                Peer::V6(c) => (vec![], vec![with_desc(json!({"CidrIpv6": c}))], vec![], vec![]),
-                Peer::PrefixList(p) => (vec![], vec![], vec![with_desc(json!({"PrefixListId": p}))], vec![]),
-                Peer::Group(g) => (vec![], vec![], vec![], vec![with_desc(json!({"GroupId": g, "UserId": acct}))]),
-                Peer::Peered { group, owner, vpc, pcx } => (
+                Peer::V4(c) => (
+                    vec![with_desc(json!({"CidrIp": c}))],
+                    vec![],
+                    vec![],
+                    vec![],
+                ),
+                Peer::V6(c) => (
+                    vec![],
+                    vec![with_desc(json!({"CidrIpv6": c}))],
+                    vec![],
+                    vec![],
+                ),
+                Peer::PrefixList(p) => (
+                    vec![],
+                    vec![],
+                    vec![with_desc(json!({"PrefixListId": p}))],
+                    vec![],
+                ),
+                Peer::Group(g) => (
+                    vec![],
+                    vec![],
+                    vec![],
+                    vec![with_desc(json!({"GroupId": g, "UserId": acct}))],
+                ),
+                Peer::Peered {
+                    group,
+                    owner,
+                    vpc,
+                    pcx,
+                } => (
                     vec![],
                     vec![],
                     vec![],
@@ -208,7 +266,10 @@ impl Ctx<'_> {
 
 /// AWS's default rules: all traffic from the group itself, all traffic out.
 fn default_rules() -> Vec<Rule> {
-    vec![ingress("-1", None, Peer::Group("self".into()), None), all_egress()]
+    vec![
+        ingress("-1", None, Peer::Group("self".into()), None),
+        all_egress(),
+    ]
 }
 
 fn bucket_acl(owner: &str, public_read: bool, log_delivery: bool) -> Value {
@@ -228,8 +289,12 @@ fn bucket_acl(owner: &str, public_read: bool, log_delivery: bool) -> Value {
 
 fn sse(kms_key: Option<&str>) -> Value {
     match kms_key {
-        Some(k) => json!({"Rules": [{"ApplyServerSideEncryptionByDefault": {"KMSMasterKeyID": k, "SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": true}]}),
-        None => json!({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": false}]}),
+        Some(k) => {
+            json!({"Rules": [{"ApplyServerSideEncryptionByDefault": {"KMSMasterKeyID": k, "SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": true}]})
+        }
+        None => {
+            json!({"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": false}]})
+        }
     }
 }
 
@@ -321,9 +386,17 @@ impl Bucket {
             "replication": self.replication,
             "website_configuration": self.website,
         }));
-        let pairs: Vec<(&str, &str)> = self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = self
+            .tags
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         put_tags(&mut row, &pairs);
-        let name = row.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+        let name = row
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         put_common(&mut row, &name, &arn, self.region, acct);
         row
     }
@@ -340,16 +413,26 @@ fn planted_buckets() -> Vec<Bucket> {
     }));
     b.policy_public = true;
     b.block_public = false;
-    b.website = Some(json!({"ErrorDocument": {"Key": "error.html"}, "IndexDocument": {"Suffix": "index.html"}, "RedirectAllRequestsTo": null, "RoutingRules": []}));
-    b.logging = Some(json!({"TargetBucket": "acme-prod-access-logs", "TargetGrants": [], "TargetPrefix": "website/"}));
-    b.tags = vec![("Planted".into(), "cis".into()), ("Exposure".into(), "public-policy".into())];
+    b.website = Some(
+        json!({"ErrorDocument": {"Key": "error.html"}, "IndexDocument": {"Suffix": "index.html"}, "RedirectAllRequestsTo": null, "RoutingRules": []}),
+    );
+    b.logging = Some(
+        json!({"TargetBucket": "acme-prod-access-logs", "TargetGrants": [], "TargetPrefix": "website/"}),
+    );
+    b.tags = vec![
+        ("Planted".into(), "cis".into()),
+        ("Exposure".into(), "public-policy".into()),
+    ];
     out.push(b);
 
     let mut b = Bucket::new(DEV, "eu-west-1", "acme-dev-shared-uploads", 1100);
     b.block_public = false;
     b.acl_public_read = true;
     b.ownership = "ObjectWriter";
-    b.tags = vec![("Planted".into(), "cis".into()), ("Exposure".into(), "public-acl".into())];
+    b.tags = vec![
+        ("Planted".into(), "cis".into()),
+        ("Exposure".into(), "public-acl".into()),
+    ];
     out.push(b);
 
     let mut b = Bucket::new(PROD, "us-east-1", "acme-prod-legacy-exports", 2300);
@@ -363,16 +446,27 @@ fn planted_buckets() -> Vec<Bucket> {
     b.versioning = true;
     b.log_delivery = true;
     b.ownership = "BucketOwnerPreferred";
-    b.lifecycle = Some(json!([{"Expiration": {"Days": 365}, "Filter": {"Prefix": ""}, "ID": "expire-after-a-year", "Status": "Enabled"}]));
-    b.policy = Some(json!({"Version": "2012-10-17", "Statement": [deny_insecure_transport("acme-prod-access-logs")]}));
+    b.lifecycle = Some(
+        json!([{"Expiration": {"Days": 365}, "Filter": {"Prefix": ""}, "ID": "expire-after-a-year", "Status": "Enabled"}]),
+    );
+    b.policy = Some(
+        json!({"Version": "2012-10-17", "Statement": [deny_insecure_transport("acme-prod-access-logs")]}),
+    );
     out.push(b);
 
     let mut b = Bucket::new(PROD, "us-east-1", "acme-prod-cloudtrail", 1500);
     b.versioning = true;
     b.mfa_delete = true;
-    b.encryption = Some(sse(Some(&format!("arn:aws:kms:us-east-1:{prod}:key/{}", uuidish("cloudtrail")))));
-    b.logging = Some(json!({"TargetBucket": "acme-prod-access-logs", "TargetGrants": [], "TargetPrefix": "cloudtrail/"}));
-    b.object_lock = Some(json!({"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Days": 365, "Mode": "GOVERNANCE"}}}));
+    b.encryption = Some(sse(Some(&format!(
+        "arn:aws:kms:us-east-1:{prod}:key/{}",
+        uuidish("cloudtrail")
+    ))));
+    b.logging = Some(
+        json!({"TargetBucket": "acme-prod-access-logs", "TargetGrants": [], "TargetPrefix": "cloudtrail/"}),
+    );
+    b.object_lock = Some(
+        json!({"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Days": 365, "Mode": "GOVERNANCE"}}}),
+    );
     b.policy = Some(json!({"Version": "2012-10-17", "Statement": [
         {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::acme-prod-cloudtrail"},
         {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::acme-prod-cloudtrail/AWSLogs/{prod}/*"), "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}},
@@ -389,14 +483,26 @@ fn planted_buckets() -> Vec<Bucket> {
 
     let mut b = Bucket::new(SEC, "eu-west-1", "acme-security-cloudtrail-replica", 1450);
     b.versioning = true;
-    b.encryption = Some(sse(Some(&format!("arn:aws:kms:eu-west-1:{}:key/{}", ACCOUNTS[SEC].id, uuidish("replica")))));
-    b.policy = Some(json!({"Version": "2012-10-17", "Statement": [deny_insecure_transport("acme-security-cloudtrail-replica")]}));
+    b.encryption = Some(sse(Some(&format!(
+        "arn:aws:kms:eu-west-1:{}:key/{}",
+        ACCOUNTS[SEC].id,
+        uuidish("replica")
+    ))));
+    b.policy = Some(
+        json!({"Version": "2012-10-17", "Statement": [deny_insecure_transport("acme-security-cloudtrail-replica")]}),
+    );
     out.push(b);
 
     let mut b = Bucket::new(DEV, "us-east-1", "acme-dev-terraform-state", 1600);
     b.versioning = true;
-    b.encryption = Some(sse(Some(&format!("arn:aws:kms:us-east-1:{}:key/{}", ACCOUNTS[DEV].id, uuidish("tfstate")))));
-    b.policy = Some(json!({"Version": "2012-10-17", "Statement": [deny_insecure_transport("acme-dev-terraform-state")]}));
+    b.encryption = Some(sse(Some(&format!(
+        "arn:aws:kms:us-east-1:{}:key/{}",
+        ACCOUNTS[DEV].id,
+        uuidish("tfstate")
+    ))));
+    b.policy = Some(
+        json!({"Version": "2012-10-17", "Statement": [deny_insecure_transport("acme-dev-terraform-state")]}),
+    );
     out.push(b);
 
     let mut b = Bucket::new(PROD, "eu-west-1", "acme-prod-partner-share", 700);
@@ -413,7 +519,14 @@ fn planted_buckets() -> Vec<Bucket> {
 /// A UUID-shaped string derived from a seed (KMS key ids, client tokens).
 fn uuidish(seed: &str) -> String {
     let h = hex_tag(seed, 32);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// Extra knobs of the few instances that show rarely used columns.
@@ -448,20 +561,40 @@ fn instance_row(
     let acct = ACCOUNTS[account].id;
     let id = ec2_id("i", &format!("{acct}/{region}/{name}"));
     let arn = format!("arn:aws:ec2:{region}:{acct}:instance/{id}");
-    let az = format!("{region}{}", if ip_host.is_multiple_of(2) { "a" } else { "b" });
-    let private_ip = format!("10.{}.{}.{}", 10 + account * 10 + usize::from(region == "eu-west-1"), (ip_host / 250) % 250, ip_host % 250 + 4);
-    let dns_suffix = if region == "us-east-1" { "ec2.internal".to_string() } else { format!("{region}.compute.internal") };
+    let az = format!(
+        "{region}{}",
+        if ip_host.is_multiple_of(2) { "a" } else { "b" }
+    );
+    let private_ip = format!(
+        "10.{}.{}.{}",
+        10 + account * 10 + usize::from(region == "eu-west-1"),
+        (ip_host / 250) % 250,
+        ip_host % 250 + 4
+    );
+    let dns_suffix = if region == "us-east-1" {
+        "ec2.internal".to_string()
+    } else {
+        format!("{region}.compute.internal")
+    };
     let private_dns = format!("ip-{}.{dns_suffix}", private_ip.replace('.', "-"));
     let public_dns = s
         .public_ip
         .as_ref()
         .map(|ip| {
-            let zone = if region == "us-east-1" { "compute-1".to_string() } else { format!("{region}.compute") };
+            let zone = if region == "us-east-1" {
+                "compute-1".to_string()
+            } else {
+                format!("{region}.compute")
+            };
             format!("ec2-{}.{zone}.amazonaws.com", ip.replace('.', "-"))
         })
         .unwrap_or_default();
     let launch = ts(epoch, days(launched_days));
-    let (state, code) = if s.stopped { ("stopped", 80) } else { ("running", 16) };
+    let (state, code) = if s.stopped {
+        ("stopped", 80)
+    } else {
+        ("running", 16)
+    };
     let stop_time = ts(epoch, days(launched_days / 3));
     let eni = ec2_id("eni", &id);
     let volume = ec2_id("vol", &id);
@@ -474,8 +607,20 @@ fn instance_row(
         "State": "applied"
     });
     let groups = json!([{"GroupId": sg.0, "GroupName": sg.1}]);
-    let association = s.public_ip.as_ref().map(|ip| json!({"IpOwnerId": "amazon", "PublicDnsName": public_dns, "PublicIp": ip}));
-    let image = ec2_id("ami", if s.windows { "windows-2019" } else if s.paravirtual { "amzn-pv" } else { "al2023" });
+    let association = s
+        .public_ip
+        .as_ref()
+        .map(|ip| json!({"IpOwnerId": "amazon", "PublicDnsName": public_dns, "PublicIp": ip}));
+    let image = ec2_id(
+        "ami",
+        if s.windows {
+            "windows-2019"
+        } else if s.paravirtual {
+            "amzn-pv"
+        } else {
+            "al2023"
+        },
+    );
     let mut row = obj(json!({
         "instance_id": id,
         "arn": arn,
@@ -595,7 +740,10 @@ fn instance_row(
             "SystemStatus": {"Details": [{"Name": "reachability", "Status": "passed"}], "Status": "ok"}
         })) },
     })));
-    put_tags(&mut row, &[("Name", name), ("Environment", ACCOUNTS[account].env)]);
+    put_tags(
+        &mut row,
+        &[("Name", name), ("Environment", ACCOUNTS[account].env)],
+    );
     put_common(&mut row, name, &arn, region, acct);
     row
 }
@@ -617,17 +765,51 @@ impl Infra {
                 let main = ctx.vpc(account, region, &cidr, false, Some(&name), ipv6);
                 // The default VPC's default group keeps AWS's rules everywhere; the
                 // main VPC's default group was emptied only in the security account.
-                ctx.security_group(account, region, &default_vpc, "default", "default VPC security group", default_rules(), &[]);
-                let main_default_rules = if account == SEC { Vec::new() } else { default_rules() };
-                ctx.security_group(account, region, &main, "default", "default VPC security group", main_default_rules, &[]);
-                let subnets = [ec2_id("subnet", &format!("{main}/a")), ec2_id("subnet", &format!("{main}/b"))];
-                networks.push(Network { account, region, main_vpc: main, subnets });
+                ctx.security_group(
+                    account,
+                    region,
+                    &default_vpc,
+                    "default",
+                    "default VPC security group",
+                    default_rules(),
+                    &[],
+                );
+                let main_default_rules = if account == SEC {
+                    Vec::new()
+                } else {
+                    default_rules()
+                };
+                ctx.security_group(
+                    account,
+                    region,
+                    &main,
+                    "default",
+                    "default VPC security group",
+                    main_default_rules,
+                    &[],
+                );
+                let subnets = [
+                    ec2_id("subnet", &format!("{main}/a")),
+                    ec2_id("subnet", &format!("{main}/b")),
+                ];
+                networks.push(Network {
+                    account,
+                    region,
+                    main_vpc: main,
+                    subnets,
+                });
             }
         }
-        let net = |account: usize, region: &str| networks.iter().find(|n| n.account == account && n.region == region);
+        let net = |account: usize, region: &str| {
+            networks
+                .iter()
+                .find(|n| n.account == account && n.region == region)
+        };
 
         // Named groups per main VPC, plus the planted open ones.
-        let scanner_vpc = net(SEC, "us-east-1").map(|n| n.main_vpc.clone()).unwrap_or_default();
+        let scanner_vpc = net(SEC, "us-east-1")
+            .map(|n| n.main_vpc.clone())
+            .unwrap_or_default();
         let scanner_sg = ec2_id("sg", &format!("{}/{scanner_vpc}/scanner", ACCOUNTS[SEC].id));
         for n in &networks {
             let web = ctx.security_group(
@@ -637,13 +819,28 @@ impl Infra {
                 "web-alb",
                 "Public load balancers",
                 vec![
-                    ingress("tcp", Some((443, 443)), Peer::V4("0.0.0.0/0"), Some("HTTPS from anywhere")),
-                    ingress("tcp", Some((80, 80)), Peer::V4("0.0.0.0/0"), Some("HTTP redirect")),
+                    ingress(
+                        "tcp",
+                        Some((443, 443)),
+                        Peer::V4("0.0.0.0/0"),
+                        Some("HTTPS from anywhere"),
+                    ),
+                    ingress(
+                        "tcp",
+                        Some((80, 80)),
+                        Peer::V4("0.0.0.0/0"),
+                        Some("HTTP redirect"),
+                    ),
                     all_egress(),
                 ],
                 &[("Tier", "web")],
             );
-            let mut app_rules = vec![ingress("tcp", Some((8080, 8080)), Peer::Group(web.clone()), Some("From the load balancers"))];
+            let mut app_rules = vec![ingress(
+                "tcp",
+                Some((8080, 8080)),
+                Peer::Group(web.clone()),
+                Some("From the load balancers"),
+            )];
             if n.account == PROD && n.region == "us-east-1" {
                 app_rules.push(ingress(
                     "tcp",
@@ -657,28 +854,68 @@ impl Infra {
                     Some("Security scanner over peering"),
                 ));
             }
-            app_rules.push(Rule { egress: true, protocol: "tcp", ports: Some((443, 443)), peer: Peer::PrefixList("pl-63a5400a"), description: Some("S3 gateway endpoint") });
+            app_rules.push(Rule {
+                egress: true,
+                protocol: "tcp",
+                ports: Some((443, 443)),
+                peer: Peer::PrefixList("pl-63a5400a"),
+                description: Some("S3 gateway endpoint"),
+            });
             app_rules.push(all_egress());
-            let app = ctx.security_group(n.account, n.region, &n.main_vpc, "app", "Application tier", app_rules, &[("Tier", "app")]);
+            let app = ctx.security_group(
+                n.account,
+                n.region,
+                &n.main_vpc,
+                "app",
+                "Application tier",
+                app_rules,
+                &[("Tier", "app")],
+            );
             ctx.security_group(
                 n.account,
                 n.region,
                 &n.main_vpc,
                 "db",
                 "Databases",
-                vec![ingress("tcp", Some((5432, 5432)), Peer::Group(app), Some("PostgreSQL from the app tier"))],
+                vec![ingress(
+                    "tcp",
+                    Some((5432, 5432)),
+                    Peer::Group(app),
+                    Some("PostgreSQL from the app tier"),
+                )],
                 &[("Tier", "db")],
             );
             if n.account == SEC && n.region == "us-east-1" {
-                ctx.security_group(n.account, n.region, &n.main_vpc, "scanner", "Posture scanner", vec![all_egress()], &[]);
+                ctx.security_group(
+                    n.account,
+                    n.region,
+                    &n.main_vpc,
+                    "scanner",
+                    "Posture scanner",
+                    vec![all_egress()],
+                    &[],
+                );
             }
         }
         let prod_east = net(PROD, "us-east-1");
         let dev_west = net(DEV, "eu-west-1");
         let dev_east = net(DEV, "us-east-1");
-        let planted_sg = |ctx: &mut Ctx, n: Option<&Network>, name: &str, desc: &str, rules: Vec<Rule>| -> String {
+        let planted_sg = |ctx: &mut Ctx,
+                          n: Option<&Network>,
+                          name: &str,
+                          desc: &str,
+                          rules: Vec<Rule>|
+         -> String {
             match n {
-                Some(n) => ctx.security_group(n.account, n.region, &n.main_vpc, name, desc, rules, &[("Planted", "cis")]),
+                Some(n) => ctx.security_group(
+                    n.account,
+                    n.region,
+                    &n.main_vpc,
+                    name,
+                    desc,
+                    rules,
+                    &[("Planted", "cis")],
+                ),
                 None => String::new(),
             }
         };
@@ -688,7 +925,12 @@ impl Infra {
             "bastion-ssh-open",
             "Bastion SSH",
             vec![
-                ingress("tcp", Some((22, 22)), Peer::V4("0.0.0.0/0"), Some("SSH from anywhere (temporary)")),
+                ingress(
+                    "tcp",
+                    Some((22, 22)),
+                    Peer::V4("0.0.0.0/0"),
+                    Some("SSH from anywhere (temporary)"),
+                ),
                 ingress("tcp", Some((22, 22)), Peer::V6("::/0"), None),
                 all_egress(),
             ],
@@ -698,14 +940,25 @@ impl Infra {
             dev_west,
             "legacy-rdp-open",
             "Windows jump host",
-            vec![ingress("tcp", Some((3389, 3389)), Peer::V4("0.0.0.0/0"), Some("RDP")), all_egress()],
+            vec![
+                ingress(
+                    "tcp",
+                    Some((3389, 3389)),
+                    Peer::V4("0.0.0.0/0"),
+                    Some("RDP"),
+                ),
+                all_egress(),
+            ],
         );
         planted_sg(
             &mut ctx,
             dev_east,
             "debug-all-open",
             "Opened while debugging, never closed",
-            vec![ingress("-1", None, Peer::V4("0.0.0.0/0"), None), all_egress()],
+            vec![
+                ingress("-1", None, Peer::V4("0.0.0.0/0"), None),
+                all_egress(),
+            ],
         );
 
         // One application group per team, in the team's main VPC.
@@ -720,7 +973,15 @@ impl Infra {
                     &n.main_vpc,
                     &name,
                     &format!("{} services", team.name),
-                    vec![ingress("tcp", Some((8443, 8443)), Peer::V4("10.0.0.0/8"), Some("Internal HTTPS")), all_egress()],
+                    vec![
+                        ingress(
+                            "tcp",
+                            Some((8443, 8443)),
+                            Peer::V4("10.0.0.0/8"),
+                            Some("Internal HTTPS"),
+                        ),
+                        all_egress(),
+                    ],
                     &[("Team", &team.name)],
                 ),
                 None => String::new(),
@@ -732,21 +993,41 @@ impl Infra {
         let planted = planted_buckets();
         let mut buckets: Vec<Bucket> = planted;
         for (t, team) in org.teams.iter().enumerate() {
-            let name = format!("acme-{}-data-{}", team.name, hex_tag(&format!("{}/{}", ACCOUNTS[team.account].id, team.name), 6));
-            let mut b = Bucket::new(team.account, REGIONS[t % 2], &name, rng.random_range(30..1800));
+            let name = format!(
+                "acme-{}-data-{}",
+                team.name,
+                hex_tag(&format!("{}/{}", ACCOUNTS[team.account].id, team.name), 6)
+            );
+            let mut b = Bucket::new(
+                team.account,
+                REGIONS[t % 2],
+                &name,
+                rng.random_range(30..1800),
+            );
             b.versioning = rng.random_bool(0.5);
             b.block_public = rng.random_bool(0.85);
             if rng.random_bool(0.1) {
-                b.encryption = Some(sse(Some(&format!("arn:aws:kms:{}:{}:key/{}", REGIONS[t % 2], ACCOUNTS[team.account].id, uuidish(&name)))));
+                b.encryption = Some(sse(Some(&format!(
+                    "arn:aws:kms:{}:{}:key/{}",
+                    REGIONS[t % 2],
+                    ACCOUNTS[team.account].id,
+                    uuidish(&name)
+                ))));
             }
             if rng.random_bool(0.4) {
-                b.logging = Some(json!({"TargetBucket": "acme-prod-access-logs", "TargetGrants": [], "TargetPrefix": format!("{name}/")}));
+                b.logging = Some(
+                    json!({"TargetBucket": "acme-prod-access-logs", "TargetGrants": [], "TargetPrefix": format!("{name}/")}),
+                );
             }
             if rng.random_bool(0.3) {
-                b.policy = Some(json!({"Version": "2012-10-17", "Statement": [deny_insecure_transport(&name)]}));
+                b.policy = Some(
+                    json!({"Version": "2012-10-17", "Statement": [deny_insecure_transport(&name)]}),
+                );
             }
             if rng.random_bool(0.3) {
-                b.lifecycle = Some(json!([{"Filter": {"Prefix": "tmp/"}, "ID": "expire-tmp", "Status": "Enabled", "Expiration": {"Days": 30}}]));
+                b.lifecycle = Some(
+                    json!([{"Filter": {"Prefix": "tmp/"}, "ID": "expire-tmp", "Status": "Enabled", "Expiration": {"Days": 30}}]),
+                );
             }
             b.tags = vec![("Team".into(), team.name.clone())];
             buckets.push(b);
@@ -762,15 +1043,40 @@ impl Infra {
             let id = iam_id("AIPA", &arn);
             (arn, id)
         };
-        let find_role = |account: usize, name: &str| org.roles.iter().position(|r| r.account == account && r.name == name);
+        let find_role = |account: usize, name: &str| {
+            org.roles
+                .iter()
+                .position(|r| r.account == account && r.name == name)
+        };
         let first_team_sg = team_sg.first().map(|s| s.0.clone()).unwrap_or_default();
         let second_team_sg = team_sg.get(1).map(|s| s.0.clone()).unwrap_or_default();
         let mut host = 10u32;
-        let mut push = |ctx: &mut Ctx, account: usize, region: &'static str, name: &str, sg: (&str, &str), profile: Option<(String, String)>, launched: i64, ty: &str, s: Special| {
+        let mut push = |ctx: &mut Ctx,
+                        account: usize,
+                        region: &'static str,
+                        name: &str,
+                        sg: (&str, &str),
+                        profile: Option<(String, String)>,
+                        launched: i64,
+                        ty: &str,
+                        s: Special| {
             if let Some(n) = net(account, region) {
                 host += 1;
                 let subnet = &n.subnets[(host % 2) as usize];
-                let row = instance_row(epoch, account, region, name, &n.main_vpc, subnet, sg, profile, launched, host, ty, &s);
+                let row = instance_row(
+                    epoch,
+                    account,
+                    region,
+                    name,
+                    &n.main_vpc,
+                    subnet,
+                    sg,
+                    profile,
+                    launched,
+                    host,
+                    ty,
+                    &s,
+                );
                 ctx.out.instances.push(row);
             }
         };
@@ -783,7 +1089,11 @@ impl Infra {
             find_role(PROD, "bastion-ssm").map(profile_of),
             800,
             "t3.micro",
-            Special { public_ip: Some("54.210.17.33".into()), imds_v1: true, ..Special::default() },
+            Special {
+                public_ip: Some("54.210.17.33".into()),
+                imds_v1: true,
+                ..Special::default()
+            },
         );
         push(
             &mut ctx,
@@ -794,7 +1104,12 @@ impl Infra {
             None,
             1300,
             "m5.large",
-            Special { public_ip: Some("34.245.88.12".into()), imds_v1: true, windows: true, ..Special::default() },
+            Special {
+                public_ip: Some("34.245.88.12".into()),
+                imds_v1: true,
+                windows: true,
+                ..Special::default()
+            },
         );
         push(
             &mut ctx,
@@ -805,7 +1120,10 @@ impl Infra {
             find_role(SEC, "ci-runner").map(profile_of),
             20,
             "c6g.large",
-            Special { spot: true, ..Special::default() },
+            Special {
+                spot: true,
+                ..Special::default()
+            },
         );
         push(
             &mut ctx,
@@ -816,7 +1134,11 @@ impl Infra {
             None,
             2600,
             "m1.large",
-            Special { paravirtual: true, stopped: true, ..Special::default() },
+            Special {
+                paravirtual: true,
+                stopped: true,
+                ..Special::default()
+            },
         );
         push(
             &mut ctx,
@@ -827,7 +1149,10 @@ impl Infra {
             None,
             400,
             "m5.xlarge",
-            Special { outpost: true, ..Special::default() },
+            Special {
+                outpost: true,
+                ..Special::default()
+            },
         );
         push(
             &mut ctx,
@@ -838,10 +1163,21 @@ impl Infra {
             None,
             90,
             "c5n.18xlarge",
-            Special { partition_group: true, ipv6: Some("2600:1f18:4a3:6e01::1f".into()), ..Special::default() },
+            Special {
+                partition_group: true,
+                ipv6: Some("2600:1f18:4a3:6e01::1f".into()),
+                ..Special::default()
+            },
         );
         let ordinary = 6 + org.principal_count() / 100;
-        let types = ["t3.medium", "m6i.large", "c6g.xlarge", "r6i.large", "t4g.small", "m5.large"];
+        let types = [
+            "t3.medium",
+            "m6i.large",
+            "c6g.xlarge",
+            "r6i.large",
+            "t4g.small",
+            "m5.large",
+        ];
         for i in 0..ordinary {
             if org.teams.is_empty() {
                 break;
@@ -850,17 +1186,39 @@ impl Infra {
             let team = &org.teams[t];
             let region = REGIONS[t % 2];
             let s = Special {
-                public_ip: rng.random_bool(0.05).then(|| format!("3.{}.{}.{}", rng.random_range(80..95), rng.random_range(0..255), rng.random_range(1..255))),
+                public_ip: rng.random_bool(0.05).then(|| {
+                    format!(
+                        "3.{}.{}.{}",
+                        rng.random_range(80..95),
+                        rng.random_range(0..255),
+                        rng.random_range(1..255)
+                    )
+                }),
                 imds_v1: rng.random_bool(0.12),
                 stopped: rng.random_bool(0.15),
                 ..Special::default()
             };
             let profile = team.instance_role.map(profile_of);
-            let name = format!("{}-{}-{:03}", team.name, ["api", "worker", "batch"][i % 3], i);
+            let name = format!(
+                "{}-{}-{:03}",
+                team.name,
+                ["api", "worker", "batch"][i % 3],
+                i
+            );
             let ty = types[rng.random_range(0..types.len())];
             let launched = rng.random_range(1..900);
             let (sg_id, sg_name) = &team_sg[t];
-            push(&mut ctx, team.account, region, &name, (sg_id.as_str(), sg_name.as_str()), profile, launched, ty, s);
+            push(
+                &mut ctx,
+                team.account,
+                region,
+                &name,
+                (sg_id.as_str(), sg_name.as_str()),
+                profile,
+                launched,
+                ty,
+                s,
+            );
         }
         out
     }

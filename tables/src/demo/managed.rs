@@ -32,26 +32,142 @@ impl ManagedPolicy {
 
 /// ARN of an AWS-managed policy by name and path.
 pub fn arn(name: &str) -> String {
-    let path = CATALOG.iter().find(|p| p.name == name).map(|p| p.path).unwrap_or("/");
+    let path = CATALOG
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| p.path)
+        .unwrap_or("/");
     format!("arn:aws:iam::aws:policy{path}{name}")
 }
 
 /// Every AWS-managed policy the demo knows.
 pub const CATALOG: &[ManagedPolicy] = &[
-    ManagedPolicy { name: "AdministratorAccess", path: "/", description: "Provides full access to AWS services and resources.", version: "v1", created_days_ago: 3982, updated_days_ago: 3982, attachable: true },
-    ManagedPolicy { name: "ReadOnlyAccess", path: "/", description: "Provides read-only access to AWS services and resources.", version: "v121", created_days_ago: 3982, updated_days_ago: 21, attachable: true },
-    ManagedPolicy { name: "PowerUserAccess", path: "/", description: "Provides full access to AWS services and resources, but does not allow management of Users and groups.", version: "v5", created_days_ago: 3982, updated_days_ago: 1100, attachable: true },
-    ManagedPolicy { name: "IAMFullAccess", path: "/", description: "Provides full access to IAM via the AWS Management Console.", version: "v2", created_days_ago: 3982, updated_days_ago: 1600, attachable: true },
-    ManagedPolicy { name: "AmazonS3FullAccess", path: "/", description: "Provides full access to all buckets via the AWS Management Console.", version: "v2", created_days_ago: 3982, updated_days_ago: 1560, attachable: true },
-    ManagedPolicy { name: "AmazonS3ReadOnlyAccess", path: "/", description: "Provides read only access to all buckets via the AWS Management Console.", version: "v3", created_days_ago: 3982, updated_days_ago: 1230, attachable: true },
-    ManagedPolicy { name: "AmazonEC2FullAccess", path: "/", description: "Provides full access to Amazon EC2 via the AWS Management Console.", version: "v5", created_days_ago: 3982, updated_days_ago: 1320, attachable: true },
-    ManagedPolicy { name: "SecurityAudit", path: "/", description: "The security audit template grants access to read security configuration metadata.", version: "v44", created_days_ago: 3982, updated_days_ago: 60, attachable: true },
-    ManagedPolicy { name: "AWSSupportAccess", path: "/", description: "Allow users to access the AWS Support Center.", version: "v1", created_days_ago: 3982, updated_days_ago: 3982, attachable: true },
-    ManagedPolicy { name: "Billing", path: "/job-function/", description: "Grants permissions for billing and cost management.", version: "v12", created_days_ago: 3340, updated_days_ago: 400, attachable: true },
-    ManagedPolicy { name: "AWSLambdaBasicExecutionRole", path: "/service-role/", description: "Provides write permissions to CloudWatch Logs.", version: "v1", created_days_ago: 3982, updated_days_ago: 3982, attachable: true },
-    ManagedPolicy { name: "AmazonSSMManagedInstanceCore", path: "/", description: "The policy for Amazon EC2 Role to enable AWS Systems Manager service core functionality.", version: "v3", created_days_ago: 2450, updated_days_ago: 900, attachable: true },
-    ManagedPolicy { name: "AWSSupportServiceRolePolicy", path: "/aws-service-role/", description: "Enables resource access for AWS to provide billing, administrative and support services", version: "v38", created_days_ago: 2900, updated_days_ago: 120, attachable: false },
-    ManagedPolicy { name: "AWSTrustedAdvisorServiceRolePolicy", path: "/aws-service-role/", description: "Access for the AWS Trusted Advisor Service to help reduce cost, increase performance, and improve security of your AWS environment.", version: "v12", created_days_ago: 2800, updated_days_ago: 200, attachable: false },
+    ManagedPolicy {
+        name: "AdministratorAccess",
+        path: "/",
+        description: "Provides full access to AWS services and resources.",
+        version: "v1",
+        created_days_ago: 3982,
+        updated_days_ago: 3982,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "ReadOnlyAccess",
+        path: "/",
+        description: "Provides read-only access to AWS services and resources.",
+        version: "v121",
+        created_days_ago: 3982,
+        updated_days_ago: 21,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "PowerUserAccess",
+        path: "/",
+        description: "Provides full access to AWS services and resources, but does not allow management of Users and groups.",
+        version: "v5",
+        created_days_ago: 3982,
+        updated_days_ago: 1100,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "IAMFullAccess",
+        path: "/",
+        description: "Provides full access to IAM via the AWS Management Console.",
+        version: "v2",
+        created_days_ago: 3982,
+        updated_days_ago: 1600,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "AmazonS3FullAccess",
+        path: "/",
+        description: "Provides full access to all buckets via the AWS Management Console.",
+        version: "v2",
+        created_days_ago: 3982,
+        updated_days_ago: 1560,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "AmazonS3ReadOnlyAccess",
+        path: "/",
+        description: "Provides read only access to all buckets via the AWS Management Console.",
+        version: "v3",
+        created_days_ago: 3982,
+        updated_days_ago: 1230,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "AmazonEC2FullAccess",
+        path: "/",
+        description: "Provides full access to Amazon EC2 via the AWS Management Console.",
+        version: "v5",
+        created_days_ago: 3982,
+        updated_days_ago: 1320,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "SecurityAudit",
+        path: "/",
+        description: "The security audit template grants access to read security configuration metadata.",
+        version: "v44",
+        created_days_ago: 3982,
+        updated_days_ago: 60,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "AWSSupportAccess",
+        path: "/",
+        description: "Allow users to access the AWS Support Center.",
+        version: "v1",
+        created_days_ago: 3982,
+        updated_days_ago: 3982,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "Billing",
+        path: "/job-function/",
+        description: "Grants permissions for billing and cost management.",
+        version: "v12",
+        created_days_ago: 3340,
+        updated_days_ago: 400,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "AWSLambdaBasicExecutionRole",
+        path: "/service-role/",
+        description: "Provides write permissions to CloudWatch Logs.",
+        version: "v1",
+        created_days_ago: 3982,
+        updated_days_ago: 3982,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "AmazonSSMManagedInstanceCore",
+        path: "/",
+        description: "The policy for Amazon EC2 Role to enable AWS Systems Manager service core functionality.",
+        version: "v3",
+        created_days_ago: 2450,
+        updated_days_ago: 900,
+        attachable: true,
+    },
+    ManagedPolicy {
+        name: "AWSSupportServiceRolePolicy",
+        path: "/aws-service-role/",
+        description: "Enables resource access for AWS to provide billing, administrative and support services",
+        version: "v38",
+        created_days_ago: 2900,
+        updated_days_ago: 120,
+        attachable: false,
+    },
+    ManagedPolicy {
+        name: "AWSTrustedAdvisorServiceRolePolicy",
+        path: "/aws-service-role/",
+        description: "Access for the AWS Trusted Advisor Service to help reduce cost, increase performance, and improve security of your AWS environment.",
+        version: "v12",
+        created_days_ago: 2800,
+        updated_days_ago: 200,
+        attachable: false,
+    },
 ];
 
 /// The document of an AWS-managed policy.

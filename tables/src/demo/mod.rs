@@ -35,7 +35,9 @@ pub const DEFAULT_SEED: u64 = 0x5EED_0A11;
 /// The instant every demo timestamp is measured back from (2026-01-01T00:00:00Z).
 /// Fixed rather than "now" so that the same scale and seed give identical rows.
 pub fn default_epoch() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
 /// A generated organisation: rows per table, without the per-connection `_ctx` column.
@@ -97,9 +99,16 @@ pub fn generate_at(scale: usize, seed: u64, epoch: DateTime<Utc>) -> DemoOrg {
     rows.insert("aws_s3_bucket", org.infra.buckets);
     rows.insert("aws_vpc", org.infra.vpcs);
     rows.insert("aws_vpc_security_group", org.infra.security_groups);
-    rows.insert("aws_vpc_security_group_rule", org.infra.security_group_rules);
+    rows.insert(
+        "aws_vpc_security_group_rule",
+        org.infra.security_group_rules,
+    );
     rows.insert("aws_ec2_instance", org.infra.instances);
-    DemoOrg { rows, principals: org.users.len() + org.roles.len(), planted_principals: org.planted_principals }
+    DemoOrg {
+        rows,
+        principals: org.users.len() + org.roles.len(),
+        planted_principals: org.planted_principals,
+    }
 }
 
 /// The demo organisation at `scale` with [`DEFAULT_SEED`], served as `connection`.

@@ -17,9 +17,21 @@ pub struct Account {
 
 /// The three accounts, in index order.
 pub const ACCOUNTS: [Account; 3] = [
-    Account { id: "111111111111", alias: "acme-prod", env: "prod" },
-    Account { id: "222222222222", alias: "acme-dev", env: "dev" },
-    Account { id: "333333333333", alias: "acme-security", env: "security" },
+    Account {
+        id: "111111111111",
+        alias: "acme-prod",
+        env: "prod",
+    },
+    Account {
+        id: "222222222222",
+        alias: "acme-dev",
+        env: "dev",
+    },
+    Account {
+        id: "333333333333",
+        alias: "acme-security",
+        env: "security",
+    },
 ];
 
 /// Index of the production account.
@@ -55,7 +67,10 @@ pub struct Policy {
 impl Policy {
     /// ARN of the policy.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:policy{}{}", ACCOUNTS[self.account].id, self.path, self.name)
+        format!(
+            "arn:aws:iam::{}:policy{}{}",
+            ACCOUNTS[self.account].id, self.path, self.name
+        )
     }
 }
 
@@ -119,7 +134,10 @@ pub struct User {
 impl User {
     /// ARN of the user.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:user{}{}", ACCOUNTS[self.account].id, self.path, self.name)
+        format!(
+            "arn:aws:iam::{}:user{}{}",
+            ACCOUNTS[self.account].id, self.path, self.name
+        )
     }
 }
 
@@ -145,7 +163,10 @@ pub struct Group {
 impl Group {
     /// ARN of the group.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:group{}{}", ACCOUNTS[self.account].id, self.path, self.name)
+        format!(
+            "arn:aws:iam::{}:group{}{}",
+            ACCOUNTS[self.account].id, self.path, self.name
+        )
     }
 }
 
@@ -183,12 +204,18 @@ pub struct Role {
 impl Role {
     /// ARN of the role.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:role{}{}", ACCOUNTS[self.account].id, self.path, self.name)
+        format!(
+            "arn:aws:iam::{}:role{}{}",
+            ACCOUNTS[self.account].id, self.path, self.name
+        )
     }
 
     /// ARN of its instance profile (same name and path, as the console creates it).
     pub fn instance_profile_arn(&self) -> String {
-        format!("arn:aws:iam::{}:instance-profile{}{}", ACCOUNTS[self.account].id, self.path, self.name)
+        format!(
+            "arn:aws:iam::{}:instance-profile{}{}",
+            ACCOUNTS[self.account].id, self.path, self.name
+        )
     }
 }
 
@@ -203,7 +230,12 @@ pub fn one_or_many(values: &[&str]) -> Value {
     if values.len() == 1 {
         Value::String(values[0].to_string())
     } else {
-        Value::Array(values.iter().map(|s| Value::String((*s).to_string())).collect())
+        Value::Array(
+            values
+                .iter()
+                .map(|s| Value::String((*s).to_string()))
+                .collect(),
+        )
     }
 }
 

@@ -12,7 +12,10 @@ use rand::{Rng, SeedableRng};
 
 use super::infra::Infra;
 use super::managed;
-use super::model::{ACCOUNTS, AccessKey, Console, DEV, Group, PROD, Policy, Role, SEC, User, allow, doc, trust_aws, trust_service};
+use super::model::{
+    ACCOUNTS, AccessKey, Console, DEV, Group, PROD, Policy, Role, SEC, User, allow, doc, trust_aws,
+    trust_service,
+};
 use super::plants;
 use super::util::{access_key_id, days};
 
@@ -26,41 +29,138 @@ struct Department {
 }
 
 const DEPARTMENTS: &[Department] = &[
-    Department { key: "engineering", group: "engineering", managed: [&["ReadOnlyAccess"], &["ReadOnlyAccess"], &["ReadOnlyAccess"]], weight: 40 },
-    Department { key: "data", group: "data-analytics", managed: [&["AmazonS3ReadOnlyAccess"], &["AmazonS3ReadOnlyAccess"], &["AmazonS3ReadOnlyAccess"]], weight: 14 },
+    Department {
+        key: "engineering",
+        group: "engineering",
+        managed: [
+            &["ReadOnlyAccess"],
+            &["ReadOnlyAccess"],
+            &["ReadOnlyAccess"],
+        ],
+        weight: 40,
+    },
+    Department {
+        key: "data",
+        group: "data-analytics",
+        managed: [
+            &["AmazonS3ReadOnlyAccess"],
+            &["AmazonS3ReadOnlyAccess"],
+            &["AmazonS3ReadOnlyAccess"],
+        ],
+        weight: 14,
+    },
     // Power users only in production: in dev, sts:AssumeRole on "*" would open the
     // planted cross-account trust to every platform engineer and blur that plant.
-    Department { key: "platform", group: "platform-ops", managed: [&["PowerUserAccess"], &["AmazonEC2FullAccess"], &["AmazonEC2FullAccess"]], weight: 8 },
-    Department { key: "security", group: "security-team", managed: [&["SecurityAudit"], &["SecurityAudit"], &["SecurityAudit"]], weight: 5 },
-    Department { key: "finance", group: "finance", managed: [&["Billing"], &["Billing"], &["Billing"]], weight: 6 },
-    Department { key: "support", group: "customer-support", managed: [&["AWSSupportAccess"], &["AWSSupportAccess"], &["AWSSupportAccess"]], weight: 11 },
-    Department { key: "marketing", group: "marketing", managed: [&[], &[], &[]], weight: 8 },
-    Department { key: "sales", group: "sales-ops", managed: [&[], &[], &[]], weight: 8 },
+    Department {
+        key: "platform",
+        group: "platform-ops",
+        managed: [
+            &["PowerUserAccess"],
+            &["AmazonEC2FullAccess"],
+            &["AmazonEC2FullAccess"],
+        ],
+        weight: 8,
+    },
+    Department {
+        key: "security",
+        group: "security-team",
+        managed: [&["SecurityAudit"], &["SecurityAudit"], &["SecurityAudit"]],
+        weight: 5,
+    },
+    Department {
+        key: "finance",
+        group: "finance",
+        managed: [&["Billing"], &["Billing"], &["Billing"]],
+        weight: 6,
+    },
+    Department {
+        key: "support",
+        group: "customer-support",
+        managed: [
+            &["AWSSupportAccess"],
+            &["AWSSupportAccess"],
+            &["AWSSupportAccess"],
+        ],
+        weight: 11,
+    },
+    Department {
+        key: "marketing",
+        group: "marketing",
+        managed: [&[], &[], &[]],
+        weight: 8,
+    },
+    Department {
+        key: "sales",
+        group: "sales-ops",
+        managed: [&[], &[], &[]],
+        weight: 8,
+    },
 ];
 
 const TEAM_NAMES: &[&str] = &[
-    "payments", "checkout", "search", "identity", "mobile", "web", "ml", "etl", "reporting", "infra", "network",
-    "observability", "billing", "ledger", "crm", "growth", "seo", "helpdesk", "detection", "compliance", "catalog",
-    "pricing", "inventory", "shipping", "notifications", "messaging", "media", "recommendations", "fraud", "loyalty",
+    "payments",
+    "checkout",
+    "search",
+    "identity",
+    "mobile",
+    "web",
+    "ml",
+    "etl",
+    "reporting",
+    "infra",
+    "network",
+    "observability",
+    "billing",
+    "ledger",
+    "crm",
+    "growth",
+    "seo",
+    "helpdesk",
+    "detection",
+    "compliance",
+    "catalog",
+    "pricing",
+    "inventory",
+    "shipping",
+    "notifications",
+    "messaging",
+    "media",
+    "recommendations",
+    "fraud",
+    "loyalty",
 ];
 
 const SERVICES: &[&str] = &[
-    "api", "worker", "ingest", "export", "scheduler", "gateway", "indexer", "sync", "webhook", "renderer", "batch",
-    "stream", "auth", "reports", "cache",
+    "api",
+    "worker",
+    "ingest",
+    "export",
+    "scheduler",
+    "gateway",
+    "indexer",
+    "sync",
+    "webhook",
+    "renderer",
+    "batch",
+    "stream",
+    "auth",
+    "reports",
+    "cache",
 ];
 
 const FIRST: &[&str] = &[
-    "maria", "james", "li", "fatima", "olga", "pedro", "aisha", "tom", "yuki", "noah", "emma", "lucas", "sofia",
-    "omar", "chen", "anna", "david", "sara", "ivan", "leila", "mateo", "chloe", "ravi", "nina", "ali", "julia",
-    "kofi", "elena", "jonas", "priya", "hugo", "mei", "samir", "lea", "oscar", "zoe", "tariq", "ines", "felix",
-    "amara",
+    "maria", "james", "li", "fatima", "olga", "pedro", "aisha", "tom", "yuki", "noah", "emma",
+    "lucas", "sofia", "omar", "chen", "anna", "david", "sara", "ivan", "leila", "mateo", "chloe",
+    "ravi", "nina", "ali", "julia", "kofi", "elena", "jonas", "priya", "hugo", "mei", "samir",
+    "lea", "oscar", "zoe", "tariq", "ines", "felix", "amara",
 ];
 
 const LAST: &[&str] = &[
-    "garcia", "smith", "wang", "khan", "petrova", "silva", "okafor", "mueller", "tanaka", "cohen", "martin",
-    "rossi", "nguyen", "haddad", "kim", "novak", "brown", "larsen", "ivanova", "mendes", "dubois", "singh",
-    "schmidt", "lopez", "ahmed", "fischer", "jensen", "moreau", "kowalski", "ortiz", "yamamoto", "walker",
-    "costa", "hansen", "popescu", "ali", "berg", "reyes", "suzuki", "murphy",
+    "garcia", "smith", "wang", "khan", "petrova", "silva", "okafor", "mueller", "tanaka", "cohen",
+    "martin", "rossi", "nguyen", "haddad", "kim", "novak", "brown", "larsen", "ivanova", "mendes",
+    "dubois", "singh", "schmidt", "lopez", "ahmed", "fischer", "jensen", "moreau", "kowalski",
+    "ortiz", "yamamoto", "walker", "costa", "hansen", "popescu", "ali", "berg", "reyes", "suzuki",
+    "murphy",
 ];
 
 /// Regions the demo places regional resources in.
@@ -132,21 +232,35 @@ impl Org {
                     name: dept.group.to_string(),
                     path: "/departments/".into(),
                     created: days(1500 + 30 * d as i64),
-                    managed: dept.managed[account].iter().map(|n| managed::arn(n)).collect(),
+                    managed: dept.managed[account]
+                        .iter()
+                        .map(|n| managed::arn(n))
+                        .collect(),
                     inline: if dept.key == "engineering" {
                         vec![(
                             "self-manage-credentials".into(),
                             // AWS's documented self-service policy; the variable keeps
                             // it scoped to the caller's own user.
                             doc(vec![
-                                allow(&["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"], &["*"]),
+                                allow(
+                                    &["iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"],
+                                    &["*"],
+                                ),
                                 allow(
                                     &[
-                                        "iam:ChangePassword", "iam:CreateAccessKey", "iam:DeleteAccessKey",
-                                        "iam:ListAccessKeys", "iam:UpdateAccessKey", "iam:CreateVirtualMFADevice",
-                                        "iam:EnableMFADevice", "iam:ListMFADevices",
+                                        "iam:ChangePassword",
+                                        "iam:CreateAccessKey",
+                                        "iam:DeleteAccessKey",
+                                        "iam:ListAccessKeys",
+                                        "iam:UpdateAccessKey",
+                                        "iam:CreateVirtualMFADevice",
+                                        "iam:EnableMFADevice",
+                                        "iam:ListMFADevices",
                                     ],
-                                    &["arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:mfa/${aws:username}"],
+                                    &[
+                                        "arn:aws:iam::*:user/${aws:username}",
+                                        "arn:aws:iam::*:mfa/${aws:username}",
+                                    ],
                                 ),
                             ]),
                         )]
@@ -168,7 +282,11 @@ impl Org {
             };
             let department = department_for_team(i);
             let base = TEAM_NAMES[i % TEAM_NAMES.len()];
-            let name = if i < TEAM_NAMES.len() { base.to_string() } else { format!("{base}-{}", i / TEAM_NAMES.len() + 1) };
+            let name = if i < TEAM_NAMES.len() {
+                base.to_string()
+            } else {
+                format!("{base}-{}", i / TEAM_NAMES.len() + 1)
+            };
             let acct = ACCOUNTS[account].id;
             let versions = rng.random_range(1..=4u32);
             let created = days(rng.random_range(200..1800));
@@ -180,15 +298,34 @@ impl Org {
                 description: format!("Access to the {name} team's data and services."),
                 document: doc(vec![
                     allow(
-                        &["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-                        &[&format!("arn:aws:s3:::acme-{name}-*"), &format!("arn:aws:s3:::acme-{name}-*/*")],
+                        &[
+                            "s3:GetObject",
+                            "s3:PutObject",
+                            "s3:DeleteObject",
+                            "s3:ListBucket",
+                        ],
+                        &[
+                            &format!("arn:aws:s3:::acme-{name}-*"),
+                            &format!("arn:aws:s3:::acme-{name}-*/*"),
+                        ],
                     ),
                     allow(
-                        &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+                        &[
+                            "dynamodb:GetItem",
+                            "dynamodb:PutItem",
+                            "dynamodb:Query",
+                            "dynamodb:UpdateItem",
+                        ],
                         &[&format!("arn:aws:dynamodb:*:{acct}:table/{name}-*")],
                     ),
-                    allow(&["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"], &[&format!("arn:aws:sqs:*:{acct}:{name}-*")]),
-                    allow(&["logs:GetLogEvents", "logs:FilterLogEvents"], &[&format!("arn:aws:logs:*:{acct}:log-group:/{name}/*")]),
+                    allow(
+                        &["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"],
+                        &[&format!("arn:aws:sqs:*:{acct}:{name}-*")],
+                    ),
+                    allow(
+                        &["logs:GetLogEvents", "logs:FilterLogEvents"],
+                        &[&format!("arn:aws:logs:*:{acct}:log-group:/{name}/*")],
+                    ),
                 ]),
                 versions,
                 created,
@@ -207,7 +344,14 @@ impl Org {
                 inline: Vec::new(),
                 members: Vec::new(),
             });
-            self.teams.push(Team { account, department, name, group, policy_arn, instance_role: None });
+            self.teams.push(Team {
+                account,
+                department,
+                name,
+                group,
+                policy_arn,
+                instance_role: None,
+            });
         }
     }
 
@@ -249,10 +393,21 @@ fn unique(names: &mut HashMap<String, u32>, base: String) -> String {
 }
 
 fn service_for_use(rng: &mut StdRng) -> &'static str {
-    ["s3", "ec2", "sts", "dynamodb", "sqs", "lambda", "logs", "iam"].choose(rng).copied().unwrap_or("s3")
+    [
+        "s3", "ec2", "sts", "dynamodb", "sqs", "lambda", "logs", "iam",
+    ]
+    .choose(rng)
+    .copied()
+    .unwrap_or("s3")
 }
 
-fn ordinary_user(org: &Org, rng: &mut StdRng, names: &mut HashMap<String, u32>, serial: usize, by_account: &[Vec<usize>; 3]) -> User {
+fn ordinary_user(
+    org: &Org,
+    rng: &mut StdRng,
+    names: &mut HashMap<String, u32>,
+    serial: usize,
+    by_account: &[Vec<usize>; 3],
+) -> User {
     let account = pick_account(rng);
     let team = by_account[account].choose(rng).map(|&t| &org.teams[t]);
     let first = FIRST.choose(rng).copied().unwrap_or("sam");
@@ -296,12 +451,25 @@ fn ordinary_user(org: &Org, rng: &mut StdRng, names: &mut HashMap<String, u32>, 
         let age = rng.random_range(1..=created_days.min(1200));
         let active = rng.random_bool(0.9);
         let last_used = if rng.random_bool(0.85) {
-            let d = if rng.random_bool(0.75) { rng.random_range(0..=age.min(30)) } else { rng.random_range(0..=age) };
-            Some((days(d) + rng.random_range(0..86_400), service_for_use(rng), *REGIONS.choose(rng).unwrap_or(&"us-east-1")))
+            let d = if rng.random_bool(0.75) {
+                rng.random_range(0..=age.min(30))
+            } else {
+                rng.random_range(0..=age)
+            };
+            Some((
+                days(d) + rng.random_range(0..86_400),
+                service_for_use(rng),
+                *REGIONS.choose(rng).unwrap_or(&"us-east-1"),
+            ))
         } else {
             None
         };
-        keys.push(AccessKey { id: access_key_id(&format!("{}/{name}/{k}", ACCOUNTS[account].id)), active, created: days(age), last_used });
+        keys.push(AccessKey {
+            id: access_key_id(&format!("{}/{name}/{k}", ACCOUNTS[account].id)),
+            active,
+            created: days(age),
+            last_used,
+        });
     }
     let mut groups = Vec::new();
     let mut tags = Vec::new();
@@ -309,9 +477,15 @@ fn ordinary_user(org: &Org, rng: &mut StdRng, names: &mut HashMap<String, u32>, 
         groups.push(org.department_groups[account][t.department]);
         groups.push(t.group);
         if rng.random_bool(0.8) {
-            tags.push(("Department".to_string(), DEPARTMENTS[t.department].key.to_string()));
+            tags.push((
+                "Department".to_string(),
+                DEPARTMENTS[t.department].key.to_string(),
+            ));
             tags.push(("Team".to_string(), t.name.clone()));
-            tags.push(("CostCenter".to_string(), format!("cc-{}", 1000 + t.department * 100 + t.group % 100)));
+            tags.push((
+                "CostCenter".to_string(),
+                format!("cc-{}", 1000 + t.department * 100 + t.group % 100),
+            ));
         }
     }
     // A few admins per account, as real organisations have.
@@ -320,19 +494,38 @@ fn ordinary_user(org: &Org, rng: &mut StdRng, names: &mut HashMap<String, u32>, 
     }
     let mut managed_arns = Vec::new();
     if rng.random_bool(0.03) {
-        managed_arns.push(managed::arn(["AmazonS3FullAccess", "AmazonEC2FullAccess", "ReadOnlyAccess"].choose(rng).copied().unwrap_or("ReadOnlyAccess")));
+        managed_arns.push(managed::arn(
+            [
+                "AmazonS3FullAccess",
+                "AmazonEC2FullAccess",
+                "ReadOnlyAccess",
+            ]
+            .choose(rng)
+            .copied()
+            .unwrap_or("ReadOnlyAccess"),
+        ));
     }
     let mut inline = Vec::new();
     if rng.random_bool(0.08) {
         inline.push((
             "personal-scratch-bucket".to_string(),
-            doc(vec![allow(&["s3:*"], &[&format!("arn:aws:s3:::acme-scratch-{}", name.replace('.', "-")), &format!("arn:aws:s3:::acme-scratch-{}/*", name.replace('.', "-"))])]),
+            doc(vec![allow(
+                &["s3:*"],
+                &[
+                    &format!("arn:aws:s3:::acme-scratch-{}", name.replace('.', "-")),
+                    &format!("arn:aws:s3:::acme-scratch-{}/*", name.replace('.', "-")),
+                ],
+            )]),
         ));
     }
     User {
         account,
         name,
-        path: if contractor { "/contractors/".into() } else { "/".into() },
+        path: if contractor {
+            "/contractors/".into()
+        } else {
+            "/".into()
+        },
         created: days(created_days) + rng.random_range(0..86_400),
         console,
         mfa,
@@ -348,7 +541,9 @@ fn ordinary_user(org: &Org, rng: &mut StdRng, names: &mut HashMap<String, u32>, 
 
 impl Org {
     fn teams_by_account(&self, account: usize) -> Vec<usize> {
-        (0..self.teams.len()).filter(|&t| self.teams[t].account == account).collect()
+        (0..self.teams.len())
+            .filter(|&t| self.teams[t].account == account)
+            .collect()
     }
 }
 
@@ -361,10 +556,17 @@ enum RoleKind {
     CrossTeamRead,
 }
 
-fn ordinary_role(org: &mut Org, rng: &mut StdRng, names: &mut HashMap<String, u32>, by_account: &[Vec<usize>; 3]) -> Role {
+fn ordinary_role(
+    org: &mut Org,
+    rng: &mut StdRng,
+    names: &mut HashMap<String, u32>,
+    by_account: &[Vec<usize>; 3],
+) -> Role {
     let account = pick_account(rng);
     let team_idx = by_account[account].choose(rng).copied();
-    let team_name = team_idx.map(|t| org.teams[t].name.clone()).unwrap_or_else(|| "shared".into());
+    let team_name = team_idx
+        .map(|t| org.teams[t].name.clone())
+        .unwrap_or_else(|| "shared".into());
     let r: f64 = rng.random();
     let kind = if r < 0.35 {
         RoleKind::Lambda
@@ -403,11 +605,18 @@ fn ordinary_role(org: &mut Org, rng: &mut StdRng, names: &mut HashMap<String, u3
             unique(names, format!("ci-deploy-{team_name}")),
             trust_aws(&[&format!("arn:aws:iam::{}:role/ci-runner", ACCOUNTS[SEC].id)]),
             format!("Deploys the {team_name} services from CI."),
-            vec![managed::arn(if account == PROD { "PowerUserAccess" } else { "AmazonEC2FullAccess" })],
+            vec![managed::arn(if account == PROD {
+                "PowerUserAccess"
+            } else {
+                "AmazonEC2FullAccess"
+            })],
         ),
         RoleKind::CrossTeamRead => (
             unique(names, format!("{team_name}-{svc}-reader")),
-            trust_aws(&[&format!("arn:aws:iam::{acct}:role/AWSReservedSSO_ReadOnlyAccess_{}", super::util::hex_tag(&format!("{acct}/ReadOnlyAccess"), 16))]),
+            trust_aws(&[&format!(
+                "arn:aws:iam::{acct}:role/AWSReservedSSO_ReadOnlyAccess_{}",
+                super::util::hex_tag(&format!("{acct}/ReadOnlyAccess"), 16)
+            )]),
             format!("Read access to {team_name} data for analysts."),
             vec![managed::arn("AmazonS3ReadOnlyAccess")],
         ),
@@ -423,7 +632,9 @@ fn ordinary_role(org: &mut Org, rng: &mut StdRng, names: &mut HashMap<String, u3
             "app-secrets".to_string(),
             doc(vec![allow(
                 &["secretsmanager:GetSecretValue", "kms:Decrypt"],
-                &[&format!("arn:aws:secretsmanager:*:{acct}:secret:{team_name}/{svc}/*")],
+                &[&format!(
+                    "arn:aws:secretsmanager:*:{acct}:secret:{team_name}/{svc}/*"
+                )],
             )]),
         ));
     }
@@ -431,15 +642,24 @@ fn ordinary_role(org: &mut Org, rng: &mut StdRng, names: &mut HashMap<String, u3
     let last_used = {
         let r: f64 = rng.random();
         if r < 0.7 {
-            Some((days(rng.random_range(0..30).min(created_days)) + rng.random_range(0..86_400), *REGIONS.choose(rng).unwrap_or(&"us-east-1")))
+            Some((
+                days(rng.random_range(0..30).min(created_days)) + rng.random_range(0..86_400),
+                *REGIONS.choose(rng).unwrap_or(&"us-east-1"),
+            ))
         } else if r < 0.9 {
-            Some((days(rng.random_range(30..400).min(created_days)), *REGIONS.choose(rng).unwrap_or(&"us-east-1")))
+            Some((
+                days(rng.random_range(30..400).min(created_days)),
+                *REGIONS.choose(rng).unwrap_or(&"us-east-1"),
+            ))
         } else {
             None
         }
     };
     let instance_profile = matches!(kind, RoleKind::Ec2);
-    let mut tags = vec![("Team".to_string(), team_name.clone()), ("Service".to_string(), svc.to_string())];
+    let mut tags = vec![
+        ("Team".to_string(), team_name.clone()),
+        ("Service".to_string(), svc.to_string()),
+    ];
     if rng.random_bool(0.6) {
         tags.push(("ManagedBy".into(), "terraform".into()));
     }
@@ -481,7 +701,9 @@ pub fn build(scale: usize, seed: u64, epoch: DateTime<Utc>) -> Org {
 
     // 60% users overall, counting the planted users.
     let remaining = total - org.planted_principals;
-    let ordinary_users = ((total * 6).div_ceil(10)).saturating_sub(org.users.len()).min(remaining);
+    let ordinary_users = ((total * 6).div_ceil(10))
+        .saturating_sub(org.users.len())
+        .min(remaining);
     let ordinary_roles = remaining - ordinary_users;
 
     let mut names: HashMap<String, u32> = HashMap::new();
@@ -491,7 +713,11 @@ pub fn build(scale: usize, seed: u64, epoch: DateTime<Utc>) -> Org {
     for r in &org.roles {
         names.insert(r.name.clone(), 1);
     }
-    let by_account: [Vec<usize>; 3] = [org.teams_by_account(PROD), org.teams_by_account(DEV), org.teams_by_account(SEC)];
+    let by_account: [Vec<usize>; 3] = [
+        org.teams_by_account(PROD),
+        org.teams_by_account(DEV),
+        org.teams_by_account(SEC),
+    ];
 
     // Roles first so that teams have instance roles before instances are placed.
     org.roles.reserve(ordinary_roles);
@@ -524,7 +750,10 @@ mod tests {
             let org = build(scale, 7, crate::demo::default_epoch());
             assert_eq!(org.principal_count(), scale);
             let share = org.users.len() as f64 / scale as f64;
-            assert!((0.55..=0.65).contains(&share), "user share {share} at scale {scale}");
+            assert!(
+                (0.55..=0.65).contains(&share),
+                "user share {share} at scale {scale}"
+            );
         }
     }
 
@@ -539,7 +768,10 @@ mod tests {
     #[test]
     fn json_used_by_trust_helpers_is_well_formed() {
         let t = trust_service("ec2.amazonaws.com");
-        assert_eq!(t["Statement"][0]["Principal"], json!({"Service": "ec2.amazonaws.com"}));
+        assert_eq!(
+            t["Statement"][0]["Principal"],
+            json!({"Service": "ec2.amazonaws.com"})
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::managed;
 use super::model::{
-    ACCOUNTS, AccessKey, Console, DEV, Group, PROD, Policy, Role, SEC, User, allow, deny, doc, sid, trust_aws,
-    trust_service,
+    ACCOUNTS, AccessKey, Console, DEV, Group, PROD, Policy, Role, SEC, User, allow, deny, doc, sid,
+    trust_aws, trust_service,
 };
 use super::org::Org;
 use super::util::{days, hex_tag};
@@ -57,7 +57,14 @@ fn console(created_days: i64, last_used_days: Option<i64>) -> Option<Console> {
     })
 }
 
-fn key(owner: &str, n: u32, active: bool, created_days: i64, used_days: Option<i64>, service: &'static str) -> AccessKey {
+fn key(
+    owner: &str,
+    n: u32,
+    active: bool,
+    created_days: i64,
+    used_days: Option<i64>,
+    service: &'static str,
+) -> AccessKey {
     AccessKey {
         id: super::util::access_key_id(&format!("plant/{owner}/{n}")),
         active,
@@ -66,7 +73,13 @@ fn key(owner: &str, n: u32, active: bool, created_days: i64, used_days: Option<i
     }
 }
 
-fn role(account: usize, name: &str, created_days: i64, description: &str, trust: serde_json::Value) -> Role {
+fn role(
+    account: usize,
+    name: &str,
+    created_days: i64,
+    description: &str,
+    trust: serde_json::Value,
+) -> Role {
     Role {
         account,
         name: name.to_string(),
@@ -85,7 +98,10 @@ fn role(account: usize, name: &str, created_days: i64, description: &str, trust:
 }
 
 fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
 }
 
 /// Customer-managed policies the plants need, added before the ordinary ones.
@@ -97,10 +113,18 @@ fn plant_policies(org: &mut Org) {
         path: "/".into(),
         description: "Developer tooling; lets the owner iterate on this very policy.".into(),
         document: doc(vec![
-            sid(allow(&["s3:ListAllMyBuckets", "s3:GetBucketLocation"], &["*"]), "ListBuckets"),
+            sid(
+                allow(&["s3:ListAllMyBuckets", "s3:GetBucketLocation"], &["*"]),
+                "ListBuckets",
+            ),
             sid(
                 allow(
-                    &["iam:CreatePolicyVersion", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
+                    &[
+                        "iam:CreatePolicyVersion",
+                        "iam:GetPolicy",
+                        "iam:GetPolicyVersion",
+                        "iam:ListPolicyVersions",
+                    ],
                     &[&cpv_arn],
                 ),
                 "IterateOnOwnPolicy",
@@ -119,9 +143,16 @@ fn plant_policies(org: &mut Org) {
         document: doc(vec![sid(
             deny(
                 &[
-                    "iam:Attach*", "iam:Put*Policy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion",
-                    "iam:AddUserToGroup", "iam:UpdateAssumeRolePolicy", "iam:PassRole", "iam:CreateAccessKey",
-                    "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
+                    "iam:Attach*",
+                    "iam:Put*Policy",
+                    "iam:CreatePolicyVersion",
+                    "iam:SetDefaultPolicyVersion",
+                    "iam:AddUserToGroup",
+                    "iam:UpdateAssumeRolePolicy",
+                    "iam:PassRole",
+                    "iam:CreateAccessKey",
+                    "iam:CreateLoginProfile",
+                    "iam:UpdateLoginProfile",
                 ],
                 &["*"],
             ),
@@ -136,7 +167,8 @@ fn plant_policies(org: &mut Org) {
         account: PROD,
         name: "developer-boundary".into(),
         path: "/boundaries/".into(),
-        description: "Permissions boundary for self-service developers: data and telemetry only.".into(),
+        description: "Permissions boundary for self-service developers: data and telemetry only."
+            .into(),
         document: doc(vec![sid(
             allow(&["s3:*", "dynamodb:*", "cloudwatch:*", "logs:*"], &["*"]),
             "DataAndTelemetryOnly",
@@ -195,7 +227,14 @@ fn plant_groups(org: &mut Org) {
         inline: vec![(
             "manage-team-membership".into(),
             doc(vec![sid(
-                allow(&["iam:AddUserToGroup", "iam:RemoveUserFromGroup", "iam:GetGroup"], &[&group_arn(PROD, "admins")]),
+                allow(
+                    &[
+                        "iam:AddUserToGroup",
+                        "iam:RemoveUserFromGroup",
+                        "iam:GetGroup",
+                    ],
+                    &[&group_arn(PROD, "admins")],
+                ),
                 "OnboardAdmins",
             )]),
         )],
@@ -205,7 +244,11 @@ fn plant_groups(org: &mut Org) {
 
 fn add_to_group(org: &mut Org, user: usize, group_name: &str) {
     let account = org.users[user].account;
-    if let Some(g) = org.groups.iter().position(|g| g.account == account && g.name == group_name) {
+    if let Some(g) = org
+        .groups
+        .iter()
+        .position(|g| g.account == account && g.name == group_name)
+    {
         org.users[user].groups.push(g);
     }
 }
@@ -222,7 +265,9 @@ fn plant_admins(org: &mut Org) {
     let mut alice = user(PROD, "admin-alice", 1900);
     alice.console = console(1900, Some(1));
     alice.mfa = Some(days(1890));
-    alice.keys.push(key("admin-alice", 1, true, 60, Some(2), "iam"));
+    alice
+        .keys
+        .push(key("admin-alice", 1, true, 60, Some(2), "iam"));
     alice.tags = tags(&[("Department", "platform"), ("Role", "cloud-admin")]);
     let i = push_user(org, alice);
     add_to_group(org, i, "admins");
@@ -235,7 +280,9 @@ fn plant_admins(org: &mut Org) {
 
     let mut glass = user(PROD, "break-glass-admin", 2100);
     glass.managed.push(admin.clone());
-    glass.keys.push(key("break-glass-admin", 1, true, 200, Some(190), "sts"));
+    glass
+        .keys
+        .push(key("break-glass-admin", 1, true, 200, Some(190), "sts"));
     glass.tags = tags(&[("Purpose", "break-glass")]);
     push_user(org, glass);
 
@@ -269,19 +316,45 @@ fn plant_admins(org: &mut Org) {
     org.roles.push(prod_admin);
 
     for (name, service, what) in [
-        ("lambda-admin-exec", "lambda.amazonaws.com", "Execution role of the account bootstrap Lambda function."),
-        ("ec2-admin-instance-role", "ec2.amazonaws.com", "Instance role for the (retired) configuration-management server."),
-        ("cfn-admin-deploy-role", "cloudformation.amazonaws.com", "Service role CloudFormation uses to deploy the landing zone."),
-        ("glue-admin-role", "glue.amazonaws.com", "Glue service role from the data-lake proof of concept."),
+        (
+            "lambda-admin-exec",
+            "lambda.amazonaws.com",
+            "Execution role of the account bootstrap Lambda function.",
+        ),
+        (
+            "ec2-admin-instance-role",
+            "ec2.amazonaws.com",
+            "Instance role for the (retired) configuration-management server.",
+        ),
+        (
+            "cfn-admin-deploy-role",
+            "cloudformation.amazonaws.com",
+            "Service role CloudFormation uses to deploy the landing zone.",
+        ),
+        (
+            "glue-admin-role",
+            "glue.amazonaws.com",
+            "Glue service role from the data-lake proof of concept.",
+        ),
     ] {
         let mut r = role(PROD, name, 1300, what, trust_service(service));
         r.managed.push(admin.clone());
         r.instance_profile = service == "ec2.amazonaws.com";
-        r.last_used = if name == "ec2-admin-instance-role" { Some((days(420), "us-east-1")) } else { r.last_used };
+        r.last_used = if name == "ec2-admin-instance-role" {
+            Some((days(420), "us-east-1"))
+        } else {
+            r.last_used
+        };
         org.roles.push(r);
     }
 
-    let mut legacy = role(PROD, "legacy-automation", 2400, "Migration-era automation role.", trust_service("codebuild.amazonaws.com"));
+    let mut legacy = role(
+        PROD,
+        "legacy-automation",
+        2400,
+        "Migration-era automation role.",
+        trust_service("codebuild.amazonaws.com"),
+    );
     legacy.managed.push(policy_arn(PROD, "legacy-full-admin"));
     legacy.last_used = Some((days(130), "eu-west-1"));
     org.roles.push(legacy);
@@ -298,47 +371,79 @@ fn plant_escalations(org: &mut Org) {
         (
             "esc-attach-user-policy",
             Some("self-service-policies"),
-            vec![allow(&["iam:AttachUserPolicy", "iam:ListAttachedUserPolicies"], &[&user_arn(PROD, "esc-attach-user-policy")])],
+            vec![allow(
+                &["iam:AttachUserPolicy", "iam:ListAttachedUserPolicies"],
+                &[&user_arn(PROD, "esc-attach-user-policy")],
+            )],
         ),
         (
             "esc-put-user-policy",
             Some("self-service-inline"),
-            vec![allow(&["iam:PutUserPolicy", "iam:GetUserPolicy"], &[&user_arn(PROD, "esc-put-user-policy")])],
+            vec![allow(
+                &["iam:PutUserPolicy", "iam:GetUserPolicy"],
+                &[&user_arn(PROD, "esc-put-user-policy")],
+            )],
         ),
         ("esc-add-user-to-group", None, Vec::new()),
         (
             "esc-create-access-key",
             Some("rotate-service-keys"),
-            vec![allow(&["iam:CreateAccessKey", "iam:ListAccessKeys"], &[&glass])],
+            vec![allow(
+                &["iam:CreateAccessKey", "iam:ListAccessKeys"],
+                &[&glass],
+            )],
         ),
         (
             "esc-create-login-profile",
             Some("console-onboarding"),
-            vec![allow(&["iam:CreateLoginProfile", "iam:GetLoginProfile"], &[&glass])],
+            vec![allow(
+                &["iam:CreateLoginProfile", "iam:GetLoginProfile"],
+                &[&glass],
+            )],
         ),
         (
             "esc-update-login-profile",
             Some("password-resets"),
-            vec![allow(&["iam:UpdateLoginProfile", "iam:GetLoginProfile"], &[&carol])],
+            vec![allow(
+                &["iam:UpdateLoginProfile", "iam:GetLoginProfile"],
+                &[&carol],
+            )],
         ),
         (
             "esc-update-assume-role-policy",
             Some("trust-maintenance"),
-            vec![allow(&["iam:UpdateAssumeRolePolicy", "iam:GetRole", "sts:AssumeRole"], &[&prod_admin])],
+            vec![allow(
+                &[
+                    "iam:UpdateAssumeRolePolicy",
+                    "iam:GetRole",
+                    "sts:AssumeRole",
+                ],
+                &[&prod_admin],
+            )],
         ),
         (
             "esc-passrole-lambda",
             Some("serverless-deploy"),
             vec![
                 allow(&["iam:PassRole"], &[&role_arn(PROD, "lambda-admin-exec")]),
-                allow(&["lambda:CreateFunction", "lambda:InvokeFunction", "lambda:GetFunction"], &["*"]),
+                allow(
+                    &[
+                        "lambda:CreateFunction",
+                        "lambda:InvokeFunction",
+                        "lambda:GetFunction",
+                    ],
+                    &["*"],
+                ),
             ],
         ),
         (
             "esc-passrole-ec2",
             Some("instance-launch"),
             vec![
-                allow(&["iam:PassRole"], &[&role_arn(PROD, "ec2-admin-instance-role")]),
+                allow(
+                    &["iam:PassRole"],
+                    &[&role_arn(PROD, "ec2-admin-instance-role")],
+                ),
                 allow(&["ec2:RunInstances", "ec2:DescribeInstances"], &["*"]),
             ],
         ),
@@ -346,8 +451,17 @@ fn plant_escalations(org: &mut Org) {
             "esc-passrole-cloudformation",
             Some("stack-deploy"),
             vec![
-                allow(&["iam:PassRole"], &[&role_arn(PROD, "cfn-admin-deploy-role")]),
-                allow(&["cloudformation:CreateStack", "cloudformation:DescribeStacks"], &["*"]),
+                allow(
+                    &["iam:PassRole"],
+                    &[&role_arn(PROD, "cfn-admin-deploy-role")],
+                ),
+                allow(
+                    &[
+                        "cloudformation:CreateStack",
+                        "cloudformation:DescribeStacks",
+                    ],
+                    &["*"],
+                ),
             ],
         ),
         (
@@ -361,7 +475,10 @@ fn plant_escalations(org: &mut Org) {
         (
             "esc-assume-chain",
             Some("assume-hop-a"),
-            vec![allow(&["sts:AssumeRole"], &[&role_arn(PROD, "chain-hop-a")])],
+            vec![allow(
+                &["sts:AssumeRole"],
+                &[&role_arn(PROD, "chain-hop-a")],
+            )],
         ),
     ];
     for (i, (name, policy_name, statements)) in specs.into_iter().enumerate() {
@@ -374,7 +491,9 @@ fn plant_escalations(org: &mut Org) {
         }
         let idx = push_user(org, u);
         match name {
-            "esc-create-policy-version" => org.users[idx].managed.push(policy_arn(PROD, "esc-cpv-developer-tools")),
+            "esc-create-policy-version" => org.users[idx]
+                .managed
+                .push(policy_arn(PROD, "esc-cpv-developer-tools")),
             "esc-add-user-to-group" => add_to_group(org, idx, "iam-helpdesk"),
             _ => {}
         }
@@ -387,7 +506,13 @@ fn plant_escalations(org: &mut Org) {
         "Intermediate role for the reporting job.",
         trust_aws(&[&user_arn(PROD, "esc-assume-chain")]),
     );
-    hop_a.inline.push(("assume-hop-b".into(), doc(vec![allow(&["sts:AssumeRole"], &[&role_arn(PROD, "chain-hop-b-admin")])])));
+    hop_a.inline.push((
+        "assume-hop-b".into(),
+        doc(vec![allow(
+            &["sts:AssumeRole"],
+            &[&role_arn(PROD, "chain-hop-b-admin")],
+        )]),
+    ));
     org.roles.push(hop_a);
     let mut hop_b = role(
         PROD,
@@ -410,10 +535,15 @@ fn plant_escalations(org: &mut Org) {
     xacct.managed.push(managed::arn("AdministratorAccess"));
     org.roles.push(xacct);
     let mut deployer = user(DEV, "xacct-dev-deployer", 880);
-    deployer.keys.push(key("xacct-dev-deployer", 1, true, 85, Some(1), "sts"));
+    deployer
+        .keys
+        .push(key("xacct-dev-deployer", 1, true, 85, Some(1), "sts"));
     deployer.inline.push((
         "deploy-to-prod".into(),
-        doc(vec![allow(&["sts:AssumeRole"], &[&role_arn(PROD, "xacct-trust-dev-root")])]),
+        doc(vec![allow(
+            &["sts:AssumeRole"],
+            &[&role_arn(PROD, "xacct-trust-dev-root")],
+        )]),
     ));
     deployer.tags = tags(&[("Planted", "escalation")]);
     push_user(org, deployer);
@@ -426,9 +556,15 @@ fn plant_near_misses(org: &mut Org) {
     u.mfa = Some(days(279));
     u.inline.push((
         "self-service-policies".into(),
-        doc(vec![allow(&["iam:AttachUserPolicy"], &[&user_arn(PROD, "nearmiss-explicit-deny")])]),
+        doc(vec![allow(
+            &["iam:AttachUserPolicy"],
+            &[&user_arn(PROD, "nearmiss-explicit-deny")],
+        )]),
     ));
-    u.managed.push(format!("arn:aws:iam::{}:policy/guardrails/deny-iam-privilege-changes", ACCOUNTS[PROD].id));
+    u.managed.push(format!(
+        "arn:aws:iam::{}:policy/guardrails/deny-iam-privilege-changes",
+        ACCOUNTS[PROD].id
+    ));
     u.tags = tags(&[("Planted", "near-miss")]);
     push_user(org, u);
 
@@ -437,19 +573,42 @@ fn plant_near_misses(org: &mut Org) {
     u.mfa = Some(days(269));
     u.inline.push((
         "self-service-inline".into(),
-        doc(vec![allow(&["iam:PutUserPolicy"], &[&user_arn(PROD, "nearmiss-permissions-boundary")])]),
+        doc(vec![allow(
+            &["iam:PutUserPolicy"],
+            &[&user_arn(PROD, "nearmiss-permissions-boundary")],
+        )]),
     ));
-    u.boundary = Some(format!("arn:aws:iam::{}:policy/boundaries/developer-boundary", ACCOUNTS[PROD].id));
+    u.boundary = Some(format!(
+        "arn:aws:iam::{}:policy/boundaries/developer-boundary",
+        ACCOUNTS[PROD].id
+    ));
     u.tags = tags(&[("Planted", "near-miss")]);
     push_user(org, u);
 
     let mut u = user(PROD, "nearmiss-passrole-harmless", 260);
-    u.keys.push(key("nearmiss-passrole-harmless", 1, true, 40, Some(1), "lambda"));
+    u.keys.push(key(
+        "nearmiss-passrole-harmless",
+        1,
+        true,
+        40,
+        Some(1),
+        "lambda",
+    ));
     u.inline.push((
         "serverless-deploy".into(),
         doc(vec![
-            allow(&["iam:PassRole"], &[&role_arn(PROD, "lambda-basic-logging")]),
-            allow(&["lambda:CreateFunction", "lambda:InvokeFunction", "lambda:GetFunction"], &["*"]),
+            allow(
+                &["iam:PassRole"],
+                &[&role_arn(PROD, "lambda-basic-logging")],
+            ),
+            allow(
+                &[
+                    "lambda:CreateFunction",
+                    "lambda:InvokeFunction",
+                    "lambda:GetFunction",
+                ],
+                &["*"],
+            ),
         ]),
     ));
     u.tags = tags(&[("Planted", "near-miss")]);
@@ -478,9 +637,14 @@ fn plant_near_misses(org: &mut Org) {
         "Execution role for small Lambda functions: CloudWatch Logs only.",
         trust_service("lambda.amazonaws.com"),
     );
-    harmless.managed.push(managed::arn("AWSLambdaBasicExecutionRole"));
+    harmless
+        .managed
+        .push(managed::arn("AWSLambdaBasicExecutionRole"));
     // Created through the developer self-service flow, which requires the boundary.
-    harmless.boundary = Some(format!("arn:aws:iam::{}:policy/boundaries/developer-boundary", ACCOUNTS[PROD].id));
+    harmless.boundary = Some(format!(
+        "arn:aws:iam::{}:policy/boundaries/developer-boundary",
+        ACCOUNTS[PROD].id
+    ));
     org.roles.push(harmless);
 }
 
@@ -493,14 +657,22 @@ fn plant_cis_users(org: &mut Org) {
     add_to_group(org, i, "engineering");
 
     let mut u = user(PROD, "cis-stale-access-key", 700);
-    u.keys.push(key("cis-stale-access-key", 1, true, 400, Some(2), "s3"));
+    u.keys
+        .push(key("cis-stale-access-key", 1, true, 400, Some(2), "s3"));
     u.tags = tags(&[("Planted", "cis")]);
     push_user(org, u);
 
     let mut u = user(PROD, "cis-unused-credentials", 900);
     u.console = console(900, Some(200));
     u.mfa = Some(days(890));
-    u.keys.push(key("cis-unused-credentials", 1, true, 500, Some(150), "ec2"));
+    u.keys.push(key(
+        "cis-unused-credentials",
+        1,
+        true,
+        500,
+        Some(150),
+        "ec2",
+    ));
     u.tags = tags(&[("Planted", "cis")]);
     let i = push_user(org, u);
     add_to_group(org, i, "engineering");
@@ -508,13 +680,16 @@ fn plant_cis_users(org: &mut Org) {
     let mut u = user(PROD, "cis-never-used-key", 130);
     u.console = console(130, Some(1));
     u.mfa = Some(days(129));
-    u.keys.push(key("cis-never-used-key", 1, true, 120, None, "N/A"));
+    u.keys
+        .push(key("cis-never-used-key", 1, true, 120, None, "N/A"));
     u.tags = tags(&[("Planted", "cis")]);
     push_user(org, u);
 
     let mut u = user(PROD, "cis-two-active-keys", 365);
-    u.keys.push(key("cis-two-active-keys", 1, true, 60, Some(1), "s3"));
-    u.keys.push(key("cis-two-active-keys", 2, true, 30, Some(2), "dynamodb"));
+    u.keys
+        .push(key("cis-two-active-keys", 1, true, 60, Some(1), "s3"));
+    u.keys
+        .push(key("cis-two-active-keys", 2, true, 30, Some(2), "dynamodb"));
     u.tags = tags(&[("Planted", "cis")]);
     push_user(org, u);
 
@@ -526,13 +701,15 @@ fn plant_cis_users(org: &mut Org) {
     push_user(org, u);
 
     let mut u = user(PROD, "cis-inactive-key", 500);
-    u.keys.push(key("cis-inactive-key", 1, false, 300, Some(280), "s3"));
+    u.keys
+        .push(key("cis-inactive-key", 1, false, 300, Some(280), "s3"));
     u.tags = tags(&[("Planted", "cis")]);
     push_user(org, u);
 
     let mut u = user(PROD, "svc-legacy-soap", 2600);
     u.path = "/service/".into();
-    u.keys.push(key("svc-legacy-soap", 1, true, 700, Some(1), "sqs"));
+    u.keys
+        .push(key("svc-legacy-soap", 1, true, 700, Some(1), "sqs"));
     u.signing_cert = Some(days(2500));
     u.tags = tags(&[("Planted", "cis"), ("Owner", "integrations")]);
     push_user(org, u);
@@ -544,8 +721,18 @@ fn plant_account_roles(org: &mut Org) {
     for account in [PROD, DEV, SEC] {
         let id = ACCOUNTS[account].id;
         for (name, service, policy, what) in [
-            ("AWSServiceRoleForSupport", "support.amazonaws.com", "AWSSupportServiceRolePolicy", "Enables resource access for AWS to provide billing, administrative and support services"),
-            ("AWSServiceRoleForTrustedAdvisor", "trustedadvisor.amazonaws.com", "AWSTrustedAdvisorServiceRolePolicy", "Access for the AWS Trusted Advisor Service to help reduce cost, increase performance, and improve security of your AWS environment."),
+            (
+                "AWSServiceRoleForSupport",
+                "support.amazonaws.com",
+                "AWSSupportServiceRolePolicy",
+                "Enables resource access for AWS to provide billing, administrative and support services",
+            ),
+            (
+                "AWSServiceRoleForTrustedAdvisor",
+                "trustedadvisor.amazonaws.com",
+                "AWSTrustedAdvisorServiceRolePolicy",
+                "Access for the AWS Trusted Advisor Service to help reduce cost, increase performance, and improve security of your AWS environment.",
+            ),
         ] {
             let mut r = role(account, name, 2200, what, trust_service(service));
             r.path = format!("/aws-service-role/{service}/");
@@ -554,8 +741,14 @@ fn plant_account_roles(org: &mut Org) {
             r.last_used = Some((days(1), "us-east-1"));
             org.roles.push(r);
         }
-        let provider = format!("arn:aws:iam::{id}:saml-provider/AWSSSO_{}_DO_NOT_DELETE", hex_tag(id, 16));
-        for (set, policy) in [("AdministratorAccess", "AdministratorAccess"), ("ReadOnlyAccess", "ReadOnlyAccess")] {
+        let provider = format!(
+            "arn:aws:iam::{id}:saml-provider/AWSSSO_{}_DO_NOT_DELETE",
+            hex_tag(id, 16)
+        );
+        for (set, policy) in [
+            ("AdministratorAccess", "AdministratorAccess"),
+            ("ReadOnlyAccess", "ReadOnlyAccess"),
+        ] {
             let trust = doc(vec![json!({
                 "Effect": "Allow",
                 "Principal": {"Federated": provider},
@@ -564,7 +757,10 @@ fn plant_account_roles(org: &mut Org) {
             })]);
             let mut r = role(
                 account,
-                &format!("AWSReservedSSO_{set}_{}", hex_tag(&format!("{id}/{set}"), 16)),
+                &format!(
+                    "AWSReservedSSO_{set}_{}",
+                    hex_tag(&format!("{id}/{set}"), 16)
+                ),
                 1000,
                 "",
                 trust,
@@ -596,19 +792,46 @@ fn plant_account_roles(org: &mut Org) {
         r.managed.push(managed::arn("ReadOnlyAccess"));
         org.roles.push(r);
     }
-    let mut r = role(SEC, "security-scanner", 1100, "Nightly posture scanner.", trust_service("lambda.amazonaws.com"));
+    let mut r = role(
+        SEC,
+        "security-scanner",
+        1100,
+        "Nightly posture scanner.",
+        trust_service("lambda.amazonaws.com"),
+    );
     r.managed.push(managed::arn("SecurityAudit"));
     r.inline.push((
         "assume-audit-roles".into(),
-        doc(vec![allow(&["sts:AssumeRole"], &["arn:aws:iam::*:role/security-audit-readonly"])]),
+        doc(vec![allow(
+            &["sts:AssumeRole"],
+            &["arn:aws:iam::*:role/security-audit-readonly"],
+        )]),
     ));
     org.roles.push(r);
-    let mut r = role(SEC, "ci-runner", 1000, "Build runners; deploy by assuming ci-deploy-* roles.", trust_service("ec2.amazonaws.com"));
+    let mut r = role(
+        SEC,
+        "ci-runner",
+        1000,
+        "Build runners; deploy by assuming ci-deploy-* roles.",
+        trust_service("ec2.amazonaws.com"),
+    );
     r.instance_profile = true;
-    r.inline.push(("assume-deploy-roles".into(), doc(vec![allow(&["sts:AssumeRole"], &["arn:aws:iam::*:role/ci-deploy-*"])])));
+    r.inline.push((
+        "assume-deploy-roles".into(),
+        doc(vec![allow(
+            &["sts:AssumeRole"],
+            &["arn:aws:iam::*:role/ci-deploy-*"],
+        )]),
+    ));
     org.roles.push(r);
 
-    let mut r = role(PROD, "bastion-ssm", 800, "Session Manager access for the bastion host.", trust_service("ec2.amazonaws.com"));
+    let mut r = role(
+        PROD,
+        "bastion-ssm",
+        800,
+        "Session Manager access for the bastion host.",
+        trust_service("ec2.amazonaws.com"),
+    );
     r.instance_profile = true;
     r.managed.push(managed::arn("AmazonSSMManagedInstanceCore"));
     org.roles.push(r);

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -22,7 +25,9 @@ pub fn parse_timestamp_micros(v: &Value) -> Option<i64> {
                 return Some(t.and_utc().timestamp_micros());
             }
             if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_micros());
+                return d
+                    .and_hms_opt(0, 0, 0)
+                    .map(|t| t.and_utc().timestamp_micros());
             }
             None
         }
@@ -44,7 +49,11 @@ fn text_of(v: &Value) -> Option<String> {
 }
 
 /// Build one batch holding every column of `def` from `rows`.
-pub fn rows_to_batch(def: &TableDef, schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch, ArrowError> {
+pub fn rows_to_batch(
+    def: &TableDef,
+    schema: &SchemaRef,
+    rows: &[Row],
+) -> Result<RecordBatch, ArrowError> {
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(def.columns.len());
     for c in def.columns {
         let name = c.name;
@@ -97,7 +106,8 @@ pub fn rows_to_batch(def: &TableDef, schema: &SchemaRef, rows: &[Row]) -> Result
                 Arc::new(b.finish())
             }
             ColumnType::Timestamp => {
-                let mut b = TimestampMicrosecondBuilder::with_capacity(rows.len()).with_timezone("UTC");
+                let mut b =
+                    TimestampMicrosecondBuilder::with_capacity(rows.len()).with_timezone("UTC");
                 for r in rows {
                     b.append_option(non_null(r, name).and_then(parse_timestamp_micros));
                 }

@@ -29,7 +29,9 @@ impl ColumnType {
     /// The Arrow type the column is materialised as.
     pub fn arrow_type(self) -> DataType {
         match self {
-            ColumnType::Text | ColumnType::Json | ColumnType::Inet | ColumnType::Cidr => DataType::Utf8,
+            ColumnType::Text | ColumnType::Json | ColumnType::Inet | ColumnType::Cidr => {
+                DataType::Utf8
+            }
             ColumnType::Bool => DataType::Boolean,
             ColumnType::Int => DataType::Int64,
             ColumnType::Double => DataType::Float64,
@@ -67,12 +69,27 @@ pub struct ColumnDef {
 
 /// A column filled by the list or get call.
 pub const fn col(name: &'static str, ty: ColumnType, description: &'static str) -> ColumnDef {
-    ColumnDef { name, ty, description, hydrate: None }
+    ColumnDef {
+        name,
+        ty,
+        description,
+        hydrate: None,
+    }
 }
 
 /// A column filled by the named hydrate call.
-pub const fn hcol(name: &'static str, ty: ColumnType, description: &'static str, hydrate: &'static str) -> ColumnDef {
-    ColumnDef { name, ty, description, hydrate: Some(hydrate) }
+pub const fn hcol(
+    name: &'static str,
+    ty: ColumnType,
+    description: &'static str,
+    hydrate: &'static str,
+) -> ColumnDef {
+    ColumnDef {
+        name,
+        ty,
+        description,
+        hydrate: Some(hydrate),
+    }
 }
 
 /// Whether a table is listed once per connection or once per region.
@@ -112,7 +129,9 @@ impl TableDef {
             .map(|c| {
                 let mut f = Field::new(c.name, c.ty.arrow_type(), true);
                 if c.ty == ColumnType::Json {
-                    f = f.with_metadata([("pathwarden.type".to_string(), "jsonb".to_string())].into());
+                    f = f.with_metadata(
+                        [("pathwarden.type".to_string(), "jsonb".to_string())].into(),
+                    );
                 }
                 f
             })

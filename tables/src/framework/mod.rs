@@ -11,5 +11,7 @@ pub mod source;
 
 pub use def::{ColumnDef, ColumnType, Scope, TableDef, col, hcol};
 pub use provider::{CloudTable, TableError};
-pub use runtime::{AccessDeniedMode, ConnectionRuntime, ErrorLog, ErrorRecord, RetryPolicy, RuntimeOptions};
+pub use runtime::{
+    AccessDeniedMode, ConnectionRuntime, ErrorLog, ErrorRecord, RetryPolicy, RuntimeOptions,
+};
 pub use source::{FetchError, ListRequest, Page, Quals, Row, Source};

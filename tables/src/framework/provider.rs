@@ -72,7 +72,11 @@ impl fmt::Debug for CloudTable {
 impl CloudTable {
     /// Serve `def` from the connection runtime `rt`.
     pub fn new(def: &'static TableDef, rt: Arc<ConnectionRuntime>) -> Self {
-        CloudTable { def, schema: def.schema(), rt }
+        CloudTable {
+            def,
+            schema: def.schema(),
+            rt,
+        }
     }
 
     /// The table definition.
@@ -83,9 +87,9 @@ impl CloudTable {
 
 fn scalar_to_json(v: &ScalarValue) -> Option<Value> {
     match v {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => {
-            Some(Value::String(s.clone()))
-        }
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::Utf8View(Some(s))
+        | ScalarValue::LargeUtf8(Some(s)) => Some(Value::String(s.clone())),
         ScalarValue::Boolean(Some(b)) => Some(Value::Bool(*b)),
         ScalarValue::Int64(Some(i)) => Some(Value::from(*i)),
         ScalarValue::Int32(Some(i)) => Some(Value::from(*i)),
@@ -98,7 +102,9 @@ fn equality_filter(expr: &Expr) -> Option<(String, Vec<Value>)> {
     match expr {
         Expr::BinaryExpr(b) if b.op == Operator::Eq => {
             let (c, l) = match (b.left.as_ref(), b.right.as_ref()) {
-                (Expr::Column(c), Expr::Literal(l, _)) | (Expr::Literal(l, _), Expr::Column(c)) => (c, l),
+                (Expr::Column(c), Expr::Literal(l, _)) | (Expr::Literal(l, _), Expr::Column(c)) => {
+                    (c, l)
+                }
                 _ => return None,
             };
             Some((c.name.clone(), vec![scalar_to_json(l)?]))
@@ -114,7 +120,9 @@ fn equality_filter(expr: &Expr) -> Option<(String, Vec<Value>)> {
             Some((lc, lv))
         }
         Expr::InList(il) if !il.negated => {
-            let Expr::Column(c) = il.expr.as_ref() else { return None };
+            let Expr::Column(c) = il.expr.as_ref() else {
+                return None;
+            };
             let mut vals = Vec::with_capacity(il.list.len());
             for e in &il.list {
                 let Expr::Literal(l, _) = e else { return None };
@@ -145,7 +153,10 @@ impl TableProvider for CloudTable {
         TableType::Base
     }
 
-    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DfResult<Vec<TableProviderFilterPushDown>> {
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
         // Every filter is re-checked by DataFusion: pushdown only narrows the API calls.
         Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
     }
@@ -183,15 +194,22 @@ impl TableProvider for CloudTable {
             .get::<options::PathwardenOptions>()
             .map(|o| o.cache)
             .unwrap_or(true);
-        let plan = FetchPlan { keys, hydrates, quals: quals.clone(), use_cache };
+        let plan = FetchPlan {
+            keys,
+            hydrates,
+            quals: quals.clone(),
+            use_cache,
+        };
 
         let regions: Vec<Option<String>> = match self.def.scope {
             Scope::Global => vec![None],
             Scope::Regional => {
                 let configured = self.rt.source.regions();
-                let wanted: Option<BTreeSet<String>> = quals
-                    .values("region")
-                    .map(|vs| vs.iter().filter_map(|v| v.as_str().map(str::to_string)).collect());
+                let wanted: Option<BTreeSet<String>> = quals.values("region").map(|vs| {
+                    vs.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                });
                 configured
                     .into_iter()
                     .filter(|r| wanted.as_ref().is_none_or(|w| w.contains(r)))
@@ -221,7 +239,14 @@ impl TableProvider for CloudTable {
                 limit,
             )?
         } else {
-            StreamingTableExec::try_new(self.schema.clone(), partitions, projection, [], false, limit)?
+            StreamingTableExec::try_new(
+                self.schema.clone(),
+                partitions,
+                projection,
+                [],
+                false,
+                limit,
+            )?
         };
         Ok(Arc::new(exec))
     }
@@ -262,7 +287,13 @@ struct FetchPartition {
 
 impl fmt::Debug for FetchPartition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "FetchPartition({}.{} {:?})", self.rt.connection(), self.def.name, self.region)
+        write!(
+            f,
+            "FetchPartition({}.{} {:?})",
+            self.rt.connection(),
+            self.def.name,
+            self.region
+        )
     }
 }
 
@@ -302,7 +333,11 @@ type Tx = Sender<DfResult<RecordBatch>>;
 
 impl PartitionJob {
     fn key(&self, parts: &[&str]) -> String {
-        let mut k = format!("{}|{}", self.def.name, self.region.as_deref().unwrap_or("-"));
+        let mut k = format!(
+            "{}|{}",
+            self.def.name,
+            self.region.as_deref().unwrap_or("-")
+        );
         for p in parts {
             k.push('|');
             k.push_str(p);
@@ -313,7 +348,13 @@ impl PartitionJob {
     fn quals_key(&self) -> String {
         // Only list-narrowing quals change what a list returns.
         serde_json::to_string(
-            &self.plan.quals.equals.iter().map(|(c, v)| (c.as_str(), v)).collect::<Vec<_>>(),
+            &self
+                .plan
+                .quals
+                .equals
+                .iter()
+                .map(|(c, v)| (c.as_str(), v))
+                .collect::<Vec<_>>(),
         )
         .unwrap_or_default()
     }
@@ -321,7 +362,9 @@ impl PartitionJob {
     /// Deliver an error per the connection's AccessDenied mode. Returns false when the
     /// consumer is gone.
     async fn fail(&self, tx: &Tx, err: FetchError) {
-        if matches!(err, FetchError::AccessDenied { .. }) && self.rt.options.access_denied == AccessDeniedMode::Record {
+        if matches!(err, FetchError::AccessDenied { .. })
+            && self.rt.options.access_denied == AccessDeniedMode::Record
+        {
             self.rt.errors.push(ErrorRecord {
                 time: chrono::Utc::now().to_rfc3339(),
                 connection: self.rt.connection().to_string(),
@@ -349,7 +392,9 @@ impl PartitionJob {
         match rows_to_batch(self.def, &self.schema, rows) {
             Ok(b) => tx.send(Ok(b)).await.is_ok(),
             Err(e) => {
-                let _ = tx.send(Err(DataFusionError::ArrowError(Box::new(e), None))).await;
+                let _ = tx
+                    .send(Err(DataFusionError::ArrowError(Box::new(e), None)))
+                    .await;
                 false
             }
         }
@@ -371,7 +416,11 @@ impl PartitionJob {
         let mut rows = Vec::new();
         for v in values {
             let key = self.key(&["get", col, &v.to_string()]);
-            let cached = if self.plan.use_cache { self.rt.cache_get(&key).await } else { None };
+            let cached = if self.plan.use_cache {
+                self.rt.cache_get(&key).await
+            } else {
+                None
+            };
             let row = match cached {
                 Some(Cached::Rows(r)) => r,
                 _ => {
@@ -428,12 +477,16 @@ impl PartitionJob {
                             match rows_to_batch(self.def, &self.schema, chunk) {
                                 Ok(b) => batches.push(b),
                                 Err(e) => {
-                                    let _ = tx.send(Err(DataFusionError::ArrowError(Box::new(e), None))).await;
+                                    let _ = tx
+                                        .send(Err(DataFusionError::ArrowError(Box::new(e), None)))
+                                        .await;
                                     return;
                                 }
                             }
                         }
-                        self.rt.cache_put(batch_key, Cached::Batches(Arc::new(batches.clone()))).await;
+                        self.rt
+                            .cache_put(batch_key, Cached::Batches(Arc::new(batches.clone())))
+                            .await;
                         for b in batches {
                             if tx.send(Ok(b)).await.is_err() {
                                 return;
@@ -445,7 +498,10 @@ impl PartitionJob {
                 return;
             }
         }
-        let req = ListRequest { region: self.region.clone(), quals: self.plan.quals.clone() };
+        let req = ListRequest {
+            region: self.region.clone(),
+            quals: self.plan.quals.clone(),
+        };
         let mut all_rows: Vec<Row> = Vec::new();
         let mut all_batches: Vec<RecordBatch> = Vec::new();
         let mut token: Option<String> = None;
@@ -481,7 +537,9 @@ impl PartitionJob {
                         }
                     }
                     Err(e) => {
-                        let _ = tx.send(Err(DataFusionError::ArrowError(Box::new(e), None))).await;
+                        let _ = tx
+                            .send(Err(DataFusionError::ArrowError(Box::new(e), None)))
+                            .await;
                         return;
                     }
                 }
@@ -490,8 +548,12 @@ impl PartitionJob {
                 break;
             }
         }
-        self.rt.cache_put(rows_key, Cached::Rows(Arc::new(all_rows))).await;
-        self.rt.cache_put(batch_key, Cached::Batches(Arc::new(all_batches))).await;
+        self.rt
+            .cache_put(rows_key, Cached::Rows(Arc::new(all_rows)))
+            .await;
+        self.rt
+            .cache_put(batch_key, Cached::Batches(Arc::new(all_batches)))
+            .await;
     }
 
     /// Run the hydrate calls the projection needs, each row at most once per call
@@ -502,25 +564,34 @@ impl PartitionJob {
         }
         let futs = rows.into_iter().map(|mut row| async move {
             for h in &self.plan.hydrates {
-                let id = row.get(self.def.id_column).map(|v| v.to_string()).unwrap_or_default();
+                let id = row
+                    .get(self.def.id_column)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default();
                 let key = self.key(&["hydrate", h, &id]);
-                let cached = if self.plan.use_cache { self.rt.cache_get(&key).await } else { None };
+                let cached = if self.plan.use_cache {
+                    self.rt.cache_get(&key).await
+                } else {
+                    None
+                };
                 let extra = match cached {
                     Some(Cached::One(r)) => r,
                     _ => {
                         let source = self.rt.source.clone();
                         let region = self.region.clone();
                         let row_ref = &row;
-                        let res = self
-                            .rt
-                            .call(self.def.service, || {
-                                let source = source.clone();
-                                let region = region.clone();
-                                let def = self.def;
-                                let h: &'static str = h;
-                                async move { source.hydrate(def, h, region.as_deref(), row_ref).await }
-                            })
-                            .await?;
+                        let res =
+                            self.rt
+                                .call(self.def.service, || {
+                                    let source = source.clone();
+                                    let region = region.clone();
+                                    let def = self.def;
+                                    let h: &'static str = h;
+                                    async move {
+                                        source.hydrate(def, h, region.as_deref(), row_ref).await
+                                    }
+                                })
+                                .await?;
                         let r = Arc::new(Some(res));
                         self.rt.cache_put(key, Cached::One(r.clone())).await;
                         r
@@ -534,8 +605,10 @@ impl PartitionJob {
             }
             Ok::<Row, FetchError>(row)
         });
-        let results: Vec<Result<Row, FetchError>> =
-            futures::stream::iter(futs).buffered(self.rt.options.max_concurrency_per_service.max(1) * 2).collect().await;
+        let results: Vec<Result<Row, FetchError>> = futures::stream::iter(futs)
+            .buffered(self.rt.options.max_concurrency_per_service.max(1) * 2)
+            .collect()
+            .await;
         results.into_iter().collect()
     }
 }

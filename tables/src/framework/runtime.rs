@@ -35,7 +35,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { min_delay: Duration::from_millis(200), max_delay: Duration::from_secs(10), max_retries: 6 }
+        RetryPolicy {
+            min_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            max_retries: 6,
+        }
     }
 }
 
@@ -149,15 +153,28 @@ pub struct ConnectionRuntime {
 
 impl std::fmt::Debug for ConnectionRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectionRuntime").field("connection", &self.source.connection()).finish()
+        f.debug_struct("ConnectionRuntime")
+            .field("connection", &self.source.connection())
+            .finish()
     }
 }
 
 impl ConnectionRuntime {
     /// Build the runtime of a connection.
-    pub fn new(source: Arc<dyn Source>, options: RuntimeOptions, errors: Arc<ErrorLog>) -> Arc<Self> {
-        let ttl = if options.cache_ttl.is_zero() { Duration::from_nanos(1) } else { options.cache_ttl };
-        let cache = moka::future::Cache::builder().time_to_live(ttl).max_capacity(1_000_000).build();
+    pub fn new(
+        source: Arc<dyn Source>,
+        options: RuntimeOptions,
+        errors: Arc<ErrorLog>,
+    ) -> Arc<Self> {
+        let ttl = if options.cache_ttl.is_zero() {
+            Duration::from_nanos(1)
+        } else {
+            options.cache_ttl
+        };
+        let cache = moka::future::Cache::builder()
+            .time_to_live(ttl)
+            .max_capacity(1_000_000)
+            .build();
         Arc::new(ConnectionRuntime {
             source,
             options,
@@ -208,7 +225,11 @@ impl ConnectionRuntime {
             Err(p) => p.into_inner(),
         };
         map.entry(service)
-            .or_insert_with(|| Arc::new(Semaphore::new(self.options.max_concurrency_per_service.max(1))))
+            .or_insert_with(|| {
+                Arc::new(Semaphore::new(
+                    self.options.max_concurrency_per_service.max(1),
+                ))
+            })
             .clone()
     }
 

@@ -61,7 +61,10 @@ pub struct Quals {
 impl Quals {
     /// Values allowed for a column, if the query constrains it.
     pub fn values(&self, column: &str) -> Option<&[Value]> {
-        self.equals.iter().find(|(c, _)| c == column).map(|(_, v)| v.as_slice())
+        self.equals
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, v)| v.as_slice())
     }
 }
 
@@ -128,7 +131,11 @@ pub trait Source: Send + Sync + Debug {
         key_column: &str,
         key: &Value,
     ) -> Result<Vec<Row>, FetchError> {
-        Ok(self.get(table, region, key_column, key).await?.into_iter().collect())
+        Ok(self
+            .get(table, region, key_column, key)
+            .await?
+            .into_iter()
+            .collect())
     }
     /// Run a hydrate call for one row, returning the columns it fills.
     async fn hydrate(

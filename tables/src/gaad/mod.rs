@@ -221,7 +221,10 @@ fn decode_document(v: &Value) -> Result<Value, String> {
             doc @ Value::Object(_) => Ok(doc),
             _ => Err("the text does not decode to a JSON object".into()),
         },
-        other => Err(format!("expected an object or a string, found {}", type_name(other))),
+        other => Err(format!(
+            "expected an object or a string, found {}",
+            type_name(other)
+        )),
     }
 }
 
@@ -275,14 +278,23 @@ struct Importer<'a> {
 
 impl Importer<'_> {
     fn document(&self, v: &Value, location: impl FnOnce() -> String) -> Result<Value, GaadError> {
-        decode_document(v).map_err(|message| GaadError::Document { path: self.path.to_path_buf(), location: location(), message })
+        decode_document(v).map_err(|message| GaadError::Document {
+            path: self.path.to_path_buf(),
+            location: location(),
+            message,
+        })
     }
 
     /// Normalise a timestamp to RFC 3339 UTC; GAAD prints `+00:00` offsets.
     fn time(&self, v: Option<&str>, location: impl FnOnce() -> String) -> Result<Value, GaadError> {
         let Some(s) = v else { return Ok(Value::Null) };
         chrono::DateTime::parse_from_rfc3339(s)
-            .map(|t| Value::String(t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+            .map(|t| {
+                Value::String(
+                    t.with_timezone(&chrono::Utc)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                )
+            })
             .map_err(|e| GaadError::Field {
                 path: self.path.to_path_buf(),
                 location: location(),
@@ -323,15 +335,27 @@ fn into_row(v: Value) -> Row {
 
 /// Read a `get-account-authorization-details` file and serve it as connection
 /// `connection`. `account_id` overrides the account taken from the ARNs.
-pub fn load(connection: &str, path: &Path, account_id: Option<&str>) -> Result<StaticSource, GaadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| GaadError::Read { path: path.to_path_buf(), source })?;
-    let gaad: Gaad = serde_json::from_str(&text).map_err(|source| GaadError::Parse { path: path.to_path_buf(), source })?;
+pub fn load(
+    connection: &str,
+    path: &Path,
+    account_id: Option<&str>,
+) -> Result<StaticSource, GaadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| GaadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let gaad: Gaad = serde_json::from_str(&text).map_err(|source| GaadError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if gaad.user_detail_list.is_none()
         && gaad.group_detail_list.is_none()
         && gaad.role_detail_list.is_none()
         && gaad.policies.is_none()
     {
-        return Err(GaadError::NotGaad { path: path.to_path_buf() });
+        return Err(GaadError::NotGaad {
+            path: path.to_path_buf(),
+        });
     }
     let users = gaad.user_detail_list.unwrap_or_default();
     let groups = gaad.group_detail_list.unwrap_or_default();
@@ -363,7 +387,9 @@ pub fn load(connection: &str, path: &Path, account_id: Option<&str>) -> Result<S
                 message: format!("{a:?} is not a 12-digit account id"),
             });
         }
-        None => found_account.ok_or_else(|| GaadError::NoAccountId { path: path.to_path_buf() })?,
+        None => found_account.ok_or_else(|| GaadError::NoAccountId {
+            path: path.to_path_buf(),
+        })?,
     };
     let imp = Importer {
         path,
@@ -376,21 +402,34 @@ pub fn load(connection: &str, path: &Path, account_id: Option<&str>) -> Result<S
     let mut attached: BTreeMap<&str, Entities> = BTreeMap::new();
     for u in &users {
         for p in &u.attached_managed_policies {
-            attached.entry(&p.policy_arn).or_default().2.push(json!({"UserId": u.user_id, "UserName": u.user_name}));
+            attached
+                .entry(&p.policy_arn)
+                .or_default()
+                .2
+                .push(json!({"UserId": u.user_id, "UserName": u.user_name}));
         }
     }
     for g in &groups {
         for p in &g.attached_managed_policies {
-            attached.entry(&p.policy_arn).or_default().0.push(json!({"GroupId": g.group_id, "GroupName": g.group_name}));
+            attached
+                .entry(&p.policy_arn)
+                .or_default()
+                .0
+                .push(json!({"GroupId": g.group_id, "GroupName": g.group_name}));
         }
     }
     for r in &roles {
         for p in &r.attached_managed_policies {
-            attached.entry(&p.policy_arn).or_default().1.push(json!({"RoleId": r.role_id, "RoleName": r.role_name}));
+            attached
+                .entry(&p.policy_arn)
+                .or_default()
+                .1
+                .push(json!({"RoleId": r.role_id, "RoleName": r.role_name}));
         }
     }
 
-    let group_by_name: HashMap<&str, &GroupDetail> = groups.iter().map(|g| (g.group_name.as_str(), g)).collect();
+    let group_by_name: HashMap<&str, &GroupDetail> =
+        groups.iter().map(|g| (g.group_name.as_str(), g)).collect();
     let mut members: HashMap<&str, Vec<Value>> = HashMap::new();
 
     let mut user_rows = Vec::with_capacity(users.len());
@@ -401,7 +440,9 @@ pub fn load(connection: &str, path: &Path, account_id: Option<&str>) -> Result<S
         for name in &u.group_list {
             match group_by_name.get(name.as_str()) {
                 Some(g) => {
-                    let gc = imp.time(g.create_date.as_deref(), || format!("group {}.CreateDate", g.group_name))?;
+                    let gc = imp.time(g.create_date.as_deref(), || {
+                        format!("group {}.CreateDate", g.group_name)
+                    })?;
                     group_values.push(json!({
                         "Arn": g.arn, "CreateDate": gc, "GroupId": g.group_id,
                         "GroupName": g.group_name, "Path": g.path
@@ -414,7 +455,8 @@ pub fn load(connection: &str, path: &Path, account_id: Option<&str>) -> Result<S
                 "Arn": u.arn, "CreateDate": created, "Path": u.path, "UserId": u.user_id, "UserName": u.user_name
             }));
         }
-        let (inline, inline_std) = imp.inline(&u.user_policy_list, &format!("{}.UserPolicyList", loc()))?;
+        let (inline, inline_std) =
+            imp.inline(&u.user_policy_list, &format!("{}.UserPolicyList", loc()))?;
         let mut row = into_row(json!({
             "name": u.user_name,
             "user_id": u.user_id,
@@ -436,7 +478,8 @@ pub fn load(connection: &str, path: &Path, account_id: Option<&str>) -> Result<S
     let mut group_rows = Vec::with_capacity(groups.len());
     for (i, g) in groups.iter().enumerate() {
         let loc = || format!("GroupDetailList[{i}] ({})", g.group_name);
-        let (inline, inline_std) = imp.inline(&g.group_policy_list, &format!("{}.GroupPolicyList", loc()))?;
+        let (inline, inline_std) =
+            imp.inline(&g.group_policy_list, &format!("{}.GroupPolicyList", loc()))?;
         let mut row = into_row(json!({
             "name": g.group_name,
             "group_id": g.group_id,
@@ -467,7 +510,8 @@ pub fn load(connection: &str, path: &Path, account_id: Option<&str>) -> Result<S
             }
             None => (None, None),
         };
-        let (inline, inline_std) = imp.inline(&r.role_policy_list, &format!("{}.RolePolicyList", loc()))?;
+        let (inline, inline_std) =
+            imp.inline(&r.role_policy_list, &format!("{}.RolePolicyList", loc()))?;
         let last_used = r.role_last_used.as_ref();
         let mut row = into_row(json!({
             "name": r.role_name,
@@ -504,18 +548,28 @@ pub fn load(connection: &str, path: &Path, account_id: Option<&str>) -> Result<S
             .find(|v| v.is_default_version || Some(&v.version_id) == p.default_version_id.as_ref());
         let document = match default_version.and_then(|v| v.document.as_ref()) {
             Some(d) => Some(imp.document(d, || {
-                format!("{}.PolicyVersionList[{}].Document", loc(), default_version.map(|v| v.version_id.as_str()).unwrap_or("?"))
+                format!(
+                    "{}.PolicyVersionList[{}].Document",
+                    loc(),
+                    default_version
+                        .map(|v| v.version_id.as_str())
+                        .unwrap_or("?")
+                )
             })?),
             None => None,
         };
         // Non-default versions are checked too: a malformed one means a malformed file.
         for v in &p.policy_version_list {
             if let Some(d) = &v.document {
-                imp.document(d, || format!("{}.PolicyVersionList[{}].Document", loc(), v.version_id))?;
+                imp.document(d, || {
+                    format!("{}.PolicyVersionList[{}].Document", loc(), v.version_id)
+                })?;
             }
         }
         let (groups_v, roles_v, users_v) = attached.remove(p.arn.as_str()).unwrap_or_default();
-        let count = p.attachment_count.unwrap_or((groups_v.len() + roles_v.len() + users_v.len()) as i64);
+        let count = p
+            .attachment_count
+            .unwrap_or((groups_v.len() + roles_v.len() + users_v.len()) as i64);
         let aws_managed = arn_parts(&p.arn).map(|(_, a)| a == "aws").unwrap_or(false);
         let mut row = into_row(json!({
             "name": p.policy_name,
@@ -560,7 +614,13 @@ pub fn load(connection: &str, path: &Path, account_id: Option<&str>) -> Result<S
     rows.insert("aws_iam_policy", policy_rows);
     rows.insert("aws_iam_policy_attachment", attachment_rows);
     // No regional data in the file; the regional tables list nothing.
-    Ok(StaticSource::new(connection, "gaad", Vec::new(), crate::aws::tables(), rows))
+    Ok(StaticSource::new(
+        connection,
+        "gaad",
+        Vec::new(),
+        crate::aws::tables(),
+        rows,
+    ))
 }
 
 /// IAM's only boundary type is `PermissionsBoundaryPolicy`; keep what the file says.
@@ -576,7 +636,10 @@ mod tests {
     fn documents_decode_from_every_form() {
         let obj = json!({"Version": "2012-10-17", "Statement": []});
         assert_eq!(decode_document(&obj), Ok(obj.clone()));
-        assert_eq!(decode_document(&Value::String(obj.to_string())), Ok(obj.clone()));
+        assert_eq!(
+            decode_document(&Value::String(obj.to_string())),
+            Ok(obj.clone())
+        );
         let encoded = urlencoding::encode(&obj.to_string()).into_owned();
         assert_eq!(decode_document(&Value::String(encoded)), Ok(obj));
         assert!(decode_document(&json!(3)).is_err());
@@ -586,8 +649,14 @@ mod tests {
 
     #[test]
     fn arns_give_account_and_partition() {
-        assert_eq!(arn_parts("arn:aws:iam::123456789012:user/a"), Some(("aws", "123456789012")));
-        assert_eq!(arn_parts("arn:aws-cn:iam::aws:policy/X"), Some(("aws-cn", "aws")));
+        assert_eq!(
+            arn_parts("arn:aws:iam::123456789012:user/a"),
+            Some(("aws", "123456789012"))
+        );
+        assert_eq!(
+            arn_parts("arn:aws-cn:iam::aws:policy/X"),
+            Some(("aws-cn", "aws"))
+        );
         assert_eq!(arn_parts("not-an-arn"), None);
     }
 }
