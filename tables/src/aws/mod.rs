@@ -28,9 +28,8 @@
 /// The columns of an AWS table: the given ones followed by the standard Steampipe AWS
 /// columns (`title`, `akas`, `partition`, `region`, `account_id`, `_ctx`).
 ///
-/// The framework's `aws_common_columns!` expands to several comma-separated expressions,
-/// which Rust does not accept inside an array literal; this macro builds the whole slice
-/// instead, with the same six columns.
+/// It builds the whole slice because a macro cannot expand to several elements inside
+/// an array literal.
 macro_rules! aws_columns {
     ($($column:expr),* $(,)?) => {
         &[

@@ -158,16 +158,3 @@ impl TableDef {
         out
     }
 }
-
-/// Common Steampipe AWS columns appended to every AWS table.
-#[macro_export]
-macro_rules! aws_common_columns {
-    () => {
-        $crate::framework::def::col("title", $crate::framework::def::ColumnType::Text, "Title of the resource."),
-        $crate::framework::def::col("akas", $crate::framework::def::ColumnType::Json, "Array of globally unique identifier strings (also known as) for the resource."),
-        $crate::framework::def::col("partition", $crate::framework::def::ColumnType::Text, "The AWS partition in which the resource is located (aws, aws-cn, or aws-us-gov)."),
-        $crate::framework::def::col("region", $crate::framework::def::ColumnType::Text, "The AWS Region in which the resource is located."),
-        $crate::framework::def::col("account_id", $crate::framework::def::ColumnType::Text, "The AWS Account ID in which the resource is located."),
-        $crate::framework::def::col("_ctx", $crate::framework::def::ColumnType::Json, "pathwarden context: the connection that produced the row.")
-    };
-}
