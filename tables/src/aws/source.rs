@@ -20,9 +20,12 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
 use super::{
-    account, ec2_instance, iam_access_key, iam_account_password_policy, iam_account_summary,
-    iam_credential_report, iam_group, iam_policy, iam_policy_attachment, iam_role, iam_user,
-    iam_virtual_mfa_device, region, s3_bucket, vpc, vpc_security_group, vpc_security_group_rule,
+    accessanalyzer_analyzer, account, cloudtrail_trail, cloudwatch, config_configuration_recorder,
+    ec2_instance, ec2_regional_settings, efs_file_system, iam_access_key,
+    iam_account_password_policy, iam_account_summary, iam_credential_report, iam_group, iam_policy,
+    iam_policy_attachment, iam_role, iam_server_certificate, iam_user, iam_virtual_mfa_device,
+    kms_key, rds_db_instance, region, s3_bucket, securityhub_hub, sns_topic_subscription, vpc,
+    vpc_flow_log, vpc_network_acl, vpc_security_group, vpc_security_group_rule,
 };
 use crate::framework::{FetchError, ListRequest, Page, Row, Source, TableDef};
 
@@ -101,7 +104,8 @@ pub struct AwsSource {
     pub(crate) regions: Vec<String>,
     pub(crate) default_region: String,
     pub(crate) iam: aws_sdk_iam::Client,
-    sdk: SdkConfig,
+    pub(crate) sdk: SdkConfig,
+    pub(crate) endpoint_url: Option<String>,
     s3_force_path_style: bool,
     ec2_clients: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
     s3_clients: Mutex<HashMap<String, aws_sdk_s3::Client>>,
@@ -213,6 +217,7 @@ impl AwsSource {
             default_region,
             iam: aws_sdk_iam::Client::new(&sdk),
             sdk,
+            endpoint_url: cfg.endpoint_url.clone(),
             s3_force_path_style: cfg.s3_force_path_style,
             ec2_clients: Mutex::new(HashMap::new()),
             s3_clients: Mutex::new(HashMap::new()),
@@ -413,6 +418,7 @@ impl Source for AwsSource {
         req: &ListRequest,
         token: Option<String>,
     ) -> Result<Page, FetchError> {
+        let region = req.region.as_deref().unwrap_or(&self.default_region);
         match table.name {
             "aws_account" => account::list(self).await,
             "aws_region" => region::list(self).await,
@@ -431,6 +437,26 @@ impl Source for AwsSource {
             "aws_vpc" => vpc::list(self, req, token).await,
             "aws_vpc_security_group" => vpc_security_group::list(self, req, token).await,
             "aws_vpc_security_group_rule" => vpc_security_group_rule::list(self, req, token).await,
+            "aws_iam_server_certificate" => iam_server_certificate::list(self, token).await,
+            "aws_vpc_network_acl" => vpc_network_acl::list(self, req, token).await,
+            "aws_vpc_flow_log" => vpc_flow_log::list(self, req, token).await,
+            "aws_ec2_regional_settings" => ec2_regional_settings::list(self, region).await,
+            "aws_accessanalyzer_analyzer" => {
+                accessanalyzer_analyzer::list(self, region, token).await
+            }
+            "aws_cloudtrail_trail" => cloudtrail_trail::list(self, region).await,
+            "aws_config_configuration_recorder" => {
+                config_configuration_recorder::list(self, region).await
+            }
+            "aws_kms_key" => kms_key::list(self, region, token).await,
+            "aws_cloudwatch_alarm" => cloudwatch::list_alarms(self, region, token).await,
+            "aws_cloudwatch_log_metric_filter" => {
+                cloudwatch::list_metric_filters(self, region, token).await
+            }
+            "aws_sns_topic_subscription" => sns_topic_subscription::list(self, region, token).await,
+            "aws_rds_db_instance" => rds_db_instance::list(self, region, token).await,
+            "aws_efs_file_system" => efs_file_system::list(self, region, token).await,
+            "aws_securityhub_hub" => securityhub_hub::list(self, region).await,
             other => Err(FetchError::Api {
                 api_call: format!("{other}:list"),
                 message: "not an aws table".into(),
@@ -483,6 +509,9 @@ impl Source for AwsSource {
             }
             "aws_s3_bucket" => s3_bucket::hydrate(self, hydrate, row).await,
             "aws_ec2_instance" => ec2_instance::hydrate(self, hydrate, region, row).await,
+            "aws_cloudtrail_trail" => cloudtrail_trail::hydrate(self, hydrate, row).await,
+            "aws_kms_key" => kms_key::hydrate(self, hydrate, row).await,
+            "aws_ec2_regional_settings" => ec2_regional_settings::hydrate(self, hydrate, row).await,
             _ => Err(unknown_hydrate(table, hydrate)),
         }
     }
