@@ -57,6 +57,36 @@ fn member_matches(pattern: &str, name: &str) -> bool {
     }
 }
 
+/// The live provider's settings of an `aws` connection, with static keys read from the
+/// environment variables the connection names.
+pub fn aws_connection_config(
+    c: &ConnectionConfig,
+) -> Result<pathwarden_tables::aws::AwsConnectionConfig> {
+    let env = |name: &Option<String>| -> Result<Option<String>> {
+        match name {
+            None => Ok(None),
+            Some(v) => std::env::var(v).map(Some).with_context(|| {
+                format!("connection {}: environment variable {v} is not set", c.name)
+            }),
+        }
+    };
+    Ok(pathwarden_tables::aws::AwsConnectionConfig {
+        name: c.name.clone(),
+        regions: if c.regions.is_empty() {
+            vec!["us-east-1".into()]
+        } else {
+            c.regions.clone()
+        },
+        profile: c.profile.clone(),
+        role_arn: c.role_arn.clone(),
+        external_id: c.external_id.clone(),
+        endpoint_url: c.endpoint_url.clone(),
+        access_key_id: env(&c.access_key_id_env)?,
+        secret_access_key: env(&c.secret_access_key_env)?,
+        s3_force_path_style: c.s3_force_path_style,
+    })
+}
+
 async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result<Arc<dyn Source>> {
     Ok(match c.plugin {
         Plugin::Demo => Arc::new(pathwarden_tables::demo::source(
@@ -70,36 +100,11 @@ async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result
                     .with_context(|| format!("connection {}", c.name))?,
             )
         }
-        Plugin::Aws => {
-            let env = |name: &Option<String>| -> Result<Option<String>> {
-                match name {
-                    None => Ok(None),
-                    Some(v) => std::env::var(v).map(Some).with_context(|| {
-                        format!("connection {}: environment variable {v} is not set", c.name)
-                    }),
-                }
-            };
-            let cfg = pathwarden_tables::aws::AwsConnectionConfig {
-                name: c.name.clone(),
-                regions: if c.regions.is_empty() {
-                    vec!["us-east-1".into()]
-                } else {
-                    c.regions.clone()
-                },
-                profile: c.profile.clone(),
-                role_arn: c.role_arn.clone(),
-                external_id: c.external_id.clone(),
-                endpoint_url: c.endpoint_url.clone(),
-                access_key_id: env(&c.access_key_id_env)?,
-                secret_access_key: env(&c.secret_access_key_env)?,
-                s3_force_path_style: c.s3_force_path_style,
-            };
-            Arc::new(
-                pathwarden_tables::aws::AwsSource::connect(cfg)
-                    .await
-                    .with_context(|| format!("connection {}: cannot reach AWS", c.name))?,
-            )
-        }
+        Plugin::Aws => Arc::new(
+            pathwarden_tables::aws::AwsSource::connect(aws_connection_config(c)?)
+                .await
+                .with_context(|| format!("connection {}: cannot reach AWS", c.name))?,
+        ),
         Plugin::Aggregator => bail!("aggregator has no source"),
     })
 }

@@ -1,33 +1,26 @@
 //! The IAM calls remediation makes (attach/detach managed policies, group membership,
-//! inline policy deletion), sent as signed IAM Query API requests (Signature Version 4).
-//!
-//! The SDK clients belong to the tables crate and are not shared, so the daemon speaks
-//! the small part of the IAM Query API it needs itself.
+//! inline policy deletion), made with the AWS SDK's IAM client of the desired state's
+//! connection: the same credentials chain as its tables (profile, default chain, static
+//! keys, role assumption with ExternalId).
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result, bail};
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use anyhow::{Result, bail};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 
-/// Where and as whom the calls are made.
+/// The IAM client remediation calls go through.
 #[derive(Clone)]
 pub struct IamTarget {
-    /// IAM endpoint (`https://iam.amazonaws.com`, or a local one).
-    pub endpoint: String,
-    /// Access key id.
-    pub access_key_id: String,
-    /// Secret access key.
-    pub secret_access_key: String,
-    /// Signing region (IAM signs in us-east-1).
-    pub region: String,
+    /// Client of the connection named by `desired_state.connection`.
+    pub client: aws_sdk_iam::Client,
+    /// That connection's name (for logs and errors).
+    pub connection: String,
 }
 
 impl std::fmt::Debug for IamTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the credentials.
         f.debug_struct("IamTarget")
-            .field("endpoint", &self.endpoint)
+            .field("connection", &self.connection)
             .finish()
     }
 }
@@ -44,36 +37,22 @@ pub const CALLS: &[(&str, &[&str])] = &[
     ("DeleteRolePolicy", &["RoleName", "PolicyName"]),
 ];
 
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+fn failed<E: ProvideErrorMetadata, R>(action: &str, e: SdkError<E, R>) -> anyhow::Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match (e.code(), e.message()) {
+        (Some(code), msg) => anyhow::anyhow!("iam:{action}: {code}: {}", msg.unwrap_or("")),
+        _ => anyhow::anyhow!(
+            "iam:{action}: {}",
+            aws_sdk_iam::error::DisplayErrorContext(&e)
+        ),
     }
-    out
-}
-
-fn hmac(key: &[u8], data: &str) -> Vec<u8> {
-    // HMAC accepts keys of any length.
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    m.update(data.as_bytes());
-    m.finalize().into_bytes().to_vec()
-}
-
-fn tag<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
-    let open = format!("<{name}>");
-    let close = format!("</{name}>");
-    let start = xml.find(&open)? + open.len();
-    let end = xml[start..].find(&close)? + start;
-    Some(&xml[start..end])
 }
 
 /// Make one IAM call; `Ok(request id)` on success, the IAM error code and message otherwise.
 pub async fn call(
-    http: &reqwest::Client,
     target: &IamTarget,
     action: &str,
     params: &BTreeMap<String, String>,
@@ -86,93 +65,117 @@ pub async fn call(
             bail!("iam:{action}: missing {n}");
         }
     }
-    let mut form: BTreeMap<String, String> = params.clone();
-    form.insert("Action".into(), action.into());
-    form.insert("Version".into(), "2010-05-08".into());
-    let body = form
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-
-    let url = reqwest::Url::parse(&target.endpoint).context("IAM endpoint is not a URL")?;
-    let host = match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_string(),
-        _ => bail!("IAM endpoint has no host"),
+    let p = |k: &str| params.get(k).cloned().unwrap_or_default();
+    let iam = &target.client;
+    use aws_sdk_iam::operation::RequestId;
+    let request_id = match action {
+        "AttachUserPolicy" => iam
+            .attach_user_policy()
+            .user_name(p("UserName"))
+            .policy_arn(p("PolicyArn"))
+            .send()
+            .await
+            .map_err(|e| failed(action, e))?
+            .request_id()
+            .map(str::to_string),
+        "DetachUserPolicy" => iam
+            .detach_user_policy()
+            .user_name(p("UserName"))
+            .policy_arn(p("PolicyArn"))
+            .send()
+            .await
+            .map_err(|e| failed(action, e))?
+            .request_id()
+            .map(str::to_string),
+        "AttachRolePolicy" => iam
+            .attach_role_policy()
+            .role_name(p("RoleName"))
+            .policy_arn(p("PolicyArn"))
+            .send()
+            .await
+            .map_err(|e| failed(action, e))?
+            .request_id()
+            .map(str::to_string),
+        "DetachRolePolicy" => iam
+            .detach_role_policy()
+            .role_name(p("RoleName"))
+            .policy_arn(p("PolicyArn"))
+            .send()
+            .await
+            .map_err(|e| failed(action, e))?
+            .request_id()
+            .map(str::to_string),
+        "AddUserToGroup" => iam
+            .add_user_to_group()
+            .group_name(p("GroupName"))
+            .user_name(p("UserName"))
+            .send()
+            .await
+            .map_err(|e| failed(action, e))?
+            .request_id()
+            .map(str::to_string),
+        "RemoveUserFromGroup" => iam
+            .remove_user_from_group()
+            .group_name(p("GroupName"))
+            .user_name(p("UserName"))
+            .send()
+            .await
+            .map_err(|e| failed(action, e))?
+            .request_id()
+            .map(str::to_string),
+        "DeleteUserPolicy" => iam
+            .delete_user_policy()
+            .user_name(p("UserName"))
+            .policy_name(p("PolicyName"))
+            .send()
+            .await
+            .map_err(|e| failed(action, e))?
+            .request_id()
+            .map(str::to_string),
+        "DeleteRolePolicy" => iam
+            .delete_role_policy()
+            .role_name(p("RoleName"))
+            .policy_name(p("PolicyName"))
+            .send()
+            .await
+            .map_err(|e| failed(action, e))?
+            .request_id()
+            .map(str::to_string),
+        other => bail!("iam:{other} is not a remediation call"),
     };
-    let now = chrono::Utc::now();
-    let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
-    let date = now.format("%Y%m%d").to_string();
-    let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-    let payload_hash = hex::encode(Sha256::digest(body.as_bytes()));
-    let path = if url.path().is_empty() {
-        "/"
-    } else {
-        url.path()
-    };
-    let canonical = format!(
-        "POST\n{path}\n\ncontent-type:{content_type}\nhost:{host}\nx-amz-date:{amz_date}\n\ncontent-type;host;x-amz-date\n{payload_hash}"
-    );
-    let scope = format!("{date}/{}/iam/aws4_request", target.region);
-    let to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical.as_bytes()))
-    );
-    let k_date = hmac(
-        format!("AWS4{}", target.secret_access_key).as_bytes(),
-        &date,
-    );
-    let k_region = hmac(&k_date, &target.region);
-    let k_service = hmac(&k_region, "iam");
-    let k_signing = hmac(&k_service, "aws4_request");
-    let signature = hex::encode(hmac(&k_signing, &to_sign));
-    let auth = format!(
-        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders=content-type;host;x-amz-date, Signature={signature}",
-        target.access_key_id
-    );
-    let resp = http
-        .post(url)
-        .header("content-type", content_type)
-        .header("x-amz-date", &amz_date)
-        .header("authorization", auth)
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| anyhow::anyhow!("iam:{action}: {}", e.without_url()))?;
-    let status = resp.status();
-    let text = resp.text().await.unwrap_or_default();
-    if !status.is_success() {
-        let code = tag(&text, "Code").unwrap_or("Error");
-        let msg = tag(&text, "Message").unwrap_or("");
-        bail!("iam:{action}: {code}: {msg} (HTTP {})", status.as_u16());
-    }
-    Ok(tag(&text, "RequestId").unwrap_or("").to_string())
+    Ok(request_id.unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn encodes_like_aws() {
-        assert_eq!(
-            encode("arn:aws:iam::aws:policy/ReadOnlyAccess"),
-            "arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess"
-        );
-        assert_eq!(encode("a b~"), "a%20b~");
+    fn offline_target() -> IamTarget {
+        let conf = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new("us-east-1"))
+            .build();
+        IamTarget {
+            client: aws_sdk_iam::Client::from_conf(conf),
+            connection: "test".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_calls_and_missing_parameters_are_refused_before_any_request() {
+        let t = offline_target();
+        let err = call(&t, "CreateUser", &BTreeMap::new()).await.unwrap_err();
+        assert!(err.to_string().contains("not a remediation call"), "{err}");
+        let mut params = BTreeMap::new();
+        params.insert("UserName".to_string(), "alice".to_string());
+        let err = call(&t, "AttachUserPolicy", &params).await.unwrap_err();
+        assert_eq!(err.to_string(), "iam:AttachUserPolicy: missing PolicyArn");
     }
 
     #[test]
-    fn signing_key_matches_the_aws_example() {
-        // AWS's documented example: secret wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY, 20120215, us-east-1, iam.
-        let k = hmac(b"AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215");
-        let k = hmac(&k, "us-east-1");
-        let k = hmac(&k, "iam");
-        let k = hmac(&k, "aws4_request");
-        assert_eq!(
-            hex::encode(k),
-            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
-        );
+    fn every_call_names_its_parameters() {
+        for (action, needed) in CALLS {
+            assert!(!needed.is_empty(), "{action}");
+        }
     }
 }

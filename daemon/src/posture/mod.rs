@@ -62,33 +62,29 @@ pub async fn setup(
         }
         mode = ds.remediation.clone();
         if let Some(name) = &ds.connection {
-            target = Some(iam_target(cfg, name)?);
+            target = Some(iam_target(cfg, name).await?);
         }
     }
     Ok(runner::Posture::new(engine, store, &cfg.jobs).with_remediation(&mode, target, audit))
 }
 
-/// Endpoint and static credentials of the aws connection `name`, for remediation calls.
-fn iam_target(cfg: &Config, name: &str) -> Result<iam::IamTarget> {
+/// The IAM client of the aws connection `name`, for remediation calls: the connection's
+/// own credentials chain (and role), identified with sts:GetCallerIdentity at start-up.
+async fn iam_target(cfg: &Config, name: &str) -> Result<iam::IamTarget> {
     let c = cfg
         .connections
         .iter()
         .find(|c| c.name == name)
         .with_context(|| format!("desired_state.connection: no connection {name:?}"))?;
-    let env = |v: &Option<String>, what: &str| -> Result<String> {
-        let var = v.as_ref().with_context(|| {
-            format!("desired_state.connection: connection {name} needs {what} (remediation signs its calls with static credentials)")
-        })?;
-        std::env::var(var)
-            .with_context(|| format!("connection {name}: environment variable {var} is not set"))
-    };
+    if c.plugin != crate::config::Plugin::Aws {
+        anyhow::bail!("desired_state.connection: connection {name} is not an aws connection");
+    }
+    let source =
+        pathwarden_tables::aws::AwsSource::connect(crate::engine::aws_connection_config(c)?)
+            .await
+            .with_context(|| format!("desired_state.connection: connection {name}"))?;
     Ok(iam::IamTarget {
-        endpoint: c
-            .endpoint_url
-            .clone()
-            .unwrap_or_else(|| "https://iam.amazonaws.com".into()),
-        access_key_id: env(&c.access_key_id_env, "access_key_id_env")?,
-        secret_access_key: env(&c.secret_access_key_env, "secret_access_key_env")?,
-        region: "us-east-1".into(),
+        client: source.iam_client(),
+        connection: name.to_string(),
     })
 }

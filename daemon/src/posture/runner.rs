@@ -128,7 +128,7 @@ impl Posture {
         let started = std::time::Instant::now();
         let outcome = match (&self.iam_target, call.strip_prefix("iam:")) {
             (Some(t), Some(action)) if mode == "auto_fix" => {
-                super::iam::call(&self.http, t, action, &params).await
+                super::iam::call(t, action, &params).await
             }
             _ => Err(anyhow::anyhow!(
                 "remediation {id} is {mode}; nothing is called"

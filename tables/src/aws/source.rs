@@ -229,6 +229,11 @@ impl AwsSource {
         &self.account_id
     }
 
+    /// The connection's IAM client (its credentials, role and endpoint).
+    pub fn iam_client(&self) -> aws_sdk_iam::Client {
+        self.iam.clone()
+    }
+
     /// The partition of the account (`aws`, `aws-cn`, `aws-us-gov`).
     pub fn partition(&self) -> &str {
         &self.partition
