@@ -30,7 +30,7 @@ pub struct Grant {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DesiredFile {
-    #[serde(default, rename = "grant")]
+    #[serde(default, rename = "grant", alias = "grants")]
     grants: Vec<Grant>,
 }
 
@@ -60,8 +60,19 @@ pub fn normalize_principal(p: &str) -> (String, Option<String>) {
 pub fn load_file(path: &Path) -> Result<Vec<Grant>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("desired_state.path: cannot read {}", path.display()))?;
-    let f: DesiredFile = toml::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " ")))?;
+    let yaml = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    let f: DesiredFile = if yaml {
+        serde_yaml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("{}: {}", path.display(), e.to_string().replace('\n', " "))
+        })?
+    } else {
+        toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("{}: {}", path.display(), e.message().replace('\n', " "))
+        })?
+    };
     let mut out = Vec::new();
     for (i, g) in f.grants.into_iter().enumerate() {
         if !["policy", "group"].contains(&g.kind.as_str()) {
@@ -285,6 +296,35 @@ mod tests {
             ("user/alice".into(), Some("123".into()))
         );
         assert_eq!(normalize_principal("role/app"), ("role/app".into(), None));
+    }
+
+    #[test]
+    fn toml_and_yaml_files_give_the_same_grants() {
+        let dir = std::env::temp_dir().join(format!("pw-desired-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let toml_path = dir.join("desired.toml");
+        std::fs::write(
+            &toml_path,
+            "[[grant]]\nprincipal = \"arn:aws:iam::123:user/team/alice\"\nkind = \"group\"\nvalue = \"eng\"\n\n[[grant]]\nprincipal = \"role/app\"\nkind = \"policy\"\nvalue = \"arn:aws:iam::aws:policy/ReadOnlyAccess\"\naccount_id = \"123\"\n",
+        )
+        .expect("write");
+        let yaml_path = dir.join("desired.yaml");
+        std::fs::write(
+            &yaml_path,
+            "grants:\n  - principal: arn:aws:iam::123:user/team/alice\n    kind: group\n    value: eng\n  - principal: role/app\n    kind: policy\n    value: arn:aws:iam::aws:policy/ReadOnlyAccess\n    account_id: \"123\"\n",
+        )
+        .expect("write");
+        let from_toml = load_file(&toml_path).expect("toml");
+        let from_yaml = load_file(&yaml_path).expect("yaml");
+        assert_eq!(from_toml, from_yaml);
+        assert_eq!(from_toml[0].principal, "user/alice");
+        assert_eq!(from_toml[0].account_id.as_deref(), Some("123"));
+        let bad = dir.join("bad.yml");
+        std::fs::write(&bad, "grants:\n  - principal: x\n    kind: owner\n    value: y\n")
+            .expect("write");
+        let err = load_file(&bad).expect_err("bad kind").to_string();
+        assert!(err.contains("grant[0].kind: expected policy or group"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
