@@ -460,3 +460,338 @@ async fn steampipe_style_queries_find_the_plants() {
         BTreeSet::from(["legacy-full-admin".to_string()])
     );
 }
+
+/// The tables of the CIS services (CloudTrail, Config, KMS, ...), which are fixed per
+/// account, region and VPC.
+const SERVICE_TABLES: [&str; 14] = [
+    "aws_iam_server_certificate",
+    "aws_accessanalyzer_analyzer",
+    "aws_ec2_regional_settings",
+    "aws_vpc_network_acl",
+    "aws_vpc_flow_log",
+    "aws_cloudtrail_trail",
+    "aws_config_configuration_recorder",
+    "aws_kms_key",
+    "aws_cloudwatch_alarm",
+    "aws_cloudwatch_log_metric_filter",
+    "aws_sns_topic_subscription",
+    "aws_rds_db_instance",
+    "aws_efs_file_system",
+    "aws_securityhub_hub",
+];
+
+#[test]
+fn service_tables_do_not_grow_with_principals() {
+    let small = demo::generate(10, DEFAULT_SEED);
+    let large = demo::generate(5_000, 77);
+    for t in SERVICE_TABLES {
+        assert!(!small.table(t).is_empty(), "{t} is empty");
+        assert_eq!(
+            small.table(t),
+            large.table(t),
+            "{t} depends on scale or seed"
+        );
+    }
+}
+
+fn s<'a>(r: &'a Row, k: &str) -> &'a str {
+    r.get(k).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn b(r: &Row, k: &str) -> bool {
+    r.get(k).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// (account, region) pairs of `table`'s rows that satisfy `keep`.
+fn where_rows(
+    org: &demo::DemoOrg,
+    table: &str,
+    keep: impl Fn(&Row) -> bool,
+) -> BTreeSet<(String, String)> {
+    org.table(table)
+        .iter()
+        .filter(|r| keep(r))
+        .map(|r| (s(r, "account_id").to_string(), s(r, "region").to_string()))
+        .collect()
+}
+
+fn names(
+    org: &demo::DemoOrg,
+    table: &str,
+    column: &str,
+    keep: impl Fn(&Row) -> bool,
+) -> BTreeSet<String> {
+    org.table(table)
+        .iter()
+        .filter(|r| keep(r))
+        .map(|r| s(r, column).to_string())
+        .collect()
+}
+
+fn pair(a: &str, r: &str) -> (String, String) {
+    (a.to_string(), r.to_string())
+}
+
+fn strings(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn cis_service_plants_are_where_the_readme_says() {
+    const PROD: &str = "111111111111";
+    const DEV: &str = "222222222222";
+    const SEC: &str = "333333333333";
+    let org = demo::generate(300, DEFAULT_SEED);
+    let epoch = demo::default_epoch().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+
+    // 1.19: one expired server certificate.
+    assert_eq!(
+        names(&org, "aws_iam_server_certificate", "name", |r| s(
+            r,
+            "expiration"
+        ) < epoch
+            .as_str()),
+        strings(&["acme-legacy-api-2019"])
+    );
+    // 1.20: regions without an ACTIVE analyzer.
+    let active = where_rows(&org, "aws_accessanalyzer_analyzer", |r| {
+        s(r, "status") == "ACTIVE"
+    });
+    let mut missing = BTreeSet::new();
+    for a in [PROD, DEV, SEC] {
+        for r in demo::REGIONS {
+            if !active.contains(&pair(a, r)) {
+                missing.insert(pair(a, r));
+            }
+        }
+    }
+    assert_eq!(
+        missing,
+        BTreeSet::from([pair(PROD, "eu-west-1"), pair(DEV, "eu-west-1")])
+    );
+    // 2.2.1
+    assert_eq!(org.table("aws_ec2_regional_settings").len(), 6);
+    assert_eq!(
+        where_rows(&org, "aws_ec2_regional_settings", |r| !b(
+            r,
+            "default_ebs_encryption_enabled"
+        )),
+        BTreeSet::from([pair(DEV, "us-east-1")])
+    );
+    // 2.3.x and 2.4.1
+    let db = |keep: &dyn Fn(&Row) -> bool| {
+        names(&org, "aws_rds_db_instance", "db_instance_identifier", keep)
+    };
+    assert_eq!(
+        db(&|r| !b(r, "storage_encrypted")),
+        strings(&["legacy-reporting"])
+    );
+    assert_eq!(
+        db(&|r| !b(r, "auto_minor_version_upgrade")),
+        strings(&["billing-ledger"])
+    );
+    assert_eq!(
+        db(&|r| b(r, "publicly_accessible")),
+        strings(&["dev-analytics-pg"])
+    );
+    assert_eq!(
+        names(&org, "aws_efs_file_system", "name", |r| !b(r, "encrypted")),
+        strings(&["ml-scratch"])
+    );
+
+    // CloudTrail: multi-region trails are listed in every region (shadow trails).
+    let trails = org.table("aws_cloudtrail_trail");
+    for t in trails.iter().filter(|t| b(t, "is_multi_region_trail")) {
+        let regions = names(&org, "aws_cloudtrail_trail", "region", |r| {
+            s(r, "arn") == s(t, "arn")
+        });
+        assert_eq!(regions, strings(&demo::REGIONS), "{}", s(t, "name"));
+    }
+    let home = |keep: &dyn Fn(&Row) -> bool| {
+        names(&org, "aws_cloudtrail_trail", "name", |r| {
+            s(r, "region") == s(r, "home_region") && keep(r)
+        })
+    };
+    // 3.1: accounts with a logging multi-region trail recording all management events.
+    let all_events: BTreeSet<String> = trails
+        .iter()
+        .filter(|t| b(t, "is_logging") && b(t, "is_multi_region_trail"))
+        .filter(|t| {
+            t["event_selectors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| e["ReadWriteType"] == "All" && e["IncludeManagementEvents"] == true)
+        })
+        .map(|t| s(t, "account_id").to_string())
+        .collect();
+    assert_eq!(all_events, strings(&[PROD, SEC]));
+    // 3.2 / 3.5
+    let dev_trails = strings(&["acme-dev-trail", "sandbox-eu-trail"]);
+    assert_eq!(home(&|r| !b(r, "log_file_validation_enabled")), dev_trails);
+    assert_eq!(home(&|r| r["kms_key_id"].is_null()), dev_trails);
+    // 3.4: trail buckets exist and only dev's lacks access logging.
+    let buckets = rows_by_name(&org, "aws_s3_bucket");
+    let unlogged: BTreeSet<String> = trails
+        .iter()
+        .map(|t| {
+            let bucket = buckets
+                .get(s(t, "s3_bucket_name"))
+                .unwrap_or_else(|| panic!("trail bucket {} is missing", s(t, "s3_bucket_name")));
+            (
+                s(t, "s3_bucket_name").to_string(),
+                bucket["logging"].is_null(),
+            )
+        })
+        .filter(|(_, unlogged)| *unlogged)
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(unlogged, strings(&["acme-dev-cloudtrail-logs"]));
+    // 3.3: regions without a recording recorder.
+    let recording = where_rows(&org, "aws_config_configuration_recorder", |r| {
+        r["status"]["Recording"] == true && r["recording_group"]["AllSupported"] == true
+    });
+    assert_eq!(recording.len(), 4);
+    assert!(
+        !recording.contains(&pair(PROD, "eu-west-1"))
+            && !recording.contains(&pair(DEV, "eu-west-1"))
+    );
+    // 3.6: one enabled customer symmetric key without rotation.
+    let keys = org.table("aws_kms_key");
+    let unrotated: Vec<&Row> = keys
+        .iter()
+        .filter(|k| {
+            s(k, "key_manager") == "CUSTOMER"
+                && s(k, "customer_master_key_spec") == "SYMMETRIC_DEFAULT"
+        })
+        .filter(|k| s(k, "origin") == "AWS_KMS" && s(k, "key_state") == "Enabled")
+        .filter(|k| k["key_rotation_enabled"] == false)
+        .collect();
+    assert_eq!(unrotated.len(), 1);
+    assert_eq!(
+        unrotated[0]["aliases"][0]["AliasName"],
+        "alias/legacy-exports"
+    );
+    // Every KMS key a trail, bucket, database or file system names exists.
+    let key_arns: HashSet<&str> = keys.iter().map(|k| s(k, "arn")).collect();
+    let mut named = Vec::new();
+    named.extend(trails.iter().filter_map(|t| t["kms_key_id"].as_str()));
+    named.extend(
+        org.table("aws_rds_db_instance")
+            .iter()
+            .filter_map(|d| d["kms_key_id"].as_str()),
+    );
+    named.extend(
+        org.table("aws_efs_file_system")
+            .iter()
+            .filter_map(|f| f["kms_key_id"].as_str()),
+    );
+    for name in [
+        "acme-prod-cloudtrail",
+        "acme-security-cloudtrail",
+        "acme-security-cloudtrail-replica",
+        "acme-dev-terraform-state",
+    ] {
+        named.extend(
+            buckets[name]["server_side_encryption_configuration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+                .as_str(),
+        );
+    }
+    assert!(named.len() >= 10);
+    for k in named {
+        assert!(key_arns.contains(k), "unknown KMS key {k}");
+    }
+    // 3.7: VPCs without an active VPC flow log.
+    let logged: HashSet<&str> = org
+        .table("aws_vpc_flow_log")
+        .iter()
+        .map(|f| s(f, "resource_id"))
+        .collect();
+    let unlogged: Vec<&Row> = org
+        .table("aws_vpc")
+        .iter()
+        .filter(|v| !logged.contains(s(v, "vpc_id")))
+        .collect();
+    assert_eq!(unlogged.len(), 5);
+    assert!(unlogged.iter().all(|v| s(v, "account_id") != SEC));
+    // Network ACLs: one per VPC plus the bastion's; all name real VPCs and subnets.
+    let vpcs: HashSet<&str> = org
+        .table("aws_vpc")
+        .iter()
+        .map(|v| s(v, "vpc_id"))
+        .collect();
+    let acls = org.table("aws_vpc_network_acl");
+    assert_eq!(acls.len(), vpcs.len() + 1);
+    assert!(acls.iter().all(|a| vpcs.contains(s(a, "vpc_id"))));
+    // 5.1: ACLs with an inbound allow from anywhere to 22/3389 or all traffic.
+    let open: Vec<&Row> = acls
+        .iter()
+        .filter(|a| {
+            a["entries"].as_array().into_iter().flatten().any(|e| {
+                let anywhere = e["CidrBlock"] == "0.0.0.0/0" || e["Ipv6CidrBlock"] == "::/0";
+                let from = e["PortRange"]["From"].as_i64().unwrap_or(0);
+                let to = e["PortRange"]["To"].as_i64().unwrap_or(-1);
+                let admin =
+                    e["Protocol"] == "-1" || [22, 3389].iter().any(|p| (from..=to).contains(p));
+                e["Egress"] == false && e["RuleAction"] == "allow" && anywhere && admin
+            })
+        })
+        .collect();
+    assert_eq!(open.len(), 8, "six default-VPC ACLs and two planted ones");
+    assert!(open.iter().any(|a| a["tags"]["Name"] == "bastion-public"));
+    assert!(open.iter().filter(|a| !b(a, "is_default")).count() == 1);
+    // 4.16
+    assert_eq!(org.table("aws_securityhub_hub").len(), 5);
+    assert!(!where_rows(&org, "aws_securityhub_hub", |_| true).contains(&pair(DEV, "eu-west-1")));
+}
+
+#[test]
+fn cis_monitoring_chain_is_complete_only_in_the_security_account() {
+    let org = demo::generate(10, DEFAULT_SEED);
+    let filters = org.table("aws_cloudwatch_log_metric_filter");
+    let alarms = org.table("aws_cloudwatch_alarm");
+    let confirmed: HashSet<&str> = org
+        .table("aws_sns_topic_subscription")
+        .iter()
+        .filter(|s| {
+            s["subscription_arn"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("arn:"))
+        })
+        .map(|x| s(x, "topic_arn"))
+        .collect();
+    // Per account: the CIS controls whose filter (with the benchmark's pattern) has an
+    // alarm notifying a topic with a confirmed subscription.
+    let chained = |account: &str| -> BTreeSet<&str> {
+        demo::CIS_METRIC_FILTERS
+            .iter()
+            .filter(|(_, name, metric, pattern)| {
+                filters.iter().any(|f| {
+                    s(f, "account_id") == account
+                        && s(f, "name") == *name
+                        && s(f, "filter_pattern") == *pattern
+                }) && alarms.iter().any(|a| {
+                    s(a, "account_id") == account
+                        && s(a, "metric_name") == *metric
+                        && a["alarm_actions"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|t| t.as_str().is_some_and(|t| confirmed.contains(t)))
+                })
+            })
+            .map(|(control, ..)| *control)
+            .collect()
+    };
+    let all: BTreeSet<&str> = demo::CIS_METRIC_FILTERS.iter().map(|c| c.0).collect();
+    assert_eq!(chained("333333333333"), all);
+    assert_eq!(
+        chained("111111111111"),
+        BTreeSet::from(["4.2", "4.3", "4.4", "4.5", "4.6"])
+    );
+    assert_eq!(
+        chained("222222222222"),
+        BTreeSet::from(["4.3"]),
+        "dev's chain exists, its trail does not qualify"
+    );
+}

@@ -24,6 +24,28 @@ pub struct Infra {
     pub security_group_rules: Vec<Row>,
     /// `aws_ec2_instance`
     pub instances: Vec<Row>,
+    /// Every VPC, for the regional services that refer to them (network ACLs, flow
+    /// logs, RDS).
+    pub vpc_refs: Vec<VpcRef>,
+}
+
+/// A VPC as the regional services see it.
+#[derive(Debug, Clone)]
+pub struct VpcRef {
+    /// Account index.
+    pub account: usize,
+    /// Region.
+    pub region: &'static str,
+    /// `vpc-...`
+    pub vpc_id: String,
+    /// Whether it is the region's default VPC (otherwise the account's main VPC).
+    pub is_default: bool,
+    /// IPv6 block, if any.
+    pub ipv6: Option<&'static str>,
+    /// Two subnets.
+    pub subnets: [String; 2],
+    /// The `db` security group (main VPCs only).
+    pub db_group: Option<String>,
 }
 
 /// What one security-group rule allows traffic from (or to).
@@ -513,11 +535,55 @@ fn planted_buckets() -> Vec<Bucket> {
     }]}));
     b.tags = vec![("Partner".into(), "globex".into())];
     out.push(b);
+
+    // CloudTrail buckets of the other accounts. Dev's has no server access logging
+    // (CIS 3.4); the security account's logs to its own access-log bucket.
+    let dev = ACCOUNTS[DEV].id;
+    let mut b = Bucket::new(DEV, "us-east-1", "acme-dev-cloudtrail-logs", 1200);
+    b.versioning = true;
+    b.policy = Some(json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::acme-dev-cloudtrail-logs"},
+        {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::acme-dev-cloudtrail-logs/AWSLogs/{dev}/*"), "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}
+    ]}));
+    b.tags = vec![("Planted".into(), "cis".into())];
+    out.push(b);
+
+    let sec = ACCOUNTS[SEC].id;
+    let mut b = Bucket::new(SEC, "us-east-1", "acme-security-access-logs", 1460);
+    b.versioning = true;
+    b.log_delivery = true;
+    b.ownership = "BucketOwnerPreferred";
+    b.lifecycle = Some(
+        json!([{"Expiration": {"Days": 730}, "Filter": {"Prefix": ""}, "ID": "expire-after-two-years", "Status": "Enabled"}]),
+    );
+    b.policy = Some(
+        json!({"Version": "2012-10-17", "Statement": [deny_insecure_transport("acme-security-access-logs")]}),
+    );
+    out.push(b);
+
+    let mut b = Bucket::new(SEC, "us-east-1", "acme-security-cloudtrail", 1460);
+    b.versioning = true;
+    b.encryption = Some(sse(Some(&format!(
+        "arn:aws:kms:us-east-1:{sec}:key/{}",
+        uuidish("security-cloudtrail")
+    ))));
+    b.logging = Some(
+        json!({"TargetBucket": "acme-security-access-logs", "TargetGrants": [], "TargetPrefix": "cloudtrail/"}),
+    );
+    b.object_lock = Some(
+        json!({"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Days": 400, "Mode": "COMPLIANCE"}}}),
+    );
+    b.policy = Some(json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl", "Resource": "arn:aws:s3:::acme-security-cloudtrail"},
+        {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::acme-security-cloudtrail/AWSLogs/{sec}/*"), "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}},
+        deny_insecure_transport("acme-security-cloudtrail")
+    ]}));
+    out.push(b);
     out
 }
 
 /// A UUID-shaped string derived from a seed (KMS key ids, client tokens).
-fn uuidish(seed: &str) -> String {
+pub fn uuidish(seed: &str) -> String {
     let h = hex_tag(seed, 32);
     format!(
         "{}-{}-{}-{}-{}",
@@ -792,6 +858,27 @@ impl Infra {
                     ec2_id("subnet", &format!("{main}/a")),
                     ec2_id("subnet", &format!("{main}/b")),
                 ];
+                ctx.out.vpc_refs.push(VpcRef {
+                    account,
+                    region,
+                    vpc_id: default_vpc.clone(),
+                    is_default: true,
+                    ipv6: None,
+                    subnets: [
+                        ec2_id("subnet", &format!("{default_vpc}/a")),
+                        ec2_id("subnet", &format!("{default_vpc}/b")),
+                    ],
+                    db_group: None,
+                });
+                ctx.out.vpc_refs.push(VpcRef {
+                    account,
+                    region,
+                    vpc_id: main.clone(),
+                    is_default: false,
+                    ipv6,
+                    subnets: subnets.clone(),
+                    db_group: None,
+                });
                 networks.push(Network {
                     account,
                     region,
@@ -871,7 +958,7 @@ impl Infra {
                 app_rules,
                 &[("Tier", "app")],
             );
-            ctx.security_group(
+            let db = ctx.security_group(
                 n.account,
                 n.region,
                 &n.main_vpc,
@@ -885,6 +972,9 @@ impl Infra {
                 )],
                 &[("Tier", "db")],
             );
+            if let Some(v) = ctx.out.vpc_refs.iter_mut().find(|v| v.vpc_id == n.main_vpc) {
+                v.db_group = Some(db);
+            }
             if n.account == SEC && n.region == "us-east-1" {
                 ctx.security_group(
                     n.account,

@@ -15,6 +15,7 @@ mod managed;
 mod model;
 mod org;
 mod plants;
+mod services;
 mod util;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use crate::static_source::StaticSource;
 pub use model::ACCOUNTS;
 pub use org::REGIONS;
 pub use plants::{ESCALATIONS, NEAR_MISSES};
+pub use services::CIS_METRIC_FILTERS;
 
 /// Seed used by [`source`] and the daemon's `--demo-scale`.
 pub const DEFAULT_SEED: u64 = 0x5EED_0A11;
@@ -94,7 +96,7 @@ pub fn generate(scale: usize, seed: u64) -> DemoOrg {
 /// that age-based checks ("not used in 90 days") keep their hits when run later.
 pub fn generate_at(scale: usize, seed: u64, epoch: DateTime<Utc>) -> DemoOrg {
     let org = org::build(scale, seed, epoch);
-    let mut rows: HashMap<&'static str, Vec<Row>> = HashMap::new();
+    let mut rows: HashMap<&'static str, Vec<Row>> = services::build(&org.infra.vpc_refs, epoch);
     emit::iam_rows(&org, epoch, &mut rows);
     rows.insert("aws_s3_bucket", org.infra.buckets);
     rows.insert("aws_vpc", org.infra.vpcs);
