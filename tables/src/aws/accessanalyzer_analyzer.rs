@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::api::{ACCESS_ANALYZER, akas, g, s};
+use super::api::{ACCESS_ANALYZER, akas, g, page, s};
 use super::json::{put_tags, row};
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
@@ -91,11 +91,5 @@ pub(crate) async fn list(
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Page {
-        rows,
-        next: out
-            .get("nextToken")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-    })
+    Ok(page(rows, &out, "nextToken"))
 }

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use super::json::put_tags;
 use super::source::AwsSource;
-use crate::framework::{FetchError, Row};
+use crate::framework::{FetchError, Page, Row};
 
 /// One AWS service as this client addresses it.
 #[derive(Debug, Clone, Copy)]
@@ -494,6 +494,18 @@ pub(crate) fn xml_list(v: Option<&Value>, item: &str) -> Vec<Value> {
             None => vec![Value::Object(o.clone())],
         },
         _ => Vec::new(),
+    }
+}
+
+/// A page of rows whose continuation token is the response member `token_key`.
+pub(crate) fn page(rows: Vec<Row>, out: &Value, token_key: &str) -> Page {
+    Page {
+        rows,
+        next: out
+            .get(token_key)
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::api::{CLOUDWATCH, LOGS, akas, b, g, n, s};
+use super::api::{CLOUDWATCH, LOGS, akas, b, g, n, page, s};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
@@ -138,14 +138,7 @@ pub(crate) async fn list_alarms(
         Some(Value::Array(items)) => items.iter().map(|a| alarm_row(src, region, a)).collect(),
         _ => Vec::new(),
     };
-    Ok(Page {
-        rows,
-        next: out
-            .get("NextToken")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string),
-    })
+    Ok(page(rows, &out, "NextToken"))
 }
 
 fn alarm_row(src: &AwsSource, region: &str, a: &Value) -> Row {
@@ -240,11 +233,5 @@ pub(crate) async fn list_metric_filters(
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Page {
-        rows,
-        next: out
-            .get("nextToken")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-    })
+    Ok(page(rows, &out, "nextToken"))
 }

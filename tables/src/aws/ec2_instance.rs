@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::json::{Obj, arr, put_tags, row, text, text_nonempty, time_opt};
 use super::source::{AwsSource, api_err, is_not_found, need, unknown_hydrate};
-use super::vpc::{ec2_filters, ec2_tag_pairs, name_tag};
+use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs, name_tag};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
@@ -666,13 +666,7 @@ pub(crate) async fn list(
                 .map(move |i| instance_row(src, region, res.owner_id(), i))
         })
         .collect();
-    Ok(Page {
-        rows,
-        next: out
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string),
-    })
+    Ok(ec2_page(rows, out.next_token()))
 }
 
 /// ec2:DescribeInstances for one instance id.

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::api::{EFS, akas, b, g, n, put_api_tags, s};
+use super::api::{EFS, akas, b, g, n, page, put_api_tags, s};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
@@ -88,14 +88,7 @@ pub(crate) async fn list(
         .and_then(Value::as_array)
         .map(|fs| fs.iter().map(|f| fs_row(src, region, f)).collect())
         .unwrap_or_default();
-    Ok(Page {
-        rows,
-        next: out
-            .get("NextMarker")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string),
-    })
+    Ok(page(rows, &out, "NextMarker"))
 }
 
 fn fs_row(src: &AwsSource, region: &str, f: &Value) -> Row {

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::api::{RDS, akas, b, n, put_api_tags, s, xml_list};
+use super::api::{RDS, akas, b, n, page, put_api_tags, s, xml_list};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
@@ -128,14 +128,7 @@ pub(crate) async fn list(
         .iter()
         .map(|d| instance_row(src, region, d))
         .collect();
-    Ok(Page {
-        rows,
-        next: out
-            .get("Marker")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string),
-    })
+    Ok(page(rows, &out, "Marker"))
 }
 
 fn instance_row(src: &AwsSource, region: &str, d: &Value) -> Row {

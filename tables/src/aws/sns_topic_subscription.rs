@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::api::{SNS, akas, s};
+use super::api::{SNS, akas, page, s};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
@@ -62,12 +62,5 @@ pub(crate) async fn list(
             .collect(),
         _ => Vec::new(),
     };
-    Ok(Page {
-        rows,
-        next: out
-            .get("NextToken")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string),
-    })
+    Ok(page(rows, &out, "NextToken"))
 }

@@ -74,6 +74,15 @@ pub(crate) fn ec2_filters(req: &ListRequest, pairs: &[(&str, &str)]) -> Option<V
     }
 }
 
+/// A page of EC2 rows and the response's continuation token (EC2 sends an empty token
+/// on the last page of some calls).
+pub(crate) fn ec2_page(rows: Vec<Row>, next_token: Option<&str>) -> Page {
+    Page {
+        rows,
+        next: next_token.filter(|t| !t.is_empty()).map(str::to_string),
+    }
+}
+
 /// EC2 tags as `(key, value)` pairs.
 pub(crate) fn ec2_tag_pairs(
     tags: &[aws_sdk_ec2::types::Tag],
@@ -170,13 +179,7 @@ pub(crate) async fn list(
         .await
         .map_err(|e| api_err("ec2:DescribeVpcs", e))?;
     let rows = out.vpcs().iter().map(|v| vpc_row(src, region, v)).collect();
-    Ok(Page {
-        rows,
-        next: out
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string),
-    })
+    Ok(ec2_page(rows, out.next_token()))
 }
 
 /// ec2:DescribeVpcs for one VPC id.

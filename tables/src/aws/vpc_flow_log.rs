@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::json::{put_tags, row, text, time_opt};
 use super::source::{AwsSource, api_err};
-use super::vpc::{ec2_filters, ec2_tag_pairs, name_tag};
+use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs, name_tag};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
@@ -130,11 +130,5 @@ pub(crate) async fn list(
         .iter()
         .map(|f| flow_log_row(src, region, f))
         .collect();
-    Ok(Page {
-        rows,
-        next: out
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string),
-    })
+    Ok(ec2_page(rows, out.next_token()))
 }

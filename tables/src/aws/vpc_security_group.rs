@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::json::{Obj, arr, put_tags, row, text};
 use super::source::{AwsSource, api_err, is_not_found};
-use super::vpc::{ec2_filters, ec2_tag_pairs};
+use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
@@ -131,13 +131,7 @@ pub(crate) async fn list(
         .iter()
         .map(|g| group_row(src, region, g))
         .collect();
-    Ok(Page {
-        rows,
-        next: out
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string),
-    })
+    Ok(ec2_page(rows, out.next_token()))
 }
 
 /// ec2:DescribeSecurityGroups for one group id.

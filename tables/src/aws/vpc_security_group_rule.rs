@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::json::{row, text};
 use super::source::{AwsSource, api_err, is_not_found};
 use super::vpc::ec2_filters;
+use super::vpc::ec2_page;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
@@ -179,13 +180,7 @@ pub(crate) async fn list(
         .iter()
         .map(|r| rule_row(src, region, r))
         .collect();
-    Ok(Page {
-        rows,
-        next: out
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string),
-    })
+    Ok(ec2_page(rows, out.next_token()))
 }
 
 /// ec2:DescribeSecurityGroupRules for one rule id.
