@@ -5,9 +5,17 @@ use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::sql::parser::Statement as DfStatement;
-use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 
 use crate::engine::Engine;
+use crate::pg::sql::{PgParser, is_engine_query, plan_query, rewrite};
+
+fn pg_error(e: pgwire::error::PgWireError) -> anyhow::Error {
+    match e {
+        pgwire::error::PgWireError::UserError(info) => anyhow::anyhow!("{}", info.message),
+        pgwire::error::PgWireError::ApiError(inner) => anyhow::anyhow!("{inner}"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -29,17 +37,21 @@ pub async fn run(engine: &Engine, sql: &str, output: Output) -> Result<()> {
 /// Execute and return PostgreSQL-named columns and batches of the last statement.
 pub async fn execute(engine: &Engine, sql: &str) -> Result<(Vec<String>, Vec<RecordBatch>)> {
     let ctx = engine.session();
-    let parser = PostgresCompatibilityParser::new();
+    let parser = PgParser::new();
     let stmts = parser
         .parse(sql)
         .map_err(|e| anyhow::anyhow!("syntax error: {e}"))?;
     let mut last = (Vec::new(), Vec::new());
-    for mut stmt in stmts {
-        pathwarden_sqlext::rewrite(&mut stmt)?;
-        let plan = ctx
-            .state()
-            .statement_to_plan(DfStatement::Statement(Box::new(stmt)))
-            .await?;
+    for stmt in stmts {
+        let plan = if is_engine_query(&stmt) {
+            // The same parsing, rewrites and planning as over pgwire.
+            plan_query(&ctx.state(), stmt).await.map_err(pg_error)?.1
+        } else {
+            let stmt = rewrite(stmt).map_err(pg_error)?;
+            ctx.state()
+                .statement_to_plan(DfStatement::Statement(Box::new(stmt)))
+                .await?
+        };
         let df = ctx.execute_logical_plan(plan).await?;
         let names: Vec<String> = df
             .schema()

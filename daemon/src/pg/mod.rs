@@ -1,8 +1,10 @@
 //! The PostgreSQL wire-protocol server.
 
 pub mod auth;
+pub mod catalog;
 pub mod errors;
 pub mod session;
+pub mod sql;
 
 use std::fs::File;
 use std::io::BufReader;
@@ -49,6 +51,8 @@ pub async fn serve(
     tls: Option<TlsAcceptor>,
     max_connections: usize,
 ) {
+    // Column types clients read from pg_attribute: jsonb for JSON columns.
+    catalog::install(&shared.engine.session(), crate::engine::CATALOG);
     let limiter = Arc::new(Semaphore::new(max_connections.max(1)));
     loop {
         let (socket, peer): (tokio::net::TcpStream, SocketAddr) = match listener.accept().await {

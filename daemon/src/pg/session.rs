@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
-use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use datafusion_postgres::arrow_pg::datatypes::df::encode_dataframe;
 use datafusion_postgres::{DfSessionService, Parser, arrow_pg};
 use futures::{Sink, Stream};
 use pgwire::api::cancel::CancelHandler;
@@ -28,10 +28,14 @@ use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::data::DataRow;
+use pgwire::types::format::FormatOptions;
 use tokio::sync::Notify;
 
 use super::auth::{AuthConfig, PwStartupHandler};
-use super::errors::{map_error, sql_error};
+use super::errors::{from_df, map_error, sql_error};
+use super::sql::{
+    PgParser, bind_parameters, is_engine_query, parameter_types, parse_sql, plan_query, rewrite,
+};
 use crate::audit::{AuditEvent, AuditSink};
 use crate::engine::Engine;
 
@@ -132,7 +136,7 @@ impl ConnHandlers {
         let inner = Arc::new(DfSessionService::new(ctx.clone()));
         let parser = Arc::new(PwParser {
             inner: inner.query_parser(),
-            sql: PostgresCompatibilityParser::new(),
+            sql: PgParser::new(),
             ctx: ctx.clone(),
             cursors: Arc::new(Mutex::new(Cursors::default())),
         });
@@ -427,207 +431,6 @@ impl PwSession {
     }
 }
 
-fn parse_sql(parser: &PostgresCompatibilityParser, sql: &str) -> PgWireResult<Vec<Statement>> {
-    parser
-        .parse(sql)
-        .map_err(|e| sql_error("42601", format!("syntax error: {e}")))
-}
-
-fn rewrite(mut stmt: Statement) -> PgWireResult<Statement> {
-    rewrite_like_escape(&mut stmt);
-    hoist_case_subqueries(&mut stmt);
-    aggregate_scalar_subqueries(&mut stmt);
-    pathwarden_sqlext::rewrite(&mut stmt).map_err(|e| sql_error("0A000", e.to_string()))?;
-    Ok(stmt)
-}
-
-/// `CASE WHEN c THEN (SELECT e FROM t WHERE w) [ELSE NULL] END` → `(SELECT e FROM t WHERE w AND (c))`:
-/// the same value whenever the subquery yields at most one row (PostgreSQL's rule for
-/// scalar subqueries), and a form DataFusion can decorrelate (it cannot inside CASE).
-fn hoist_case_subqueries(stmt: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{
-        BinaryOperator, Expr, SetExpr, Value, visit_expressions_mut,
-    };
-    use std::ops::ControlFlow;
-    let _ = visit_expressions_mut(stmt, |e| {
-        let Expr::Case {
-            operand: None,
-            conditions,
-            else_result,
-            ..
-        } = e
-        else {
-            return ControlFlow::<()>::Continue(());
-        };
-        let else_null = match else_result.as_deref() {
-            None => true,
-            Some(Expr::Value(v)) => matches!(v.value, Value::Null),
-            _ => false,
-        };
-        if !else_null || conditions.len() != 1 {
-            return ControlFlow::Continue(());
-        }
-        let mut result = conditions[0].result.clone();
-        while let Expr::Nested(inner) = result {
-            result = *inner;
-        }
-        let Expr::Subquery(mut q) = result else {
-            return ControlFlow::Continue(());
-        };
-        let SetExpr::Select(sel) = q.body.as_mut() else {
-            return ControlFlow::Continue(());
-        };
-        let cond = Expr::Nested(Box::new(conditions[0].condition.clone()));
-        sel.selection = Some(match sel.selection.take() {
-            Some(w) => Expr::BinaryOp {
-                left: Box::new(Expr::Nested(Box::new(w))),
-                op: BinaryOperator::And,
-                right: Box::new(cond),
-            },
-            None => cond,
-        });
-        *e = Expr::Subquery(q);
-        ControlFlow::Continue(())
-    });
-}
-
-/// Scalar subqueries `(SELECT e FROM ... WHERE <correlated>)` return at most one row in
-/// PostgreSQL (more is an error); DataFusion only plans correlated ones when they are
-/// aggregated. Catalog queries of SQLAlchemy and other clients use them, so wrap the
-/// single projected expression in `max(...)`, which is the same value for one row.
-fn aggregate_scalar_subqueries(stmt: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{
-        Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-        Ident, ObjectName, SelectItem, SetExpr, visit_expressions_mut,
-    };
-    use std::ops::ControlFlow;
-    const AGGS: &[&str] = &[
-        "count",
-        "sum",
-        "min",
-        "max",
-        "avg",
-        "array_agg",
-        "string_agg",
-        "bool_and",
-        "bool_or",
-        "jsonb_agg",
-        "json_agg",
-        "jsonb_object_agg",
-        "json_object_agg",
-        "first_value",
-        "last_value",
-    ];
-    fn has_aggregate(e: &mut Expr) -> bool {
-        let mut found = false;
-        let _ = visit_expressions_mut(e, |x| {
-            if let Expr::Function(f) = x {
-                let n = f.name.to_string().to_ascii_lowercase();
-                if AGGS.contains(&n.rsplit('.').next().unwrap_or("")) {
-                    found = true;
-                }
-            }
-            ControlFlow::<()>::Continue(())
-        });
-        found
-    }
-    let _ = visit_expressions_mut(stmt, |e| {
-        if let Expr::Subquery(q) = e {
-            if q.limit_clause.is_none() {
-                if let SetExpr::Select(sel) = q.body.as_mut() {
-                    let grouped = !matches!(&sel.group_by, datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(v, _) if v.is_empty());
-                    if sel.projection.len() == 1 && !grouped && sel.having.is_none() {
-                        let (inner, alias) = match &mut sel.projection[0] {
-                            SelectItem::UnnamedExpr(x) => (x, None),
-                            SelectItem::ExprWithAlias { expr, alias } => {
-                                (expr, Some(alias.clone()))
-                            }
-                            _ => return ControlFlow::<()>::Continue(()),
-                        };
-                        if !has_aggregate(inner) {
-                            let arg = std::mem::replace(
-                                inner,
-                                Expr::value(datafusion::sql::sqlparser::ast::Value::Null),
-                            );
-                            let call = Expr::Function(Function {
-                                name: ObjectName::from(vec![Ident::new("max")]),
-                                uses_odbc_syntax: false,
-                                parameters: FunctionArguments::None,
-                                args: FunctionArguments::List(FunctionArgumentList {
-                                    duplicate_treatment: None,
-                                    args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))],
-                                    clauses: vec![],
-                                }),
-                                filter: None,
-                                null_treatment: None,
-                                over: None,
-                                within_group: vec![],
-                            });
-                            sel.projection[0] = match alias {
-                                Some(alias) => SelectItem::ExprWithAlias { expr: call, alias },
-                                None => SelectItem::UnnamedExpr(call),
-                            };
-                        }
-                    }
-                }
-            }
-        }
-        ControlFlow::<()>::Continue(())
-    });
-}
-
-/// `x LIKE p ESCAPE 'c'` (SQLAlchemy uses `/`) → `x LIKE <p with c turned into a backslash>`,
-/// because DataFusion only knows the backslash escape.
-fn rewrite_like_escape(stmt: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{Expr, Value, visit_expressions_mut};
-    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-    use std::ops::ControlFlow;
-    let _ = visit_expressions_mut(stmt, |e| {
-        if let Expr::Like {
-            pattern,
-            escape_char,
-            ..
-        }
-        | Expr::ILike {
-            pattern,
-            escape_char,
-            ..
-        } = e
-        {
-            let esc = escape_char.as_ref().and_then(|v| match &v.value {
-                Value::SingleQuotedString(s) if s.chars().count() == 1 && s != "\\" => {
-                    Some(s.clone())
-                }
-                _ => None,
-            });
-            if let Some(c) = esc {
-                let c = c.replace('\'', "''");
-                let template =
-                    format!("replace(replace(__pw_like_pattern, '\\', '\\\\'), '{c}', '\\')");
-                if let Ok(mut new) =
-                    datafusion::sql::sqlparser::parser::Parser::new(&PostgreSqlDialect {})
-                        .try_with_sql(&template)
-                        .and_then(|mut p| p.parse_expr())
-                {
-                    let inner = std::mem::replace(pattern.as_mut(), Expr::value(Value::Null));
-                    let mut inner = Some(inner);
-                    let _ = visit_expressions_mut(&mut new, |x| {
-                        if matches!(x, Expr::Identifier(i) if i.value == "__pw_like_pattern") {
-                            if let Some(v) = inner.take() {
-                                *x = Expr::Nested(Box::new(v));
-                            }
-                        }
-                        ControlFlow::<()>::Continue(())
-                    });
-                    **pattern = new;
-                    *escape_char = None;
-                }
-            }
-        }
-        ControlFlow::<()>::Continue(())
-    });
-}
-
 #[async_trait]
 impl SimpleQueryHandler for PwSession {
     async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
@@ -656,23 +459,38 @@ impl SimpleQueryHandler for PwSession {
             }
             let token = self.cancel_token(client);
             let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
-            let is_declare = matches!(stmt, Statement::Declare { .. });
-            let sql = match rewrite(stmt) {
-                Ok(s) => s.to_string(),
-                Err(e) => {
-                    self.record_failure(ev, started, &e);
-                    return Err(e);
+            let res = if is_engine_query(&stmt) {
+                // Planned here rather than re-parsed from text by datafusion-postgres,
+                // whose parser would turn correlated select-list subqueries into NULL.
+                let format = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+                Self::guarded(&token, deadline, async {
+                    let (_, plan) = plan_query(&self.ctx.state(), stmt).await?;
+                    let df = self.ctx.execute_logical_plan(plan).await.map_err(from_df)?;
+                    let resp = encode_dataframe(df, &Format::UnifiedText, Some(format))
+                        .await
+                        .map_err(map_error)?;
+                    Ok(vec![Response::Query(resp)])
+                })
+                .await
+            } else {
+                let is_declare = matches!(stmt, Statement::Declare { .. });
+                let sql = match rewrite(stmt) {
+                    Ok(s) => s.to_string(),
+                    Err(e) => {
+                        self.record_failure(ev, started, &e);
+                        return Err(e);
+                    }
+                };
+                if is_declare {
+                    self.parser.note_declare(&sql).await;
                 }
+                Self::guarded(&token, deadline, async {
+                    SimpleQueryHandler::do_query(self.inner.as_ref(), client, &sql)
+                        .await
+                        .map_err(map_error)
+                })
+                .await
             };
-            if is_declare {
-                self.parser.note_declare(&sql).await;
-            }
-            let res = Self::guarded(&token, deadline, async {
-                SimpleQueryHandler::do_query(self.inner.as_ref(), client, &sql)
-                    .await
-                    .map_err(map_error)
-            })
-            .await;
             match res {
                 Ok(rs) => {
                     for r in rs {
@@ -701,7 +519,7 @@ struct Cursors {
 /// Parses extended-protocol statements with the same rewrites as simple queries.
 pub struct PwParser {
     inner: Arc<Parser>,
-    sql: PostgresCompatibilityParser,
+    sql: PgParser,
     ctx: Arc<SessionContext>,
     cursors: Arc<Mutex<Cursors>>,
 }
@@ -791,9 +609,14 @@ impl QueryParser for PwParser {
                     .state()
                     .create_logical_plan(&q)
                     .await
-                    .map_err(super::errors::from_df)?;
+                    .map_err(from_df)?;
                 return Ok(Some((stmt.to_string(), Some((stmt, plan)))));
             }
+        }
+        if is_engine_query(&stmt) {
+            // Planned here, not re-parsed by datafusion-postgres (see the simple path).
+            let (stmt, plan) = plan_query(&self.ctx.state(), stmt).await?;
+            return Ok(Some((stmt.to_string(), Some((stmt, plan)))));
         }
         let is_declare = matches!(stmt, Statement::Declare { .. });
         let rewritten = rewrite(stmt)?.to_string();
@@ -807,7 +630,10 @@ impl QueryParser for PwParser {
     }
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
-        self.inner.get_parameter_types(stmt)
+        match &stmt.1 {
+            Some((s, plan)) if is_engine_query(s) => Ok(parameter_types(plan)?.wire),
+            _ => self.inner.get_parameter_types(stmt),
+        }
     }
 
     fn get_result_schema(
@@ -862,12 +688,32 @@ impl ExtendedQueryHandler for PwSession {
         }
         let token = self.cancel_token(client);
         let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
-        let res = Self::guarded(&token, deadline, async {
-            ExtendedQueryHandler::do_query(self.inner.as_ref(), client, portal, max_rows)
+        let res = match &portal.statement.statement.1 {
+            Some((stmt, plan)) if is_engine_query(stmt) => {
+                let format = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+                Self::guarded(&token, deadline, async {
+                    let params = bind_parameters(portal, &parameter_types(plan)?)?;
+                    let plan = plan
+                        .clone()
+                        .replace_params_with_values(&params)
+                        .map_err(from_df)?;
+                    let df = self.ctx.execute_logical_plan(plan).await.map_err(from_df)?;
+                    let resp = encode_dataframe(df, &portal.result_column_format, Some(format))
+                        .await
+                        .map_err(map_error)?;
+                    Ok(Response::Query(resp))
+                })
                 .await
-                .map_err(map_error)
-        })
-        .await;
+            }
+            _ => {
+                Self::guarded(&token, deadline, async {
+                    ExtendedQueryHandler::do_query(self.inner.as_ref(), client, portal, max_rows)
+                        .await
+                        .map_err(map_error)
+                })
+                .await
+            }
+        };
         match res {
             Ok(r) => Ok(self.guard(r, &token, deadline, ev, started)),
             Err(e) => {

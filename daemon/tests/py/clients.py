@@ -44,13 +44,29 @@ schemas = insp.get_schema_names()
 check("sqlalchemy schemas", "demo" in schemas and "pathwarden" in schemas, schemas)
 tables = insp.get_table_names(schema="demo")
 check("sqlalchemy tables", "aws_iam_role" in tables and "aws_s3_bucket" in tables, tables)
-# Known gap: SQLAlchemy 2's get_columns()/get_pk_constraint() catalog query still fails
-# (parameter typing inside hoisted catalog subqueries); columns are listed via
-# information_schema instead, which is what most BI tools use.
+cols = {c["name"]: c for c in insp.get_columns("aws_iam_role", schema="demo")}
+check("sqlalchemy get_columns", "arn" in cols and "assume_role_policy_std" in cols and "create_date" in cols, list(cols))
+check("sqlalchemy column types",
+      isinstance(cols["arn"]["type"], sa.Text) and isinstance(cols["create_date"]["type"], sa.TIMESTAMP)
+      and type(cols["assume_role_policy_std"]["type"]).__name__ == "JSONB"
+      and isinstance(cols["max_session_duration"]["type"], sa.BigInteger),
+      {k: repr(v["type"]) for k, v in cols.items()})
+pk = insp.get_pk_constraint("aws_iam_role", schema="demo")
+check("sqlalchemy get_pk_constraint", pk.get("constrained_columns") == [], pk)
+# Also through information_schema, which most BI tools use.
 with engine.connect() as c:
-    cols = [r[0] for r in c.execute(sa.text(
+    info = [r[0] for r in c.execute(sa.text(
         "select column_name from information_schema.columns where table_schema = 'demo' and table_name = 'aws_iam_role'"))]
-check("information_schema columns", "arn" in cols and "assume_role_policy_std" in cols, cols)
+check("information_schema columns", info == list(cols), (info, list(cols)))
+# A correlated scalar subquery in the select list is computed, not replaced by NULL,
+# and its bound parameter lines up with the client's.
+with engine.connect() as c:
+    row = c.execute(sa.text(
+        "select r.name, (select count(*) from aws_iam_user u where u.account_id = r.account_id and u.name like :p) as users "
+        "from aws_iam_role r order by r.name limit 1"), {"p": "%"}).one()
+    users = c.execute(sa.text("select count(*) from aws_iam_user u, aws_iam_role r where r.name = :n and u.account_id = r.account_id"),
+                      {"n": row[0]}).scalar()
+check("correlated select-list subquery", row[1] == users and users > 0, (row, users))
 
 import pandas as pd
 
