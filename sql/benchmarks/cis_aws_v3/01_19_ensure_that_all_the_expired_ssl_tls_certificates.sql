@@ -1,7 +1,11 @@
--- CIS AWS v3.0.0 1.19: needs aws_iam_server_certificate, which this build does not provide.
+-- CIS AWS v3.0.0 1.19: Ensure that all the expired SSL/TLS certificates stored in AWS IAM are removed
+-- No server certificate stored in IAM has expired (compared with the current time).
 select
-    'cis_aws_v3/1.19' as resource,
-    'skip' as status,
-    'Needs table aws_iam_server_certificate, which this build does not provide.' as reason,
-    '' as account_id,
-    '' as region
+    c.arn as resource,
+    case when c.expiration < now() then 'alarm' else 'ok' end as status,
+    case when c.expiration < now()
+         then c.name || ' expired on ' || cast(cast(c.expiration as date) as varchar) || '; delete it from IAM.'
+         else c.name || ' is valid until ' || cast(cast(c.expiration as date) as varchar) || '.' end as reason,
+    c.account_id,
+    c.region
+from aws_iam_server_certificate c

@@ -1,7 +1,11 @@
--- CIS AWS v3.0.0 2.3.2: needs aws_rds_db_instance, which this build does not provide.
+-- CIS AWS v3.0.0 2.3.2: Ensure Auto Minor Version Upgrade feature is Enabled for RDS Instances
+-- RDS DB instances apply minor engine upgrades automatically.
 select
-    'cis_aws_v3/2.3.2' as resource,
-    'skip' as status,
-    'Needs table aws_rds_db_instance, which this build does not provide.' as reason,
-    '' as account_id,
-    '' as region
+    d.arn as resource,
+    case when d.auto_minor_version_upgrade then 'ok' else 'alarm' end as status,
+    case when d.auto_minor_version_upgrade then d.db_instance_identifier || ' upgrades minor versions automatically.'
+         else d.db_instance_identifier || ' does not upgrade minor versions automatically ('
+              || d.engine || ' ' || d.engine_version || ').' end as reason,
+    d.account_id,
+    d.region
+from aws_rds_db_instance d

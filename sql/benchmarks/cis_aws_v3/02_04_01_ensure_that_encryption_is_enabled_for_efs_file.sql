@@ -1,7 +1,10 @@
--- CIS AWS v3.0.0 2.4.1: needs aws_efs_file_system, which this build does not provide.
+-- CIS AWS v3.0.0 2.4.1: Ensure that encryption is enabled for EFS file systems
+-- EFS file systems are encrypted at rest.
 select
-    'cis_aws_v3/2.4.1' as resource,
-    'skip' as status,
-    'Needs table aws_efs_file_system, which this build does not provide.' as reason,
-    '' as account_id,
-    '' as region
+    f.arn as resource,
+    case when f.encrypted then 'ok' else 'alarm' end as status,
+    case when f.encrypted then coalesce(f.name, f.file_system_id) || ' is encrypted at rest.'
+         else coalesce(f.name, f.file_system_id) || ' (' || f.file_system_id || ') is not encrypted at rest.' end as reason,
+    f.account_id,
+    f.region
+from aws_efs_file_system f
