@@ -1436,10 +1436,31 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
         .await
         .expect("ingress");
 
+    // The services of the logging, monitoring, storage and network controls, created with
+    // boto3 by the fixture the tables' moto test uses: KMS keys (one without rotation),
+    // a multi-region trail with validation, KMS and the 4.1 monitoring chain plus a bare
+    // single-region trail, a Config recorder, EBS default encryption, a NACL open on 22,
+    // a flow log, an unencrypted public RDS instance without minor upgrades beside a
+    // compliant one, an unencrypted EFS beside an encrypted one, Security Hub.
+    let fixture = Command::new(common::python())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tables/tests/fixtures/moto_cis_setup.py"
+        ))
+        .arg(&url)
+        .output()
+        .expect("run moto_cis_setup.py");
+    assert!(
+        fixture.status.success(),
+        "moto_cis_setup.py: {}",
+        String::from_utf8_lossy(&fixture.stderr)
+    );
+    let made: Value = serde_json::from_slice(&fixture.stdout).expect("fixture output");
+
     let config = format!(
         "[[connection]]\nname = \"cloud\"\nplugin = \"aws\"\nregions = [\"us-east-1\"]\nendpoint_url = \"{url}\"\n\
          access_key_id_env = \"PW_CIS_KEY\"\nsecret_access_key_env = \"PW_CIS_SECRET\"\ns3_force_path_style = true\n\n\
-         [[job]]\nname = \"cis\"\nschedule = \"*/2 * * * * *\"\nbenchmark = \"cis_aws_v3\"\nwhere = \"id <> '1.20'\"\n\n{}",
+         [[job]]\nname = \"cis\"\nschedule = \"*/2 * * * * *\"\nbenchmark = \"cis_aws_v3\"\nwhere = \"id not in ('1.20', '2.1.2')\"\n\n{}",
         tokens_toml()
     );
     // SAFETY: set before the daemon (a child process) starts; no other test reads these.
@@ -1448,7 +1469,8 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
         std::env::set_var("PW_CIS_SECRET", "testing");
     }
     // moto does not implement IAM Access Analyzer (ListAnalyzers answers 500), so 1.20,
-    // which reads aws_accessanalyzer_analyzer, is left out of the job.
+    // which reads aws_accessanalyzer_analyzer, is left out of the job; so is 2.1.2, whose
+    // s3:GetBucketVersioning moto answers under an XML root the SDK rejects.
     let d = Daemon::start("posture-cis-moto", Some(&config), &[]);
     let api = Api::new(&d);
     let results_of = |id: i64, control: &'static str| {
@@ -1511,6 +1533,77 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
     let open = alarm_set(&results_of(first_id, "5.2").await);
     assert_eq!(open.len(), 1, "{open:?}");
     assert!(open.iter().all(|a| a.ends_with(&sg_id)), "{open:?}");
+
+    // The controls of the fixture's services: exactly its violations alarm.
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let ok_set = |rows: &[Value]| -> BTreeSet<String> {
+        rows.iter()
+            .filter(|r| r["status"] == "ok")
+            .filter_map(|r| r["resource"].as_str().map(str::to_string))
+            .collect()
+    };
+    let one = |s: String| BTreeSet::from([s]);
+    let cis = |c: &'static str| results_of(first_id, c);
+    assert_eq!(
+        alarm_set(&cis("3.6").await),
+        one(text(&made["kms"]["unrotated"])),
+        "3.6: the key without rotation"
+    );
+    assert!(ok_set(&cis("3.6").await).contains(&text(&made["kms"]["rotated"])));
+    let legacy_db = |rows: &[Value]| {
+        let a = alarm_set(rows);
+        a.len() == 1 && a.iter().all(|r| r.ends_with(":db:legacy-db"))
+    };
+    for c in ["2.3.1", "2.3.2", "2.3.3"] {
+        let rows = cis(c).await;
+        assert!(legacy_db(&rows), "{c}: only legacy-db alarms: {rows:?}");
+        assert!(
+            ok_set(&rows).iter().any(|r| r.ends_with(":db:orders-db")),
+            "{c}: {rows:?}"
+        );
+    }
+    let efs = alarm_set(&cis("2.4.1").await);
+    assert_eq!(efs.len(), 1, "{efs:?}");
+    assert!(
+        efs.iter()
+            .all(|r| r.ends_with(&text(&made["efs"]["plain"]))),
+        "{efs:?}"
+    );
+    let local_trail = one(text(&made["trails"]["local"]));
+    assert_eq!(alarm_set(&cis("3.2").await), local_trail, "3.2");
+    assert_eq!(alarm_set(&cis("3.5").await), local_trail, "3.5");
+    assert!(
+        alarm_set(&cis("5.1").await)
+            .iter()
+            .any(|r| r.ends_with(&text(&made["open_acl"]))),
+        "5.1 finds the NACL open on 22"
+    );
+    // The one complete chain is 4.1's (multi-region trail -> metric filter with the CIS
+    // pattern -> alarm -> SNS topic with a subscription); 4.2 has no filter.
+    let account_ok = |c: &'static str| {
+        let cis = &cis;
+        async move {
+            let rows = cis(c).await;
+            (ok_set(&rows).len(), alarm_set(&rows).len())
+        }
+    };
+    assert_eq!(account_ok("4.1").await, (1, 0), "4.1 is monitored");
+    assert_eq!(account_ok("4.2").await, (0, 1), "4.2 is not");
+    assert_eq!(
+        account_ok("3.1").await,
+        (1, 0),
+        "3.1: the multi-region trail"
+    );
+    assert_eq!(
+        account_ok("2.2.1").await,
+        (1, 0),
+        "2.2.1: EBS encryption by default"
+    );
+    assert_eq!(
+        account_ok("4.16").await,
+        (1, 0),
+        "4.16: Security Hub is enabled"
+    );
 
     // Fix one violation; a later scheduled run records it as resolved.
     let key_id = k1
