@@ -140,49 +140,32 @@ pub(crate) async fn hydrate(
     let name = need(row_in, "name", "iam:GetGroup")?;
     match hydrate {
         "users" => {
-            let mut users = Vec::new();
-            let mut marker = None;
-            loop {
-                let out = src
-                    .iam
-                    .get_group()
-                    .group_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("iam:GetGroup", e))?;
-                users.extend(out.users().iter().map(user_json));
-                marker = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
+            let users: Vec<_> = src
+                .iam
+                .get_group()
+                .group_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| api_err("iam:GetGroup", e))?
+                .iter()
+                .map(user_json)
+                .collect();
             Ok(row([("users", Value::Array(users))]))
         }
         "inline_policies" => {
-            let mut names = Vec::new();
-            let mut marker = None;
-            loop {
-                let out = src
-                    .iam
-                    .list_group_policies()
-                    .group_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("iam:ListGroupPolicies", e))?;
-                names.extend(out.policy_names().iter().cloned());
-                marker = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
+            let names: Vec<_> = src
+                .iam
+                .list_group_policies()
+                .group_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| api_err("iam:ListGroupPolicies", e))?;
             let mut policies = Vec::new();
             for p in names {
                 let out = src
@@ -198,30 +181,19 @@ pub(crate) async fn hydrate(
             Ok(inline_policy_columns(policies))
         }
         "attached_policies" => {
-            let mut arns = Vec::new();
-            let mut marker = None;
-            loop {
-                let out = src
-                    .iam
-                    .list_attached_group_policies()
-                    .group_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("iam:ListAttachedGroupPolicies", e))?;
-                arns.extend(
-                    out.attached_policies()
-                        .iter()
-                        .filter_map(|p| p.policy_arn().map(str::to_string)),
-                );
-                marker = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
+            let arns: Vec<_> = src
+                .iam
+                .list_attached_group_policies()
+                .group_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| api_err("iam:ListAttachedGroupPolicies", e))?
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string))
+                .collect();
             Ok(attached_policy_column(arns))
         }
         other => Err(unknown_hydrate(&DEF, other)),

@@ -224,30 +224,19 @@ pub(crate) async fn hydrate(
             Ok(out.role().map(get_role_columns).unwrap_or_default())
         }
         "instance_profiles" => {
-            let mut arns = Vec::new();
-            let mut marker = None;
-            loop {
-                let out = src
-                    .iam
-                    .list_instance_profiles_for_role()
-                    .role_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("iam:ListInstanceProfilesForRole", e))?;
-                arns.extend(
-                    out.instance_profiles()
-                        .iter()
-                        .map(|p| Value::String(p.arn().to_string())),
-                );
-                marker = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
+            let arns: Vec<_> = src
+                .iam
+                .list_instance_profiles_for_role()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| api_err("iam:ListInstanceProfilesForRole", e))?
+                .iter()
+                .map(|p| Value::String(p.arn().to_string()))
+                .collect();
             let v = if arns.is_empty() {
                 Value::Null
             } else {
@@ -256,26 +245,16 @@ pub(crate) async fn hydrate(
             Ok(row([("instance_profile_arns", v)]))
         }
         "inline_policies" => {
-            let mut names = Vec::new();
-            let mut marker = None;
-            loop {
-                let out = src
-                    .iam
-                    .list_role_policies()
-                    .role_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("iam:ListRolePolicies", e))?;
-                names.extend(out.policy_names().iter().cloned());
-                marker = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
+            let names: Vec<_> = src
+                .iam
+                .list_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| api_err("iam:ListRolePolicies", e))?;
             let mut policies = Vec::new();
             for p in names {
                 let out = src
@@ -291,30 +270,19 @@ pub(crate) async fn hydrate(
             Ok(inline_policy_columns(policies))
         }
         "attached_policies" => {
-            let mut arns = Vec::new();
-            let mut marker = None;
-            loop {
-                let out = src
-                    .iam
-                    .list_attached_role_policies()
-                    .role_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("iam:ListAttachedRolePolicies", e))?;
-                arns.extend(
-                    out.attached_policies()
-                        .iter()
-                        .filter_map(|p| p.policy_arn().map(str::to_string)),
-                );
-                marker = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
+            let arns: Vec<_> = src
+                .iam
+                .list_attached_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| api_err("iam:ListAttachedRolePolicies", e))?
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string))
+                .collect();
             Ok(attached_policy_column(arns))
         }
         other => Err(unknown_hydrate(&DEF, other)),

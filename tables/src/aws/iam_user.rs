@@ -198,32 +198,25 @@ pub(crate) async fn hydrate(
             Ok(out.user().map(get_user_columns).unwrap_or_default())
         }
         "mfa_devices" => {
-            let mut devices = Vec::new();
-            let mut marker = None;
-            loop {
-                let out = src
-                    .iam
-                    .list_mfa_devices()
-                    .user_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("iam:ListMFADevices", e))?;
-                devices.extend(out.mfa_devices().iter().map(|d| {
+            let devices: Vec<_> = src
+                .iam
+                .list_mfa_devices()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| api_err("iam:ListMFADevices", e))?
+                .iter()
+                .map(|d| {
                     Obj::new()
                         .t("EnableDate", Some(d.enable_date()))
                         .s("SerialNumber", Some(d.serial_number()))
                         .s("UserName", Some(d.user_name()))
                         .build()
-                }));
-                marker = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
+                })
+                .collect();
             Ok(row([
                 ("mfa_enabled", Value::Bool(!devices.is_empty())),
                 ("mfa_devices", Value::Array(devices)),
@@ -245,49 +238,32 @@ pub(crate) async fn hydrate(
             Ok(row([("login_profile", profile.unwrap_or(Value::Null))]))
         }
         "groups" => {
-            let mut groups = Vec::new();
-            let mut marker = None;
-            loop {
-                let out = src
-                    .iam
-                    .list_groups_for_user()
-                    .user_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("iam:ListGroupsForUser", e))?;
-                groups.extend(out.groups().iter().map(super::iam_group::group_json));
-                marker = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
+            let groups: Vec<_> = src
+                .iam
+                .list_groups_for_user()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| api_err("iam:ListGroupsForUser", e))?
+                .iter()
+                .map(super::iam_group::group_json)
+                .collect();
             Ok(row([("groups", Value::Array(groups))]))
         }
         "inline_policies" => {
-            let mut names = Vec::new();
-            let mut marker = None;
-            loop {
-                let out = src
-                    .iam
-                    .list_user_policies()
-                    .user_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("iam:ListUserPolicies", e))?;
-                names.extend(out.policy_names().iter().cloned());
-                marker = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
+            let names: Vec<_> = src
+                .iam
+                .list_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| api_err("iam:ListUserPolicies", e))?;
             let mut policies = Vec::new();
             for p in names {
                 let out = src
@@ -303,30 +279,19 @@ pub(crate) async fn hydrate(
             Ok(inline_policy_columns(policies))
         }
         "attached_policies" => {
-            let mut arns = Vec::new();
-            let mut marker = None;
-            loop {
-                let out = src
-                    .iam
-                    .list_attached_user_policies()
-                    .user_name(name)
-                    .set_marker(marker)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("iam:ListAttachedUserPolicies", e))?;
-                arns.extend(
-                    out.attached_policies()
-                        .iter()
-                        .filter_map(|p| p.policy_arn().map(str::to_string)),
-                );
-                marker = out
-                    .marker()
-                    .filter(|_| out.is_truncated())
-                    .map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
+            let arns: Vec<_> = src
+                .iam
+                .list_attached_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(|e| api_err("iam:ListAttachedUserPolicies", e))?
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string))
+                .collect();
             Ok(attached_policy_column(arns))
         }
         other => Err(unknown_hydrate(&DEF, other)),
