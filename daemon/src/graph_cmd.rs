@@ -25,7 +25,7 @@ pub struct Neo4jConfig {
     pub sink: Option<String>,
     /// Rows per UNWIND batch.
     pub batch_size: Option<usize>,
-    /// Mirror once the daemon has started (and after each `pathwarden graph sync`).
+    /// `serve` mirrors the graph in the background once it has started.
     #[serde(default)]
     pub sync_on_start: bool,
 }
@@ -125,13 +125,23 @@ pub async fn review(engine: &Engine, policy: Option<String>, output: Output) -> 
 
 /// `pathwarden graph sync`.
 pub async fn sync(engine: &Engine, cfg: &Neo4jConfig) -> Result<()> {
-    let mirror = cfg.mirror()?;
-    eprintln!("building the privilege graph...");
-    let graph = engine.graph.graph().await.context("building the graph")?;
-    eprintln!("mirroring to {}...", cfg.uri);
-    let stats = pathwarden_graph::mirror::sync(&graph, &mirror)
-        .await
-        .context("graph sync")?;
+    eprintln!(
+        "building the privilege graph and mirroring it to {}...",
+        cfg.uri
+    );
+    let stats = mirror_now(engine, cfg).await?;
     println!("{stats:?}");
     Ok(())
+}
+
+/// Build (or reuse) the engine's privilege graph and mirror it into the configured server.
+pub async fn mirror_now(
+    engine: &Engine,
+    cfg: &Neo4jConfig,
+) -> Result<pathwarden_graph::mirror::SyncStats> {
+    let mirror = cfg.mirror()?;
+    let graph = engine.graph.graph().await.context("building the graph")?;
+    pathwarden_graph::mirror::sync(&graph, &mirror)
+        .await
+        .context("graph sync")
 }

@@ -246,7 +246,22 @@ async fn serve(
             .collect(),
         require_tls: !is_loopback(&pg_addr),
     });
+    let neo4j = graph_cmd::Neo4jConfig::from_raw(&cfg.neo4j)?;
     let engine = Arc::new(Engine::build(&cfg, demo_scale).await?);
+    if let Some(neo) = neo4j.filter(|n| n.sync_on_start) {
+        // Mirror in the background: queries are served meanwhile, and a graph server that
+        // is down is a warning, not a reason to refuse SQL.
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            tracing::info!(uri = %neo.uri, "graph mirror: syncing (sync_on_start)");
+            match graph_cmd::mirror_now(&engine, &neo).await {
+                Ok(stats) => tracing::info!(uri = %neo.uri, ?stats, "graph mirror: synced"),
+                Err(e) => {
+                    tracing::warn!(uri = %neo.uri, error = %format!("{e:#}"), "graph mirror: sync failed")
+                }
+            }
+        });
+    }
     let store = posture::shared_store(&cfg.state, &cfg.server.data_dir)
         .await?
         .clone();

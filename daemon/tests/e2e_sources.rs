@@ -242,3 +242,27 @@ connections = ["cloud", "offline"]
         .get(0);
     assert_eq!(unq, all_roles);
 }
+
+/// `[neo4j] sync_on_start = true`: `serve` mirrors the graph in the background. With the
+/// graph server down, SQL is still served and the failure is logged as a warning.
+#[test]
+fn sync_on_start_mirrors_in_the_background_and_survives_a_down_server() {
+    let closed = common::free_port();
+    let config = format!(
+        "[[connection]]\nname = \"demo\"\nplugin = \"demo\"\nscale = 150\n\n\
+         [neo4j]\nuri = \"redis://127.0.0.1:{closed}\"\nsync_on_start = true\n"
+    );
+    let d = Daemon::start("sync-on-start", Some(&config), &[]);
+    let out = d.psql(&["-tA", "-c", "select count(*) > 0 from aws_iam_role"]);
+    assert_eq!(out.trim(), "t", "SQL is served while the mirror runs");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let log = d.stderr();
+        if log.contains("graph mirror: sync failed") {
+            assert!(log.contains(&format!("127.0.0.1:{closed}")), "{log}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no mirror attempt logged: {log}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
