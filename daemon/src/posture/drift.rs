@@ -320,10 +320,16 @@ mod tests {
         assert_eq!(from_toml[0].principal, "user/alice");
         assert_eq!(from_toml[0].account_id.as_deref(), Some("123"));
         let bad = dir.join("bad.yml");
-        std::fs::write(&bad, "grants:\n  - principal: x\n    kind: owner\n    value: y\n")
-            .expect("write");
+        std::fs::write(
+            &bad,
+            "grants:\n  - principal: x\n    kind: owner\n    value: y\n",
+        )
+        .expect("write");
         let err = load_file(&bad).expect_err("bad kind").to_string();
-        assert!(err.contains("grant[0].kind: expected policy or group"), "{err}");
+        assert!(
+            err.contains("grant[0].kind: expected policy or group"),
+            "{err}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
