@@ -4,16 +4,17 @@
 //! the CPU-heavy part — policy evaluation for every principal — runs on the blocking pool
 //! and rayon, never on the async runtime's threads.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 use pathwarden_analyzers::escalation::{
-    AccountSnapshot, ComputeResource, EscalationEdge, GroupInfo, ManagedPolicyInfo, PrincipalInfo,
-    ResourceKind, RoleInfo, SnapshotIndex, Target, builtin_policies,
+    AccountSnapshot, ComputeResource, EdgeEvidence, GroupInfo, ManagedPolicyInfo, PrincipalInfo,
+    ResourceKind, RoleInfo, SharedEscalation, SnapshotIndex, Target, builtin_policies,
 };
 use pathwarden_analyzers::policy::arn as arn_util;
 use pathwarden_analyzers::policy::document::Negatable;
@@ -25,20 +26,14 @@ use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use crate::GraphError;
-use crate::model::{Edge, Evidence, Graph, GraphBuilder, NodeId};
+use crate::access::{self, BUCKET_CLASSES, BucketIndex, PrincipalAccess};
+use crate::model::{Edge, Evidence, Graph, GraphBuilder, NodeId, no_props};
 use crate::schema::{EdgeKind, NodeKind};
 
 /// Rule id of the escalation engine's AssumeRole rule; its edges become CAN_ASSUME.
 const ASSUME_RULE: &str = "sts-assume-role";
 /// Technique recorded on cross-account CAN_ASSUME edges (the engine sees one account).
 const CROSS_ACCOUNT_RULE: &str = "sts-assume-role-cross-account";
-
-/// Access classes probed on buckets: (class, action, on an object?).
-const BUCKET_CLASSES: &[(&str, &str, bool)] = &[
-    ("read", "s3:GetObject", true),
-    ("write", "s3:PutObject", true),
-    ("admin", "s3:PutBucketPolicy", false),
-];
 
 /// Builds the graph from `schema`'s tables (`aws_iam_user`, `aws_iam_role`, ...).
 ///
@@ -66,14 +61,14 @@ pub async fn build(ctx: &SessionContext, schema: &str) -> Result<Graph, GraphErr
 /// Raw rows of the tables the builder reads, as text cells.
 #[derive(Debug, Default)]
 pub struct Tables {
-    accounts: Vec<Vec<Option<String>>>,
-    users: Vec<Vec<Option<String>>>,
-    groups: Vec<Vec<Option<String>>>,
-    roles: Vec<Vec<Option<String>>>,
-    policies: Vec<Vec<Option<String>>>,
-    buckets: Vec<Vec<Option<String>>>,
-    instances: Vec<Vec<Option<String>>>,
-    sg_rules: Vec<Vec<Option<String>>>,
+    pub(crate) accounts: Vec<Vec<Option<String>>>,
+    pub(crate) users: Vec<Vec<Option<String>>>,
+    pub(crate) groups: Vec<Vec<Option<String>>>,
+    pub(crate) roles: Vec<Vec<Option<String>>>,
+    pub(crate) policies: Vec<Vec<Option<String>>>,
+    pub(crate) buckets: Vec<Vec<Option<String>>>,
+    pub(crate) instances: Vec<Vec<Option<String>>>,
+    pub(crate) sg_rules: Vec<Vec<Option<String>>>,
 }
 
 fn quote_ident(s: &str) -> String {
@@ -212,25 +207,45 @@ const SG_RULE_COLS: &[&str] = &[
     "account_id",
 ];
 
-async fn read_tables(ctx: &SessionContext, schema: &str) -> Result<Tables, GraphError> {
-    // One table at a time: live connections bound API concurrency per service anyway, and
-    // the IAM tables share one service.
+pub(crate) async fn read_tables(ctx: &SessionContext, schema: &str) -> Result<Tables, GraphError> {
+    // Tables are read concurrently, each on its own task: converting rows to Arrow and
+    // back to text is CPU work that then spreads over the cores. Live connections still
+    // bound API concurrency per service in the connection runtime. Errors are reported in
+    // the fixed order below, as if read one after another.
+    let spawn = |table: &'static str, columns: &'static [&'static str], required: bool| {
+        let ctx = ctx.clone();
+        let schema = schema.to_string();
+        tokio::spawn(async move { read(&ctx, &schema, table, columns, required).await })
+    };
+    let handles = [
+        spawn("aws_account", ACCOUNT_COLS, false),
+        spawn("aws_iam_user", USER_COLS, true),
+        spawn("aws_iam_group", GROUP_COLS, true),
+        spawn("aws_iam_role", ROLE_COLS, true),
+        spawn("aws_iam_policy", POLICY_COLS, true),
+        spawn("aws_s3_bucket", BUCKET_COLS, false),
+        spawn("aws_ec2_instance", INSTANCE_COLS, false),
+        spawn("aws_vpc_security_group_rule", SG_RULE_COLS, false),
+    ];
+    let mut read_tables = Vec::with_capacity(handles.len());
+    for h in handles {
+        read_tables.push(h.await.map_err(|e| GraphError::Task(e.to_string())));
+    }
+    let mut rows = Vec::with_capacity(read_tables.len());
+    for r in read_tables {
+        rows.push(r??);
+    }
+    let mut rows = rows.into_iter();
+    let mut next = || rows.next().unwrap_or_default();
     Ok(Tables {
-        accounts: read(ctx, schema, "aws_account", ACCOUNT_COLS, false).await?,
-        users: read(ctx, schema, "aws_iam_user", USER_COLS, true).await?,
-        groups: read(ctx, schema, "aws_iam_group", GROUP_COLS, true).await?,
-        roles: read(ctx, schema, "aws_iam_role", ROLE_COLS, true).await?,
-        policies: read(ctx, schema, "aws_iam_policy", POLICY_COLS, true).await?,
-        buckets: read(ctx, schema, "aws_s3_bucket", BUCKET_COLS, false).await?,
-        instances: read(ctx, schema, "aws_ec2_instance", INSTANCE_COLS, false).await?,
-        sg_rules: read(
-            ctx,
-            schema,
-            "aws_vpc_security_group_rule",
-            SG_RULE_COLS,
-            false,
-        )
-        .await?,
+        accounts: next(),
+        users: next(),
+        groups: next(),
+        roles: next(),
+        policies: next(),
+        buckets: next(),
+        instances: next(),
+        sg_rules: next(),
     })
 }
 
@@ -331,13 +346,13 @@ fn admin_key(account: &str) -> String {
     format!("admin:{account}")
 }
 
-struct Bucket {
-    arn: String,
-    name: String,
-    account_id: String,
-    region: String,
-    policy: Option<PolicyDocument>,
-    public_via: Vec<String>,
+pub(crate) struct Bucket {
+    pub(crate) arn: String,
+    pub(crate) name: String,
+    pub(crate) account_id: String,
+    pub(crate) region: String,
+    pub(crate) policy: Option<PolicyDocument>,
+    pub(crate) public_via: Vec<String>,
 }
 
 struct Instance {
@@ -738,7 +753,7 @@ fn parse(t: Tables) -> Parsed {
     }
 }
 
-fn evidence_of(ev: &Evaluation, action: &str, resource: &str) -> Vec<Evidence> {
+pub(crate) fn evidence_of(ev: &Evaluation, action: &str, resource: &str) -> Vec<Evidence> {
     ev.evidence
         .iter()
         .filter(|e| {
@@ -770,10 +785,10 @@ fn unresolved_document(arn: &str) -> PolicyDocument {
 
 /// Identity policies and boundary of one principal, for evaluations the escalation engine
 /// does not make (bucket access, cross-account trust prefilter).
-struct PrincipalPolicies<'s> {
-    principal: Principal,
-    identity: Vec<NamedPolicy<'s>>,
-    boundary: Option<NamedPolicy<'s>>,
+pub(crate) struct PrincipalPolicies<'s> {
+    pub(crate) principal: Principal,
+    pub(crate) identity: Vec<NamedPolicy<'s>>,
+    pub(crate) boundary: Option<NamedPolicy<'s>>,
 }
 
 impl<'s> PrincipalPolicies<'s> {
@@ -819,7 +834,7 @@ impl<'s> PrincipalPolicies<'s> {
         }
     }
 
-    fn set(&self, resource: Option<NamedPolicy<'s>>) -> PolicySet<'s> {
+    pub(crate) fn set(&self, resource: Option<NamedPolicy<'s>>) -> PolicySet<'s> {
         PolicySet {
             identity: self.identity.clone(),
             resource,
@@ -829,7 +844,7 @@ impl<'s> PrincipalPolicies<'s> {
     }
 
     /// Allow statements that may grant `action_lower`, with their Resource element.
-    fn grants<'a>(
+    pub(crate) fn grants<'a>(
         &'a self,
         action_lower: &'a str,
     ) -> impl Iterator<Item = &'a pathwarden_analyzers::policy::Statement> + 'a {
@@ -841,7 +856,7 @@ impl<'s> PrincipalPolicies<'s> {
 }
 
 /// Does a Resource element possibly cover `arn`? (Variables and NotResource: maybe.)
-fn resource_may_match(st: &pathwarden_analyzers::policy::Statement, arns: &[&str]) -> bool {
+pub(crate) fn resource_may_match(st: &pathwarden_analyzers::policy::Statement, arns: &[&str]) -> bool {
     match &st.resource {
         Some(Negatable::Is(list)) => list.iter().any(|p| match &p.tokens {
             Some(t) => arns.iter().any(|a| arn_util::matches(t, a)),
@@ -908,13 +923,85 @@ fn group_admin(
     first
 }
 
+/// Bodies standing in for managed policies that are referenced but missing.
+fn unresolved_documents(snapshots: &[AccountSnapshot]) -> HashMap<String, PolicyDocument> {
+    let mut m = HashMap::new();
+    for s in snapshots {
+        for arn in s
+            .users
+            .iter()
+            .chain(s.roles.iter().map(|r| &r.principal))
+            .flat_map(|p| {
+                p.attached_policy_arns
+                    .iter()
+                    .chain(p.permissions_boundary_arn.iter())
+            })
+            .chain(s.groups.iter().flat_map(|g| g.attached_policy_arns.iter()))
+        {
+            if !s.policies.contains_key(arn) && !builtin_policies().contains_key(arn.as_str()) {
+                m.entry(arn.clone())
+                    .or_insert_with(|| unresolved_document(arn));
+            }
+        }
+    }
+    m
+}
+
+/// Groups by ARN, per snapshot.
+fn group_maps(snapshots: &[AccountSnapshot]) -> Vec<HashMap<&str, &GroupInfo>> {
+    snapshots
+        .iter()
+        .map(|s| s.groups.iter().map(|g| (g.arn.as_str(), g)).collect())
+        .collect()
+}
+
+/// CAN_ACCESS facts of every user and role of `tables` as (principal ARN, bucket ARN,
+/// class, conditional, evidence), computed with or without sharing between principals:
+/// the two must agree.
+#[cfg(test)]
+pub(crate) fn access_facts(
+    tables: Tables,
+    share: bool,
+) -> (Vec<(String, String, usize, bool, Vec<Evidence>)>, usize) {
+    let parsed = parse(tables);
+    let unresolved = unresolved_documents(&parsed.snapshots);
+    let group_maps = group_maps(&parsed.snapshots);
+    let mut policies = Vec::new();
+    for (ai, s) in parsed.snapshots.iter().enumerate() {
+        for info in s.users.iter().chain(s.roles.iter().map(|r| &r.principal)) {
+            policies.push(PrincipalPolicies::new(s, info, &group_maps[ai], &unresolved));
+        }
+    }
+    let index = BucketIndex::new(&parsed.buckets);
+    let facts = access::bucket_access_with(&policies, &parsed.buckets, &index, share);
+    let shared = facts.iter().filter(|f| f.is_shared()).count();
+    let mut out = Vec::new();
+    for (pp, f) in policies.iter().zip(facts) {
+        for a in f.iter() {
+            out.push((
+                pp.principal.arn.clone(),
+                parsed.buckets[a.bucket].arn.clone(),
+                a.class,
+                a.conditional,
+                a.evidence.to_vec(),
+            ));
+        }
+    }
+    (out, shared)
+}
+
 fn assemble(tables: Tables) -> Result<Graph, GraphError> {
     let t0 = Instant::now();
-    let parsed = parse(tables);
+    let mut parsed = parse(tables);
+    let t_parse = t0.elapsed();
     let mut b = GraphBuilder::new();
-    for (id, doc) in &parsed.documents {
-        b.policy_document(id, doc.clone());
+    // Documents and node properties move into the graph (no copies of a large org's
+    // inline policies).
+    for (id, doc) in std::mem::take(&mut parsed.documents) {
+        b.policy_document(&id, doc);
     }
+    let mut principal_props = std::mem::take(&mut parsed.principal_props);
+    let mut group_props = std::mem::take(&mut parsed.group_props);
 
     // Accounts and their Admin nodes.
     let mut accounts: BTreeSet<String> = parsed
@@ -942,23 +1029,15 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
     // Principals, groups, policies, structural edges.
     for s in &parsed.snapshots {
         for g in &s.groups {
-            let props = parsed.group_props.get(&g.arn).cloned().unwrap_or_default();
+            let props = group_props.remove(&g.arn).unwrap_or_default();
             b.node(NodeKind::Group, &g.arn, &g.name, &s.account_id, props);
         }
         for u in &s.users {
-            let props = parsed
-                .principal_props
-                .get(&u.arn)
-                .cloned()
-                .unwrap_or_default();
+            let props = principal_props.remove(&u.arn).unwrap_or_default();
             b.node(NodeKind::User, &u.arn, &u.name, &s.account_id, props);
         }
         for r in &s.roles {
-            let props = parsed
-                .principal_props
-                .get(r.arn())
-                .cloned()
-                .unwrap_or_default();
+            let props = principal_props.remove(r.arn()).unwrap_or_default();
             b.node(
                 NodeKind::Role,
                 r.arn(),
@@ -984,6 +1063,12 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
         props.insert("aws_managed".into(), json!(aws));
         b.node(NodeKind::Policy, arn, &name, &acct, props)
     };
+    // Marked: a boundary limits, it does not grant.
+    let boundary_props = {
+        let mut props = Map::new();
+        props.insert("as_boundary".into(), json!(true));
+        Arc::new(props)
+    };
     for s in &parsed.snapshots {
         for g in &s.groups {
             let Some(gid) = b.id(&g.arn) else { continue };
@@ -1005,17 +1090,9 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
             }
             if let Some(a) = &p.permissions_boundary_arn {
                 let pid = policy_node(&mut b, a);
-                // Marked: a boundary limits, it does not grant.
-                let mut props = Map::new();
-                props.insert("as_boundary".into(), json!(true));
                 b.edge(Edge {
-                    source: id,
-                    target: pid,
-                    kind: EdgeKind::HasPolicy,
-                    technique: None,
-                    conditional: false,
-                    evidence: Vec::new(),
-                    props,
+                    props: Arc::clone(&boundary_props),
+                    ..Edge::plain(id, pid, EdgeKind::HasPolicy)
                 });
             }
         }
@@ -1044,13 +1121,8 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
             let mut props = Map::new();
             props.insert("via".into(), json!(bucket.public_via));
             b.edge(Edge {
-                source: id,
-                target: net,
-                kind: EdgeKind::ExposedToInternet,
-                technique: None,
-                conditional: false,
-                evidence: Vec::new(),
-                props,
+                props: Arc::new(props),
+                ..Edge::plain(id, net, EdgeKind::ExposedToInternet)
             });
         }
     }
@@ -1082,13 +1154,8 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
             let mut props = Map::new();
             props.insert("via".into(), json!(via));
             b.edge(Edge {
-                source: id,
-                target: net,
-                kind: EdgeKind::ExposedToInternet,
-                technique: None,
-                conditional: false,
-                evidence: Vec::new(),
-                props,
+                props: Arc::new(props),
+                ..Edge::plain(id, net, EdgeKind::ExposedToInternet)
             });
         }
     }
@@ -1096,85 +1163,110 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
 
     // Policy evaluation, per account, principals in parallel.
     let indexes: Vec<SnapshotIndex<'_>> = parsed.snapshots.iter().map(SnapshotIndex::new).collect();
-    let unresolved: HashMap<String, PolicyDocument> = {
-        let mut m = HashMap::new();
-        for s in &parsed.snapshots {
-            for arn in s
-                .users
-                .iter()
-                .chain(s.roles.iter().map(|r| &r.principal))
-                .flat_map(|p| {
-                    p.attached_policy_arns
-                        .iter()
-                        .chain(p.permissions_boundary_arn.iter())
-                })
-                .chain(s.groups.iter().flat_map(|g| g.attached_policy_arns.iter()))
-            {
-                if !s.policies.contains_key(arn) && !builtin_policies().contains_key(arn.as_str()) {
-                    m.entry(arn.clone())
-                        .or_insert_with(|| unresolved_document(arn));
-                }
-            }
-        }
-        m
-    };
-    let group_maps: Vec<HashMap<&str, &GroupInfo>> = parsed
-        .snapshots
-        .iter()
-        .map(|s| s.groups.iter().map(|g| (g.arn.as_str(), g)).collect())
-        .collect();
+    let unresolved = unresolved_documents(&parsed.snapshots);
+    let group_maps = group_maps(&parsed.snapshots);
 
-    struct PrincipalResult {
-        arn: String,
+    struct PrincipalResult<'s> {
+        ai: usize,
+        info: &'s PrincipalInfo,
         admin: Option<Evaluation>,
-        escalations: Vec<EscalationEdge>,
-        access: Vec<(usize, &'static str, &'static str, Evaluation)>,
+        escalations: Vec<SharedEscalation>,
     }
-    let bucket_candidates = BucketIndex::new(&parsed.buckets);
-    let mut results: Vec<(usize, PrincipalResult)> = Vec::new();
+    let mut results: Vec<PrincipalResult<'_>> = Vec::new();
     for (ai, (snap, idx)) in parsed.snapshots.iter().zip(&indexes).enumerate() {
         let infos: Vec<&PrincipalInfo> = snap
             .users
             .iter()
             .chain(snap.roles.iter().map(|r| &r.principal))
             .collect();
-        let part: Vec<(usize, PrincipalResult)> = infos
+        let part: Vec<PrincipalResult<'_>> = infos
             .par_iter()
             .map(|info| {
-                let admin = idx
-                    .is_admin(&info.arn)
-                    .ok()
-                    .filter(|ev| ev.decision.is_possible());
-                let certain_admin = admin
-                    .as_ref()
-                    .is_some_and(|ev| ev.decision == Decision::Allow);
-                let escalations = idx.escalations(&info.arn).unwrap_or_default();
-                // Administrators reach every resource through their Admin node; per-bucket
-                // edges for them would only add volume.
-                let access = if certain_admin {
-                    Vec::new()
-                } else {
-                    let pp = PrincipalPolicies::new(snap, info, &group_maps[ai], &unresolved);
-                    bucket_access(&pp, &parsed.buckets, &bucket_candidates)
+                let (admin, escalations) = match idx.admin_and_shared_escalations(&info.arn) {
+                    Ok((admin, escalations)) => {
+                        (Some(admin).filter(|ev| ev.decision.is_possible()), escalations)
+                    }
+                    Err(_) => (None, Vec::new()),
                 };
-                (
+                PrincipalResult {
                     ai,
-                    PrincipalResult {
-                        arn: info.arn.clone(),
-                        admin,
-                        escalations,
-                        access,
-                    },
-                )
+                    info,
+                    admin,
+                    escalations,
+                }
             })
             .collect();
         results.extend(part);
     }
+    let t_escalation = t0.elapsed();
+
+    // Bucket access. Administrators reach every resource through their Admin node;
+    // per-bucket edges for them would only add volume.
+    let bucket_index = BucketIndex::new(&parsed.buckets);
+    let needs_access: Vec<usize> = (0..results.len())
+        .filter(|&k| {
+            !results[k]
+                .admin
+                .as_ref()
+                .is_some_and(|ev| ev.decision == Decision::Allow)
+        })
+        .collect();
+    let mut access: Vec<Option<PrincipalAccess>> = (0..results.len()).map(|_| None).collect();
+    {
+        let policies: Vec<PrincipalPolicies<'_>> = needs_access
+            .par_iter()
+            .map(|&k| {
+                let r = &results[k];
+                PrincipalPolicies::new(
+                    &parsed.snapshots[r.ai],
+                    r.info,
+                    &group_maps[r.ai],
+                    &unresolved,
+                )
+            })
+            .collect();
+        let facts = access::bucket_access(&policies, &parsed.buckets, &bucket_index);
+        for (k, f) in needs_access.iter().zip(facts) {
+            access[*k] = Some(f);
+        }
+    }
     let t_eval = t0.elapsed();
 
-    for (ai, r) in &results {
-        let acct = &parsed.snapshots[*ai].account_id;
-        let Some(src) = b.id(&r.arn) else { continue };
+    // One property map per access class, shared by all its edges.
+    let access_props: Vec<Arc<Map<String, Value>>> = BUCKET_CLASSES
+        .iter()
+        .map(|(class, action, _)| {
+            let mut props = Map::new();
+            props.insert("action_class".into(), json!(class));
+            props.insert("action".into(), json!(action));
+            Arc::new(props)
+        })
+        .collect();
+    let bucket_nodes: Vec<Option<NodeId>> =
+        parsed.buckets.iter().map(|bk| b.id(&bk.arn)).collect();
+    // Escalation evidence is shared between principals of one class: convert each shared
+    // list once (keyed by its address; the originals stay alive in the map, so addresses
+    // are not reused), and share one property map per (technique, kind).
+    let mut evidence_memo: HashMap<usize, (Arc<[EdgeEvidence]>, Arc<[Evidence]>)> =
+        HashMap::new();
+    let mut props_memo: HashMap<(&'static str, EdgeKind), Arc<Map<String, Value>>> =
+        HashMap::new();
+    b.reserve_edges(
+        results
+            .iter()
+            .zip(&access)
+            .map(|(r, f)| {
+                usize::from(r.admin.is_some())
+                    + r.escalations.len()
+                    + f.as_ref().map_or(0, PrincipalAccess::len)
+            })
+            .sum(),
+    );
+    for (r, facts) in results.iter().zip(&access) {
+        let acct = &parsed.snapshots[r.ai].account_id;
+        let Some(src) = b.id(&r.info.arn) else {
+            continue;
+        };
         if let (Some(ev), Some(admin)) = (&r.admin, b.id(&admin_key(acct))) {
             b.edge(Edge {
                 source: src,
@@ -1182,8 +1274,8 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
                 kind: EdgeKind::AdminOf,
                 technique: None,
                 conditional: ev.decision == Decision::Conditional,
-                evidence: evidence_of(ev, "*", "*"),
-                props: Map::new(),
+                evidence: evidence_of(ev, "*", "*").into(),
+                props: no_props(),
             });
         }
         for e in &r.escalations {
@@ -1195,51 +1287,63 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
                 }
             };
             let Some(dst) = b.id(&key) else { continue };
-            let mut props = Map::new();
-            props.insert("technique".into(), json!(e.rule_id));
-            if kind == EdgeKind::CanAssume {
-                props.insert("cross_account".into(), json!(false));
-            }
+            let props = props_memo
+                .entry((e.rule_id, kind))
+                .or_insert_with(|| {
+                    let mut props = Map::new();
+                    props.insert("technique".into(), json!(e.rule_id));
+                    if kind == EdgeKind::CanAssume {
+                        props.insert("cross_account".into(), json!(false));
+                    }
+                    Arc::new(props)
+                })
+                .clone();
+            let evidence = evidence_memo
+                .entry(Arc::as_ptr(&e.evidence).cast::<()>() as usize)
+                .or_insert_with(|| {
+                    let converted: Arc<[Evidence]> = e
+                        .evidence
+                        .iter()
+                        .map(|x| Evidence {
+                            policy: x.policy.clone(),
+                            statement_index: x.statement_index,
+                            sid: x.sid.clone(),
+                            action: x.action.clone(),
+                            resource: x.resource.clone(),
+                        })
+                        .collect();
+                    (Arc::clone(&e.evidence), converted)
+                })
+                .1
+                .clone();
             b.edge(Edge {
                 source: src,
                 target: dst,
                 kind,
-                technique: Some(e.rule_id.to_string()),
+                technique: Some(Cow::Borrowed(e.rule_id)),
                 conditional: e.conditional,
-                evidence: e
-                    .evidence
-                    .iter()
-                    .map(|x| Evidence {
-                        policy: x.policy.clone(),
-                        statement_index: x.statement_index,
-                        sid: x.sid.clone(),
-                        action: x.action.clone(),
-                        resource: x.resource.clone(),
-                    })
-                    .collect(),
+                evidence,
                 props,
             });
         }
-        for (bi, class, action, ev) in &r.access {
-            let bucket = &parsed.buckets[*bi];
-            let Some(dst) = b.id(&bucket.arn) else {
+        for fact in facts.iter().flat_map(PrincipalAccess::iter) {
+            let Some(dst) = bucket_nodes[fact.bucket] else {
                 continue;
             };
-            let mut props = Map::new();
-            props.insert("action_class".into(), json!(class));
-            props.insert("action".into(), json!(action));
             b.edge(Edge {
                 source: src,
                 target: dst,
                 kind: EdgeKind::CanAccess,
-                technique: Some(class.to_string()),
-                conditional: ev.decision == Decision::Conditional,
-                evidence: evidence_of(ev, action, &bucket.arn),
-                props,
+                technique: Some(Cow::Borrowed(BUCKET_CLASSES[fact.class].0)),
+                conditional: fact.conditional,
+                evidence: Arc::clone(&fact.evidence),
+                props: Arc::clone(&access_props[fact.class]),
             });
         }
     }
+    drop(access);
 
+    let t_emit = t0.elapsed();
     // Groups whose own policies make any member administrator (reached by AddUserToGroup).
     for s in &parsed.snapshots {
         let Some(admin) = b.id(&admin_key(&s.account_id)) else {
@@ -1254,8 +1358,8 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
                     kind: EdgeKind::AdminOf,
                     technique: None,
                     conditional: false,
-                    evidence: evidence_of(&ev, "*", "*"),
-                    props: Map::new(),
+                    evidence: evidence_of(&ev, "*", "*").into(),
+                    props: no_props(),
                 });
             }
         }
@@ -1274,170 +1378,25 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
             source: src,
             target: dst,
             kind: EdgeKind::CanAssume,
-            technique: Some(CROSS_ACCOUNT_RULE.to_string()),
+            technique: Some(Cow::Borrowed(CROSS_ACCOUNT_RULE)),
             conditional: ev.decision == Decision::Conditional,
-            evidence: evidence_of(&ev, "sts:AssumeRole", &role_arn),
-            props,
+            evidence: evidence_of(&ev, "sts:AssumeRole", &role_arn).into(),
+            props: Arc::new(props),
         });
     }
 
     let graph = b.finish();
+    let ms = |d: std::time::Duration| d.as_millis() as u64;
     tracing::debug!(
-        structure_ms = t_structure.as_millis() as u64,
-        evaluation_ms = (t_eval - t_structure).as_millis() as u64,
-        total_ms = t0.elapsed().as_millis() as u64,
+        parse_ms = ms(t_parse),
+        structure_ms = ms(t_structure - t_parse),
+        escalation_ms = ms(t_escalation - t_structure),
+        access_ms = ms(t_eval - t_escalation),
+        edges_ms = ms(t_emit - t_eval),
+        total_ms = ms(t0.elapsed()),
         "graph assembled"
     );
     Ok(graph)
-}
-
-/// Which buckets a Resource pattern can name, memoised per distinct pattern: most
-/// principals share managed policies, so the same patterns recur.
-struct BucketIndex {
-    /// Per bucket: bucket ARN and a probe object ARN inside it.
-    arns: Vec<(String, String)>,
-    by_account: HashMap<String, Vec<usize>>,
-    cache: RwLock<HashMap<String, Arc<Vec<usize>>>>,
-    /// Buckets whose policy names principals: (bucket, named ARNs, names an account or everyone).
-    policy_principals: Vec<(usize, Vec<String>, Vec<String>, bool)>,
-}
-
-impl BucketIndex {
-    fn new(buckets: &[Bucket]) -> Self {
-        let mut by_account: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut policy_principals = Vec::new();
-        for (i, b) in buckets.iter().enumerate() {
-            by_account.entry(b.account_id.clone()).or_default().push(i);
-            if let Some(doc) = &b.policy {
-                let mut arns = Vec::new();
-                let mut accounts = Vec::new();
-                let mut anyone = false;
-                for st in doc.statements.iter().filter(|s| s.effect == Effect::Allow) {
-                    match &st.principal {
-                        Some(Negatable::Is(list)) => {
-                            for e in list {
-                                match e {
-                                    PrincipalEntry::Anyone => anyone = true,
-                                    PrincipalEntry::Arn(a) => arns.push(a.clone()),
-                                    PrincipalEntry::Account(a) => accounts.push(
-                                        arn_util::account_of(a)
-                                            .map(str::to_string)
-                                            .unwrap_or_else(|| a.clone()),
-                                    ),
-                                    _ => {}
-                                }
-                            }
-                        }
-                        Some(Negatable::Not(_)) => anyone = true,
-                        None => {}
-                    }
-                }
-                if anyone || !arns.is_empty() || !accounts.is_empty() {
-                    policy_principals.push((i, arns, accounts, anyone));
-                }
-            }
-        }
-        BucketIndex {
-            arns: buckets
-                .iter()
-                .map(|b| (b.arn.clone(), format!("{}/pathwarden-probe-object", b.arn)))
-                .collect(),
-            by_account,
-            cache: RwLock::new(HashMap::new()),
-            policy_principals,
-        }
-    }
-
-    fn matching(
-        &self,
-        account: &str,
-        st: &pathwarden_analyzers::policy::Statement,
-    ) -> Arc<Vec<usize>> {
-        let own = self
-            .by_account
-            .get(account)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let patterns: Vec<&str> = match &st.resource {
-            // A pattern with policy variables matches every bucket here; key it apart from
-            // the same text read literally (2008-10-17 documents) so the memo stays exact.
-            Some(Negatable::Is(list)) => list
-                .iter()
-                .map(|p| {
-                    if p.tokens.is_some() {
-                        p.raw.as_str()
-                    } else {
-                        "\u{1e}variables"
-                    }
-                })
-                .collect(),
-            _ => return Arc::new(own.to_vec()),
-        };
-        let key = format!("{account}|{}", patterns.join("\u{1f}"));
-        if let Ok(c) = self.cache.read() {
-            if let Some(hit) = c.get(&key) {
-                return Arc::clone(hit);
-            }
-        }
-        let hits: Vec<usize> = own
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let (bucket, object) = &self.arns[i];
-                resource_may_match(st, &[bucket.as_str(), object.as_str()])
-            })
-            .collect();
-        let hits = Arc::new(hits);
-        if let Ok(mut c) = self.cache.write() {
-            c.insert(key, Arc::clone(&hits));
-        }
-        hits
-    }
-}
-
-/// Bucket access of one principal: candidates from its identity grants (same account) and
-/// from bucket policies naming it, each decided by the evaluator.
-fn bucket_access(
-    pp: &PrincipalPolicies<'_>,
-    buckets: &[Bucket],
-    index: &BucketIndex,
-) -> Vec<(usize, &'static str, &'static str, Evaluation)> {
-    let account = pp.principal.account.clone().unwrap_or_default();
-    let mut candidates: BTreeSet<usize> = BTreeSet::new();
-    for (_, action, _) in BUCKET_CLASSES {
-        let lower = action.to_ascii_lowercase();
-        for st in pp.grants(&lower) {
-            candidates.extend(index.matching(&account, st).iter().copied());
-        }
-    }
-    for (i, arns, accounts, anyone) in &index.policy_principals {
-        if *anyone || arns.iter().any(|a| *a == pp.principal.arn) || accounts.contains(&account) {
-            candidates.insert(*i);
-        }
-    }
-    let mut out = Vec::new();
-    for i in candidates {
-        let b = &buckets[i];
-        let resource_policy = b
-            .policy
-            .as_ref()
-            .map(|d| NamedPolicy::new(b.arn.as_str(), d));
-        let set = pp.set(resource_policy);
-        for (class, action, on_object) in BUCKET_CLASSES {
-            let resource = if *on_object {
-                index.arns[i].1.as_str()
-            } else {
-                b.arn.as_str()
-            };
-            let ctx = RequestContext::new(pp.principal.clone(), action, resource)
-                .with_resource_account(&b.account_id);
-            let ev = evaluate(&set, &ctx);
-            if ev.decision.is_possible() {
-                out.push((i, *class, *action, ev));
-            }
-        }
-    }
-    out
 }
 
 /// CAN_ASSUME edges whose role trusts another account (or a principal of one).

@@ -7,6 +7,7 @@
 //! - [`sql`]: `graph_node`, `graph_edge`, `attack_path`, `reachable` as DataFusion tables.
 //! - [`mirror`]: sync into Neo4j (Bolt) or FalkorDB (RESP) with Cypher generated from the schema.
 
+mod access;
 pub mod build;
 pub mod mirror;
 pub mod model;
@@ -45,4 +46,28 @@ pub enum GraphError {
     /// No node has this key.
     #[error("no graph node with key {0}")]
     UnknownNode(String),
+}
+
+#[cfg(test)]
+mod tests_support {
+    use std::sync::Arc;
+
+    use datafusion::prelude::SessionContext;
+    use pathwarden_tables::catalog::TablesSchema;
+    use pathwarden_tables::demo;
+    use pathwarden_tables::framework::{ConnectionRuntime, ErrorLog, RuntimeOptions};
+
+    /// A context with the demo organisation at `scale` as schema `demo`.
+    pub(crate) fn demo_context(scale: usize) -> SessionContext {
+        let rt = ConnectionRuntime::new(
+            Arc::new(demo::source("demo", scale)),
+            RuntimeOptions::default(),
+            Arc::new(ErrorLog::default()),
+        );
+        let ctx = SessionContext::new();
+        if let Some(catalog) = ctx.catalog("datafusion") {
+            let _ = catalog.register_schema("demo", Arc::new(TablesSchema::for_connection(&rt)));
+        }
+        ctx
+    }
 }

@@ -1,8 +1,9 @@
 //! The in-memory privilege graph: nodes and edges of the declared kinds, with compact
 //! adjacency (CSR, `u32` ids) in both directions for the path engine.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -47,6 +48,10 @@ pub struct Evidence {
 }
 
 /// One directed edge.
+///
+/// Evidence and properties are reference-counted: many edges carry the same ones (every
+/// member of a group reading a bucket through the group's policy has the same statement
+/// behind its CAN_ACCESS edge), and a graph of a large organisation has millions of edges.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edge {
     /// Source node.
@@ -56,13 +61,40 @@ pub struct Edge {
     /// Kind.
     pub kind: EdgeKind,
     /// Technique or action class, when the kind has one (its merge key).
-    pub technique: Option<String>,
+    pub technique: Option<Cow<'static, str>>,
     /// True when a needed permission depends on condition keys the evaluator could not decide.
     pub conditional: bool,
     /// Statements behind the edge.
-    pub evidence: Vec<Evidence>,
+    pub evidence: Arc<[Evidence]>,
     /// Declared properties of the kind.
-    pub props: Map<String, Value>,
+    pub props: Arc<Map<String, Value>>,
+}
+
+impl Edge {
+    /// An edge without technique, evidence or properties.
+    pub fn plain(source: NodeId, target: NodeId, kind: EdgeKind) -> Edge {
+        Edge {
+            source,
+            target,
+            kind,
+            technique: None,
+            conditional: false,
+            evidence: no_evidence(),
+            props: no_props(),
+        }
+    }
+}
+
+/// The empty evidence list (shared, no allocation per edge).
+pub fn no_evidence() -> Arc<[Evidence]> {
+    static EMPTY: OnceLock<Arc<[Evidence]>> = OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(|| Arc::from(Vec::new())))
+}
+
+/// The empty property map (shared, no allocation per edge).
+pub fn no_props() -> Arc<Map<String, Value>> {
+    static EMPTY: OnceLock<Arc<Map<String, Value>>> = OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(|| Arc::new(Map::new())))
 }
 
 /// Compressed sparse rows: the edges of node `v` are `edges[offsets[v]..offsets[v+1]]`.
@@ -169,15 +201,13 @@ impl GraphBuilder {
 
     /// Simple edge without evidence.
     pub fn link(&mut self, source: NodeId, target: NodeId, kind: EdgeKind) -> EdgeId {
-        self.edge(Edge {
-            source,
-            target,
-            kind,
-            technique: None,
-            conditional: false,
-            evidence: Vec::new(),
-            props: Map::new(),
-        })
+        self.edge(Edge::plain(source, target, kind))
+    }
+
+    /// Reserves room for `additional` more edges (a builder that knows its edge count
+    /// avoids regrowing a vector of millions of edges).
+    pub fn reserve_edges(&mut self, additional: usize) {
+        self.graph.edges.reserve(additional);
     }
 
     /// Records a policy document under the id evidence refers to it by.

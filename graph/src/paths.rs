@@ -61,7 +61,8 @@ impl GraphPath {
             .map(|&e| {
                 let e = g.edge(e);
                 e.technique
-                    .clone()
+                    .as_deref()
+                    .map(str::to_string)
                     .unwrap_or_else(|| e.kind.label().to_ascii_lowercase())
             })
             .collect()

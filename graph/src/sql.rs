@@ -529,10 +529,10 @@ fn rows(
                 {
                     continue;
                 }
-                let mut props: Map<String, Value> = e.props.clone();
+                let mut props: Map<String, Value> = (*e.props).clone();
                 props.insert(
                     "evidence".into(),
-                    serde_json::to_value(&e.evidence).unwrap_or(Value::Null),
+                    serde_json::to_value(&e.evidence[..]).unwrap_or(Value::Null),
                 );
                 cols.push(vec![
                     Cell::Int(id as i64),

@@ -79,7 +79,7 @@ async fn planted_escalations_are_found_and_near_misses_are_not() {
         let own: BTreeSet<String> = g
             .out_edges(id)
             .iter()
-            .filter_map(|&(_, e)| g.edge(e).technique.clone())
+            .filter_map(|&(_, e)| g.edge(e).technique.as_deref().map(str::to_string))
             .collect();
         assert!(
             own.iter().any(|t| t.starts_with(technique)),
@@ -304,7 +304,7 @@ async fn builds_are_deterministic() {
                     g.node(e.source).key.clone(),
                     e.kind.label().to_string(),
                     g.node(e.target).key.clone(),
-                    e.technique.clone(),
+                    e.technique.as_deref().map(str::to_string),
                 )
             })
             .collect()

@@ -21,10 +21,10 @@ fn edge(
         source: s,
         target: t,
         kind,
-        technique: Some(technique.to_string()),
+        technique: Some(technique.to_string().into()),
         conditional,
-        evidence: Vec::new(),
-        props: Map::new(),
+        evidence: Default::default(),
+        props: Default::default(),
     });
 }
 

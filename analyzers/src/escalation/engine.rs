@@ -88,8 +88,90 @@ pub struct EscalationEdge {
     pub undecided_keys: BTreeSet<String>,
 }
 
+/// An escalation edge for bulk callers: evidence and undecided keys are reference-counted
+/// and shared by every caller of the same class (see
+/// [`SnapshotIndex::admin_and_shared_escalations`]), and edges of one rule to the same
+/// target are merged into one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedEscalation {
+    /// Rule id (see [`super::rules::all_rules`]).
+    pub rule_id: &'static str,
+    /// What it reaches.
+    pub target: Target,
+    /// Statements that grant the needed permissions.
+    pub evidence: Arc<[EdgeEvidence]>,
+    /// True when some needed permission depends on undecided condition keys.
+    pub conditional: bool,
+    /// Those keys.
+    pub undecided_keys: Arc<BTreeSet<String>>,
+}
+
+impl SharedEscalation {
+    /// The owned edge, from `source_arn`.
+    pub fn to_edge(&self, source_arn: &str) -> EscalationEdge {
+        EscalationEdge {
+            rule_id: self.rule_id,
+            source_arn: source_arn.to_string(),
+            target: self.target.clone(),
+            evidence: self.evidence.to_vec(),
+            conditional: self.conditional,
+            undecided_keys: (*self.undecided_keys).clone(),
+        }
+    }
+}
+
+/// Merges escalations of one rule that reach the same target (a role several instances
+/// run as): decided when any of them is, with the evidence of those that decide it.
+fn merge_by_target(found: Vec<(usize, SharedEscalation)>) -> Vec<(usize, SharedEscalation)> {
+    let mut order: Vec<(usize, Vec<SharedEscalation>)> = Vec::new();
+    let mut slot: HashMap<Target, usize> = HashMap::new();
+    for (i, e) in found {
+        match slot.get(&e.target) {
+            Some(&k) => order[k].1.push(e),
+            None => {
+                slot.insert(e.target.clone(), order.len());
+                order.push((i, vec![e]));
+            }
+        }
+    }
+    order
+        .into_iter()
+        .map(|(i, mut group)| {
+            if group.len() == 1 {
+                return (i, group.remove(0));
+            }
+            let conditional = group.iter().all(|e| e.conditional);
+            let mut evidence: Vec<EdgeEvidence> = Vec::new();
+            let mut keys = BTreeSet::new();
+            for e in group.iter().filter(|e| e.conditional == conditional) {
+                for ev in e.evidence.iter() {
+                    if !evidence.contains(ev) {
+                        evidence.push(ev.clone());
+                    }
+                }
+                keys.extend(e.undecided_keys.iter().cloned());
+            }
+            let first = group.swap_remove(0);
+            (
+                i,
+                SharedEscalation {
+                    rule_id: first.rule_id,
+                    target: first.target,
+                    evidence: evidence.into(),
+                    conditional,
+                    undecided_keys: Arc::new(keys),
+                },
+            )
+        })
+        .collect()
+}
+
 /// Entity indices matching a wildcard pattern, memoised per (kind, pattern).
 type PatternCache = HashMap<(EntityKind, Vec<Tok>), Arc<Vec<usize>>>;
+
+/// Edges of one rule for one caller class (see [`SnapshotIndex::caller_class`]), before
+/// the caller-specific filters: `(victim index, edge)`.
+type VictimChecks = Arc<Vec<(usize, SharedEscalation)>>;
 
 const WORDS: usize = 4;
 type ActionBits = [u64; WORDS];
@@ -145,6 +227,9 @@ pub struct SnapshotIndex<'s> {
     groups: HashMap<&'s str, usize>,
     resources: HashMap<&'s str, usize>,
     resources_by_kind: HashMap<ResourceKind, Vec<usize>>,
+    /// Entities by the last path element of their ARN (after the last `/` or `:`), for
+    /// patterns that end in a literal name such as `arn:aws:iam::*:user/${aws:username}`.
+    by_name: HashMap<(EntityKind, &'s str), Vec<usize>>,
     /// Roles per trusted service principal, with the trust decision.
     service_roles: HashMap<&'static str, Vec<(usize, bool)>>,
     trust_by_arn: HashMap<&'s str, Vec<usize>>,
@@ -155,6 +240,10 @@ pub struct SnapshotIndex<'s> {
     policy_bits: HashMap<&'s str, ActionBits>,
     unresolved: HashMap<String, PolicyDocument>,
     pattern_cache: RwLock<PatternCache>,
+    /// Per-victim checks of rules that enumerate many victims (PassRole, resource
+    /// hijacks), shared by callers whose relevant statements are the same and do not
+    /// depend on who the caller is: keyed by (caller class, rule id).
+    victim_checks: RwLock<HashMap<(String, &'static str, bool), VictimChecks>>,
 }
 
 /// Every action named by a rule (plus the admin probes), lower-cased: the catalogue for
@@ -217,6 +306,30 @@ fn unresolved_doc(arn: &str) -> PolicyDocument {
     PolicyDocument::from_value(&text).unwrap_or_else(|_| PolicyDocument::empty())
 }
 
+/// Text after the last `/` or `:` of an ARN (the entity's name).
+fn last_segment(arn: &str) -> &str {
+    arn.rsplit(['/', ':']).next().unwrap_or(arn)
+}
+
+/// The literal name a pattern ends in, after its last literal `/` or `:`, when nothing
+/// after that separator is a wildcard: every ARN the pattern matches then ends in
+/// `/name` or `:name`, i.e. has `name` as its [`last_segment`].
+fn literal_tail(tokens: &[Tok]) -> Option<Vec<u8>> {
+    let sep = tokens
+        .iter()
+        .rposition(|t| matches!(t, Tok::Lit(b'/') | Tok::Lit(b':')))?;
+    let tail = &tokens[sep + 1..];
+    if tail.is_empty() {
+        return None;
+    }
+    tail.iter()
+        .map(|t| match t {
+            Tok::Lit(b) => Some(*b),
+            _ => None,
+        })
+        .collect()
+}
+
 fn tri_of(ev: &Evaluation) -> Option<(bool, &BTreeSet<String>)> {
     match ev.decision {
         Decision::Allow => Some((false, &ev.undecided_keys)),
@@ -261,6 +374,7 @@ impl<'s> SnapshotIndex<'s> {
                 .map(|(i, r)| (r.arn.as_str(), i))
                 .collect(),
             resources_by_kind: HashMap::new(),
+            by_name: HashMap::new(),
             service_roles: HashMap::new(),
             trust_by_arn: HashMap::new(),
             trust_by_account: HashMap::new(),
@@ -270,9 +384,26 @@ impl<'s> SnapshotIndex<'s> {
             policy_bits: HashMap::new(),
             unresolved: HashMap::new(),
             pattern_cache: RwLock::new(HashMap::new()),
+            victim_checks: RwLock::new(HashMap::new()),
         };
         for (i, r) in snap.resources.iter().enumerate() {
             idx.resources_by_kind.entry(r.kind).or_default().push(i);
+        }
+        for kind in [EntityKind::User, EntityKind::Role, EntityKind::Group]
+            .into_iter()
+            .chain(
+                idx.resources_by_kind
+                    .keys()
+                    .map(|&k| EntityKind::Resource(k))
+                    .collect::<Vec<_>>(),
+            )
+        {
+            for (i, arn) in idx.entity_arns(kind) {
+                idx.by_name
+                    .entry((kind, last_segment(arn)))
+                    .or_default()
+                    .push(i);
+            }
         }
         let services: BTreeSet<&'static str> = all_rules()
             .filter_map(|r| match r.mechanism {
@@ -616,6 +747,15 @@ impl<'s> SnapshotIndex<'s> {
         }
     }
 
+    fn entity_arn(&self, kind: EntityKind, i: usize) -> &'s str {
+        match kind {
+            EntityKind::User => &self.snap.users[i].arn,
+            EntityKind::Role => self.snap.roles[i].arn(),
+            EntityKind::Group => &self.snap.groups[i].arn,
+            EntityKind::Resource(_) => &self.snap.resources[i].arn,
+        }
+    }
+
     fn lookup(&self, kind: EntityKind, arn: &str) -> Option<usize> {
         match kind {
             EntityKind::User => self.users.get(arn).copied(),
@@ -676,6 +816,20 @@ impl<'s> SnapshotIndex<'s> {
                             .and_then(|a| self.lookup(kind, a))
                         {
                             out.push(i);
+                        }
+                        continue;
+                    }
+                    if let Some(name) = literal_tail(&tokens) {
+                        // Only entities whose ARN ends in this name can match: look them up
+                        // instead of scanning every entity (the pattern differs per caller
+                        // when it holds a variable, so a scan would not be memoised).
+                        if let Some(named) = std::str::from_utf8(&name)
+                            .ok()
+                            .and_then(|n| self.by_name.get(&(kind, n)))
+                        {
+                            out.extend(named.iter().copied().filter(|&i| {
+                                crate::policy::arn::matches(&tokens, self.entity_arn(kind, i))
+                            }));
                         }
                         continue;
                     }
@@ -768,17 +922,16 @@ impl<'s> SnapshotIndex<'s> {
     fn edge(
         &self,
         rule: &'static EscalationRule,
-        view: &View<'_>,
+        _view: &View<'_>,
         target: Target,
         check: Check,
-    ) -> EscalationEdge {
-        EscalationEdge {
+    ) -> SharedEscalation {
+        SharedEscalation {
             rule_id: rule.id,
-            source_arn: view.info.arn.clone(),
             target,
-            evidence: check.evidence,
+            evidence: check.evidence.into(),
             conditional: check.conditional,
-            undecided_keys: check.keys,
+            undecided_keys: Arc::new(check.keys),
         }
     }
 
@@ -812,11 +965,48 @@ impl<'s> SnapshotIndex<'s> {
 
     /// All escalation edges starting at one user or role.
     pub fn escalations(&self, principal_arn: &str) -> Result<Vec<EscalationEdge>, EscalationError> {
+        Ok(self.admin_and_escalations(principal_arn)?.1)
+    }
+
+    /// [`Self::is_admin`] and [`Self::escalations`] of one principal in one pass (the
+    /// principal's view and the admin probes are computed once).
+    pub fn admin_and_escalations(
+        &self,
+        principal_arn: &str,
+    ) -> Result<(Evaluation, Vec<EscalationEdge>), EscalationError> {
+        let (admin, edges) = self.admin_and_edges(principal_arn, false)?;
+        let edges = edges.iter().map(|e| e.to_edge(principal_arn)).collect();
+        Ok((admin, edges))
+    }
+
+    /// [`Self::admin_and_escalations`] for bulk callers (the privilege graph): edges of one
+    /// rule to the same target are merged (several instances running as one role give one
+    /// edge, with every instance in the evidence), and evidence is shared between callers
+    /// whose relevant statements are the same, so a principal costs what its distinct
+    /// findings cost rather than one evaluation per victim.
+    pub fn admin_and_shared_escalations(
+        &self,
+        principal_arn: &str,
+    ) -> Result<(Evaluation, Vec<SharedEscalation>), EscalationError> {
+        self.admin_and_edges(principal_arn, true)
+    }
+
+    fn admin_and_edges(
+        &self,
+        principal_arn: &str,
+        merge: bool,
+    ) -> Result<(Evaluation, Vec<SharedEscalation>), EscalationError> {
         let view = self.view(principal_arn)?;
         let set = view.set(true);
-        if self.admin_eval(&view, &set).decision == Decision::Allow {
-            return Ok(Vec::new());
+        let admin = self.admin_eval(&view, &set);
+        if admin.decision == Decision::Allow {
+            return Ok((admin, Vec::new()));
         }
+        let edges = self.rule_edges(&view, &set, merge);
+        Ok((admin, edges))
+    }
+
+    fn rule_edges(&self, view: &View<'_>, set: &PolicySet<'_>, merge: bool) -> Vec<SharedEscalation> {
         let mut edges = Vec::new();
         for rule in all_rules() {
             let applies = match rule.applies {
@@ -834,9 +1024,89 @@ impl<'s> SnapshotIndex<'s> {
             if !applies || !prefilter {
                 continue;
             }
-            self.apply_rule(rule, &view, &set, &mut edges);
+            self.apply_rule(rule, view, set, merge, &mut edges);
         }
-        Ok(edges)
+        edges
+    }
+
+    /// A key naming everything a rule's checks read about the caller, or `None` when they
+    /// may read who the caller is. Two callers with the same key get the same check
+    /// result on every victim: same kind, same SCP applicability, the same policies (in
+    /// the same order) holding a statement that can match one of the rule's actions,
+    /// the same boundary, and none of those statements depends on the caller
+    /// ([`crate::policy::Statement::depends_on_caller`]).
+    fn caller_class(&self, view: &View<'_>, rule: &EscalationRule) -> Option<String> {
+        let actions: Vec<String> = rule
+            .requires
+            .iter()
+            .map(|r| r.action.to_ascii_lowercase())
+            .collect();
+        let mut key = format!("{:?}\u{1f}{}", view.info.kind, view.scps.len());
+        let add = |key: &mut String, policy: &NamedPolicy<'_>| -> Option<()> {
+            let mut relevant = false;
+            for st in &policy.document.statements {
+                if actions.iter().any(|a| st.matches_action(a)) {
+                    if st.depends_on_caller() {
+                        return None;
+                    }
+                    relevant = true;
+                }
+            }
+            if relevant {
+                key.push('\u{1f}');
+                key.push_str(&policy.id);
+            }
+            Some(())
+        };
+        for policy in &view.identity {
+            add(&mut key, policy)?;
+        }
+        key.push('\u{1e}');
+        if let Some(b) = &view.boundary {
+            add(&mut key, b)?;
+            key.push('\u{1e}');
+            key.push_str(&b.id);
+        }
+        for level in &view.scps {
+            key.push('\u{1e}');
+            for policy in level {
+                add(&mut key, policy)?;
+                key.push('\u{1d}');
+                key.push_str(&policy.id);
+            }
+        }
+        Some(key)
+    }
+
+    /// `compute()` for this caller, shared with every caller of the same class.
+    fn shared_checks(
+        &self,
+        view: &View<'_>,
+        rule: &'static EscalationRule,
+        merge: bool,
+        compute: impl FnOnce() -> Vec<(usize, SharedEscalation)>,
+    ) -> VictimChecks {
+        let compute = || {
+            if merge {
+                merge_by_target(compute())
+            } else {
+                compute()
+            }
+        };
+        let Some(class) = self.caller_class(view, rule) else {
+            return Arc::new(compute());
+        };
+        let key = (class, rule.id, merge);
+        if let Ok(memo) = self.victim_checks.read() {
+            if let Some(hit) = memo.get(&key) {
+                return Arc::clone(hit);
+            }
+        }
+        let checks = Arc::new(compute());
+        if let Ok(mut memo) = self.victim_checks.write() {
+            memo.entry(key).or_insert_with(|| Arc::clone(&checks));
+        }
+        checks
     }
 
     fn first_victim_action(rule: &EscalationRule) -> Option<&'static str> {
@@ -851,7 +1121,8 @@ impl<'s> SnapshotIndex<'s> {
         rule: &'static EscalationRule,
         view: &View<'_>,
         set: &PolicySet<'_>,
-        edges: &mut Vec<EscalationEdge>,
+        merge: bool,
+        edges: &mut Vec<SharedEscalation>,
     ) {
         let account = || Target::Admin {
             account: self.snap.account_id.clone(),
@@ -1034,30 +1305,42 @@ impl<'s> SnapshotIndex<'s> {
                 let Some(trusting) = self.service_roles.get(service) else {
                     return;
                 };
-                let allowed: Option<HashSet<usize>> = self
-                    .candidates(view, "iam:PassRole", EntityKind::Role)
-                    .map(|v| v.into_iter().collect());
-                for &(i, trust_conditional) in trusting {
-                    if allowed.as_ref().is_some_and(|a| !a.contains(&i)) {
-                        continue;
-                    }
-                    let r = &self.snap.roles[i];
-                    // Service-linked roles cannot be passed; EC2 needs an instance profile.
-                    if r.is_service_linked()
-                        || r.arn() == view.info.arn
-                        || (instance_profile && r.instance_profile_arns.is_empty())
-                    {
-                        continue;
-                    }
-                    if let Some(mut c) =
-                        self.check(view, set, rule, Some(r.arn()), None, Some(service))
-                    {
-                        if trust_conditional {
-                            c.conditional = true;
-                            c.keys.insert(format!("trust:{service}"));
+                // Which roles the caller's class can pass (the same for every member);
+                // the caller itself is left out afterwards.
+                let checks = self.shared_checks(view, rule, false, || {
+                    let allowed: Option<HashSet<usize>> = self
+                        .candidates(view, "iam:PassRole", EntityKind::Role)
+                        .map(|v| v.into_iter().collect());
+                    let mut out = Vec::new();
+                    for &(i, trust_conditional) in trusting {
+                        if allowed.as_ref().is_some_and(|a| !a.contains(&i)) {
+                            continue;
                         }
-                        edges.push(self.edge(rule, view, Target::Role(r.arn().to_string()), c));
+                        let r = &self.snap.roles[i];
+                        // Service-linked roles cannot be passed; EC2 needs an instance
+                        // profile.
+                        if r.is_service_linked()
+                            || (instance_profile && r.instance_profile_arns.is_empty())
+                        {
+                            continue;
+                        }
+                        if let Some(mut c) =
+                            self.check(view, set, rule, Some(r.arn()), None, Some(service))
+                        {
+                            if trust_conditional {
+                                c.conditional = true;
+                                c.keys.insert(format!("trust:{service}"));
+                            }
+                            out.push((i, self.edge(rule, view, Target::Role(r.arn().to_string()), c)));
+                        }
                     }
+                    out
+                });
+                for (i, e) in checks.iter() {
+                    if self.snap.roles[*i].arn() == view.info.arn {
+                        continue;
+                    }
+                    edges.push(e.clone());
                 }
             }
             Mechanism::Hijack(kind) => {
@@ -1065,22 +1348,35 @@ impl<'s> SnapshotIndex<'s> {
                     return;
                 };
                 let entity = EntityKind::Resource(kind);
-                let candidates = self.candidates(view, action, entity).unwrap_or_else(|| {
-                    self.resources_by_kind
-                        .get(&kind)
-                        .cloned()
-                        .unwrap_or_default()
+                // Which resources the caller's class can take over (the same for every
+                // member); resources running as the caller itself are left out afterwards.
+                let checks = self.shared_checks(view, rule, merge, || {
+                    let candidates = self.candidates(view, action, entity).unwrap_or_else(|| {
+                        self.resources_by_kind
+                            .get(&kind)
+                            .cloned()
+                            .unwrap_or_default()
+                    });
+                    let mut out = Vec::new();
+                    for i in candidates {
+                        let res = &self.snap.resources[i];
+                        if res.kind != kind {
+                            continue;
+                        }
+                        if let Some(c) =
+                            self.check(view, set, rule, Some(&res.arn), Some(&res.role_arn), None)
+                        {
+                            out.push((i, self.edge(rule, view, Target::Role(res.role_arn.clone()), c)));
+                        }
+                    }
+                    out
                 });
-                for i in candidates {
-                    let res = &self.snap.resources[i];
-                    if res.kind != kind || res.role_arn == view.info.arn {
+                for (_, e) in checks.iter() {
+                    // The caller running as itself gains nothing.
+                    if matches!(&e.target, Target::Role(r) if *r == view.info.arn) {
                         continue;
                     }
-                    if let Some(c) =
-                        self.check(view, set, rule, Some(&res.arn), Some(&res.role_arn), None)
-                    {
-                        edges.push(self.edge(rule, view, Target::Role(res.role_arn.clone()), c));
-                    }
+                    edges.push(e.clone());
                 }
             }
         }
@@ -1123,4 +1419,50 @@ pub fn can_assume(
     snapshot: &AccountSnapshot,
 ) -> Result<Evaluation, EscalationError> {
     SnapshotIndex::new(snapshot).can_assume(principal_arn, role_arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tail(pattern: &str) -> Option<String> {
+        literal_tail(&glob::compile(pattern, false)).and_then(|b| String::from_utf8(b).ok())
+    }
+
+    #[test]
+    fn literal_tail_names_every_arn_a_pattern_can_match() {
+        assert_eq!(tail("arn:aws:iam::*:user/alice").as_deref(), Some("alice"));
+        assert_eq!(tail("arn:aws:iam::*:user/*/alice").as_deref(), Some("alice"));
+        assert_eq!(tail("arn:aws:iam::123:alice").as_deref(), Some("alice"));
+        assert_eq!(tail("arn:aws:iam::*:user/al*"), None);
+        assert_eq!(tail("arn:aws:iam::*:user/*alice"), None);
+        assert_eq!(tail("arn:aws:iam::*:user/"), None);
+        assert_eq!(tail("*"), None);
+        let patterns = [
+            "arn:aws:iam::*:user/alice",
+            "arn:aws:iam::*:user/*/alice",
+            "arn:aws:iam::1:*alice",
+            "arn:aws:iam::?:user/alice",
+            "arn:aws:*:*:*:alice",
+            "*/alice",
+            "*:alice",
+        ];
+        let arns = [
+            "arn:aws:iam::1:user/alice",
+            "arn:aws:iam::1:user/team/alice",
+            "arn:aws:iam::1:user/xalice",
+            "arn:aws:iam::1:role/alice",
+            "arn:aws:iam::1:alice",
+            "arn:aws:iam::1:user/alice/bob",
+            "arn:aws:iam::1:user/alice:x",
+        ];
+        for p in patterns {
+            let Some(name) = tail(p) else { continue };
+            for a in arns {
+                if crate::policy::arn::matches_str(p, a) {
+                    assert_eq!(last_segment(a), name, "{p} matches {a}");
+                }
+            }
+        }
+    }
 }

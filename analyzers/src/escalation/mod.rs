@@ -68,8 +68,8 @@ mod snapshot;
 
 pub use builtin::builtin_policies;
 pub use engine::{
-    EdgeEvidence, EscalationEdge, EscalationError, SnapshotIndex, Target, can_assume,
-    catalogue_actions, escalations, is_admin,
+    EdgeEvidence, EscalationEdge, EscalationError, SharedEscalation, SnapshotIndex, Target,
+    can_assume, catalogue_actions, escalations, is_admin,
 };
 pub use rules::{EscalationRule, all_rules, rule};
 pub use snapshot::{

@@ -126,6 +126,37 @@ impl Statement {
             Negatable::Not(list) => !list.iter().any(|p| p.matches_lower(action_lower)),
         }
     }
+
+    /// Whether the statement may match differently for two IAM identities of the same
+    /// account and kind: it uses a policy variable, tests a condition key derived from
+    /// the caller (`aws:PrincipalArn`, `aws:PrincipalTag/...`, `aws:username`, ...; see
+    /// [`crate::policy::RequestContext::lookup`]), or names callers by ARN in a
+    /// Principal/NotPrincipal element. When every statement that can match a request is
+    /// caller-independent, the evaluation of that request is the same for all such
+    /// callers, which lets bulk callers (the privilege graph) evaluate once per group.
+    pub fn depends_on_caller(&self) -> bool {
+        let variable = |p: &ValuePattern| p.tokens.is_none();
+        let resource = match &self.resource {
+            Some(Negatable::Is(list)) | Some(Negatable::Not(list)) => list.iter().any(variable),
+            None => false,
+        };
+        let condition = self.conditions.iter().any(|c| {
+            let key = c.key.to_ascii_lowercase();
+            key.starts_with("aws:principal")
+                || key == "aws:username"
+                || key == "aws:userid"
+                || c.values.iter().any(variable)
+        });
+        let principal = match &self.principal {
+            None => false,
+            Some(Negatable::Is(entries)) => entries
+                .iter()
+                .any(|e| matches!(e, PrincipalEntry::Arn(_))),
+            // NotPrincipal excludes callers by ARN.
+            Some(Negatable::Not(_)) => true,
+        };
+        resource || condition || principal
+    }
 }
 
 /// A parsed policy document.
@@ -411,6 +442,47 @@ fn parse_conditions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caller_dependence() {
+        let dependent = |st: serde_json::Value| {
+            let doc = PolicyDocument::from_value(
+                &serde_json::json!({"Version": "2012-10-17", "Statement": [st]}),
+            )
+            .expect("valid");
+            doc.statements[0].depends_on_caller()
+        };
+        assert!(!dependent(serde_json::json!(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+        )));
+        assert!(!dependent(serde_json::json!(
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        )));
+        assert!(!dependent(serde_json::json!(
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+             "Action": "s3:GetObject", "Resource": "*"}
+        )));
+        assert!(dependent(serde_json::json!(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${aws:username}/*"}
+        )));
+        assert!(dependent(serde_json::json!(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:PrincipalTag/team": "red"}}}
+        )));
+        assert!(dependent(serde_json::json!(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+             "Condition": {"StringLike": {"s3:prefix": "${aws:userid}/*"}}}
+        )));
+        assert!(dependent(serde_json::json!(
+            {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::111111111111:user/dave"},
+             "Action": "s3:*", "Resource": "*"}
+        )));
+        assert!(dependent(serde_json::json!(
+            {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:root"},
+             "Action": "s3:*", "Resource": "*"}
+        )));
+    }
 
     #[test]
     fn single_statement_object_and_strings() {

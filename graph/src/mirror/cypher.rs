@@ -148,7 +148,7 @@ pub fn edge_row(g: &Graph, e: &Edge) -> Value {
     props.insert("conditional".into(), Value::Bool(e.conditional));
     props.insert(
         "evidence".into(),
-        Value::String(serde_json::to_string(&e.evidence).unwrap_or_default()),
+        Value::String(serde_json::to_string(&e.evidence[..]).unwrap_or_default()),
     );
     let mut merge = Map::new();
     for k in d.merge_keys {
