@@ -249,7 +249,11 @@ impl BucketIndex {
         }
         let mut relevance = Relevance::None;
         let mut buckets = vec![0u64; self.arns.len().div_ceil(64)];
-        for st in doc.statements.iter().filter(|st| relevant(st, &self.actions)) {
+        for st in doc
+            .statements
+            .iter()
+            .filter(|st| relevant(st, &self.actions))
+        {
             if st.depends_on_caller() {
                 relevance = Relevance::CallerDependent;
             } else if relevance == Relevance::None {
@@ -261,10 +265,7 @@ impl BucketIndex {
                 }
             }
         }
-        let info = Arc::new(DocInfo {
-            relevance,
-            buckets,
-        });
+        let info = Arc::new(DocInfo { relevance, buckets });
         if let Ok(mut m) = self.docs.write() {
             m.entry(key).or_insert_with(|| Arc::clone(&info));
         }
@@ -631,8 +632,16 @@ mod tests {
         let erin = format!("arn:aws:iam::{ACCT}:user/erin");
         Tables {
             users: vec![
-                user("alice", &["readers", "homes", "tagged"], json!({"team": "red"})),
-                user("bob", &["readers", "homes", "tagged"], json!({"team": "blue"})),
+                user(
+                    "alice",
+                    &["readers", "homes", "tagged"],
+                    json!({"team": "red"}),
+                ),
+                user(
+                    "bob",
+                    &["readers", "homes", "tagged"],
+                    json!({"team": "blue"}),
+                ),
                 user("carol", &["readers"], json!({})),
                 user("dave", &["readers"], json!({})),
                 user("erin", &[], json!({})),
@@ -677,7 +686,9 @@ mod tests {
         }
     }
 
-    fn edges(facts: &[(String, String, usize, bool, Vec<crate::model::Evidence>)]) -> BTreeSet<String> {
+    fn edges(
+        facts: &[(String, String, usize, bool, Vec<crate::model::Evidence>)],
+    ) -> BTreeSet<String> {
         facts
             .iter()
             .map(|(p, b, class, _, _)| {

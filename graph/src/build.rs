@@ -856,7 +856,10 @@ impl<'s> PrincipalPolicies<'s> {
 }
 
 /// Does a Resource element possibly cover `arn`? (Variables and NotResource: maybe.)
-pub(crate) fn resource_may_match(st: &pathwarden_analyzers::policy::Statement, arns: &[&str]) -> bool {
+pub(crate) fn resource_may_match(
+    st: &pathwarden_analyzers::policy::Statement,
+    arns: &[&str],
+) -> bool {
     match &st.resource {
         Some(Negatable::Is(list)) => list.iter().any(|p| match &p.tokens {
             Some(t) => arns.iter().any(|a| arn_util::matches(t, a)),
@@ -969,7 +972,12 @@ pub(crate) fn access_facts(
     let mut policies = Vec::new();
     for (ai, s) in parsed.snapshots.iter().enumerate() {
         for info in s.users.iter().chain(s.roles.iter().map(|r| &r.principal)) {
-            policies.push(PrincipalPolicies::new(s, info, &group_maps[ai], &unresolved));
+            policies.push(PrincipalPolicies::new(
+                s,
+                info,
+                &group_maps[ai],
+                &unresolved,
+            ));
         }
     }
     let index = BucketIndex::new(&parsed.buckets);
@@ -1183,9 +1191,10 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
             .par_iter()
             .map(|info| {
                 let (admin, escalations) = match idx.admin_and_shared_escalations(&info.arn) {
-                    Ok((admin, escalations)) => {
-                        (Some(admin).filter(|ev| ev.decision.is_possible()), escalations)
-                    }
+                    Ok((admin, escalations)) => (
+                        Some(admin).filter(|ev| ev.decision.is_possible()),
+                        escalations,
+                    ),
                     Err(_) => (None, Vec::new()),
                 };
                 PrincipalResult {
@@ -1242,15 +1251,12 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
             Arc::new(props)
         })
         .collect();
-    let bucket_nodes: Vec<Option<NodeId>> =
-        parsed.buckets.iter().map(|bk| b.id(&bk.arn)).collect();
+    let bucket_nodes: Vec<Option<NodeId>> = parsed.buckets.iter().map(|bk| b.id(&bk.arn)).collect();
     // Escalation evidence is shared between principals of one class: convert each shared
     // list once (keyed by its address; the originals stay alive in the map, so addresses
     // are not reused), and share one property map per (technique, kind).
-    let mut evidence_memo: HashMap<usize, (Arc<[EdgeEvidence]>, Arc<[Evidence]>)> =
-        HashMap::new();
-    let mut props_memo: HashMap<(&'static str, EdgeKind), Arc<Map<String, Value>>> =
-        HashMap::new();
+    let mut evidence_memo: HashMap<usize, (Arc<[EdgeEvidence]>, Arc<[Evidence]>)> = HashMap::new();
+    let mut props_memo: HashMap<(&'static str, EdgeKind), Arc<Map<String, Value>>> = HashMap::new();
     b.reserve_edges(
         results
             .iter()

@@ -67,32 +67,42 @@ fn render_into(value: &Value, out: &mut String) {
             out.push(']');
         }
         Value::String(s) => render_string(s, out),
-        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Null => out.push_str("null"),
     }
 }
 
 fn render_string(s: &str, out: &mut String) {
-    // serde_json escapes exactly the characters PostgreSQL's escape_json does.
-    match serde_json::to_string(s) {
-        Ok(quoted) => out.push_str(&quoted),
-        Err(_) => {
-            // Serialising a &str cannot fail; keep a manual fallback anyway.
-            out.push('"');
-            for c in s.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    c if (c as u32) < 0x20 => {
-                        let _ = write!(out, "\\u{:04x}", c as u32);
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
+    // The escapes of serde_json, which are PostgreSQL's escape_json: `"`, `\\`, the short
+    // forms of \b \f \n \r \t, and `\u00xx` for the other control characters.
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            c if c < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if short.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(short);
         }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 /// Renders a value as `jsonb_pretty` does: four-space indentation.
@@ -394,6 +404,26 @@ mod tests {
         assert_eq!(
             render(&v),
             r#"{"a": [1, "x", null], "bb": 1, "ccc": {"y": false, "z": true}}"#
+        );
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_does() {
+        for s in [
+            "plain",
+            "q\"b\\s",
+            "\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}",
+            "é/ü€",
+            "",
+        ] {
+            let mut out = String::new();
+            render_string(s, &mut out);
+            assert_eq!(out, serde_json::to_string(s).unwrap());
+        }
+        let v = json!([1.5, -2, 100.0, 0.1, 12345678901234567i64, 1e300]);
+        assert_eq!(
+            render(&v),
+            "[1.5, -2, 100.0, 0.1, 12345678901234567, 1e+300]"
         );
     }
 

@@ -23,6 +23,7 @@ mod aggregate;
 mod json;
 mod planner;
 mod rewrite;
+mod scan;
 mod srf;
 mod udf;
 

@@ -39,6 +39,7 @@ use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor}
 use serde_json::Value;
 
 use crate::json;
+use crate::scan::{self, Scan};
 use crate::udf::{text_type, utf8_array};
 
 /// Which set-returning function.
@@ -91,6 +92,17 @@ pub(crate) fn srf_kind(name: &str) -> Option<SrfKind> {
 
 /// The rows one input document expands to, one `Vec` of column values per row.
 fn expand(kind: SrfKind, function: &str, text: &str) -> Result<Vec<Vec<Option<String>>>> {
+    if kind == SrfKind::ArrayElements
+        && let Scan::Found(Some(items)) = scan::array_elements(text)
+        && items.iter().all(|raw| scan::is_rendered(raw))
+    {
+        // Elements already printed as jsonb (the output of `->` and the other JSON
+        // functions is): no need to parse and print them again.
+        return Ok(items
+            .into_iter()
+            .map(|raw| vec![Some(raw.to_string())])
+            .collect());
+    }
     let doc = json::parse(text, function)?;
     match kind {
         SrfKind::ArrayElements | SrfKind::ArrayElementsText => match doc {

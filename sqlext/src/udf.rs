@@ -20,6 +20,7 @@ use serde_json::{Map, Number, Value};
 
 use crate::SqlExtError;
 use crate::json;
+use crate::scan::{self, Scan};
 
 /// What a [`JsonUdf`] computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -463,6 +464,20 @@ impl JsonUdf {
                         out.append_null();
                         continue;
                     }
+                    if let (None, Some(k)) = (&index, &keys) {
+                        // The common `doc -> 'key'`: found without parsing the document.
+                        match scan::object_field(docs.value(row), k.value(row)) {
+                            Scan::Found(None) => {
+                                out.append_null();
+                                continue;
+                            }
+                            Scan::Found(Some(raw)) => {
+                                append_raw(&mut out, name, raw, text)?;
+                                continue;
+                            }
+                            Scan::Invalid | Scan::Unsure => {}
+                        }
+                    }
                     let doc = parse_row(name, docs.value(row))?;
                     let found = match (&index, &keys) {
                         (Some(idx), _) => {
@@ -561,6 +576,10 @@ impl JsonUdf {
                 for row in 0..rows {
                     if docs.is_null(row) || keys.is_null(row) {
                         out.append_null();
+                        continue;
+                    }
+                    if let Scan::Found(b) = scan::exists(docs.value(row), keys.value(row)) {
+                        out.append_value(b);
                         continue;
                     }
                     let doc = parse_row(name, docs.value(row))?;
@@ -681,6 +700,26 @@ impl JsonUdf {
             }
         }
     }
+}
+
+/// [`append_found`] for the raw text of a value found by [`scan`]: strings without
+/// escapes are already in jsonb form, anything else is parsed and rendered.
+fn append_raw(out: &mut StringBuilder, context: &str, raw: &str, text: bool) -> Result<()> {
+    if let Some(s) = scan::plain_string(raw) {
+        out.append_value(if text { s } else { raw });
+        return Ok(());
+    }
+    if text && raw == "null" {
+        out.append_null();
+        return Ok(());
+    }
+    if !text && scan::is_rendered(raw) {
+        out.append_value(raw);
+        return Ok(());
+    }
+    let value = parse_row(context, raw)?;
+    append_found(out, Some(&value), text);
+    Ok(())
 }
 
 fn append_found(out: &mut StringBuilder, found: Option<&Value>, text: bool) {

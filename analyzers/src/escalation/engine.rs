@@ -1006,7 +1006,12 @@ impl<'s> SnapshotIndex<'s> {
         Ok((admin, edges))
     }
 
-    fn rule_edges(&self, view: &View<'_>, set: &PolicySet<'_>, merge: bool) -> Vec<SharedEscalation> {
+    fn rule_edges(
+        &self,
+        view: &View<'_>,
+        set: &PolicySet<'_>,
+        merge: bool,
+    ) -> Vec<SharedEscalation> {
         let mut edges = Vec::new();
         for rule in all_rules() {
             let applies = match rule.applies {
@@ -1331,7 +1336,10 @@ impl<'s> SnapshotIndex<'s> {
                                 c.conditional = true;
                                 c.keys.insert(format!("trust:{service}"));
                             }
-                            out.push((i, self.edge(rule, view, Target::Role(r.arn().to_string()), c)));
+                            out.push((
+                                i,
+                                self.edge(rule, view, Target::Role(r.arn().to_string()), c),
+                            ));
                         }
                     }
                     out
@@ -1366,7 +1374,10 @@ impl<'s> SnapshotIndex<'s> {
                         if let Some(c) =
                             self.check(view, set, rule, Some(&res.arn), Some(&res.role_arn), None)
                         {
-                            out.push((i, self.edge(rule, view, Target::Role(res.role_arn.clone()), c)));
+                            out.push((
+                                i,
+                                self.edge(rule, view, Target::Role(res.role_arn.clone()), c),
+                            ));
                         }
                     }
                     out
@@ -1432,7 +1443,10 @@ mod tests {
     #[test]
     fn literal_tail_names_every_arn_a_pattern_can_match() {
         assert_eq!(tail("arn:aws:iam::*:user/alice").as_deref(), Some("alice"));
-        assert_eq!(tail("arn:aws:iam::*:user/*/alice").as_deref(), Some("alice"));
+        assert_eq!(
+            tail("arn:aws:iam::*:user/*/alice").as_deref(),
+            Some("alice")
+        );
         assert_eq!(tail("arn:aws:iam::123:alice").as_deref(), Some("alice"));
         assert_eq!(tail("arn:aws:iam::*:user/al*"), None);
         assert_eq!(tail("arn:aws:iam::*:user/*alice"), None);

@@ -149,9 +149,9 @@ impl Statement {
         });
         let principal = match &self.principal {
             None => false,
-            Some(Negatable::Is(entries)) => entries
-                .iter()
-                .any(|e| matches!(e, PrincipalEntry::Arn(_))),
+            Some(Negatable::Is(entries)) => {
+                entries.iter().any(|e| matches!(e, PrincipalEntry::Arn(_)))
+            }
             // NotPrincipal excludes callers by ARN.
             Some(Negatable::Not(_)) => true,
         };

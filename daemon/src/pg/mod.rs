@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod errors;
+pub mod plans;
 pub mod session;
 pub mod sql;
 

@@ -12,9 +12,10 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use datafusion::common::ParamValues;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
-use datafusion_postgres::arrow_pg::datatypes::df::encode_dataframe;
 use datafusion_postgres::{DfSessionService, Parser, arrow_pg};
 use futures::{Sink, Stream};
 use pgwire::api::cancel::CancelHandler;
@@ -33,9 +34,8 @@ use tokio::sync::Notify;
 
 use super::auth::{AuthConfig, PwStartupHandler};
 use super::errors::{from_df, map_error, sql_error};
-use super::sql::{
-    PgParser, bind_parameters, is_engine_query, parameter_types, parse_sql, plan_query, rewrite,
-};
+use super::plans::{Parsed, PlanCache};
+use super::sql::{PgParser, bind_parameters, is_engine_query, parse_sql, plan_query, rewrite};
 use crate::audit::{AuditEvent, AuditSink};
 use crate::engine::Engine;
 
@@ -132,13 +132,26 @@ pub struct ConnHandlers {
 impl ConnHandlers {
     /// Handlers for a connection from `peer`.
     pub fn new(shared: Arc<Shared>, peer: SocketAddr) -> Self {
-        let ctx = Arc::new(shared.engine.session());
+        let ctx = shared.engine.session();
+        // One partition per scan: the tables' scans produce a few batches, so splitting
+        // them across partitions buys little parallelism, while the extra repartition
+        // tasks and channels cost a small query more than it does (a key lookup ~0.15 ms
+        // of ~0.5 ms). `SET datafusion.execution.target_partitions = n` overrides it.
+        ctx.state_ref()
+            .write()
+            .config_mut()
+            .options_mut()
+            .execution
+            .target_partitions = 1;
+        let ctx = Arc::new(ctx);
         let inner = Arc::new(DfSessionService::new(ctx.clone()));
+        let plans = Arc::new(PlanCache::default());
         let parser = Arc::new(PwParser {
             inner: inner.query_parser(),
             sql: PgParser::new(),
             ctx: ctx.clone(),
             cursors: Arc::new(Mutex::new(Cursors::default())),
+            plans: plans.clone(),
         });
         let session = Arc::new(PwSession {
             inner,
@@ -146,6 +159,7 @@ impl ConnHandlers {
             shared: shared.clone(),
             peer,
             ctx,
+            plans,
         });
         ConnHandlers {
             session,
@@ -215,8 +229,8 @@ pub struct PwSession {
     parser: Arc<PwParser>,
     shared: Arc<Shared>,
     peer: SocketAddr,
-    #[allow(dead_code)]
     ctx: Arc<SessionContext>,
+    plans: Arc<PlanCache>,
 }
 
 /// Statements answered without the engine (transaction control that has no
@@ -429,6 +443,26 @@ impl PwSession {
         ev.error = Some(e.to_string());
         self.shared.audit.record(ev);
     }
+
+    /// Run a query the engine planned (`key` is its statement text), with the values
+    /// bound in `portal` (extended protocol), through the connection's plan caches.
+    async fn run_query(
+        &self,
+        key: &str,
+        plan: &LogicalPlan,
+        portal: Option<&Portal<DfStatement>>,
+        format: &Format,
+        options: Arc<FormatOptions>,
+    ) -> PgWireResult<QueryResponse> {
+        let prepared = self.plans.prepared(key, plan, &self.ctx)?;
+        let params = match portal {
+            Some(p) => bind_parameters(p, &prepared.types)?,
+            None => ParamValues::List(vec![]),
+        };
+        self.plans
+            .run(key, plan, &prepared, params, &self.ctx, format, options)
+            .await
+    }
 }
 
 #[async_trait]
@@ -441,6 +475,37 @@ impl SimpleQueryHandler for PwSession {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let started = Instant::now();
+        if let Some(parsed) = self.plans.parsed(query) {
+            // One query this connection has run before: parsed and planned already.
+            let ev = self.audit_event(client, &parsed.original);
+            let token = self.cancel_token(client);
+            let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
+            let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+            let res = Self::guarded(&token, deadline, async {
+                self.run_query(
+                    &parsed.key,
+                    &parsed.plan,
+                    None,
+                    &Format::UnifiedText,
+                    options,
+                )
+                .await
+            })
+            .await;
+            return match res {
+                Ok(r) => Ok(vec![self.guard(
+                    Response::Query(r),
+                    &token,
+                    deadline,
+                    ev,
+                    started,
+                )]),
+                Err(e) => {
+                    self.record_failure(ev, started, &e);
+                    Err(e)
+                }
+            };
+        }
         let statements = match parse_sql(&self.parser.sql, query) {
             Ok(s) => s,
             Err(e) => {
@@ -449,6 +514,7 @@ impl SimpleQueryHandler for PwSession {
             }
         };
         let mut out = Vec::with_capacity(statements.len());
+        let single = statements.len() == 1;
         for stmt in statements {
             let text = stmt.to_string();
             let ev = self.audit_event(client, &text);
@@ -462,13 +528,27 @@ impl SimpleQueryHandler for PwSession {
             let res = if is_engine_query(&stmt) {
                 // Planned here rather than re-parsed from text by datafusion-postgres,
                 // whose parser would turn correlated select-list subqueries into NULL.
-                let format = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+                let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
                 Self::guarded(&token, deadline, async {
-                    let (_, plan) = plan_query(&self.ctx.state(), stmt).await?;
-                    let df = self.ctx.execute_logical_plan(plan).await.map_err(from_df)?;
-                    let resp = encode_dataframe(df, &Format::UnifiedText, Some(format))
-                        .await
-                        .map_err(map_error)?;
+                    let (stmt, plan) = plan_query(&self.ctx.state(), stmt).await?;
+                    let parsed = Parsed {
+                        original: text.clone(),
+                        key: stmt.to_string(),
+                        stmt,
+                        plan,
+                    };
+                    if single {
+                        self.plans.remember_parsed(query, &parsed);
+                    }
+                    let resp = self
+                        .run_query(
+                            &parsed.key,
+                            &parsed.plan,
+                            None,
+                            &Format::UnifiedText,
+                            options,
+                        )
+                        .await?;
                     Ok(vec![Response::Query(resp)])
                 })
                 .await
@@ -484,6 +564,8 @@ impl SimpleQueryHandler for PwSession {
                 if is_declare {
                     self.parser.note_declare(&sql).await;
                 }
+                // Settings or the catalog may change: plans made so far may not hold.
+                self.plans.clear();
                 Self::guarded(&token, deadline, async {
                     SimpleQueryHandler::do_query(self.inner.as_ref(), client, &sql)
                         .await
@@ -522,6 +604,7 @@ pub struct PwParser {
     sql: PgParser,
     ctx: Arc<SessionContext>,
     cursors: Arc<Mutex<Cursors>>,
+    plans: Arc<PlanCache>,
 }
 
 impl PwParser {
@@ -587,10 +670,14 @@ impl QueryParser for PwParser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
+        if let Some(p) = self.plans.parsed(sql) {
+            return Ok(Some((p.key, Some((p.stmt, p.plan)))));
+        }
         let mut stmts = parse_sql(&self.sql, sql)?;
         if stmts.is_empty() {
             return Ok(None);
         }
+        let single = stmts.len() == 1;
         let stmt = stmts.remove(0);
         if compat_response(&stmt).is_some() {
             // Plan a no-op; execution answers with the right command tag.
@@ -615,8 +702,21 @@ impl QueryParser for PwParser {
         }
         if is_engine_query(&stmt) {
             // Planned here, not re-parsed by datafusion-postgres (see the simple path).
+            let original = stmt.to_string();
             let (stmt, plan) = plan_query(&self.ctx.state(), stmt).await?;
-            return Ok(Some((stmt.to_string(), Some((stmt, plan)))));
+            let key = stmt.to_string();
+            if single {
+                self.plans.remember_parsed(
+                    sql,
+                    &Parsed {
+                        original,
+                        key: key.clone(),
+                        stmt: stmt.clone(),
+                        plan: plan.clone(),
+                    },
+                );
+            }
+            return Ok(Some((key, Some((stmt, plan)))));
         }
         let is_declare = matches!(stmt, Statement::Declare { .. });
         let rewritten = rewrite(stmt)?.to_string();
@@ -631,7 +731,12 @@ impl QueryParser for PwParser {
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
         match &stmt.1 {
-            Some((s, plan)) if is_engine_query(s) => Ok(parameter_types(plan)?.wire),
+            Some((s, plan)) if is_engine_query(s) => Ok(self
+                .plans
+                .prepared(&stmt.0, plan, &self.ctx)?
+                .types
+                .wire
+                .clone()),
             _ => self.inner.get_parameter_types(stmt),
         }
     }
@@ -690,22 +795,24 @@ impl ExtendedQueryHandler for PwSession {
         let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
         let res = match &portal.statement.statement.1 {
             Some((stmt, plan)) if is_engine_query(stmt) => {
-                let format = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+                let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
                 Self::guarded(&token, deadline, async {
-                    let params = bind_parameters(portal, &parameter_types(plan)?)?;
-                    let plan = plan
-                        .clone()
-                        .replace_params_with_values(&params)
-                        .map_err(from_df)?;
-                    let df = self.ctx.execute_logical_plan(plan).await.map_err(from_df)?;
-                    let resp = encode_dataframe(df, &portal.result_column_format, Some(format))
-                        .await
-                        .map_err(map_error)?;
+                    let resp = self
+                        .run_query(
+                            &portal.statement.statement.0,
+                            plan,
+                            Some(portal),
+                            &portal.result_column_format,
+                            options,
+                        )
+                        .await?;
                     Ok(Response::Query(resp))
                 })
                 .await
             }
             _ => {
+                // Settings or the catalog may change: plans made so far may not hold.
+                self.plans.clear();
                 Self::guarded(&token, deadline, async {
                     ExtendedQueryHandler::do_query(self.inner.as_ref(), client, portal, max_rows)
                         .await

@@ -1,0 +1,395 @@
+//! Per-connection plan caches, so a repeated statement does not pay for SQL parsing,
+//! DataFusion's analyzer and optimizer, and physical planning again.
+//!
+//! * Parsed statements, by SQL text (the extended protocol's Parse of an unnamed
+//!   statement, or a simple query), for queries the engine plans itself.
+//! * Optimized logical plans, by statement: optimized once with `$n` placeholders in
+//!   place (filters with placeholders are pushed into table scans like any other), then
+//!   bound per execution.
+//! * Physical plans, by statement and bound values, when every leaf re-reads its table
+//!   when executed (the API-backed tables: rows come from the connection's cache with its
+//!   TTL, never from the plan): re-executed after resetting operator state.
+//!
+//! Nothing is cached for plans with functions that are not immutable (`now()` is folded
+//! into the plan by the optimizer, `random()`...). Every cache of a connection is
+//! dropped when it runs any statement the engine does not plan itself (`SET`, `RESET`,
+//! transactions, DDL, ...), since settings and the catalog are inputs to planning.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::common::{ParamValues, ScalarValue};
+use datafusion::execution::{SessionState, TaskContext};
+use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::execution_plan::reset_plan_states;
+use datafusion::physical_plan::placeholder_row::PlaceholderRowExec;
+use datafusion::physical_plan::streaming::StreamingTableExec;
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::ast::Statement;
+use datafusion_postgres::arrow_pg;
+use futures::StreamExt;
+use pgwire::api::portal::Format;
+use pgwire::api::results::QueryResponse;
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::data::DataRow;
+use pgwire::types::format::FormatOptions;
+
+use super::errors::from_df;
+use super::sql::{ParamTypes, parameter_types};
+
+/// Entries per cache before it is emptied (a connection rarely has more statements).
+const MAX_ENTRIES: usize = 256;
+
+/// A statement as parsed, rewritten and planned.
+#[derive(Clone)]
+pub struct Parsed {
+    /// The statement as the client sent it (parsed), for the audit log.
+    pub original: String,
+    /// The rewritten statement's text: the key of the other caches.
+    pub key: String,
+    /// The rewritten statement.
+    pub stmt: Statement,
+    /// Its plan, not optimized.
+    pub plan: LogicalPlan,
+}
+
+/// What is known about one statement's plan.
+pub struct Prepared {
+    /// Parameter types by position.
+    pub types: ParamTypes,
+    /// The optimized plan with placeholders, when it may be reused.
+    optimized: Option<Arc<LogicalPlan>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The session state planning and execution use, with its task context.
+    state: Option<(Arc<SessionState>, Arc<TaskContext>)>,
+    parsed: HashMap<String, Parsed>,
+    prepared: HashMap<String, Arc<Prepared>>,
+    physical: HashMap<(String, Vec<ScalarValue>), Arc<dyn ExecutionPlan>>,
+}
+
+/// The caches of one connection.
+#[derive(Default)]
+pub struct PlanCache {
+    inner: Mutex<Inner>,
+}
+
+fn bounded<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
+    if map.len() >= MAX_ENTRIES {
+        map.clear();
+    }
+}
+
+impl PlanCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Forget everything (settings or the catalog may have changed).
+    pub fn clear(&self) {
+        *self.lock() = Inner::default();
+    }
+
+    /// The statement the SQL text `sql` (one query) was parsed and planned to, if cached.
+    pub fn parsed(&self, sql: &str) -> Option<Parsed> {
+        self.lock().parsed.get(sql).cloned()
+    }
+
+    /// Remember what the SQL text `sql` (one query) parsed and planned to, when the plan
+    /// may be reused.
+    pub fn remember_parsed(&self, sql: &str, parsed: &Parsed) {
+        if !reusable(&parsed.plan) {
+            return;
+        }
+        let mut g = self.lock();
+        bounded(&mut g.parsed);
+        g.parsed.insert(sql.to_string(), parsed.clone());
+    }
+
+    /// The session state and task context to plan and run with (a snapshot of the
+    /// session's, taken again after [`PlanCache::clear`]).
+    pub fn state(&self, ctx: &SessionContext) -> (Arc<SessionState>, Arc<TaskContext>) {
+        let mut g = self.lock();
+        if let Some(s) = &g.state {
+            return s.clone();
+        }
+        let state = Arc::new(ctx.state());
+        let task = state.task_ctx();
+        g.state = Some((state.clone(), task.clone()));
+        (state, task)
+    }
+
+    /// Parameter types and the reusable optimized plan of the statement `key`.
+    pub fn prepared(
+        &self,
+        key: &str,
+        plan: &LogicalPlan,
+        ctx: &SessionContext,
+    ) -> PgWireResult<Arc<Prepared>> {
+        if let Some(p) = self.lock().prepared.get(key) {
+            return Ok(p.clone());
+        }
+        let types = parameter_types(plan)?;
+        let optimized = if reusable(plan) {
+            // A fresh state: the optimizer reads the statement's start time.
+            ctx.state().optimize(plan).ok().map(Arc::new)
+        } else {
+            None
+        };
+        let p = Arc::new(Prepared { types, optimized });
+        let mut g = self.lock();
+        bounded(&mut g.prepared);
+        g.prepared.insert(key.to_string(), p.clone());
+        Ok(p)
+    }
+
+    /// Run the statement `key` (whose unoptimized plan is `plan`) with `params`.
+    pub async fn run(
+        &self,
+        key: &str,
+        plan: &LogicalPlan,
+        prepared: &Prepared,
+        params: ParamValues,
+        ctx: &SessionContext,
+        format: &Format,
+        options: Arc<FormatOptions>,
+    ) -> PgWireResult<QueryResponse> {
+        let fields = Arc::new(arrow_pg::datatypes::arrow_schema_to_pg_fields(
+            plan.schema().as_arrow(),
+            format,
+            Some(options),
+        )?);
+        let Some(optimized) = &prepared.optimized else {
+            // Planned from scratch with a fresh state (its start time is `now()`).
+            let plan = plan
+                .clone()
+                .replace_params_with_values(&params)
+                .map_err(from_df)?;
+            return match plan {
+                LogicalPlan::Ddl(_)
+                | LogicalPlan::Dml(_)
+                | LogicalPlan::Statement(_)
+                | LogicalPlan::Copy(_) => {
+                    let df = ctx.execute_logical_plan(plan).await.map_err(from_df)?;
+                    arrow_pg::datatypes::df::encode_dataframe(df, format, None).await
+                }
+                plan => {
+                    let state = ctx.state();
+                    let physical = state.create_physical_plan(&plan).await.map_err(from_df)?;
+                    let stream = execute_stream(physical, state.task_ctx()).map_err(from_df)?;
+                    Ok(respond(fields, stream))
+                }
+            };
+        };
+        let values: Vec<ScalarValue> = match &params {
+            ParamValues::List(v) => v.iter().map(|p| p.value.clone()).collect(),
+            ParamValues::Map(_) => Vec::new(),
+        };
+        let (state, task) = self.state(ctx);
+        let cache_key = (key.to_string(), values);
+        let cached = self.lock().physical.get(&cache_key).cloned();
+        let physical = match cached {
+            Some(p) => reset_plan_states(p).map_err(from_df)?,
+            None => {
+                let bound = optimized
+                    .as_ref()
+                    .clone()
+                    .replace_params_with_values(&params)
+                    .map_err(from_df)?;
+                let physical = state
+                    .query_planner()
+                    .create_physical_plan(&bound, state.as_ref())
+                    .await
+                    .map_err(from_df)?;
+                if rereads_tables(&physical) {
+                    let mut g = self.lock();
+                    bounded(&mut g.physical);
+                    g.physical.insert(cache_key, physical.clone());
+                }
+                physical
+            }
+        };
+        let stream = execute_stream(physical, task).map_err(from_df)?;
+        Ok(respond(fields, stream))
+    }
+}
+
+/// Rows of a record batch stream, encoded for the client.
+fn respond(
+    fields: Arc<Vec<pgwire::api::results::FieldInfo>>,
+    stream: datafusion::execution::SendableRecordBatchStream,
+) -> QueryResponse {
+    let f = fields.clone();
+    let rows = stream
+        .map(move |rb| {
+            let it: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match rb {
+                Ok(rb) => arrow_pg::datatypes::encode_recordbatch(f.clone(), rb),
+                Err(e) => Box::new(std::iter::once(Err(PgWireError::ApiError(Box::new(e))))),
+            };
+            futures::stream::iter(it)
+        })
+        .flatten();
+    QueryResponse::new(fields, rows)
+}
+
+/// Whether a plan may be reused: a query (not DDL, EXPLAIN, ...) whose functions are
+/// all immutable.
+fn reusable(plan: &LogicalPlan) -> bool {
+    if matches!(
+        plan,
+        LogicalPlan::Ddl(_)
+            | LogicalPlan::Dml(_)
+            | LogicalPlan::Statement(_)
+            | LogicalPlan::Copy(_)
+            | LogicalPlan::Explain(_)
+            | LogicalPlan::Analyze(_)
+            | LogicalPlan::DescribeTable(_)
+    ) {
+        return false;
+    }
+    let mut ok = true;
+    let _ = plan.apply_with_subqueries(|node| {
+        if matches!(
+            node,
+            LogicalPlan::Ddl(_) | LogicalPlan::Dml(_) | LogicalPlan::Statement(_)
+        ) {
+            ok = false;
+            return Ok(TreeNodeRecursion::Stop);
+        }
+        node.apply_expressions(|e| {
+            e.apply(|x| {
+                let volatile = match x {
+                    Expr::ScalarFunction(f) => {
+                        f.func.signature().volatility != Volatility::Immutable
+                    }
+                    Expr::AggregateFunction(f) => {
+                        f.func.signature().volatility != Volatility::Immutable
+                    }
+                    Expr::WindowFunction(f) => match &f.fun {
+                        datafusion::logical_expr::WindowFunctionDefinition::AggregateUDF(u) => {
+                            u.signature().volatility != Volatility::Immutable
+                        }
+                        datafusion::logical_expr::WindowFunctionDefinition::WindowUDF(u) => {
+                            u.signature().volatility != Volatility::Immutable
+                        }
+                    },
+                    _ => false,
+                };
+                if volatile {
+                    ok = false;
+                    Ok(TreeNodeRecursion::Stop)
+                } else {
+                    Ok(TreeNodeRecursion::Continue)
+                }
+            })
+        })?;
+        Ok(if ok {
+            TreeNodeRecursion::Continue
+        } else {
+            TreeNodeRecursion::Stop
+        })
+    });
+    ok
+}
+
+/// Whether every leaf of a physical plan reads its rows when executed (the API-backed
+/// tables' streaming scans), rather than holding rows computed at planning time.
+fn rereads_tables(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    let children = plan.children();
+    if children.is_empty() {
+        let any = plan.as_ref() as &dyn std::any::Any;
+        return any.is::<StreamingTableExec>()
+            || any.is::<EmptyExec>()
+            || any.is::<PlaceholderRowExec>();
+    }
+    children.into_iter().all(rereads_tables)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Int64Array, RecordBatch};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::common::metadata::ScalarAndMetadata;
+    use datafusion::datasource::MemTable;
+    use futures::TryStreamExt;
+
+    async fn plan(ctx: &SessionContext, sql: &str) -> LogicalPlan {
+        ctx.state().create_logical_plan(sql).await.unwrap()
+    }
+
+    async fn values(resp: QueryResponse) -> usize {
+        let mut resp = resp;
+        let rows: Vec<DataRow> = resp.data_rows().try_collect().await.unwrap();
+        rows.len()
+    }
+
+    #[tokio::test]
+    async fn only_immutable_queries_are_reused() {
+        let ctx = SessionContext::new();
+        assert!(reusable(&plan(&ctx, "select 1 + 2").await));
+        assert!(!reusable(&plan(&ctx, "select now()").await));
+        assert!(!reusable(&plan(&ctx, "select random()").await));
+        assert!(!reusable(&plan(&ctx, "explain select 1").await));
+    }
+
+    #[tokio::test]
+    async fn physical_plans_are_kept_only_when_leaves_reread() {
+        let ctx = SessionContext::new();
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, true)]));
+        let batch =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(vec![1, 2]))])
+                .unwrap();
+        ctx.register_table(
+            "t",
+            Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
+        )
+        .unwrap();
+        let state = ctx.state();
+        let p = state
+            .create_physical_plan(&plan(&ctx, "select n from t").await)
+            .await
+            .unwrap();
+        assert!(!rereads_tables(&p), "rows held by the plan");
+        let p = state
+            .create_physical_plan(&plan(&ctx, "select 1").await)
+            .await
+            .unwrap();
+        assert!(rereads_tables(&p));
+    }
+
+    #[tokio::test]
+    async fn cached_plans_bind_each_execution() {
+        let ctx = SessionContext::new();
+        let cache = PlanCache::default();
+        let sql = "select * from unnest(range(0, $1::bigint))";
+        let p = plan(&ctx, sql).await;
+        let prepared = cache.prepared(sql, &p, &ctx).unwrap();
+        let opts = Arc::new(FormatOptions::default());
+        for n in [3i64, 5, 3, 0] {
+            let params =
+                ParamValues::List(vec![ScalarAndMetadata::from(ScalarValue::Int64(Some(n)))]);
+            let resp = cache
+                .run(
+                    sql,
+                    &p,
+                    &prepared,
+                    params,
+                    &ctx,
+                    &Format::UnifiedText,
+                    opts.clone(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(values(resp).await, n as usize);
+        }
+    }
+}
