@@ -12,15 +12,10 @@
 //! Node and edge counts per kind go to stderr. With `--falkordb URI` it also syncs the
 //! graph to FalkorDB over RESP and prints the rate in nodes+edges per second.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use datafusion::prelude::SessionContext;
 use pathwarden_graph::mirror::{self, MirrorConfig, SinkKind};
 use pathwarden_graph::paths::{self, Follow};
-use pathwarden_tables::catalog::TablesSchema;
-use pathwarden_tables::demo;
-use pathwarden_tables::framework::{ConnectionRuntime, ErrorLog, RuntimeOptions};
 
 /// A `/proc/self/status` memory figure (`VmHWM:` peak, `VmRSS:` current) in MiB.
 fn status_mib(field: &str) -> f64 {
@@ -34,20 +29,6 @@ fn status_mib(field: &str) -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
-}
-
-fn context(scale: usize) -> SessionContext {
-    let source = demo::source("demo", scale);
-    let rt = ConnectionRuntime::new(
-        Arc::new(source),
-        RuntimeOptions::default(),
-        Arc::new(ErrorLog::default()),
-    );
-    let ctx = SessionContext::new();
-    if let Some(catalog) = ctx.catalog("datafusion") {
-        let _ = catalog.register_schema("demo", Arc::new(TablesSchema::for_connection(&rt)));
-    }
-    ctx
 }
 
 fn ms(d: Duration) -> String {
@@ -86,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for scale in scales {
         let t = Instant::now();
-        let ctx = context(scale);
+        let ctx = pathwarden_graph::demo_context(scale);
         let generate = t.elapsed();
         let demo_rss = status_mib("VmRSS:");
         let t = Instant::now();

@@ -286,13 +286,7 @@ impl BucketIndex {
         buckets: &[Bucket],
         i: usize,
     ) -> Arc<[Access]> {
-        let mut key = String::new();
-        key.push_str(pp.principal.account.as_deref().unwrap_or_default());
-        key.push('\u{1f}');
-        key.push_str(match pp.principal.kind {
-            PrincipalKind::Role => "role",
-            _ => "user",
-        });
+        let mut key = principal_key_prefix(pp);
         let mut effective = Vec::new();
         for policy in &pp.identity {
             let info = self.doc(policy.document);
@@ -428,9 +422,8 @@ fn evaluate_bucket(
     }
 }
 
-/// The access class of one principal: `None` when some relevant statement depends on
-/// who the caller is (the principal is then evaluated on its own).
-fn class_key(pp: &PrincipalPolicies<'_>, index: &BucketIndex) -> Option<String> {
+/// The start of a sharing key: the principal's account and kind.
+fn principal_key_prefix(pp: &PrincipalPolicies<'_>) -> String {
     let mut key = String::new();
     key.push_str(pp.principal.account.as_deref().unwrap_or_default());
     key.push('\u{1f}');
@@ -438,6 +431,13 @@ fn class_key(pp: &PrincipalPolicies<'_>, index: &BucketIndex) -> Option<String> 
         PrincipalKind::Role => "role",
         _ => "user",
     });
+    key
+}
+
+/// The access class of one principal: `None` when some relevant statement depends on
+/// who the caller is (the principal is then evaluated on its own).
+fn class_key(pp: &PrincipalPolicies<'_>, index: &BucketIndex) -> Option<String> {
+    let mut key = principal_key_prefix(pp);
     for policy in pp.identity.iter().chain(pp.boundary.iter()) {
         match index.relevance(policy.document) {
             Relevance::None => {}
@@ -743,7 +743,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn shared_evaluation_agrees_with_per_principal_evaluation_on_the_demo() {
-        let ctx = crate::tests_support::demo_context(2_000);
+        let ctx = crate::demo_context(2_000);
         let tables = read_tables(&ctx, "demo").await.expect("demo tables");
         let again = read_tables(&ctx, "demo").await.expect("demo tables");
         let ((shared, shared_principals), (each, _)) = tokio::task::spawn_blocking(move || {

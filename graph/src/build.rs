@@ -596,18 +596,7 @@ fn parse(t: Tables) -> Parsed {
 
     // Every snapshot sees the AWS-managed policies it references.
     for s in by_account.values_mut() {
-        let referenced: BTreeSet<String> = s
-            .users
-            .iter()
-            .chain(s.roles.iter().map(|r| &r.principal))
-            .flat_map(|p| {
-                p.attached_policy_arns
-                    .iter()
-                    .chain(p.permissions_boundary_arn.iter())
-            })
-            .chain(s.groups.iter().flat_map(|g| g.attached_policy_arns.iter()))
-            .cloned()
-            .collect();
+        let referenced: BTreeSet<String> = referenced_policy_arns(s).cloned().collect();
         for arn in referenced {
             if let Some(info) = aws_managed.get(&arn) {
                 s.policies.entry(arn).or_insert_with(|| info.clone());
@@ -926,21 +915,25 @@ fn group_admin(
     first
 }
 
+/// The managed policies an account's users, roles and groups reference (attached or as
+/// permissions boundary).
+fn referenced_policy_arns(s: &AccountSnapshot) -> impl Iterator<Item = &String> {
+    s.users
+        .iter()
+        .chain(s.roles.iter().map(|r| &r.principal))
+        .flat_map(|p| {
+            p.attached_policy_arns
+                .iter()
+                .chain(p.permissions_boundary_arn.iter())
+        })
+        .chain(s.groups.iter().flat_map(|g| g.attached_policy_arns.iter()))
+}
+
 /// Bodies standing in for managed policies that are referenced but missing.
 fn unresolved_documents(snapshots: &[AccountSnapshot]) -> HashMap<String, PolicyDocument> {
     let mut m = HashMap::new();
     for s in snapshots {
-        for arn in s
-            .users
-            .iter()
-            .chain(s.roles.iter().map(|r| &r.principal))
-            .flat_map(|p| {
-                p.attached_policy_arns
-                    .iter()
-                    .chain(p.permissions_boundary_arn.iter())
-            })
-            .chain(s.groups.iter().flat_map(|g| g.attached_policy_arns.iter()))
-        {
+        for arn in referenced_policy_arns(s) {
             if !s.policies.contains_key(arn) && !builtin_policies().contains_key(arn.as_str()) {
                 m.entry(arn.clone())
                     .or_insert_with(|| unresolved_document(arn));

@@ -48,26 +48,22 @@ pub enum GraphError {
     UnknownNode(String),
 }
 
-#[cfg(test)]
-mod tests_support {
-    use std::sync::Arc;
-
-    use datafusion::prelude::SessionContext;
+/// A DataFusion context serving the built-in demo organisation at `scale` principals as
+/// schema `demo` (what the benchmarks and tests build graphs from).
+pub fn demo_context(scale: usize) -> datafusion::prelude::SessionContext {
     use pathwarden_tables::catalog::TablesSchema;
-    use pathwarden_tables::demo;
     use pathwarden_tables::framework::{ConnectionRuntime, ErrorLog, RuntimeOptions};
-
-    /// A context with the demo organisation at `scale` as schema `demo`.
-    pub(crate) fn demo_context(scale: usize) -> SessionContext {
-        let rt = ConnectionRuntime::new(
-            Arc::new(demo::source("demo", scale)),
-            RuntimeOptions::default(),
-            Arc::new(ErrorLog::default()),
+    let rt = ConnectionRuntime::new(
+        std::sync::Arc::new(pathwarden_tables::demo::source("demo", scale)),
+        RuntimeOptions::default(),
+        std::sync::Arc::new(ErrorLog::default()),
+    );
+    let ctx = datafusion::prelude::SessionContext::new();
+    if let Some(catalog) = ctx.catalog("datafusion") {
+        let _ = catalog.register_schema(
+            "demo",
+            std::sync::Arc::new(TablesSchema::for_connection(&rt)),
         );
-        let ctx = SessionContext::new();
-        if let Some(catalog) = ctx.catalog("datafusion") {
-            let _ = catalog.register_schema("demo", Arc::new(TablesSchema::for_connection(&rt)));
-        }
-        ctx
     }
+    ctx
 }

@@ -3,12 +3,14 @@
 //!
 //! * Parsed statements, by SQL text (the extended protocol's Parse of an unnamed
 //!   statement, or a simple query), for queries the engine plans itself.
-//! * Optimized logical plans, by statement: optimized once with `$n` placeholders in
-//!   place (filters with placeholders are pushed into table scans like any other), then
-//!   bound per execution.
+//! * Parameter types, by statement.
 //! * Physical plans, by statement and bound values, when every leaf re-reads its table
 //!   when executed (the API-backed tables: rows come from the connection's cache with its
 //!   TTL, never from the plan): re-executed after resetting operator state.
+//!
+//! Values are bound before the optimizer runs, never after: table providers decide
+//! what to push down (a key lookup, one principal's paths) from literal values, and a
+//! plan optimized around `$n` placeholders would scan everything and filter afterwards.
 //!
 //! Nothing is cached for plans with functions that are not immutable (`now()` is folded
 //! into the plan by the optimizer, `random()`...). Every cache of a connection is
@@ -60,8 +62,8 @@ pub struct Parsed {
 pub struct Prepared {
     /// Parameter types by position.
     pub types: ParamTypes,
-    /// The optimized plan with placeholders, when it may be reused.
-    optimized: Option<Arc<LogicalPlan>>,
+    /// Whether its physical plans may be kept and re-executed.
+    reusable: bool,
 }
 
 #[derive(Default)]
@@ -127,7 +129,7 @@ impl PlanCache {
         (state, task)
     }
 
-    /// Parameter types and the reusable optimized plan of the statement `key`.
+    /// Parameter types of the statement `key`, and whether its plans may be reused.
     pub fn prepared(
         &self,
         key: &str,
@@ -138,13 +140,10 @@ impl PlanCache {
             return Ok(p.clone());
         }
         let types = parameter_types(plan)?;
-        let optimized = if reusable(plan) {
-            // A fresh state: the optimizer reads the statement's start time.
-            ctx.state().optimize(plan).ok().map(Arc::new)
-        } else {
-            None
-        };
-        let p = Arc::new(Prepared { types, optimized });
+        let p = Arc::new(Prepared {
+            types,
+            reusable: reusable(plan),
+        });
         let mut g = self.lock();
         bounded(&mut g.prepared);
         g.prepared.insert(key.to_string(), p.clone());
@@ -167,7 +166,7 @@ impl PlanCache {
             format,
             Some(options),
         )?);
-        let Some(optimized) = &prepared.optimized else {
+        if !prepared.reusable {
             // Planned from scratch with a fresh state (its start time is `now()`).
             let plan = plan
                 .clone()
@@ -188,7 +187,7 @@ impl PlanCache {
                     Ok(respond(fields, stream))
                 }
             };
-        };
+        }
         let values: Vec<ScalarValue> = match &params {
             ParamValues::List(v) => v.iter().map(|p| p.value.clone()).collect(),
             ParamValues::Map(_) => Vec::new(),
@@ -199,16 +198,11 @@ impl PlanCache {
         let physical = match cached {
             Some(p) => reset_plan_states(p).map_err(from_df)?,
             None => {
-                let bound = optimized
-                    .as_ref()
+                let bound = plan
                     .clone()
                     .replace_params_with_values(&params)
                     .map_err(from_df)?;
-                let physical = state
-                    .query_planner()
-                    .create_physical_plan(&bound, state.as_ref())
-                    .await
-                    .map_err(from_df)?;
+                let physical = state.create_physical_plan(&bound).await.map_err(from_df)?;
                 if rereads_tables(&physical) {
                     let mut g = self.lock();
                     bounded(&mut g.physical);
@@ -364,6 +358,96 @@ mod tests {
             .await
             .unwrap();
         assert!(rereads_tables(&p));
+    }
+
+    /// A table that pushes down only `column = literal`, as the graph tables and the
+    /// key columns of the API tables do, and records the filters its scans get.
+    #[derive(Debug)]
+    struct LiteralKeyTable {
+        schema: datafusion::arrow::datatypes::SchemaRef,
+        scans: Arc<Mutex<Vec<Vec<Expr>>>>,
+    }
+
+    #[async_trait::async_trait]
+    impl datafusion::catalog::TableProvider for LiteralKeyTable {
+        fn schema(&self) -> datafusion::arrow::datatypes::SchemaRef {
+            self.schema.clone()
+        }
+        fn table_type(&self) -> datafusion::datasource::TableType {
+            datafusion::datasource::TableType::Base
+        }
+        fn supports_filters_pushdown(
+            &self,
+            filters: &[&Expr],
+        ) -> datafusion::error::Result<Vec<datafusion::logical_expr::TableProviderFilterPushDown>>
+        {
+            use datafusion::logical_expr::TableProviderFilterPushDown as P;
+            Ok(filters
+                .iter()
+                .map(|f| match f {
+                    Expr::BinaryExpr(b) if matches!(*b.right, Expr::Literal(..)) => P::Inexact,
+                    _ => P::Unsupported,
+                })
+                .collect())
+        }
+        async fn scan(
+            &self,
+            _state: &dyn datafusion::catalog::Session,
+            _projection: Option<&Vec<usize>>,
+            filters: &[Expr],
+            _limit: Option<usize>,
+        ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+            self.scans.lock().unwrap().push(filters.to_vec());
+            Ok(Arc::new(EmptyExec::new(self.schema.clone())))
+        }
+    }
+
+    #[tokio::test]
+    async fn parameters_are_bound_before_filters_are_pushed_down() {
+        let ctx = SessionContext::new();
+        let scans = Arc::new(Mutex::new(Vec::new()));
+        let schema = Arc::new(Schema::new(vec![Field::new("k", DataType::Utf8, true)]));
+        ctx.register_table(
+            "t",
+            Arc::new(LiteralKeyTable {
+                schema,
+                scans: scans.clone(),
+            }),
+        )
+        .unwrap();
+        let cache = PlanCache::default();
+        let sql = "select k from t where k = $1";
+        let p = plan(&ctx, sql).await;
+        let prepared = cache.prepared(sql, &p, &ctx).unwrap();
+        let opts = Arc::new(FormatOptions::default());
+        for v in ["a", "b", "a"] {
+            let params = ParamValues::List(vec![ScalarAndMetadata::from(ScalarValue::Utf8(Some(
+                v.into(),
+            )))]);
+            let resp = cache
+                .run(
+                    sql,
+                    &p,
+                    &prepared,
+                    params,
+                    &ctx,
+                    &Format::UnifiedText,
+                    opts.clone(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(values(resp).await, 0);
+        }
+        let scans = scans.lock().unwrap();
+        // Two plans ("a" again re-executes the first), each scan given its literal.
+        assert_eq!(scans.len(), 2, "{scans:?}");
+        for (filters, v) in scans.iter().zip(["a", "b"]) {
+            let text = format!("{filters:?}");
+            assert!(
+                text.contains(&format!("Utf8(\"{v}\")")) && !text.contains("Placeholder"),
+                "{text}"
+            );
+        }
     }
 
     #[tokio::test]

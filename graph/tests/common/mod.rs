@@ -2,29 +2,10 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use arrow::util::display::array_value_to_string;
 use datafusion::prelude::SessionContext;
-use pathwarden_tables::catalog::TablesSchema;
-use pathwarden_tables::demo;
-use pathwarden_tables::framework::{ConnectionRuntime, ErrorLog, RuntimeOptions};
 
-/// A context with the demo organisation at `scale` as schema `demo`.
-pub fn demo_context(scale: usize) -> SessionContext {
-    let source = demo::source("demo", scale);
-    let rt = ConnectionRuntime::new(
-        Arc::new(source),
-        RuntimeOptions::default(),
-        Arc::new(ErrorLog::default()),
-    );
-    let ctx = SessionContext::new();
-    let catalog = ctx.catalog("datafusion").expect("default catalog");
-    catalog
-        .register_schema("demo", Arc::new(TablesSchema::for_connection(&rt)))
-        .expect("register schema");
-    ctx
-}
+pub use pathwarden_graph::demo_context;
 
 /// Runs SQL and returns every cell as text.
 pub async fn sql(ctx: &SessionContext, q: &str) -> Vec<Vec<String>> {
