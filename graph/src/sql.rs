@@ -17,8 +17,11 @@ use datafusion::catalog::{SchemaProvider, Session};
 use datafusion::common::ScalarValue;
 use datafusion::datasource::{MemTable, TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{Expr, Operator, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::prelude::SessionContext;
 use futures::future::BoxFuture;
 use rayon::prelude::*;
@@ -253,6 +256,33 @@ impl GraphTableKind {
     }
 
     /// Columns whose equality filters narrow the computation.
+    /// Edges or principals per batch of an unfiltered scan, for the tables whose full
+    /// contents grow with edges (`graph_edge`) or principals × reach (`reachable`).
+    fn chunk_size(self) -> Option<usize> {
+        match self {
+            GraphTableKind::Edge => Some(65_536),
+            GraphTableKind::Reachable => Some(256),
+            GraphTableKind::Node | GraphTableKind::AttackPath => None,
+        }
+    }
+
+    /// Whether a scan with these filters reads the whole table (see [`Self::chunk_size`]).
+    fn unfiltered(self, keys: &KeyFilters) -> bool {
+        match self {
+            GraphTableKind::Edge => keys.get("source").is_none() && keys.get("target").is_none(),
+            GraphTableKind::Reachable => keys.get("principal_arn").is_none(),
+            GraphTableKind::Node | GraphTableKind::AttackPath => false,
+        }
+    }
+
+    /// How many edges or principals an unfiltered scan goes through.
+    fn chunked_len(self, g: &Graph) -> usize {
+        match self {
+            GraphTableKind::Edge => g.edges().len(),
+            _ => g.nodes().iter().filter(|n| n.kind.is_principal()).count(),
+        }
+    }
+
     fn key_columns(self) -> &'static [&'static str] {
         match self {
             GraphTableKind::Node => &["key", "arn", "kind"],
@@ -383,20 +413,122 @@ impl TableProvider for GraphTable {
                 }
             }
         }
+        let kind = self.kind;
+        let schema = kind.schema();
+        if let Some(size) = kind.chunk_size()
+            && kind.unfiltered(&keys)
+        {
+            // Every edge or every principal's reachable set: produced in batches while
+            // the client reads, never held whole (millions of rows in a large org).
+            let part = Arc::new(ChunkedPartition {
+                kind,
+                handle: Arc::clone(&self.handle),
+                keys: Arc::new(keys),
+                schema: Arc::clone(&schema),
+                size,
+            });
+            return Ok(Arc::new(StreamingTableExec::try_new(
+                schema,
+                vec![part],
+                projection,
+                [],
+                false,
+                limit,
+            )?));
+        }
         let graph = self
             .handle
             .graph()
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let kind = self.kind;
-        let schema = kind.schema();
         let schema_for_rows = Arc::clone(&schema);
-        // Path computations are CPU-bound: off the runtime threads.
-        let batch = tokio::task::spawn_blocking(move || rows(kind, &graph, &keys, schema_for_rows))
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(GraphError::Task(e.to_string()))))??;
+        let batch = rows_off_runtime(kind, graph, Arc::new(keys), schema_for_rows, None).await?;
         let mem = MemTable::try_new(schema, vec![vec![batch]])?;
         mem.scan(state, projection, &[], limit).await
+    }
+}
+
+/// [`rows`] on a blocking thread (path computations are CPU-bound).
+async fn rows_off_runtime(
+    kind: GraphTableKind,
+    graph: Arc<Graph>,
+    keys: Arc<KeyFilters>,
+    schema: SchemaRef,
+    part: Option<(usize, usize)>,
+) -> DfResult<RecordBatch> {
+    tokio::task::spawn_blocking(move || rows(kind, &graph, &keys, schema, part))
+        .await
+        .map_err(|e| DataFusionError::External(Box::new(GraphError::Task(e.to_string()))))?
+}
+
+/// An unfiltered scan of `graph_edge` or `reachable`, one batch per `size` edges or
+/// principals. The graph is taken when the scan starts, so a re-executed plan reads the
+/// current graph.
+struct ChunkedPartition {
+    kind: GraphTableKind,
+    handle: Arc<GraphHandle>,
+    keys: Arc<KeyFilters>,
+    schema: SchemaRef,
+    size: usize,
+}
+
+impl fmt::Debug for ChunkedPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ChunkedPartition({:?}, {} per batch)",
+            self.kind, self.size
+        )
+    }
+}
+
+impl PartitionStream for ChunkedPartition {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let (kind, handle, keys, schema, size) = (
+            self.kind,
+            Arc::clone(&self.handle),
+            Arc::clone(&self.keys),
+            Arc::clone(&self.schema),
+            self.size,
+        );
+        let batches = futures::stream::unfold(
+            (0usize, None::<(Arc<Graph>, usize)>),
+            move |(start, graph)| {
+                let (handle, keys, schema) =
+                    (Arc::clone(&handle), Arc::clone(&keys), Arc::clone(&schema));
+                async move {
+                    let (g, total) = match graph {
+                        Some(g) => g,
+                        None => match handle.graph().await {
+                            Ok(g) => {
+                                let total = kind.chunked_len(&g);
+                                (g, total)
+                            }
+                            Err(e) => {
+                                let e = DataFusionError::External(Box::new(e));
+                                return Some((Err(e), (usize::MAX, None)));
+                            }
+                        },
+                    };
+                    if start >= total {
+                        return None;
+                    }
+                    let end = start.saturating_add(size);
+                    let batch =
+                        rows_off_runtime(kind, Arc::clone(&g), keys, schema, Some((start, end)))
+                            .await;
+                    Some((batch, (end, Some((g, total)))))
+                }
+            },
+        );
+        Box::pin(RecordBatchStreamAdapter::new(
+            Arc::clone(&self.schema),
+            batches,
+        ))
     }
 }
 
@@ -472,12 +604,19 @@ fn node_ids(g: &Graph, keys: Option<&BTreeSet<String>>) -> Option<Vec<NodeId>> {
     keys.map(|k| k.iter().filter_map(|key| g.id(key)).collect())
 }
 
+/// The rows of one table for the key filters; `part` (start, end) limits an unfiltered
+/// `graph_edge` or `reachable` scan to those edges or principals (in id order).
 fn rows(
     kind: GraphTableKind,
     g: &Graph,
     keys: &KeyFilters,
     schema: SchemaRef,
+    part: Option<(usize, usize)>,
 ) -> DfResult<RecordBatch> {
+    let range = |len: usize| match part {
+        Some((start, end)) => start.min(len)..end.min(len),
+        None => 0..len,
+    };
     let mut cols = Columns::new(kind);
     match kind {
         GraphTableKind::Node => {
@@ -516,7 +655,7 @@ fn rows(
                     .iter()
                     .flat_map(|&v| g.in_edges(v).iter().map(|&(_, e)| e))
                     .collect(),
-                (None, None) => (0..g.edges().len() as u32).collect(),
+                (None, None) => range(g.edges().len()).map(|e| e as u32).collect(),
             };
             edge_ids.sort_unstable();
             edge_ids.dedup();
@@ -620,13 +759,16 @@ fn rows(
         GraphTableKind::Reachable => {
             let sources: Vec<NodeId> = match node_ids(g, keys.get("principal_arn")) {
                 Some(ids) => ids,
-                None => g
-                    .nodes()
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| n.kind.is_principal())
-                    .map(|(i, _)| i as NodeId)
-                    .collect(),
+                None => {
+                    let all: Vec<NodeId> = g
+                        .nodes()
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, n)| n.kind.is_principal())
+                        .map(|(i, _)| i as NodeId)
+                        .collect();
+                    all[range(all.len())].to_vec()
+                }
             };
             let rendered: Vec<(GraphPath, String)> = sources
                 .par_iter()
@@ -663,4 +805,47 @@ fn rows(
 pub fn is_principal_key(g: &Graph, key: &str) -> bool {
     g.id(key)
         .is_some_and(|id| matches!(g.node(id).kind, NodeKind::User | NodeKind::Role))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::util::display::array_value_to_string;
+
+    fn text_rows(b: &RecordBatch) -> Vec<String> {
+        (0..b.num_rows())
+            .map(|r| {
+                b.columns()
+                    .iter()
+                    .map(|c| array_value_to_string(c, r).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn chunked_scans_give_exactly_the_whole_table() {
+        let ctx = crate::demo_context(300);
+        let g = crate::build(&ctx, "demo").await.unwrap();
+        let keys = KeyFilters::default();
+        for kind in [GraphTableKind::Edge, GraphTableKind::Reachable] {
+            assert!(kind.unfiltered(&keys));
+            let whole = rows(kind, &g, &keys, kind.schema(), None).unwrap();
+            let mut want = text_rows(&whole);
+            let total = kind.chunked_len(&g);
+            let size = 7;
+            let mut got = Vec::new();
+            let mut start = 0;
+            while start < total {
+                let part = rows(kind, &g, &keys, kind.schema(), Some((start, start + size)));
+                got.extend(text_rows(&part.unwrap()));
+                start += size;
+            }
+            assert!(want.len() > 100, "{kind:?}: {} rows", want.len());
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "{kind:?}");
+        }
+    }
 }
