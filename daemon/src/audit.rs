@@ -1,9 +1,6 @@
 //! The audit trail: every SQL statement and API call, who made it, from where,
 //! how long it took, how many rows, and the error if any.
 
-use std::collections::VecDeque;
-use std::sync::Mutex;
-
 use chrono::{DateTime, Utc};
 
 /// One audited action.
@@ -31,8 +28,6 @@ pub struct AuditEvent {
 pub trait AuditSink: Send + Sync {
     /// Record an event.
     fn record(&self, ev: AuditEvent);
-    /// Recent events, oldest first.
-    fn recent(&self) -> Vec<AuditEvent>;
 }
 
 /// Redact things that look like secrets in statement text (passwords, keys, tokens).
@@ -88,23 +83,10 @@ pub fn redact(text: &str) -> String {
     out
 }
 
-/// In-memory ring of recent events, also logged with tracing.
-pub struct MemoryAudit {
-    events: Mutex<VecDeque<AuditEvent>>,
-    cap: usize,
-}
+/// Audit events as tracing log lines (target `pathwarden::audit`).
+pub struct LogAudit;
 
-impl MemoryAudit {
-    /// A ring holding `cap` events.
-    pub fn new(cap: usize) -> Self {
-        MemoryAudit {
-            events: Mutex::new(VecDeque::with_capacity(cap.min(1024))),
-            cap,
-        }
-    }
-}
-
-impl AuditSink for MemoryAudit {
+impl AuditSink for LogAudit {
     fn record(&self, mut ev: AuditEvent) {
         ev.action = redact(&ev.action);
         tracing::info!(
@@ -118,19 +100,6 @@ impl AuditSink for MemoryAudit {
             action = %ev.action,
             "audit"
         );
-        if let Ok(mut q) = self.events.lock() {
-            if q.len() >= self.cap {
-                q.pop_front();
-            }
-            q.push_back(ev);
-        }
-    }
-
-    fn recent(&self) -> Vec<AuditEvent> {
-        self.events
-            .lock()
-            .map(|q| q.iter().cloned().collect())
-            .unwrap_or_default()
     }
 }
 

@@ -33,8 +33,6 @@ pub struct Engine {
     state: SessionState,
     /// Connection runtimes by name (aggregators excluded).
     pub runtimes: BTreeMap<String, Arc<ConnectionRuntime>>,
-    /// Recorded access errors.
-    pub errors: Arc<ErrorLog>,
     /// The privilege graph over the search path (built on first use).
     pub graph: Arc<pathwarden_graph::GraphHandle>,
 }
@@ -329,7 +327,6 @@ impl Engine {
         Ok(Engine {
             state,
             runtimes,
-            errors,
             graph,
         })
     }

@@ -69,8 +69,6 @@ pub enum Kind {
     Text,
     /// bigint
     Int,
-    /// boolean
-    Bool,
     /// timestamptz
     Ts,
 }
@@ -83,7 +81,6 @@ pub fn schema(cols: &[(&str, Kind)]) -> SchemaRef {
                 let t = match k {
                     Kind::Text => DataType::Utf8,
                     Kind::Int => DataType::Int64,
-                    Kind::Bool => DataType::Boolean,
                     Kind::Ts => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
                 };
                 Field::new(*n, t, true)

@@ -130,12 +130,7 @@ impl PlanCache {
     }
 
     /// Parameter types of the statement `key`, and whether its plans may be reused.
-    pub fn prepared(
-        &self,
-        key: &str,
-        plan: &LogicalPlan,
-        ctx: &SessionContext,
-    ) -> PgWireResult<Arc<Prepared>> {
+    pub fn prepared(&self, key: &str, plan: &LogicalPlan) -> PgWireResult<Arc<Prepared>> {
         if let Some(p) = self.lock().prepared.get(key) {
             return Ok(p.clone());
         }
@@ -418,7 +413,7 @@ mod tests {
         let cache = PlanCache::default();
         let sql = "select k from t where k = $1";
         let p = plan(&ctx, sql).await;
-        let prepared = cache.prepared(sql, &p, &ctx).unwrap();
+        let prepared = cache.prepared(sql, &p).unwrap();
         let opts = Arc::new(FormatOptions::default());
         for v in ["a", "b", "a"] {
             let params = ParamValues::List(vec![ScalarAndMetadata::from(ScalarValue::Utf8(Some(
@@ -456,7 +451,7 @@ mod tests {
         let cache = PlanCache::default();
         let sql = "select * from unnest(range(0, $1::bigint))";
         let p = plan(&ctx, sql).await;
-        let prepared = cache.prepared(sql, &p, &ctx).unwrap();
+        let prepared = cache.prepared(sql, &p).unwrap();
         let opts = Arc::new(FormatOptions::default());
         for n in [3i64, 5, 3, 0] {
             let params =

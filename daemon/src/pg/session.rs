@@ -454,7 +454,7 @@ impl PwSession {
         format: &Format,
         options: Arc<FormatOptions>,
     ) -> PgWireResult<QueryResponse> {
-        let prepared = self.plans.prepared(key, plan, &self.ctx)?;
+        let prepared = self.plans.prepared(key, plan)?;
         let params = match portal {
             Some(p) => bind_parameters(p, &prepared.types)?,
             None => ParamValues::List(vec![]),
@@ -731,12 +731,9 @@ impl QueryParser for PwParser {
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
         match &stmt.1 {
-            Some((s, plan)) if is_engine_query(s) => Ok(self
-                .plans
-                .prepared(&stmt.0, plan, &self.ctx)?
-                .types
-                .wire
-                .clone()),
+            Some((s, plan)) if is_engine_query(s) => {
+                Ok(self.plans.prepared(&stmt.0, plan)?.types.wire.clone())
+            }
             _ => self.inner.get_parameter_types(stmt),
         }
     }
@@ -829,11 +826,6 @@ impl ExtendedQueryHandler for PwSession {
             }
         }
     }
-}
-
-/// Renames a result's columns with PostgreSQL names (exposed for the CLI).
-pub fn pg_column_name(name: &str) -> &str {
-    pathwarden_sqlext::output_name(name)
 }
 
 #[allow(dead_code)]

@@ -5,11 +5,11 @@ use tokio::sync::mpsc;
 
 use super::store::{Stmt, Store};
 use crate::args;
-use crate::audit::{AuditEvent, AuditSink, MemoryAudit, redact};
+use crate::audit::{AuditEvent, AuditSink, LogAudit, redact};
 
-/// Records every event in memory, in the log and (asynchronously, in order) in the store.
+/// Records every event in the log and (asynchronously, in order) in the store.
 pub struct StoreAudit {
-    memory: MemoryAudit,
+    log: LogAudit,
     tx: mpsc::UnboundedSender<AuditEvent>,
 }
 
@@ -52,10 +52,7 @@ impl StoreAudit {
                 }
             }
         });
-        StoreAudit {
-            memory: MemoryAudit::new(10_000),
-            tx,
-        }
+        StoreAudit { log: LogAudit, tx }
     }
 }
 
@@ -63,10 +60,6 @@ impl AuditSink for StoreAudit {
     fn record(&self, mut ev: AuditEvent) {
         ev.action = redact(&ev.action);
         let _ = self.tx.send(ev.clone());
-        self.memory.record(ev);
-    }
-
-    fn recent(&self) -> Vec<AuditEvent> {
-        self.memory.recent()
+        self.log.record(ev);
     }
 }
