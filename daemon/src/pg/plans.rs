@@ -321,6 +321,24 @@ mod tests {
         rows.len()
     }
 
+    /// Runs `sql` with one parameter through `cache`; the number of rows.
+    async fn run_cached(
+        cache: &PlanCache,
+        ctx: &SessionContext,
+        sql: &str,
+        value: ScalarValue,
+    ) -> usize {
+        let p = plan(ctx, sql).await;
+        let prepared = cache.prepared(sql, &p).unwrap();
+        let params = ParamValues::List(vec![ScalarAndMetadata::from(value)]);
+        let opts = Arc::new(FormatOptions::default());
+        let resp = cache
+            .run(sql, &p, &prepared, params, ctx, &Format::UnifiedText, opts)
+            .await
+            .unwrap();
+        values(resp).await
+    }
+
     #[tokio::test]
     async fn only_immutable_queries_are_reused() {
         let ctx = SessionContext::new();
@@ -412,26 +430,9 @@ mod tests {
         .unwrap();
         let cache = PlanCache::default();
         let sql = "select k from t where k = $1";
-        let p = plan(&ctx, sql).await;
-        let prepared = cache.prepared(sql, &p).unwrap();
-        let opts = Arc::new(FormatOptions::default());
         for v in ["a", "b", "a"] {
-            let params = ParamValues::List(vec![ScalarAndMetadata::from(ScalarValue::Utf8(Some(
-                v.into(),
-            )))]);
-            let resp = cache
-                .run(
-                    sql,
-                    &p,
-                    &prepared,
-                    params,
-                    &ctx,
-                    &Format::UnifiedText,
-                    opts.clone(),
-                )
-                .await
-                .unwrap();
-            assert_eq!(values(resp).await, 0);
+            let n = run_cached(&cache, &ctx, sql, ScalarValue::Utf8(Some(v.into()))).await;
+            assert_eq!(n, 0);
         }
         let scans = scans.lock().unwrap();
         // Two plans ("a" again re-executes the first), each scan given its literal.
@@ -450,25 +451,9 @@ mod tests {
         let ctx = SessionContext::new();
         let cache = PlanCache::default();
         let sql = "select * from unnest(range(0, $1::bigint))";
-        let p = plan(&ctx, sql).await;
-        let prepared = cache.prepared(sql, &p).unwrap();
-        let opts = Arc::new(FormatOptions::default());
         for n in [3i64, 5, 3, 0] {
-            let params =
-                ParamValues::List(vec![ScalarAndMetadata::from(ScalarValue::Int64(Some(n)))]);
-            let resp = cache
-                .run(
-                    sql,
-                    &p,
-                    &prepared,
-                    params,
-                    &ctx,
-                    &Format::UnifiedText,
-                    opts.clone(),
-                )
-                .await
-                .unwrap();
-            assert_eq!(values(resp).await, n as usize);
+            let rows = run_cached(&cache, &ctx, sql, ScalarValue::Int64(Some(n))).await;
+            assert_eq!(rows, n as usize);
         }
     }
 }
