@@ -922,7 +922,6 @@ impl<'s> SnapshotIndex<'s> {
     fn edge(
         &self,
         rule: &'static EscalationRule,
-        _view: &View<'_>,
         target: Target,
         check: Check,
     ) -> SharedEscalation {
@@ -1160,7 +1159,7 @@ impl<'s> SnapshotIndex<'s> {
                     }
                 }
                 if let Some(c) = best {
-                    edges.push(self.edge(rule, view, account(), c));
+                    edges.push(self.edge(rule, account(), c));
                 }
             }
             Mechanism::DefaultVersionRollback => {
@@ -1176,7 +1175,7 @@ impl<'s> SnapshotIndex<'s> {
                         continue;
                     }
                     if let Some(c) = self.check(view, set, rule, Some(arn), None, None) {
-                        edges.push(self.edge(rule, view, account(), c));
+                        edges.push(self.edge(rule, account(), c));
                         break;
                     }
                 }
@@ -1194,7 +1193,7 @@ impl<'s> SnapshotIndex<'s> {
                 if let Some(mut c) = self.check(view, set, rule, None, None, None) {
                     c.conditional |= conditional;
                     c.keys.extend(keys);
-                    edges.push(self.edge(rule, view, account(), c));
+                    edges.push(self.edge(rule, account(), c));
                 }
             }
             Mechanism::TakeOver(kind) => {
@@ -1244,7 +1243,7 @@ impl<'s> SnapshotIndex<'s> {
                         }
                     };
                     if let Some(c) = self.check(view, set, rule, Some(arn), None, None) {
-                        edges.push(self.edge(rule, view, target, c));
+                        edges.push(self.edge(rule, target, c));
                     }
                 }
             }
@@ -1275,7 +1274,7 @@ impl<'s> SnapshotIndex<'s> {
                     }
                 }
                 if let Some(c) = best {
-                    edges.push(self.edge(rule, view, account(), c));
+                    edges.push(self.edge(rule, account(), c));
                 }
             }
             Mechanism::AssumeRole => {
@@ -1299,7 +1298,7 @@ impl<'s> SnapshotIndex<'s> {
                         continue;
                     }
                     if let Some(c) = self.check(view, set, rule, Some(r.arn()), None, None) {
-                        edges.push(self.edge(rule, view, Target::Role(r.arn().to_string()), c));
+                        edges.push(self.edge(rule, Target::Role(r.arn().to_string()), c));
                     }
                 }
             }
@@ -1336,10 +1335,7 @@ impl<'s> SnapshotIndex<'s> {
                                 c.conditional = true;
                                 c.keys.insert(format!("trust:{service}"));
                             }
-                            out.push((
-                                i,
-                                self.edge(rule, view, Target::Role(r.arn().to_string()), c),
-                            ));
+                            out.push((i, self.edge(rule, Target::Role(r.arn().to_string()), c)));
                         }
                     }
                     out
@@ -1374,10 +1370,7 @@ impl<'s> SnapshotIndex<'s> {
                         if let Some(c) =
                             self.check(view, set, rule, Some(&res.arn), Some(&res.role_arn), None)
                         {
-                            out.push((
-                                i,
-                                self.edge(rule, view, Target::Role(res.role_arn.clone()), c),
-                            ));
+                            out.push((i, self.edge(rule, Target::Role(res.role_arn.clone()), c)));
                         }
                     }
                     out

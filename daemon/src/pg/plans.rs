@@ -70,7 +70,7 @@ pub struct Prepared {
 struct Inner {
     /// The session state planning and execution use, with its task context.
     state: Option<(Arc<SessionState>, Arc<TaskContext>)>,
-    parsed: HashMap<String, Parsed>,
+    parsed: HashMap<String, Arc<Parsed>>,
     prepared: HashMap<String, Arc<Prepared>>,
     physical: HashMap<(String, Vec<ScalarValue>), Arc<dyn ExecutionPlan>>,
 }
@@ -101,19 +101,19 @@ impl PlanCache {
     }
 
     /// The statement the SQL text `sql` (one query) was parsed and planned to, if cached.
-    pub fn parsed(&self, sql: &str) -> Option<Parsed> {
+    pub fn parsed(&self, sql: &str) -> Option<Arc<Parsed>> {
         self.lock().parsed.get(sql).cloned()
     }
 
     /// Remember what the SQL text `sql` (one query) parsed and planned to, when the plan
     /// may be reused.
-    pub fn remember_parsed(&self, sql: &str, parsed: &Parsed) {
+    pub fn remember_parsed(&self, sql: &str, parsed: &Arc<Parsed>) {
         if !reusable(&parsed.plan) {
             return;
         }
         let mut g = self.lock();
         bounded(&mut g.parsed);
-        g.parsed.insert(sql.to_string(), parsed.clone());
+        g.parsed.insert(sql.to_string(), Arc::clone(parsed));
     }
 
     /// The session state and task context to plan and run with (a snapshot of the
@@ -161,50 +161,51 @@ impl PlanCache {
             format,
             Some(options),
         )?);
-        if !prepared.reusable {
-            // Planned from scratch with a fresh state (its start time is `now()`).
-            let plan = plan
-                .clone()
+        let bind = || {
+            plan.clone()
                 .replace_params_with_values(&params)
-                .map_err(from_df)?;
-            return match plan {
-                LogicalPlan::Ddl(_)
+                .map_err(from_df)
+        };
+        let (physical, task) = if !prepared.reusable {
+            // Planned from scratch with a fresh state (its start time is `now()`).
+            match bind()? {
+                plan @ (LogicalPlan::Ddl(_)
                 | LogicalPlan::Dml(_)
                 | LogicalPlan::Statement(_)
-                | LogicalPlan::Copy(_) => {
+                | LogicalPlan::Copy(_)) => {
                     let df = ctx.execute_logical_plan(plan).await.map_err(from_df)?;
-                    arrow_pg::datatypes::df::encode_dataframe(df, format, None).await
+                    return arrow_pg::datatypes::df::encode_dataframe(df, format, None).await;
                 }
                 plan => {
                     let state = ctx.state();
                     let physical = state.create_physical_plan(&plan).await.map_err(from_df)?;
-                    let stream = execute_stream(physical, state.task_ctx()).map_err(from_df)?;
-                    Ok(respond(fields, stream))
+                    (physical, state.task_ctx())
+                }
+            }
+        } else {
+            let values: Vec<ScalarValue> = match &params {
+                ParamValues::List(v) => v.iter().map(|p| p.value.clone()).collect(),
+                ParamValues::Map(_) => Vec::new(),
+            };
+            let (state, task) = self.state(ctx);
+            let cache_key = (key.to_string(), values);
+            let cached = self.lock().physical.get(&cache_key).cloned();
+            let physical = match cached {
+                Some(p) => reset_plan_states(p).map_err(from_df)?,
+                None => {
+                    let physical = state
+                        .create_physical_plan(&bind()?)
+                        .await
+                        .map_err(from_df)?;
+                    if rereads_tables(&physical) {
+                        let mut g = self.lock();
+                        bounded(&mut g.physical);
+                        g.physical.insert(cache_key, physical.clone());
+                    }
+                    physical
                 }
             };
-        }
-        let values: Vec<ScalarValue> = match &params {
-            ParamValues::List(v) => v.iter().map(|p| p.value.clone()).collect(),
-            ParamValues::Map(_) => Vec::new(),
-        };
-        let (state, task) = self.state(ctx);
-        let cache_key = (key.to_string(), values);
-        let cached = self.lock().physical.get(&cache_key).cloned();
-        let physical = match cached {
-            Some(p) => reset_plan_states(p).map_err(from_df)?,
-            None => {
-                let bound = plan
-                    .clone()
-                    .replace_params_with_values(&params)
-                    .map_err(from_df)?;
-                let physical = state.create_physical_plan(&bound).await.map_err(from_df)?;
-                if rereads_tables(&physical) {
-                    let mut g = self.lock();
-                    bounded(&mut g.physical);
-                    g.physical.insert(cache_key, physical.clone());
-                }
-                physical
-            }
+            (physical, task)
         };
         let stream = execute_stream(physical, task).map_err(from_df)?;
         Ok(respond(fields, stream))

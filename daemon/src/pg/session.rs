@@ -233,6 +233,12 @@ pub struct PwSession {
     plans: Arc<PlanCache>,
 }
 
+/// One statement of a simple query: planned by an earlier run, or just parsed.
+enum Item {
+    Planned(Arc<Parsed>),
+    Parsed(Statement),
+}
+
 /// Statements answered without the engine (transaction control that has no
 /// meaning on read-only data but that clients send anyway).
 fn compat_response(stmt: &Statement) -> Option<Response> {
@@ -475,103 +481,91 @@ impl SimpleQueryHandler for PwSession {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let started = Instant::now();
-        if let Some(parsed) = self.plans.parsed(query) {
+        let items: Vec<Item> = match self.plans.parsed(query) {
             // One query this connection has run before: parsed and planned already.
-            let ev = self.audit_event(client, &parsed.original);
-            let token = self.cancel_token(client);
-            let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
-            let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
-            let res = Self::guarded(&token, deadline, async {
-                self.run_query(
-                    &parsed.key,
-                    &parsed.plan,
-                    None,
-                    &Format::UnifiedText,
-                    options,
-                )
-                .await
-            })
-            .await;
-            return match res {
-                Ok(r) => Ok(vec![self.guard(
-                    Response::Query(r),
-                    &token,
-                    deadline,
-                    ev,
-                    started,
-                )]),
+            Some(parsed) => vec![Item::Planned(parsed)],
+            None => match parse_sql(&self.parser.sql, query) {
+                Ok(s) => s.into_iter().map(Item::Parsed).collect(),
                 Err(e) => {
-                    self.record_failure(ev, started, &e);
-                    Err(e)
+                    self.record_failure(self.audit_event(client, query), started, &e);
+                    return Err(e);
                 }
-            };
-        }
-        let statements = match parse_sql(&self.parser.sql, query) {
-            Ok(s) => s,
-            Err(e) => {
-                self.record_failure(self.audit_event(client, query), started, &e);
-                return Err(e);
-            }
+            },
         };
-        let mut out = Vec::with_capacity(statements.len());
-        let single = statements.len() == 1;
-        for stmt in statements {
-            let text = stmt.to_string();
+        let mut out = Vec::with_capacity(items.len());
+        let single = items.len() == 1;
+        for item in items {
+            let text = match &item {
+                Item::Planned(p) => p.original.clone(),
+                Item::Parsed(stmt) => stmt.to_string(),
+            };
             let ev = self.audit_event(client, &text);
             let started = Instant::now();
-            if let Some(r) = compat_response(&stmt) {
+            if let Item::Parsed(stmt) = &item
+                && let Some(r) = compat_response(stmt)
+            {
                 out.push(self.guard(r, &self.cancel_token(client), None, ev, started));
                 continue;
             }
             let token = self.cancel_token(client);
             let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
-            let res = if is_engine_query(&stmt) {
-                // Planned here rather than re-parsed from text by datafusion-postgres,
-                // whose parser would turn correlated select-list subqueries into NULL.
-                let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
-                Self::guarded(&token, deadline, async {
-                    let (stmt, plan) = plan_query(&self.ctx.state(), stmt).await?;
-                    let parsed = Parsed {
-                        original: text.clone(),
-                        key: stmt.to_string(),
-                        stmt,
-                        plan,
+            let res = match item {
+                Item::Parsed(stmt) if !is_engine_query(&stmt) => {
+                    let is_declare = matches!(stmt, Statement::Declare { .. });
+                    let sql = match rewrite(stmt) {
+                        Ok(s) => s.to_string(),
+                        Err(e) => {
+                            self.record_failure(ev, started, &e);
+                            return Err(e);
+                        }
                     };
-                    if single {
-                        self.plans.remember_parsed(query, &parsed);
+                    if is_declare {
+                        self.parser.note_declare(&sql).await;
                     }
-                    let resp = self
-                        .run_query(
-                            &parsed.key,
-                            &parsed.plan,
-                            None,
-                            &Format::UnifiedText,
-                            options,
-                        )
-                        .await?;
-                    Ok(vec![Response::Query(resp)])
-                })
-                .await
-            } else {
-                let is_declare = matches!(stmt, Statement::Declare { .. });
-                let sql = match rewrite(stmt) {
-                    Ok(s) => s.to_string(),
-                    Err(e) => {
-                        self.record_failure(ev, started, &e);
-                        return Err(e);
-                    }
-                };
-                if is_declare {
-                    self.parser.note_declare(&sql).await;
+                    // Settings or the catalog may change: plans made so far may not hold.
+                    self.plans.clear();
+                    Self::guarded(&token, deadline, async {
+                        SimpleQueryHandler::do_query(self.inner.as_ref(), client, &sql)
+                            .await
+                            .map_err(map_error)
+                    })
+                    .await
                 }
-                // Settings or the catalog may change: plans made so far may not hold.
-                self.plans.clear();
-                Self::guarded(&token, deadline, async {
-                    SimpleQueryHandler::do_query(self.inner.as_ref(), client, &sql)
-                        .await
-                        .map_err(map_error)
-                })
-                .await
+                item => {
+                    let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+                    Self::guarded(&token, deadline, async {
+                        let parsed = match item {
+                            Item::Planned(p) => p,
+                            Item::Parsed(stmt) => {
+                                // Planned here rather than re-parsed from text by
+                                // datafusion-postgres, whose parser would turn correlated
+                                // select-list subqueries into NULL.
+                                let (stmt, plan) = plan_query(&self.ctx.state(), stmt).await?;
+                                let parsed = Arc::new(Parsed {
+                                    original: text.clone(),
+                                    key: stmt.to_string(),
+                                    stmt,
+                                    plan,
+                                });
+                                if single {
+                                    self.plans.remember_parsed(query, &parsed);
+                                }
+                                parsed
+                            }
+                        };
+                        let resp = self
+                            .run_query(
+                                &parsed.key,
+                                &parsed.plan,
+                                None,
+                                &Format::UnifiedText,
+                                options,
+                            )
+                            .await?;
+                        Ok(vec![Response::Query(resp)])
+                    })
+                    .await
+                }
             };
             match res {
                 Ok(rs) => {
@@ -671,7 +665,10 @@ impl QueryParser for PwParser {
         C: ClientInfo + Unpin + Send + Sync,
     {
         if let Some(p) = self.plans.parsed(sql) {
-            return Ok(Some((p.key, Some((p.stmt, p.plan)))));
+            return Ok(Some((
+                p.key.clone(),
+                Some((p.stmt.clone(), p.plan.clone())),
+            )));
         }
         let mut stmts = parse_sql(&self.sql, sql)?;
         if stmts.is_empty() {
@@ -708,12 +705,12 @@ impl QueryParser for PwParser {
             if single {
                 self.plans.remember_parsed(
                     sql,
-                    &Parsed {
+                    &Arc::new(Parsed {
                         original,
                         key: key.clone(),
                         stmt: stmt.clone(),
                         plan: plan.clone(),
-                    },
+                    }),
                 );
             }
             return Ok(Some((key, Some((stmt, plan)))));
