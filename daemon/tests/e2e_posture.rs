@@ -1327,16 +1327,24 @@ async fn drift_access_request_dry_run_then_auto_fix_on_moto() {
     );
 
     let client = d.client().await;
-    let rows = client
-        .query("select user_name, action, error from pathwarden.audit_log where kind = 'remediation' and action like '%mode=auto_fix%' and action like 'iam:RemoveUserFromGroup%'", &[])
-        .await
-        .expect("audit");
-    assert!(
-        rows.iter()
-            .any(|r| r.get::<_, String>(0) == "api:ci-admin"
-                && r.get::<_, Option<String>>(2).is_none()),
-        "approved fix audited with who and result"
-    );
+    // Audit events reach the store in group commits: poll briefly.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = client
+            .query("select user_name, action, error from pathwarden.audit_log where kind = 'remediation' and action like '%mode=auto_fix%' and action like 'iam:RemoveUserFromGroup%'", &[])
+            .await
+            .expect("audit");
+        if rows.iter().any(|r| {
+            r.get::<_, String>(0) == "api:ci-admin" && r.get::<_, Option<String>>(2).is_none()
+        }) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "approved fix audited with who and result"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let rows = client
         .query(
             "select count(*) from pathwarden.drift where drift_kind = 'unexpected'",

@@ -38,6 +38,13 @@ use datafusion::sql::sqlparser::ast::Statement;
 
 pub use rewrite::rewrite;
 
+/// A JSON value as text, printed the way PostgreSQL prints `jsonb` (`{"a": 1}`, keys in
+/// jsonb order). Columns stored this way are returned by `->` and the set-returning
+/// functions as slices, without being parsed and printed again.
+pub fn render_jsonb(value: &serde_json::Value) -> String {
+    json::render(value)
+}
+
 /// Prefix of the internal result-column names produced by [`rewrite`].
 pub const INTERNAL_NAME_PREFIX: &str = "__pw";
 

@@ -23,6 +23,35 @@ pub(crate) enum Scan<T> {
 /// `serde_json`'s recursion limit.
 const MAX_DEPTH: usize = 127;
 
+/// The index of the first byte at or after `i` that ends a run of plain string
+/// characters: a quote, a backslash or a control character (or `s.len()`). Eight bytes
+/// at a time: strings (IAM action lists, ARNs) are most of a policy document.
+#[inline]
+fn plain_run(s: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    #[inline]
+    fn has_zero(x: u64) -> bool {
+        x.wrapping_sub(ONES) & !x & HIGH != 0
+    }
+    while let Some(chunk) = s.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // A byte below 0x20, or equal to '"' or '\\': stop and look at each byte.
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
+        if below_space || has_zero(x ^ (ONES * b'"' as u64)) || has_zero(x ^ (ONES * b'\\' as u64)) {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&c) = s.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
 struct Scanner<'a> {
     text: &'a str,
     s: &'a [u8],
@@ -75,6 +104,7 @@ impl<'a> Scanner<'a> {
         let start = self.i;
         let mut escaped = false;
         loop {
+            self.i = plain_run(self.s, self.i);
             match self.peek() {
                 None => return Err(Stop::Invalid),
                 Some(b'"') => break,
@@ -450,6 +480,7 @@ pub(crate) fn is_rendered(raw: &str) -> bool {
     fn string(b: &[u8], i: &mut usize) -> bool {
         *i += 1;
         loop {
+            *i = plain_run(b, *i);
             match b.get(*i) {
                 None => return false,
                 Some(b'"') => {
@@ -493,6 +524,39 @@ pub(crate) fn is_rendered(raw: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_run_stops_where_a_byte_loop_stops() {
+        let naive = |s: &[u8], i: usize| {
+            (i..s.len())
+                .find(|&j| s[j] == b'"' || s[j] == b'\\' || s[j] < 0x20)
+                .unwrap_or(s.len())
+        };
+        // Bytes around the interesting values: quote, backslash, control characters,
+        // space, DEL and non-ASCII.
+        let alphabet = [b'"', b'\\', 0x00, 0x1f, 0x20, b'a', b'#', b'!', 0x7f, 0x80, 0xc3, 0xff];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let s: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        // Mostly plain bytes, so long runs are exercised.
+                        if seed % 5 == 0 {
+                            alphabet[(seed >> 8) as usize % alphabet.len()]
+                        } else {
+                            b'a' + (seed >> 16) as u8 % 26
+                        }
+                    })
+                    .collect();
+                for start in 0..=s.len() {
+                    assert_eq!(plain_run(&s, start), naive(&s, start), "{s:?} from {start}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn finds_fields_like_serde_json() {

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod conn;
 pub mod errors;
 pub mod plans;
 pub mod session;
@@ -75,7 +76,7 @@ pub async fn serve(
         let tls = tls.clone();
         tokio::spawn(async move {
             let handlers = Arc::new(ConnHandlers::new(shared, peer));
-            if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers.clone()).await {
+            if let Err(e) = conn::process_socket(socket, tls, handlers.clone()).await {
                 tracing::debug!(%peer, error = %e, "connection ended with error");
             }
             handlers.close(None);

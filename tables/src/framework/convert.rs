@@ -68,7 +68,9 @@ pub fn rows_to_batch(
             ColumnType::Json => {
                 let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 32);
                 for r in rows {
-                    b.append_option(non_null(r, name).map(|v| v.to_string()));
+                    // Printed as PostgreSQL prints jsonb (what clients of Steampipe see), which
+                    // also lets the JSON operators return slices of it as they are.
+                    b.append_option(non_null(r, name).map(pathwarden_sqlext::render_jsonb));
                 }
                 Arc::new(b.finish())
             }

@@ -2,7 +2,10 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -13,10 +16,11 @@ use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{Expr, Operator, TableProviderFilterPushDown};
-use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
-use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
-use futures::StreamExt;
+use datafusion::physical_plan::{
+    EmptyRecordBatchStream, ExecutionPlan, RecordBatchStream, SendableRecordBatchStream,
+};
+use futures::{Stream, StreamExt};
 use serde_json::Value;
 use tokio::sync::mpsc::Sender;
 
@@ -271,8 +275,7 @@ impl PartitionStream for EmptyPartition {
         &self.0
     }
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let b = RecordBatchReceiverStreamBuilder::new(self.0.clone(), 1);
-        b.build()
+        Box::pin(EmptyRecordBatchStream::new(self.0.clone()))
     }
 }
 
@@ -304,8 +307,7 @@ impl PartitionStream for FetchPartition {
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         // Capacity 1: listing runs at most a page ahead of the consumer, so LIMIT stops it early.
-        let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 1);
-        let tx = builder.tx();
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
         let job = PartitionJob {
             def: self.def,
             schema: self.schema.clone(),
@@ -313,11 +315,50 @@ impl PartitionStream for FetchPartition {
             region: self.region.clone(),
             plan: self.plan.clone(),
         };
-        builder.spawn(async move {
-            job.run(tx).await;
-            Ok(())
-        });
-        builder.build()
+        Box::pin(InlineJobStream {
+            schema: self.schema.clone(),
+            job: Some(Box::pin(job.run(tx))),
+            rx,
+        })
+    }
+}
+
+/// A partition's job run inside the consuming task rather than a spawned one: a cached
+/// key lookup then costs no task spawn and no wake-up across worker threads. The job hands
+/// batches over a one-slot channel; dropping the stream drops the job, so LIMIT still
+/// stops listing early.
+struct InlineJobStream {
+    schema: SchemaRef,
+    job: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    rx: tokio::sync::mpsc::Receiver<DfResult<RecordBatch>>,
+}
+
+impl Stream for InlineJobStream {
+    type Item = DfResult<RecordBatch>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Poll::Ready(item) = this.rx.poll_recv(cx) {
+                return Poll::Ready(item);
+            }
+            let Some(job) = this.job.as_mut() else {
+                // The job is done and its sender dropped: the receiver has answered above.
+                return Poll::Ready(None);
+            };
+            if job.as_mut().poll(cx).is_ready() {
+                this.job = None;
+                continue;
+            }
+            // The job may have filled the slot before it paused.
+            return this.rx.poll_recv(cx);
+        }
+    }
+}
+
+impl RecordBatchStream for InlineJobStream {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
     }
 }
 
@@ -385,19 +426,20 @@ impl PartitionJob {
         let _ = tx.send(Err(DataFusionError::External(Box::new(e)))).await;
     }
 
-    async fn send_rows(&self, tx: &Tx, rows: &[Row]) -> bool {
-        if rows.is_empty() {
-            return true;
-        }
-        match rows_to_batch(self.def, &self.schema, rows) {
-            Ok(b) => tx.send(Ok(b)).await.is_ok(),
-            Err(e) => {
-                let _ = tx
-                    .send(Err(DataFusionError::ArrowError(Box::new(e), None)))
-                    .await;
-                false
+    /// Rows as one batch of the table's schema.
+    fn batch(&self, rows: &[Row]) -> DfResult<RecordBatch> {
+        rows_to_batch(self.def, &self.schema, rows)
+            .map_err(|e| DataFusionError::ArrowError(Box::new(e), None))
+    }
+
+    /// Send batches in order. Returns false when the consumer is gone.
+    async fn send_all(tx: &Tx, batches: impl IntoIterator<Item = RecordBatch>) -> bool {
+        for b in batches {
+            if tx.send(Ok(b)).await.is_err() {
+                return false;
             }
         }
+        true
     }
 
     async fn run(self, tx: Tx) {
@@ -412,6 +454,16 @@ impl PartitionJob {
         let source = self.rt.source.clone();
         if !source.supports_get(self.def) {
             return self.run_list(tx).await;
+        }
+        // The converted batch of this exact lookup: a repeated key lookup then costs a
+        // cache hit, not a conversion of every column of the row.
+        let values_key = serde_json::to_string(values).unwrap_or_default();
+        let batch_key = self.key(&["getbatch", col, &values_key, &self.plan.hydrates.join(",")]);
+        if self.plan.use_cache
+            && let Some(Cached::Batches(batches)) = self.rt.cache_get(&batch_key).await
+        {
+            Self::send_all(tx, batches.iter().cloned()).await;
+            return;
         }
         let mut rows = Vec::new();
         for v in values {
@@ -450,7 +502,21 @@ impl PartitionJob {
         }
         match self.hydrate(rows).await {
             Ok(rows) => {
-                self.send_rows(tx, &rows).await;
+                let batches = if rows.is_empty() {
+                    Vec::new()
+                } else {
+                    match self.batch(&rows) {
+                        Ok(b) => vec![b],
+                        Err(e) => {
+                            let _ = tx.send(Err(e)).await;
+                            return;
+                        }
+                    }
+                };
+                self.rt
+                    .cache_put(batch_key, Cached::Batches(Arc::new(batches.clone())))
+                    .await;
+                Self::send_all(tx, batches).await;
             }
             Err(e) => self.fail(tx, e).await,
         }
@@ -462,36 +528,25 @@ impl PartitionJob {
         let rows_key = self.key(&["list", &quals_key]);
         if self.plan.use_cache {
             if let Some(Cached::Batches(batches)) = self.rt.cache_get(&batch_key).await {
-                for b in batches.iter() {
-                    if tx.send(Ok(b.clone())).await.is_err() {
-                        return;
-                    }
-                }
+                Self::send_all(tx, batches.iter().cloned()).await;
                 return;
             }
             if let Some(Cached::Rows(rows)) = self.rt.cache_get(&rows_key).await {
                 match self.hydrate(rows.as_ref().clone()).await {
                     Ok(h) => {
-                        let mut batches = Vec::new();
-                        for chunk in h.chunks(8192) {
-                            match rows_to_batch(self.def, &self.schema, chunk) {
-                                Ok(b) => batches.push(b),
-                                Err(e) => {
-                                    let _ = tx
-                                        .send(Err(DataFusionError::ArrowError(Box::new(e), None)))
-                                        .await;
-                                    return;
-                                }
+                        let batches: DfResult<Vec<RecordBatch>> =
+                            h.chunks(8192).map(|chunk| self.batch(chunk)).collect();
+                        let batches = match batches {
+                            Ok(b) => b,
+                            Err(e) => {
+                                let _ = tx.send(Err(e)).await;
+                                return;
                             }
-                        }
+                        };
                         self.rt
                             .cache_put(batch_key, Cached::Batches(Arc::new(batches.clone())))
                             .await;
-                        for b in batches {
-                            if tx.send(Ok(b)).await.is_err() {
-                                return;
-                            }
-                        }
+                        Self::send_all(tx, batches).await;
                     }
                     Err(e) => self.fail(tx, e).await,
                 }
@@ -528,7 +583,7 @@ impl PartitionJob {
                 Err(e) => return self.fail(tx, e).await,
             };
             if !hydrated.is_empty() {
-                match rows_to_batch(self.def, &self.schema, &hydrated) {
+                match self.batch(&hydrated) {
                     Ok(b) => {
                         all_batches.push(b.clone());
                         if tx.send(Ok(b)).await.is_err() {
@@ -537,9 +592,7 @@ impl PartitionJob {
                         }
                     }
                     Err(e) => {
-                        let _ = tx
-                            .send(Err(DataFusionError::ArrowError(Box::new(e), None)))
-                            .await;
+                        let _ = tx.send(Err(e)).await;
                         return;
                     }
                 }
