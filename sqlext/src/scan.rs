@@ -57,6 +57,9 @@ struct Scanner<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
+    /// Whether everything scanned so far is printed exactly as [`crate::json::render`]
+    /// prints it (see [`is_rendered`]); then every value found in it is too.
+    rendered: bool,
 }
 
 /// Internal failure: invalid JSON, or not something this scanner decides.
@@ -75,12 +78,18 @@ impl<'a> Scanner<'a> {
             s: text.as_bytes(),
             i: 0,
             depth: 0,
+            rendered: true,
         }
     }
 
-    fn ws(&mut self) {
+    /// Skip whitespace where the rendered form has `spaces` (0 or 1) single spaces.
+    fn gap(&mut self, spaces: usize) {
+        let start = self.i;
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
             self.i += 1;
+        }
+        if self.i - start != spaces || (spaces == 1 && self.s[start] != b' ') {
+            self.rendered = false;
         }
     }
 
@@ -111,7 +120,12 @@ impl<'a> Scanner<'a> {
                 Some(b'\\') => {
                     escaped = true;
                     match self.s.get(self.i + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
+                        Some(b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
+                        // Valid, but serde_json prints '/' unescaped.
+                        Some(b'/') => {
+                            self.rendered = false;
+                            self.i += 2
+                        }
                         // \u escapes (surrogate pairs): serde_json decides.
                         Some(b'u') => return Err(Stop::Unsure),
                         _ => return Err(Stop::Invalid),
@@ -128,6 +142,16 @@ impl<'a> Scanner<'a> {
     }
 
     fn number(&mut self) -> R<()> {
+        let start = self.i;
+        self.number_syntax()?;
+        // The number forms serde_json prints back unchanged.
+        if self.rendered && !is_rendered(&self.text[start..self.i]) {
+            self.rendered = false;
+        }
+        Ok(())
+    }
+
+    fn number_syntax(&mut self) -> R<()> {
         if self.peek() == Some(b'-') {
             self.i += 1;
         }
@@ -178,9 +202,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Skip one value, validating it; returns its raw text.
+    /// Skip one value, validating it; returns its raw text. The cursor is at its first
+    /// byte (callers skip the whitespace before it).
     fn value(&mut self) -> R<&'a str> {
-        self.ws();
         let start = self.i;
         match self.peek() {
             Some(b'{') => self.object(|_, _, _| Ok(()))?,
@@ -211,22 +235,31 @@ impl<'a> Scanner<'a> {
     fn object(&mut self, mut member: impl FnMut(&'a str, bool, &'a str) -> R<()>) -> R<()> {
         self.enter()?;
         self.expect(b'{')?;
-        self.ws();
+        self.gap(0);
         if self.peek() == Some(b'}') {
             self.i += 1;
             self.depth -= 1;
             return Ok(());
         }
+        let mut prev: Option<&'a str> = None;
         loop {
-            self.ws();
             let (key, escaped) = self.string()?;
-            self.ws();
+            // Rendered keys: unescaped, in jsonb order (by length, then bytewise), unique.
+            if escaped || prev.is_some_and(|p| (p.len(), p) >= (key.len(), key)) {
+                self.rendered = false;
+            }
+            prev = Some(key);
+            self.gap(0);
             self.expect(b':')?;
+            self.gap(1);
             let raw = self.value()?;
             member(key, escaped, raw)?;
-            self.ws();
+            self.gap(0);
             match self.peek() {
-                Some(b',') => self.i += 1,
+                Some(b',') => {
+                    self.i += 1;
+                    self.gap(1);
+                }
                 Some(b'}') => {
                     self.i += 1;
                     self.depth -= 1;
@@ -241,7 +274,7 @@ impl<'a> Scanner<'a> {
     fn array(&mut self, mut element: impl FnMut(&mut Self, &'a str) -> R<()>) -> R<()> {
         self.enter()?;
         self.expect(b'[')?;
-        self.ws();
+        self.gap(0);
         if self.peek() == Some(b']') {
             self.i += 1;
             self.depth -= 1;
@@ -250,9 +283,12 @@ impl<'a> Scanner<'a> {
         loop {
             let raw = self.value()?;
             element(self, raw)?;
-            self.ws();
+            self.gap(0);
             match self.peek() {
-                Some(b',') => self.i += 1,
+                Some(b',') => {
+                    self.i += 1;
+                    self.gap(1);
+                }
                 Some(b']') => {
                     self.i += 1;
                     self.depth -= 1;
@@ -265,7 +301,7 @@ impl<'a> Scanner<'a> {
 
     /// After the top-level value: only whitespace may follow.
     fn end(&mut self) -> R<()> {
-        self.ws();
+        self.gap(0);
         if self.i == self.s.len() {
             Ok(())
         } else {
@@ -285,10 +321,24 @@ fn finish<T>(r: R<T>) -> Scan<T> {
 /// The raw text of the value of `key` in a top-level object (the last one, if the key
 /// repeats, as `serde_json` keeps); `None` when the document is not an object or has no
 /// such key.
+#[cfg(test)]
 pub(crate) fn object_field<'a>(text: &'a str, key: &str) -> Scan<Option<&'a str>> {
+    match object_field_rendered(text, key) {
+        Scan::Found((found, _)) => Scan::Found(found),
+        Scan::Invalid => Scan::Invalid,
+        Scan::Unsure => Scan::Unsure,
+    }
+}
+
+/// [`object_field`], and whether the document is printed as jsonb (so the value found
+/// is too, and needs no [`is_rendered`] check).
+pub(crate) fn object_field_rendered<'a>(
+    text: &'a str,
+    key: &str,
+) -> Scan<(Option<&'a str>, bool)> {
     let mut sc = Scanner::new(text);
     let r = (|| {
-        sc.ws();
+        sc.gap(0);
         let mut found = None;
         if sc.peek() == Some(b'{') {
             sc.object(|k, escaped, raw| {
@@ -307,7 +357,7 @@ pub(crate) fn object_field<'a>(text: &'a str, key: &str) -> Scan<Option<&'a str>
         sc.end()?;
         Ok(found)
     })();
-    finish(r)
+    finish(r.map(|found| (found, sc.rendered)))
 }
 
 /// The contents of a raw JSON string without escapes (`"abc"` -> `abc`), if it is one.
@@ -321,7 +371,7 @@ pub(crate) fn plain_string(raw: &str) -> Option<&str> {
 pub(crate) fn exists(text: &str, key: &str) -> Scan<bool> {
     let mut sc = Scanner::new(text);
     let r = (|| {
-        sc.ws();
+        sc.gap(0);
         let found = match sc.peek() {
             Some(b'{') => {
                 let mut found = false;
@@ -367,10 +417,21 @@ pub(crate) fn exists(text: &str, key: &str) -> Scan<bool> {
 
 /// The raw text of each element of a top-level array; `None` when the document is not
 /// an array.
+#[cfg(test)]
 pub(crate) fn array_elements(text: &str) -> Scan<Option<Vec<&str>>> {
+    match array_elements_rendered(text) {
+        Scan::Found((items, _)) => Scan::Found(items),
+        Scan::Invalid => Scan::Invalid,
+        Scan::Unsure => Scan::Unsure,
+    }
+}
+
+/// [`array_elements`], and whether the document is printed as jsonb (so every element
+/// is too).
+pub(crate) fn array_elements_rendered(text: &str) -> Scan<(Option<Vec<&str>>, bool)> {
     let mut sc = Scanner::new(text);
     let r = (|| {
-        sc.ws();
+        sc.gap(0);
         let out = if sc.peek() == Some(b'[') {
             let mut items = Vec::new();
             sc.array(|_, raw| {
@@ -385,7 +446,7 @@ pub(crate) fn array_elements(text: &str) -> Scan<Option<Vec<&str>>> {
         sc.end()?;
         Ok(out)
     })();
-    finish(r)
+    finish(r.map(|out| (out, sc.rendered)))
 }
 
 /// Whether `raw` (valid JSON) is exactly how [`crate::json::render`] prints its value
@@ -574,6 +635,50 @@ mod tests {
         assert_eq!(exists(r#"{"*": 1}"#, "*"), Scan::Found(true));
         assert_eq!(exists(r#""*""#, "*"), Scan::Found(true));
         assert_eq!(exists("1", "*"), Scan::Found(false));
+    }
+
+    #[test]
+    fn tracks_whether_a_document_is_printed_as_jsonb() {
+        use serde_json::Value;
+        let docs = [
+            r#"{"Version": "2012-10-17", "Statement": [{"Action": ["*"], "Effect": "Allow", "Resource": "*"}]}"#,
+            r#"{"Version":"2012-10-17","Statement":[]}"#,
+            r#"{"b": 1, "a": 2}"#,
+            r#"{"a": 1, "bb": [1, 2.5, -3, true, null, "x\ny"]}"#,
+            r#"{"a": 1,  "bb": 2}"#,
+            r#"{"a" : 1}"#,
+            r#" {"a": 1}"#,
+            r#"{"a": 1} "#,
+            r#"{"a": 1.50}"#,
+            r#"{"a": -0}"#,
+            r#"{"a": "x\/y"}"#,
+            r#"{"a": [1,2]}"#,
+            r#"{"a": [1, 2]}"#,
+            r#"{"a": 1, "a": 2}"#,
+            r#"["x", {"k": "v"}, []]"#,
+            r#"["x",{"k": "v"}]"#,
+            "{}",
+            "[]",
+            "{ }",
+        ];
+        for doc in docs {
+            let expected = is_rendered(doc);
+            match object_field_rendered(doc, "a") {
+                Scan::Found((_, rendered)) => assert_eq!(rendered, expected, "{doc}"),
+                other => panic!("{doc}: {other:?}"),
+            }
+            match array_elements_rendered(doc) {
+                Scan::Found((_, rendered)) => assert_eq!(rendered, expected, "{doc}"),
+                other => panic!("{doc}: {other:?}"),
+            }
+            // What render prints is always recognised.
+            let v: Value = serde_json::from_str(doc).unwrap();
+            let printed = crate::json::render(&v);
+            assert!(
+                matches!(object_field_rendered(&printed, "a"), Scan::Found((_, true))),
+                "{printed}"
+            );
+        }
     }
 
     #[test]

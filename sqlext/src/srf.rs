@@ -93,8 +93,8 @@ pub(crate) fn srf_kind(name: &str) -> Option<SrfKind> {
 /// The rows one input document expands to, one `Vec` of column values per row.
 fn expand(kind: SrfKind, function: &str, text: &str) -> Result<Vec<Vec<Option<String>>>> {
     if kind == SrfKind::ArrayElements
-        && let Scan::Found(Some(items)) = scan::array_elements(text)
-        && items.iter().all(|raw| scan::is_rendered(raw))
+        && let Scan::Found((Some(items), rendered)) = scan::array_elements_rendered(text)
+        && (rendered || items.iter().all(|raw| scan::is_rendered(raw)))
     {
         // Elements already printed as jsonb (the output of `->` and the other JSON
         // functions is): no need to parse and print them again.

@@ -466,12 +466,17 @@ impl JsonUdf {
                     }
                     if let (None, Some(k)) = (&index, &keys) {
                         // The common `doc -> 'key'`: found without parsing the document.
-                        match scan::object_field(docs.value(row), k.value(row)) {
-                            Scan::Found(None) => {
+                        match scan::object_field_rendered(docs.value(row), k.value(row)) {
+                            Scan::Found((None, _)) => {
                                 out.append_null();
                                 continue;
                             }
-                            Scan::Found(Some(raw)) => {
+                            Scan::Found((Some(raw), true)) if !text => {
+                                // Part of a document printed as jsonb: printed as jsonb.
+                                out.append_value(raw);
+                                continue;
+                            }
+                            Scan::Found((Some(raw), _)) => {
                                 append_raw(&mut out, name, raw, text)?;
                                 continue;
                             }

@@ -16,6 +16,7 @@ use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{Expr, Operator, TableProviderFilterPushDown};
+use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::{
     EmptyRecordBatchStream, ExecutionPlan, RecordBatchStream, SendableRecordBatchStream,
@@ -306,8 +307,6 @@ impl PartitionStream for FetchPartition {
     }
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        // Capacity 1: listing runs at most a page ahead of the consumer, so LIMIT stops it early.
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
         let job = PartitionJob {
             def: self.def,
             schema: self.schema.clone(),
@@ -315,6 +314,19 @@ impl PartitionStream for FetchPartition {
             region: self.region.clone(),
             plan: self.plan.clone(),
         };
+        if !job.answered_from_cache() {
+            // API calls ahead: run them in their own task, so the scans of a join
+            // fetch at the same time. Capacity 1: listing runs at most a page ahead of
+            // the consumer, so LIMIT stops it early.
+            let mut builder = RecordBatchReceiverStreamBuilder::new(self.schema.clone(), 1);
+            let tx = builder.tx();
+            builder.spawn(async move {
+                job.run(tx).await;
+                Ok(())
+            });
+            return builder.build();
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
         Box::pin(InlineJobStream {
             schema: self.schema.clone(),
             job: Some(Box::pin(job.run(tx))),
@@ -323,10 +335,10 @@ impl PartitionStream for FetchPartition {
     }
 }
 
-/// A partition's job run inside the consuming task rather than a spawned one: a cached
-/// key lookup then costs no task spawn and no wake-up across worker threads. The job hands
-/// batches over a one-slot channel; dropping the stream drops the job, so LIMIT still
-/// stops listing early.
+/// A partition's job run inside the consuming task rather than a spawned one, when it
+/// is answered from the cache: a cached key lookup then costs no task spawn and no
+/// wake-up across worker threads. The job hands batches over a one-slot channel;
+/// dropping the stream drops the job.
 struct InlineJobStream {
     schema: SchemaRef,
     job: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
@@ -426,6 +438,30 @@ impl PartitionJob {
         let _ = tx.send(Err(DataFusionError::External(Box::new(e)))).await;
     }
 
+    fn get_batch_key(&self, col: &str, values: &[Value]) -> String {
+        let values_key = serde_json::to_string(values).unwrap_or_default();
+        self.key(&["getbatch", col, &values_key, &self.plan.hydrates.join(",")])
+    }
+
+    fn list_batch_key(&self, quals_key: &str) -> String {
+        self.key(&["batches", &self.plan.hydrates.join(","), quals_key])
+    }
+
+    /// Whether this scan's converted batches are cached, so running it is only a cache
+    /// read.
+    fn answered_from_cache(&self) -> bool {
+        if !self.plan.use_cache || self.rt.options.cache_ttl.is_zero() {
+            return false;
+        }
+        let key = match &self.plan.keys {
+            Some((col, values)) if self.rt.source.supports_get(self.def) => {
+                self.get_batch_key(col, values)
+            }
+            _ => self.list_batch_key(&self.quals_key()),
+        };
+        self.rt.cache_contains(&key)
+    }
+
     /// Rows as one batch of the table's schema.
     fn batch(&self, rows: &[Row]) -> DfResult<RecordBatch> {
         rows_to_batch(self.def, &self.schema, rows)
@@ -457,8 +493,7 @@ impl PartitionJob {
         }
         // The converted batch of this exact lookup: a repeated key lookup then costs a
         // cache hit, not a conversion of every column of the row.
-        let values_key = serde_json::to_string(values).unwrap_or_default();
-        let batch_key = self.key(&["getbatch", col, &values_key, &self.plan.hydrates.join(",")]);
+        let batch_key = self.get_batch_key(col, values);
         if self.plan.use_cache
             && let Some(Cached::Batches(batches)) = self.rt.cache_get(&batch_key).await
         {
@@ -524,7 +559,7 @@ impl PartitionJob {
 
     async fn run_list(&self, tx: &Tx) {
         let quals_key = self.quals_key();
-        let batch_key = self.key(&["batches", &self.plan.hydrates.join(","), &quals_key]);
+        let batch_key = self.list_batch_key(&quals_key);
         let rows_key = self.key(&["list", &quals_key]);
         if self.plan.use_cache {
             if let Some(Cached::Batches(batches)) = self.rt.cache_get(&batch_key).await {

@@ -203,6 +203,11 @@ impl ConnectionRuntime {
         hit
     }
 
+    /// Whether `key` has a live cache entry (no hit or miss is counted).
+    pub(crate) fn cache_contains(&self, key: &str) -> bool {
+        !self.options.cache_ttl.is_zero() && self.cache.contains_key(key)
+    }
+
     pub(crate) async fn cache_put(&self, key: String, value: Cached) {
         if !self.options.cache_ttl.is_zero() {
             self.cache.insert(key, value).await;
