@@ -1317,7 +1317,7 @@ async fn cis_tables_read_back_what_moto_holds() -> TestResult {
                     .contains("alias/unrotated"),
                 "{r:?}"
             );
-            assert_eq!(r[7].as_deref(), Some(r#"{"team":"data"}"#));
+            assert_eq!(r[7].as_deref(), Some(r#"{"team": "data"}"#));
         }
         let region = if arn == text(&made["kms"]["other"]) {
             OTHER

@@ -431,7 +431,7 @@ async fn steampipe_style_queries_find_the_plants() {
     let rows = sql(
         &ctx,
         "select title from demo.aws_ec2_instance where public_ip_address is not null \
-         and metadata_options like '%\"HttpTokens\":\"optional\"%'",
+         and metadata_options like '%\"HttpTokens\": \"optional\"%'",
     )
     .await;
     let titles = col0(&rows);
@@ -452,7 +452,7 @@ async fn steampipe_style_queries_find_the_plants() {
     let rows = sql(
         &ctx,
         "select name from demo.aws_iam_policy where not is_aws_managed and is_attached \
-         and policy_std like '%\"Action\":[\"*\"]%'",
+         and policy_std like '%\"Action\": [\"*\"]%'",
     )
     .await;
     assert_eq!(
