@@ -21,6 +21,7 @@
 
 mod aggregate;
 mod json;
+mod known;
 mod planner;
 mod rewrite;
 mod scan;

@@ -27,7 +27,7 @@ const MAX_DEPTH: usize = 127;
 /// characters: a quote, a backslash or a control character (or `s.len()`). Eight bytes
 /// at a time: strings (IAM action lists, ARNs) are most of a policy document.
 #[inline]
-fn plain_run(s: &[u8], mut i: usize) -> usize {
+pub(crate) fn plain_run(s: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     #[inline]

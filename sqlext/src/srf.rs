@@ -39,6 +39,7 @@ use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor}
 use serde_json::Value;
 
 use crate::json;
+use crate::known;
 use crate::scan::{self, Scan};
 use crate::udf::{text_type, utf8_array};
 
@@ -91,7 +92,22 @@ pub(crate) fn srf_kind(name: &str) -> Option<SrfKind> {
 }
 
 /// The rows one input document expands to, one `Vec` of column values per row.
-fn expand(kind: SrfKind, function: &str, text: &str) -> Result<Vec<Vec<Option<String>>>> {
+fn expand(
+    kind: SrfKind,
+    function: &str,
+    text: &str,
+    known_rendered: bool,
+) -> Result<Vec<Vec<Option<String>>>> {
+    if kind == SrfKind::ArrayElements
+        && known_rendered
+        && let Some(items) = known::array_elements(text)
+    {
+        // A document known to be valid and printed as jsonb: so are its elements.
+        return Ok(items
+            .into_iter()
+            .map(|raw| vec![Some(raw.to_string())])
+            .collect());
+    }
     if kind == SrfKind::ArrayElements
         && let Scan::Found((Some(items), rendered)) = scan::array_elements_rendered(text)
         && (rendered || items.iter().all(|raw| scan::is_rendered(raw)))
@@ -219,6 +235,7 @@ impl ScalarUDFImpl for SrfListUdf {
         };
         let docs = utf8_array(&self.function, input)?;
         let rows = args.number_rows.min(docs.len());
+        let known = known::lookup(&docs);
         let mut offsets: Vec<i32> = Vec::with_capacity(rows + 1);
         offsets.push(0);
         let mut validity = Vec::with_capacity(rows);
@@ -232,7 +249,8 @@ impl ScalarUDFImpl for SrfListUdf {
                 offsets.push(total);
                 continue;
             }
-            let expanded = expand(self.kind, &self.function, docs.value(row))?;
+            let known_rendered = known.as_ref().is_some_and(|k| k.rendered[row]);
+            let expanded = expand(self.kind, &self.function, docs.value(row), known_rendered)?;
             for columns in &expanded {
                 first.append_option(columns.first().cloned().flatten());
                 if self.kind.is_pair() {
@@ -330,7 +348,7 @@ impl TableFunctionImpl for SrfTableFunction {
                 );
             };
             let rows = match text {
-                Some(t) => expand(self.kind, self.name, t)?,
+                Some(t) => expand(self.kind, self.name, t, false)?,
                 None => Vec::new(),
             };
             let columns: Vec<ArrayRef> = (0..schema.fields().len())

@@ -20,6 +20,7 @@ use serde_json::{Map, Number, Value};
 
 use crate::SqlExtError;
 use crate::json;
+use crate::known;
 use crate::scan::{self, Scan};
 
 /// What a [`JsonUdf`] computes.
@@ -459,25 +460,41 @@ impl JsonUdf {
                     Some(_) => None,
                     None => Some(utf8_array(name, key)?),
                 };
+                let known = known::lookup(&docs);
+                // Rows validated here (and whether each is printed as jsonb), to remember.
+                let mut checked = known.is_none().then(|| vec![false; rows]);
                 for row in 0..rows {
                     if docs.is_null(row) || key.is_null(row) {
+                        if !docs.is_null(row) {
+                            checked = None;
+                        }
                         out.append_null();
                         continue;
                     }
                     if let (None, Some(k)) = (&index, &keys) {
+                        if let Some(kn) = &known
+                            && let Some(found) =
+                                known::object_field(docs.value(row), k.value(row), kn.rendered[row])
+                        {
+                            match found {
+                                None => out.append_null(),
+                                Some(raw) if !text && kn.rendered[row] => out.append_value(raw),
+                                Some(raw) => append_raw(&mut out, name, raw, text)?,
+                            }
+                            continue;
+                        }
                         // The common `doc -> 'key'`: found without parsing the document.
                         match scan::object_field_rendered(docs.value(row), k.value(row)) {
-                            Scan::Found((None, _)) => {
-                                out.append_null();
-                                continue;
-                            }
-                            Scan::Found((Some(raw), true)) if !text => {
-                                // Part of a document printed as jsonb: printed as jsonb.
-                                out.append_value(raw);
-                                continue;
-                            }
-                            Scan::Found((Some(raw), _)) => {
-                                append_raw(&mut out, name, raw, text)?;
+                            Scan::Found((found, rendered)) => {
+                                if let Some(c) = checked.as_mut() {
+                                    c[row] = rendered;
+                                }
+                                match found {
+                                    None => out.append_null(),
+                                    // Part of a document printed as jsonb: printed as jsonb.
+                                    Some(raw) if rendered && !text => out.append_value(raw),
+                                    Some(raw) => append_raw(&mut out, name, raw, text)?,
+                                }
                                 continue;
                             }
                             Scan::Invalid | Scan::Unsure => {}
@@ -493,7 +510,18 @@ impl JsonUdf {
                     };
                     append_found(&mut out, found, text);
                 }
-                Ok(Arc::new(out.finish()))
+                if let Some(c) = checked
+                    && docs.len() == rows
+                {
+                    // Every document was valid (or this returned an error).
+                    known::remember(&docs, c);
+                }
+                let out = out.finish();
+                if !text {
+                    // Every value `->` returns is valid and printed as jsonb.
+                    known::remember(&out, vec![true; out.len()]);
+                }
+                Ok(Arc::new(out))
             }
             Kind::ExtractPath { text } => {
                 let docs = utf8_array(name, &arrays[0])?;
@@ -578,9 +606,17 @@ impl JsonUdf {
                 let docs = utf8_array(name, &arrays[0])?;
                 let keys = utf8_array(name, &arrays[1])?;
                 let mut out = BooleanBuilder::with_capacity(rows);
+                let known = known::lookup(&docs);
                 for row in 0..rows {
                     if docs.is_null(row) || keys.is_null(row) {
                         out.append_null();
+                        continue;
+                    }
+                    if let Some(kn) = &known
+                        && let Some(b) =
+                            known::exists(docs.value(row), keys.value(row), kn.rendered[row])
+                    {
+                        out.append_value(b);
                         continue;
                     }
                     if let Scan::Found(b) = scan::exists(docs.value(row), keys.value(row)) {
