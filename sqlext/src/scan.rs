@@ -30,16 +30,19 @@ const MAX_DEPTH: usize = 127;
 pub(crate) fn plain_run(s: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// High bit set in each byte of `x` that is below `n` (n <= 0x80). Borrows only
+    /// run upwards, so the lowest flagged byte is always a true one.
     #[inline]
-    fn has_zero(x: u64) -> bool {
-        x.wrapping_sub(ONES) & !x & HIGH != 0
+    fn below(x: u64, n: u64) -> u64 {
+        x.wrapping_sub(ONES * n) & !x & HIGH
     }
     while let Some(chunk) = s.get(i..i + 8) {
         let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        // A byte below 0x20, or equal to '"' or '\\': stop and look at each byte.
-        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
-        if below_space || has_zero(x ^ (ONES * b'"' as u64)) || has_zero(x ^ (ONES * b'\\' as u64)) {
-            break;
+        // Bytes below 0x20, equal to '"' or equal to '\\' (zero after the xor).
+        let hits = below(x, 0x20) | below(x ^ (ONES * b'"' as u64), 1) | below(x ^ (ONES * b'\\' as u64), 1);
+        if hits != 0 {
+            // Little-endian: the lowest flagged byte is the first in the text.
+            return i + (hits.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
