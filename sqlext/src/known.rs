@@ -183,7 +183,7 @@ pub(crate) fn exists(text: &str, key: &str, rendered: bool) -> Option<bool> {
         Some(b'{') => object_field(text, key, rendered).map(|f| f.is_some()),
         Some(b'[') => {
             let mut found = false;
-            for raw in array_elements(text)? {
+            for_each_element(text, |raw| {
                 if raw.starts_with('"') {
                     let inner = &raw[1..raw.len() - 1];
                     if inner.contains('\\') {
@@ -191,7 +191,8 @@ pub(crate) fn exists(text: &str, key: &str, rendered: bool) -> Option<bool> {
                     }
                     found |= inner == key;
                 }
-            }
+                Some(())
+            })?;
             Some(found)
         }
         Some(b'"') => {
@@ -209,23 +210,33 @@ pub(crate) fn exists(text: &str, key: &str, rendered: bool) -> Option<bool> {
 /// The raw elements of a top-level array known to be valid; `None` if it is not an
 /// array.
 pub(crate) fn array_elements(text: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    for_each_element(text, |raw| {
+        out.push(raw);
+        Some(())
+    })?;
+    Some(out)
+}
+
+/// Calls `f` with the raw text of each element of a top-level array known to be valid;
+/// `None` if it is not an array or `f` gives up.
+fn for_each_element<'a>(text: &'a str, mut f: impl FnMut(&'a str) -> Option<()>) -> Option<()> {
     let b = text.as_bytes();
     let mut i = ws(b, 0);
     if b.get(i) != Some(&b'[') {
         return None;
     }
     i = ws(b, i + 1);
-    let mut out = Vec::new();
     if b.get(i) == Some(&b']') {
-        return Some(out);
+        return Some(());
     }
     loop {
         let end = value_end(b, i)?;
-        out.push(&text[i..end]);
+        f(&text[i..end])?;
         i = ws(b, end);
         match b.get(i)? {
             b',' => i = ws(b, i + 1),
-            b']' => return Some(out),
+            b']' => return Some(()),
             _ => return None,
         }
     }

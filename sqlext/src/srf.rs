@@ -92,22 +92,7 @@ pub(crate) fn srf_kind(name: &str) -> Option<SrfKind> {
 }
 
 /// The rows one input document expands to, one `Vec` of column values per row.
-fn expand(
-    kind: SrfKind,
-    function: &str,
-    text: &str,
-    known_rendered: bool,
-) -> Result<Vec<Vec<Option<String>>>> {
-    if kind == SrfKind::ArrayElements
-        && known_rendered
-        && let Some(items) = known::array_elements(text)
-    {
-        // A document known to be valid and printed as jsonb: so are its elements.
-        return Ok(items
-            .into_iter()
-            .map(|raw| vec![Some(raw.to_string())])
-            .collect());
-    }
+fn expand(kind: SrfKind, function: &str, text: &str) -> Result<Vec<Vec<Option<String>>>> {
     if kind == SrfKind::ArrayElements
         && let Scan::Found((Some(items), rendered)) = scan::array_elements_rendered(text)
         && (rendered || items.iter().all(|raw| scan::is_rendered(raw)))
@@ -250,15 +235,29 @@ impl ScalarUDFImpl for SrfListUdf {
                 continue;
             }
             let known_rendered = known.as_ref().is_some_and(|k| k.rendered[row]);
-            let expanded = expand(self.kind, &self.function, docs.value(row), known_rendered)?;
-            for columns in &expanded {
-                first.append_option(columns.first().cloned().flatten());
-                if self.kind.is_pair() {
-                    second.append_option(columns.get(1).cloned().flatten());
+            let count = if self.kind == SrfKind::ArrayElements
+                && known_rendered
+                && let Some(items) = known::array_elements(docs.value(row))
+            {
+                // A document known to be valid and printed as jsonb: so are its elements.
+                for raw in &items {
+                    first.append_value(raw);
                 }
-            }
+                items.len()
+            } else {
+                let expanded = expand(self.kind, &self.function, docs.value(row))?;
+                let count = expanded.len();
+                for columns in expanded {
+                    let mut columns = columns.into_iter();
+                    first.append_option(columns.next().flatten());
+                    if self.kind.is_pair() {
+                        second.append_option(columns.next().flatten());
+                    }
+                }
+                count
+            };
             total = total
-                .checked_add(i32::try_from(expanded.len()).unwrap_or(i32::MAX))
+                .checked_add(i32::try_from(count).unwrap_or(i32::MAX))
                 .ok_or_else(|| {
                     datafusion::error::DataFusionError::Execution(format!(
                         "{}: too many elements in one batch",
@@ -348,7 +347,7 @@ impl TableFunctionImpl for SrfTableFunction {
                 );
             };
             let rows = match text {
-                Some(t) => expand(self.kind, self.name, t, false)?,
+                Some(t) => expand(self.kind, self.name, t)?,
                 None => Vec::new(),
             };
             let columns: Vec<ArrayRef> = (0..schema.fields().len())
