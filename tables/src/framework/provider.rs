@@ -468,6 +468,23 @@ impl PartitionJob {
             .map_err(|e| DataFusionError::ArrowError(Box::new(e), None))
     }
 
+    /// Rows as batches of at most 8,192 rows, cached under `batch_key`, then sent.
+    async fn cache_and_send(&self, tx: &Tx, batch_key: String, rows: &[Row]) {
+        let batches: DfResult<Vec<RecordBatch>> =
+            rows.chunks(8192).map(|chunk| self.batch(chunk)).collect();
+        match batches {
+            Ok(batches) => {
+                self.rt
+                    .cache_put(batch_key, Cached::Batches(Arc::new(batches.clone())))
+                    .await;
+                Self::send_all(tx, batches).await;
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+            }
+        }
+    }
+
     /// Send batches in order. Returns false when the consumer is gone.
     async fn send_all(tx: &Tx, batches: impl IntoIterator<Item = RecordBatch>) -> bool {
         for b in batches {
@@ -536,23 +553,7 @@ impl PartitionJob {
             rows.extend(row.iter().cloned());
         }
         match self.hydrate(rows).await {
-            Ok(rows) => {
-                let batches = if rows.is_empty() {
-                    Vec::new()
-                } else {
-                    match self.batch(&rows) {
-                        Ok(b) => vec![b],
-                        Err(e) => {
-                            let _ = tx.send(Err(e)).await;
-                            return;
-                        }
-                    }
-                };
-                self.rt
-                    .cache_put(batch_key, Cached::Batches(Arc::new(batches.clone())))
-                    .await;
-                Self::send_all(tx, batches).await;
-            }
+            Ok(rows) => self.cache_and_send(tx, batch_key, &rows).await,
             Err(e) => self.fail(tx, e).await,
         }
     }
@@ -568,21 +569,7 @@ impl PartitionJob {
             }
             if let Some(Cached::Rows(rows)) = self.rt.cache_get(&rows_key).await {
                 match self.hydrate(rows.as_ref().clone()).await {
-                    Ok(h) => {
-                        let batches: DfResult<Vec<RecordBatch>> =
-                            h.chunks(8192).map(|chunk| self.batch(chunk)).collect();
-                        let batches = match batches {
-                            Ok(b) => b,
-                            Err(e) => {
-                                let _ = tx.send(Err(e)).await;
-                                return;
-                            }
-                        };
-                        self.rt
-                            .cache_put(batch_key, Cached::Batches(Arc::new(batches.clone())))
-                            .await;
-                        Self::send_all(tx, batches).await;
-                    }
+                    Ok(h) => self.cache_and_send(tx, batch_key, &h).await,
                     Err(e) => self.fail(tx, e).await,
                 }
                 return;
