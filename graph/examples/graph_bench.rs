@@ -76,13 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let admin = paths::all_paths_to_admin(&g);
         let all_paths = t.elapsed();
-        let principals: Vec<u32> = g
-            .nodes()
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.kind.is_principal())
-            .map(|(i, _)| i as u32)
-            .collect();
+        let principals: Vec<u32> = g.principal_ids().collect();
         // 200 principals spread over the id range, planted ones included.
         let step = (principals.len() / 200).max(1);
         let mut times: Vec<Duration> = principals

@@ -245,6 +245,15 @@ impl Graph {
         &self.nodes
     }
 
+    /// The ids of the principal nodes (users and roles), in id order.
+    pub fn principal_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.kind.is_principal())
+            .map(|(i, _)| i as NodeId)
+    }
+
     /// Edges, indexed by [`EdgeId`].
     pub fn edges(&self) -> &[Edge] {
         &self.edges

@@ -279,7 +279,7 @@ impl GraphTableKind {
     fn chunked_len(self, g: &Graph) -> usize {
         match self {
             GraphTableKind::Edge => g.edges().len(),
-            _ => g.nodes().iter().filter(|n| n.kind.is_principal()).count(),
+            _ => g.principal_ids().count(),
         }
     }
 
@@ -760,13 +760,7 @@ fn rows(
             let sources: Vec<NodeId> = match node_ids(g, keys.get("principal_arn")) {
                 Some(ids) => ids,
                 None => {
-                    let all: Vec<NodeId> = g
-                        .nodes()
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, n)| n.kind.is_principal())
-                        .map(|(i, _)| i as NodeId)
-                        .collect();
+                    let all: Vec<NodeId> = g.principal_ids().collect();
                     all[range(all.len())].to_vec()
                 }
             };

@@ -133,7 +133,11 @@ fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
 
 /// `object_field` for a document known to be valid: the raw value of `key` (the last
 /// one if it repeats). `None` when in doubt (an escaped key): use the validating path.
-pub(crate) fn object_field<'a>(text: &'a str, key: &str, rendered: bool) -> Option<Option<&'a str>> {
+pub(crate) fn object_field<'a>(
+    text: &'a str,
+    key: &str,
+    rendered: bool,
+) -> Option<Option<&'a str>> {
     let b = text.as_bytes();
     let mut i = ws(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -263,9 +267,23 @@ mod tests {
     fn fast_paths_agree_with_the_validating_scanner() {
         for doc in DOCS {
             let rendered = scan::is_rendered(doc);
-            for key in ["Effect", "Action", "a", "b", "c", "n", "*", "zzzzzzzzzz", ""] {
+            for key in [
+                "Effect",
+                "Action",
+                "a",
+                "b",
+                "c",
+                "n",
+                "*",
+                "zzzzzzzzzz",
+                "",
+            ] {
                 if let Scan::Found((want, _)) = scan::object_field_rendered(doc, key) {
-                    assert_eq!(object_field(doc, key, rendered), Some(want), "{doc} -> {key}");
+                    assert_eq!(
+                        object_field(doc, key, rendered),
+                        Some(want),
+                        "{doc} -> {key}"
+                    );
                 }
                 if let Scan::Found(want) = scan::exists(doc, key) {
                     assert_eq!(exists(doc, key, rendered), Some(want), "{doc} ? {key}");
@@ -283,7 +301,10 @@ mod tests {
         let b = StringArray::from(vec![Some("{}"), None]);
         assert!(lookup(&a).is_none());
         remember(&a, vec![true, false]);
-        assert_eq!(lookup(&a).map(|k| k.rendered.clone()), Some(vec![true, false]));
+        assert_eq!(
+            lookup(&a).map(|k| k.rendered.clone()),
+            Some(vec![true, false])
+        );
         // Same text, other buffers: not known.
         assert!(lookup(&b).is_none());
         // A slice is another array.

@@ -20,6 +20,17 @@ pub(crate) enum Scan<T> {
     Unsure,
 }
 
+impl<T> Scan<T> {
+    #[cfg(test)]
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Scan<U> {
+        match self {
+            Scan::Found(v) => Scan::Found(f(v)),
+            Scan::Invalid => Scan::Invalid,
+            Scan::Unsure => Scan::Unsure,
+        }
+    }
+}
+
 /// `serde_json`'s recursion limit.
 const MAX_DEPTH: usize = 127;
 
@@ -39,7 +50,9 @@ pub(crate) fn plain_run(s: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = s.get(i..i + 8) {
         let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
         // Bytes below 0x20, equal to '"' or equal to '\\' (zero after the xor).
-        let hits = below(x, 0x20) | below(x ^ (ONES * b'"' as u64), 1) | below(x ^ (ONES * b'\\' as u64), 1);
+        let hits = below(x, 0x20)
+            | below(x ^ (ONES * b'"' as u64), 1)
+            | below(x ^ (ONES * b'\\' as u64), 1);
         if hits != 0 {
             // Little-endian: the lowest flagged byte is the first in the text.
             return i + (hits.trailing_zeros() / 8) as usize;
@@ -326,19 +339,12 @@ fn finish<T>(r: R<T>) -> Scan<T> {
 /// such key.
 #[cfg(test)]
 pub(crate) fn object_field<'a>(text: &'a str, key: &str) -> Scan<Option<&'a str>> {
-    match object_field_rendered(text, key) {
-        Scan::Found((found, _)) => Scan::Found(found),
-        Scan::Invalid => Scan::Invalid,
-        Scan::Unsure => Scan::Unsure,
-    }
+    object_field_rendered(text, key).map(|(found, _)| found)
 }
 
 /// [`object_field`], and whether the document is printed as jsonb (so the value found
 /// is too, and needs no [`is_rendered`] check).
-pub(crate) fn object_field_rendered<'a>(
-    text: &'a str,
-    key: &str,
-) -> Scan<(Option<&'a str>, bool)> {
+pub(crate) fn object_field_rendered<'a>(text: &'a str, key: &str) -> Scan<(Option<&'a str>, bool)> {
     let mut sc = Scanner::new(text);
     let r = (|| {
         sc.gap(0);
@@ -422,11 +428,7 @@ pub(crate) fn exists(text: &str, key: &str) -> Scan<bool> {
 /// an array.
 #[cfg(test)]
 pub(crate) fn array_elements(text: &str) -> Scan<Option<Vec<&str>>> {
-    match array_elements_rendered(text) {
-        Scan::Found((items, _)) => Scan::Found(items),
-        Scan::Invalid => Scan::Invalid,
-        Scan::Unsure => Scan::Unsure,
-    }
+    array_elements_rendered(text).map(|(items, _)| items)
 }
 
 /// [`array_elements`], and whether the document is printed as jsonb (so every element
@@ -598,7 +600,9 @@ mod tests {
         };
         // Bytes around the interesting values: quote, backslash, control characters,
         // space, DEL and non-ASCII.
-        let alphabet = [b'"', b'\\', 0x00, 0x1f, 0x20, b'a', b'#', b'!', 0x7f, 0x80, 0xc3, 0xff];
+        let alphabet = [
+            b'"', b'\\', 0x00, 0x1f, 0x20, b'a', b'#', b'!', 0x7f, 0x80, 0xc3, 0xff,
+        ];
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         for len in 0..40 {
             for _ in 0..200 {

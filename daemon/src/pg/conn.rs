@@ -15,10 +15,12 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use pgwire::api::{ClientInfo, PgWireConnectionState, PgWireServerHandlers};
 use pgwire::api::ErrorHandler;
+use pgwire::api::{ClientInfo, PgWireConnectionState, PgWireServerHandlers};
 use pgwire::messages::PgWireFrontendMessage;
-use pgwire::tokio::server::{PgWireMessageServerCodec, negotiate_tls, process_error, process_message};
+use pgwire::tokio::server::{
+    PgWireMessageServerCodec, negotiate_tls, process_error, process_message,
+};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
@@ -144,7 +146,10 @@ pub async fn process_socket<H: PgWireServerHandlers>(
         return Ok(());
     };
     let old = framed.into_parts();
-    let mut parts = FramedParts::new::<pgwire::messages::PgWireBackendMessage>(Coalesce::new(old.io), old.codec);
+    let mut parts = FramedParts::new::<pgwire::messages::PgWireBackendMessage>(
+        Coalesce::new(old.io),
+        old.codec,
+    );
     parts.read_buf = old.read_buf;
     parts.write_buf = old.write_buf;
     let mut socket: Framed<_, PgWireMessageServerCodec<_>> = Framed::from_parts(parts);
@@ -195,7 +200,6 @@ pub async fn process_socket<H: PgWireServerHandlers>(
             process_error(&mut socket, e, is_extended).await?;
         }
         if !defer {
-            socket.get_mut().set_deferred(false);
             socket.flush().await?;
         }
     }

@@ -33,45 +33,29 @@ impl StoreAudit {
     pub fn new(store: Store) -> StoreAudit {
         let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
         tokio::spawn(async move {
-            let mut open = true;
-            while open {
-                let Some(first) = rx.recv().await else { break };
+            while let Some(first) = rx.recv().await {
                 let mut batch = Vec::new();
                 let mut waiters = Vec::new();
-                let mut flush_now = false;
-                match first {
-                    Msg::Event(ev) => batch.push(ev),
-                    Msg::Flush(w) => {
-                        waiters.push(w);
-                        flush_now = true;
-                    }
-                }
-                if !flush_now {
-                    // Gather for a moment; a flush request or a full batch ends the wait.
-                    let deadline = tokio::time::sleep(GROUP_COMMIT_WINDOW);
-                    tokio::pin!(deadline);
-                    while batch.len() < MAX_BATCH {
-                        tokio::select! {
-                            _ = &mut deadline => break,
-                            m = rx.recv() => match m {
-                                Some(Msg::Event(ev)) => batch.push(ev),
-                                Some(Msg::Flush(w)) => {
-                                    waiters.push(w);
-                                    break;
-                                }
-                                None => {
-                                    open = false;
-                                    break;
-                                }
-                            },
-                        }
+                // Gather for a moment; a flush request, a full batch or the sink being
+                // dropped ends the wait.
+                let mut flush = take(first, &mut batch, &mut waiters);
+                let deadline = tokio::time::sleep(GROUP_COMMIT_WINDOW);
+                tokio::pin!(deadline);
+                while !flush && batch.len() < MAX_BATCH {
+                    tokio::select! {
+                        _ = &mut deadline => break,
+                        m = rx.recv() => match m {
+                            Some(m) => flush = take(m, &mut batch, &mut waiters),
+                            None => break,
+                        },
                     }
                 }
                 // Whatever else is already queued goes into the same transaction.
                 while batch.len() < MAX_BATCH {
                     match rx.try_recv() {
-                        Ok(Msg::Event(ev)) => batch.push(ev),
-                        Ok(Msg::Flush(w)) => waiters.push(w),
+                        Ok(m) => {
+                            take(m, &mut batch, &mut waiters);
+                        }
                         Err(_) => break,
                     }
                 }
@@ -89,6 +73,20 @@ impl StoreAudit {
         let (tx, rx) = oneshot::channel();
         if self.tx.send(Msg::Flush(tx)).is_ok() {
             let _ = rx.await;
+        }
+    }
+}
+
+/// Add a message to the batch being gathered; true for a flush request.
+fn take(m: Msg, batch: &mut Vec<AuditEvent>, waiters: &mut Vec<oneshot::Sender<()>>) -> bool {
+    match m {
+        Msg::Event(ev) => {
+            batch.push(ev);
+            false
+        }
+        Msg::Flush(w) => {
+            waiters.push(w);
+            true
         }
     }
 }
@@ -181,7 +179,10 @@ mod tests {
         audit.record(event(0));
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while count(&store).await < (MAX_BATCH + 21) as i64 {
-            assert!(std::time::Instant::now() < deadline, "event never committed");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "event never committed"
+            );
             tokio::time::sleep(GROUP_COMMIT_WINDOW).await;
         }
         // Order is kept: ids follow recording order.

@@ -2,10 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -17,11 +14,10 @@ use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{Expr, Operator, TableProviderFilterPushDown};
 use datafusion::physical_plan::stream::RecordBatchReceiverStreamBuilder;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
-use datafusion::physical_plan::{
-    EmptyRecordBatchStream, ExecutionPlan, RecordBatchStream, SendableRecordBatchStream,
-};
-use futures::{Stream, StreamExt};
+use datafusion::physical_plan::{EmptyRecordBatchStream, ExecutionPlan, SendableRecordBatchStream};
+use futures::StreamExt;
 use serde_json::Value;
 use tokio::sync::mpsc::Sender;
 
@@ -326,51 +322,16 @@ impl PartitionStream for FetchPartition {
             });
             return builder.build();
         }
-        let (tx, rx) = tokio::sync::mpsc::channel(1);
-        Box::pin(InlineJobStream {
-            schema: self.schema.clone(),
-            job: Some(Box::pin(job.run(tx))),
-            rx,
-        })
-    }
-}
-
-/// A partition's job run inside the consuming task rather than a spawned one, when it
-/// is answered from the cache: a cached key lookup then costs no task spawn and no
-/// wake-up across worker threads. The job hands batches over a one-slot channel;
-/// dropping the stream drops the job.
-struct InlineJobStream {
-    schema: SchemaRef,
-    job: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
-    rx: tokio::sync::mpsc::Receiver<DfResult<RecordBatch>>,
-}
-
-impl Stream for InlineJobStream {
-    type Item = DfResult<RecordBatch>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        loop {
-            if let Poll::Ready(item) = this.rx.poll_recv(cx) {
-                return Poll::Ready(item);
-            }
-            let Some(job) = this.job.as_mut() else {
-                // The job is done and its sender dropped: the receiver has answered above.
-                return Poll::Ready(None);
-            };
-            if job.as_mut().poll(cx).is_ready() {
-                this.job = None;
-                continue;
-            }
-            // The job may have filled the slot before it paused.
-            return this.rx.poll_recv(cx);
-        }
-    }
-}
-
-impl RecordBatchStream for InlineJobStream {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
+        // Answered from the cache: the job runs inside the consuming task (no task
+        // spawn, no wake-up across worker threads), polled in turn with the one-slot
+        // channel it hands batches over. Dropping the stream drops the job.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+        let job = futures::stream::once(job.run(tx)).filter_map(|()| async { None });
+        let batches = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
+        Box::pin(RecordBatchStreamAdapter::new(
+            self.schema.clone(),
+            futures::stream::select(job, batches),
+        ))
     }
 }
 
@@ -450,7 +411,7 @@ impl PartitionJob {
     /// Whether this scan's converted batches are cached, so running it is only a cache
     /// read.
     fn answered_from_cache(&self) -> bool {
-        if !self.plan.use_cache || self.rt.options.cache_ttl.is_zero() {
+        if !self.plan.use_cache {
             return false;
         }
         let key = match &self.plan.keys {
@@ -485,14 +446,13 @@ impl PartitionJob {
         }
     }
 
-    /// Send batches in order. Returns false when the consumer is gone.
-    async fn send_all(tx: &Tx, batches: impl IntoIterator<Item = RecordBatch>) -> bool {
+    /// Send batches in order, until the consumer is gone.
+    async fn send_all(tx: &Tx, batches: impl IntoIterator<Item = RecordBatch>) {
         for b in batches {
             if tx.send(Ok(b)).await.is_err() {
-                return false;
+                return;
             }
         }
-        true
     }
 
     async fn run(self, tx: Tx) {
