@@ -137,9 +137,159 @@ pub struct ServerConfig {
     /// Order in which unqualified table names are resolved (default: connection order).
     #[serde(default)]
     pub search_path: Vec<String>,
-    /// Largest number of concurrent pgwire connections.
+    /// Largest number of concurrent pgwire connections (counted after login).
     #[serde(default = "default_max_connections")]
     pub max_connections: usize,
+    /// Loopback clients without `[[user]]` entries log in without a password, as admin
+    /// (the zero-config default); `false` refuses them.
+    #[serde(default = "default_true")]
+    pub trust_loopback: bool,
+    /// Default statement timeout (`5min`; `0` = none). Sessions may lower it with `SET`;
+    /// operators and admins may also raise it.
+    #[serde(default = "default_statement_timeout")]
+    pub statement_timeout: String,
+    /// Memory all running queries may hold together (`2GiB`).
+    #[serde(default = "default_memory_limit")]
+    pub memory_limit: String,
+    /// Memory one query may hold (`1GiB`); a query over it fails with SQLSTATE 53200.
+    #[serde(default = "default_query_memory_limit")]
+    pub query_memory_limit: String,
+    /// Threads that execute queries (default: the number of cores); protocol handling,
+    /// health checks and the scheduler run on their own threads.
+    pub query_threads: Option<usize>,
+    /// Time a client has to finish TLS negotiation and authentication (`10s`).
+    #[serde(default = "default_startup_timeout")]
+    pub startup_timeout: String,
+    /// Connections that have not logged in yet, at most (`64`).
+    #[serde(default = "default_max_startup_connections")]
+    pub max_startup_connections: usize,
+    /// A logged-in session idle this long is closed (`1h`; `0` = never).
+    #[serde(default = "default_idle_session_timeout")]
+    pub idle_session_timeout: String,
+    /// Largest frontend message after login (`16MiB`); before login it is 10 kB.
+    #[serde(default = "default_max_message_size")]
+    pub max_message_size: String,
+    /// HTTP: time to read request headers and to answer a request (`30s`).
+    #[serde(default = "default_http_request_timeout")]
+    pub http_request_timeout: String,
+    /// HTTP: concurrent connections at most (`256`).
+    #[serde(default = "default_http_max_connections")]
+    pub http_max_connections: usize,
+    /// HTTP: accepted `Host` header names besides the listen address, `localhost` and
+    /// `127.0.0.1` (DNS-rebinding protection).
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_statement_timeout() -> String {
+    "5min".into()
+}
+fn default_memory_limit() -> String {
+    "2GiB".into()
+}
+fn default_query_memory_limit() -> String {
+    "1GiB".into()
+}
+fn default_startup_timeout() -> String {
+    "10s".into()
+}
+fn default_max_startup_connections() -> usize {
+    64
+}
+fn default_idle_session_timeout() -> String {
+    "1h".into()
+}
+fn default_max_message_size() -> String {
+    "16MiB".into()
+}
+fn default_http_request_timeout() -> String {
+    "30s".into()
+}
+fn default_http_max_connections() -> usize {
+    256
+}
+
+/// The `[server]` limits, parsed.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Default statement timeout.
+    pub statement_timeout: Option<std::time::Duration>,
+    /// Memory of all queries together, bytes.
+    pub memory_limit: usize,
+    /// Memory of one query, bytes.
+    pub query_memory_limit: usize,
+    /// Query execution threads.
+    pub query_threads: usize,
+    /// Startup and authentication deadline.
+    pub startup_timeout: std::time::Duration,
+    /// Connections not yet logged in.
+    pub max_startup_connections: usize,
+    /// Idle session timeout.
+    pub idle_session_timeout: Option<std::time::Duration>,
+    /// Largest message after login, bytes.
+    pub max_message_size: usize,
+    /// HTTP header-read and request deadline.
+    pub http_request_timeout: std::time::Duration,
+}
+
+impl ServerConfig {
+    /// The limits, parsed; errors name the key.
+    pub fn limits(&self) -> Result<Limits, String> {
+        use crate::limits::{parse_duration, parse_size};
+        let dur = |key: &str, v: &str| parse_duration(v).map_err(|e| format!("server.{key}: {e}"));
+        let size = |key: &str, v: &str| {
+            parse_size(v)
+                .map_err(|e| format!("server.{key}: {e}"))
+                .and_then(|n| {
+                    if n == 0 {
+                        Err(format!("server.{key}: must be more than 0"))
+                    } else {
+                        Ok(n as usize)
+                    }
+                })
+        };
+        let required = |key: &str, v: &str| {
+            dur(key, v)?.ok_or_else(|| format!("server.{key}: must be more than 0"))
+        };
+        let memory_limit = size("memory_limit", &self.memory_limit)?;
+        let query_memory_limit = size("query_memory_limit", &self.query_memory_limit)?;
+        if query_memory_limit > memory_limit {
+            return Err(format!(
+                "server.query_memory_limit: {} is more than server.memory_limit {}",
+                self.query_memory_limit, self.memory_limit
+            ));
+        }
+        if self.max_connections == 0 {
+            return Err("server.max_connections: must be more than 0".into());
+        }
+        if self.max_startup_connections == 0 {
+            return Err("server.max_startup_connections: must be more than 0".into());
+        }
+        if self.http_max_connections == 0 {
+            return Err("server.http_max_connections: must be more than 0".into());
+        }
+        let query_threads = match self.query_threads {
+            Some(0) => return Err("server.query_threads: must be more than 0".into()),
+            Some(n) => n,
+            None => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        };
+        Ok(Limits {
+            statement_timeout: dur("statement_timeout", &self.statement_timeout)?,
+            memory_limit,
+            query_memory_limit,
+            query_threads,
+            startup_timeout: required("startup_timeout", &self.startup_timeout)?,
+            max_startup_connections: self.max_startup_connections,
+            idle_session_timeout: dur("idle_session_timeout", &self.idle_session_timeout)?,
+            max_message_size: size("max_message_size", &self.max_message_size)?,
+            http_request_timeout: required("http_request_timeout", &self.http_request_timeout)?,
+        })
+    }
 }
 
 fn default_listen() -> String {
@@ -165,6 +315,18 @@ impl Default for ServerConfig {
             tls_key: None,
             search_path: Vec::new(),
             max_connections: default_max_connections(),
+            trust_loopback: true,
+            statement_timeout: default_statement_timeout(),
+            memory_limit: default_memory_limit(),
+            query_memory_limit: default_query_memory_limit(),
+            query_threads: None,
+            startup_timeout: default_startup_timeout(),
+            max_startup_connections: default_max_startup_connections(),
+            idle_session_timeout: default_idle_session_timeout(),
+            max_message_size: default_max_message_size(),
+            http_request_timeout: default_http_request_timeout(),
+            http_max_connections: default_http_max_connections(),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -349,6 +511,7 @@ impl Config {
                 self.server.http_listen
             )
         })?;
+        self.server.limits()?;
         if self.server.tls_cert.is_some() != self.server.tls_key.is_some() {
             return Err("server.tls_cert and server.tls_key: expected both or neither".into());
         }
@@ -551,6 +714,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("connection[0] (a).path"), "{e}");
+    }
+
+    #[test]
+    fn limits_name_their_key() {
+        let e = Config::parse("[server]\nstatement_timeout='soon'\n", "x.toml", None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("x.toml: server.statement_timeout"), "{e}");
+        let e = Config::parse(
+            "[server]\nmemory_limit='1GiB'\nquery_memory_limit='2GiB'\n",
+            "x.toml",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("server.query_memory_limit"), "{e}");
+        let l = Config::default().server.limits().unwrap();
+        assert_eq!(l.statement_timeout, Some(std::time::Duration::from_secs(300)));
+        assert_eq!(l.query_memory_limit, 1 << 30);
     }
 
     #[test]

@@ -23,33 +23,7 @@ use crate::args;
 use crate::audit::{AuditEvent, AuditSink};
 use crate::config::TokenConfig;
 
-/// Roles, weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    /// Read runs, results, findings; file access requests.
-    Reader,
-    /// Trigger runs.
-    Operator,
-    /// Decide access requests, approve remediations.
-    Admin,
-}
-
-impl Role {
-    fn parse(s: &str) -> Role {
-        match s {
-            "admin" => Role::Admin,
-            "operator" => Role::Operator,
-            _ => Role::Reader,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Role::Reader => "reader",
-            Role::Operator => "operator",
-            Role::Admin => "admin",
-        }
-    }
-}
+pub use crate::identity::Role;
 
 /// Who is calling.
 #[derive(Debug, Clone)]
