@@ -160,7 +160,7 @@ pub struct ServerConfig {
     /// Time a client has to finish TLS negotiation and authentication (`10s`).
     #[serde(default = "default_startup_timeout")]
     pub startup_timeout: String,
-    /// Connections that have not logged in yet, at most (`64`).
+    /// Connections that have not logged in yet, at most (`256`).
     #[serde(default = "default_max_startup_connections")]
     pub max_startup_connections: usize,
     /// A logged-in session idle this long is closed (`1h`; `0` = never).
@@ -197,7 +197,7 @@ fn default_startup_timeout() -> String {
     "10s".into()
 }
 fn default_max_startup_connections() -> usize {
-    64
+    256
 }
 fn default_idle_session_timeout() -> String {
     "1h".into()
@@ -564,11 +564,22 @@ impl Config {
             }
         }
         for (i, u) in self.users.iter().enumerate() {
-            if crate::pg::auth::ScramVerifier::parse(&u.password_hash).is_none() {
-                return Err(format!(
-                    "user[{i}] ({}).password_hash: expected a SCRAM-SHA-256 verifier from `pathwarden hash-password`",
-                    u.name
-                ));
+            match crate::pg::auth::ScramVerifier::parse(&u.password_hash) {
+                None => {
+                    return Err(format!(
+                        "user[{i}] ({}).password_hash: expected a SCRAM-SHA-256 verifier from `pathwarden hash-password`",
+                        u.name
+                    ));
+                }
+                Some(v) if v.iterations < crate::pg::auth::DEFAULT_ITERATIONS => {
+                    return Err(format!(
+                        "user[{i}] ({}).password_hash: {} PBKDF2 iterations is too few (at least {}); make a new one with `pathwarden hash-password`",
+                        u.name,
+                        v.iterations,
+                        crate::pg::auth::DEFAULT_ITERATIONS
+                    ));
+                }
+                Some(_) => {}
             }
             if !["reader", "operator", "admin"].contains(&u.role.as_str()) {
                 return Err(format!(
@@ -731,7 +742,10 @@ mod tests {
         .to_string();
         assert!(e.contains("server.query_memory_limit"), "{e}");
         let l = Config::default().server.limits().unwrap();
-        assert_eq!(l.statement_timeout, Some(std::time::Duration::from_secs(300)));
+        assert_eq!(
+            l.statement_timeout,
+            Some(std::time::Duration::from_secs(300))
+        );
         assert_eq!(l.query_memory_limit, 1 << 30);
     }
 

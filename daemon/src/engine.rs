@@ -12,6 +12,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider};
 use datafusion::common::ScalarValue;
 use datafusion::execution::SessionState;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
@@ -31,6 +32,8 @@ pub const CATALOG: &str = "pathwarden";
 /// The built engine.
 pub struct Engine {
     state: SessionState,
+    /// Limits from `[server]`.
+    pub limits: crate::config::Limits,
     /// Connection runtimes by name (aggregators excluded).
     pub runtimes: BTreeMap<String, Arc<ConnectionRuntime>>,
     /// The privilege graph over the search path (built on first use).
@@ -322,10 +325,23 @@ impl Engine {
             ctx.register_udf(f);
         }
         pathwarden_sqlext::register(&ctx).context("registering SQL extensions")?;
-        let state = ctx.state();
+        // Column types clients read from pg_attribute: jsonb for JSON columns.
+        crate::pg::catalog::install(&ctx, CATALOG);
+        let limits = cfg.server.limits().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let runtime = crate::exec::base_runtime(limits.memory_limit)
+            .map_err(|e| anyhow::anyhow!("query runtime: {e}"))?;
+        // From here on the catalog is what every session sees, and SQL cannot change it.
+        let frozen = Arc::new(crate::frozen::FrozenCatalogList::freeze(
+            ctx.state().catalog_list().as_ref(),
+        ));
+        let state = SessionStateBuilder::new_from_existing(ctx.state())
+            .with_catalog_list(frozen)
+            .with_runtime_env(runtime)
+            .build();
         let _ = state_cell.set(state.clone());
         Ok(Engine {
             state,
+            limits,
             runtimes,
             graph,
         })
@@ -448,17 +464,45 @@ impl Engine {
         s
     }
 
-    /// A new session over the shared catalog, with its own settings.
+    /// A new session of the daemon itself (CLI, jobs), with its own settings.
     pub fn session(&self) -> SessionContext {
-        let ctx = SessionContext::new_with_state(self.state.clone());
+        self.session_for(crate::identity::Identity::system())
+    }
+
+    /// A new session over the shared catalog for `identity`, with its own settings and
+    /// its own share of the memory pool.
+    pub fn session_for(&self, identity: crate::identity::Identity) -> SessionContext {
+        let state = SessionStateBuilder::new_from_existing(self.state.clone())
+            .with_runtime_env(crate::exec::session_runtime(
+                self.state.runtime_env(),
+                self.limits.query_memory_limit,
+            ))
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        self.bind(&ctx, identity);
+        ctx
+    }
+
+    /// Make `identity` the caller of `ctx`, with the functions its role may use.
+    pub fn bind(&self, ctx: &SessionContext, identity: crate::identity::Identity) {
         let runtimes = self.runtimes.clone();
-        // `select pathwarden_cache_clear()` / `pathwarden_cache_clear('conn')` drops cached API results.
+        let may_clear = identity.allows(crate::identity::Role::Operator);
+        identity.attach(ctx);
+        // `select pathwarden_cache_clear()` / `pathwarden_cache_clear('conn')` drops cached
+        // API results (operators and admins: it makes the next queries call the cloud APIs).
         ctx.register_udf(create_udf(
             "pathwarden_cache_clear",
             vec![DataType::Utf8],
             DataType::Int64,
             Volatility::Volatile,
             Arc::new(move |args: &[ColumnarValue]| {
+                if !may_clear {
+                    return Err(crate::identity::PermissionDenied::needs(
+                        "pathwarden_cache_clear()",
+                        crate::identity::Role::Operator,
+                    )
+                    .into_df());
+                }
                 let which = match args.first() {
                     Some(ColumnarValue::Scalar(ScalarValue::Utf8(v))) => v.clone(),
                     _ => None,
@@ -473,6 +517,5 @@ impl Engine {
                 Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(n))))
             }),
         ));
-        ctx
     }
 }

@@ -89,6 +89,26 @@ impl Identity {
     }
 }
 
+/// A statement or function the caller's role may not use; SQLSTATE 42501 on the wire.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PermissionDenied(pub String);
+
+impl PermissionDenied {
+    /// `permission denied: <what> needs role <role>`.
+    pub fn needs(what: &str, role: Role) -> Self {
+        PermissionDenied(format!(
+            "permission denied: {what} needs role {} or higher",
+            role.name()
+        ))
+    }
+
+    /// As a DataFusion error (for table providers and functions).
+    pub fn into_df(self) -> datafusion::error::DataFusionError {
+        datafusion::error::DataFusionError::External(Box::new(self))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,9 +13,9 @@ pub fn parse_duration(text: &str) -> Result<Option<Duration>, String> {
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let unit = unit.trim().to_ascii_lowercase();
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid duration {text:?}: expected a number with ms, s, min, h or d"))?;
+    let n: f64 = num.parse().map_err(|_| {
+        format!("invalid duration {text:?}: expected a number with ms, s, min, h or d")
+    })?;
     if !n.is_finite() || n < 0.0 {
         return Err(format!("invalid duration {text:?}: must not be negative"));
     }

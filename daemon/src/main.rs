@@ -3,6 +3,8 @@
 mod audit;
 mod config;
 mod engine;
+mod exec;
+mod frozen;
 mod graph_cmd;
 mod http;
 mod identity;
@@ -235,6 +237,7 @@ async fn serve(
             "server.listen = {pg_addr} is not a loopback address: configure [[user]] entries (SCRAM-SHA-256) and server.tls_cert/tls_key first"
         );
     }
+    let limits = cfg.server.limits().map_err(|e| anyhow::anyhow!("{e}"))?;
     let auth = Arc::new(AuthConfig {
         users: cfg
             .users
@@ -252,7 +255,23 @@ async fn serve(
             })
             .collect(),
         require_tls: !is_loopback(&pg_addr),
+        trust: cfg.server.trust_loopback,
+        statement_timeout: limits.statement_timeout,
     });
+    if cfg.users.is_empty() {
+        if cfg.server.trust_loopback {
+            tracing::warn!(
+                listen = %pg_addr,
+                "no [[user]] configured: every local user who can reach {pg_addr} is logged in as admin (set server.trust_loopback = false to refuse them)"
+            );
+        } else {
+            tracing::warn!(
+                "no [[user]] configured and server.trust_loopback = false: every pgwire login is refused"
+            );
+        }
+    }
+    exec::init_query_runtime(limits.query_threads)
+        .context("server.query_threads: cannot start the query threads")?;
     let neo4j = graph_cmd::Neo4jConfig::from_raw(&cfg.neo4j)?;
     let engine = Arc::new(Engine::build(&cfg, demo_scale).await?);
     if let Some(neo) = neo4j.filter(|n| n.sync_on_start) {
@@ -288,6 +307,7 @@ async fn serve(
         auth,
         cancels: Arc::new(CancelRegistry::default()),
         audit: audit.clone(),
+        slots: Arc::new(tokio::sync::Semaphore::new(cfg.server.max_connections)),
     });
     let pg_listener = tokio::net::TcpListener::bind(pg_addr)
         .await
@@ -316,7 +336,12 @@ async fn serve(
         pg_listener,
         shared,
         tls,
-        cfg.server.max_connections,
+        pg::conn::ConnLimits {
+            startup_timeout: limits.startup_timeout,
+            idle_timeout: limits.idle_session_timeout,
+            max_message_size: limits.max_message_size,
+        },
+        limits.max_startup_connections,
     ));
     let http_task = tokio::spawn(async move {
         let app = router.into_make_service_with_connect_info::<SocketAddr>();

@@ -6,24 +6,7 @@ use std::process::{Command, Stdio};
 
 use common::Daemon;
 
-fn hash_password(pw: &str) -> String {
-    let mut child = Command::new(common::bin())
-        .arg("hash-password")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run hash-password");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{pw}\n").as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use common::hash_password;
 
 fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let cert = dir.join("server.crt");

@@ -27,7 +27,7 @@ use tokio::sync::Mutex;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Iterations used for new verifiers (PostgreSQL's default).
+/// Iterations used for new verifiers (PostgreSQL's default), and the fewest accepted.
 pub const DEFAULT_ITERATIONS: u32 = 4096;
 
 /// A SCRAM-SHA-256 verifier: `SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>`.
@@ -132,10 +132,30 @@ pub struct Login {
 /// Everything the startup phase needs.
 #[derive(Debug, Default)]
 pub struct AuthConfig {
-    /// Users by name; empty means trust (only allowed on loopback).
+    /// Users by name; empty means trust (only allowed on loopback, and only with `trust`).
     pub users: HashMap<String, Login>,
     /// Refuse connections that did not negotiate TLS.
     pub require_tls: bool,
+    /// Without users, log every (loopback) client in as admin (`server.trust_loopback`).
+    pub trust: bool,
+    /// Statement timeout a new session starts with.
+    pub statement_timeout: Option<std::time::Duration>,
+}
+
+/// What a connection's startup handler works with.
+pub struct LoginContext {
+    /// Logins.
+    pub auth: Arc<AuthConfig>,
+    /// The engine (binds the login's identity to the session).
+    pub engine: Arc<crate::engine::Engine>,
+    /// The connection's SQL session.
+    pub ctx: Arc<datafusion::prelude::SessionContext>,
+    /// Where logins and failed logins are recorded.
+    pub audit: Arc<dyn crate::audit::AuditSink>,
+    /// Logged-in sessions; one permit per login, held until the connection closes.
+    pub slots: Arc<tokio::sync::Semaphore>,
+    /// The client.
+    pub peer: std::net::SocketAddr,
 }
 
 /// Server-side SCRAM exchange state.
@@ -146,6 +166,8 @@ enum ScramState {
         client_first_bare: String,
         server_first: String,
         nonce: String,
+        /// The gs2 header (`n,,` or `y,,`), which the client-final `c=` must repeat.
+        gs2_header: String,
     },
     Done,
 }
@@ -170,27 +192,102 @@ fn parse_attrs(s: &str) -> HashMap<char, String> {
 
 /// One connection's startup handler.
 pub struct PwStartupHandler {
+    login: LoginContext,
     auth: Arc<AuthConfig>,
     params: DefaultServerParameterProvider,
     state: Mutex<ScramState>,
+    /// The backend key and login slot, once logged in.
+    session: std::sync::Mutex<Option<((i32, Vec<u8>), tokio::sync::OwnedSemaphorePermit)>>,
 }
 
 impl PwStartupHandler {
     /// Startup handler for a new connection.
-    pub fn new(auth: Arc<AuthConfig>) -> Self {
+    pub fn new(login: LoginContext) -> Self {
         let mut params = DefaultServerParameterProvider::default();
         params.server_version = format!("16.0 (pathwarden {})", env!("CARGO_PKG_VERSION"));
         PwStartupHandler {
-            auth,
+            auth: login.auth.clone(),
+            login,
             params,
             state: Mutex::new(ScramState::Initial),
+            session: std::sync::Mutex::new(None),
         }
     }
 
-    fn assign_pid<C: ClientInfo>(client: &mut C) {
+    /// The backend (pid, secret key) of the logged-in session.
+    pub fn backend(&self) -> Option<(i32, Vec<u8>)> {
+        match self.session.lock() {
+            Ok(g) => g.as_ref().map(|(k, _)| k.clone()),
+            Err(p) => p.into_inner().as_ref().map(|(k, _)| k.clone()),
+        }
+    }
+
+    fn audit(&self, user: &str, error: Option<String>) {
+        if let Some(e) = &error {
+            tracing::warn!(user = %user, client = %self.login.peer, error = %e, "pgwire login refused");
+        }
+        self.login.audit.record(crate::audit::AuditEvent {
+            time: chrono::Utc::now(),
+            kind: "login".into(),
+            user: user.to_string(),
+            client_addr: self.login.peer.to_string(),
+            action: "pgwire login".into(),
+            duration_ms: 0,
+            rows: None,
+            error,
+        });
+    }
+
+    /// Refuse a login, recording why.
+    fn refuse(&self, user: &str, code: &str, msg: String) -> PgWireError {
+        self.audit(user, Some(format!("{code}: {msg}")));
+        auth_error(code, msg)
+    }
+
+    /// The login succeeded: take a session slot, bind the role to the SQL session, assign
+    /// the backend key, and tell the client.
+    async fn complete<C>(&self, client: &mut C, user: &str, role: &str) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let permit = match self.login.slots.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                return Err(self.refuse(
+                    user,
+                    "53300",
+                    "sorry, too many clients already (server.max_connections)".into(),
+                ));
+            }
+        };
+        let identity = crate::identity::Identity {
+            user: user.to_string(),
+            role: crate::identity::Role::parse(role),
+        };
+        self.login.engine.bind(&self.login.ctx, identity);
+        client
+            .metadata_mut()
+            .insert("pathwarden.role".into(), role.to_string());
+        client.metadata_mut().insert(
+            super::session::STATEMENT_TIMEOUT_KEY.into(),
+            self.auth
+                .statement_timeout
+                .map(|d| d.as_millis())
+                .unwrap_or(0)
+                .to_string(),
+        );
         let pid = (rand::rng().next_u32() & 0x7fff_ffff) as i32;
         let secret = rand::rng().next_u32() as i32;
-        client.set_pid_and_secret_key(pid, pgwire::messages::startup::SecretKey::I32(secret));
+        let key = pgwire::messages::startup::SecretKey::I32(secret);
+        let key_bytes = key.to_bytes().to_vec();
+        client.set_pid_and_secret_key(pid, key);
+        if let Ok(mut g) = self.session.lock() {
+            *g = Some(((pid, key_bytes), permit));
+        }
+        self.audit(user, None);
+        finish_authentication(client, &self.params).await
     }
 }
 
@@ -210,18 +307,24 @@ impl StartupHandler for PwStartupHandler {
             PgWireFrontendMessage::Startup(ref startup) => {
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
+                let user = client.metadata().get("user").cloned().unwrap_or_default();
                 if self.auth.require_tls && !client.is_secure() {
-                    return Err(auth_error(
+                    return Err(self.refuse(
+                        &user,
                         "28000",
-                        "this server requires TLS (sslmode=require)",
+                        "this server requires TLS (sslmode=require)".into(),
                     ));
                 }
                 if self.auth.users.is_empty() {
-                    Self::assign_pid(client);
-                    client
-                        .metadata_mut()
-                        .insert("pathwarden.role".into(), "admin".into());
-                    finish_authentication(client, &self.params).await?;
+                    if !self.auth.trust {
+                        return Err(self.refuse(
+                            &user,
+                            "28000",
+                            "no logins are configured ([[user]]) and server.trust_loopback = false"
+                                .into(),
+                        ));
+                    }
+                    self.complete(client, &user, "admin").await?;
                 } else {
                     client.set_state(PgWireConnectionState::AuthenticationInProgress);
                     client
@@ -236,8 +339,10 @@ impl StartupHandler for PwStartupHandler {
                 match &*state {
                     ScramState::Initial => {
                         let init = msg.into_sasl_initial_response()?;
+                        let user = client.metadata().get("user").cloned().unwrap_or_default();
                         if init.auth_method != "SCRAM-SHA-256" {
-                            return Err(auth_error(
+                            return Err(self.refuse(
+                                &user,
                                 "28000",
                                 format!("unsupported SASL mechanism {}", init.auth_method),
                             ));
@@ -250,23 +355,27 @@ impl StartupHandler for PwStartupHandler {
                         // gs2 header "n,," (no channel binding) or "y,,"; then client-first-bare.
                         let mut parts = text.splitn(3, ',');
                         let gs2 = parts.next().unwrap_or("");
-                        let _authzid = parts.next();
+                        let authzid = parts.next().unwrap_or("");
                         let bare = parts.next().ok_or_else(|| {
                             auth_error("08P01", "malformed SCRAM client-first message")
                         })?;
-                        if gs2.starts_with('p') {
-                            return Err(auth_error(
+                        // We offer SCRAM-SHA-256 only (not -PLUS): a client may say it
+                        // does not support channel binding (`n`) or that it does but
+                        // thinks we do not (`y`); asking for it (`p=...`) is refused.
+                        if gs2 != "n" && gs2 != "y" {
+                            return Err(self.refuse(
+                                &user,
                                 "28000",
-                                "SCRAM channel binding is not supported",
+                                "SCRAM channel binding is not supported".into(),
                             ));
                         }
+                        let gs2_header = format!("{gs2},{authzid},");
                         let attrs = parse_attrs(bare);
                         let client_nonce = attrs
                             .get(&'r')
                             .cloned()
                             .ok_or_else(|| auth_error("08P01", "SCRAM nonce missing"))?;
                         // PostgreSQL clients send an empty SCRAM user; the startup user is authoritative.
-                        let user = client.metadata().get("user").cloned().unwrap_or_default();
                         let login = self.auth.users.get(&user);
                         // Unknown users get a fake exchange so that user names cannot be probed.
                         let (salt, iterations) = match login {
@@ -293,6 +402,7 @@ impl StartupHandler for PwStartupHandler {
                             client_first_bare: bare.to_string(),
                             server_first,
                             nonce,
+                            gs2_header,
                         };
                     }
                     ScramState::ServerFirstSent {
@@ -300,6 +410,7 @@ impl StartupHandler for PwStartupHandler {
                         client_first_bare,
                         server_first,
                         nonce,
+                        gs2_header,
                     } => {
                         let resp = msg.into_sasl_response()?;
                         let text = std::str::from_utf8(&resp.data)
@@ -309,13 +420,23 @@ impl StartupHandler for PwStartupHandler {
                             .ok_or_else(|| auth_error("08P01", "SCRAM proof missing"))?;
                         let attrs = parse_attrs(without_proof);
                         let fail = || {
-                            auth_error(
+                            self.refuse(
+                                user,
                                 "28P01",
                                 format!("password authentication failed for user \"{user}\""),
                             )
                         };
                         if attrs.get(&'r') != Some(nonce) {
                             return Err(fail());
+                        }
+                        // The channel-binding attribute repeats the gs2 header (RFC 5802 §7).
+                        if attrs.get(&'c') != Some(&B64.encode(gs2_header.as_bytes())) {
+                            return Err(self.refuse(
+                                user,
+                                "08P01",
+                                "SCRAM channel-binding attribute does not match the gs2 header"
+                                    .into(),
+                            ));
                         }
                         let proof = B64.decode(proof_b64).map_err(|_| fail())?;
                         let login = self.auth.users.get(user).ok_or_else(fail)?;
@@ -333,7 +454,6 @@ impl StartupHandler for PwStartupHandler {
                             .collect();
                         let computed = Sha256::digest(&client_key);
                         if !bool::from(computed.as_slice().ct_eq(&login.verifier.stored_key)) {
-                            tracing::warn!(user = %user, "pgwire authentication failed");
                             return Err(fail());
                         }
                         let server_sig = hmac(&login.verifier.server_key, auth_message.as_bytes());
@@ -343,13 +463,10 @@ impl StartupHandler for PwStartupHandler {
                                 Authentication::SASLFinal(final_msg.into_bytes().into()),
                             ))
                             .await?;
-                        client
-                            .metadata_mut()
-                            .insert("pathwarden.role".into(), login.role.clone());
+                        let (user, role) = (user.clone(), login.role.clone());
                         *state = ScramState::Done;
                         drop(state);
-                        Self::assign_pid(client);
-                        finish_authentication(client, &self.params).await?;
+                        self.complete(client, &user, &role).await?;
                     }
                     ScramState::Done => {
                         return Err(auth_error("08P01", "unexpected authentication message"));

@@ -79,6 +79,11 @@ fn classify_dyn(e: &(dyn StdError + Send + Sync + 'static)) -> &'static str {
             _ => "58000",
         };
     }
+    if e.downcast_ref::<crate::identity::PermissionDenied>()
+        .is_some()
+    {
+        return "42501";
+    }
     if e.downcast_ref::<ParserError>().is_some() {
         return "42601";
     }

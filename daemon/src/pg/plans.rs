@@ -24,11 +24,11 @@ use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::execution::{SessionState, TaskContext};
 use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::execution_plan::reset_plan_states;
 use datafusion::physical_plan::placeholder_row::PlaceholderRowExec;
 use datafusion::physical_plan::streaming::StreamingTableExec;
-use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::arrow_pg;
@@ -207,7 +207,9 @@ impl PlanCache {
             };
             (physical, task)
         };
-        let stream = execute_stream(physical, task).map_err(from_df)?;
+        // Executed on the query pool; dropping the response (cancel, timeout, client
+        // gone) aborts it.
+        let stream = crate::exec::spawn_plan(physical, task);
         Ok(respond(fields, stream))
     }
 }

@@ -32,12 +32,14 @@ use pgwire::messages::data::DataRow;
 use pgwire::types::format::FormatOptions;
 use tokio::sync::Notify;
 
-use super::auth::{AuthConfig, PwStartupHandler};
+use super::auth::{AuthConfig, LoginContext, PwStartupHandler};
 use super::errors::{from_df, map_error, sql_error};
+use super::gate;
 use super::plans::{Parsed, PlanCache};
 use super::sql::{PgParser, bind_parameters, is_engine_query, parse_sql, plan_query, rewrite};
 use crate::audit::{AuditEvent, AuditSink};
 use crate::engine::Engine;
+use crate::identity::{Identity, Role};
 
 /// Cancel state of one backend (pid).
 #[derive(Default)]
@@ -88,24 +90,51 @@ impl CancelRegistry {
     }
 }
 
-/// A query's view of cancellation: fires when the backend's generation moves on.
+/// A connection's life: closed when its client goes away (or the server drains), which
+/// stops whatever statement it is running.
+#[derive(Default)]
+pub struct ConnState {
+    closed: std::sync::atomic::AtomicBool,
+    notify: Notify,
+}
+
+impl ConnState {
+    /// The client is gone: stop its statement.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    /// Whether [`ConnState::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+}
+
+/// A query's view of cancellation: fires when the backend's generation moves on (a
+/// cancel request) or the connection closes.
 #[derive(Clone)]
 struct CancelToken {
     state: Arc<CancelState>,
     generation: u64,
+    conn: Arc<ConnState>,
 }
 
 impl CancelToken {
     fn is_cancelled(&self) -> bool {
-        self.state.generation.load(Ordering::SeqCst) != self.generation
+        self.state.generation.load(Ordering::SeqCst) != self.generation || self.conn.is_closed()
     }
     async fn cancelled(self) {
         loop {
-            let notified = self.state.notify.notified();
+            let by_request = self.state.notify.notified();
+            let by_close = self.conn.notify.notified();
             if self.is_cancelled() {
                 return;
             }
-            notified.await;
+            tokio::select! {
+                _ = by_request => {}
+                _ = by_close => {}
+            }
         }
     }
 }
@@ -120,6 +149,8 @@ pub struct Shared {
     pub cancels: Arc<CancelRegistry>,
     /// Audit sink.
     pub audit: Arc<dyn AuditSink>,
+    /// Logged-in sessions, at most `server.max_connections`.
+    pub slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// Handlers for one accepted socket.
@@ -130,9 +161,13 @@ pub struct ConnHandlers {
 }
 
 impl ConnHandlers {
-    /// Handlers for a connection from `peer`.
-    pub fn new(shared: Arc<Shared>, peer: SocketAddr) -> Self {
-        let ctx = shared.engine.session();
+    /// Handlers for a connection from `peer`; `conn` closes when the client goes away.
+    pub fn new(shared: Arc<Shared>, peer: SocketAddr, conn: Arc<ConnState>) -> Self {
+        // Not logged in yet: the weakest role until the startup handler binds the login.
+        let ctx = shared.engine.session_for(Identity {
+            user: String::new(),
+            role: Role::Reader,
+        });
         // One partition per scan: the tables' scans produce a few batches, so splitting
         // them across partitions buys little parallelism, while the extra repartition
         // tasks and channels cost a small query more than it does (a key lookup ~0.15 ms
@@ -153,6 +188,14 @@ impl ConnHandlers {
             cursors: Arc::new(Mutex::new(Cursors::default())),
             plans: plans.clone(),
         });
+        let startup = Arc::new(PwStartupHandler::new(LoginContext {
+            auth: shared.auth.clone(),
+            engine: shared.engine.clone(),
+            ctx: ctx.clone(),
+            audit: shared.audit.clone(),
+            slots: shared.slots.clone(),
+            peer,
+        }));
         let session = Arc::new(PwSession {
             inner,
             parser,
@@ -160,19 +203,26 @@ impl ConnHandlers {
             peer,
             ctx,
             plans,
+            conn,
         });
         ConnHandlers {
             session,
-            startup: Arc::new(PwStartupHandler::new(shared.auth.clone())),
+            startup,
             cancel: Arc::new(PwCancelHandler {
                 cancels: shared.cancels.clone(),
             }),
         }
     }
 
-    /// Forget the connection's cancel state.
-    pub fn close(&self, pid: Option<(i32, Vec<u8>)>) {
-        if let Some((pid, s)) = pid {
+    /// Whether the client has logged in.
+    pub fn logged_in(&self) -> bool {
+        self.startup.backend().is_some()
+    }
+
+    /// Forget the connection's cancel state and stop its statement.
+    pub fn close(&self) {
+        self.session.conn.close();
+        if let Some((pid, s)) = self.startup.backend() {
             self.session.shared.cancels.remove(pid, s);
         }
     }
@@ -231,6 +281,7 @@ pub struct PwSession {
     peer: SocketAddr,
     ctx: Arc<SessionContext>,
     plans: Arc<PlanCache>,
+    conn: Arc<ConnState>,
 }
 
 /// One statement of a simple query: planned by an earlier run, or just parsed.
@@ -254,13 +305,35 @@ fn compat_response(stmt: &Statement) -> Option<Response> {
 
 const COMPAT_MARKER: &str = "/* pathwarden-compat */";
 
+/// Client metadata key of the session's statement timeout in ms (`0`: none), as
+/// datafusion-postgres keeps it.
+pub const STATEMENT_TIMEOUT_KEY: &str = "statement_timeout_ms";
+
 fn statement_timeout<C: ClientInfo + ?Sized>(client: &C) -> Option<Duration> {
     client
         .metadata()
-        .get("statement_timeout_ms")
+        .get(STATEMENT_TIMEOUT_KEY)
         .and_then(|s| s.parse::<u64>().ok())
         .filter(|&ms| ms > 0)
         .map(Duration::from_millis)
+}
+
+fn text_response(name: &str, value: &str) -> PgWireResult<Response> {
+    use pgwire::api::results::{DataRowEncoder, FieldFormat};
+    let fields = Arc::new(vec![FieldInfo::new(
+        name.to_string(),
+        None,
+        None,
+        Type::TEXT,
+        FieldFormat::Text,
+    )]);
+    let mut enc = DataRowEncoder::new(fields.clone());
+    enc.encode_field(&Some(value))?;
+    let row = enc.take_row();
+    Ok(Response::Query(QueryResponse::new(
+        fields,
+        futures::stream::iter(vec![Ok(row)]),
+    )))
 }
 
 fn timeout_error() -> PgWireError {
@@ -373,7 +446,74 @@ impl PwSession {
         let (pid, secret) = client.pid_and_secret_key();
         let state = self.shared.cancels.state(pid, secret_bytes(&secret));
         let generation = state.generation.load(Ordering::SeqCst);
-        CancelToken { state, generation }
+        CancelToken {
+            state,
+            generation,
+            conn: self.conn.clone(),
+        }
+    }
+
+    fn identity(&self) -> Identity {
+        Identity::of_ctx(&self.ctx)
+    }
+
+    /// `SET statement_timeout` and `SHOW statement_timeout`, answered here: values are
+    /// parsed as PostgreSQL does (an unparseable value is an error, `1h` is an hour), and
+    /// only operators and admins may raise it above the server's default or turn it off.
+    fn session_command<C: ClientInfo + ?Sized>(
+        &self,
+        client: &mut C,
+        stmt: &Statement,
+    ) -> Option<PgWireResult<Response>> {
+        if let Statement::ShowVariable { variable } = stmt {
+            let name: Vec<String> = variable
+                .iter()
+                .map(|i| i.value.to_ascii_lowercase())
+                .collect();
+            if name == ["statement_timeout"] {
+                let value = crate::limits::format_duration(statement_timeout(client));
+                return Some(text_response("statement_timeout", &value));
+            }
+            return None;
+        }
+        let (variable, values) = gate::set_variable(stmt)?;
+        if !variable.eq_ignore_ascii_case("statement_timeout") {
+            return None;
+        }
+        let default = self.shared.engine.limits.statement_timeout;
+        let text = values.first().map(|v| v.to_string()).unwrap_or_default();
+        let wanted = if text.eq_ignore_ascii_case("default") || text.is_empty() {
+            default
+        } else {
+            match crate::limits::parse_duration(&text) {
+                Ok(d) => d,
+                Err(e) => {
+                    return Some(Err(sql_error(
+                        "22023",
+                        format!("invalid value for parameter \"statement_timeout\": {e}"),
+                    )));
+                }
+            }
+        };
+        let raises = match (wanted, default) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(w), Some(d)) => w > d,
+        };
+        if raises && !self.identity().allows(Role::Operator) {
+            return Some(Err(sql_error(
+                "42501",
+                format!(
+                    "permission denied to raise statement_timeout above the server's {} (server.statement_timeout): needs role operator or higher",
+                    crate::limits::format_duration(default)
+                ),
+            )));
+        }
+        let ms = wanted.map(|d| d.as_millis()).unwrap_or(0);
+        client
+            .metadata_mut()
+            .insert(STATEMENT_TIMEOUT_KEY.into(), ms.to_string());
+        Some(Ok(Response::Execution(Tag::new("SET"))))
     }
 
     fn audit_event<C: ClientInfo + ?Sized>(&self, client: &C, statement: &str) -> AuditEvent {
@@ -506,6 +646,24 @@ impl SimpleQueryHandler for PwSession {
             {
                 out.push(self.guard(r, &self.cancel_token(client), None, ev, started));
                 continue;
+            }
+            if let Item::Parsed(stmt) = &item {
+                if let Err(e) = gate::check(stmt, &self.identity()) {
+                    self.record_failure(ev, started, &e);
+                    return Err(e);
+                }
+                if let Some(r) = self.session_command(client, stmt) {
+                    match r {
+                        Ok(r) => {
+                            out.push(self.guard(r, &self.cancel_token(client), None, ev, started));
+                            continue;
+                        }
+                        Err(e) => {
+                            self.record_failure(ev, started, &e);
+                            return Err(e);
+                        }
+                    }
+                }
             }
             let token = self.cancel_token(client);
             let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
@@ -676,6 +834,7 @@ impl QueryParser for PwParser {
         }
         let single = stmts.len() == 1;
         let stmt = stmts.remove(0);
+        gate::check(&stmt, &Identity::of_ctx(&self.ctx))?;
         if compat_response(&stmt).is_some() {
             // Plan a no-op; execution answers with the right command tag.
             let planned = self
@@ -784,6 +943,17 @@ impl ExtendedQueryHandler for PwSession {
             if let Some(r) = stmt.as_ref().and_then(compat_response) {
                 return Ok(self.guard(r, &self.cancel_token(client), None, ev, started));
             }
+        }
+        if let Some((stmt, _)) = &portal.statement.statement.1
+            && let Some(r) = self.session_command(client, stmt)
+        {
+            return match r {
+                Ok(r) => Ok(self.guard(r, &self.cancel_token(client), None, ev, started)),
+                Err(e) => {
+                    self.record_failure(ev, started, &e);
+                    Err(e)
+                }
+            };
         }
         let token = self.cancel_token(client);
         let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);

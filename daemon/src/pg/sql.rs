@@ -350,10 +350,27 @@ fn null_select_list_subqueries(stmt: &mut Statement, which: &BTreeSet<usize>) ->
 }
 
 async fn plan_statement(state: &SessionState, stmt: &Statement) -> PgWireResult<LogicalPlan> {
-    state
+    let plan = state
         .statement_to_plan(DfStatement::Statement(Box::new(stmt.clone())))
         .await
-        .map_err(from_df)
+        .map_err(from_df)?;
+    // The front door (`gate`) lets only queries through; this is the second lock, on the
+    // plan itself (an EXPLAIN ANALYZE wrapping a COPY, a DDL node in a subquery).
+    read_only_sql().verify_plan(&plan).map_err(|e| {
+        super::errors::sql_error(
+            "42501",
+            format!("permission denied: {}", e.strip_backtrace()),
+        )
+    })?;
+    Ok(plan)
+}
+
+/// DataFusion's switches for SQL that only reads.
+pub fn read_only_sql() -> datafusion::execution::context::SQLOptions {
+    datafusion::execution::context::SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
 }
 
 /// Whether the optimizer turns every subquery of `plan` into joins (what the physical

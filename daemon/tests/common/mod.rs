@@ -193,3 +193,74 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
     );
     stdout
 }
+
+/// A SCRAM-SHA-256 verifier for `pw`, made by `pathwarden hash-password`.
+pub fn hash_password(pw: &str) -> String {
+    let mut child = Command::new(bin())
+        .arg("hash-password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run hash-password");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{pw}\n").as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Config lines for three logins, `reader`, `operator` and `admin`, each with password `pw-<name>`.
+pub fn role_users() -> String {
+    ["reader", "operator", "admin"]
+        .iter()
+        .map(|r| {
+            format!(
+                "[[user]]\nname = \"{r}\"\npassword_hash = \"{}\"\nrole = \"{r}\"\n",
+                hash_password(&format!("pw-{r}"))
+            )
+        })
+        .collect()
+}
+
+impl Daemon {
+    /// A tokio-postgres client logged in as `user` with `password`.
+    pub async fn client_as(&self, user: &str, password: &str) -> tokio_postgres::Client {
+        let dsn = format!(
+            "host=127.0.0.1 port={} user={user} password={password} dbname=pathwarden",
+            self.pg_port
+        );
+        let (client, conn) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        client
+    }
+
+    /// CPU time (user + system) the daemon has used, in clock ticks.
+    pub fn cpu_ticks(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("/proc/<pid>/stat");
+        // Fields after the command name (which may hold spaces) are space-separated.
+        let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        f[11].parse::<u64>().unwrap_or(0) + f[12].parse::<u64>().unwrap_or(0)
+    }
+
+    /// Resident memory of the daemon, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/<pid>/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+}
