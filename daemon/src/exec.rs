@@ -94,6 +94,19 @@ pub fn spawn_plan(
     plan: Arc<dyn ExecutionPlan>,
     task: Arc<TaskContext>,
 ) -> SendableRecordBatchStream {
+    spawn_plan_until(plan, task, None)
+}
+
+/// The message of a statement stopped by its deadline (SQLSTATE 57014 on the wire).
+pub const TIMEOUT_MESSAGE: &str = "canceling statement due to statement timeout";
+
+/// [`spawn_plan`], stopping the execution with [`TIMEOUT_MESSAGE`] at `deadline` even if
+/// nobody is reading (a cursor's query runs on while the client does not fetch).
+pub fn spawn_plan_until(
+    plan: Arc<dyn ExecutionPlan>,
+    task: Arc<TaskContext>,
+    deadline: Option<tokio::time::Instant>,
+) -> SendableRecordBatchStream {
     let schema = plan.schema();
     let plan = cooperative_everywhere(plan);
     // Two batches in flight: the producer runs ahead of the client a little, no more.
@@ -106,10 +119,22 @@ pub fn spawn_plan(
                 return;
             }
         };
-        while let Some(item) = stream.next().await {
-            let failed = item.is_err();
-            if tx.send(item).await.is_err() || failed {
-                return;
+        let run = async {
+            while let Some(item) = stream.next().await {
+                let failed = item.is_err();
+                if tx.send(item).await.is_err() || failed {
+                    return;
+                }
+            }
+        };
+        match deadline {
+            None => run.await,
+            Some(d) => {
+                if tokio::time::timeout_at(d, run).await.is_err() {
+                    let _ = tx
+                        .send(Err(DataFusionError::Execution(TIMEOUT_MESSAGE.into())))
+                        .await;
+                }
             }
         }
     });

@@ -256,6 +256,33 @@ async fn runaway_queries_stop_by_timeout_cancel_and_disconnect() {
     );
     assert!(d.rss_kib() < 1_500_000, "RSS {} KiB", d.rss_kib());
 
+    // 1b. A cursor over the runaway join: its query stops at the timeout too, even
+    // while nobody fetches, and the next FETCH reports it.
+    c.simple_query("begin").await.unwrap();
+    c.simple_query(&format!("declare runaway cursor for {RUNAWAY}"))
+        .await
+        .unwrap();
+    let t = Instant::now();
+    let e = c
+        .simple_query("fetch 1 from runaway")
+        .await
+        .expect_err("cursor finished?");
+    assert_eq!(sqlstate(&e), "57014", "{e}");
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "cursor timeout took {:?}",
+        t.elapsed()
+    );
+    c.simple_query("rollback").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = d.cpu_ticks();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let used = d.cpu_ticks() - before;
+    assert!(
+        used < 30,
+        "daemon used {used} ticks in a second after the cursor's timeout"
+    );
+
     // 2. Cancel request.
     c.simple_query("set statement_timeout = 0").await.unwrap();
     let token = c.cancel_token();

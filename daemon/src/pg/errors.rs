@@ -59,7 +59,12 @@ fn classify_df(e: &DataFusionError) -> &'static str {
         DataFusionError::Diagnostic(_, inner) => classify_df(inner),
         DataFusionError::Execution(msg) => {
             let m = msg.to_ascii_lowercase();
-            if m.contains("cast") || m.contains("invalid json") || m.contains("invalid input") {
+            if msg == crate::exec::TIMEOUT_MESSAGE {
+                "57014"
+            } else if m.contains("cast")
+                || m.contains("invalid json")
+                || m.contains("invalid input")
+            {
                 "22P02"
             } else {
                 "XX000"

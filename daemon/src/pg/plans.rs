@@ -197,7 +197,7 @@ impl PlanCache {
                         .create_physical_plan(&bind()?)
                         .await
                         .map_err(from_df)?;
-                    if rereads_tables(&physical) {
+                    if rereads_tables(&physical) && !folded_scans(plan, &physical) {
                         let mut g = self.lock();
                         bounded(&mut g.physical);
                         g.physical.insert(cache_key, physical.clone());
@@ -215,7 +215,7 @@ impl PlanCache {
 }
 
 /// Rows of a record batch stream, encoded for the client.
-fn respond(
+pub fn respond(
     fields: Arc<Vec<pgwire::api::results::FieldInfo>>,
     stream: datafusion::execution::SendableRecordBatchStream,
 ) -> QueryResponse {
@@ -294,6 +294,29 @@ fn reusable(plan: &LogicalPlan) -> bool {
 
 /// Whether every leaf of a physical plan reads its rows when executed (the API-backed
 /// tables' streaming scans), rather than holding rows computed at planning time.
+/// Whether the optimizer answered the query's table scans from statistics taken at
+/// planning time (`count(*)` of an in-memory table becomes a constant over a placeholder
+/// row): such a plan holds the table's size then, not now, and must not be reused.
+fn folded_scans(logical: &LogicalPlan, physical: &Arc<dyn ExecutionPlan>) -> bool {
+    /// Every leaf is a placeholder row: no table is read at execution.
+    fn placeholders_only(p: &Arc<dyn ExecutionPlan>) -> bool {
+        let children = p.children();
+        if children.is_empty() {
+            return (p.as_ref() as &dyn std::any::Any).is::<PlaceholderRowExec>();
+        }
+        children.into_iter().all(placeholders_only)
+    }
+    let mut scans = false;
+    let _ = logical.apply_with_subqueries(|node| {
+        if matches!(node, LogicalPlan::TableScan(_)) {
+            scans = true;
+            return Ok(TreeNodeRecursion::Stop);
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    scans && placeholders_only(physical)
+}
+
 fn rereads_tables(plan: &Arc<dyn ExecutionPlan>) -> bool {
     let children = plan.children();
     if children.is_empty() {
@@ -374,6 +397,12 @@ mod tests {
             .await
             .unwrap();
         assert!(rereads_tables(&p));
+        let one = plan(&ctx, "select 1").await;
+        assert!(!folded_scans(&one, &p));
+        // count(*) answered from the table's statistics: a constant that goes stale.
+        let counted = plan(&ctx, "select count(*) from t").await;
+        let p = state.create_physical_plan(&counted).await.unwrap();
+        assert!(!rereads_tables(&p) || folded_scans(&counted, &p));
     }
 
     /// A table that pushes down only `column = literal`, as the graph tables and the

@@ -453,6 +453,67 @@ impl PwSession {
         }
     }
 
+    /// `DECLARE name CURSOR FOR query`: planned like any query and executed on the query
+    /// pool under the session's limits; FETCH then reads the portal (datafusion-postgres'
+    /// cursor hook would run the query inline on a protocol thread, outside the pool).
+    async fn declare<C: ClientInfo + ClientPortalStore + ?Sized>(
+        &self,
+        client: &mut C,
+        stmt: &Statement,
+    ) -> PgWireResult<Response>
+    where
+        C::PortalStore: PortalStore,
+    {
+        use datafusion::sql::sqlparser::ast::DeclareType;
+        use pgwire::api::stmt::StoredStatement;
+        use pgwire::api::store::MemPortalStore;
+        let Statement::Declare { stmts } = stmt else {
+            return Err(sql_error("42601", "not a DECLARE statement"));
+        };
+        self.parser.note_declare(&stmt.to_string()).await;
+        for d in stmts {
+            if d.declare_type != Some(DeclareType::Cursor) {
+                return Err(sql_error(
+                    "0A000",
+                    "only DECLARE ... CURSOR FOR is supported",
+                ));
+            }
+            let (Some(name), Some(query)) = (d.names.first(), d.for_query.as_ref()) else {
+                return Err(sql_error(
+                    "42601",
+                    "DECLARE needs a cursor name and a FOR query",
+                ));
+            };
+            let (_, plan) = plan_query(&self.ctx.state(), Statement::Query(query.clone())).await?;
+            let state = self.ctx.state();
+            let physical = state.create_physical_plan(&plan).await.map_err(from_df)?;
+            let fields = Arc::new(arrow_pg::datatypes::arrow_schema_to_pg_fields(
+                plan.schema().as_arrow(),
+                &Format::UnifiedText,
+                None,
+            )?);
+            // The cursor's query runs under the statement timeout from DECLARE on.
+            let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
+            let stream = crate::exec::spawn_plan_until(physical, state.task_ctx(), deadline);
+            let response = super::plans::respond(fields, stream);
+            let text = query.to_string();
+            let stored = Arc::new(StoredStatement::new(
+                name.value.clone(),
+                (text, None),
+                vec![],
+            ));
+            let portal = Portal::new_cursor(name.value.clone(), stored);
+            portal.start(response).await;
+            let store = client
+                .portal_store()
+                .as_any()
+                .downcast_ref::<MemPortalStore<DfStatement>>()
+                .ok_or_else(|| sql_error("XX000", "cursor store unavailable"))?;
+            store.put_portal(Arc::new(portal));
+        }
+        Ok(Response::Execution(Tag::new("DECLARE CURSOR")))
+    }
+
     fn identity(&self) -> Identity {
         Identity::of_ctx(&self.ctx)
     }
@@ -668,6 +729,19 @@ impl SimpleQueryHandler for PwSession {
             let token = self.cancel_token(client);
             let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
             let res = match item {
+                Item::Parsed(stmt) if matches!(stmt, Statement::Declare { .. }) => {
+                    let stmt = match rewrite(stmt) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            self.record_failure(ev, started, &e);
+                            return Err(e);
+                        }
+                    };
+                    Self::guarded(&token, deadline, async {
+                        self.declare(client, &stmt).await.map(|r| vec![r])
+                    })
+                    .await
+                }
                 Item::Parsed(stmt) if !is_engine_query(&stmt) => {
                     let is_declare = matches!(stmt, Statement::Declare { .. });
                     let sql = match rewrite(stmt) {
@@ -958,6 +1032,9 @@ impl ExtendedQueryHandler for PwSession {
         let token = self.cancel_token(client);
         let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
         let res = match &portal.statement.statement.1 {
+            Some((stmt, _)) if matches!(stmt, Statement::Declare { .. }) => {
+                Self::guarded(&token, deadline, self.declare(client, stmt)).await
+            }
             Some((stmt, plan)) if is_engine_query(stmt) => {
                 let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
                 Self::guarded(&token, deadline, async {
