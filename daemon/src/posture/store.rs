@@ -314,6 +314,88 @@ impl Store {
     }
 }
 
+/// An open transaction whose statements can depend on what earlier ones did (rows
+/// affected, rows read). Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    /// SQLite, begun `IMMEDIATE`: it holds the write lock from the start, so concurrent
+    /// decisions queue (up to the busy timeout) instead of failing on lock upgrade.
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// PostgreSQL (read committed): conditional updates lock their rows.
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+macro_rules! with_tx {
+    ($tx:expr, $t:ident => $body:expr) => {
+        match $tx {
+            Tx::Sqlite($t) => $body,
+            Tx::Postgres($t) => $body,
+        }
+    };
+}
+
+impl Tx {
+    /// Execute one statement; rows affected.
+    pub async fn exec(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
+        with_tx!(self, tx => {
+            let q = bind_all!(sqlx::query(sql), &args);
+            Ok(q.execute(&mut **tx).await.with_context(|| format!("state store: {}", first_words(sql)))?.rows_affected())
+        })
+    }
+
+    /// Fetch rows, decoding columns by `cols`.
+    pub async fn fetch(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+        cols: &[Col],
+    ) -> Result<Vec<Vec<Val>>> {
+        with_tx!(self, tx => {
+            let q = bind_all!(sqlx::query(sql), &args);
+            let rows = q.fetch_all(&mut **tx).await.with_context(|| format!("state store: {}", first_words(sql)))?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(decode_row!(r, cols));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Commit.
+    pub async fn commit(self) -> Result<()> {
+        with_tx!(self, tx => tx.commit().await.context("state store: commit"))
+    }
+
+    /// Roll back.
+    pub async fn rollback(self) -> Result<()> {
+        with_tx!(self, tx => tx.rollback().await.context("state store: rollback"))
+    }
+}
+
+impl Store {
+    /// Begin a transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Store::Sqlite(pool) => Tx::Sqlite(
+                pool.begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .context("state store: begin")?,
+            ),
+            Store::Postgres(pool) => {
+                Tx::Postgres(pool.begin().await.context("state store: begin")?)
+            }
+        })
+    }
+}
+
+/// Whether `e` (or an error it wraps) is a unique-constraint violation.
+pub fn is_unique_violation(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<sqlx::Error>()
+            .and_then(|s| s.as_database_error())
+            .is_some_and(|d| d.is_unique_violation())
+    })
+}
+
 fn first_words(sql: &str) -> String {
     sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
