@@ -755,7 +755,7 @@ async fn duplicate_grants_are_refused_on_sqlite() {
         let statuses: BTreeSet<u16> = o.iter().map(|(s, _)| *s).collect();
         assert_eq!(
             statuses,
-            [200, 409].into_iter().collect(),
+            BTreeSet::from([200u16, 409]),
             "{p}: one approval wins, the other is a duplicate: {o:?}"
         );
         assert_eq!(count(&grants, p), 1, "{p}: one active grant");
