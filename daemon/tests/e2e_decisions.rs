@@ -545,6 +545,83 @@ async fn self_approval_is_refused_and_high_risk_needs_two_admins_on_sqlite() {
         vec![("user/new-hire", admin_policy)]
     );
 
+    let client = d.client().await;
+    let approvers: Vec<String> = client
+        .query(
+            "select approver from pathwarden.access_request_approval where access_request_id = $1 order by id",
+            &[&id],
+        )
+        .await
+        .expect("pathwarden.access_request_approval")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        approvers,
+        vec!["admin-b".to_string(), "admin-c".to_string()]
+    );
+
+    // Racing on high-risk requests: two approvals and a deny at once. Whatever the order,
+    // the request ends approved only if both approvals got through before the deny, and
+    // a desired grant exists exactly for the approved ones.
+    let mut racing = Vec::new();
+    for i in 0..10 {
+        let (id, _) = api
+            .file(
+                READER,
+                &format!("user/racing-admin-{i}"),
+                "policy",
+                admin_policy,
+                Some(PROD),
+            )
+            .await;
+        racing.push(id);
+    }
+    let barrier = Arc::new(tokio::sync::Barrier::new(racing.len() * 3));
+    let mut tasks = Vec::new();
+    for &id in &racing {
+        for (decision, token) in [
+            ("approve", ADMIN_A),
+            ("approve", ADMIN_B),
+            ("deny", ADMIN_C),
+        ] {
+            let api = api.clone();
+            let barrier = barrier.clone();
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                let (s, v) = api.decide(id, decision, token).await;
+                (id, decision, s, v)
+            }));
+        }
+    }
+    let mut outcomes: BTreeMap<i64, Vec<(&str, u16, Value)>> = BTreeMap::new();
+    for t in tasks {
+        let (id, decision, s, v) = t.await.expect("task");
+        outcomes.entry(id).or_default().push((decision, s, v));
+    }
+    let grants = active_grants(&d).await;
+    for (id, o) in &outcomes {
+        let status = api.access_request(*id).await["status"].clone();
+        let approvals_through = o
+            .iter()
+            .filter(|(d, s, _)| *d == "approve" && (*s == 200 || *s == 202))
+            .count();
+        let deny_won = o.iter().any(|(d, s, _)| *d == "deny" && *s == 200);
+        for (d, s, v) in o.iter().filter(|(_, s, _)| *s != 200 && *s != 202) {
+            assert_json_error(*s, v, 409, &format!("request {id}: losing {d}"));
+        }
+        match status.as_str() {
+            Some("approved") => assert!(approvals_through == 2 && !deny_won, "{id}: {o:?}"),
+            Some("denied") => assert!(deny_won && approvals_through <= 1, "{id}: {o:?}"),
+            other => panic!("request {id} ended {other:?}: {o:?}"),
+        }
+        assert_eq!(
+            grants.iter().filter(|g| g.4 == Some(*id)).count(),
+            usize::from(status == "approved"),
+            "request {id} ({status}): a grant only for an approved request"
+        );
+    }
+
     // Risk from what the grant allows, as the demo's tables describe it.
     let cases: &[(&str, &str, &str, bool)] = &[
         // AWS managed, judged by document or name.
