@@ -666,6 +666,8 @@ async fn self_approval_is_refused_and_high_risk_needs_two_admins_on_sqlite() {
         ),
         ("group", "data-analytics", "a read-only group", false),
         ("group", "no-such-group", "an unknown group", true),
+        // A name no IAM entity can have is not judged (nor put in a query): high-risk.
+        ("group", "x') or ('1'='1", "a group name with quotes", true),
     ];
     for (i, (kind, value, what, high)) in cases.iter().enumerate() {
         let (_, v) = api

@@ -309,12 +309,24 @@ pub struct PolicyCatalog {
     inline: BTreeMap<(String, String), Vec<(String, Value)>>,
 }
 
-fn sql_list(items: &BTreeSet<String>) -> String {
-    items
+/// Whether a name or ARN may be put in a query: the characters IAM allows in names and
+/// ARNs (anything else cannot name an IAM entity and is left unknown, hence high-risk).
+/// Request bodies come from readers, so nothing else reaches the SQL text.
+fn iam_literal(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 2048
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@-_:/".contains(c))
+}
+
+/// `'a', 'b'` of the names that pass [`iam_literal`]; `None` when none does.
+fn sql_list(items: &BTreeSet<String>) -> Option<String> {
+    let list: Vec<String> = items
         .iter()
-        .map(|s| format!("'{}'", s.replace('\'', "''")))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .filter(|s| iam_literal(s))
+        .map(|s| format!("'{s}'"))
+        .collect();
+    (!list.is_empty()).then(|| list.join(", "))
 }
 
 fn json_list(text: Option<&str>) -> Vec<Value> {
@@ -396,12 +408,11 @@ impl PolicyCatalog {
             ("aws_iam_group", "group", &groups),
             ("aws_iam_role", "role", &roles),
         ] {
-            if names.is_empty() {
+            let Some(list) = sql_list(names) else {
                 continue;
-            }
+            };
             let sql = format!(
-                "select name, account_id, attached_policy_arns, inline_policies from {table} where name in ({})",
-                sql_list(names)
+                "select name, account_id, attached_policy_arns, inline_policies from {table} where name in ({list})"
             );
             for r in rows(engine, &sql).await {
                 let (Some(name), Some(account)) = (r.get("name"), r.get("account_id")) else {
@@ -425,10 +436,9 @@ impl PolicyCatalog {
                     .insert((kind.to_string(), name.clone(), account.clone()), holder);
             }
         }
-        if !users.is_empty() {
+        if let Some(list) = sql_list(&users) {
             let sql = format!(
-                "select name, account_id, inline_policies from aws_iam_user where name in ({})",
-                sql_list(&users)
+                "select name, account_id, inline_policies from aws_iam_user where name in ({list})"
             );
             for r in rows(engine, &sql).await {
                 if let (Some(name), Some(account)) = (r.get("name"), r.get("account_id")) {
@@ -440,11 +450,8 @@ impl PolicyCatalog {
             }
         }
         let arns: BTreeSet<String> = arns.into_iter().filter(|a| a.starts_with("arn:")).collect();
-        if !arns.is_empty() {
-            let sql = format!(
-                "select arn, policy from aws_iam_policy where arn in ({})",
-                sql_list(&arns)
-            );
+        if let Some(list) = sql_list(&arns) {
+            let sql = format!("select arn, policy from aws_iam_policy where arn in ({list})");
             for r in rows(engine, &sql).await {
                 if let (Some(arn), Some(doc)) = (r.get("arn"), r.get("policy")) {
                     if let Ok(v) = serde_json::from_str::<Value>(doc) {
@@ -551,6 +558,26 @@ mod tests {
 
     fn doc(actions: Value) -> Value {
         json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
+    }
+
+    #[test]
+    fn only_iam_names_reach_the_sql() {
+        let items: BTreeSet<String> = [
+            "engineering",
+            "arn:aws:iam::1:policy/a+b=c,d.e@f-g_h",
+            "x') or ('1'='1",
+            "back\\slash",
+            "",
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+        assert_eq!(
+            sql_list(&items).as_deref(),
+            Some("'arn:aws:iam::1:policy/a+b=c,d.e@f-g_h', 'engineering'")
+        );
+        let bad: BTreeSet<String> = ["a'b".to_string()].into_iter().collect();
+        assert_eq!(sql_list(&bad), None);
     }
 
     #[test]
