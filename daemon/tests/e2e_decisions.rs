@@ -719,7 +719,8 @@ async fn self_approval_is_refused_and_high_risk_needs_two_admins_on_sqlite() {
 /// One active desired grant per identity: a second request for a held grant is refused
 /// when filed and when approved (also when both approvals race), a principal ARN is the
 /// same principal as `user/NAME`, a desired-state file listing a grant twice stores it
-/// once, and a revoked grant can be granted again.
+/// once, a revoked grant can be granted again, and a file grant that a request already
+/// gives waits `shadowed` and takes over when the request is revoked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_grants_are_refused_on_sqlite() {
     let dir = temp_dir("decisions-dup-file");
@@ -728,11 +729,13 @@ async fn duplicate_grants_are_refused_on_sqlite() {
         "[[grant]]\nprincipal = \"user/file-user\"\nkind = \"group\"\nvalue = \"engineering\"\naccount_id = \"{PROD}\"\n\n"
     );
     std::fs::write(&desired, format!("{twice}{twice}")).expect("desired file");
-    let d = Daemon::start(
-        "decisions-dup",
-        Some(&config("", &format!("path = \"{}\"", desired.display()))),
-        &[],
+    // A state file that outlives the daemon, for the restart at the end.
+    let state = format!(
+        "[state]\nurl = \"sqlite:{}\"\n",
+        dir.join("state.db").display()
     );
+    let daemon_config = config(&state, &format!("path = \"{}\"", desired.display()));
+    let d = Daemon::start("decisions-dup", Some(&daemon_config), &[]);
     let api = Api::new(&d);
     let count = |grants: &[(String, String, String, Option<String>, Option<i64>)],
                  principal: &str| {
@@ -839,5 +842,47 @@ async fn duplicate_grants_are_refused_on_sqlite() {
         );
         assert_eq!(count(&grants, p), 1, "{p}: one active grant");
     }
+    drop(d);
+
+    // The file now also gives dup-user's grant, which request `second` holds: after a
+    // restart the file's copy waits, and takes over when the request is revoked.
+    std::fs::write(
+        &desired,
+        format!(
+            "{twice}[[grant]]\nprincipal = \"user/dup-user\"\nkind = \"group\"\nvalue = \"engineering\"\naccount_id = \"{PROD}\"\n"
+        ),
+    )
+    .expect("desired file");
+    let d = Daemon::start("decisions-dup-restart", Some(&daemon_config), &[]);
+    let api = Api::new(&d);
+    let sources = |d: &Daemon| {
+        let dsn = d.dsn();
+        async move {
+            let (client, conn) = tokio_postgres::connect(&dsn, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            client
+                .query(
+                    "select source, status from pathwarden.desired_grant where principal = 'user/dup-user' and status in ('active', 'shadowed') order by source",
+                    &[],
+                )
+                .await
+                .expect("pathwarden.desired_grant")
+                .iter()
+                .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+                .collect::<Vec<(String, String)>>()
+        }
+    };
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        sources(&d).await,
+        vec![pair("access_request", "active"), pair("file", "shadowed")]
+    );
+    let (s, v) = api.decide(second, "revoke", ADMIN_C).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("revoked")), "{v}");
+    assert_eq!(sources(&d).await, vec![pair("file", "active")]);
     drop(d);
 }

@@ -762,11 +762,28 @@ async fn decide_access_request(
                 tx.rollback().await?;
                 return Err(state_conflict(&st, id, decision).await);
             }
+            let revoked: Vec<Grant> = tx
+                .fetch(
+                    "SELECT principal, grant_kind, grant_value, account_id FROM desired_grant WHERE access_request_id = $1 AND status = 'active'",
+                    args![id],
+                    &[Col::Text, Col::Text, Col::Text, Col::Text],
+                )
+                .await?
+                .into_iter()
+                .map(|g| Grant {
+                    principal: g[0].text().unwrap_or_default().to_string(),
+                    kind: g[1].text().unwrap_or_default().to_string(),
+                    value: g[2].text().unwrap_or_default().to_string(),
+                    account_id: g[3].text().map(str::to_string),
+                })
+                .collect();
             tx.exec(
                 "UPDATE desired_grant SET status = 'revoked', revoked_at = $1 WHERE access_request_id = $2 AND status = 'active'",
                 args![at, id],
             )
             .await?;
+            // The desired-state file may give the same grant: its copy takes over.
+            super::drift::unshadow(&mut tx, &revoked).await?;
             tx.commit().await?;
             ok(json!({"id": id, "status": "revoked"}))
         }

@@ -108,16 +108,46 @@ pub async fn sync_file(store: &Store, grants: &[Grant]) -> Result<()> {
         "DELETE FROM desired_grant WHERE source = 'file'",
         vec![],
     )];
-    // One active grant per identity: a grant listed twice, or already given by an
-    // approved access request, is stored once.
+    // One active grant per identity: a grant listed twice is stored once, and one an
+    // approved access request already gives is stored `shadowed` (it becomes active again
+    // when that request is revoked, see [`unshadow`]).
     let unique: BTreeSet<&Grant> = grants.iter().collect();
     for g in unique {
+        let a = || {
+            args![
+                g.principal.clone(),
+                g.kind.clone(),
+                g.value.clone(),
+                g.account_id.clone(),
+                at.clone()
+            ]
+        };
         stmts.push(Stmt::new(
             "INSERT INTO desired_grant (principal, grant_kind, grant_value, account_id, source, status, created_at) VALUES ($1, $2, $3, $4, 'file', 'active', $5) ON CONFLICT DO NOTHING",
-            args![g.principal.clone(), g.kind.clone(), g.value.clone(), g.account_id.clone(), at.clone()],
+            a(),
+        ));
+        stmts.push(Stmt::new(
+            "INSERT INTO desired_grant (principal, grant_kind, grant_value, account_id, source, status, created_at) \
+             SELECT $1, $2, $3, $4, 'file', 'shadowed', $5 WHERE NOT EXISTS \
+             (SELECT 1 FROM desired_grant WHERE source = 'file' AND principal = $1 AND grant_kind = $2 AND grant_value = $3 AND COALESCE(account_id, '') = COALESCE($4, ''))",
+            a(),
         ));
     }
     store.transaction(stmts).await
+}
+
+/// In a transaction that revoked `revoked` grants: make the desired-state file's copies
+/// of them (stored `shadowed` while the requests held them) active again.
+pub async fn unshadow(tx: &mut super::store::Tx, revoked: &[Grant]) -> Result<()> {
+    for g in revoked {
+        tx.exec(
+            "UPDATE desired_grant SET status = 'active' WHERE source = 'file' AND status = 'shadowed' \
+             AND principal = $1 AND grant_kind = $2 AND grant_value = $3 AND COALESCE(account_id, '') = COALESCE($4, '')",
+            args![g.principal.clone(), g.kind.clone(), g.value.clone(), g.account_id.clone()],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Active desired grants (file and approved access requests).
