@@ -111,10 +111,18 @@ pub struct DesiredStateConfig {
     pub remediation: String,
     /// The `aws` connection whose endpoint and static credentials auto_fix uses.
     pub connection: Option<String>,
+    /// A high-risk access request needs the approvals of two different admins, neither
+    /// of them the requester (default true); false: one admin other than the requester.
+    #[serde(default = "default_two_person_rule")]
+    pub two_person_rule: bool,
 }
 
 fn default_remediation() -> String {
     "off".into()
+}
+
+fn default_two_person_rule() -> bool {
+    true
 }
 
 /// `[server]`

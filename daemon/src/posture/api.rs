@@ -17,8 +17,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::drift::risk::PolicyCatalog;
+use super::drift::{Grant, normalize_principal};
 use super::runner::{Posture, StartError, rows_json};
-use super::store::{Col, Stmt, now};
+use super::store::{Col, is_unique_violation, now};
 use crate::args;
 use crate::audit::{AuditEvent, AuditSink};
 use crate::config::TokenConfig;
@@ -250,6 +252,7 @@ fn kinds(cols: &[&str]) -> Vec<Col> {
                 || c.ends_with("_count")
                 || c.starts_with("progress_")
                 || *c == "high_risk"
+                || *c == "approvals_required"
             {
                 Col::Int
             } else {
@@ -461,6 +464,9 @@ const AR_COLS: &[&str] = &[
     "justification",
     "requested_by",
     "status",
+    "high_risk",
+    "risk_reason",
+    "approvals_required",
     "decided_by",
     "decided_at",
     "created_at",
@@ -477,7 +483,34 @@ async fn list_access_requests(State(st): State<ApiState>, Query(q): Query<ListQu
         .store
         .fetch(&sql, args![q.status.clone(), limit(&q)], &kinds(AR_COLS))
         .await?;
-    ok(json!({"access_requests": rows_json(AR_COLS, &rows)}))
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r[0].int()).collect();
+    let mut approvals: std::collections::BTreeMap<i64, Vec<Value>> = Default::default();
+    if let (Some(lo), Some(hi)) = (ids.iter().min(), ids.iter().max()) {
+        for a in st
+            .posture
+            .store
+            .fetch(
+                "SELECT access_request_id, approver, approved_at FROM access_request_approval WHERE access_request_id BETWEEN $1 AND $2 ORDER BY id",
+                args![*lo, *hi],
+                &[Col::Int, Col::Text, Col::Text],
+            )
+            .await?
+        {
+            if let Some(id) = a[0].int() {
+                approvals
+                    .entry(id)
+                    .or_default()
+                    .push(json!({"approver": a[1].json(), "approved_at": a[2].json()}));
+            }
+        }
+    }
+    let mut out = rows_json(AR_COLS, &rows);
+    for r in &mut out {
+        let id = r["id"].as_i64().unwrap_or(0);
+        r["high_risk"] = Value::Bool(r["high_risk"].as_i64() == Some(1));
+        r["approvals"] = Value::Array(approvals.remove(&id).unwrap_or_default());
+    }
+    ok(json!({"access_requests": out}))
 }
 
 #[derive(Deserialize)]
@@ -488,6 +521,61 @@ struct AccessRequestBody {
     grant_value: String,
     account_id: Option<String>,
     justification: Option<String>,
+}
+
+/// The grant an access request asks for, in the shape of the desired state (principal
+/// normalised, the account of a principal ARN when none is given): the identity that
+/// the store keeps unique among active desired grants.
+fn requested_grant(principal: &str, kind: &str, value: &str, account: Option<&str>) -> Grant {
+    let (principal, from_arn) = normalize_principal(principal);
+    Grant {
+        principal,
+        kind: kind.to_string(),
+        value: value.to_string(),
+        account_id: account
+            .map(str::to_string)
+            .filter(|a| !a.is_empty())
+            .or(from_arn),
+    }
+}
+
+/// Approvals a request needs: two different admins for a high-risk grant under the
+/// two-person rule, one otherwise (never the requester).
+fn approvals_required(high_risk: bool, two_person_rule: bool) -> i64 {
+    if high_risk && two_person_rule { 2 } else { 1 }
+}
+
+/// The active desired grant with `g`'s identity, if any.
+async fn active_grant(st: &ApiState, g: &Grant) -> Result<Option<i64>, ApiError> {
+    let rows = st
+        .posture
+        .store
+        .fetch(
+            "SELECT id FROM desired_grant WHERE status = 'active' AND principal = $1 AND grant_kind = $2 AND grant_value = $3 AND COALESCE(account_id, '') = COALESCE($4, '')",
+            args![g.principal.clone(), g.kind.clone(), g.value.clone(), g.account_id.clone()],
+            &[Col::Int],
+        )
+        .await?;
+    Ok(rows.first().and_then(|r| r[0].int()))
+}
+
+fn duplicate_grant(g: &Grant, existing: Option<i64>) -> ApiError {
+    let which = existing
+        .map(|id| format!(" (desired grant {id})"))
+        .unwrap_or_default();
+    err(
+        StatusCode::CONFLICT,
+        format!(
+            "{} already holds {} {}{} in the desired state{which}",
+            g.principal,
+            g.kind,
+            g.value,
+            g.account_id
+                .as_ref()
+                .map(|a| format!(" in {a}"))
+                .unwrap_or_default()
+        ),
+    )
 }
 
 async fn create_access_request(
@@ -516,36 +604,115 @@ async fn create_access_request(
             "principal and grant_value must not be empty",
         ));
     }
+    let grant = requested_grant(
+        &b.principal,
+        &b.grant_kind,
+        &b.grant_value,
+        b.account_id.as_deref(),
+    );
+    if let Some(existing) = active_grant(&st, &grant).await? {
+        return Err(duplicate_grant(&grant, Some(existing)));
+    }
+    let risk = PolicyCatalog::load(&st.posture.engine, std::slice::from_ref(&grant))
+        .await
+        .grant_risk(&grant);
+    let required = approvals_required(risk.is_high(), st.posture.two_person_rule);
     let at = now();
     let id = st
         .posture
         .store
         .insert(
-            "INSERT INTO access_request (principal, grant_kind, grant_value, account_id, justification, requested_by, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) RETURNING id",
-            args![b.principal, b.grant_kind, b.grant_value, b.account_id, b.justification, caller.name.clone(), at],
+            "INSERT INTO access_request (principal, grant_kind, grant_value, account_id, justification, requested_by, status, high_risk, risk_reason, approvals_required, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $10) RETURNING id",
+            args![b.principal, b.grant_kind, b.grant_value, b.account_id, b.justification, caller.name.clone(), i64::from(risk.is_high()), risk.reason.clone(), required, at],
         )
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({"id": id, "status": "pending"})),
+        axum::Json(json!({"id": id, "status": "pending", "high_risk": risk.is_high(), "risk_reason": risk.reason, "approvals_required": required})),
     )
         .into_response())
 }
 
+/// A decision on an access request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Approve,
+    Deny,
+    Revoke,
+}
+
+impl Decision {
+    fn parse(s: &str) -> Result<Decision, ApiError> {
+        match s {
+            "approve" => Ok(Decision::Approve),
+            "deny" => Ok(Decision::Deny),
+            "revoke" => Ok(Decision::Revoke),
+            other => Err(err(
+                StatusCode::NOT_FOUND,
+                format!("unknown decision {other:?}; expected approve, deny or revoke"),
+            )),
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Deny => "deny",
+            Decision::Revoke => "revoke",
+        }
+    }
+    /// The state the request must be in.
+    fn from(self) -> &'static str {
+        match self {
+            Decision::Approve | Decision::Deny => "pending",
+            Decision::Revoke => "approved",
+        }
+    }
+}
+
+/// The 409 for a decision that lost: the request is no longer in the state it needs.
+async fn state_conflict(st: &ApiState, id: i64, decision: Decision) -> ApiError {
+    let status = st
+        .posture
+        .store
+        .fetch(
+            "SELECT status FROM access_request WHERE id = $1",
+            args![id],
+            &[Col::Text],
+        )
+        .await
+        .ok()
+        .and_then(|r| r.first().and_then(|r| r[0].text().map(str::to_string)))
+        .unwrap_or_else(|| "gone".into());
+    err(
+        StatusCode::CONFLICT,
+        format!(
+            "access request {id} is {status}; {} needs {}",
+            decision.name(),
+            decision.from()
+        ),
+    )
+}
+
+/// Approve, deny or revoke. Each decision is one transaction whose first statement is a
+/// conditional update of the request (`WHERE status = <the state it needs>`): of decisions
+/// racing on one request exactly one finds it in that state, the others get 409. The
+/// desired grant is written or revoked in the same transaction, so a denied request never
+/// leaves a grant behind.
 async fn decide_access_request(
     State(st): State<ApiState>,
     caller: axum::Extension<Caller>,
     Path((id, decision)): Path<(String, String)>,
 ) -> ApiResult {
     let id = parse_id(&id)?;
+    let decision = Decision::parse(&decision)?;
     let rows = st
         .posture
         .store
         .fetch(
-            "SELECT status, principal, grant_kind, grant_value, account_id FROM access_request WHERE id = $1",
+            "SELECT principal, grant_kind, grant_value, account_id, requested_by, high_risk, risk_reason FROM access_request WHERE id = $1",
             args![id],
-            &[Col::Text, Col::Text, Col::Text, Col::Text, Col::Text],
+            &[Col::Text, Col::Text, Col::Text, Col::Text, Col::Text, Col::Int, Col::Text],
         )
         .await?;
     let Some(r) = rows.first() else {
@@ -554,45 +721,171 @@ async fn decide_access_request(
             format!("no access request {id}"),
         ));
     };
-    let status = r[0].text().unwrap_or_default().to_string();
-    let at = now();
-    let who = caller.name.clone();
-    // Each decision moves one state to the next; everything else is a conflict.
-    let (from, to) = match decision.as_str() {
-        "approve" => ("pending", "approved"),
-        "deny" => ("pending", "denied"),
-        "revoke" => ("approved", "revoked"),
-        other => {
-            return Err(err(
-                StatusCode::NOT_FOUND,
-                format!("unknown decision {other:?}; expected approve, deny or revoke"),
-            ));
-        }
-    };
-    if status != from {
+    let text = |i: usize| r[i].text().unwrap_or_default().to_string();
+    let requested_by = text(4);
+    if decision != Decision::Revoke && requested_by == caller.name {
         return Err(err(
-            StatusCode::CONFLICT,
-            format!("access request {id} is {status}; {decision} needs {from}"),
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} filed access request {id} and may not {} it; another admin must decide",
+                caller.name,
+                decision.name()
+            ),
         ));
     }
-    let mut stmts = vec![Stmt::new(
-        "UPDATE access_request SET status = $1, decided_by = $2, decided_at = $3, updated_at = $3 WHERE id = $4 AND status = $5",
-        args![to, who, at.clone(), id, from],
-    )];
-    match to {
-        "approved" => stmts.push(Stmt::new(
+    let at = now();
+    let who = caller.name.clone();
+    match decision {
+        Decision::Deny => {
+            let n = st
+                .posture
+                .store
+                .exec(
+                    "UPDATE access_request SET status = 'denied', decided_by = $1, decided_at = $2, updated_at = $2 WHERE id = $3 AND status = 'pending'",
+                    args![who, at, id],
+                )
+                .await?;
+            if n == 0 {
+                return Err(state_conflict(&st, id, decision).await);
+            }
+            ok(json!({"id": id, "status": "denied"}))
+        }
+        Decision::Revoke => {
+            let mut tx = st.posture.store.begin().await?;
+            let n = tx
+                .exec(
+                    "UPDATE access_request SET status = 'revoked', decided_by = $1, decided_at = $2, updated_at = $2 WHERE id = $3 AND status = 'approved'",
+                    args![who, at.clone(), id],
+                )
+                .await?;
+            if n == 0 {
+                tx.rollback().await?;
+                return Err(state_conflict(&st, id, decision).await);
+            }
+            let revoked: Vec<Grant> = tx
+                .fetch(
+                    "SELECT principal, grant_kind, grant_value, account_id FROM desired_grant WHERE access_request_id = $1 AND status = 'active'",
+                    args![id],
+                    &[Col::Text, Col::Text, Col::Text, Col::Text],
+                )
+                .await?
+                .into_iter()
+                .map(|g| Grant {
+                    principal: g[0].text().unwrap_or_default().to_string(),
+                    kind: g[1].text().unwrap_or_default().to_string(),
+                    value: g[2].text().unwrap_or_default().to_string(),
+                    account_id: g[3].text().map(str::to_string),
+                })
+                .collect();
+            tx.exec(
+                "UPDATE desired_grant SET status = 'revoked', revoked_at = $1 WHERE access_request_id = $2 AND status = 'active'",
+                args![at, id],
+            )
+            .await?;
+            // The desired-state file may give the same grant: its copy takes over.
+            super::drift::unshadow(&mut tx, &revoked).await?;
+            tx.commit().await?;
+            ok(json!({"id": id, "status": "revoked"}))
+        }
+        Decision::Approve => {
+            let grant = requested_grant(&text(0), &text(1), &text(2), r[3].text());
+            // Judged again now: the grant's policies may have changed since the request.
+            let fresh = PolicyCatalog::load(&st.posture.engine, std::slice::from_ref(&grant))
+                .await
+                .grant_risk(&grant);
+            let stored_high = r[5].int() == Some(1);
+            let high = stored_high || fresh.is_high();
+            let reason = if fresh.is_high() || !stored_high {
+                fresh.reason
+            } else {
+                text(6)
+            };
+            let required = approvals_required(high, st.posture.two_person_rule);
+            approve(&st, id, &who, &grant, high, &reason, required).await
+        }
+    }
+}
+
+async fn approve(
+    st: &ApiState,
+    id: i64,
+    who: &str,
+    grant: &Grant,
+    high: bool,
+    reason: &str,
+    required: i64,
+) -> ApiResult {
+    let at = now();
+    let mut tx = st.posture.store.begin().await?;
+    // Claims the request: the row lock (PostgreSQL) or the write lock (SQLite) makes every
+    // other decision on it wait for this transaction, then find what it left.
+    let n = tx
+        .exec(
+            "UPDATE access_request SET updated_at = $1, high_risk = $2, risk_reason = $3, approvals_required = $4 WHERE id = $5 AND status = 'pending'",
+            args![at.clone(), i64::from(high), reason, required, id],
+        )
+        .await?;
+    if n == 0 {
+        tx.rollback().await?;
+        return Err(state_conflict(st, id, Decision::Approve).await);
+    }
+    let n = tx
+        .exec(
+            "INSERT INTO access_request_approval (access_request_id, approver, approved_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            args![id, who, at.clone()],
+        )
+        .await?;
+    if n == 0 {
+        tx.rollback().await?;
+        return Err(err(
+            StatusCode::CONFLICT,
+            format!(
+                "{who} already approved access request {id}; it needs the approval of another admin"
+            ),
+        ));
+    }
+    let approvers: Vec<String> = tx
+        .fetch(
+            "SELECT approver FROM access_request_approval WHERE access_request_id = $1 ORDER BY id",
+            args![id],
+            &[Col::Text],
+        )
+        .await?
+        .into_iter()
+        .filter_map(|r| r[0].text().map(str::to_string))
+        .collect();
+    if (approvers.len() as i64) < required {
+        tx.commit().await?;
+        return Ok((
+            StatusCode::ACCEPTED,
+            axum::Json(json!({"id": id, "status": "pending", "approvals": approvers, "approvals_required": required, "high_risk": high, "risk_reason": reason})),
+        )
+            .into_response());
+    }
+    tx.exec(
+        "UPDATE access_request SET status = 'approved', decided_by = $1, decided_at = $2, updated_at = $2 WHERE id = $3 AND status = 'pending'",
+        args![approvers.join(", "), at.clone(), id],
+    )
+    .await?;
+    let inserted = tx
+        .exec(
             "INSERT INTO desired_grant (principal, grant_kind, grant_value, account_id, source, access_request_id, status, created_at) \
              VALUES ($1, $2, $3, $4, 'access_request', $5, 'active', $6)",
-            args![r[1].text(), r[2].text(), r[3].text(), r[4].text(), id, at.clone()],
-        )),
-        "revoked" => stmts.push(Stmt::new(
-            "UPDATE desired_grant SET status = 'revoked', revoked_at = $1 WHERE access_request_id = $2 AND status = 'active'",
-            args![at.clone(), id],
-        )),
-        _ => {}
+            args![grant.principal.clone(), grant.kind.clone(), grant.value.clone(), grant.account_id.clone(), id, at],
+        )
+        .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            tx.rollback().await?;
+            return Err(duplicate_grant(grant, active_grant(st, grant).await?));
+        }
+        Err(e) => return Err(e.into()),
     }
-    st.posture.store.transaction(stmts).await?;
-    ok(json!({"id": id, "status": to}))
+    tx.commit().await?;
+    ok(
+        json!({"id": id, "status": "approved", "approvals": approvers, "approvals_required": required, "high_risk": high}),
+    )
 }
 
 const REM_COLS: &[&str] = &[
@@ -623,36 +916,45 @@ async fn list_remediations(State(st): State<ApiState>, Query(q): Query<ListQuery
     ok(json!({"remediations": rows_json(REM_COLS, &rows)}))
 }
 
+/// Approve a remediation awaiting approval: one conditional update, so of racing
+/// approvals exactly one wins (and makes an auto_fix call); the others get 409.
 async fn approve_remediation(
     State(st): State<ApiState>,
     caller: axum::Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult {
     let id = parse_id(&id)?;
-    let n = st
-        .posture
-        .store
-        .exec(
-            "UPDATE remediation_action SET status = 'approved', approved_by = $1, updated_at = $2 WHERE id = $3 AND status = 'awaiting_approval'",
-            args![caller.name.clone(), now(), id],
-        )
-        .await?;
-    if n == 0 {
-        return Err(err(
-            StatusCode::CONFLICT,
-            format!("remediation {id} does not exist or is not awaiting approval"),
-        ));
-    }
-    let mode = st
+    let won = st
         .posture
         .store
         .fetch(
-            "SELECT mode FROM remediation_action WHERE id = $1",
-            args![id],
+            "UPDATE remediation_action SET status = 'approved', approved_by = $1, updated_at = $2 WHERE id = $3 AND status = 'awaiting_approval' RETURNING mode",
+            args![caller.name.clone(), now(), id],
             &[Col::Text],
         )
         .await?;
-    if mode.first().and_then(|r| r[0].text()) == Some("auto_fix") {
+    let Some(mode) = won
+        .first()
+        .map(|r| r[0].text().unwrap_or_default().to_string())
+    else {
+        let status = st
+            .posture
+            .store
+            .fetch(
+                "SELECT status FROM remediation_action WHERE id = $1",
+                args![id],
+                &[Col::Text],
+            )
+            .await?;
+        return Err(match status.first().and_then(|r| r[0].text()) {
+            None => err(StatusCode::NOT_FOUND, format!("no remediation {id}")),
+            Some(s) => err(
+                StatusCode::CONFLICT,
+                format!("remediation {id} is {s}; approve needs awaiting_approval"),
+            ),
+        });
+    };
+    if mode == "auto_fix" {
         // Approved auto_fix actions are made now; the result is on the action.
         let status = st
             .posture
@@ -700,14 +1002,16 @@ pub fn openapi_document() -> Value {
                          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["principal", "grant_kind", "grant_value"],
                              "properties": {"principal": {"type": "string"}, "grant_kind": {"enum": ["policy", "group", "role"]}, "grant_value": {"type": "string"},
                                             "account_id": {"type": "string"}, "justification": {"type": "string"}}}}}},
-                         "responses": {"201": obj("{id, status}"), "400": err_resp("bad body")}}
+                         "responses": {"201": obj("{id, status, high_risk, risk_reason, approvals_required}"), "400": err_resp("bad body"), "409": err_resp("the grant is already desired")}}
             },
-            "/api/v1/access-requests/{id}/{decision}": {"post": {"summary": "approve | deny (pending requests) or revoke (approved ones) (admin)",
+            "/api/v1/access-requests/{id}/{decision}": {"post": {"summary": "approve | deny (pending requests) or revoke (approved ones) (admin; not the requester). A high-risk request under the two-person rule needs two admins' approvals: the first gets 202.",
                 "parameters": [id_param.clone(), {"name": "decision", "in": "path", "required": true, "schema": {"enum": ["approve", "deny", "revoke"]}}],
-                "responses": {"200": obj("{id, status}"), "403": err_resp("role too weak"), "404": err_resp("no such request"), "409": err_resp("wrong state")}}},
+                "responses": {"200": obj("{id, status, approvals?}"), "202": obj("{id, status: pending, approvals, approvals_required}: one more admin must approve"),
+                              "403": err_resp("role too weak, or the caller filed the request"), "404": err_resp("no such request"),
+                              "409": err_resp("another decision won, the caller already approved, or the grant is already desired")}}},
             "/api/v1/remediations": {"get": {"summary": "Remediation actions (reader)", "parameters": [q("status"), q("limit")], "responses": {"200": obj("{remediations: [...]}")}}},
             "/api/v1/remediations/{id}/approve": {"post": {"summary": "Approve a high-risk remediation (admin)", "parameters": [id_param],
-                "responses": {"200": obj("{id, status}"), "409": err_resp("not awaiting approval")}}},
+                "responses": {"200": obj("{id, status}"), "404": err_resp("no such remediation"), "409": err_resp("not awaiting approval (another approval won)")}}},
             "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": obj("OpenAPI document")}}}
         },
         "components": {

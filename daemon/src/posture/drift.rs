@@ -13,6 +13,8 @@ use super::store::{Col, Stmt, Store, now};
 use crate::args;
 use crate::engine::Engine;
 
+pub mod risk;
+
 /// One grant: `principal` (`user/NAME` or `role/NAME`) holds `kind` `value` in `account_id`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,13 +108,46 @@ pub async fn sync_file(store: &Store, grants: &[Grant]) -> Result<()> {
         "DELETE FROM desired_grant WHERE source = 'file'",
         vec![],
     )];
-    for g in grants {
+    // One active grant per identity: a grant listed twice is stored once, and one an
+    // approved access request already gives is stored `shadowed` (it becomes active again
+    // when that request is revoked, see [`unshadow`]).
+    let unique: BTreeSet<&Grant> = grants.iter().collect();
+    for g in unique {
+        let a = || {
+            args![
+                g.principal.clone(),
+                g.kind.clone(),
+                g.value.clone(),
+                g.account_id.clone(),
+                at.clone()
+            ]
+        };
         stmts.push(Stmt::new(
-            "INSERT INTO desired_grant (principal, grant_kind, grant_value, account_id, source, status, created_at) VALUES ($1, $2, $3, $4, 'file', 'active', $5)",
-            args![g.principal.clone(), g.kind.clone(), g.value.clone(), g.account_id.clone(), at.clone()],
+            "INSERT INTO desired_grant (principal, grant_kind, grant_value, account_id, source, status, created_at) VALUES ($1, $2, $3, $4, 'file', 'active', $5) ON CONFLICT DO NOTHING",
+            a(),
+        ));
+        stmts.push(Stmt::new(
+            "INSERT INTO desired_grant (principal, grant_kind, grant_value, account_id, source, status, created_at) \
+             SELECT $1, $2, $3, $4, 'file', 'shadowed', $5 WHERE NOT EXISTS \
+             (SELECT 1 FROM desired_grant WHERE source = 'file' AND principal = $1 AND grant_kind = $2 AND grant_value = $3 AND COALESCE(account_id, '') = COALESCE($4, ''))",
+            a(),
         ));
     }
     store.transaction(stmts).await
+}
+
+/// In a transaction that revoked `revoked` grants: make the desired-state file's copies
+/// of them (stored `shadowed` while the requests held them) active again.
+pub async fn unshadow(tx: &mut super::store::Tx, revoked: &[Grant]) -> Result<()> {
+    for g in revoked {
+        tx.exec(
+            "UPDATE desired_grant SET status = 'active' WHERE source = 'file' AND status = 'shadowed' \
+             AND principal = $1 AND grant_kind = $2 AND grant_value = $3 AND COALESCE(account_id, '') = COALESCE($4, '')",
+            args![g.principal.clone(), g.kind.clone(), g.value.clone(), g.account_id.clone()],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Active desired grants (file and approved access requests).
@@ -217,12 +252,15 @@ pub fn compare(desired: &[Grant], actual: &[Grant]) -> Drift {
     d
 }
 
-/// The IAM call that closes one drift, and whether it is high-risk (removes access, or
-/// touches an admin principal or an admin policy).
+/// The IAM call that closes one drift, and whether it is high-risk: it removes access,
+/// touches an admin principal, or grants something [`risk`] judges high-risk (IAM
+/// writes, policy attachment, trust or credential actions, PassRole, wildcard admin,
+/// or a policy it cannot judge).
 pub fn remediation_for(
     g: &Grant,
     missing: bool,
     admin_principals: &BTreeSet<String>,
+    grant_risk: &risk::Assessment,
 ) -> Option<(String, BTreeMap<String, String>, bool)> {
     let (ptype, name) = g.principal.split_once('/')?;
     let mut p = BTreeMap::new();
@@ -248,10 +286,8 @@ pub fn remediation_for(
         "group" => p.insert("GroupName".into(), g.value.clone()),
         _ => p.insert("PolicyName".into(), g.value.clone()),
     };
-    let admin = g.value.ends_with("/AdministratorAccess")
-        || g.value == "admins"
-        || admin_principals.contains(&g.principal);
-    Some((format!("iam:{call}"), p, !missing || admin))
+    let high = !missing || grant_risk.is_high() || admin_principals.contains(&g.principal);
+    Some((format!("iam:{call}"), p, high))
 }
 
 /// Drift as results of a run (so runs record new/resolved drift like any other result).
@@ -350,29 +386,54 @@ mod tests {
     }
 
     #[test]
-    fn removals_and_admin_grants_are_high_risk() {
+    fn removals_risky_grants_and_admin_principals_are_high_risk() {
         let none = BTreeSet::new();
+        let catalog = risk::PolicyCatalog::default();
+        let low = risk::document_risk(
+            &serde_json::json!({"Statement": [{"Effect": "Allow", "Action": "codecommit:*", "Resource": "*"}]}),
+        );
         let (call, p, risky) =
-            remediation_for(&g("user/alice", "group", "eng"), true, &none).expect("call");
+            remediation_for(&g("user/alice", "group", "eng"), true, &none, &low).expect("call");
         assert_eq!((call.as_str(), risky), ("iam:AddUserToGroup", false));
         assert_eq!(p.get("GroupName").map(String::as_str), Some("eng"));
         assert!(
-            remediation_for(&g("user/alice", "group", "eng"), false, &none)
+            remediation_for(&g("user/alice", "group", "eng"), false, &none, &low)
                 .expect("call")
                 .2
         );
+        let admin = g(
+            "user/a",
+            "policy",
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+        );
         assert!(
-            remediation_for(
-                &g(
-                    "user/a",
-                    "policy",
-                    "arn:aws:iam::aws:policy/AdministratorAccess"
-                ),
-                true,
-                &none
-            )
-            .expect("call")
-            .2
+            remediation_for(&admin, true, &none, &catalog.grant_risk(&admin))
+                .expect("call")
+                .2
+        );
+        // Not only names ending in AdministratorAccess: any grant judged high-risk.
+        let power = g(
+            "user/a",
+            "policy",
+            "arn:aws:iam::aws:policy/PowerUserAccess",
+        );
+        assert!(
+            remediation_for(&power, true, &none, &catalog.grant_risk(&power))
+                .expect("call")
+                .2
+        );
+        let unknown = g("user/a", "policy", "arn:aws:iam::1:policy/unknown");
+        assert!(
+            remediation_for(&unknown, true, &none, &catalog.grant_risk(&unknown))
+                .expect("call")
+                .2
+        );
+        let admins: BTreeSet<String> = ["user/alice".to_string()].into_iter().collect();
+        assert!(
+            remediation_for(&g("user/alice", "group", "eng"), true, &admins, &low)
+                .expect("call")
+                .2,
+            "a change to an admin principal is high-risk"
         );
     }
 }

@@ -65,7 +65,10 @@ pub async fn setup(
             target = Some(iam_target(cfg, name).await?);
         }
     }
-    Ok(runner::Posture::new(engine, store, &cfg.jobs).with_remediation(&mode, target, audit))
+    let two_person_rule = cfg.desired_state.as_ref().is_none_or(|d| d.two_person_rule);
+    Ok(runner::Posture::new(engine, store, &cfg.jobs)
+        .with_remediation(&mode, target, audit)
+        .with_two_person_rule(two_person_rule))
 }
 
 /// The IAM client of the aws connection `name`, for remediation calls: the connection's

@@ -30,6 +30,8 @@ pub struct Posture {
     pub iam_target: Option<super::iam::IamTarget>,
     /// Where remediation actions are audited.
     pub audit: Option<Arc<dyn crate::audit::AuditSink>>,
+    /// High-risk access requests need two admins' approvals (`[desired_state] two_person_rule`).
+    pub two_person_rule: bool,
 }
 
 /// Why a run could not start.
@@ -92,7 +94,14 @@ impl Posture {
             remediation: "off".into(),
             iam_target: None,
             audit: None,
+            two_person_rule: true,
         }
+    }
+
+    /// Whether high-risk access requests need two admins' approvals.
+    pub fn with_two_person_rule(mut self, on: bool) -> Posture {
+        self.two_person_rule = on;
+        self
     }
 
     /// Remediation mode, target and audit sink.
@@ -487,15 +496,35 @@ impl Posture {
         actual: &[super::drift::Grant],
     ) -> Result<Vec<Stmt>> {
         let at = now();
-        let admins: HashSet<String> = actual
+        // Judge every drifting grant, and every grant its principal holds (a change to a
+        // principal holding wildcard admin is high-risk whatever it is).
+        let drifting: HashSet<&str> = d
+            .missing
             .iter()
-            .filter(|g| {
-                g.kind == "policy" && g.value.ends_with("/AdministratorAccess")
-                    || g.kind == "group" && g.value == "admins"
-            })
+            .chain(&d.unexpected)
+            .map(|g| g.principal.as_str())
+            .collect();
+        let held: Vec<super::drift::Grant> = actual
+            .iter()
+            .filter(|g| drifting.contains(g.principal.as_str()))
+            .cloned()
+            .collect();
+        let judged: Vec<super::drift::Grant> = held
+            .iter()
+            .chain(&d.missing)
+            .chain(&d.unexpected)
+            .cloned()
+            .collect();
+        let catalog = if self.remediation == "off" || judged.is_empty() {
+            super::drift::risk::PolicyCatalog::default()
+        } else {
+            super::drift::risk::PolicyCatalog::load(&self.engine, &judged).await
+        };
+        let admins: std::collections::BTreeSet<String> = held
+            .iter()
+            .filter(|g| catalog.grant_risk(g).level == super::drift::risk::Level::Admin)
             .map(|g| g.principal.clone())
             .collect();
-        let admins: std::collections::BTreeSet<String> = admins.into_iter().collect();
         let open: HashSet<(String, String, String)> = self
             .store
             .fetch(
@@ -521,8 +550,9 @@ impl Posture {
             if self.remediation == "off" {
                 continue;
             }
+            let risk = catalog.grant_risk(g);
             let Some((call, params, high_risk)) =
-                super::drift::remediation_for(g, missing, &admins)
+                super::drift::remediation_for(g, missing, &admins, &risk)
             else {
                 continue;
             };

@@ -314,6 +314,88 @@ impl Store {
     }
 }
 
+/// An open transaction whose statements can depend on what earlier ones did (rows
+/// affected, rows read). Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    /// SQLite, begun `IMMEDIATE`: it holds the write lock from the start, so concurrent
+    /// decisions queue (up to the busy timeout) instead of failing on lock upgrade.
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// PostgreSQL (read committed): conditional updates lock their rows.
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+macro_rules! with_tx {
+    ($tx:expr, $t:ident => $body:expr) => {
+        match $tx {
+            Tx::Sqlite($t) => $body,
+            Tx::Postgres($t) => $body,
+        }
+    };
+}
+
+impl Tx {
+    /// Execute one statement; rows affected.
+    pub async fn exec(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
+        with_tx!(self, tx => {
+            let q = bind_all!(sqlx::query(sql), &args);
+            Ok(q.execute(&mut **tx).await.with_context(|| format!("state store: {}", first_words(sql)))?.rows_affected())
+        })
+    }
+
+    /// Fetch rows, decoding columns by `cols`.
+    pub async fn fetch(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+        cols: &[Col],
+    ) -> Result<Vec<Vec<Val>>> {
+        with_tx!(self, tx => {
+            let q = bind_all!(sqlx::query(sql), &args);
+            let rows = q.fetch_all(&mut **tx).await.with_context(|| format!("state store: {}", first_words(sql)))?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(decode_row!(r, cols));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Commit.
+    pub async fn commit(self) -> Result<()> {
+        with_tx!(self, tx => tx.commit().await.context("state store: commit"))
+    }
+
+    /// Roll back.
+    pub async fn rollback(self) -> Result<()> {
+        with_tx!(self, tx => tx.rollback().await.context("state store: rollback"))
+    }
+}
+
+impl Store {
+    /// Begin a transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Store::Sqlite(pool) => Tx::Sqlite(
+                pool.begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .context("state store: begin")?,
+            ),
+            Store::Postgres(pool) => {
+                Tx::Postgres(pool.begin().await.context("state store: begin")?)
+            }
+        })
+    }
+}
+
+/// Whether `e` (or an error it wraps) is a unique-constraint violation.
+pub fn is_unique_violation(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<sqlx::Error>()
+            .and_then(|s| s.as_database_error())
+            .is_some_and(|d| d.is_unique_violation())
+    })
+}
+
 fn first_words(sql: &str) -> String {
     sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
@@ -368,6 +450,98 @@ mod tests {
             .await
             .expect("fetch");
         assert_eq!(rows[0][0], Val::Text("running".into()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    /// The decisions migration repairs what racing decisions left behind: active grants of
+    /// requests that are not approved are revoked, later copies of a grant are superseded,
+    /// and from then on a second active copy is a unique violation.
+    #[tokio::test]
+    async fn decisions_migration_repairs_duplicates_and_enforces_one_active_grant() {
+        let dir = std::env::temp_dir().join(format!(
+            "pw-store-mig-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let opts = SqliteConnectOptions::new()
+            .filename(dir.join("state.db"))
+            .create_if_missing(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts)
+            .await
+            .expect("open");
+        // The state as the first migration left it, with the damage of racing decisions.
+        let all = sqlx::migrate!("../migrations/sqlite");
+        let first = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(all.migrations[..1].to_vec()),
+            ignore_missing: false,
+            locking: true,
+            no_tx: false,
+        };
+        first.run(&pool).await.expect("first migration");
+        for sql in [
+            "INSERT INTO access_request (id, principal, grant_kind, grant_value, requested_by, status, created_at, updated_at) \
+             VALUES (1, 'user/a', 'group', 'eng', 'r', 'approved', 't', 't'), (2, 'user/b', 'group', 'eng', 'r', 'denied', 't', 't')",
+            "INSERT INTO desired_grant (id, principal, grant_kind, grant_value, account_id, source, access_request_id, status, created_at) VALUES \
+             (1, 'user/a', 'group', 'eng', '1', 'access_request', 1, 'active', 't'), \
+             (2, 'user/a', 'group', 'eng', '1', 'access_request', 1, 'active', 't'), \
+             (3, 'user/b', 'group', 'eng', '1', 'access_request', 2, 'active', 't'), \
+             (4, 'user/a', 'group', 'eng', NULL, 'file', NULL, 'active', 't'), \
+             (5, 'user/a', 'group', 'eng', '1', 'file', NULL, 'active', 't')",
+        ] {
+            sqlx::query(sql).execute(&pool).await.expect("seed");
+        }
+        pool.close().await;
+
+        let store = Store::open(&StateConfig::default(), &dir)
+            .await
+            .expect("open and migrate");
+        let rows = store
+            .fetch(
+                "SELECT id, status FROM desired_grant ORDER BY id",
+                vec![],
+                &[Col::Int, Col::Text],
+            )
+            .await
+            .expect("fetch");
+        let got: Vec<(i64, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r[0].int().unwrap_or(0),
+                    r[1].text().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let want: Vec<(i64, String)> = [
+            (1, "active"),
+            (2, "superseded"),
+            (3, "revoked"),
+            // No account (any account) is another identity than account 1.
+            (4, "active"),
+            (5, "superseded"),
+        ]
+        .into_iter()
+        .map(|(i, s)| (i, s.to_string()))
+        .collect();
+        assert_eq!(got, want);
+        let dup = store
+            .exec(
+                "INSERT INTO desired_grant (principal, grant_kind, grant_value, account_id, source, status, created_at) VALUES ('user/a', 'group', 'eng', '1', 'file', 'active', 't')",
+                vec![],
+            )
+            .await
+            .expect_err("a second active copy is refused");
+        assert!(is_unique_violation(&dup), "{dup:#}");
+        // Revoked and superseded copies do not count.
+        store
+            .exec(
+                "INSERT INTO desired_grant (principal, grant_kind, grant_value, account_id, source, status, created_at) VALUES ('user/b', 'group', 'eng', '1', 'file', 'active', 't')",
+                vec![],
+            )
+            .await
+            .expect("user/b's only active grant");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
