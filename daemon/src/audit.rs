@@ -71,10 +71,28 @@ const SECRET_WORDS: &[&str] = &[
 ];
 
 /// Words that may sit between a secret-named column and its literal (`password in ('x')`,
-/// `secret like 'x%'`, `token is not distinct from 'x'`).
+/// `secret like 'x%'`, `token is not distinct from 'x'`, `cast(password as text) = 'x'`).
 const CONNECTIVES: &[&str] = &[
     "in", "like", "ilike", "not", "is", "to", "distinct", "from", "similar", "any", "all",
-    "array",
+    "array", "as", "text", "varchar", "char", "string", "bytea",
+];
+
+/// Columns named like secrets that hold none (`password_last_used`, `secret_arn`): a
+/// literal compared with them is kept unless it looks like a secret itself.
+const NOT_SECRET_SUFFIXES: &[&str] = &[
+    "_last_used",
+    "_last_used_date",
+    "_last_changed",
+    "_enabled",
+    "_reset_required",
+    "_next_rotation",
+    "_age",
+    "_count",
+    "_status",
+    "_date",
+    "_at",
+    "_arn",
+    "_name",
 ];
 
 fn is_word_byte(b: u8) -> bool {
@@ -106,6 +124,7 @@ pub fn mask_event(mut ev: AuditEvent) -> AuditEvent {
 }
 
 /// Mask secret-looking literals in SQL text.
+#[cfg(test)]
 pub fn mask_sql(sql: &str) -> String {
     mask_sql_collect(sql).0
 }
@@ -244,8 +263,8 @@ fn mask_sql_collect(sql: &str) -> (String, Vec<String>) {
 }
 
 /// The last word of code before a literal that is not a connective, while it still
-/// applies: a comma at its own nesting level (`password = 'x', 'y'`) or closing the
-/// parenthesis it stands in ends it; `password in ('a', 'b')` keeps it for both.
+/// applies: a comma at its own nesting level or outside it ends it (`password = 'x', 'y'`,
+/// `f(token => 'x'), 'y'`); `password in ('a', 'b')` keeps it for both.
 #[derive(Default)]
 struct Subject {
     word: String,
@@ -266,10 +285,9 @@ impl Subject {
             match cb[j] {
                 b'(' | b'[' => self.depth += 1,
                 b')' | b']' => {
+                    // `lower(password) = 'x'`: the word still applies after its call.
                     self.depth -= 1;
-                    if self.depth < self.word_depth {
-                        self.word.clear();
-                    }
+                    self.word_depth = self.word_depth.min(self.depth);
                 }
                 b',' | b';' if self.depth <= self.word_depth => self.word.clear(),
                 c if is_word_byte(c) => {
@@ -291,6 +309,7 @@ impl Subject {
 
     fn is_secret(&self) -> bool {
         SECRET_WORDS.iter().any(|w| self.word.contains(w))
+            && !NOT_SECRET_SUFFIXES.iter().any(|s| self.word.ends_with(s))
     }
 }
 
@@ -394,6 +413,7 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
         j
     };
     let mut i = 0;
+    let mut b64_checked = 0;
     while i < b.len() {
         let rest = &b[i..];
         // AWS access key ids: long-term (AKIA), temporary (ASIA) and others.
@@ -447,10 +467,18 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
                 continue;
             }
         }
-        // Base64 runs as long as an AWS secret access key (40) or longer, mixing at least two
-        // of upper case, lower case and digits (plain words and numbers are left alone).
-        if boundary(i) && (b[i].is_ascii_alphanumeric() || b[i] == b'+' || b[i] == b'/') {
+        // Base64 runs as long as an AWS secret access key (40) or longer, mixing upper case,
+        // lower case and digits (as 99.9% of random 40-character keys do; long words, hex
+        // digests and ARN paths like `role/AWSServiceRoleForAmazonElasticsearchService`
+        // are left alone).
+        if i >= b64_checked
+            && boundary(i)
+            && (b[i].is_ascii_alphanumeric() || b[i] == b'+' || b[i] == b'/')
+        {
             let end = run(i, |c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='));
+            // No part of a run that does not qualify does; other shapes may still start
+            // inside it (`runs/sk-...`), after its first word.
+            b64_checked = end;
             if end - i >= 40 {
                 let s = &b[i..end];
                 let classes = [
@@ -461,11 +489,13 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
                 .iter()
                 .filter(|&&x| x)
                 .count();
-                if classes >= 2 {
+                if classes == 3 {
                     spans.push((i, end));
+                    i = end;
+                    continue;
                 }
             }
-            i = end.max(i + 1);
+            i = run(i, |c| c.is_ascii_alphanumeric()).max(i + 1);
             continue;
         }
         i += 1;
@@ -564,6 +594,11 @@ mod tests {
         clean(&m, &["abc", "p1", "p2"]);
         let m = mask_sql("select * from t where secret_value not like 'hunter%'");
         clean(&m, &["hunter"]);
+        let m = mask_sql("select * from t where lower(password) = 'pw1' and cast(token as varchar) = 'tk1'");
+        clean(&m, &["pw1", "tk1"]);
+        // The secret name stops applying after a comma at its level.
+        let m = mask_sql("select f(token => 'tk2'), 'kept' from t");
+        assert_eq!(m, "select f(token => '***'), 'kept' from t");
         // JSON and DSN literals with secret keys.
         let m = mask_sql(r#"select '{"token": "abc123"}'::json, 'postgres://u?password=pw123' "#);
         clean(&m, &["abc123", "pw123"]);
@@ -615,6 +650,9 @@ mod tests {
             "select count(*) from t where n > 10 and s = 'AKIA'",
             "select 'AROAEXAMPLEID1234567' as role_id",
             "select token_count from t",
+            "select * from aws_iam_policy where arn = 'arn:aws:iam::aws:policy/aws-service-role/AWSServiceRoleForAmazonElasticsearchService'",
+            "select * from aws_iam_user where password_last_used > '2024-01-01' and password_enabled = 'true'",
+            "select * from aws_iam_user where name = 'a', x = 'b'",
         ] {
             assert_eq!(mask_sql(sql), sql);
         }

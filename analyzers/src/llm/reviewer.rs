@@ -636,7 +636,11 @@ impl Reviewer {
         budget: &CallBudget,
     ) -> Vec<Review> {
         let lookahead = self.inner.config.max_concurrency.saturating_mul(4).max(1);
-        futures::stream::iter(requests.iter().map(|r| self.review_with(r, budget)))
+        // Indices rather than `&ReviewRequest` items: a closure over borrowed items makes
+        // the future's `Send` bound higher-ranked, which callers inside `async_trait`
+        // methods (table scans) cannot prove.
+        futures::stream::iter(0..requests.len())
+            .map(|i| self.review_with(&requests[i], budget))
             .buffered(lookahead)
             .collect()
             .await

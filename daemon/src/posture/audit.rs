@@ -49,6 +49,7 @@ pub fn dropped_total() -> u64 {
 
 impl StoreAudit {
     /// A sink writing to `store` with the default `[state]` settings.
+    #[cfg(test)]
     pub fn new(store: Store) -> StoreAudit {
         Self::with_config(store, &StateConfig::default())
     }
@@ -94,6 +95,7 @@ impl StoreAudit {
     }
 
     /// Events this sink dropped because its queue was full.
+    #[cfg(test)]
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }

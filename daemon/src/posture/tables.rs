@@ -266,8 +266,8 @@ impl StoreTable {
                 .iter()
                 .find(|(n, _)| *n == c.name && self.decl.pushdown.contains(n))
                 .copied(),
-            Expr::Cast(Cast { expr, data_type }) | Expr::TryCast(TryCast { expr, data_type })
-                if matches!(data_type, DataType::Timestamp(_, _)) =>
+            Expr::Cast(Cast { expr, field }) | Expr::TryCast(TryCast { expr, field })
+                if matches!(field.data_type(), DataType::Timestamp(_, _)) =>
             {
                 self.column(expr).filter(|(_, k)| matches!(k, Kind::Ts))
             }
