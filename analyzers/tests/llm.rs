@@ -11,8 +11,8 @@ use pathwarden_analyzers::llm::prompt::{
     CONTEXT_CLOSE, CONTEXT_OPEN, FINDINGS_CLOSE, FINDINGS_OPEN, POLICY_CLOSE, POLICY_OPEN,
 };
 use pathwarden_analyzers::llm::{
-    CacheBackend, CallBudget, LlmConfig, LlmError, ReviewRequest, ReviewSource, Reviewer, Risk, SYSTEM_PROMPT,
-    heuristic_review,
+    CacheBackend, CallBudget, LlmConfig, LlmError, ReviewRequest, ReviewSource, Reviewer, Risk,
+    SYSTEM_PROMPT, heuristic_review,
 };
 use serde_json::{Value, json};
 

@@ -73,8 +73,8 @@ const SECRET_WORDS: &[&str] = &[
 /// Words that may sit between a secret-named column and its literal (`password in ('x')`,
 /// `secret like 'x%'`, `token is not distinct from 'x'`, `cast(password as text) = 'x'`).
 const CONNECTIVES: &[&str] = &[
-    "in", "like", "ilike", "not", "is", "to", "distinct", "from", "similar", "any", "all",
-    "array", "as", "text", "varchar", "char", "string", "bytea",
+    "in", "like", "ilike", "not", "is", "to", "distinct", "from", "similar", "any", "all", "array",
+    "as", "text", "varchar", "char", "string", "bytea",
 ];
 
 /// Columns named like secrets that hold none (`password_last_used`, `secret_arn`): a
@@ -237,7 +237,13 @@ fn mask_sql_collect(sql: &str) -> (String, Vec<String>) {
                 }
                 None => {
                     let (end, closed) = scan_quoted(b, i + 1, b'\'', escapes);
-                    ("'", i + 1, end, if closed { end + 1 } else { b.len() }, closed)
+                    (
+                        "'",
+                        i + 1,
+                        end,
+                        if closed { end + 1 } else { b.len() },
+                        closed,
+                    )
                 }
             };
             let body = &sql[body_start..body_end];
@@ -378,7 +384,10 @@ fn assignment_spans(text: &str) -> Vec<(usize, usize)> {
             }
             let mut assigned = false;
             while j < b.len()
-                && matches!(b[j], b' ' | b'\t' | b'"' | b'\'' | b'=' | b':' | b'>' | b'\\')
+                && matches!(
+                    b[j],
+                    b' ' | b'\t' | b'"' | b'\'' | b'=' | b':' | b'>' | b'\\'
+                )
             {
                 assigned |= matches!(b[j], b'=' | b':');
                 j += 1;
@@ -388,7 +397,11 @@ fn assignment_spans(text: &str) -> Vec<(usize, usize)> {
             }
             // The value: up to a delimiter.
             let v = j;
-            while j < b.len() && !matches!(b[j], b' ' | b'\t' | b'\n' | b'"' | b'\'' | b',' | b';' | b'}' | b')' | b'&')
+            while j < b.len()
+                && !matches!(
+                    b[j],
+                    b' ' | b'\t' | b'\n' | b'"' | b'\'' | b',' | b';' | b'}' | b')' | b'&'
+                )
             {
                 j += 1;
             }
@@ -431,7 +444,9 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
         }
         // API keys: sk-..., sk-proj-..., sk-ant-...
         if boundary(i) && rest.starts_with(b"sk-") {
-            let end = run(i + 3, |c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+            let end = run(i + 3, |c| {
+                c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+            });
             if end - (i + 3) >= 16 {
                 spans.push((i, end));
                 i = end;
@@ -450,7 +465,8 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
         if boundary(i) && rest.len() > 7 && rest[..7].eq_ignore_ascii_case(b"bearer ") {
             let v = run(i + 7, |c| c == b' ');
             let end = run(v, |c| {
-                c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-')
+                c.is_ascii_alphanumeric()
+                    || matches!(c, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-')
             });
             if end - v >= 8 {
                 spans.push((v, end));
@@ -460,7 +476,9 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
         }
         // JWTs.
         if boundary(i) && rest.starts_with(b"eyJ") {
-            let end = run(i, |c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
+            let end = run(i, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-')
+            });
             if end - i >= 20 && b[i..end].iter().filter(|&&c| c == b'.').count() >= 2 {
                 spans.push((i, end));
                 i = end;
@@ -475,7 +493,9 @@ fn secret_spans(text: &str) -> Vec<(usize, usize)> {
             && boundary(i)
             && (b[i].is_ascii_alphanumeric() || b[i] == b'+' || b[i] == b'/')
         {
-            let end = run(i, |c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='));
+            let end = run(i, |c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=')
+            });
             // No part of a run that does not qualify does; other shapes may still start
             // inside it (`runs/sk-...`), after its first word.
             b64_checked = end;
@@ -578,7 +598,10 @@ mod tests {
             "select * from aws_iam_access_key where access_key_id = '{AKID}' and user_name = 'alice' and x = '{SECRET_KEY}' or y = '{SK}' or z = '{SCRAM}' or w = 'Bearer abcdefghijklmnop'"
         );
         let m = mask_sql(&sql);
-        clean(&m, &[AKID, SECRET_KEY, SK, "c2FsdHNhbHQ", "abcdefghijklmnop"]);
+        clean(
+            &m,
+            &[AKID, SECRET_KEY, SK, "c2FsdHNhbHQ", "abcdefghijklmnop"],
+        );
         assert!(m.contains("user_name = 'alice'"), "{m}");
         assert!(m.contains("access_key_id = '***'"), "{m}");
         // Temporary keys too.
@@ -594,7 +617,9 @@ mod tests {
         clean(&m, &["abc", "p1", "p2"]);
         let m = mask_sql("select * from t where secret_value not like 'hunter%'");
         clean(&m, &["hunter"]);
-        let m = mask_sql("select * from t where lower(password) = 'pw1' and cast(token as varchar) = 'tk1'");
+        let m = mask_sql(
+            "select * from t where lower(password) = 'pw1' and cast(token as varchar) = 'tk1'",
+        );
         clean(&m, &["pw1", "tk1"]);
         // The secret name stops applying after a comma at its level.
         let m = mask_sql("select f(token => 'tk2'), 'kept' from t");
@@ -617,7 +642,10 @@ mod tests {
         // Dollar quoting, with and without a tag; `$1` parameters are not dollar quotes.
         let m = mask_sql(&format!("select $${SK}$$, $t$ 'x' {SECRET_KEY} $t$, $1"));
         clean(&m, &[SK, SECRET_KEY]);
-        assert!(m.contains("$$***$$") && m.contains("$t$***$t$") && m.ends_with("$1"), "{m}");
+        assert!(
+            m.contains("$$***$$") && m.contains("$t$***$t$") && m.ends_with("$1"),
+            "{m}"
+        );
         let m = mask_sql("select $k$hunter2$k$ as password, secret($q$pw$q$)");
         clean(&m, &["pw$"]);
         // Comments: line and nested block comments, with secrets and quotes inside.

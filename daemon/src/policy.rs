@@ -20,9 +20,7 @@ use datafusion::logical_expr::{Expr, Operator, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use pathwarden_analyzers::lint::{PolicyKind, lint_policy};
-use pathwarden_analyzers::llm::{
-    CallBudget, LlmConfig, ReviewRequest, Reviewer, heuristic_review,
-};
+use pathwarden_analyzers::llm::{CallBudget, LlmConfig, ReviewRequest, Reviewer, heuristic_review};
 use serde_json::Value;
 
 use crate::identity::{Identity, Role};
@@ -415,7 +413,12 @@ mod tests {
             "create table aws_iam_role (arn varchar, attached_policy_arns varchar, inline_policies_std varchar, assume_role_policy_std varchar)",
             "create table aws_iam_policy (arn varchar, policy_std varchar)",
         ] {
-            ctx.sql(sql).await.expect("create").collect().await.expect("create");
+            ctx.sql(sql)
+                .await
+                .expect("create")
+                .collect()
+                .await
+                .expect("create");
         }
         for i in 0..POLICIES {
             let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [
@@ -476,15 +479,21 @@ mod tests {
                 out.push([
                     a.value(i).to_string(),
                     s.value(i).to_string(),
-                    if r.is_null(i) { String::new() } else { r.value(i).to_string() },
+                    if r.is_null(i) {
+                        String::new()
+                    } else {
+                        r.value(i).to_string()
+                    },
                 ]);
             }
         }
         out
     }
 
-    const ONE: &str = "select policy_arn, source, fallback_reason from policy_review where policy_arn = 'p3'";
-    const ALL: &str = "select policy_arn, source, fallback_reason from policy_review order by policy_arn";
+    const ONE: &str =
+        "select policy_arn, source, fallback_reason from policy_review where policy_arn = 'p3'";
+    const ALL: &str =
+        "select policy_arn, source, fallback_reason from policy_review order by policy_arn";
 
     #[tokio::test]
     async fn only_operators_trigger_model_calls_and_only_for_the_policies_asked_for() {
@@ -510,7 +519,10 @@ mod tests {
         let rows = reviews(&state, "olga", Role::Operator, ALL).await;
         assert_eq!(server.request_count(), 1 + 5);
         let count = |source: &str| rows.iter().filter(|r| r[1] == source).count();
-        assert_eq!((count("cache"), count("llm"), count("heuristic")), (1, 5, 14));
+        assert_eq!(
+            (count("cache"), count("llm"), count("heuristic")),
+            (1, 5, 14)
+        );
         assert!(
             rows.iter()
                 .filter(|r| r[1] == "heuristic")

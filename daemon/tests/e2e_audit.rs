@@ -72,11 +72,9 @@ async fn strings(c: &tokio_postgres::Client, sql: &str) -> Vec<Vec<Option<String
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .into_iter()
         .filter_map(|m| match m {
-            tokio_postgres::SimpleQueryMessage::Row(r) => Some(
-                (0..r.len())
-                    .map(|i| r.get(i).map(str::to_string))
-                    .collect(),
-            ),
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
             _ => None,
         })
         .collect()
@@ -96,11 +94,17 @@ async fn metric(d: &Daemon, name: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stored_audit_records_never_hold_secrets() {
-    let d = Daemon::start("audit-mask", Some("[state]\naudit_retention_days = 90\n"), &[]);
+    let d = Daemon::start(
+        "audit-mask",
+        Some("[state]\naudit_retention_days = 90\n"),
+        &[],
+    );
     let c = d.client().await;
     let statements = [
         format!("select '{AKID}' as key_id, 'alice' as who"),
-        format!("select count(*) from aws_iam_user where name = 'x' or name = E'it\\'s {SECRET_KEY}'"),
+        format!(
+            "select count(*) from aws_iam_user where name = 'x' or name = E'it\\'s {SECRET_KEY}'"
+        ),
         format!("select $${SK}$$ as k -- and a comment with {AKID}"),
         "select 1 where 'x' <> 'Bearer abcdefghij0123456789' /* password: hunter2 */".to_string(),
         "select * from aws_iam_user where password = 'hunter2'".to_string(),
@@ -111,11 +115,7 @@ async fn stored_audit_records_never_hold_secrets() {
         let _ = c.simple_query(s).await;
     }
     // The API is audited through the same sink.
-    let _ = reqwest::get(format!(
-        "http://127.0.0.1:{}/api/v1/runs/{SK}",
-        d.http_port
-    ))
-    .await;
+    let _ = reqwest::get(format!("http://127.0.0.1:{}/api/v1/runs/{SK}", d.http_port)).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let rows = loop {
         let rows = strings(
@@ -125,7 +125,13 @@ async fn stored_audit_records_never_hold_secrets() {
         .await;
         let sql = rows
             .iter()
-            .filter(|r| r[0].as_deref() == Some("sql") && !r[1].as_deref().unwrap_or("").contains("pathwarden.audit_log"))
+            .filter(|r| {
+                r[0].as_deref() == Some("sql")
+                    && !r[1]
+                        .as_deref()
+                        .unwrap_or("")
+                        .contains("pathwarden.audit_log")
+            })
             .count();
         let api = rows.iter().any(|r| r[0].as_deref() == Some("api"));
         if sql >= statements.len() && api {
@@ -140,7 +146,10 @@ async fn stored_audit_records_never_hold_secrets() {
     };
     let text = format!("{rows:?}");
     for secret in [AKID, SECRET_KEY, SK, "abcdefghij0123456789", "hunter2"] {
-        assert!(!text.contains(secret), "{secret} stored in the audit log: {text}");
+        assert!(
+            !text.contains(secret),
+            "{secret} stored in the audit log: {text}"
+        );
     }
     // The statement is stored as parsed (keywords upper case, comments dropped).
     assert!(
@@ -161,7 +170,10 @@ async fn a_full_audit_queue_is_counted_in_metrics() {
     let d = Daemon::start("audit-drop", Some(&config), &[]);
     let c = d.client().await;
     strings(&c, "select 1").await;
-    assert_eq!(metric(&d, "pathwarden_audit_dropped_total").await, Some(0.0));
+    assert_eq!(
+        metric(&d, "pathwarden_audit_dropped_total").await,
+        Some(0.0)
+    );
     // Hold the audit table so that the writer blocks: the queue fills up.
     let mut pg = postgres().await;
     let tx = pg.transaction().await.expect("begin");
@@ -176,7 +188,9 @@ async fn a_full_audit_queue_is_counted_in_metrics() {
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     let dropped = loop {
-        let n = metric(&d, "pathwarden_audit_dropped_total").await.unwrap_or(0.0);
+        let n = metric(&d, "pathwarden_audit_dropped_total")
+            .await
+            .unwrap_or(0.0);
         if n > 0.0 {
             break n;
         }
@@ -294,12 +308,23 @@ async fn audit_log_filters_are_pushed_down_and_give_the_same_rows() {
         let a = strings(&c, &pushed).await;
         let b = strings(&c, &unpushed).await;
         assert_eq!(a, b, "{f}");
-        let plan = strings(&c, &format!("explain select id from pathwarden.audit_log where {f}")).await;
+        let plan = strings(
+            &c,
+            &format!("explain select id from pathwarden.audit_log where {f}"),
+        )
+        .await;
         let plan = format!("{plan:?}");
-        assert!(plan.contains("partial_filters"), "{f} not pushed down: {plan}");
+        assert!(
+            plan.contains("partial_filters"),
+            "{f} not pushed down: {plan}"
+        );
     }
     assert_ne!(
-        strings(&c, &format!("select count(*) from pathwarden.audit_log where time >= '{mid}'")).await,
+        strings(
+            &c,
+            &format!("select count(*) from pathwarden.audit_log where time >= '{mid}'")
+        )
+        .await,
         vec![vec![Some("0".to_string())]]
     );
 }
@@ -330,21 +355,21 @@ async fn policy_review_against_a_failing_model_makes_bounded_calls() {
     assert_eq!(server.request_count(), 1);
     let rows = strings(&c, one).await;
     assert!(
-        rows[0][1].as_deref().unwrap_or("").starts_with("recent failure"),
+        rows[0][1]
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("recent failure"),
         "{rows:?}"
     );
     // A full scan spends the query budget, no more.
-    let rows = strings(
-        &c,
-        "select fallback_reason from pathwarden.policy_review",
-    )
-    .await;
+    let rows = strings(&c, "select fallback_reason from pathwarden.policy_review").await;
     assert!(rows.len() > 20, "demo policies: {}", rows.len());
     assert_eq!(server.request_count(), 1 + 5);
-    assert!(rows.iter().any(|r| r[0]
-        .as_deref()
-        .unwrap_or("")
-        .starts_with("budget: max_calls_per_query (5)")));
+    assert!(rows.iter().any(|r| {
+        r[0].as_deref()
+            .unwrap_or("")
+            .starts_with("budget: max_calls_per_query (5)")
+    }));
     // And the hourly budget holds across queries.
     strings(&c, "select count(*) from pathwarden.policy_review").await;
     assert_eq!(server.request_count(), 8);
@@ -412,7 +437,11 @@ async fn readers_see_their_own_audit_rows_and_make_no_model_calls() {
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let users = strings(&root, "select distinct user_name from pathwarden.audit_log order by 1").await;
+        let users = strings(
+            &root,
+            "select distinct user_name from pathwarden.audit_log order by 1",
+        )
+        .await;
         if users.len() >= 3 {
             break;
         }
@@ -421,17 +450,34 @@ async fn readers_see_their_own_audit_rows_and_make_no_model_calls() {
     }
     let seen = strings(&ann, "select distinct user_name from pathwarden.audit_log").await;
     assert_eq!(seen, vec![vec![Some("ann".to_string())]]);
-    let seen = strings(&ann, "select count(*) from pathwarden.audit_log where user_name = 'root'").await;
+    let seen = strings(
+        &ann,
+        "select count(*) from pathwarden.audit_log where user_name = 'root'",
+    )
+    .await;
     assert_eq!(seen, vec![vec![Some("0".to_string())]]);
     let seen = strings(&olga, "select distinct user_name from pathwarden.audit_log").await;
     assert_eq!(seen, vec![vec![Some("olga".to_string())]]);
-    let seen = strings(&root, "select count(distinct user_name) from pathwarden.audit_log").await;
+    let seen = strings(
+        &root,
+        "select count(distinct user_name) from pathwarden.audit_log",
+    )
+    .await;
     assert_ne!(seen, vec![vec![Some("1".to_string())]]);
     let one = "select source from pathwarden.policy_review where policy_arn = 'arn:aws:iam::aws:policy/ReadOnlyAccess'";
-    assert_eq!(strings(&ann, one).await, vec![vec![Some("heuristic".to_string())]]);
+    assert_eq!(
+        strings(&ann, one).await,
+        vec![vec![Some("heuristic".to_string())]]
+    );
     assert_eq!(server.request_count(), 0);
-    assert_eq!(strings(&olga, one).await, vec![vec![Some("llm".to_string())]]);
+    assert_eq!(
+        strings(&olga, one).await,
+        vec![vec![Some("llm".to_string())]]
+    );
     assert_eq!(server.request_count(), 1);
-    assert_eq!(strings(&ann, one).await, vec![vec![Some("cache".to_string())]]);
+    assert_eq!(
+        strings(&ann, one).await,
+        vec![vec![Some("cache".to_string())]]
+    );
     assert_eq!(server.request_count(), 1);
 }

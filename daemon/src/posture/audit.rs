@@ -358,7 +358,11 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let rows = store
-            .fetch("SELECT action FROM audit_log ORDER BY id", vec![], &[Col::Text])
+            .fetch(
+                "SELECT action FROM audit_log ORDER BY id",
+                vec![],
+                &[Col::Text],
+            )
             .await
             .expect("fetch");
         assert_eq!(
@@ -384,7 +388,11 @@ mod tests {
         audit.record(ev);
         audit.flush().await;
         let rows = store
-            .fetch("SELECT action, error FROM audit_log", vec![], &[Col::Text, Col::Text])
+            .fetch(
+                "SELECT action, error FROM audit_log",
+                vec![],
+                &[Col::Text, Col::Text],
+            )
             .await
             .expect("fetch");
         let text = format!("{rows:?}");

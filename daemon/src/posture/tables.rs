@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
-use datafusion::common::ScalarValue;
 use datafusion::catalog::Session;
+use datafusion::common::ScalarValue;
 use datafusion::datasource::{MemTable, TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result as DfResult};
 use datafusion::logical_expr::expr::{Between, BinaryExpr, Cast, InList, TryCast};
@@ -410,10 +410,17 @@ impl StoreTable {
         let mut conds = Vec::new();
         if let Some(owner) = self.decl.owner_column {
             if !who.allows(Role::Admin) {
-                conds.push(format!("{owner} = {}", params.push(Arg::from(who.user.as_str()))));
+                conds.push(format!(
+                    "{owner} = {}",
+                    params.push(Arg::from(who.user.as_str()))
+                ));
             }
         }
-        conds.extend(filters.iter().filter_map(|f| self.condition(f, &mut params)));
+        conds.extend(
+            filters
+                .iter()
+                .filter_map(|f| self.condition(f, &mut params)),
+        );
         let where_clause = if conds.is_empty() {
             String::new()
         } else {
@@ -463,8 +470,9 @@ impl TableProvider for StoreTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let failed =
-            |e: anyhow::Error| DataFusionError::Execution(format!("pathwarden.{}: {e:#}", self.decl.name));
+        let failed = |e: anyhow::Error| {
+            DataFusionError::Execution(format!("pathwarden.{}: {e:#}", self.decl.name))
+        };
         let store = match &self.store {
             Some(s) => s.clone(),
             None => super::shared_store(&self.state, &self.data_dir)
@@ -621,7 +629,11 @@ mod tests {
             let c = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).expect("cast");
             let c = c.as_string::<i32>();
             for i in 0..c.len() {
-                out.push(if c.is_null(i) { "NULL".into() } else { c.value(i).to_string() });
+                out.push(if c.is_null(i) {
+                    "NULL".into()
+                } else {
+                    c.value(i).to_string()
+                });
             }
         }
         out
@@ -676,7 +688,11 @@ mod tests {
                 "select count(*) from audit_log where user_name = 'bob' or user_name <> 'bob' or true",
             )
             .await;
-            let own = if expected.len() == 1 { ROWS as i64 / 4 } else { ROWS as i64 };
+            let own = if expected.len() == 1 {
+                ROWS as i64 / 4
+            } else {
+                ROWS as i64
+            };
             assert_eq!(n, vec![own], "{caller:?}");
         }
         let _ = std::fs::remove_dir_all(&dir);
@@ -701,15 +717,23 @@ mod tests {
             (base() + chrono::Duration::hours(h))
                 .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
         };
-        let stored_time = base()
-            + chrono::Duration::hours(6 * 7);
+        let stored_time = base() + chrono::Duration::hours(6 * 7);
         let queries = [
             ("user_name = 'ann'".to_string(), true),
             ("'ann' = user_name".into(), true),
-            ("kind = 'api' and user_name in ('ann', 'o''hara')".into(), true),
+            (
+                "kind = 'api' and user_name in ('ann', 'o''hara')".into(),
+                true,
+            ),
             ("user_name not in ('ann', 'bob')".into(), true),
-            (format!("time >= '{}' and time < '{}'", at(30), at(120)), true),
-            (format!("time between '{}' and '{}'", at(6 * 7), at(6 * 9)), true),
+            (
+                format!("time >= '{}' and time < '{}'", at(30), at(120)),
+                true,
+            ),
+            (
+                format!("time between '{}' and '{}'", at(6 * 7), at(6 * 9)),
+                true,
+            ),
             (
                 format!(
                     "time = '{}'",
@@ -720,7 +744,10 @@ mod tests {
             ("time > now() - interval '3 days'".into(), true),
             ("id > 5 and id <= 12".into(), true),
             ("kind <> 'sql' or user_name = 'bob'".into(), true),
-            ("user_name = 'x'' or ''1''=''1' or user_name = 'nobody'".into(), true),
+            (
+                "user_name = 'x'' or ''1''=''1' or user_name = 'nobody'".into(),
+                true,
+            ),
             ("error is null and duration_ms > 20".into(), false),
             ("lower(user_name) = 'ann'".into(), false),
         ];
@@ -739,7 +766,14 @@ mod tests {
             }
         }
         // The filters that select something do select something.
-        assert_eq!(ids(&pushed, "select count(*) from audit_log where user_name = 'o''hara'").await, vec![10]);
+        assert_eq!(
+            ids(
+                &pushed,
+                "select count(*) from audit_log where user_name = 'o''hara'"
+            )
+            .await,
+            vec![10]
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
