@@ -49,8 +49,8 @@ pub struct LlmConfig {
     /// Model requests (retries included) one query or one review run may make; the
     /// policies beyond get the heuristic verdict, marked `budget`. 0: no model calls.
     pub max_calls_per_query: u32,
-    /// Model requests (retries included) per clock hour across all queries and runs.
-    /// 0: no model calls.
+    /// Model requests (retries included) per hour across all queries and runs (fixed
+    /// one-hour windows, the first starting when the reviewer is built). 0: no model calls.
     pub max_calls_per_hour: u32,
     /// How long a failed review is remembered: the same policy is not sent to the model
     /// again meanwhile (heuristic verdict, marked), and after `circuit_breaker_failures`
