@@ -49,8 +49,8 @@ pub struct StateConfig {
     /// Days audit-log rows are kept; older rows are deleted at start-up and every hour.
     /// 0 keeps them forever.
     pub audit_retention_days: u32,
-    /// Audit events waiting to be stored, at most; events beyond are dropped (still
-    /// logged) and counted in `pathwarden_audit_dropped_total`.
+    /// Audit events waiting to be stored, at most (0 counts as 1); events beyond are
+    /// dropped (still logged) and counted in `pathwarden_audit_dropped_total`.
     pub audit_queue_capacity: usize,
 }
 
