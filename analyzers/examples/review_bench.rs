@@ -65,6 +65,9 @@ async fn run(n: usize, latency: Duration, rows: &mut Vec<Row>) {
         model: "bench-model".into(),
         api_key_env: None,
         timeout: Duration::from_secs(10),
+        // The benchmark measures throughput, not the cost limits.
+        max_calls_per_query: u32::MAX,
+        max_calls_per_hour: u32::MAX,
         ..LlmConfig::default()
     };
     let reviewer = match Reviewer::new(config).await {

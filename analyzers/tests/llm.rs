@@ -11,8 +11,8 @@ use pathwarden_analyzers::llm::prompt::{
     CONTEXT_CLOSE, CONTEXT_OPEN, FINDINGS_CLOSE, FINDINGS_OPEN, POLICY_CLOSE, POLICY_OPEN,
 };
 use pathwarden_analyzers::llm::{
-    CacheBackend, LlmConfig, LlmError, ReviewRequest, ReviewSource, Reviewer, Risk, SYSTEM_PROMPT,
-    heuristic_review,
+    CacheBackend, CallBudget, LlmConfig, LlmError, ReviewRequest, ReviewSource, Reviewer, Risk,
+    SYSTEM_PROMPT, heuristic_review,
 };
 use serde_json::{Value, json};
 
@@ -173,12 +173,140 @@ async fn malformed_answer_falls_back_to_heuristic_after_bounded_retries() {
     assert_eq!(server.request_count(), 2, "one call plus max_retries = 1");
     let stats = reviewer.stats();
     assert_eq!((stats.model_failures, stats.heuristic_fallbacks), (2, 1));
-    // Fallbacks are not cached: the next review asks the model again.
+}
+
+#[tokio::test]
+async fn failed_reviews_are_not_retried_until_the_failure_ttl_passes() {
+    let server = MockServer::start(Mode::Http500).await;
+    let mut cfg = config(&server);
+    cfg.failure_cache_ttl = Duration::from_millis(400);
+    let reviewer = Reviewer::new(cfg).await.expect("reviewer");
+    let first = reviewer.review(&exfil_policy(3)).await;
+    assert!(reason(&first).starts_with("http"), "{first:?}");
+    assert_eq!(server.request_count(), 2, "one call plus max_retries = 1");
+    // The same policy again, at once: no model call, the heuristic marked as such.
+    for _ in 0..5 {
+        let again = reviewer.review(&exfil_policy(3)).await;
+        assert_eq!(again.source, ReviewSource::Heuristic);
+        assert!(reason(&again).starts_with("recent failure"), "{again:?}");
+    }
+    assert_eq!(server.request_count(), 2);
+    assert_eq!(reviewer.stats().failure_cache_hits, 5);
+    // Another policy is still sent.
+    reviewer.review(&exfil_policy(33)).await;
+    assert_eq!(server.request_count(), 4);
+    // Once the failure is forgotten the model is asked again.
     server.set_mode(Mode::Valid("medium"));
-    let again = reviewer.review(&exfil_policy(3)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = reviewer.review(&exfil_policy(3)).await;
+        if r.source == ReviewSource::Llm {
+            assert_eq!(r.risk, Risk::Medium);
+            break;
+        }
+        assert!(Instant::now() < deadline, "failure never forgotten: {r:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.request_count(), 5);
+}
+
+#[tokio::test]
+async fn query_budget_caps_model_calls_and_marks_the_rest() {
+    let server = MockServer::start(Mode::Valid("medium")).await;
+    let mut cfg = config(&server);
+    cfg.max_calls_per_query = 4;
+    let reviewer = Reviewer::new(cfg).await.expect("reviewer");
+    let requests: Vec<ReviewRequest> = (200..210).map(exfil_policy).collect();
+    let reviews = reviewer
+        .review_many_with(&requests, &CallBudget::new(3))
+        .await;
+    assert_eq!(server.request_count(), 3);
+    let llm = reviews
+        .iter()
+        .filter(|r| r.source == ReviewSource::Llm)
+        .count();
+    assert_eq!(llm, 3);
+    for r in reviews.iter().filter(|r| r.source != ReviewSource::Llm) {
+        assert_eq!(r.source, ReviewSource::Heuristic);
+        assert!(
+            reason(r).starts_with("budget: max_calls_per_query (3)"),
+            "{r:?}"
+        );
+    }
+    // `review_many` takes its budget from the configuration; cached verdicts are free.
+    let reviews = reviewer.review_many(&requests).await;
+    assert_eq!(server.request_count(), 3 + 4);
     assert_eq!(
-        (again.source, again.risk),
-        (ReviewSource::Llm, Risk::Medium)
+        reviews
+            .iter()
+            .filter(|r| r.source == ReviewSource::Cache)
+            .count(),
+        3
+    );
+    assert_eq!(reviewer.stats().calls_refused, 7 + 3);
+}
+
+#[tokio::test]
+async fn hourly_budget_spans_runs() {
+    let server = MockServer::start(Mode::Valid("medium")).await;
+    let mut cfg = config(&server);
+    cfg.max_calls_per_hour = 5;
+    let reviewer = Reviewer::new(cfg).await.expect("reviewer");
+    let first: Vec<ReviewRequest> = (300..304).map(exfil_policy).collect();
+    let second: Vec<ReviewRequest> = (304..308).map(exfil_policy).collect();
+    reviewer.review_many(&first).await;
+    let reviews = reviewer.review_many(&second).await;
+    assert_eq!(server.request_count(), 5);
+    let over: Vec<_> = reviews
+        .iter()
+        .filter(|r| r.source == ReviewSource::Heuristic)
+        .collect();
+    assert_eq!(over.len(), 3);
+    assert!(
+        over.iter()
+            .all(|r| reason(r).starts_with("budget: max_calls_per_hour (5)")),
+        "{over:?}"
+    );
+}
+
+#[tokio::test]
+async fn cache_only_runs_make_no_model_calls_but_get_cached_verdicts() {
+    let server = MockServer::start(Mode::Valid("medium")).await;
+    let reviewer = Reviewer::new(config(&server)).await.expect("reviewer");
+    reviewer.review(&exfil_policy(400)).await;
+    assert_eq!(server.request_count(), 1);
+    let reviews = reviewer
+        .review_many_with(
+            &[exfil_policy(400), exfil_policy(401)],
+            &CallBudget::cache_only("readers may not call the model"),
+        )
+        .await;
+    assert_eq!(server.request_count(), 1);
+    assert_eq!(reviews[0].source, ReviewSource::Cache);
+    assert_eq!(reviews[1].source, ReviewSource::Heuristic);
+    assert_eq!(
+        reason(&reviews[1]),
+        "not allowed: readers may not call the model"
+    );
+}
+
+#[tokio::test]
+async fn circuit_breaker_stops_calls_after_failures_in_a_row() {
+    let server = MockServer::start(Mode::Http500).await;
+    let mut cfg = config(&server);
+    cfg.max_retries = 0;
+    cfg.max_concurrency = 1;
+    cfg.circuit_breaker_failures = 3;
+    let reviewer = Reviewer::new(cfg).await.expect("reviewer");
+    let requests: Vec<ReviewRequest> = (500..520).map(exfil_policy).collect();
+    let reviews = reviewer.review_many(&requests).await;
+    assert_eq!(server.request_count(), 3, "calls stop after 3 failures");
+    assert!(
+        reviews[3..]
+            .iter()
+            .all(|r| r.source == ReviewSource::Heuristic && reason(r).starts_with("circuit open")),
+        "{:?}",
+        reviews[3]
     );
 }
 

@@ -39,13 +39,30 @@ pub struct Config {
 }
 
 /// `[state]`: where runs, results, findings and the audit log are kept.
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct StateConfig {
     /// `postgres://...` or `sqlite:...`; default: SQLite `state.db` under `server.data_dir`.
     pub url: Option<String>,
     /// PostgreSQL only: schema holding the tables (created if missing).
     pub schema: Option<String>,
+    /// Days audit-log rows are kept; older rows are deleted at start-up and every hour.
+    /// 0 keeps them forever.
+    pub audit_retention_days: u32,
+    /// Audit events waiting to be stored, at most (0 counts as 1); events beyond are
+    /// dropped (still logged) and counted in `pathwarden_audit_dropped_total`.
+    pub audit_queue_capacity: usize,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            url: None,
+            schema: None,
+            audit_retention_days: 90,
+            audit_queue_capacity: 10_000,
+        }
+    }
 }
 
 /// `[[job]]`: a scheduled benchmark or query.

@@ -55,6 +55,11 @@ async fn metrics(State(st): State<HttpState>) -> impl IntoResponse {
             rt.stats.cache_misses.load(Ordering::Relaxed)
         ));
     }
+    out.push_str("# HELP pathwarden_audit_dropped_total Audit events not stored because the audit queue was full.\n# TYPE pathwarden_audit_dropped_total counter\n");
+    out.push_str(&format!(
+        "pathwarden_audit_dropped_total {}\n",
+        crate::posture::audit::dropped_total()
+    ));
     (
         [(
             axum::http::header::CONTENT_TYPE,

@@ -291,7 +291,10 @@ async fn serve(
     let store = posture::shared_store(&cfg.state, &cfg.server.data_dir)
         .await?
         .clone();
-    let store_audit = Arc::new(posture::audit::StoreAudit::new(store.clone()));
+    let store_audit = Arc::new(posture::audit::StoreAudit::with_config(
+        store.clone(),
+        &cfg.state,
+    ));
     let audit: Arc<dyn audit::AuditSink> = store_audit.clone();
     let runs = Arc::new(posture::setup(&cfg, engine.clone(), store.clone(), audit.clone()).await?);
     let interrupted = runs.mark_interrupted().await?;

@@ -46,6 +46,20 @@ pub struct LlmConfig {
     /// Sampling temperature; 0 for repeatable verdicts. `None` omits it (reasoning models
     /// that reject the parameter).
     pub temperature: Option<f32>,
+    /// Model requests (retries included) one query or one review run may make; the
+    /// policies beyond get the heuristic verdict, marked `budget`. 0: no model calls.
+    pub max_calls_per_query: u32,
+    /// Model requests (retries included) per hour across all queries and runs (fixed
+    /// one-hour windows, the first starting when the reviewer is built). 0: no model calls.
+    pub max_calls_per_hour: u32,
+    /// How long a failed review is remembered: the same policy is not sent to the model
+    /// again meanwhile (heuristic verdict, marked), and after `circuit_breaker_failures`
+    /// failed reviews in a row no policy is, for this long.
+    #[serde(with = "secs")]
+    pub failure_cache_ttl: Duration,
+    /// Failed reviews in a row that stop all model calls for `failure_cache_ttl`.
+    /// 0: never stop.
+    pub circuit_breaker_failures: u32,
 }
 
 impl Default for LlmConfig {
@@ -66,6 +80,10 @@ impl Default for LlmConfig {
             knowledge_passages: 4,
             in_process_cache_capacity: 100_000,
             temperature: Some(0.0),
+            max_calls_per_query: 50,
+            max_calls_per_hour: 500,
+            failure_cache_ttl: Duration::from_secs(60),
+            circuit_breaker_failures: 5,
         }
     }
 }
@@ -90,6 +108,10 @@ impl std::fmt::Debug for LlmConfig {
             .field("knowledge_passages", &self.knowledge_passages)
             .field("in_process_cache_capacity", &self.in_process_cache_capacity)
             .field("temperature", &self.temperature)
+            .field("max_calls_per_query", &self.max_calls_per_query)
+            .field("max_calls_per_hour", &self.max_calls_per_hour)
+            .field("failure_cache_ttl", &self.failure_cache_ttl)
+            .field("circuit_breaker_failures", &self.circuit_breaker_failures)
             .finish()
     }
 }

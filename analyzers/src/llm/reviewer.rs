@@ -2,7 +2,7 @@
 //! rule-based fallback.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_openai::Client;
@@ -194,6 +194,73 @@ struct Inner {
     /// Cleared the first time the server rejects `json_schema`; later calls use JSON mode.
     schema_supported: AtomicBool,
     kb: &'static KnowledgeBase,
+    /// Why recent reviews failed, by cache key, for `failure_cache_ttl`.
+    failures: moka::future::Cache<String, String>,
+    /// Failed reviews in a row (reset by a model verdict).
+    failures_in_a_row: AtomicU64,
+    /// While set and in the future, no model calls (circuit breaker).
+    circuit_open_until: std::sync::Mutex<Option<Instant>>,
+    /// Model requests in the current clock hour: (hour start, requests).
+    hour: std::sync::Mutex<(Instant, u32)>,
+}
+
+/// The model calls one run of reviews (one query, one `pathwarden review`) may make.
+/// Reviews over the budget, or of a run that may not call the model at all, get a cached
+/// verdict or the heuristic one, marked with the reason.
+#[derive(Debug)]
+pub struct CallBudget {
+    remaining: AtomicU64,
+    limit: u64,
+    refusal: Option<String>,
+}
+
+impl CallBudget {
+    /// Up to `max_calls` model requests (retries included).
+    pub fn new(max_calls: u32) -> CallBudget {
+        CallBudget {
+            remaining: AtomicU64::new(u64::from(max_calls)),
+            limit: u64::from(max_calls),
+            refusal: None,
+        }
+    }
+
+    /// No model calls at all, for `reason` (e.g. the caller's role): cached verdicts or
+    /// the heuristic.
+    pub fn cache_only(reason: impl Into<String>) -> CallBudget {
+        CallBudget {
+            remaining: AtomicU64::new(0),
+            limit: 0,
+            refusal: Some(reason.into()),
+        }
+    }
+
+    /// Model requests still allowed.
+    pub fn remaining(&self) -> u64 {
+        self.remaining.load(Ordering::Relaxed)
+    }
+
+    fn take(&self) -> Result<(), String> {
+        if let Some(r) = &self.refusal {
+            return Err(format!("not allowed: {r}"));
+        }
+        self.remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .map(|_| ())
+            .map_err(|_| {
+                format!(
+                    "budget: max_calls_per_query ({}) reached in this query",
+                    self.limit
+                )
+            })
+    }
+}
+
+/// Why a review has no model verdict.
+enum NoVerdict {
+    /// The model was asked and failed.
+    Failed(ModelError),
+    /// The model was not asked (budget, role, circuit breaker); the reason.
+    Refused(String),
 }
 
 /// Reviews policies with an OpenAI-compatible model, caching validated verdicts and
@@ -290,6 +357,8 @@ impl Reviewer {
                 problem: "must not be empty".into(),
             });
         }
+        // moka rejects a zero time-to-live; a nanosecond forgets failures at once.
+        let failure_ttl = config.failure_cache_ttl.max(Duration::from_nanos(1));
         let metrics = Arc::new(Metrics::default());
         let cache = ReviewCache::new(
             config.redis_url.as_deref(),
@@ -309,6 +378,13 @@ impl Reviewer {
                 schema_supported: AtomicBool::new(true),
                 in_flight: std::sync::Mutex::default(),
                 kb: KnowledgeBase::builtin(),
+                failures: moka::future::Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(failure_ttl)
+                    .build(),
+                failures_in_a_row: AtomicU64::new(0),
+                circuit_open_until: std::sync::Mutex::new(None),
+                hour: std::sync::Mutex::new((Instant::now(), 0)),
             }),
         })
     }
@@ -346,10 +422,22 @@ impl Reviewer {
         )
     }
 
+    /// A budget of `max_calls_per_query` model requests for one run of reviews.
+    pub fn query_budget(&self) -> CallBudget {
+        CallBudget::new(self.inner.config.max_calls_per_query)
+    }
+
+    /// Reviews one policy with a budget of its own ([`Reviewer::query_budget`]).
+    pub async fn review(&self, req: &ReviewRequest) -> Review {
+        self.review_with(req, &self.query_budget()).await
+    }
+
     /// Reviews one policy. Never fails: every model or cache problem ends in a cached,
     /// model or heuristic verdict. Concurrent reviews of the same policy make one model
-    /// call; the others wait for it and are answered from the cache.
-    pub async fn review(&self, req: &ReviewRequest) -> Review {
+    /// call; the others wait for it and are answered from the cache. Model requests are
+    /// taken from `budget` and from the hourly budget; a policy whose review failed within
+    /// `failure_cache_ttl` is not sent again meanwhile.
+    pub async fn review_with(&self, req: &ReviewRequest, budget: &CallBudget) -> Review {
         let m = &self.inner.metrics;
         m.reviews.fetch_add(1, Ordering::Relaxed);
         let cfg = &self.inner.config;
@@ -362,14 +450,84 @@ impl Reviewer {
         // Another review of the same policy may have finished while we waited.
         let review = match self.cached(&key, req).await {
             Some(hit) => hit,
-            None => {
-                m.cache_misses.fetch_add(1, Ordering::Relaxed);
-                self.review_uncached(req, &key).await
-            }
+            None => match self.inner.failures.get(&key).await {
+                Some(why) => {
+                    m.failure_cache_hits.fetch_add(1, Ordering::Relaxed);
+                    let findings = lint_policy(&req.policy_arn, &req.document, req.kind);
+                    heuristic_from(
+                        req,
+                        &findings,
+                        Some(format!(
+                            "recent failure (not retried for {:?}): {why}",
+                            cfg.failure_cache_ttl
+                        )),
+                    )
+                }
+                None => {
+                    m.cache_misses.fetch_add(1, Ordering::Relaxed);
+                    self.review_uncached(req, &key, budget).await
+                }
+            },
         };
         drop(guard);
         self.release_key_lock(&key, key_lock);
         review
+    }
+
+    /// Take one model request from the breaker, the hourly budget and `budget`, or say why
+    /// not.
+    fn take_call(&self, budget: &CallBudget) -> Result<(), String> {
+        let cfg = &self.inner.config;
+        {
+            let open = self
+                .inner
+                .circuit_open_until
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if let Some(until) = *open {
+                if Instant::now() < until {
+                    return Err(format!(
+                        "circuit open: {} model reviews failed in a row; no calls for {:?}",
+                        cfg.circuit_breaker_failures, cfg.failure_cache_ttl
+                    ));
+                }
+            }
+        }
+        budget.take()?;
+        let mut hour = self.inner.hour.lock().unwrap_or_else(|e| e.into_inner());
+        if hour.0.elapsed() >= Duration::from_secs(3600) {
+            *hour = (Instant::now(), 0);
+        }
+        if hour.1 >= cfg.max_calls_per_hour {
+            return Err(format!(
+                "budget: max_calls_per_hour ({}) reached",
+                cfg.max_calls_per_hour
+            ));
+        }
+        hour.1 += 1;
+        Ok(())
+    }
+
+    /// Count a failed review; too many in a row open the circuit breaker. Called while the
+    /// call permit is held, so that with `max_concurrency = 1` no call slips past it.
+    fn note_failure(&self) {
+        let cfg = &self.inner.config;
+        let n = self.inner.failures_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+        if cfg.circuit_breaker_failures > 0 && n >= u64::from(cfg.circuit_breaker_failures) {
+            let mut open = self
+                .inner
+                .circuit_open_until
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if open.is_none_or(|until| Instant::now() >= until) {
+                tracing::warn!(
+                    failures = n,
+                    pause = ?cfg.failure_cache_ttl,
+                    "model reviews keep failing; no model calls for a while"
+                );
+            }
+            *open = Some(Instant::now() + cfg.failure_cache_ttl);
+        }
     }
 
     async fn cached(&self, key: &str, req: &ReviewRequest) -> Option<Review> {
@@ -407,7 +565,7 @@ impl Reviewer {
         }
     }
 
-    async fn review_uncached(&self, req: &ReviewRequest, key: &str) -> Review {
+    async fn review_uncached(&self, req: &ReviewRequest, key: &str, budget: &CallBudget) -> Review {
         let m = &self.inner.metrics;
         let cfg = &self.inner.config;
         let findings = lint_policy(&req.policy_arn, &req.document, req.kind);
@@ -418,7 +576,8 @@ impl Reviewer {
         let outcome = {
             // The permit bounds model calls only; cache hits never wait for it.
             let _permit = self.inner.semaphore.acquire().await;
-            self.call_with_retries(&prompt, statement_count).await
+            self.call_with_retries(&prompt, statement_count, budget)
+                .await
         };
         match outcome {
             Ok(verdict) => {
@@ -440,24 +599,48 @@ impl Reviewer {
                     model_risk,
                     fallback_reason: None,
                 };
-                // Only model verdicts are cached: a heuristic fallback should be retried
-                // with the model next time.
+                // Only model verdicts are cached for long: a failure is remembered for
+                // `failure_cache_ttl` only, then the model is asked again.
                 self.inner.cache.put(key, &review).await;
                 review
             }
-            Err(err) => {
+            Err(NoVerdict::Failed(err)) => {
                 m.heuristic_fallbacks.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(policy = %req.policy_arn, error = %err, "model review failed; using the rule-based verdict");
+                // This policy is not sent again for `failure_cache_ttl`.
+                self.inner
+                    .failures
+                    .insert(key.to_string(), format!("{}: {}", err.kind(), err))
+                    .await;
                 heuristic_from(req, &findings, Some(format!("{}: {}", err.kind(), err)))
+            }
+            Err(NoVerdict::Refused(why)) => {
+                m.calls_refused.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(policy = %req.policy_arn, reason = %why, "model not asked; using the rule-based verdict");
+                heuristic_from(req, &findings, Some(why))
             }
         }
     }
 
-    /// Reviews many policies, results in request order. Model calls are bounded by
-    /// `max_concurrency`; cache lookups run a few ahead of them.
+    /// Reviews many policies as one run ([`Reviewer::query_budget`]), results in request
+    /// order.
     pub async fn review_many(&self, requests: &[ReviewRequest]) -> Vec<Review> {
+        self.review_many_with(requests, &self.query_budget()).await
+    }
+
+    /// Reviews many policies with one budget, results in request order. Model calls are
+    /// bounded by `max_concurrency`; cache lookups run a few ahead of them.
+    pub async fn review_many_with(
+        &self,
+        requests: &[ReviewRequest],
+        budget: &CallBudget,
+    ) -> Vec<Review> {
         let lookahead = self.inner.config.max_concurrency.saturating_mul(4).max(1);
-        futures::stream::iter(requests.iter().map(|r| self.review(r)))
+        // Indices rather than `&ReviewRequest` items: a closure over borrowed items makes
+        // the future's `Send` bound higher-ranked, which callers inside `async_trait`
+        // methods (table scans) cannot prove.
+        futures::stream::iter(0..requests.len())
+            .map(|i| self.review_with(&requests[i], budget))
             .buffered(lookahead)
             .collect()
             .await
@@ -467,17 +650,32 @@ impl Reviewer {
         &self,
         prompt: &Prompt,
         statement_count: usize,
-    ) -> Result<ModelVerdict, ModelError> {
+        budget: &CallBudget,
+    ) -> Result<ModelVerdict, NoVerdict> {
         let cfg = &self.inner.config;
         let mut attempt: u32 = 0;
+        let mut last_error: Option<ModelError> = None;
         loop {
+            if let Err(why) = self.take_call(budget) {
+                // Out of budget after a failure: the failure is the outcome.
+                return Err(match last_error {
+                    Some(err) => {
+                        self.note_failure();
+                        NoVerdict::Failed(err)
+                    }
+                    None => NoVerdict::Refused(why),
+                });
+            }
             let mode = if self.inner.schema_supported.load(Ordering::Relaxed) {
                 FormatMode::JsonSchema
             } else {
                 FormatMode::JsonObject
             };
             match self.call_once(prompt, statement_count, mode).await {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    self.inner.failures_in_a_row.store(0, Ordering::Relaxed);
+                    return Ok(v);
+                }
                 Err(CallError::SchemaModeRejected(msg)) => {
                     // Not a failure of the model: switch to JSON mode and try again at once,
                     // without spending a retry.
@@ -496,12 +694,14 @@ impl Reviewer {
                         .model_failures
                         .fetch_add(1, Ordering::Relaxed);
                     if attempt >= cfg.max_retries {
-                        return Err(err);
+                        self.note_failure();
+                        return Err(NoVerdict::Failed(err));
                     }
                     let delay = cfg.retry_backoff.saturating_mul(1u32 << attempt.min(10));
                     tracing::debug!(attempt, error = %err, ?delay, "retrying model call");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
+                    last_error = Some(err);
                 }
             }
         }

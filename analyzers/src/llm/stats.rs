@@ -20,6 +20,8 @@ pub(crate) struct Metrics {
     pub(crate) json_mode_fallbacks: AtomicU64,
     pub(crate) risk_floors: AtomicU64,
     pub(crate) model_latency_micros: AtomicU64,
+    pub(crate) calls_refused: AtomicU64,
+    pub(crate) failure_cache_hits: AtomicU64,
 }
 
 /// A snapshot of the reviewer's counters since it was built.
@@ -53,6 +55,11 @@ pub struct ReviewerStats {
     pub model_latency_ms_total: u64,
     /// Mean time per model request, in milliseconds (0 without requests).
     pub model_latency_ms_mean: u64,
+    /// Reviews that got the heuristic verdict without asking the model: over a call
+    /// budget, caller not allowed to trigger model calls, or the circuit breaker open.
+    pub calls_refused: u64,
+    /// Reviews answered with the heuristic because the same policy failed recently.
+    pub failure_cache_hits: u64,
 }
 
 impl Metrics {
@@ -75,6 +82,8 @@ impl Metrics {
             risk_floors: g(&self.risk_floors),
             model_latency_ms_total: micros / 1000,
             model_latency_ms_mean: micros.checked_div(calls).unwrap_or(0) / 1000,
+            calls_refused: g(&self.calls_refused),
+            failure_cache_hits: g(&self.failure_cache_hits),
         }
     }
 }
