@@ -31,14 +31,62 @@ pub struct Neo4jConfig {
 }
 
 impl Neo4jConfig {
-    /// Parse the raw `[neo4j]` section.
+    /// Parse and check the raw `[neo4j]` section; errors name the key (`neo4j.uri: ...`).
     pub fn from_raw(raw: &Option<toml::Value>) -> Result<Option<Neo4jConfig>> {
-        match raw {
-            None => Ok(None),
-            Some(v) => Ok(Some(v.clone().try_into().map_err(
-                |e: toml::de::Error| anyhow::anyhow!("[neo4j]: {}", e.message()),
-            )?)),
+        let Some(v) = raw else { return Ok(None) };
+        let cfg: Neo4jConfig = v.clone().try_into().map_err(|e: toml::de::Error| {
+            anyhow::anyhow!("neo4j: {}", e.message().replace('\n', " "))
+        })?;
+        cfg.check().map_err(anyhow::Error::msg)?;
+        Ok(Some(cfg))
+    }
+
+    /// What the section must hold for a mirror to be possible (checked at load time).
+    fn check(&self) -> std::result::Result<(), String> {
+        const BOLT: &[&str] = &["bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"];
+        const RESP: &[&str] = &["redis", "rediss"];
+        let scheme = match self.uri.split_once("://") {
+            Some((scheme, rest)) if !rest.trim().is_empty() => scheme.to_ascii_lowercase(),
+            _ => {
+                return Err(format!(
+                    "neo4j.uri: expected bolt://host:port (Neo4j, FalkorDB's Bolt port) or redis://host:port (FalkorDB), got {:?}",
+                    self.uri
+                ));
+            }
+        };
+        match self.sink.as_deref() {
+            None if BOLT.contains(&scheme.as_str()) || RESP.contains(&scheme.as_str()) => {}
+            None => {
+                return Err(format!(
+                    "neo4j.uri: unknown scheme {scheme:?} (expected bolt, neo4j or redis, with +s / rediss for TLS)"
+                ));
+            }
+            Some("neo4j") if !BOLT.contains(&scheme.as_str()) => {
+                return Err(format!(
+                    "neo4j.uri: sink \"neo4j\" speaks Bolt: expected bolt:// or neo4j://, got {:?}",
+                    self.uri
+                ));
+            }
+            Some("falkordb") if !RESP.contains(&scheme.as_str()) => {
+                return Err(format!(
+                    "neo4j.uri: sink \"falkordb\" speaks RESP: expected redis://, got {:?}",
+                    self.uri
+                ));
+            }
+            Some("neo4j" | "falkordb") => {}
+            Some(other) => {
+                return Err(format!(
+                    "neo4j.sink: expected \"neo4j\" or \"falkordb\", got {other:?}"
+                ));
+            }
         }
+        if self.batch_size == Some(0) {
+            return Err("neo4j.batch_size: must be more than 0".into());
+        }
+        if self.password_env.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err("neo4j.password_env: expected the name of an environment variable".into());
+        }
+        Ok(())
     }
 
     /// The mirror settings, with the password read from env or file (never from the config text).
