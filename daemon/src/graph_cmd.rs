@@ -33,17 +33,25 @@ pub struct Neo4jConfig {
 impl Neo4jConfig {
     /// Parse and check the raw `[neo4j]` section; errors name the key (`neo4j.uri: ...`).
     pub fn from_raw(raw: &Option<toml::Value>) -> Result<Option<Neo4jConfig>> {
-        let Some(v) = raw else { return Ok(None) };
-        let cfg: Neo4jConfig = v.clone().try_into().map_err(|e: toml::de::Error| {
-            anyhow::anyhow!("neo4j: {}", e.message().replace('\n', " "))
-        })?;
+        let Some(cfg) =
+            crate::config::section::<Neo4jConfig>("neo4j", raw).map_err(anyhow::Error::msg)?
+        else {
+            return Ok(None);
+        };
         cfg.check().map_err(anyhow::Error::msg)?;
         Ok(Some(cfg))
     }
 
     /// What the section must hold for a mirror to be possible (checked at load time).
     fn check(&self) -> std::result::Result<(), String> {
-        const BOLT: &[&str] = &["bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"];
+        const BOLT: &[&str] = &[
+            "bolt",
+            "bolt+s",
+            "bolt+ssc",
+            "neo4j",
+            "neo4j+s",
+            "neo4j+ssc",
+        ];
         const RESP: &[&str] = &["redis", "rediss"];
         let scheme = match self.uri.split_once("://") {
             Some((scheme, rest)) if !rest.trim().is_empty() => scheme.to_ascii_lowercase(),
@@ -83,7 +91,11 @@ impl Neo4jConfig {
         if self.batch_size == Some(0) {
             return Err("neo4j.batch_size: must be more than 0".into());
         }
-        if self.password_env.as_deref().is_some_and(|v| v.trim().is_empty()) {
+        if self
+            .password_env
+            .as_deref()
+            .is_some_and(|v| v.trim().is_empty())
+        {
             return Err("neo4j.password_env: expected the name of an environment variable".into());
         }
         Ok(())

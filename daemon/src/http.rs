@@ -119,7 +119,10 @@ impl HttpLimits {
         trust_loopback: bool,
     ) -> HttpLimits {
         let allowed_hosts = addr.ip().is_loopback().then(|| {
-            let mut names: Vec<String> = allowed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+            let mut names: Vec<String> = allowed_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect();
             names.push(match addr {
                 SocketAddr::V4(a) => a.ip().to_string(),
                 SocketAddr::V6(a) => format!("[{}]", a.ip()),
@@ -228,19 +231,22 @@ fn with_limits(app: Router, limits: &HttpLimits) -> Router {
 
 /// What a connection beyond the regular slots may reach.
 fn health_lane(limits: &HttpLimits) -> Router {
-    let app = Router::new().route("/healthz", get(healthz)).fallback(|| async {
-        json_error(
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .fallback(|| async {
+            json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "too many HTTP connections (server.http_max_connections); only /healthz is answered"
                 .into(),
         )
-    });
+        });
     with_limits(app, limits)
 }
 
 /// Answer a connection that finds every slot taken, without reading from it.
 fn refuse(stream: TcpStream) {
-    const BODY: &str = r#"{"error":"too many HTTP connections (server.http_max_connections)","status":503}"#;
+    const BODY: &str =
+        r#"{"error":"too many HTTP connections (server.http_max_connections)","status":503}"#;
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{BODY}",
         BODY.len()
@@ -250,17 +256,28 @@ fn refuse(stream: TcpStream) {
     let _ = stream.try_write(response.as_bytes());
 }
 
+/// What a connection is served with: the full router, or the health lane's.
+#[derive(Clone)]
+struct Lane {
+    app: Router,
+    header_timeout: Duration,
+    keep_alive: bool,
+}
+
 /// One connection: HTTP/1.1 with the header deadline; it closes gracefully on shutdown.
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
-    app: Router,
-    header_timeout: Duration,
-    keep_alive: bool,
+    lane: Lane,
     anonymous: AnonymousAllowed,
     mut stop: watch::Receiver<bool>,
     _slot: OwnedSemaphorePermit,
 ) {
+    let Lane {
+        app,
+        header_timeout,
+        keep_alive,
+    } = lane;
     let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
         req.extensions_mut().insert(ConnectInfo(peer));
         req.extensions_mut().insert(anonymous);
@@ -273,9 +290,13 @@ async fn serve_connection(
         .keep_alive(keep_alive);
     let conn = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
+    // The watch guard must not live across an await: reduce it to `()` first.
+    let stopping = async move {
+        let _ = stop.wait_for(|stopping| *stopping).await;
+    };
     let result = tokio::select! {
         r = conn.as_mut() => r,
-        _ = stop.wait_for(|stopping| *stopping) => {
+        _ = stopping => {
             conn.as_mut().graceful_shutdown();
             conn.await
         }
@@ -297,8 +318,16 @@ pub async fn serve(
     limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let full = with_limits(app, &limits);
-    let health = health_lane(&limits);
+    let full = Lane {
+        app: with_limits(app, &limits),
+        header_timeout: limits.request_timeout,
+        keep_alive: true,
+    };
+    let health = Lane {
+        app: health_lane(&limits),
+        header_timeout: HEALTH_LANE_HEADER_TIMEOUT.min(limits.request_timeout),
+        keep_alive: false,
+    };
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let health_slots = Arc::new(Semaphore::new(HEALTH_LANE_CONNECTIONS));
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -322,8 +351,6 @@ pub async fn serve(
                 stream,
                 peer,
                 full.clone(),
-                limits.request_timeout,
-                true,
                 anonymous,
                 stop_rx.clone(),
                 slot,
@@ -334,8 +361,6 @@ pub async fn serve(
                 stream,
                 peer,
                 health.clone(),
-                HEALTH_LANE_HEADER_TIMEOUT.min(limits.request_timeout),
-                false,
                 anonymous,
                 stop_rx.clone(),
                 slot,

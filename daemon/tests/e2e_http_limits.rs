@@ -99,9 +99,7 @@ fn request(port: u16, method: &str, path: &str, host: Option<&str>, headers: &st
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
-    let host = host
-        .map(|h| format!("Host: {h}\r\n"))
-        .unwrap_or_default();
+    let host = host.map(|h| format!("Host: {h}\r\n")).unwrap_or_default();
     write!(
         s,
         "{method} {path} HTTP/1.1\r\n{host}{headers}Connection: close\r\nContent-Length: 0\r\n\r\n"
@@ -145,7 +143,10 @@ fn slow_and_idle_connections_are_closed_in_bounded_time() {
     let all_closed = |cs: &[Client]| cs.iter().all(|c| c.closed.is_some());
     let ok = poll_until(&mut trickling, b"X", Duration::from_secs(12), all_closed);
     let open = trickling.iter().filter(|c| c.closed.is_none()).count();
-    assert!(ok, "{open} of 30 trickling connections still open after 12 s");
+    assert!(
+        ok,
+        "{open} of 30 trickling connections still open after 12 s"
+    );
     for c in &trickling {
         let t = c.closed.unwrap_or_default();
         assert!(
@@ -290,7 +291,11 @@ fn no_anonymous_api_without_loopback_trust() {
         Some("[server]\ntrust_loopback = false\n"),
         &[],
     );
-    for path in ["/api/v1/runs", "/api/v1/findings", "/api/v1/access-requests"] {
+    for path in [
+        "/api/v1/runs",
+        "/api/v1/findings",
+        "/api/v1/access-requests",
+    ] {
         let r = request(d.http_port, "GET", path, Some("localhost"), "");
         assert_eq!(status(&r), 401, "{path}: {r}");
         assert!(json_body(&r)["error"].as_str().is_some(), "{r}");
@@ -338,19 +343,49 @@ fn bad_config_is_one_line_naming_file_and_key() {
     for (i, (text, key)) in cases.iter().enumerate() {
         let p = dir.join(format!("bad{i}.toml"));
         std::fs::write(&p, text).expect("write");
-        let out = Command::new(common::bin())
-            .args(["serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "-c"])
+        let log = dir.join(format!("bad{i}.log"));
+        let mut child = Command::new(common::bin())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--http-listen",
+                "127.0.0.1:0",
+                "-c",
+            ])
             .arg(&p)
             .env("PATHWARDEN_LOG", "info")
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
             .expect("run pathwarden");
-        assert_eq!(out.status.code(), Some(1), "{key}: {out:?}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        // A config that is not refused starts serving: stop it rather than hang.
+        let until = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(st) = child.try_wait().expect("wait") {
+                break st;
+            }
+            if Instant::now() > until {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{key}: bad config accepted, the daemon kept running: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let stderr = std::fs::read_to_string(&log).unwrap_or_default();
+        assert_eq!(status.code(), Some(1), "{key}: {stderr}");
         let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
         assert_eq!(lines.len(), 1, "{key}: expected one line, got {stderr:?}");
         let expected = format!("error: {}: {key}", p.display());
-        assert!(lines[0].starts_with(&expected), "{:?} does not start with {expected:?}", lines[0]);
+        assert!(
+            lines[0].starts_with(&expected),
+            "{:?} does not start with {expected:?}",
+            lines[0]
+        );
         assert!(
             lines[0].matches("os error").count() <= 1,
             "OS error repeated: {}",
