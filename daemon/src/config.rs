@@ -838,7 +838,13 @@ fn writable_dir(dir: &Path) -> Result<(), String> {
                     existing.display()
                 ));
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // ENOTDIR: an ancestor is a file; the walk up finds it and says so.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
                 existing = match existing.parent() {
                     Some(p) if !p.as_os_str().is_empty() => p,
                     _ => Path::new("."),

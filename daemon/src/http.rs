@@ -161,6 +161,10 @@ fn host_allowed(host: &str, allowed: &[String]) -> bool {
     let Ok(authority) = host.parse::<Authority>() else {
         return false;
     };
+    // `Authority` takes `localhost:abc`; a port, when present, must be a number.
+    if authority.as_str().len() != authority.host().len() && authority.port_u16().is_none() {
+        return false;
+    }
     let name = authority.host().to_ascii_lowercase();
     let full = authority.as_str().to_ascii_lowercase();
     ["localhost", "127.0.0.1", "[::1]"].contains(&name.as_str())
