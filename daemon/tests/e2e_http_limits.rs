@@ -392,4 +392,5 @@ fn bad_config_is_one_line_naming_file_and_key() {
             lines[0]
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
