@@ -301,8 +301,12 @@ async fn serve_connection(
     let result = tokio::select! {
         r = conn.as_mut() => r,
         _ = stopping => {
+            // Requests in flight finish; a connection still waiting for one is dropped
+            // when the grace period is over.
             conn.as_mut().graceful_shutdown();
-            conn.await
+            tokio::time::timeout(SHUTDOWN_GRACE, conn)
+                .await
+                .unwrap_or(Ok(()))
         }
     };
     if let Err(e) = result {
