@@ -1116,6 +1116,27 @@ mod tests {
         assert!(e.contains("not a file"), "{e}");
     }
 
+    /// A GAAD file that goes away after the config was loaded: the engine's error names
+    /// the connection and the file, and the OS error once (not once per error layer).
+    #[tokio::test]
+    async fn gaad_file_gone_at_build_names_the_os_error_once() {
+        let cfg = Config::parse(
+            "[[connection]]\nname = 'prod'\nplugin = 'gaad'\npath = '/nonexistent/gaad.json'\n",
+            "x.toml",
+            None,
+        )
+        .expect("parses (files are checked by load)");
+        let e = match crate::engine::Engine::build(&cfg, 10).await {
+            Ok(_) => panic!("an engine over a missing file"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(
+            e.contains("prod") && e.contains("/nonexistent/gaad.json"),
+            "{e}"
+        );
+        assert_eq!(e.matches("No such file or directory").count(), 1, "{e}");
+    }
+
     #[test]
     fn data_dir_must_be_writable_or_creatable() {
         let d = Scratch::new("datadir");

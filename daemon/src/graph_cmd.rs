@@ -106,18 +106,17 @@ impl Neo4jConfig {
         let sink = match self.sink.as_deref() {
             Some("neo4j") => SinkKind::Neo4j,
             Some("falkordb") => SinkKind::FalkorDb,
-            Some(other) => bail!("[neo4j].sink: expected \"neo4j\" or \"falkordb\", got {other:?}"),
+            Some(other) => bail!("neo4j.sink: expected \"neo4j\" or \"falkordb\", got {other:?}"),
             None if self.uri.starts_with("redis://") => SinkKind::FalkorDb,
             None => SinkKind::Neo4j,
         };
         let password = match (&self.password_env, &self.password_file) {
             (Some(v), _) => Some(
-                std::env::var(v)
-                    .with_context(|| format!("[neo4j].password_env: {v} is not set"))?,
+                std::env::var(v).with_context(|| format!("neo4j.password_env: {v} is not set"))?,
             ),
             (None, Some(f)) => Some(
                 std::fs::read_to_string(f)
-                    .with_context(|| format!("[neo4j].password_file: cannot read {}", f.display()))?
+                    .with_context(|| format!("neo4j.password_file: cannot read {}", f.display()))?
                     .trim()
                     .to_string(),
             ),
