@@ -158,6 +158,16 @@ fn slow_and_idle_connections_are_closed_in_bounded_time() {
     let mut idle: Vec<Client> = (0..10).map(|_| Client::open(d.http_port)).collect();
     let ok = poll_until(&mut idle, b"", Duration::from_secs(12), all_closed);
     assert!(ok, "idle connections still open after 12 s");
+    // A kept-alive connection that goes quiet after a request is closed the same way.
+    let mut kept = vec![Client::open(d.http_port)];
+    kept[0].poll(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let ok = poll_until(&mut kept, b"", Duration::from_secs(12), all_closed);
+    assert!(
+        kept[0].text().starts_with("HTTP/1.1 200"),
+        "{}",
+        kept[0].text()
+    );
+    assert!(ok, "an idle kept-alive connection still open after 12 s");
     assert_eq!(status(&healthz(d.http_port)), 200);
 }
 

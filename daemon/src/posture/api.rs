@@ -135,7 +135,7 @@ fn authenticate(st: &ApiState, req: &Request) -> Result<Caller, ApiError> {
             });
         }
         let why = if st.tokens.is_empty() {
-            "no API access without a token: server.trust_loopback is off and no [[token]] is configured"
+            "a token is required: no [[token]] is configured, and requests without one are served only from loopback with server.trust_loopback on"
         } else {
             "missing bearer token"
         };
