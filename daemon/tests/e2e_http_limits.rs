@@ -404,3 +404,53 @@ fn bad_config_is_one_line_naming_file_and_key() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// SIGTERM while every HTTP slot is held by a client that never sends a request: the
+/// daemon still exits, within the shutdown grace period, not after the header deadline.
+#[test]
+fn sigterm_with_every_http_slot_held_exits_promptly() {
+    let mut d = Daemon::start(
+        "http-term",
+        Some("[server]\nhttp_request_timeout = \"60s\"\nhttp_max_connections = 10\n"),
+        &[],
+    );
+    let mut held: Vec<Client> = (0..10).map(|_| Client::open(d.http_port)).collect();
+    // The slots are taken once a further client only reaches the health lane.
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = request(d.http_port, "GET", "/api/v1/runs", Some("localhost"), "");
+        if status(&r) == 503 {
+            break;
+        }
+        assert!(Instant::now() < until, "slots never filled: {r}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let term = Instant::now();
+    let st = Command::new("kill")
+        .args(["-TERM", &d.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    let until = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(st) = d.child.try_wait().expect("wait") {
+            break st;
+        }
+        assert!(
+            Instant::now() < until,
+            "still running 20 s after SIGTERM: {}",
+            d.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let took = term.elapsed();
+    assert!(status.success(), "{status}: {}", d.stderr());
+    assert!(took < Duration::from_secs(15), "exit took {took:?}");
+    // The held connections were closed by the daemon, not left to the header deadline.
+    assert!(poll_until(
+        &mut held,
+        b"",
+        Duration::from_secs(1),
+        |cs: &[Client]| { cs.iter().all(|c| c.closed.is_some()) }
+    ));
+}
