@@ -235,15 +235,11 @@ fn with_limits(app: Router, limits: &HttpLimits) -> Router {
 
 /// What a connection beyond the regular slots may reach.
 fn health_lane(limits: &HttpLimits) -> Router {
+    const BUSY: &str =
+        "too many HTTP connections (server.http_max_connections); only /healthz is answered";
     let app = Router::new()
         .route("/healthz", get(healthz))
-        .fallback(|| async {
-            json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "too many HTTP connections (server.http_max_connections); only /healthz is answered"
-                .into(),
-        )
-        });
+        .fallback(|| async { json_error(StatusCode::SERVICE_UNAVAILABLE, BUSY.into()) });
     with_limits(app, limits)
 }
 
