@@ -449,7 +449,12 @@ impl Config {
             file: file.clone(),
             message: format!("cannot read: {e}"),
         })?;
-        Self::parse(&text, &file, path.parent())
+        let cfg = Self::parse(&text, &file, path.parent())?;
+        cfg.check_files().map_err(|message| ConfigError {
+            file: file.clone(),
+            message,
+        })?;
+        Ok(cfg)
     }
 
     /// Parse and validate configuration text; `base` resolves relative paths.
@@ -642,12 +647,7 @@ impl Config {
                 ));
             }
             if let Some(s) = &j.schedule {
-                let n = s.split_whitespace().count();
-                if !(5..=7).contains(&n) {
-                    return Err(format!(
-                        "{at}.schedule: expected a cron expression of 5 or 6 fields, got {s:?}"
-                    ));
-                }
+                check_cron(s).map_err(|e| format!("{at}.schedule: {e}"))?;
             }
             if let Some(r) = &j.report {
                 for f in &r.formats {
@@ -707,7 +707,205 @@ impl Config {
                 return Err(format!("server.search_path: unknown connection {s:?}"));
             }
         }
+        // Parsed by the function the reviewer uses; when it refuses the section, parsing it
+        // again here locates the key (its own message does not name it).
+        let llm = crate::policy::llm_config(&self.llm).map_err(|e| {
+            section::<pathwarden_analyzers::llm::LlmConfig>("llm", &self.llm)
+                .err()
+                .unwrap_or_else(|| one_line(&e))
+        })?;
+        if let Some(llm) = llm {
+            check_llm(&llm)?;
+        }
+        crate::graph_cmd::Neo4jConfig::from_raw(&self.neo4j).map_err(|e| one_line(&e))?;
         Ok(())
+    }
+
+    /// The checks that need the filesystem, made at load time so that a bad path is
+    /// reported with the file and the key before anything starts (not at first use).
+    fn check_files(&self) -> Result<(), String> {
+        if let (Some(cert), Some(key)) = (&self.server.tls_cert, &self.server.tls_key) {
+            crate::pg::tls_acceptor(cert, key).map_err(|e| one_line(&e))?;
+        }
+        for (i, c) in self.connections.iter().enumerate() {
+            if let (Plugin::Gaad, Some(p)) = (c.plugin, &c.path) {
+                readable_file(p).map_err(|e| format!("connection[{i}] ({}).path: {e}", c.name))?;
+            }
+        }
+        if let Some(neo) =
+            crate::graph_cmd::Neo4jConfig::from_raw(&self.neo4j).map_err(|e| one_line(&e))?
+        {
+            if let Some(p) = &neo.password_file {
+                readable_file(p).map_err(|e| format!("neo4j.password_file: {e}"))?;
+            }
+        }
+        if self.state.url.is_none() {
+            // The SQLite state store lives there (`[state] url` unset).
+            writable_dir(&self.server.data_dir).map_err(|e| format!("server.data_dir: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Deserialize a free-form section (`[llm]`, `[neo4j]`) so that an error names the key:
+/// `llm.timeout: invalid type: string "soon", expected u64`.
+pub(crate) fn section<T: serde::de::DeserializeOwned>(
+    name: &str,
+    raw: &Option<toml::Value>,
+) -> Result<Option<T>, String> {
+    let Some(value) = raw else { return Ok(None) };
+    // `Value::try_into` reports no position; parsing the section's text does, and the
+    // position's line starts with the key.
+    let text = toml::to_string(value).map_err(|e| format!("{name}: {e}"))?;
+    toml::from_str::<T>(&text).map(Some).map_err(|e| {
+        let message = e.message().replace('\n', " ");
+        let key = e.span().and_then(|span| {
+            let start = text[..span.start.min(text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let line = text[start..].lines().next().unwrap_or_default();
+            let (key, _) = line.split_once('=')?;
+            let key = key.trim().trim_matches('"');
+            (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
+        });
+        match key {
+            Some(k) => format!("{name}.{k}: {message}"),
+            None => format!("{name}: {message}"),
+        }
+    })
+}
+
+/// An error chain on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}
+
+/// A `[[job]] schedule` read exactly as the scheduler reads it: `scheduler::with_seconds`,
+/// then croner with the settings tokio-cron-scheduler uses (seconds required, day of month
+/// and day of week both applying). An expression that never fires is an error too.
+fn check_cron(schedule: &str) -> Result<(), String> {
+    let cron = croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(&crate::posture::scheduler::with_seconds(schedule))
+        .map_err(|e| {
+            format!(
+                "{schedule:?} is not a cron expression (5 fields, or 6 with seconds first): {e}"
+            )
+        })?;
+    cron.find_next_occurrence(&chrono::Utc::now(), false)
+        .map_err(|_| format!("{schedule:?} never fires"))?;
+    Ok(())
+}
+
+/// What `[llm]` must hold for a review to be possible; serde has checked the types and names.
+fn check_llm(llm: &pathwarden_analyzers::llm::LlmConfig) -> Result<(), String> {
+    let url = reqwest::Url::parse(&llm.base_url)
+        .map_err(|e| format!("llm.base_url: {:?} is not a URL: {e}", llm.base_url))?;
+    if !["http", "https"].contains(&url.scheme()) || url.host_str().is_none() {
+        return Err(format!(
+            "llm.base_url: expected an http(s) URL such as https://api.openai.com/v1, got {:?}",
+            llm.base_url
+        ));
+    }
+    if llm.model.trim().is_empty() {
+        return Err("llm.model: expected a model name".into());
+    }
+    if llm
+        .api_key_env
+        .as_deref()
+        .is_some_and(|v| v.trim().is_empty())
+    {
+        return Err("llm.api_key_env: expected the name of an environment variable".into());
+    }
+    if llm.max_concurrency == 0 {
+        return Err("llm.max_concurrency: must be more than 0".into());
+    }
+    if llm.timeout.is_zero() {
+        return Err("llm.timeout: must be more than 0 seconds".into());
+    }
+    if llm.max_tokens == 0 {
+        return Err("llm.max_tokens: must be more than 0".into());
+    }
+    if let Some(t) = llm.temperature {
+        if !(0.0..=2.0).contains(&t) {
+            return Err(format!("llm.temperature: expected 0 to 2, got {t}"));
+        }
+    }
+    if let Some(r) = &llm.redis_url {
+        let ok = reqwest::Url::parse(r)
+            .map(|u| ["redis", "rediss", "unix", "redis+unix"].contains(&u.scheme()))
+            .unwrap_or(false);
+        if !ok {
+            return Err(format!(
+                "llm.redis_url: expected redis://host:port, got {r:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A file that can be opened for reading.
+fn readable_file(path: &Path) -> Result<(), String> {
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    match f.metadata() {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(_) => Err(format!("cannot read {}: not a file", path.display())),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// A directory that exists and takes new files, or that can be created: its nearest
+/// existing ancestor is a directory that takes new files. Nothing is left behind.
+fn writable_dir(dir: &Path) -> Result<(), String> {
+    let mut existing = dir;
+    loop {
+        match std::fs::metadata(existing) {
+            Ok(m) if m.is_dir() => break,
+            Ok(_) if existing == dir => {
+                return Err(format!("{} is not a directory", dir.display()));
+            }
+            Ok(_) => {
+                return Err(format!(
+                    "cannot create {}: {} is not a directory",
+                    dir.display(),
+                    existing.display()
+                ));
+            }
+            // ENOTDIR: an ancestor is a file; the walk up finds it and says so.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                existing = match existing.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+            }
+            Err(e) => return Err(format!("cannot use {}: {e}", dir.display())),
+        }
+    }
+    // Permission bits do not tell (root, ACLs, read-only mounts): try.
+    let probe = existing.join(format!(".pathwarden-write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) if existing == dir => Err(format!("cannot write in {}: {e}", dir.display())),
+        Err(e) => Err(format!(
+            "cannot create {}: cannot write in {}: {e}",
+            dir.display(),
+            existing.display()
+        )),
     }
 }
 
@@ -772,6 +970,246 @@ mod tests {
             Some(std::time::Duration::from_secs(300))
         );
         assert_eq!(l.query_memory_limit, 1 << 30);
+    }
+
+    /// A scratch directory for one test, removed on drop.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(tag: &str) -> Scratch {
+            let d = std::env::temp_dir()
+                .join(format!("pathwarden-config-{tag}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&d);
+            std::fs::create_dir_all(&d).expect("scratch dir");
+            Scratch(d)
+        }
+
+        /// Write `text` as `c.toml` and load it; the error as text.
+        fn load_err(&self, text: &str) -> String {
+            let p = self.0.join("c.toml");
+            std::fs::write(&p, text).expect("write config");
+            Config::load(&p)
+                .expect_err("config must be refused")
+                .to_string()
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn parse_err(text: &str) -> String {
+        Config::parse(text, "x.toml", None)
+            .expect_err("config must be refused")
+            .to_string()
+    }
+
+    #[test]
+    fn cron_schedules_are_read_as_the_scheduler_reads_them() {
+        let job = |schedule: &str| {
+            format!("[[job]]\nname = 'nightly'\nsql = 'select 1'\nschedule = '{schedule}'\n")
+        };
+        for bad in [
+            "61 * * * *",
+            "* * * *",
+            "0 2 * * * * * *",
+            "0 25 * * *",
+            "every day",
+            "0 0 31 2 *",
+        ] {
+            let e = parse_err(&job(bad));
+            assert!(
+                e.starts_with("x.toml: job[0] (nightly).schedule: "),
+                "{bad}: {e}"
+            );
+            assert!(e.contains(bad), "{bad}: {e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
+        for good in [
+            "0 2 * * *",
+            "*/30 * * * *",
+            "15 0 2 * * *",
+            "0 0 9 * * MON-FRI",
+            "@daily",
+        ] {
+            Config::parse(&job(good), "x.toml", None).expect(good);
+        }
+        // Whatever the check accepts the scheduler accepts, and the other way round (an
+        // expression that parses but never fires aside).
+        for s in [
+            "61 * * * *",
+            "* * * *",
+            "0 25 * * *",
+            "every day",
+            "0 2 * * *",
+            "*/30 * * * *",
+            "15 0 2 * * *",
+            "0 0 9 * * MON-FRI",
+            "@daily",
+        ] {
+            let scheduler = tokio_cron_scheduler::Job::new(
+                crate::posture::scheduler::with_seconds(s),
+                |_, _| {},
+            );
+            assert_eq!(scheduler.is_ok(), check_cron(s).is_ok(), "{s}");
+        }
+    }
+
+    #[test]
+    fn llm_section_is_checked_at_load() {
+        let e = parse_err("[llm]\nbase_url = 'ftp://models.example'\nmodel = 'm'\n");
+        assert!(e.starts_with("x.toml: llm.base_url: "), "{e}");
+        let e = parse_err("[llm]\nbase_url = 'not a url'\n");
+        assert!(e.starts_with("x.toml: llm.base_url: "), "{e}");
+        let e = parse_err("[llm]\nmodel = ''\n");
+        assert!(e.starts_with("x.toml: llm.model: "), "{e}");
+        let e = parse_err("[llm]\nmax_concurrency = 0\n");
+        assert!(e.starts_with("x.toml: llm.max_concurrency: "), "{e}");
+        let e = parse_err("[llm]\nmodle = 'gpt'\n");
+        assert!(e.starts_with("x.toml: llm.modle: unknown field"), "{e}");
+        let e = parse_err("[llm]\ntimeout = 'soon'\n");
+        assert!(e.starts_with("x.toml: llm.timeout: "), "{e}");
+        Config::parse(
+            "[llm]\nbase_url = 'http://127.0.0.1:8080/v1'\nmodel = 'local'\n",
+            "x.toml",
+            None,
+        )
+        .expect("a local model endpoint is fine");
+    }
+
+    #[test]
+    fn neo4j_section_is_checked_at_load() {
+        let e = parse_err("[neo4j]\nuri = 'http://127.0.0.1:7474'\n");
+        assert!(e.starts_with("x.toml: neo4j.uri: "), "{e}");
+        let e = parse_err("[neo4j]\nuri = '127.0.0.1:7687'\n");
+        assert!(e.starts_with("x.toml: neo4j.uri: "), "{e}");
+        let e = parse_err("[neo4j]\nuri = 'bolt://127.0.0.1:7687'\nsink = 'mongo'\n");
+        assert!(e.starts_with("x.toml: neo4j.sink: "), "{e}");
+        let e = parse_err("[neo4j]\nuri = 'bolt://127.0.0.1:7687'\nsink = 'falkordb'\n");
+        assert!(e.starts_with("x.toml: neo4j.uri: "), "{e}");
+        let e = parse_err("[neo4j]\nuri = 'bolt://127.0.0.1:7687'\nbatch_size = 0\n");
+        assert!(e.starts_with("x.toml: neo4j.batch_size: "), "{e}");
+        let e = parse_err("[neo4j]\nurl = 'bolt://127.0.0.1:7687'\n");
+        assert!(e.starts_with("x.toml: neo4j.url: unknown field"), "{e}");
+        for ok in [
+            "bolt://127.0.0.1:7687",
+            "neo4j+s://db.example:7687",
+            "redis://127.0.0.1:6379",
+        ] {
+            Config::parse(&format!("[neo4j]\nuri = '{ok}'\n"), "x.toml", None).expect(ok);
+        }
+    }
+
+    #[test]
+    fn tls_files_are_checked_at_load() {
+        let d = Scratch::new("tls");
+        let missing = d.0.join("missing.crt");
+        let key = d.0.join("server.key");
+        std::fs::write(&key, "not a key").expect("write");
+        let e = d.load_err(&format!(
+            "[server]\ntls_cert = '{}'\ntls_key = '{}'\n",
+            missing.display(),
+            key.display()
+        ));
+        let file = d.0.join("c.toml");
+        assert!(
+            e.starts_with(&format!("{}: server.tls_cert: ", file.display())),
+            "{e}"
+        );
+        assert!(e.contains(&missing.display().to_string()), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+        // A certificate file without a certificate in it.
+        let cert = d.0.join("server.crt");
+        std::fs::write(&cert, "hello").expect("write");
+        let e = d.load_err(&format!(
+            "[server]\ntls_cert = '{}'\ntls_key = '{}'\n",
+            cert.display(),
+            key.display()
+        ));
+        assert!(e.contains("server.tls_cert: no certificate"), "{e}");
+    }
+
+    #[test]
+    fn unreadable_gaad_file_names_the_key_once() {
+        let d = Scratch::new("gaad");
+        let e = d.load_err(
+            "[[connection]]\nname = 'prod'\nplugin = 'gaad'\npath = '/nonexistent/gaad.json'\n",
+        );
+        let file = d.0.join("c.toml");
+        assert_eq!(
+            e,
+            format!(
+                "{}: connection[0] (prod).path: cannot read /nonexistent/gaad.json: No such file or directory (os error 2)",
+                file.display()
+            )
+        );
+        // A directory is not a GAAD file; relative paths are resolved against the config.
+        std::fs::create_dir_all(d.0.join("exports")).expect("mkdir");
+        let e = d.load_err("[[connection]]\nname = 'prod'\nplugin = 'gaad'\npath = 'exports'\n");
+        assert!(e.contains("connection[0] (prod).path: cannot read "), "{e}");
+        assert!(e.contains("not a file"), "{e}");
+    }
+
+    /// A GAAD file that goes away after the config was loaded: the engine's error names
+    /// the connection and the file, and the OS error once (not once per error layer).
+    #[tokio::test]
+    async fn gaad_file_gone_at_build_names_the_os_error_once() {
+        let cfg = Config::parse(
+            "[[connection]]\nname = 'prod'\nplugin = 'gaad'\npath = '/nonexistent/gaad.json'\n",
+            "x.toml",
+            None,
+        )
+        .expect("parses (files are checked by load)");
+        let e = match crate::engine::Engine::build(&cfg, 10).await {
+            Ok(_) => panic!("an engine over a missing file"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(
+            e.contains("prod") && e.contains("/nonexistent/gaad.json"),
+            "{e}"
+        );
+        assert_eq!(e.matches("No such file or directory").count(), 1, "{e}");
+    }
+
+    #[test]
+    fn data_dir_must_be_writable_or_creatable() {
+        let d = Scratch::new("datadir");
+        let plain = d.0.join("plain");
+        std::fs::write(&plain, "x").expect("write");
+        let e = d.load_err(&format!(
+            "[server]\ndata_dir = '{}'\n",
+            plain.join("state").display()
+        ));
+        assert!(e.contains(": server.data_dir: cannot create "), "{e}");
+        assert!(e.contains("is not a directory"), "{e}");
+        let e = d.load_err(&format!("[server]\ndata_dir = '{}'\n", plain.display()));
+        assert!(e.contains(": server.data_dir: "), "{e}");
+        // A directory that does not exist yet but can be made is fine, and is not made by
+        // loading the config.
+        let fresh = d.0.join("fresh/state");
+        let p = d.0.join("ok.toml");
+        std::fs::write(&p, format!("[server]\ndata_dir = '{}'\n", fresh.display())).expect("write");
+        Config::load(&p).expect("creatable data_dir");
+        assert!(!fresh.exists() && !d.0.join("fresh").exists());
+        // With a state URL the data directory is not used for state.
+        std::fs::write(
+            &p,
+            format!(
+                "[server]\ndata_dir = '{}'\n[state]\nurl = 'sqlite::memory:'\n",
+                plain.join("state").display()
+            ),
+        )
+        .expect("write");
+        Config::load(&p).expect("data_dir unused");
+        // Nothing left behind by the write check.
+        let left: Vec<_> = std::fs::read_dir(&d.0)
+            .expect("read dir")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("write-check"))
+            .collect();
+        assert!(left.is_empty());
     }
 
     #[test]

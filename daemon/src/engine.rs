@@ -98,7 +98,9 @@ async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result
             let path = c.path.as_deref().context("gaad connection without path")?;
             Arc::new(
                 pathwarden_tables::gaad::load(&c.name, path, c.account_id.as_deref())
-                    .with_context(|| format!("connection {}", c.name))?,
+                    // The error's message already carries its cause; as context it would be
+                    // printed twice by `{:#}`.
+                    .map_err(|e| anyhow::anyhow!("connection ({}).path: {e}", c.name))?,
             )
         }
         Plugin::Aws => Arc::new(

@@ -31,14 +31,74 @@ pub struct Neo4jConfig {
 }
 
 impl Neo4jConfig {
-    /// Parse the raw `[neo4j]` section.
+    /// Parse and check the raw `[neo4j]` section; errors name the key (`neo4j.uri: ...`).
     pub fn from_raw(raw: &Option<toml::Value>) -> Result<Option<Neo4jConfig>> {
-        match raw {
-            None => Ok(None),
-            Some(v) => Ok(Some(v.clone().try_into().map_err(
-                |e: toml::de::Error| anyhow::anyhow!("[neo4j]: {}", e.message()),
-            )?)),
+        let Some(cfg) =
+            crate::config::section::<Neo4jConfig>("neo4j", raw).map_err(anyhow::Error::msg)?
+        else {
+            return Ok(None);
+        };
+        cfg.check().map_err(anyhow::Error::msg)?;
+        Ok(Some(cfg))
+    }
+
+    /// What the section must hold for a mirror to be possible (checked at load time).
+    fn check(&self) -> std::result::Result<(), String> {
+        const BOLT: &[&str] = &[
+            "bolt",
+            "bolt+s",
+            "bolt+ssc",
+            "neo4j",
+            "neo4j+s",
+            "neo4j+ssc",
+        ];
+        const RESP: &[&str] = &["redis", "rediss"];
+        let scheme = match self.uri.split_once("://") {
+            Some((scheme, rest)) if !rest.trim().is_empty() => scheme.to_ascii_lowercase(),
+            _ => {
+                return Err(format!(
+                    "neo4j.uri: expected bolt://host:port (Neo4j, FalkorDB's Bolt port) or redis://host:port (FalkorDB), got {:?}",
+                    self.uri
+                ));
+            }
+        };
+        match self.sink.as_deref() {
+            None if BOLT.contains(&scheme.as_str()) || RESP.contains(&scheme.as_str()) => {}
+            None => {
+                return Err(format!(
+                    "neo4j.uri: unknown scheme {scheme:?} (expected bolt, neo4j or redis, with +s / rediss for TLS)"
+                ));
+            }
+            Some("neo4j") if !BOLT.contains(&scheme.as_str()) => {
+                return Err(format!(
+                    "neo4j.uri: sink \"neo4j\" speaks Bolt: expected bolt:// or neo4j://, got {:?}",
+                    self.uri
+                ));
+            }
+            Some("falkordb") if !RESP.contains(&scheme.as_str()) => {
+                return Err(format!(
+                    "neo4j.uri: sink \"falkordb\" speaks RESP: expected redis://, got {:?}",
+                    self.uri
+                ));
+            }
+            Some("neo4j" | "falkordb") => {}
+            Some(other) => {
+                return Err(format!(
+                    "neo4j.sink: expected \"neo4j\" or \"falkordb\", got {other:?}"
+                ));
+            }
         }
+        if self.batch_size == Some(0) {
+            return Err("neo4j.batch_size: must be more than 0".into());
+        }
+        if self
+            .password_env
+            .as_deref()
+            .is_some_and(|v| v.trim().is_empty())
+        {
+            return Err("neo4j.password_env: expected the name of an environment variable".into());
+        }
+        Ok(())
     }
 
     /// The mirror settings, with the password read from env or file (never from the config text).
@@ -46,18 +106,17 @@ impl Neo4jConfig {
         let sink = match self.sink.as_deref() {
             Some("neo4j") => SinkKind::Neo4j,
             Some("falkordb") => SinkKind::FalkorDb,
-            Some(other) => bail!("[neo4j].sink: expected \"neo4j\" or \"falkordb\", got {other:?}"),
+            Some(other) => bail!("neo4j.sink: expected \"neo4j\" or \"falkordb\", got {other:?}"),
             None if self.uri.starts_with("redis://") => SinkKind::FalkorDb,
             None => SinkKind::Neo4j,
         };
         let password = match (&self.password_env, &self.password_file) {
             (Some(v), _) => Some(
-                std::env::var(v)
-                    .with_context(|| format!("[neo4j].password_env: {v} is not set"))?,
+                std::env::var(v).with_context(|| format!("neo4j.password_env: {v} is not set"))?,
             ),
             (None, Some(f)) => Some(
                 std::fs::read_to_string(f)
-                    .with_context(|| format!("[neo4j].password_file: cannot read {}", f.display()))?
+                    .with_context(|| format!("neo4j.password_file: cannot read {}", f.display()))?
                     .trim()
                     .to_string(),
             ),

@@ -346,15 +346,22 @@ async fn serve(
         },
         limits.max_startup_connections,
     ));
-    let http_task = tokio::spawn(async move {
-        let app = router.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(http_listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-        {
-            tracing::error!(error = %e, "http server failed");
-        }
-    });
+    let http_limits = http::HttpLimits::new(
+        http_addr,
+        cfg.server
+            .limits()
+            .map_err(anyhow::Error::msg)?
+            .http_request_timeout,
+        cfg.server.http_max_connections,
+        &cfg.server.allowed_hosts,
+        cfg.server.trust_loopback,
+    );
+    let http_task = tokio::spawn(http::serve(
+        http_listener,
+        router,
+        http_limits,
+        shutdown_signal(),
+    ));
     shutdown_signal().await;
     tracing::info!("shutting down");
     pg_task.abort();

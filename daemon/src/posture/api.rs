@@ -123,14 +123,25 @@ fn authenticate(st: &ApiState, req: &Request) -> Result<Caller, ApiError> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let Some(h) = header else {
-        if st.tokens.is_empty() {
-            // No tokens configured: read-only access on the (loopback) listener.
+        // No tokens configured: read-only access, but only for loopback peers while
+        // `server.trust_loopback` is on (the HTTP listener says so per request; absent
+        // means no). Otherwise nobody is anonymous.
+        let anonymous = req
+            .extensions()
+            .get::<crate::http::AnonymousAllowed>()
+            .is_some_and(|a| a.0);
+        if st.tokens.is_empty() && anonymous {
             return Ok(Caller {
                 name: "anonymous".into(),
                 role: Role::Reader,
             });
         }
-        return Err(err(StatusCode::UNAUTHORIZED, "missing bearer token"));
+        let why = if st.tokens.is_empty() {
+            "a token is required: no [[token]] is configured, and requests without one are served only from loopback with server.trust_loopback on"
+        } else {
+            "missing bearer token"
+        };
+        return Err(err(StatusCode::UNAUTHORIZED, why));
     };
     let Some(token) = h.strip_prefix("Bearer ").map(str::trim) else {
         return Err(err(
