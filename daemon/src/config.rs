@@ -812,13 +812,6 @@ fn check_llm(llm: &pathwarden_analyzers::llm::LlmConfig) -> Result<(), String> {
     if llm.model.trim().is_empty() {
         return Err("llm.model: expected a model name".into());
     }
-    if llm
-        .api_key_env
-        .as_deref()
-        .is_some_and(|v| v.trim().is_empty())
-    {
-        return Err("llm.api_key_env: expected the name of an environment variable".into());
-    }
     if llm.max_concurrency == 0 {
         return Err("llm.max_concurrency: must be more than 0".into());
     }

@@ -426,7 +426,6 @@ async fn login(d: &Daemon, user: &str, pw: &str) -> tokio_postgres::Client {
 /// With real logins: a reader sees only their own audit rows and cannot make model
 /// calls; an operator can. Needs the pgwire session to carry the login's identity.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs pgwire sessions to attach crate::identity::Identity (in progress on the pgwire side)"]
 async fn readers_see_their_own_audit_rows_and_make_no_model_calls() {
     let server = MockServer::start(Mode::Valid("medium")).await;
     let users = [("ann", "reader"), ("olga", "operator"), ("root", "admin")]

@@ -149,6 +149,8 @@ const TABLES: &[TableDecl] = &[
             ("approved_at", TS),
         ],
         order_by: "id",
+        owner_column: None,
+        pushdown: &[],
     },
     TableDecl {
         name: "desired_grant",
