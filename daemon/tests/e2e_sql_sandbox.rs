@@ -163,12 +163,23 @@ async fn no_session_can_change_what_others_see() {
         .simple_query("SET datafusion.execution.batch_size = 7")
         .await
         .unwrap();
-    let shown = reader
-        .query_one("select setting from information_schema.df_settings where name = 'datafusion.execution.batch_size'", &[])
-        .await;
-    if let Ok(row) = shown {
-        assert_ne!(row.get::<_, Option<String>>(0).as_deref(), Some("7"));
-    }
+    assert_eq!(batch_size(&admin).await, "7");
+    assert_eq!(
+        batch_size(&reader).await,
+        "8192",
+        "another session's SET leaked"
+    );
+}
+
+async fn batch_size(c: &tokio_postgres::Client) -> String {
+    c.query_one(
+        "select value from information_schema.df_settings where name = 'datafusion.execution.batch_size'",
+        &[],
+    )
+    .await
+    .expect("df_settings")
+    .get::<_, Option<String>>(0)
+    .unwrap_or_default()
 }
 
 async fn show(c: &tokio_postgres::Client) -> String {

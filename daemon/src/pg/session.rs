@@ -1080,3 +1080,41 @@ fn _assert_send() {
 
 #[allow(dead_code)]
 type _Unused = DataRow;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancel_registry_forgets_closed_backends() {
+        let r = CancelRegistry::default();
+        let key = vec![1, 2, 3, 4];
+        let state = r.state(7, key.clone());
+        assert!(r.cancel(7, key.clone()));
+        assert_eq!(state.generation.load(Ordering::SeqCst), 1);
+        // What the connection does when it closes.
+        r.remove(7, key.clone());
+        assert!(!r.cancel(7, key), "a closed backend can still be cancelled");
+        assert!(r.map.lock().map(|m| m.is_empty()).unwrap_or(false));
+    }
+
+    #[tokio::test]
+    async fn a_closed_connection_cancels_its_statement() {
+        let registry = CancelRegistry::default();
+        let conn = Arc::new(ConnState::default());
+        let token = CancelToken {
+            state: registry.state(1, vec![0; 4]),
+            generation: 0,
+            conn: conn.clone(),
+        };
+        let waiting = tokio::spawn(token.clone().cancelled());
+        tokio::task::yield_now().await;
+        assert!(!token.is_cancelled());
+        conn.close();
+        tokio::time::timeout(Duration::from_secs(1), waiting)
+            .await
+            .expect("closing the connection did not wake the statement")
+            .unwrap();
+        assert!(token.is_cancelled());
+    }
+}
