@@ -388,41 +388,6 @@ async fn policy_review_against_a_failing_model_makes_bounded_calls() {
     }));
 }
 
-fn hash_password(pw: &str) -> String {
-    use std::io::Write;
-    let mut child = std::process::Command::new(common::bin())
-        .arg("hash-password")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("run hash-password");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{pw}\n").as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-async fn login(d: &Daemon, user: &str, pw: &str) -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(
-        &format!(
-            "host=127.0.0.1 port={} user={user} password={pw} dbname=pathwarden",
-            d.pg_port
-        ),
-        tokio_postgres::NoTls,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("login {user}: {e}"));
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    client
-}
-
 /// With real logins: a reader sees only their own audit rows and cannot make model
 /// calls; an operator can. Needs the pgwire session to carry the login's identity.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -433,15 +398,15 @@ async fn readers_see_their_own_audit_rows_and_make_no_model_calls() {
         .map(|(u, r)| {
             format!(
                 "[[user]]\nname = \"{u}\"\npassword_hash = \"{}\"\nrole = \"{r}\"\n",
-                hash_password(&format!("{u}-pw"))
+                common::hash_password(&format!("{u}-pw"))
             )
         })
         .collect::<String>();
     let config = format!("{users}{}", llm_toml(&server, ""));
     let d = Daemon::start("audit-roles", Some(&config), &[]);
-    let ann = login(&d, "ann", "ann-pw").await;
-    let olga = login(&d, "olga", "olga-pw").await;
-    let root = login(&d, "root", "root-pw").await;
+    let ann = d.client_as("ann", "ann-pw").await;
+    let olga = d.client_as("olga", "olga-pw").await;
+    let root = d.client_as("root", "root-pw").await;
     for (c, tag) in [(&ann, "a"), (&olga, "o"), (&root, "r")] {
         strings(c, &format!("select '{tag}' as marker")).await;
     }

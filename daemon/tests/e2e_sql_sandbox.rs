@@ -313,24 +313,7 @@ async fn runaway_queries_stop_by_timeout_cancel_and_disconnect() {
     );
 
     // 3. The client goes away: the query stops, the daemon's CPU goes back to idle.
-    let mut psql = std::process::Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &d.pg_port.to_string(),
-            "-U",
-            "analyst",
-            "-d",
-            "pathwarden",
-            "-X",
-            "-c",
-        ])
-        .arg(RUNAWAY)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("psql");
+    let mut psql = psql_running(&d, RUNAWAY);
     tokio::time::sleep(Duration::from_millis(800)).await;
     psql.kill().expect("kill our psql");
     let _ = psql.wait();
@@ -367,6 +350,28 @@ async fn memory_limits_fail_the_query_not_the_daemon() {
         count(&c, "select count(*) from aws_iam_user").await > 0,
         "the daemon survives"
     );
+}
+
+/// psql running `sql` in the background (its output discarded).
+fn psql_running(d: &Daemon, sql: &str) -> std::process::Child {
+    std::process::Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &d.pg_port.to_string(),
+            "-U",
+            "analyst",
+            "-d",
+            "pathwarden",
+            "-X",
+            "-c",
+        ])
+        .arg(sql)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("psql")
 }
 
 fn startup_packet(user: &str) -> Vec<u8> {
@@ -574,24 +579,7 @@ async fn logins_are_refused_without_trust_and_failures_are_audited() {
 #[test]
 fn sigterm_drains_and_exits_while_a_query_runs() {
     let mut d = Daemon::start("sigterm", None, &[]);
-    let mut psql = std::process::Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &d.pg_port.to_string(),
-            "-U",
-            "analyst",
-            "-d",
-            "pathwarden",
-            "-X",
-            "-c",
-        ])
-        .arg(RUNAWAY)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("psql");
+    let mut psql = psql_running(&d, RUNAWAY);
     std::thread::sleep(Duration::from_millis(800));
     let pid = d.child.id().to_string();
     let sent = Instant::now();
