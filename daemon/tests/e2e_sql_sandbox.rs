@@ -252,6 +252,21 @@ async fn runaway_queries_stop_by_timeout_cancel_and_disconnect() {
             t.elapsed()
         );
     }
+    // The HTTP health check too.
+    let t = Instant::now();
+    let mut http = TcpStream::connect(("127.0.0.1", d.http_port)).unwrap();
+    http.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let reply = read_until_closed(&mut http, Duration::from_secs(2)).expect("healthz answered");
+    assert!(
+        String::from_utf8_lossy(&reply).starts_with("HTTP/1.1 200"),
+        "{reply:?}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_millis(1000),
+        "healthz took {:?}",
+        t.elapsed()
+    );
     let (r, c) = heavy.await.unwrap();
     let e = r.expect_err("the runaway join finished?");
     assert_eq!(sqlstate(&e), "57014", "{e}");
