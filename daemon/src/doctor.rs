@@ -119,6 +119,9 @@ pub struct Check {
     /// The region of a failed regional call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The whole error text of a failed check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl Check {
@@ -132,6 +135,7 @@ impl Check {
             api_call: None,
             iam_action: None,
             region: None,
+            message: None,
         }
     }
 }
@@ -156,6 +160,51 @@ fn denied_call_in_text(text: &str) -> Option<String> {
     let rest = &text[text.find("access denied calling ")? + "access denied calling ".len()..];
     let call: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
     Some(call.trim_end_matches(':').to_string()).filter(|c| c.contains(':'))
+}
+
+/// Error codes that mean the credentials or the signature were refused: not a missing
+/// permission, whatever HTTP status came with them.
+const CREDENTIAL_ERRORS: &[&str] = &[
+    "SignatureDoesNotMatch",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "IncompleteSignature",
+    "InvalidSignatureException",
+    "UnrecognizedClientException",
+];
+
+fn credentials_refused(message: &str) -> bool {
+    CREDENTIAL_ERRORS.iter().any(|c| message.contains(c))
+}
+
+/// Whether a failed call is a missing permission. The typed error is trusted first;
+/// an untyped one still counts when the service's answer says so (an error body the
+/// SDK could not parse, as some AWS-compatible endpoints send, keeps the code in its text).
+fn classify(typed_denial: bool, message: &str) -> Status {
+    if credentials_refused(message) {
+        return Status::Error;
+    }
+    let says_denied = [
+        "<Code>AccessDenied",
+        "not authorized to perform",
+        "UnauthorizedOperation",
+    ]
+    .iter()
+    .any(|m| message.contains(m));
+    if typed_denial || says_denied {
+        Status::Denied
+    } else {
+        Status::Error
+    }
+}
+
+/// At most 200 characters of an error, for the table.
+fn short(message: &str) -> String {
+    let mut s: String = message.chars().take(200).collect();
+    if s.len() < message.len() {
+        s.push_str("...");
+    }
+    s
 }
 
 async fn check_table(engine: &Engine, connection: &str, table: &str, has_hydrates: bool) -> Check {
@@ -185,43 +234,44 @@ async fn check_table(engine: &Engine, connection: &str, table: &str, has_hydrate
             Check::new(connection, name, Status::Ok, detail)
         }
         Ok(Err(e)) => {
-            let text = format!("{e:#}");
-            match table_error(&e) {
-                Some(te) => {
-                    let (status, call) = match &te.source {
-                        FetchError::AccessDenied { api_call, .. } => {
-                            (Status::Denied, api_call.clone())
-                        }
-                        other => (Status::Error, other.api_call().to_string()),
-                    };
-                    let mut c = Check::new(connection, name, status, te.source.to_string());
-                    if status == Status::Denied {
-                        c.iam_action = Some(iam_action(&call));
-                        c.detail = format!(
-                            "needs {} ({})",
-                            iam_action(&call),
-                            te.source.to_string().replace('\n', " ")
-                        );
-                    }
-                    c.api_call = Some(call);
-                    c.region = te.region.clone();
-                    c
-                }
-                None => match denied_call_in_text(&text) {
-                    Some(call) => {
-                        let mut c = Check::new(
-                            connection,
-                            name,
-                            Status::Denied,
-                            format!("needs {} ({})", iam_action(&call), text.replace('\n', " ")),
-                        );
-                        c.iam_action = Some(iam_action(&call));
-                        c.api_call = Some(call);
-                        c
-                    }
-                    None => Check::new(connection, name, Status::Error, text.replace('\n', " ")),
-                },
+            let text = format!("{e:#}").replace('\n', " ");
+            let (call, region, message) = match table_error(&e) {
+                Some(te) => (
+                    Some(te.source.api_call().to_string()),
+                    te.region.clone(),
+                    te.source.to_string().replace('\n', " "),
+                ),
+                None => (denied_call_in_text(&text), None, text.clone()),
+            };
+            let typed_denial = table_error(&e)
+                .is_some_and(|te| matches!(te.source, FetchError::AccessDenied { .. }));
+            let status = classify(
+                typed_denial || denied_call_in_text(&text).is_some(),
+                &message,
+            );
+            let detail = match (&status, &call) {
+                (Status::Denied, Some(call)) => format!(
+                    "needs {} ({call} was denied{})",
+                    iam_action(call),
+                    region
+                        .as_ref()
+                        .map(|r| format!(" in {r}"))
+                        .unwrap_or_default()
+                ),
+                _ if credentials_refused(&message) => format!(
+                    "the service refused the credentials or the request signature: {}",
+                    short(&message)
+                ),
+                _ => short(&message),
+            };
+            let mut c = Check::new(connection, name, status, detail);
+            if status == Status::Denied {
+                c.iam_action = call.as_deref().map(iam_action);
             }
+            c.api_call = call;
+            c.region = region;
+            c.message = Some(message);
+            c
         }
     };
     check.table = Some(table.to_string());
@@ -621,6 +671,23 @@ mod tests {
                 "{a} is not a read call"
             );
         }
+    }
+
+    #[test]
+    fn denials_and_refused_credentials_are_told_apart() {
+        assert_eq!(classify(true, "AccessDenied: no"), Status::Denied);
+        assert_eq!(
+            classify(
+                false,
+                "iam:ListRoles failed: unhandled error <Code>AccessDenied</Code><Message>User: x is not authorized to perform: iam:ListRoles</Message>"
+            ),
+            Status::Denied
+        );
+        assert_eq!(
+            classify(true, "Http403: <Code>SignatureDoesNotMatch</Code>"),
+            Status::Error
+        );
+        assert_eq!(classify(false, "Http500: internal error"), Status::Error);
     }
 
     #[test]

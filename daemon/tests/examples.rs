@@ -552,7 +552,7 @@ fn blocks_markers_and_statement_lines_are_read_as_written() {
     );
     assert_eq!(
         bs[1].name(stmts[1].0, &stmts[1].1),
-        "X.md:11 `select ';' as x`"
+        "X.md:12 `select ';' as x`"
     );
     assert_eq!(bs[2].marker.exit_codes, Some(vec![0, 1]));
     assert_eq!(
