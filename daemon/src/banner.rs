@@ -19,6 +19,16 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
+/// The version and build named in the banner (without the compiler).
+pub const SHORT_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("PATHWARDEN_BUILD_COMMIT"),
+    ", ",
+    env!("PATHWARDEN_BUILD_PROFILE"),
+    " build)"
+);
+
 /// Where the listeners ended up and how clients get in.
 pub struct Served {
     /// pgwire address as bound.
@@ -86,7 +96,7 @@ fn connect_host(addr: &SocketAddr) -> String {
 /// command, the state store, authentication and TLS.
 pub fn render(cfg: &Config, engine: &Engine, served: &Served) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "pathwarden {VERSION} is ready");
+    let _ = writeln!(out, "pathwarden {SHORT_VERSION} is ready");
     let catalog = engine.session().catalog(CATALOG);
     let _ = writeln!(out, "  connections:");
     for c in &cfg.connections {

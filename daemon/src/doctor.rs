@@ -122,6 +122,10 @@ pub struct Check {
     /// The whole error text of a failed check.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Benchmark controls that read the failed table (`cis_aws_v3 1.16`): their results
+    /// will be errors or incomplete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
 }
 
 impl Check {
@@ -136,6 +140,7 @@ impl Check {
             iam_action: None,
             region: None,
             message: None,
+            controls: Vec::new(),
         }
     }
 }
@@ -395,6 +400,47 @@ fn aggregator_members(cfg: &Config, index: usize) -> Check {
     }
 }
 
+/// Whether `sql` names `table` as a whole identifier.
+fn mentions_table(sql: &str, table: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    sql.match_indices(table).any(|(i, _)| {
+        let before = sql[..i].chars().next_back();
+        let after = sql[i + table.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+/// Name the benchmark controls that read each failed table.
+fn add_affected_controls(checks: &mut [Check]) {
+    let benchmarks: Vec<crate::posture::benchmark::Benchmark> =
+        crate::posture::benchmark::available()
+            .iter()
+            .filter_map(|id| crate::posture::benchmark::Benchmark::load(id).ok())
+            .collect();
+    for c in checks.iter_mut() {
+        let Some(table) = c.table.clone() else {
+            continue;
+        };
+        if !matches!(c.status, Status::Denied | Status::Error) {
+            continue;
+        }
+        for b in &benchmarks {
+            let ids: Vec<&str> = b
+                .controls
+                .iter()
+                .filter(|ctl| mentions_table(&ctl.sql, &table))
+                .map(|ctl| ctl.id.as_str())
+                .collect();
+            if !ids.is_empty() {
+                c.controls
+                    .extend(ids.iter().map(|id| format!("{} {id}", b.meta.id)));
+                c.detail
+                    .push_str(&format!("; incomplete: {} {}", b.meta.id, ids.join(", ")));
+            }
+        }
+    }
+}
+
 /// Run every check of the selected connections.
 pub async fn run_checks(
     cfg: &Config,
@@ -424,6 +470,7 @@ pub async fn run_checks(
             out.extend(check_connection(cfg, i, demo_scale).await);
         }
     }
+    add_affected_controls(&mut out);
     Ok(out)
 }
 
@@ -688,6 +735,40 @@ mod tests {
             Status::Error
         );
         assert_eq!(classify(false, "Http500: internal error"), Status::Error);
+    }
+
+    #[test]
+    fn failed_tables_name_the_controls_that_read_them() {
+        assert!(mentions_table(
+            "select * from aws_iam_user u",
+            "aws_iam_user"
+        ));
+        assert!(!mentions_table(
+            "select * from aws_iam_user_x",
+            "aws_iam_user"
+        ));
+        let mut c = Check::new(
+            "prod",
+            "table aws_iam_account_password_policy",
+            Status::Denied,
+            "needs iam:GetAccountPasswordPolicy".into(),
+        );
+        c.table = Some("aws_iam_account_password_policy".into());
+        let mut checks = [c];
+        add_affected_controls(&mut checks);
+        assert!(
+            checks[0]
+                .controls
+                .iter()
+                .any(|id| id.starts_with("cis_aws_v3 1.")),
+            "{:?}",
+            checks[0]
+        );
+        assert!(
+            checks[0].detail.contains("incomplete: cis_aws_v3 1."),
+            "{}",
+            checks[0].detail
+        );
     }
 
     #[test]

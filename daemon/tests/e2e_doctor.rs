@@ -350,6 +350,12 @@ async fn doctor_against_moto_names_the_one_missing_permission() {
     );
     assert_eq!(field(denied[0], "table"), "aws_iam_role", "{out}");
     assert_eq!(field(denied[0], "iam_action"), missing, "{out}");
+    // The CIS controls that read aws_iam_role are named as incomplete.
+    let controls: Vec<&str> = denied[0]["controls"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert!(controls.contains(&"cis_aws_v3 1.17"), "{out}");
     only_moto_gaps_fail(&cs, &out);
 
     let (code, text, _) = doctor(
@@ -360,6 +366,7 @@ async fn doctor_against_moto_names_the_one_missing_permission() {
         ],
     );
     assert_eq!(code, 1);
+    println!("{text}");
     assert!(
         text.contains(&format!("missing permissions: {missing}")),
         "{text}"
@@ -486,4 +493,21 @@ fn the_banner_redacts_a_postgres_state_password() {
         banner.contains("state:       postgresql postgres://postgres:***@127.0.0.1:5432/test"),
         "{banner}"
     );
+    drop(d);
+    // Best effort: leave the shared test database as it was.
+    let _ = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "test",
+            "-X",
+            "-q",
+            "-c",
+        ])
+        .arg(format!("drop schema if exists {schema} cascade"))
+        .stdin(Stdio::null())
+        .output();
 }
