@@ -1,8 +1,10 @@
 //! Embeds the SQL data under `../sql` (benchmarks, drift queries) into the binary,
-//! so the daemon runs them without any files next to it.
+//! so the daemon runs them without any files next to it, and records the build facts
+//! `pathwarden --version` reports (git commit, Cargo profile, compiler).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -20,6 +22,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
+    build_info();
     let manifest_dir =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()));
     let root = manifest_dir.join("../sql");
@@ -48,4 +51,54 @@ fn main() {
     if let Err(e) = std::fs::write(&out, code) {
         panic!("cannot write {}: {e}", out.display());
     }
+}
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = Command::new("git").args(args).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (!s.is_empty()).then_some(s)
+}
+
+/// `PATHWARDEN_BUILD_COMMIT`, `PATHWARDEN_BUILD_PROFILE` and `PATHWARDEN_BUILD_RUSTC`.
+fn build_info() {
+    // A CI build may name the commit itself (a tarball build has no .git).
+    let commit = std::env::var("PATHWARDEN_GIT_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=PATHWARDEN_BUILD_COMMIT={commit}");
+    println!("cargo:rerun-if-env-changed=PATHWARDEN_GIT_COMMIT");
+    // Rebuild when HEAD moves: HEAD itself, the branch it points to, and packed refs.
+    // A path that does not exist would rerun this script on every build, so only
+    // existing ones are named.
+    let watch = |path: String| {
+        if std::path::Path::new(&path).exists() {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    };
+    if let Some(dir) = git(&["rev-parse", "--git-dir"]) {
+        watch(format!("{dir}/HEAD"));
+    }
+    if let Some(common) = git(&["rev-parse", "--git-common-dir"]) {
+        watch(format!("{common}/packed-refs"));
+        if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            watch(format!("{common}/{branch}"));
+        }
+    }
+    let profile = std::env::var("PROFILE").unwrap_or_else(|_| "unknown".into());
+    println!("cargo:rustc-env=PATHWARDEN_BUILD_PROFILE={profile}");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let rustc_version = Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "rustc unknown".into());
+    println!("cargo:rustc-env=PATHWARDEN_BUILD_RUSTC={rustc_version}");
 }

@@ -1,7 +1,9 @@
 //! pathwarden: cloud IAM and resources as SQL over the PostgreSQL wire protocol.
 
 mod audit;
+mod banner;
 mod config;
+mod doctor;
 mod engine;
 mod exec;
 mod frozen;
@@ -35,7 +37,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Cloud IAM and resources as SQL tables over the PostgreSQL wire protocol, with a
 /// privilege graph, benchmarks and drift detection.
 #[derive(Parser, Debug)]
-#[command(name = "pathwarden", version, about)]
+#[command(name = "pathwarden", version = banner::VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -146,6 +148,25 @@ enum Command {
         /// Output format.
         #[arg(long, short = 'o', value_enum, default_value_t = query::Output::Table)]
         output: query::Output,
+    },
+    /// Check that each connection authenticates and may make the calls its tables need
+    /// (exit code 0: every check passed, 1: a check failed, 2: the checks could not run).
+    Doctor {
+        /// Only this connection.
+        #[arg(long)]
+        connection: Option<String>,
+        /// Configuration file; without it the built-in demo organisation is checked.
+        #[arg(long, short = 'c', env = "PATHWARDEN_CONFIG")]
+        config: Option<PathBuf>,
+        /// Principals in the built-in demo organisation (when no config is given).
+        #[arg(long, default_value_t = 150)]
+        demo_scale: usize,
+        /// Output format.
+        #[arg(long, short = 'o', value_enum, default_value_t = doctor::Output::Table)]
+        output: doctor::Output,
+        /// Print the least-privilege read-only policy the tables of this cloud need, and exit.
+        #[arg(long, value_enum)]
+        print_policy: Option<doctor::PolicyCloud>,
     },
     /// Print a SCRAM-SHA-256 verifier for a `[[user]]` entry (password read from stdin).
     HashPassword {
@@ -335,6 +356,18 @@ async fn serve(
         startup_ms = started.elapsed().as_millis() as u64,
         "pathwarden ready"
     );
+    eprint!(
+        "{}",
+        banner::render(
+            &cfg,
+            &engine,
+            &banner::Served {
+                pgwire: pg_listener.local_addr()?,
+                http: http_listener.local_addr()?,
+                tls: tls.is_some(),
+            }
+        )
+    );
     let pg_task = tokio::spawn(pg::serve(
         pg_listener,
         shared,
@@ -460,6 +493,30 @@ async fn run(cli: Cli) -> Result<i32> {
             let engine = Engine::build(&cfg, demo_scale).await?;
             graph_cmd::sync(&engine, &neo).await?;
             Ok(0)
+        }
+        Command::Doctor {
+            connection,
+            config,
+            demo_scale,
+            output,
+            print_policy,
+        } => {
+            if let Some(cloud) = print_policy {
+                print!("{}", doctor::policy(cloud));
+                return Ok(0);
+            }
+            let checked = async {
+                let cfg = load_config(config.as_ref(), demo_scale)?;
+                doctor::run(&cfg, connection.as_deref(), demo_scale, output).await
+            };
+            match checked.await {
+                Ok(code) => Ok(code),
+                Err(e) => {
+                    // Checks that cannot run are not a failed check.
+                    eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+                    Ok(2)
+                }
+            }
         }
         Command::HashPassword { iterations } => {
             let mut line = String::new();
