@@ -267,6 +267,11 @@ impl PwStartupHandler {
             role: crate::identity::Role::parse(role),
         };
         self.login.engine.bind(&self.login.ctx, identity);
+        // The search path the client asked for at connect time (`options=-csearch_path=`,
+        // pgjdbc's `currentSchema`), else PostgreSQL's default for this catalog.
+        super::search_path::from_startup(client.metadata())
+            .unwrap_or_default()
+            .apply(&self.login.ctx);
         client
             .metadata_mut()
             .insert("pathwarden.role".into(), role.to_string());

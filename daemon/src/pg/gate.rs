@@ -6,7 +6,7 @@
 //! the catalog every other session reads, and whose COPY and external tables read and
 //! write the host's files.
 
-use datafusion::sql::sqlparser::ast::{CopyTarget, Expr, Set, Statement};
+use datafusion::sql::sqlparser::ast::{CopySource, CopyTarget, Expr, Set, Statement};
 use pgwire::error::{PgWireError, PgWireResult};
 
 use super::errors::sql_error;
@@ -130,11 +130,15 @@ pub fn check(stmt: &Statement, identity: &Identity) -> PgWireResult<()> {
         | Statement::Close { .. }
         | Statement::Deallocate { .. }
         | Statement::Discard { .. } => Ok(()),
-        Statement::Copy { to, target, .. } => match (to, target) {
-            (true, CopyTarget::Stdout) => Err(sql_error(
-                "0A000",
-                "COPY ... TO STDOUT is not supported yet; run the query and export its rows from the client",
-            )),
+        Statement::Copy {
+            to, target, source, ..
+        } => match (to, target) {
+            // The rows go to the client, never to the server's files; the query inside
+            // is checked like any other.
+            (true, CopyTarget::Stdout) => match source {
+                CopySource::Query(q) => check(&Statement::Query(q.clone()), identity),
+                CopySource::Table { .. } => Ok(()),
+            },
             _ => Err(denied(
                 "permission denied: COPY to or from a file or program is not allowed: SQL here never reads or writes the server's files".into(),
             )),
@@ -215,6 +219,8 @@ mod tests {
             "declare c cursor for select 1",
             "fetch 10 from c",
             "close c",
+            "copy (select 1) to stdout",
+            "copy aws_iam_user to stdout with (format csv, header)",
         ] {
             assert_eq!(code(sql, Role::Reader), None, "{sql}");
         }

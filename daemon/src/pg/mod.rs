@@ -3,9 +3,11 @@
 pub mod auth;
 pub mod catalog;
 pub mod conn;
+pub mod copy;
 pub mod errors;
 pub mod gate;
 pub mod plans;
+pub mod search_path;
 pub mod session;
 pub mod sql;
 

@@ -34,7 +34,9 @@ use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::arrow_pg;
 use futures::StreamExt;
 use pgwire::api::portal::Format;
-use pgwire::api::results::QueryResponse;
+use datafusion::arrow::array::{BinaryArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
 use pgwire::types::format::FormatOptions;
@@ -156,11 +158,7 @@ impl PlanCache {
         format: &Format,
         options: Arc<FormatOptions>,
     ) -> PgWireResult<QueryResponse> {
-        let fields = Arc::new(arrow_pg::datatypes::arrow_schema_to_pg_fields(
-            plan.schema().as_arrow(),
-            format,
-            Some(options),
-        )?);
+        let fields = Arc::new(pg_fields(plan.schema().as_arrow(), format, Some(options))?);
         let bind = || {
             plan.clone()
                 .replace_params_with_values(&params)
@@ -214,13 +212,105 @@ impl PlanCache {
     }
 }
 
+/// Field metadata marking a JSON column (see `pathwarden_tables::framework::def`).
+pub const JSON_TYPE_KEY: &str = "pathwarden.type";
+
+/// Whether an Arrow field is one of the tables' JSON columns (text holding jsonb as
+/// PostgreSQL prints it).
+pub fn is_json_field(f: &Field) -> bool {
+    f.metadata().get(JSON_TYPE_KEY).map(String::as_str) == Some("jsonb")
+        && matches!(
+            f.data_type(),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        )
+}
+
+/// The wire description of a result with `schema`: arrow-pg's, with JSON columns typed
+/// `jsonb` (oid 3802) as `pg_attribute` reports them, so drivers decode documents.
+pub fn pg_fields(
+    schema: &Schema,
+    format: &Format,
+    options: Option<Arc<FormatOptions>>,
+) -> PgWireResult<Vec<FieldInfo>> {
+    let fields = arrow_pg::datatypes::arrow_schema_to_pg_fields(schema, format, options)?;
+    Ok(fields
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(f, a)| {
+            if is_json_field(a) {
+                FieldInfo::new(
+                    f.name().to_string(),
+                    f.table_id(),
+                    f.column_id(),
+                    pgwire::api::Type::JSONB,
+                    f.format(),
+                )
+                .with_format_options(f.format_options().clone())
+                .with_type_size(-1)
+                .with_type_modifier(-1)
+            } else {
+                f
+            }
+        })
+        .collect())
+}
+
+/// Columns sent as binary `jsonb`: the format's version byte (1) before the text.
+/// arrow-pg would send the text alone, which binary-format clients reject.
+fn jsonb_binary_columns(
+    rb: RecordBatch,
+    columns: &[usize],
+) -> datafusion::error::Result<RecordBatch> {
+    let schema = rb.schema();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut arrays = rb.columns().to_vec();
+    for &i in columns {
+        let Some(a) = arrays.get(i) else { continue };
+        let text = datafusion::arrow::compute::cast(a, &DataType::Utf8)?;
+        let text = datafusion::common::cast::as_string_array(&text)?;
+        let bin: BinaryArray = text
+            .iter()
+            .map(|v| {
+                v.map(|s| {
+                    let mut b = Vec::with_capacity(s.len() + 1);
+                    b.push(1u8);
+                    b.extend_from_slice(s.as_bytes());
+                    b
+                })
+            })
+            .collect();
+        arrays[i] = Arc::new(bin);
+        fields[i] = Field::new(fields[i].name(), DataType::Binary, true);
+    }
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+}
+
+/// Record batches with their binary-format `jsonb` columns prepared for arrow-pg.
+pub fn wire_batches(
+    fields: &[FieldInfo],
+    stream: datafusion::execution::SendableRecordBatchStream,
+) -> futures::stream::BoxStream<'static, datafusion::error::Result<RecordBatch>> {
+    let json: Vec<usize> = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| *f.datatype() == pgwire::api::Type::JSONB && f.format() == FieldFormat::Binary)
+        .map(|(i, _)| i)
+        .collect();
+    if json.is_empty() {
+        return stream.boxed();
+    }
+    stream
+        .map(move |rb| rb.and_then(|b| jsonb_binary_columns(b, &json)))
+        .boxed()
+}
+
 /// Rows of a record batch stream, encoded for the client.
 pub fn respond(
     fields: Arc<Vec<pgwire::api::results::FieldInfo>>,
     stream: datafusion::execution::SendableRecordBatchStream,
 ) -> QueryResponse {
     let f = fields.clone();
-    let rows = stream
+    let rows = wire_batches(&fields, stream)
         .map(move |rb| {
             let it: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send + Sync> = match rb {
                 Ok(rb) => arrow_pg::datatypes::encode_recordbatch(f.clone(), rb),

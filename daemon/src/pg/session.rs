@@ -16,7 +16,7 @@ use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
-use datafusion_postgres::{DfSessionService, Parser, arrow_pg};
+use datafusion_postgres::{DfSessionService, Parser};
 use futures::{Sink, Stream};
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::portal::{Format, Portal};
@@ -29,13 +29,15 @@ use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::data::DataRow;
+use pgwire::messages::response::TransactionStatus;
 use pgwire::types::format::FormatOptions;
 use tokio::sync::Notify;
 
 use super::auth::{AuthConfig, LoginContext, PwStartupHandler};
 use super::errors::{from_df, map_error, sql_error};
 use super::gate;
-use super::plans::{Parsed, PlanCache};
+use super::plans::{Parsed, PlanCache, pg_fields};
+use super::search_path::SearchPath;
 use super::sql::{PgParser, bind_parameters, is_engine_query, parse_sql, plan_query, rewrite};
 use crate::audit::{AuditEvent, AuditSink};
 use crate::engine::Engine;
@@ -305,6 +307,19 @@ fn compat_response(stmt: &Statement) -> Option<Response> {
 
 const COMPAT_MARKER: &str = "/* pathwarden-compat */";
 
+/// Statements PostgreSQL still runs in a failed transaction: they end it.
+fn ends_transaction(stmt: &Statement) -> bool {
+    matches!(stmt, Statement::Commit { .. } | Statement::Rollback { .. })
+}
+
+/// PostgreSQL's answer to any other statement in a failed transaction.
+fn aborted_error() -> PgWireError {
+    sql_error(
+        "25P02",
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+}
+
 /// Client metadata key of the session's statement timeout in ms (`0`: none), as
 /// datafusion-postgres keeps it.
 pub const STATEMENT_TIMEOUT_KEY: &str = "statement_timeout_ms";
@@ -487,7 +502,7 @@ impl PwSession {
             let (_, plan) = plan_query(&self.ctx.state(), Statement::Query(query.clone())).await?;
             let state = self.ctx.state();
             let physical = state.create_physical_plan(&plan).await.map_err(from_df)?;
-            let fields = Arc::new(arrow_pg::datatypes::arrow_schema_to_pg_fields(
+            let fields = Arc::new(pg_fields(
                 plan.schema().as_arrow(),
                 &Format::UnifiedText,
                 None,
@@ -518,6 +533,32 @@ impl PwSession {
         Identity::of_ctx(&self.ctx)
     }
 
+    /// `COPY ... TO STDOUT`: the query is planned by the session and runs on the query
+    /// pool under the statement timeout and memory limit, like any other; its rows go
+    /// to the client as COPY OUT messages.
+    async fn copy_out<C>(&self, client: &mut C, stmt: &Statement) -> PgWireResult<Response>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let spec = super::copy::spec(stmt)?;
+        let (_, plan) = plan_query(&self.ctx.state(), Statement::Query(spec.query.clone())).await?;
+        let state = self.ctx.state();
+        let physical = state.create_physical_plan(&plan).await.map_err(from_df)?;
+        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let fields = Arc::new(rename_fields(&pg_fields(
+            plan.schema().as_arrow(),
+            &spec.result_format(),
+            Some(options),
+        )?));
+        let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
+        let stream = crate::exec::spawn_plan_until(physical, state.task_ctx(), deadline);
+        let batches = super::plans::wire_batches(&fields, stream);
+        let rows = super::copy::send(client, &spec, fields, batches).await?;
+        Ok(Response::Execution(Tag::new("COPY").with_rows(rows)))
+    }
+
     /// `SET statement_timeout` and `SHOW statement_timeout`, answered here: values are
     /// parsed as PostgreSQL does (an unparseable value is an error, `1h` is an hour), and
     /// only operators and admins may raise it above the server's default or turn it off.
@@ -535,9 +576,29 @@ impl PwSession {
                 let value = crate::limits::format_duration(statement_timeout(client));
                 return Some(text_response("statement_timeout", &value));
             }
+            if name == ["search_path"] {
+                let path = SearchPath::of(&self.ctx.state());
+                return Some(text_response("search_path", &path.display()));
+            }
             return None;
         }
         let (variable, values) = gate::set_variable(stmt)?;
+        if variable.eq_ignore_ascii_case("search_path") {
+            let reset = matches!(values, [datafusion::sql::sqlparser::ast::Expr::Identifier(i)]
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"));
+            let path = if reset {
+                SearchPath::default()
+            } else {
+                match SearchPath::from_set_values(values) {
+                    Ok(p) => p,
+                    Err(e) => return Some(Err(sql_error("22023", e))),
+                }
+            };
+            path.apply(&self.ctx);
+            // Unqualified names may now resolve elsewhere.
+            self.plans.clear();
+            return Some(Ok(Response::Execution(Tag::new("SET"))));
+        }
         if !variable.eq_ignore_ascii_case("statement_timeout") {
             return None;
         }
@@ -702,6 +763,13 @@ impl SimpleQueryHandler for PwSession {
             };
             let ev = self.audit_event(client, &text);
             let started = Instant::now();
+            if client.transaction_status() == TransactionStatus::Error
+                && !matches!(&item, Item::Parsed(s) if ends_transaction(s))
+            {
+                let e = aborted_error();
+                self.record_failure(ev, started, &e);
+                return Err(e);
+            }
             if let Item::Parsed(stmt) = &item
                 && let Some(r) = compat_response(stmt)
             {
@@ -729,6 +797,20 @@ impl SimpleQueryHandler for PwSession {
             let token = self.cancel_token(client);
             let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
             let res = match item {
+                Item::Parsed(stmt) if matches!(stmt, Statement::Copy { .. }) => {
+                    if !single {
+                        let e = sql_error(
+                            "0A000",
+                            "COPY TO STDOUT must be the only statement of its query string",
+                        );
+                        self.record_failure(ev, started, &e);
+                        return Err(e);
+                    }
+                    Self::guarded(&token, deadline, async {
+                        self.copy_out(client, &stmt).await.map(|r| vec![r])
+                    })
+                    .await
+                }
                 Item::Parsed(stmt) if matches!(stmt, Statement::Declare { .. }) => {
                     let stmt = match rewrite(stmt) {
                         Ok(s) => s,
@@ -849,11 +931,7 @@ impl PwParser {
                 };
                 let text = q.to_string();
                 let fields = match self.ctx.state().create_logical_plan(&text).await {
-                    Ok(plan) => arrow_pg::datatypes::arrow_schema_to_pg_fields(
-                        plan.schema().as_arrow(),
-                        &Format::UnifiedText,
-                        None,
-                    )
+                    Ok(plan) => pg_fields(plan.schema().as_arrow(), &Format::UnifiedText, None)
                     .map(|f| rename_fields(&f))
                     .unwrap_or_default(),
                     Err(_) => continue,
@@ -909,6 +987,12 @@ impl QueryParser for PwParser {
         let single = stmts.len() == 1;
         let stmt = stmts.remove(0);
         gate::check(&stmt, &Identity::of_ctx(&self.ctx))?;
+        if matches!(stmt, Statement::Copy { .. }) {
+            // Planned so that errors show at Parse; Execute plans again and runs it.
+            let spec = super::copy::spec(&stmt)?;
+            let (_, plan) = plan_query(&self.ctx.state(), Statement::Query(spec.query)).await?;
+            return Ok(Some((stmt.to_string(), Some((stmt, plan)))));
+        }
         if compat_response(&stmt).is_some() {
             // Plan a no-op; execution answers with the right command tag.
             let planned = self
@@ -961,6 +1045,7 @@ impl QueryParser for PwParser {
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
         match &stmt.1 {
+            Some((Statement::Copy { .. }, _)) => Ok(vec![]),
             Some((s, plan)) if is_engine_query(s) => {
                 Ok(self.plans.prepared(&stmt.0, plan)?.types.wire.clone())
             }
@@ -982,9 +1067,18 @@ impl QueryParser for PwParser {
                 return Ok(f);
             }
         }
-        Ok(rename_fields(
-            &self.inner.get_result_schema(stmt, column_format)?,
-        ))
+        match &stmt.1 {
+            // COPY describes as NoData: its rows come as COPY OUT messages.
+            Some((Statement::Copy { .. }, _)) => Ok(vec![]),
+            Some((s, plan)) if is_engine_query(s) => Ok(rename_fields(&pg_fields(
+                plan.schema().as_arrow(),
+                column_format.unwrap_or(&Format::UnifiedText),
+                None,
+            )?)),
+            _ => Ok(rename_fields(
+                &self.inner.get_result_schema(stmt, column_format)?,
+            )),
+        }
     }
 }
 
@@ -1012,6 +1106,19 @@ impl ExtendedQueryHandler for PwSession {
         let text = portal.statement.statement.0.clone();
         let ev = self.audit_event(client, &text);
         let started = Instant::now();
+        if client.transaction_status() == TransactionStatus::Error {
+            let ends = match &portal.statement.statement.1 {
+                Some((s, _)) => ends_transaction(s),
+                None => false,
+            } || text
+                .strip_prefix(COMPAT_MARKER)
+                .is_some_and(|t| t.trim_start().to_ascii_uppercase().starts_with("ROLLBACK"));
+            if !ends {
+                let e = aborted_error();
+                self.record_failure(ev, started, &e);
+                return Err(e);
+            }
+        }
         if let Some(orig) = text.strip_prefix(COMPAT_MARKER) {
             let stmt = parse_sql(&self.parser.sql, orig)?.into_iter().next();
             if let Some(r) = stmt.as_ref().and_then(compat_response) {
@@ -1032,6 +1139,9 @@ impl ExtendedQueryHandler for PwSession {
         let token = self.cancel_token(client);
         let deadline = statement_timeout(client).map(|d| tokio::time::Instant::now() + d);
         let res = match &portal.statement.statement.1 {
+            Some((stmt, _)) if matches!(stmt, Statement::Copy { .. }) => {
+                Self::guarded(&token, deadline, self.copy_out(client, stmt)).await
+            }
             Some((stmt, _)) if matches!(stmt, Statement::Declare { .. }) => {
                 Self::guarded(&token, deadline, self.declare(client, stmt)).await
             }

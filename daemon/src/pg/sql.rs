@@ -239,7 +239,8 @@ pub async fn plan_query(
     state: &SessionState,
     stmt: Statement,
 ) -> PgWireResult<(Statement, LogicalPlan)> {
-    let stmt = rewrite(stmt)?;
+    let mut stmt = rewrite(stmt)?;
+    super::search_path::qualify(&mut stmt, state);
     let n = null_select_list_subqueries(&mut stmt.clone(), &BTreeSet::new());
     let first = plan_statement(state, &stmt).await;
     if n == 0 || !reads_catalog(&stmt) {

@@ -1,0 +1,452 @@
+//! PostgreSQL compatibility through real clients (tokio-postgres, psql, psycopg,
+//! SQLAlchemy, pandas, asyncpg, pgjdbc): search_path, jsonb on the wire, failed
+//! transactions, COPY TO STDOUT.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{Daemon, run_python};
+use futures::TryStreamExt;
+use tokio_postgres::types::{FromSql, Type};
+
+/// Two connections with different row counts, so that which one a name resolves to shows.
+const TWO_DEMOS: &str = "[[connection]]\nname = \"demo\"\nplugin = \"demo\"\nscale = 1\n\n\
+                         [[connection]]\nname = \"demo2\"\nplugin = \"demo\"\nscale = 3\n";
+
+fn code(e: &tokio_postgres::Error) -> String {
+    e.code()
+        .map(|c| c.code().to_string())
+        .unwrap_or_else(|| format!("no sqlstate: {e}"))
+}
+
+async fn count(c: &tokio_postgres::Client, sql: &str) -> i64 {
+    c.query_one(sql, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .get(0)
+}
+
+/// The single value of a simple-protocol query, as text.
+async fn simple_value(c: &tokio_postgres::Client, sql: &str) -> Option<String> {
+    let msgs = c
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    msgs.iter().find_map(|m| match m {
+        tokio_postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).map(str::to_string)),
+        _ => None,
+    })?
+}
+
+async fn connect(dsn: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(dsn, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect {dsn}: {e}"));
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_path_resolves_unqualified_names() {
+    let d = Daemon::start("searchpath", Some(TWO_DEMOS), &[]);
+    let c = d.client().await;
+    let one = count(&c, "select count(*) from demo.aws_iam_user").await;
+    let three = count(&c, "select count(*) from demo2.aws_iam_user").await;
+    assert_ne!(one, three, "the two connections must differ for this test");
+
+    // The default path: public, which unions the connections.
+    assert_eq!(
+        simple_value(&c, "show search_path").await.as_deref(),
+        Some("public")
+    );
+    assert_eq!(
+        simple_value(&c, "select current_schema()").await.as_deref(),
+        Some("public")
+    );
+    let union = count(&c, "select count(*) from aws_iam_user").await;
+    assert_eq!(union, one + three);
+
+    // SET search_path: unqualified names, SHOW, current_schema(), both protocols.
+    c.batch_execute("set search_path to demo2").await.unwrap();
+    assert_eq!(count(&c, "select count(*) from aws_iam_user").await, three);
+    assert_eq!(
+        simple_value(&c, "select count(*) from aws_iam_user")
+            .await
+            .as_deref(),
+        Some(three.to_string().as_str())
+    );
+    assert_eq!(
+        simple_value(&c, "show search_path").await.as_deref(),
+        Some("demo2")
+    );
+    let cs: String = c
+        .query_one("select current_schema()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(cs, "demo2");
+    let schemas: Vec<String> = c
+        .query_one("select current_schemas(false)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(schemas, vec!["demo2".to_string()]);
+
+    // A table found in a later schema of the path; the first schema wins otherwise.
+    c.batch_execute("set search_path = pathwarden, demo")
+        .await
+        .unwrap();
+    assert_eq!(count(&c, "select count(*) from aws_iam_user").await, one);
+    assert_eq!(count(&c, "select count(*) from connection").await, 2);
+    assert_eq!(
+        count(
+            &c,
+            "select count(*) from aws_iam_user u join aws_iam_role r on u.account_id = r.account_id where r.name is null"
+        )
+        .await,
+        0
+    );
+    // A CTE's name is not looked up in the path.
+    assert_eq!(
+        count(
+            &c,
+            "with aws_iam_user as (select 1 as x) select count(*) from aws_iam_user"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        simple_value(&c, "show search_path").await.as_deref(),
+        Some("pathwarden, demo")
+    );
+
+    // A name on no schema of the path does not exist, as in PostgreSQL.
+    c.batch_execute("set search_path to pathwarden")
+        .await
+        .unwrap();
+    let e = c
+        .query("select count(*) from aws_iam_user", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "42P01", "{e}");
+    // pg_catalog is always searched.
+    assert!(count(&c, "select count(*) from pg_class").await > 0);
+    // Schemas that do not exist are skipped; with none left, current_schema() is NULL.
+    c.batch_execute("set search_path to nosuch").await.unwrap();
+    assert_eq!(simple_value(&c, "select current_schema()").await, None);
+
+    // Settings are per session.
+    let other = d.client().await;
+    assert_eq!(
+        count(&other, "select count(*) from aws_iam_user").await,
+        union
+    );
+    c.batch_execute("set search_path to default").await.unwrap();
+    assert_eq!(count(&c, "select count(*) from aws_iam_user").await, union);
+
+    // At connect time: options=-csearch_path=...
+    let at_connect = connect(&format!("{} options='-csearch_path=demo2'", d.dsn())).await;
+    assert_eq!(
+        simple_value(&at_connect, "show search_path")
+            .await
+            .as_deref(),
+        Some("demo2")
+    );
+    assert_eq!(
+        count(&at_connect, "select count(*) from aws_iam_user").await,
+        three
+    );
+
+    // psql with PGOPTIONS, and SET inside one psql session.
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &d.pg_port.to_string(),
+            "-U",
+            "analyst",
+            "-d",
+            "pathwarden",
+            "-X",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            "show search_path",
+            "-c",
+            "select count(*) from aws_iam_user",
+        ])
+        .env("PGOPTIONS", "-c search_path=demo")
+        .stdin(Stdio::null())
+        .output()
+        .expect("psql must be installed (apt-get install postgresql-client)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        vec!["demo".to_string(), one.to_string()]
+    );
+}
+
+/// A binary `jsonb` value as sent: the version byte, then the document's text.
+struct RawJsonb(Vec<u8>);
+
+impl<'a> FromSql<'a> for RawJsonb {
+    fn from_sql(
+        _ty: &Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(RawJsonb(raw.to_vec()))
+    }
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSONB
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_columns_are_jsonb_on_the_wire() {
+    let d = Daemon::start("jsonb", None, &[]);
+    let c = d.client().await;
+    let stmt = c
+        .prepare("select name, assume_role_policy_std from aws_iam_role order by name limit 1")
+        .await
+        .unwrap();
+    assert_eq!(stmt.columns()[0].type_(), &Type::TEXT);
+    assert_eq!(stmt.columns()[1].type_(), &Type::JSONB);
+    let row = c.query_one(&stmt, &[]).await.unwrap();
+    let raw: RawJsonb = row.get(1);
+    assert_eq!(raw.0.first(), Some(&1u8), "jsonb binary version byte");
+    let doc: serde_json::Value = serde_json::from_slice(&raw.0[1..]).expect("a JSON document");
+    assert!(doc.get("Statement").is_some(), "{doc}");
+    // The text the catalog type promises: the same document.
+    let text = simple_value(
+        &c,
+        "select assume_role_policy_std from aws_iam_role order by name limit 1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        doc
+    );
+    // NULL stays NULL.
+    let row = c
+        .query_one(
+            "select assume_role_policy_std from aws_iam_role where false union all select null",
+            &[],
+        )
+        .await;
+    if let Ok(row) = row {
+        assert!(row.try_get::<_, Option<RawJsonb>>(0).is_ok_and(|v| v.is_none()) || row.try_get::<_, Option<String>>(0).is_ok_and(|v| v.is_none()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_statement_aborts_the_transaction() {
+    let d = Daemon::start("txabort", None, &[]);
+    let c = d.client().await;
+    // Extended protocol.
+    c.batch_execute("begin").await.unwrap();
+    let e = c.query("select * from no_such_table", &[]).await.unwrap_err();
+    assert_eq!(code(&e), "42P01", "{e}");
+    let e = c.query("select 1", &[]).await.unwrap_err();
+    assert_eq!(code(&e), "25P02", "{e}");
+    // Simple protocol, and a statement the session answers itself.
+    let e = c.simple_query("select 1").await.unwrap_err();
+    assert_eq!(code(&e), "25P02", "{e}");
+    let e = c.simple_query("show search_path").await.unwrap_err();
+    assert_eq!(code(&e), "25P02", "{e}");
+    c.batch_execute("rollback").await.unwrap();
+    assert_eq!(count(&c, "select 2::bigint").await, 2);
+
+    // COMMIT of a failed transaction rolls back, and the session is usable again.
+    c.batch_execute("begin").await.unwrap();
+    assert!(c.simple_query("select * from no_such_table").await.is_err());
+    let msgs = c.simple_query("commit").await.unwrap();
+    assert!(msgs.iter().any(|m| matches!(m, tokio_postgres::SimpleQueryMessage::CommandComplete(_))));
+    assert_eq!(count(&c, "select 3::bigint").await, 3);
+
+    // Outside a transaction block an error does not stick.
+    assert!(c.query("select * from no_such_table", &[]).await.is_err());
+    assert_eq!(count(&c, "select 4::bigint").await, 4);
+
+    // Through a transaction object (tokio-postgres' own BEGIN/ROLLBACK).
+    let mut c = c;
+    let tx = c.transaction().await.unwrap();
+    assert!(tx.query("select * from no_such_table", &[]).await.is_err());
+    let e = tx.query("select 1", &[]).await.unwrap_err();
+    assert_eq!(code(&e), "25P02", "{e}");
+    tx.rollback().await.unwrap();
+    assert_eq!(count(&c, "select 5::bigint").await, 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_to_stdout() {
+    let d = Daemon::start("copyout", None, &[]);
+    let c = d.client().await;
+    let names: Vec<String> = c
+        .query("select name from aws_iam_user order by name", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(names.len() > 10);
+
+    // Text format (tokio-postgres: extended protocol).
+    let stream = c
+        .copy_out("COPY (select name from aws_iam_user order by name) TO STDOUT")
+        .await
+        .unwrap();
+    let chunks: Vec<bytes::Bytes> = stream.try_collect().await.unwrap();
+    let text = String::from_utf8(chunks.concat()).unwrap();
+    assert_eq!(text.lines().collect::<Vec<_>>(), names);
+
+    // CSV with a header, NULLs and quoting.
+    let stream = c
+        .copy_out(
+            "COPY (select name, null as nothing, 'a,b' as q from aws_iam_user order by name limit 2) TO STDOUT WITH (FORMAT csv, HEADER)",
+        )
+        .await
+        .unwrap();
+    let chunks: Vec<bytes::Bytes> = stream.try_collect().await.unwrap();
+    let csv = String::from_utf8(chunks.concat()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "name,nothing,q");
+    assert_eq!(lines[1], format!("{},,\"a,b\"", names[0]));
+    assert_eq!(lines.len(), 3);
+
+    // Binary, read by tokio-postgres' PGCOPY reader.
+    let stream = c
+        .copy_out(
+            "COPY (select name, max_session_duration from aws_iam_role order by name) TO STDOUT (FORMAT binary)",
+        )
+        .await
+        .unwrap();
+    let rows = tokio_postgres::binary_copy::BinaryCopyOutStream::new(stream, &[Type::TEXT, Type::INT8]);
+    let rows: Vec<tokio_postgres::binary_copy::BinaryCopyOutRow> = rows.try_collect().await.unwrap();
+    let roles: Vec<(String, Option<i64>)> = c
+        .query(
+            "select name, max_session_duration from aws_iam_role order by name",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let copied: Vec<(String, Option<i64>)> = rows
+        .iter()
+        .map(|r| (r.get::<&str>(0).to_string(), r.get::<Option<i64>>(1)))
+        .collect();
+    assert_eq!(copied, roles);
+    // An empty binary COPY still has the header and trailer.
+    let stream = c
+        .copy_out("COPY (select name from aws_iam_role where false) TO STDOUT (FORMAT binary)")
+        .await
+        .unwrap();
+    let rows = tokio_postgres::binary_copy::BinaryCopyOutStream::new(stream, &[Type::TEXT]);
+    let rows: Vec<_> = rows.try_collect().await.unwrap();
+    assert!(rows.is_empty());
+
+    // A table name copies the table.
+    let stream = c.copy_out("COPY aws_iam_group (name) TO STDOUT").await.unwrap();
+    let chunks: Vec<bytes::Bytes> = stream.try_collect().await.unwrap();
+    let groups = count(&c, "select count(*) from aws_iam_group").await;
+    assert_eq!(
+        String::from_utf8(chunks.concat()).unwrap().lines().count() as i64,
+        groups
+    );
+
+    // psql: \copy and COPY ... TO STDOUT over the simple protocol.
+    let out = d.psql(&["-At", "-c", "\\copy (select name from aws_iam_user order by name) to stdout"]);
+    assert_eq!(out.lines().collect::<Vec<_>>(), names);
+    let out = d.psql(&[
+        "-At",
+        "-c",
+        "COPY (select name from aws_iam_user order by name limit 2) TO STDOUT WITH CSV HEADER",
+    ]);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        vec!["name", names[0].as_str(), names[1].as_str()]
+    );
+
+    // Files and programs stay out of reach; COPY FROM is refused.
+    for sql in [
+        "COPY (select 1) TO '/tmp/pathwarden-copy-test'",
+        "COPY (select 1) TO PROGRAM 'touch /tmp/pathwarden-copy-test'",
+        "COPY aws_iam_user FROM STDIN",
+    ] {
+        let e = c.simple_query(sql).await.unwrap_err();
+        assert_eq!(code(&e), "42501", "{sql}: {e}");
+    }
+    assert!(!std::path::Path::new("/tmp/pathwarden-copy-test").exists());
+
+    // The statement timeout covers COPY as any query.
+    c.batch_execute("set statement_timeout = '300ms'").await.unwrap();
+    let started = std::time::Instant::now();
+    let res = async {
+        let s = c
+            .copy_out("COPY (select count(*) from generate_series(1, 50000000000)) TO STDOUT")
+            .await?;
+        s.try_collect::<Vec<_>>().await
+    }
+    .await;
+    let e = res.unwrap_err();
+    assert_eq!(code(&e), "57014", "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // The connection is usable afterwards.
+    assert_eq!(count(&c, "select 7::bigint").await, 7);
+}
+
+#[test]
+fn python_drivers() {
+    let d = Daemon::start("pycompat", Some(TWO_DEMOS), &[]);
+    let out = run_python("pg_compat.py", &[&d.url(), "demo2"]);
+    assert!(out.contains("ALL OK"), "{out}");
+}
+
+#[test]
+fn pgjdbc() {
+    let jar = std::path::Path::new("/usr/share/java/postgresql.jar");
+    assert!(
+        jar.exists(),
+        "pgjdbc missing: apt-get install libpostgresql-jdbc-java (scripts/test installs it)"
+    );
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/JdbcCompat.java");
+    let d = Daemon::start("jdbc", Some(TWO_DEMOS), &[]);
+    let classes = d.dir.join("classes");
+    std::fs::create_dir_all(&classes).unwrap();
+    let javac = Command::new("javac")
+        .args(["-cp", &jar.display().to_string(), "-d"])
+        .arg(&classes)
+        .arg(&src)
+        .output()
+        .expect("javac missing: apt-get install default-jdk-headless (scripts/test installs it)");
+    assert!(
+        javac.status.success(),
+        "javac: {}",
+        String::from_utf8_lossy(&javac.stderr)
+    );
+    let out = Command::new("java")
+        .arg("-cp")
+        .arg(format!("{}:{}", jar.display(), classes.display()))
+        .args(["JdbcCompat", &d.pg_port.to_string(), "demo2"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("java");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("ALL OK"),
+        "JdbcCompat failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
