@@ -1329,12 +1329,18 @@ async fn rows_fill_exactly_the_declared_columns(
 
 /// What `fixtures/moto_cis_setup.py` created (its JSON output).
 fn create_cis_resources(url: &str) -> TestResult<Value> {
-    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python");
+    let python = std::env::var("PATHWARDEN_PYTHON")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").into());
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/moto_cis_setup.py"
     );
-    let out = Command::new(python).args([script, url]).output()?;
+    let out = Command::new(&python)
+        .args([script, url])
+        .output()
+        .map_err(|e| {
+            format!("cannot run {python} (set PATHWARDEN_PYTHON to a Python with boto3): {e}")
+        })?;
     if !out.status.success() {
         return Err(format!(
             "moto_cis_setup.py failed: {}",

@@ -181,6 +181,11 @@ pub(crate) async fn list(src: &AwsSource) -> Result<Page, FetchError> {
             row.insert(column, v);
         }
     }
+    // A key the account's summary does not carry is a NULL the call filled, not a column
+    // nothing fills.
+    for c in TABLE.def.columns {
+        row.entry(c.name).or_insert(Value::Null);
+    }
     let aka = format!("arn:{}:::{}", src.partition, src.account_id);
     src.common(
         &mut row,
