@@ -57,41 +57,11 @@ macro_rules! aws_columns {
     };
 }
 
-pub mod accessanalyzer_analyzer;
-pub mod account;
 mod api;
-pub mod cloudtrail_trail;
-pub mod cloudwatch;
-pub mod config_configuration_recorder;
-pub mod ec2_instance;
-pub mod ec2_regional_settings;
-pub mod efs_file_system;
-pub mod iam_access_key;
-pub mod iam_account_password_policy;
-pub mod iam_account_summary;
 mod iam_common;
-pub mod iam_credential_report;
-pub mod iam_group;
-pub mod iam_policy;
-pub mod iam_policy_attachment;
-pub mod iam_role;
-pub mod iam_server_certificate;
-pub mod iam_user;
-pub mod iam_virtual_mfa_device;
 mod json;
-pub mod kms_key;
 pub mod policy;
-pub mod rds_db_instance;
-pub mod region;
-pub mod s3_bucket;
-pub mod securityhub_hub;
-pub mod sns_topic_subscription;
 pub mod source;
-pub mod vpc;
-pub mod vpc_flow_log;
-pub mod vpc_network_acl;
-pub mod vpc_security_group;
-pub mod vpc_security_group_rule;
 
 pub use source::{AwsConnectionConfig, AwsError, AwsSource};
 
@@ -103,41 +73,52 @@ pub type AwsTable = Table<AwsSource>;
 /// A hydrate call of an AWS table.
 pub type AwsHydrate = Hydrate<AwsSource>;
 
-/// Every AWS table, in registration order: one line per table.
-pub static TABLES: &[&AwsTable] = &[
-    &account::TABLE,
-    &region::TABLE,
-    &iam_user::TABLE,
-    &iam_group::TABLE,
-    &iam_role::TABLE,
-    &iam_policy::TABLE,
-    &iam_policy_attachment::TABLE,
-    &iam_access_key::TABLE,
-    &iam_account_summary::TABLE,
-    &iam_account_password_policy::TABLE,
-    &iam_credential_report::TABLE,
-    &iam_virtual_mfa_device::TABLE,
-    &s3_bucket::TABLE,
-    &ec2_instance::TABLE,
-    &vpc::TABLE,
-    &vpc_security_group::TABLE,
-    &vpc_security_group_rule::TABLE,
+/// Declares each table module and registers its tables, so that adding a table is its file
+/// and one line here.
+macro_rules! register_tables {
+    ($($module:ident: $($table:ident),+;)*) => {
+        $(pub mod $module;)*
+
+        /// Every AWS table, in registration order.
+        pub static TABLES: &[&AwsTable] = &[$($(&$module::$table,)+)*];
+    };
+}
+
+register_tables! {
+    // module: the tables it declares. One line per table file.
+    // Every AWS table, in registration order: one line per table.
+    account: TABLE;
+    region: TABLE;
+    iam_user: TABLE;
+    iam_group: TABLE;
+    iam_role: TABLE;
+    iam_policy: TABLE;
+    iam_policy_attachment: TABLE;
+    iam_access_key: TABLE;
+    iam_account_summary: TABLE;
+    iam_account_password_policy: TABLE;
+    iam_credential_report: TABLE;
+    iam_virtual_mfa_device: TABLE;
+    s3_bucket: TABLE;
+    ec2_instance: TABLE;
+    vpc: TABLE;
+    vpc_security_group: TABLE;
+    vpc_security_group_rule: TABLE;
     // Tables the CIS AWS Foundations controls need.
-    &iam_server_certificate::TABLE,
-    &accessanalyzer_analyzer::TABLE,
-    &ec2_regional_settings::TABLE,
-    &vpc_network_acl::TABLE,
-    &vpc_flow_log::TABLE,
-    &cloudtrail_trail::TABLE,
-    &config_configuration_recorder::TABLE,
-    &kms_key::TABLE,
-    &cloudwatch::ALARM_TABLE,
-    &cloudwatch::METRIC_FILTER_TABLE,
-    &sns_topic_subscription::TABLE,
-    &rds_db_instance::TABLE,
-    &efs_file_system::TABLE,
-    &securityhub_hub::TABLE,
-];
+    iam_server_certificate: TABLE;
+    accessanalyzer_analyzer: TABLE;
+    ec2_regional_settings: TABLE;
+    vpc_network_acl: TABLE;
+    vpc_flow_log: TABLE;
+    cloudtrail_trail: TABLE;
+    config_configuration_recorder: TABLE;
+    kms_key: TABLE;
+    cloudwatch: ALARM_TABLE, METRIC_FILTER_TABLE;
+    sns_topic_subscription: TABLE;
+    rds_db_instance: TABLE;
+    efs_file_system: TABLE;
+    securityhub_hub: TABLE;
+}
 
 /// Every AWS table definition, in registration order.
 pub fn tables() -> Vec<&'static TableDef> {
