@@ -99,6 +99,7 @@ register_tables! {
     iam_account_password_policy: TABLE;
     iam_credential_report: TABLE;
     iam_virtual_mfa_device: TABLE;
+    iam_saml_provider: TABLE;
     s3_bucket: TABLE;
     ec2_instance: TABLE;
     vpc: TABLE;
