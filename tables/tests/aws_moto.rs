@@ -120,7 +120,11 @@ struct Created {
     /// Every VPC and security group in both regions, moto's defaults included.
     all_vpcs: BTreeSet<String>,
     all_groups: BTreeSet<String>,
+    /// ARN of the SAML provider `corp-idp`.
+    saml_arn: String,
 }
+
+const SAML_METADATA: &str = r#"<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/saml"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#;
 
 const TRUST_EC2: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
 const TRUST_PARTNER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"STS:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"partner-42"}}}]}"#;
@@ -267,6 +271,13 @@ async fn create_iam(sdk: &SdkConfig, c: &mut Created) -> TestResult {
         .authentication_code2("654321")
         .send()
         .await?;
+    let saml = iam
+        .create_saml_provider()
+        .name("corp-idp")
+        .saml_metadata_document(SAML_METADATA)
+        .send()
+        .await?;
+    c.saml_arn = saml.saml_provider_arn().ok_or("no saml arn")?.to_string();
     iam.update_account_password_policy()
         .minimum_password_length(14)
         .require_symbols(true)
@@ -1166,6 +1177,32 @@ async fn aws_tables_read_back_what_moto_holds() -> TestResult {
         db_rule,
         [vec![Some(created.web_sg.clone()), Some("5432".into())]]
     );
+
+    // SAML providers: listed, and looked up by ARN with a get call.
+    let saml = query(
+        &ctx,
+        "select arn, title, saml_metadata_document from aws_iam_saml_provider",
+    )
+    .await?;
+    assert_eq!(
+        saml,
+        [vec![
+            Some(created.saml_arn.clone()),
+            Some("corp-idp".into()),
+            Some(SAML_METADATA.into())
+        ]]
+    );
+    let gets = counting.gets.load(Ordering::SeqCst);
+    let by_arn = column(
+        &ctx,
+        &format!(
+            "select title from aws_iam_saml_provider where arn = '{}'",
+            created.saml_arn
+        ),
+    )
+    .await?;
+    assert_eq!(by_arn, vec!["corp-idp".to_string()]);
+    assert_eq!(counting.gets.load(Ordering::SeqCst), gets + 1, "a get call");
 
     // Every column of every table, so every hydrate call runs once against moto.
     // Calls moto gets wrong, so their columns are skipped: ListMFADeviceTags answers 500,
