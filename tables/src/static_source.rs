@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::framework::{FetchError, ListRequest, Page, Row, Source, TableDef};
+use crate::framework::{FetchError, HydrateRef, ListRequest, Page, Row, Source, TableDef};
 
 /// Rows per table, served as if listed from an API (paged, with get by key).
 #[derive(Debug)]
@@ -195,7 +195,7 @@ impl Source for StaticSource {
     async fn hydrate(
         &self,
         _table: &'static TableDef,
-        _hydrate: &'static str,
+        _hydrate: HydrateRef,
         _region: Option<&str>,
         _row: &Row,
     ) -> Result<Row, FetchError> {

@@ -21,8 +21,8 @@ use aws_credential_types::Credentials;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use pathwarden_tables::aws::{AwsConnectionConfig, AwsSource};
 use pathwarden_tables::framework::{
-    CloudTable, ConnectionRuntime, ErrorLog, FetchError, ListRequest, Page, Row, RuntimeOptions,
-    Source, TableDef,
+    CloudTable, ConnectionRuntime, ErrorLog, FetchError, HydrateRef, ListRequest, Page, Row,
+    RuntimeOptions, Source, TableDef,
 };
 use serde_json::Value;
 
@@ -120,7 +120,11 @@ struct Created {
     /// Every VPC and security group in both regions, moto's defaults included.
     all_vpcs: BTreeSet<String>,
     all_groups: BTreeSet<String>,
+    /// ARN of the SAML provider `corp-idp`.
+    saml_arn: String,
 }
+
+const SAML_METADATA: &str = r#"<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/saml"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#;
 
 const TRUST_EC2: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
 const TRUST_PARTNER: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"STS:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"partner-42"}}}]}"#;
@@ -267,6 +271,13 @@ async fn create_iam(sdk: &SdkConfig, c: &mut Created) -> TestResult {
         .authentication_code2("654321")
         .send()
         .await?;
+    let saml = iam
+        .create_saml_provider()
+        .name("corp-idp")
+        .saml_metadata_document(SAML_METADATA)
+        .send()
+        .await?;
+    c.saml_arn = saml.saml_provider_arn().ok_or("no saml arn")?.to_string();
     iam.update_account_password_policy()
         .minimum_password_length(14)
         .require_symbols(true)
@@ -501,7 +512,7 @@ impl Source for Counting {
     async fn hydrate(
         &self,
         table: &'static TableDef,
-        hydrate: &'static str,
+        hydrate: HydrateRef,
         region: Option<&str>,
         row: &Row,
     ) -> Result<Row, FetchError> {
@@ -1167,6 +1178,32 @@ async fn aws_tables_read_back_what_moto_holds() -> TestResult {
         [vec![Some(created.web_sg.clone()), Some("5432".into())]]
     );
 
+    // SAML providers: listed, and looked up by ARN with a get call.
+    let saml = query(
+        &ctx,
+        "select arn, title, saml_metadata_document from aws_iam_saml_provider",
+    )
+    .await?;
+    assert_eq!(
+        saml,
+        [vec![
+            Some(created.saml_arn.clone()),
+            Some("corp-idp".into()),
+            Some(SAML_METADATA.into())
+        ]]
+    );
+    let gets = counting.gets.load(Ordering::SeqCst);
+    let by_arn = column(
+        &ctx,
+        &format!(
+            "select title from aws_iam_saml_provider where arn = '{}'",
+            created.saml_arn
+        ),
+    )
+    .await?;
+    assert_eq!(by_arn, vec!["corp-idp".to_string()]);
+    assert_eq!(counting.gets.load(Ordering::SeqCst), gets + 1, "a get call");
+
     // Every column of every table, so every hydrate call runs once against moto.
     // Calls moto gets wrong, so their columns are skipped: ListMFADeviceTags answers 500,
     // and GetBucketNotificationConfiguration / GetBucketVersioning answer under a
@@ -1180,7 +1217,7 @@ async fn aws_tables_read_back_what_moto_holds() -> TestResult {
         .into_iter()
         .filter(|d| !CIS_TABLES.contains(&d.name))
         .collect();
-    every_column_of_every_table(&ctx, &tables, &moto_gaps).await?;
+    every_column_of_every_table(&ctx, counting.as_ref(), &tables, &moto_gaps).await?;
     let acl_logging = query(
         &ctx,
         "select acl, logging from aws_s3_bucket where name = 'pw-public-data'",
@@ -1216,9 +1253,12 @@ const CIS_TABLES: &[&str] = &[
 ];
 
 /// Select every column (except hydrate calls moto gets wrong) of every table: each must
-/// return rows, the same number as a listing of its first column.
+/// return rows, the same number as a listing of its first column. Then the rows as the
+/// table's calls build them: every key a declared column, every column filled by some
+/// call.
 async fn every_column_of_every_table(
     ctx: &SessionContext,
+    source: &dyn Source,
     tables: &[&'static TableDef],
     moto_gaps: &[(&str, &str)],
 ) -> TestResult {
@@ -1228,7 +1268,7 @@ async fn every_column_of_every_table(
             .iter()
             .filter(|c| {
                 !c.hydrate
-                    .is_some_and(|h| moto_gaps.contains(&(def.name, h)))
+                    .is_some_and(|h| moto_gaps.contains(&(def.name, h.name())))
             })
             .map(|c| c.name)
             .collect();
@@ -1243,18 +1283,101 @@ async fn every_column_of_every_table(
         assert_eq!(all.len(), listed.len(), "{}", def.name);
         assert!(!all.is_empty(), "{} returned no rows", def.name);
         assert!(all.iter().all(|r| r.len() == columns.len()));
+        rows_fill_exactly_the_declared_columns(source, def, moto_gaps).await?;
     }
+    Ok(())
+}
+
+/// List the table (first page per region), run each of its hydrate calls on every row,
+/// and fail on a key that is not a declared column (a typo: a value no query sees) or on
+/// a declared column no call filled (a typo on the other side: a NULL forever).
+async fn rows_fill_exactly_the_declared_columns(
+    source: &dyn Source,
+    def: &'static TableDef,
+    moto_gaps: &[(&str, &str)],
+) -> TestResult {
+    let regions: Vec<Option<String>> = match def.scope {
+        pathwarden_tables::Scope::Global => vec![None],
+        pathwarden_tables::Scope::Regional => source.regions().into_iter().map(Some).collect(),
+    };
+    let hydrates: Vec<_> = def
+        .hydrates()
+        .into_iter()
+        .filter(|h| !moto_gaps.contains(&(def.name, h.name())))
+        .collect();
+    let mut filled: BTreeSet<String> = BTreeSet::new();
+    let mut rows = 0;
+    for region in regions {
+        let req = ListRequest {
+            region: region.clone(),
+            quals: Default::default(),
+        };
+        let page = source
+            .list_page(def, &req, None)
+            .await
+            .map_err(|e| format!("{}: {e}", def.name))?;
+        for row in page.rows.iter().take(5) {
+            rows += 1;
+            let bad = def.undeclared_keys(row);
+            assert!(
+                bad.is_empty(),
+                "{}: list fills undeclared {bad:?}",
+                def.name
+            );
+            filled.extend(row.keys().cloned());
+            for &h in &hydrates {
+                let extra = source
+                    .hydrate(def, h, region.as_deref(), row)
+                    .await
+                    .map_err(|e| format!("{}.{}: {e}", def.name, h.name()))?;
+                let stray: Vec<&str> = extra
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| !def.is_filled_by(k, Some(h)))
+                    .collect();
+                assert!(
+                    stray.is_empty(),
+                    "{}: hydrate {} fills {stray:?}, which are not its declared columns",
+                    def.name,
+                    h.name()
+                );
+                filled.extend(extra.keys().cloned());
+            }
+        }
+    }
+    assert!(rows > 0, "{}: no rows to check", def.name);
+    let unfilled: Vec<&str> = def
+        .columns
+        .iter()
+        .filter(|c| {
+            !c.hydrate
+                .is_some_and(|h| moto_gaps.contains(&(def.name, h.name())))
+        })
+        .map(|c| c.name)
+        .filter(|c| !filled.contains(*c))
+        .collect();
+    assert!(
+        unfilled.is_empty(),
+        "{}: declared columns that no call fills: {unfilled:?}",
+        def.name
+    );
     Ok(())
 }
 
 /// What `fixtures/moto_cis_setup.py` created (its JSON output).
 fn create_cis_resources(url: &str) -> TestResult<Value> {
-    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python");
+    let python = std::env::var("PATHWARDEN_PYTHON")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").into());
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/moto_cis_setup.py"
     );
-    let out = Command::new(python).args([script, url]).output()?;
+    let out = Command::new(&python)
+        .args([script, url])
+        .output()
+        .map_err(|e| {
+            format!("cannot run {python} (set PATHWARDEN_PYTHON to a Python with boto3): {e}")
+        })?;
     if !out.status.success() {
         return Err(format!(
             "moto_cis_setup.py failed: {}",
@@ -1282,7 +1405,7 @@ async fn cis_tables_read_back_what_moto_holds() -> TestResult {
         ..Default::default()
     };
     let source: Arc<dyn Source> = Arc::new(AwsSource::connect(cfg).await?);
-    let (ctx, _rt) = pg_session(source)?;
+    let (ctx, rt) = pg_session(source)?;
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
 
     // KMS: keys per region, rotation and aliases through hydrate calls.
@@ -1539,6 +1662,12 @@ async fn cis_tables_read_back_what_moto_holds() -> TestResult {
         .filter(|d| CIS_TABLES.contains(&d.name) && d.name != "aws_accessanalyzer_analyzer")
         .collect();
     // moto answers ec2:GetEbsDefaultKmsKeyId with a 500.
-    every_column_of_every_table(&ctx, &tables, &[("aws_ec2_regional_settings", "key")]).await?;
+    every_column_of_every_table(
+        &ctx,
+        rt.source.as_ref(),
+        &tables,
+        &[("aws_ec2_regional_settings", "key")],
+    )
+    .await?;
     Ok(())
 }

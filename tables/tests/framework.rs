@@ -1,5 +1,6 @@
 //! Framework behaviour: key pushdown, hydrate-by-projection, LIMIT, cache TTL,
-//! throttling retries, AccessDenied surfaced, aggregators and the search path.
+//! throttling retries, AccessDenied surfaced, aggregators and the search path, and a
+//! row's hydrate calls running at the same time within the service's bound.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,9 +12,10 @@ use datafusion::catalog::{CatalogProvider, MemoryCatalogProvider};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use pathwarden_tables::catalog::TablesSchema;
 use pathwarden_tables::framework::provider::options::PathwardenOptions;
+use pathwarden_tables::framework::registry::run_hydrate;
 use pathwarden_tables::framework::{
-    AccessDeniedMode, ColumnType, ConnectionRuntime, ErrorLog, FetchError, ListRequest, Page,
-    RetryPolicy, Row, RuntimeOptions, Scope, Source, TableDef, col, hcol,
+    AccessDeniedMode, ColumnType, ConnectionRuntime, ErrorLog, FetchError, Hydrate, HydrateRef,
+    ListRequest, Page, RetryPolicy, Row, RuntimeOptions, Scope, Source, TableDef, col, hcol,
 };
 use serde_json::{Value, json};
 
@@ -26,12 +28,17 @@ static THINGS: TableDef = TableDef {
         col("name", ColumnType::Text, "name"),
         col("arn", ColumnType::Text, "arn"),
         col("size", ColumnType::Int, "size"),
-        hcol("detail", ColumnType::Json, "detail", "get_detail"),
-        hcol("owner", ColumnType::Text, "owner", "get_owner"),
+        hcol("detail", ColumnType::Json, "detail", &GET_DETAIL),
+        hcol("owner", ColumnType::Text, "owner", &GET_OWNER),
     ],
     get_keys: &["name", "arn"],
     id_column: "arn",
 };
+
+static GET_DETAIL: Hydrate<TestSource> =
+    Hydrate::new("get_detail", |s, _, row| Box::pin(s.detail(row)));
+static GET_OWNER: Hydrate<TestSource> =
+    Hydrate::new("get_owner", |s, _, row| Box::pin(s.owner(row)));
 
 #[derive(Debug, Default)]
 struct Counters {
@@ -67,6 +74,26 @@ impl TestSource {
             Value::Object(m) => m,
             _ => Row::new(),
         }
+    }
+    fn name_of(&self, row: &Row) -> String {
+        self.counters.hydrate.fetch_add(1, Ordering::SeqCst);
+        row.get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+    async fn detail(&self, row: &Row) -> Result<Row, FetchError> {
+        let mut out = Row::new();
+        out.insert("detail".into(), json!({"of": self.name_of(row)}));
+        Ok(out)
+    }
+    async fn owner(&self, row: &Row) -> Result<Row, FetchError> {
+        let mut out = Row::new();
+        out.insert(
+            "owner".into(),
+            json!(format!("owner-of-{}", self.name_of(row))),
+        );
+        Ok(out)
     }
 }
 
@@ -129,27 +156,12 @@ impl Source for TestSource {
     }
     async fn hydrate(
         &self,
-        _t: &'static TableDef,
-        h: &'static str,
-        _r: Option<&str>,
+        t: &'static TableDef,
+        h: HydrateRef,
+        r: Option<&str>,
         row: &Row,
     ) -> Result<Row, FetchError> {
-        self.counters.hydrate.fetch_add(1, Ordering::SeqCst);
-        let name = row
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let mut out = Row::new();
-        match h {
-            "get_detail" => {
-                out.insert("detail".into(), json!({"of": name}));
-            }
-            _ => {
-                out.insert("owner".into(), json!(format!("owner-of-{name}")));
-            }
-        }
-        Ok(out)
+        run_hydrate(self, t, h, r, row).await
     }
 }
 
@@ -393,4 +405,163 @@ async fn aggregator_unions_and_search_path_picks_first() {
     assert_eq!(r, vec!["5"]);
     let r = strings(&ctx, "select arn from test_thing order by arn limit 1").await;
     assert_eq!(r, vec!["arn:test:a:0"]);
+}
+
+/// Hydrate calls that each wait at a barrier: a call returns only once `barrier size`
+/// calls are in flight together, so calls made one after another never finish.
+static GATED: TableDef = TableDef {
+    name: "test_gated",
+    description: "rows whose hydrate calls wait for each other",
+    service: "gated",
+    scope: Scope::Global,
+    columns: &[
+        col("arn", ColumnType::Text, "arn"),
+        hcol("h1", ColumnType::Text, "h1", &H1),
+        hcol("h2", ColumnType::Text, "h2", &H2),
+        hcol("h3", ColumnType::Text, "h3", &H3),
+        hcol("h4", ColumnType::Text, "h4", &H4),
+    ],
+    get_keys: &[],
+    id_column: "arn",
+};
+
+static H1: Hydrate<GatedSource> = Hydrate::new("h1", |s, _, row| Box::pin(s.wait("h1", row)));
+static H2: Hydrate<GatedSource> = Hydrate::new("h2", |s, _, row| Box::pin(s.wait("h2", row)));
+static H3: Hydrate<GatedSource> = Hydrate::new("h3", |s, _, row| Box::pin(s.wait("h3", row)));
+static H4: Hydrate<GatedSource> = Hydrate::new("h4", |s, _, row| Box::pin(s.wait("h4", row)));
+
+#[derive(Debug)]
+struct GatedSource {
+    rows: usize,
+    barrier: tokio::sync::Barrier,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    calls: AtomicUsize,
+}
+
+impl GatedSource {
+    fn new(rows: usize, barrier: usize) -> Self {
+        GatedSource {
+            rows,
+            barrier: tokio::sync::Barrier::new(barrier),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+            calls: AtomicUsize::new(0),
+        }
+    }
+
+    async fn wait(&self, column: &str, row: &Row) -> Result<Row, FetchError> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.barrier.wait().await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let arn = row.get("arn").cloned().unwrap_or(Value::Null);
+        let mut out = Row::new();
+        out.insert(column.into(), json!(format!("{column}-of-{}", arn)));
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Source for GatedSource {
+    fn connection(&self) -> &str {
+        "g"
+    }
+    fn plugin(&self) -> &str {
+        "test"
+    }
+    fn tables(&self) -> Vec<&'static TableDef> {
+        vec![&GATED]
+    }
+    fn regions(&self) -> Vec<String> {
+        vec![]
+    }
+    async fn list_page(
+        &self,
+        _t: &'static TableDef,
+        _req: &ListRequest,
+        _token: Option<String>,
+    ) -> Result<Page, FetchError> {
+        let rows = (0..self.rows)
+            .map(|i| {
+                let mut r = Row::new();
+                r.insert("arn".into(), json!(format!("arn:gated:{i}")));
+                r
+            })
+            .collect();
+        Ok(Page { rows, next: None })
+    }
+    async fn get(
+        &self,
+        _t: &'static TableDef,
+        _r: Option<&str>,
+        _col: &str,
+        _key: &Value,
+    ) -> Result<Option<Row>, FetchError> {
+        Ok(None)
+    }
+    async fn hydrate(
+        &self,
+        t: &'static TableDef,
+        h: HydrateRef,
+        r: Option<&str>,
+        row: &Row,
+    ) -> Result<Row, FetchError> {
+        run_hydrate(self, t, h, r, row).await
+    }
+}
+
+/// Every column of `g.test_gated`, or a failure naming the hang after a deadline.
+async fn gated_query(src: Arc<GatedSource>, max_concurrency_per_service: usize) -> Vec<String> {
+    let opts = RuntimeOptions {
+        max_concurrency_per_service,
+        ..fast_opts()
+    };
+    let ctx = SessionContext::new();
+    let rt = ConnectionRuntime::new(src, opts, Arc::new(ErrorLog::default()));
+    let catalog = Arc::new(MemoryCatalogProvider::new());
+    catalog
+        .register_schema("g", Arc::new(TablesSchema::for_connection(&rt)))
+        .expect("register");
+    ctx.register_catalog("pw", catalog);
+    let query = strings(
+        &ctx,
+        "select concat_ws(',', h1, h2, h3, h4) from pw.g.test_gated order by arn",
+    );
+    tokio::time::timeout(Duration::from_secs(20), query)
+        .await
+        .expect("hydrate calls of a row did not run at the same time (the barrier never opened)")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rows_hydrate_calls_run_at_the_same_time() {
+    // One row, four calls, a barrier of four: it opens only if all four are in flight
+    // at once, so the row takes one wait, not four.
+    let src = Arc::new(GatedSource::new(1, 4));
+    let r = gated_query(src.clone(), 8).await;
+    assert_eq!(
+        r,
+        vec![
+            "h1-of-\"arn:gated:0\",h2-of-\"arn:gated:0\",h3-of-\"arn:gated:0\",h4-of-\"arn:gated:0\""
+        ]
+    );
+    assert_eq!(src.calls.load(Ordering::SeqCst), 4);
+    assert_eq!(src.max_in_flight.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hydrate_calls_stay_within_the_service_bound() {
+    // Three rows of four calls with at most two calls of the service in flight: a barrier
+    // of two opens pair by pair, and no more than two calls are ever waiting at it.
+    let src = Arc::new(GatedSource::new(3, 2));
+    let r = gated_query(src.clone(), 2).await;
+    assert_eq!(r.len(), 3);
+    assert!(r.iter().all(|v| v.split(',').count() == 4), "{r:?}");
+    assert_eq!(src.calls.load(Ordering::SeqCst), 12);
+    assert_eq!(
+        src.max_in_flight.load(Ordering::SeqCst),
+        2,
+        "the bound of 2 calls per service was exceeded or never reached"
+    );
 }

@@ -2,43 +2,48 @@
 
 use serde_json::Value;
 
+use super::AwsTable;
 use super::api::{ACCESS_ANALYZER, akas, g, page, s};
 use super::json::{put_tags, row};
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_accessanalyzer_analyzer",
-    description: "IAM Access Analyzer analyzers, per region (access-analyzer:ListAnalyzers).",
-    service: "access-analyzer",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col("name", Text, "Name of the analyzer."),
-        col("arn", Text, "ARN of the analyzer."),
-        col(
-            "type",
-            Text,
-            "ACCOUNT, ORGANIZATION or an unused-access type."
-        ),
-        col("status", Text, "ACTIVE, CREATING, DISABLED or FAILED."),
-        col("created_at", Timestamp, "When the analyzer was created."),
-        col(
-            "last_resource_analyzed",
-            Text,
-            "ARN of the last resource analyzed."
-        ),
-        col(
-            "last_resource_analyzed_at",
-            Timestamp,
-            "When the last resource was analyzed."
-        ),
-        col("status_reason", Json, "Why the analyzer is in its status."),
-        col("tags", Json, "Tags as a key/value object."),
-    ],
-    get_keys: &[],
-    id_column: "arn",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_accessanalyzer_analyzer",
+        description: "IAM Access Analyzer analyzers, per region (access-analyzer:ListAnalyzers).",
+        service: "access-analyzer",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col("name", Text, "Name of the analyzer."),
+            col("arn", Text, "ARN of the analyzer."),
+            col(
+                "type",
+                Text,
+                "ACCOUNT, ORGANIZATION or an unused-access type."
+            ),
+            col("status", Text, "ACTIVE, CREATING, DISABLED or FAILED."),
+            col("created_at", Timestamp, "When the analyzer was created."),
+            col(
+                "last_resource_analyzed",
+                Text,
+                "ARN of the last resource analyzed."
+            ),
+            col(
+                "last_resource_analyzed_at",
+                Timestamp,
+                "When the last resource was analyzed."
+            ),
+            col("status_reason", Json, "Why the analyzer is in its status."),
+            col("tags", Json, "Tags as a key/value object."),
+        ],
+        get_keys: &[],
+        id_column: "arn",
+    },
+    list: |s, req, token| Box::pin(list(s, s.list_region(req), token)),
+    get: None,
 };
 
 /// One page of access-analyzer:ListAnalyzers.

@@ -2,32 +2,37 @@
 
 use serde_json::Value;
 
+use super::AwsTable;
 use super::iam_common::GLOBAL;
 use super::json::{row, str_arr};
 use super::source::{AwsSource, api_err};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_account",
-    description: "The AWS account of the connection, with its aliases.",
-    service: "account",
-    scope: Scope::Global,
-    columns: aws_columns![
-        col(
-            "account_aliases",
-            Json,
-            "Aliases set for the account (iam:ListAccountAliases)."
-        ),
-        col(
-            "arn",
-            Text,
-            "ARN of the account (arn:<partition>:::<account id>)."
-        ),
-    ],
-    get_keys: &[],
-    id_column: "arn",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_account",
+        description: "The AWS account of the connection, with its aliases.",
+        service: "account",
+        scope: Scope::Global,
+        columns: aws_columns![
+            col(
+                "account_aliases",
+                Json,
+                "Aliases set for the account (iam:ListAccountAliases)."
+            ),
+            col(
+                "arn",
+                Text,
+                "ARN of the account (arn:<partition>:::<account id>)."
+            ),
+        ],
+        get_keys: &[],
+        id_column: "arn",
+    },
+    list: |s, _, _| Box::pin(list(s)),
+    get: None,
 };
 
 /// The account as one row (iam:ListAccountAliases).

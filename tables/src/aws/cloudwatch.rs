@@ -4,110 +4,119 @@
 
 use serde_json::{Value, json};
 
+use super::AwsTable;
 use super::api::{CLOUDWATCH, LOGS, akas, b, g, n, page, s};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page, Row};
 
-/// `aws_cloudwatch_alarm`.
-pub static ALARM: TableDef = TableDef {
-    name: "aws_cloudwatch_alarm",
-    description: "CloudWatch metric alarms, per region.",
-    service: "cloudwatch",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col("name", Text, "Name of the alarm."),
-        col("arn", Text, "ARN of the alarm."),
-        col("state_value", Text, "OK, ALARM or INSUFFICIENT_DATA."),
-        col("state_reason", Text, "Why the alarm is in its state."),
-        col(
-            "state_updated_timestamp",
-            Timestamp,
-            "When the state last changed."
-        ),
-        col(
-            "actions_enabled",
-            Bool,
-            "Whether actions run on state changes."
-        ),
-        col("alarm_description", Text, "Description of the alarm."),
-        col(
-            "comparison_operator",
-            Text,
-            "How the statistic is compared with the threshold."
-        ),
-        col(
-            "evaluation_periods",
-            Int,
-            "Number of periods compared with the threshold."
-        ),
-        col(
-            "datapoints_to_alarm",
-            Int,
-            "Breaching datapoints that trigger the alarm."
-        ),
-        col("metric_name", Text, "Metric the alarm watches."),
-        col("namespace", Text, "Namespace of the metric."),
-        col("period", Int, "Period in seconds."),
-        col("statistic", Text, "Statistic of the metric."),
-        col("threshold", Double, "Threshold value."),
-        col(
-            "treat_missing_data",
-            Text,
-            "How missing data points are treated."
-        ),
-        col("unit", Text, "Unit of the metric."),
-        col(
-            "alarm_actions",
-            Json,
-            "Actions (ARNs) run when the alarm enters ALARM."
-        ),
-        col("ok_actions", Json, "Actions run when the alarm enters OK."),
-        col(
-            "insufficient_data_actions",
-            Json,
-            "Actions run when the alarm enters INSUFFICIENT_DATA."
-        ),
-        col("dimensions", Json, "Dimensions of the metric."),
-    ],
-    get_keys: &[],
-    id_column: "arn",
+/// Table definition and calls.
+pub static ALARM_TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_cloudwatch_alarm",
+        description: "CloudWatch metric alarms, per region.",
+        service: "cloudwatch",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col("name", Text, "Name of the alarm."),
+            col("arn", Text, "ARN of the alarm."),
+            col("state_value", Text, "OK, ALARM or INSUFFICIENT_DATA."),
+            col("state_reason", Text, "Why the alarm is in its state."),
+            col(
+                "state_updated_timestamp",
+                Timestamp,
+                "When the state last changed."
+            ),
+            col(
+                "actions_enabled",
+                Bool,
+                "Whether actions run on state changes."
+            ),
+            col("alarm_description", Text, "Description of the alarm."),
+            col(
+                "comparison_operator",
+                Text,
+                "How the statistic is compared with the threshold."
+            ),
+            col(
+                "evaluation_periods",
+                Int,
+                "Number of periods compared with the threshold."
+            ),
+            col(
+                "datapoints_to_alarm",
+                Int,
+                "Breaching datapoints that trigger the alarm."
+            ),
+            col("metric_name", Text, "Metric the alarm watches."),
+            col("namespace", Text, "Namespace of the metric."),
+            col("period", Int, "Period in seconds."),
+            col("statistic", Text, "Statistic of the metric."),
+            col("threshold", Double, "Threshold value."),
+            col(
+                "treat_missing_data",
+                Text,
+                "How missing data points are treated."
+            ),
+            col("unit", Text, "Unit of the metric."),
+            col(
+                "alarm_actions",
+                Json,
+                "Actions (ARNs) run when the alarm enters ALARM."
+            ),
+            col("ok_actions", Json, "Actions run when the alarm enters OK."),
+            col(
+                "insufficient_data_actions",
+                Json,
+                "Actions run when the alarm enters INSUFFICIENT_DATA."
+            ),
+            col("dimensions", Json, "Dimensions of the metric."),
+        ],
+        get_keys: &[],
+        id_column: "arn",
+    },
+    list: |s, req, token| Box::pin(list_alarms(s, s.list_region(req), token)),
+    get: None,
 };
 
-/// `aws_cloudwatch_log_metric_filter`.
-pub static METRIC_FILTER: TableDef = TableDef {
-    name: "aws_cloudwatch_log_metric_filter",
-    description: "CloudWatch Logs metric filters, per region.",
-    service: "logs",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col("name", Text, "Name of the metric filter."),
-        col("log_group_name", Text, "Log group the filter reads."),
-        col("creation_time", Timestamp, "When the filter was created."),
-        col(
-            "filter_pattern",
-            Text,
-            "Pattern matched against log events."
-        ),
-        col(
-            "metric_transformation_name",
-            Text,
-            "Metric the filter publishes."
-        ),
-        col(
-            "metric_transformation_namespace",
-            Text,
-            "Namespace of that metric."
-        ),
-        col(
-            "metric_transformation_value",
-            Text,
-            "Value published per matching event."
-        ),
-    ],
-    get_keys: &[],
-    id_column: "name",
+/// Table definition and calls.
+pub static METRIC_FILTER_TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_cloudwatch_log_metric_filter",
+        description: "CloudWatch Logs metric filters, per region.",
+        service: "logs",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col("name", Text, "Name of the metric filter."),
+            col("log_group_name", Text, "Log group the filter reads."),
+            col("creation_time", Timestamp, "When the filter was created."),
+            col(
+                "filter_pattern",
+                Text,
+                "Pattern matched against log events."
+            ),
+            col(
+                "metric_transformation_name",
+                Text,
+                "Metric the filter publishes."
+            ),
+            col(
+                "metric_transformation_namespace",
+                Text,
+                "Namespace of that metric."
+            ),
+            col(
+                "metric_transformation_value",
+                Text,
+                "Value published per matching event."
+            ),
+        ],
+        get_keys: &[],
+        id_column: "name",
+    },
+    list: |s, req, token| Box::pin(list_metric_filters(s, s.list_region(req), token)),
+    get: None,
 };
 
 fn list_of(v: &Value, key: &str) -> Value {

@@ -2,45 +2,50 @@
 
 use serde_json::{Value, json};
 
+use super::AwsTable;
 use super::api::{CONFIG, akas, g, s};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_config_configuration_recorder",
-    description: "AWS Config configuration recorders and whether they record, per region.",
-    service: "config",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col("name", Text, "Name of the recorder."),
-        col("arn", Text, "ARN of the recorder."),
-        col("recording_mode", Json, "Recording frequency and overrides."),
-        col(
-            "recording_group",
-            Json,
-            "Which resource types are recorded (AllSupported, IncludeGlobalResourceTypes, ...)."
-        ),
-        col(
-            "role_arn",
-            Text,
-            "Role Config assumes to read resource configurations."
-        ),
-        col(
-            "status_recording",
-            Bool,
-            "Whether the recorder is currently recording."
-        ),
-        col(
-            "status",
-            Json,
-            "Recorder status (Recording, LastStatus, LastStartTime, ...)."
-        ),
-    ],
-    get_keys: &[],
-    id_column: "name",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_config_configuration_recorder",
+        description: "AWS Config configuration recorders and whether they record, per region.",
+        service: "config",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col("name", Text, "Name of the recorder."),
+            col("arn", Text, "ARN of the recorder."),
+            col("recording_mode", Json, "Recording frequency and overrides."),
+            col(
+                "recording_group",
+                Json,
+                "Which resource types are recorded (AllSupported, IncludeGlobalResourceTypes, ...)."
+            ),
+            col(
+                "role_arn",
+                Text,
+                "Role Config assumes to read resource configurations."
+            ),
+            col(
+                "status_recording",
+                Bool,
+                "Whether the recorder is currently recording."
+            ),
+            col(
+                "status",
+                Json,
+                "Recorder status (Recording, LastStatus, LastStartTime, ...)."
+            ),
+        ],
+        get_keys: &[],
+        id_column: "name",
+    },
+    list: |s, req, _| Box::pin(list(s, s.list_region(req))),
+    get: None,
 };
 
 /// config:DescribeConfigurationRecorders and config:DescribeConfigurationRecorderStatus.

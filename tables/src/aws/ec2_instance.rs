@@ -4,258 +4,263 @@ use aws_sdk_ec2::types::{Instance, InstanceAttributeName, InstanceStatusSummary}
 use serde_json::Value;
 
 use super::json::{Obj, arr, put_tags, row, text, text_nonempty, time_opt};
-use super::source::{AwsSource, api_err, is_not_found, need, unknown_hydrate};
+use super::source::{AwsSource, api_err, is_not_found, need};
 use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs, name_tag};
+use super::{AwsHydrate, AwsTable};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_ec2_instance",
-    description: "EC2 instances, per region.",
-    service: "ec2",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col("instance_id", Text, "Instance id."),
-        col("arn", Text, "ARN of the instance."),
-        col("instance_type", Text, "Instance type, e.g. t3.micro."),
-        col(
-            "instance_state",
-            Text,
-            "pending, running, shutting-down, terminated, stopping or stopped."
-        ),
-        col(
-            "monitoring_state",
-            Text,
-            "Whether detailed monitoring is enabled."
-        ),
-        hcol(
-            "disable_api_termination",
-            Bool,
-            "Whether termination through the API is disabled.",
-            "attr_disable_api_termination"
-        ),
-        col(
-            "ami_launch_index",
-            Int,
-            "Position of the instance in its launch request."
-        ),
-        col("architecture", Text, "CPU architecture of the image."),
-        col(
-            "boot_mode",
-            Text,
-            "Boot mode the instance was launched with."
-        ),
-        col(
-            "current_instance_boot_mode",
-            Text,
-            "Boot mode the instance currently uses."
-        ),
-        col("ipv6_address", Text, "Primary IPv6 address."),
-        col(
-            "capacity_reservation_id",
-            Text,
-            "Capacity reservation the instance runs in."
-        ),
-        col(
-            "capacity_reservation_specification",
-            Json,
-            "Capacity reservation targeting settings."
-        ),
-        col(
-            "client_token",
-            Text,
-            "Idempotency token of the launch request."
-        ),
-        col("cpu_options_core_count", Int, "Number of CPU cores."),
-        col("cpu_options_threads_per_core", Int, "Threads per CPU core."),
-        col(
-            "ebs_optimized",
-            Bool,
-            "Whether the instance is optimised for EBS I/O."
-        ),
-        col(
-            "ena_support",
-            Bool,
-            "Whether enhanced networking with ENA is enabled."
-        ),
-        col("hypervisor", Text, "Hypervisor type (ovm or xen)."),
-        col(
-            "iam_instance_profile_arn",
-            Text,
-            "ARN of the instance profile attached to the instance."
-        ),
-        col(
-            "iam_instance_profile_id",
-            Text,
-            "Id of the instance profile attached to the instance."
-        ),
-        col(
-            "image_id",
-            Text,
-            "Id of the AMI the instance was launched from."
-        ),
-        hcol(
-            "instance_initiated_shutdown_behavior",
-            Text,
-            "Whether a shutdown from inside the instance stops or terminates it.",
-            "attr_instance_initiated_shutdown_behavior"
-        ),
-        col(
-            "instance_lifecycle",
-            Text,
-            "spot or scheduled; null for on-demand."
-        ),
-        hcol("kernel_id", Text, "Kernel id.", "attr_kernel"),
-        col("key_name", Text, "Name of the key pair given at launch."),
-        col("launch_time", Timestamp, "When the instance was launched."),
-        col(
-            "outpost_arn",
-            Text,
-            "ARN of the Outpost the instance runs on."
-        ),
-        col(
-            "placement_affinity",
-            Text,
-            "Host affinity of a dedicated-host instance."
-        ),
-        col("placement_availability_zone", Text, "Availability zone."),
-        col("placement_group_id", Text, "Placement group id."),
-        col("placement_group_name", Text, "Placement group name."),
-        col("placement_host_id", Text, "Dedicated host id."),
-        col(
-            "placement_host_resource_group_arn",
-            Text,
-            "ARN of the host resource group."
-        ),
-        col(
-            "placement_partition_number",
-            Int,
-            "Partition number in a partition placement group."
-        ),
-        col("placement_tenancy", Text, "default, dedicated or host."),
-        col(
-            "platform",
-            Text,
-            "windows for Windows instances, otherwise null."
-        ),
-        col(
-            "platform_details",
-            Text,
-            "Platform of the AMI, for billing."
-        ),
-        col("private_ip_address", Inet, "Primary private IPv4 address."),
-        col("private_dns_name", Text, "Private DNS name."),
-        col("public_dns_name", Text, "Public DNS name."),
-        col("public_ip_address", Inet, "Public IPv4 address."),
-        hcol("ram_disk_id", Text, "RAM disk id.", "attr_ramdisk"),
-        col("root_device_name", Text, "Device name of the root volume."),
-        col("root_device_type", Text, "ebs or instance-store."),
-        col(
-            "source_dest_check",
-            Bool,
-            "Whether source/destination checking is on."
-        ),
-        col(
-            "spot_instance_request_id",
-            Text,
-            "Spot request that launched the instance."
-        ),
-        hcol(
-            "sriov_net_support",
-            Text,
-            "Whether enhanced networking with the Intel VF is enabled.",
-            "attr_sriov_net_support"
-        ),
-        col("state_code", Int, "Numeric state code."),
-        col(
-            "state_transition_reason",
-            Text,
-            "Why the instance last changed state."
-        ),
-        col(
-            "state_transition_time",
-            Timestamp,
-            "When the instance last changed state (launch time if it never stopped)."
-        ),
-        col("subnet_id", Text, "Subnet the instance runs in."),
-        col("tpm_support", Text, "NitroTPM version, when enabled."),
-        col(
-            "usage_operation",
-            Text,
-            "Usage operation of the AMI, for billing."
-        ),
-        col(
-            "usage_operation_update_time",
-            Text,
-            "When the usage operation was last updated."
-        ),
-        hcol(
-            "user_data",
-            Text,
-            "User data given at launch, decoded from base64.",
-            "attr_user_data"
-        ),
-        col("virtualization_type", Text, "hvm or paravirtual."),
-        col("vpc_id", Text, "VPC the instance runs in."),
-        col("block_device_mappings", Json, "Volumes attached at launch."),
-        col(
-            "elastic_gpu_associations",
-            Json,
-            "Elastic GPUs associated with the instance."
-        ),
-        col(
-            "elastic_inference_accelerator_associations",
-            Json,
-            "Elastic Inference accelerators associated with the instance."
-        ),
-        col("enclave_options", Json, "Nitro Enclaves settings."),
-        col("hibernation_options", Json, "Hibernation settings."),
-        col("state_reason", Json, "Reason for the last state change."),
-        hcol(
-            "launch_template_data",
-            Json,
-            "Launch template data that would recreate the instance.",
-            "launch_template_data"
-        ),
-        col("licenses", Json, "License configurations of the instance."),
-        col("maintenance_options", Json, "Maintenance settings."),
-        col(
-            "metadata_options",
-            Json,
-            "Instance metadata service settings (IMDSv2 enforcement)."
-        ),
-        col(
-            "network_interfaces",
-            Json,
-            "Network interfaces attached to the instance."
-        ),
-        col(
-            "private_dns_name_options",
-            Json,
-            "Private DNS hostname settings."
-        ),
-        col("product_codes", Json, "Product codes of the instance."),
-        col(
-            "security_groups",
-            Json,
-            "Security groups of the instance ([{GroupId, GroupName}])."
-        ),
-        hcol(
-            "instance_status",
-            Json,
-            "Status checks and scheduled events of the instance.",
-            "instance_status"
-        ),
-        col(
-            "tags_src",
-            Json,
-            "Tags as returned by EC2 ([{Key, Value}])."
-        ),
-        col("tags", Json, "Tags as a key/value object."),
-    ],
-    get_keys: &["instance_id"],
-    id_column: "instance_id",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_ec2_instance",
+        description: "EC2 instances, per region.",
+        service: "ec2",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col("instance_id", Text, "Instance id."),
+            col("arn", Text, "ARN of the instance."),
+            col("instance_type", Text, "Instance type, e.g. t3.micro."),
+            col(
+                "instance_state",
+                Text,
+                "pending, running, shutting-down, terminated, stopping or stopped."
+            ),
+            col(
+                "monitoring_state",
+                Text,
+                "Whether detailed monitoring is enabled."
+            ),
+            hcol(
+                "disable_api_termination",
+                Bool,
+                "Whether termination through the API is disabled.",
+                &ATTR_DISABLE_API_TERMINATION
+            ),
+            col(
+                "ami_launch_index",
+                Int,
+                "Position of the instance in its launch request."
+            ),
+            col("architecture", Text, "CPU architecture of the image."),
+            col(
+                "boot_mode",
+                Text,
+                "Boot mode the instance was launched with."
+            ),
+            col(
+                "current_instance_boot_mode",
+                Text,
+                "Boot mode the instance currently uses."
+            ),
+            col("ipv6_address", Text, "Primary IPv6 address."),
+            col(
+                "capacity_reservation_id",
+                Text,
+                "Capacity reservation the instance runs in."
+            ),
+            col(
+                "capacity_reservation_specification",
+                Json,
+                "Capacity reservation targeting settings."
+            ),
+            col(
+                "client_token",
+                Text,
+                "Idempotency token of the launch request."
+            ),
+            col("cpu_options_core_count", Int, "Number of CPU cores."),
+            col("cpu_options_threads_per_core", Int, "Threads per CPU core."),
+            col(
+                "ebs_optimized",
+                Bool,
+                "Whether the instance is optimised for EBS I/O."
+            ),
+            col(
+                "ena_support",
+                Bool,
+                "Whether enhanced networking with ENA is enabled."
+            ),
+            col("hypervisor", Text, "Hypervisor type (ovm or xen)."),
+            col(
+                "iam_instance_profile_arn",
+                Text,
+                "ARN of the instance profile attached to the instance."
+            ),
+            col(
+                "iam_instance_profile_id",
+                Text,
+                "Id of the instance profile attached to the instance."
+            ),
+            col(
+                "image_id",
+                Text,
+                "Id of the AMI the instance was launched from."
+            ),
+            hcol(
+                "instance_initiated_shutdown_behavior",
+                Text,
+                "Whether a shutdown from inside the instance stops or terminates it.",
+                &ATTR_INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR
+            ),
+            col(
+                "instance_lifecycle",
+                Text,
+                "spot or scheduled; null for on-demand."
+            ),
+            hcol("kernel_id", Text, "Kernel id.", &ATTR_KERNEL),
+            col("key_name", Text, "Name of the key pair given at launch."),
+            col("launch_time", Timestamp, "When the instance was launched."),
+            col(
+                "outpost_arn",
+                Text,
+                "ARN of the Outpost the instance runs on."
+            ),
+            col(
+                "placement_affinity",
+                Text,
+                "Host affinity of a dedicated-host instance."
+            ),
+            col("placement_availability_zone", Text, "Availability zone."),
+            col("placement_group_id", Text, "Placement group id."),
+            col("placement_group_name", Text, "Placement group name."),
+            col("placement_host_id", Text, "Dedicated host id."),
+            col(
+                "placement_host_resource_group_arn",
+                Text,
+                "ARN of the host resource group."
+            ),
+            col(
+                "placement_partition_number",
+                Int,
+                "Partition number in a partition placement group."
+            ),
+            col("placement_tenancy", Text, "default, dedicated or host."),
+            col(
+                "platform",
+                Text,
+                "windows for Windows instances, otherwise null."
+            ),
+            col(
+                "platform_details",
+                Text,
+                "Platform of the AMI, for billing."
+            ),
+            col("private_ip_address", Inet, "Primary private IPv4 address."),
+            col("private_dns_name", Text, "Private DNS name."),
+            col("public_dns_name", Text, "Public DNS name."),
+            col("public_ip_address", Inet, "Public IPv4 address."),
+            hcol("ram_disk_id", Text, "RAM disk id.", &ATTR_RAMDISK),
+            col("root_device_name", Text, "Device name of the root volume."),
+            col("root_device_type", Text, "ebs or instance-store."),
+            col(
+                "source_dest_check",
+                Bool,
+                "Whether source/destination checking is on."
+            ),
+            col(
+                "spot_instance_request_id",
+                Text,
+                "Spot request that launched the instance."
+            ),
+            hcol(
+                "sriov_net_support",
+                Text,
+                "Whether enhanced networking with the Intel VF is enabled.",
+                &ATTR_SRIOV_NET_SUPPORT
+            ),
+            col("state_code", Int, "Numeric state code."),
+            col(
+                "state_transition_reason",
+                Text,
+                "Why the instance last changed state."
+            ),
+            col(
+                "state_transition_time",
+                Timestamp,
+                "When the instance last changed state (launch time if it never stopped)."
+            ),
+            col("subnet_id", Text, "Subnet the instance runs in."),
+            col("tpm_support", Text, "NitroTPM version, when enabled."),
+            col(
+                "usage_operation",
+                Text,
+                "Usage operation of the AMI, for billing."
+            ),
+            col(
+                "usage_operation_update_time",
+                Text,
+                "When the usage operation was last updated."
+            ),
+            hcol(
+                "user_data",
+                Text,
+                "User data given at launch, decoded from base64.",
+                &ATTR_USER_DATA
+            ),
+            col("virtualization_type", Text, "hvm or paravirtual."),
+            col("vpc_id", Text, "VPC the instance runs in."),
+            col("block_device_mappings", Json, "Volumes attached at launch."),
+            col(
+                "elastic_gpu_associations",
+                Json,
+                "Elastic GPUs associated with the instance."
+            ),
+            col(
+                "elastic_inference_accelerator_associations",
+                Json,
+                "Elastic Inference accelerators associated with the instance."
+            ),
+            col("enclave_options", Json, "Nitro Enclaves settings."),
+            col("hibernation_options", Json, "Hibernation settings."),
+            col("state_reason", Json, "Reason for the last state change."),
+            hcol(
+                "launch_template_data",
+                Json,
+                "Launch template data that would recreate the instance.",
+                &LAUNCH_TEMPLATE_DATA
+            ),
+            col("licenses", Json, "License configurations of the instance."),
+            col("maintenance_options", Json, "Maintenance settings."),
+            col(
+                "metadata_options",
+                Json,
+                "Instance metadata service settings (IMDSv2 enforcement)."
+            ),
+            col(
+                "network_interfaces",
+                Json,
+                "Network interfaces attached to the instance."
+            ),
+            col(
+                "private_dns_name_options",
+                Json,
+                "Private DNS hostname settings."
+            ),
+            col("product_codes", Json, "Product codes of the instance."),
+            col(
+                "security_groups",
+                Json,
+                "Security groups of the instance ([{GroupId, GroupName}])."
+            ),
+            hcol(
+                "instance_status",
+                Json,
+                "Status checks and scheduled events of the instance.",
+                &INSTANCE_STATUS
+            ),
+            col(
+                "tags_src",
+                Json,
+                "Tags as returned by EC2 ([{Key, Value}])."
+            ),
+            col("tags", Json, "Tags as a key/value object."),
+        ],
+        get_keys: &["instance_id"],
+        id_column: "instance_id",
+    },
+    list: |s, req, token| Box::pin(list(s, req, token)),
+    get: Some(|s, region, _, key| Box::pin(get(s, region, key))),
 };
 
 /// Columns EC2 can filter DescribeInstances on, with the filter names.
@@ -711,181 +716,273 @@ fn status_summary(s: Option<&InstanceStatusSummary>) -> Value {
     .unwrap_or(Value::Null)
 }
 
-/// The calls that fill the instance's hydrated columns.
-pub(crate) async fn hydrate(
+static ATTR_DISABLE_API_TERMINATION: AwsHydrate =
+    AwsHydrate::new("attr_disable_api_termination", |s, region, row| {
+        Box::pin(hydrate_attr_disable_api_termination(s, region, row))
+    });
+static ATTR_INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR: AwsHydrate = AwsHydrate::new(
+    "attr_instance_initiated_shutdown_behavior",
+    |s, region, row| {
+        Box::pin(hydrate_attr_instance_initiated_shutdown_behavior(
+            s, region, row,
+        ))
+    },
+);
+static ATTR_KERNEL: AwsHydrate = AwsHydrate::new("attr_kernel", |s, region, row| {
+    Box::pin(hydrate_attr_kernel(s, region, row))
+});
+static ATTR_RAMDISK: AwsHydrate = AwsHydrate::new("attr_ramdisk", |s, region, row| {
+    Box::pin(hydrate_attr_ramdisk(s, region, row))
+});
+static ATTR_SRIOV_NET_SUPPORT: AwsHydrate =
+    AwsHydrate::new("attr_sriov_net_support", |s, region, row| {
+        Box::pin(hydrate_attr_sriov_net_support(s, region, row))
+    });
+static ATTR_USER_DATA: AwsHydrate = AwsHydrate::new("attr_user_data", |s, region, row| {
+    Box::pin(hydrate_attr_user_data(s, region, row))
+});
+static LAUNCH_TEMPLATE_DATA: AwsHydrate =
+    AwsHydrate::new("launch_template_data", |s, region, row| {
+        Box::pin(hydrate_launch_template_data(s, region, row))
+    });
+static INSTANCE_STATUS: AwsHydrate = AwsHydrate::new("instance_status", |s, region, row| {
+    Box::pin(hydrate_instance_status(s, region, row))
+});
+
+/// ec2:DescribeInstanceAttribute for one attribute of the row's instance.
+async fn describe_attribute(
     src: &AwsSource,
-    hydrate: &str,
+    region: Option<&str>,
+    row_in: &Row,
+    name: InstanceAttributeName,
+) -> Result<
+    aws_sdk_ec2::operation::describe_instance_attribute::DescribeInstanceAttributeOutput,
+    FetchError,
+> {
+    let id = need(row_in, "instance_id", "ec2:DescribeInstanceAttribute")?;
+    let region = region.or_else(|| row_in.get("region").and_then(Value::as_str));
+    src.ec2(region)
+        .describe_instance_attribute()
+        .instance_id(id)
+        .attribute(name)
+        .send()
+        .await
+        .map_err(|e| api_err("ec2:DescribeInstanceAttribute", e))
+}
+
+/// The text of an attribute value.
+fn attr_text(v: Option<&aws_sdk_ec2::types::AttributeValue>) -> Value {
+    text(v.and_then(|v| v.value()))
+}
+
+/// Hydrate call `attr_disable_api_termination`.
+async fn hydrate_attr_disable_api_termination(
+    src: &AwsSource,
+    region: Option<&str>,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
+    let out = describe_attribute(
+        src,
+        region,
+        row_in,
+        InstanceAttributeName::DisableApiTermination,
+    )
+    .await?;
+    let v = out
+        .disable_api_termination()
+        .and_then(|v| v.value())
+        .map(Value::Bool)
+        .unwrap_or(Value::Null);
+    Ok(row([("disable_api_termination", v)]))
+}
+
+/// Hydrate call `attr_instance_initiated_shutdown_behavior`.
+async fn hydrate_attr_instance_initiated_shutdown_behavior(
+    src: &AwsSource,
+    region: Option<&str>,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
+    let out = describe_attribute(
+        src,
+        region,
+        row_in,
+        InstanceAttributeName::InstanceInitiatedShutdownBehavior,
+    )
+    .await?;
+    Ok(row([(
+        "instance_initiated_shutdown_behavior",
+        attr_text(out.instance_initiated_shutdown_behavior()),
+    )]))
+}
+
+/// Hydrate call `attr_kernel`.
+async fn hydrate_attr_kernel(
+    src: &AwsSource,
+    region: Option<&str>,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
+    let out = describe_attribute(src, region, row_in, InstanceAttributeName::Kernel).await?;
+    Ok(row([("kernel_id", attr_text(out.kernel_id()))]))
+}
+
+/// Hydrate call `attr_ramdisk`.
+async fn hydrate_attr_ramdisk(
+    src: &AwsSource,
+    region: Option<&str>,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
+    let out = describe_attribute(src, region, row_in, InstanceAttributeName::Ramdisk).await?;
+    Ok(row([("ram_disk_id", attr_text(out.ramdisk_id()))]))
+}
+
+/// Hydrate call `attr_sriov_net_support`.
+async fn hydrate_attr_sriov_net_support(
+    src: &AwsSource,
+    region: Option<&str>,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
+    let out =
+        describe_attribute(src, region, row_in, InstanceAttributeName::SriovNetSupport).await?;
+    Ok(row([(
+        "sriov_net_support",
+        attr_text(out.sriov_net_support()),
+    )]))
+}
+
+/// Hydrate call `attr_user_data`.
+async fn hydrate_attr_user_data(
+    src: &AwsSource,
+    region: Option<&str>,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
+    let out = describe_attribute(src, region, row_in, InstanceAttributeName::UserData).await?;
+    // EC2 returns user data base64-encoded; the column holds the decoded text.
+    let v = out
+        .user_data()
+        .and_then(|v| v.value())
+        .map(|b64| match aws_smithy_types::base64::decode(b64) {
+            Ok(bytes) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(_) => Value::String(b64.to_string()),
+        })
+        .unwrap_or(Value::Null);
+    Ok(row([("user_data", v)]))
+}
+
+/// Hydrate call `launch_template_data`.
+async fn hydrate_launch_template_data(
+    src: &AwsSource,
     region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
     let id = need(row_in, "instance_id", "ec2:DescribeInstanceAttribute")?;
     let region = region.or_else(|| row_in.get("region").and_then(Value::as_str));
     let client = src.ec2(region);
-    let attribute = |name: InstanceAttributeName| {
-        let client = client.clone();
-        async move {
-            client
-                .describe_instance_attribute()
-                .instance_id(id)
-                .attribute(name)
-                .send()
-                .await
-                .map_err(|e| api_err("ec2:DescribeInstanceAttribute", e))
-        }
-    };
-    let attr_text =
-        |v: Option<&aws_sdk_ec2::types::AttributeValue>| text(v.and_then(|v| v.value()));
-    match hydrate {
-        "attr_disable_api_termination" => {
-            let out = attribute(InstanceAttributeName::DisableApiTermination).await?;
-            let v = out
-                .disable_api_termination()
-                .and_then(|v| v.value())
-                .map(Value::Bool)
-                .unwrap_or(Value::Null);
-            Ok(row([("disable_api_termination", v)]))
-        }
-        "attr_instance_initiated_shutdown_behavior" => {
-            let out = attribute(InstanceAttributeName::InstanceInitiatedShutdownBehavior).await?;
-            Ok(row([(
-                "instance_initiated_shutdown_behavior",
-                attr_text(out.instance_initiated_shutdown_behavior()),
-            )]))
-        }
-        "attr_kernel" => {
-            let out = attribute(InstanceAttributeName::Kernel).await?;
-            Ok(row([("kernel_id", attr_text(out.kernel_id()))]))
-        }
-        "attr_ramdisk" => {
-            let out = attribute(InstanceAttributeName::Ramdisk).await?;
-            Ok(row([("ram_disk_id", attr_text(out.ramdisk_id()))]))
-        }
-        "attr_sriov_net_support" => {
-            let out = attribute(InstanceAttributeName::SriovNetSupport).await?;
-            Ok(row([(
-                "sriov_net_support",
-                attr_text(out.sriov_net_support()),
-            )]))
-        }
-        "attr_user_data" => {
-            let out = attribute(InstanceAttributeName::UserData).await?;
-            // EC2 returns user data base64-encoded; the column holds the decoded text.
-            let v = out
-                .user_data()
-                .and_then(|v| v.value())
-                .map(|b64| match aws_smithy_types::base64::decode(b64) {
-                    Ok(bytes) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
-                    Err(_) => Value::String(b64.to_string()),
-                })
-                .unwrap_or(Value::Null);
-            Ok(row([("user_data", v)]))
-        }
-        "launch_template_data" => {
-            let out = client
-                .get_launch_template_data()
-                .instance_id(id)
-                .send()
-                .await
-                .map_err(|e| api_err("ec2:GetLaunchTemplateData", e))?;
-            let v = out
-                .launch_template_data()
-                .map(|d| {
-                    Obj::new()
-                        .b("DisableApiTermination", d.disable_api_termination())
-                        .b("EbsOptimized", d.ebs_optimized())
-                        .v(
-                            "IamInstanceProfile",
-                            d.iam_instance_profile()
-                                .map(|p| Obj::new().s("Arn", p.arn()).s("Name", p.name()).build())
-                                .unwrap_or(Value::Null),
-                        )
-                        .s("ImageId", d.image_id())
-                        .s(
-                            "InstanceInitiatedShutdownBehavior",
-                            d.instance_initiated_shutdown_behavior(),
-                        )
-                        .s("InstanceType", d.instance_type())
-                        .s("KernelId", d.kernel_id())
-                        .s("KeyName", d.key_name())
-                        .v(
-                            "MetadataOptions",
-                            d.metadata_options()
-                                .map(|m| {
-                                    Obj::new()
-                                        .s("HttpEndpoint", m.http_endpoint())
-                                        .i(
-                                            "HttpPutResponseHopLimit",
-                                            m.http_put_response_hop_limit(),
-                                        )
-                                        .s("HttpTokens", m.http_tokens())
-                                        .build()
-                                })
-                                .unwrap_or(Value::Null),
-                        )
-                        .v(
-                            "Monitoring",
-                            d.monitoring()
-                                .map(|m| Obj::new().b("Enabled", m.enabled()).build())
-                                .unwrap_or(Value::Null),
-                        )
-                        .s("RamDiskId", d.ram_disk_id())
-                        .v(
-                            "SecurityGroupIds",
-                            Value::Array(
-                                d.security_group_ids()
-                                    .iter()
-                                    .map(|s| Value::String(s.clone()))
-                                    .collect(),
-                            ),
-                        )
-                        .s("UserData", d.user_data())
-                        .build()
-                })
-                .unwrap_or(Value::Null);
-            Ok(row([("launch_template_data", v)]))
-        }
-        "instance_status" => {
-            let out = client
-                .describe_instance_status()
-                .instance_ids(id)
-                .include_all_instances(true)
-                .send()
-                .await
-                .map_err(|e| api_err("ec2:DescribeInstanceStatus", e))?;
-            let v = out
-                .instance_statuses()
-                .first()
-                .map(|s| {
-                    Obj::new()
-                        .s("AvailabilityZone", s.availability_zone())
-                        .a("Events", s.events(), |e| {
+    let out = client
+        .get_launch_template_data()
+        .instance_id(id)
+        .send()
+        .await
+        .map_err(|e| api_err("ec2:GetLaunchTemplateData", e))?;
+    let v = out
+        .launch_template_data()
+        .map(|d| {
+            Obj::new()
+                .b("DisableApiTermination", d.disable_api_termination())
+                .b("EbsOptimized", d.ebs_optimized())
+                .v(
+                    "IamInstanceProfile",
+                    d.iam_instance_profile()
+                        .map(|p| Obj::new().s("Arn", p.arn()).s("Name", p.name()).build())
+                        .unwrap_or(Value::Null),
+                )
+                .s("ImageId", d.image_id())
+                .s(
+                    "InstanceInitiatedShutdownBehavior",
+                    d.instance_initiated_shutdown_behavior(),
+                )
+                .s("InstanceType", d.instance_type())
+                .s("KernelId", d.kernel_id())
+                .s("KeyName", d.key_name())
+                .v(
+                    "MetadataOptions",
+                    d.metadata_options()
+                        .map(|m| {
                             Obj::new()
-                                .s("Code", e.code())
-                                .s("Description", e.description())
-                                .s("InstanceEventId", e.instance_event_id())
-                                .t("NotAfter", e.not_after())
-                                .t("NotBefore", e.not_before())
+                                .s("HttpEndpoint", m.http_endpoint())
+                                .i("HttpPutResponseHopLimit", m.http_put_response_hop_limit())
+                                .s("HttpTokens", m.http_tokens())
                                 .build()
                         })
-                        .s("InstanceId", s.instance_id())
-                        .v(
-                            "InstanceState",
-                            s.instance_state()
-                                .map(|st| {
-                                    Obj::new().i("Code", st.code()).s("Name", st.name()).build()
-                                })
-                                .unwrap_or(Value::Null),
-                        )
-                        .v("InstanceStatus", status_summary(s.instance_status()))
-                        .s("OutpostArn", s.outpost_arn())
-                        .v("SystemStatus", status_summary(s.system_status()))
+                        .unwrap_or(Value::Null),
+                )
+                .v(
+                    "Monitoring",
+                    d.monitoring()
+                        .map(|m| Obj::new().b("Enabled", m.enabled()).build())
+                        .unwrap_or(Value::Null),
+                )
+                .s("RamDiskId", d.ram_disk_id())
+                .v(
+                    "SecurityGroupIds",
+                    Value::Array(
+                        d.security_group_ids()
+                            .iter()
+                            .map(|s| Value::String(s.clone()))
+                            .collect(),
+                    ),
+                )
+                .s("UserData", d.user_data())
+                .build()
+        })
+        .unwrap_or(Value::Null);
+    Ok(row([("launch_template_data", v)]))
+}
+
+/// Hydrate call `instance_status`.
+async fn hydrate_instance_status(
+    src: &AwsSource,
+    region: Option<&str>,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
+    let id = need(row_in, "instance_id", "ec2:DescribeInstanceAttribute")?;
+    let region = region.or_else(|| row_in.get("region").and_then(Value::as_str));
+    let client = src.ec2(region);
+    let out = client
+        .describe_instance_status()
+        .instance_ids(id)
+        .include_all_instances(true)
+        .send()
+        .await
+        .map_err(|e| api_err("ec2:DescribeInstanceStatus", e))?;
+    let v = out
+        .instance_statuses()
+        .first()
+        .map(|s| {
+            Obj::new()
+                .s("AvailabilityZone", s.availability_zone())
+                .a("Events", s.events(), |e| {
+                    Obj::new()
+                        .s("Code", e.code())
+                        .s("Description", e.description())
+                        .s("InstanceEventId", e.instance_event_id())
+                        .t("NotAfter", e.not_after())
+                        .t("NotBefore", e.not_before())
                         .build()
                 })
-                .unwrap_or(Value::Null);
-            Ok(row([("instance_status", v)]))
-        }
-        other => Err(unknown_hydrate(&DEF, other)),
-    }
+                .s("InstanceId", s.instance_id())
+                .v(
+                    "InstanceState",
+                    s.instance_state()
+                        .map(|st| Obj::new().i("Code", st.code()).s("Name", st.name()).build())
+                        .unwrap_or(Value::Null),
+                )
+                .v("InstanceStatus", status_summary(s.instance_status()))
+                .s("OutpostArn", s.outpost_arn())
+                .v("SystemStatus", status_summary(s.system_status()))
+                .build()
+        })
+        .unwrap_or(Value::Null);
+    Ok(row([("instance_status", v)]))
 }
 
 #[cfg(test)]

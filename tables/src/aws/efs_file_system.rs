@@ -2,71 +2,76 @@
 
 use serde_json::Value;
 
+use super::AwsTable;
 use super::api::{EFS, akas, b, g, n, page, put_api_tags, s};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_efs_file_system",
-    description: "EFS file systems, per region (elasticfilesystem:DescribeFileSystems).",
-    service: "elasticfilesystem",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col("name", Text, "Name tag of the file system."),
-        col("file_system_id", Text, "Id of the file system."),
-        col("arn", Text, "ARN of the file system."),
-        col("owner_id", Text, "Account that owns the file system."),
-        col(
-            "creation_token",
-            Text,
-            "Idempotency token given at creation."
-        ),
-        col(
-            "creation_time",
-            Timestamp,
-            "When the file system was created."
-        ),
-        col(
-            "life_cycle_state",
-            Text,
-            "creating, available, updating, deleting, deleted or error."
-        ),
-        col(
-            "availability_zone_name",
-            Text,
-            "Zone of a One Zone file system."
-        ),
-        col("number_of_mount_targets", Int, "Number of mount targets."),
-        col("performance_mode", Text, "generalPurpose or maxIO."),
-        col(
-            "encrypted",
-            Bool,
-            "Whether the file system is encrypted at rest."
-        ),
-        col("kms_key_id", Text, "KMS key that encrypts the file system."),
-        col("throughput_mode", Text, "bursting, provisioned or elastic."),
-        col(
-            "provisioned_throughput_in_mibps",
-            Double,
-            "Provisioned throughput in MiB/s."
-        ),
-        col(
-            "size_in_bytes",
-            Json,
-            "Metered size (Value, Timestamp, ValueInIA, ValueInStandard)."
-        ),
-        col(
-            "tags_src",
-            Json,
-            "Tags as returned by EFS ([{Key, Value}])."
-        ),
-        col("tags", Json, "Tags as a key/value object."),
-    ],
-    get_keys: &[],
-    id_column: "arn",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_efs_file_system",
+        description: "EFS file systems, per region (elasticfilesystem:DescribeFileSystems).",
+        service: "elasticfilesystem",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col("name", Text, "Name tag of the file system."),
+            col("file_system_id", Text, "Id of the file system."),
+            col("arn", Text, "ARN of the file system."),
+            col("owner_id", Text, "Account that owns the file system."),
+            col(
+                "creation_token",
+                Text,
+                "Idempotency token given at creation."
+            ),
+            col(
+                "creation_time",
+                Timestamp,
+                "When the file system was created."
+            ),
+            col(
+                "life_cycle_state",
+                Text,
+                "creating, available, updating, deleting, deleted or error."
+            ),
+            col(
+                "availability_zone_name",
+                Text,
+                "Zone of a One Zone file system."
+            ),
+            col("number_of_mount_targets", Int, "Number of mount targets."),
+            col("performance_mode", Text, "generalPurpose or maxIO."),
+            col(
+                "encrypted",
+                Bool,
+                "Whether the file system is encrypted at rest."
+            ),
+            col("kms_key_id", Text, "KMS key that encrypts the file system."),
+            col("throughput_mode", Text, "bursting, provisioned or elastic."),
+            col(
+                "provisioned_throughput_in_mibps",
+                Double,
+                "Provisioned throughput in MiB/s."
+            ),
+            col(
+                "size_in_bytes",
+                Json,
+                "Metered size (Value, Timestamp, ValueInIA, ValueInStandard)."
+            ),
+            col(
+                "tags_src",
+                Json,
+                "Tags as returned by EFS ([{Key, Value}])."
+            ),
+            col("tags", Json, "Tags as a key/value object."),
+        ],
+        get_keys: &[],
+        id_column: "arn",
+    },
+    list: |s, req, token| Box::pin(list(s, s.list_region(req), token)),
+    get: None,
 };
 
 /// One page of elasticfilesystem:DescribeFileSystems.

@@ -4,46 +4,51 @@ use serde_json::Value;
 
 use super::iam_common::GLOBAL;
 use super::json::{row, text, time_opt};
-use super::source::{AwsSource, api_err, need, qual_strings, unknown_hydrate};
+use super::source::{AwsSource, api_err, need, qual_strings};
+use super::{AwsHydrate, AwsTable};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_iam_access_key",
-    description: "Access keys of the account's IAM users.",
-    service: "iam",
-    scope: Scope::Global,
-    columns: aws_columns![
-        col(
-            "access_key_id",
-            Text,
-            "Access key id (the public half of the key)."
-        ),
-        col("user_name", Text, "Name of the user the key belongs to."),
-        col("status", Text, "Active or Inactive."),
-        col("create_date", Timestamp, "When the key was created."),
-        hcol(
-            "access_key_last_used_date",
-            Timestamp,
-            "When the key was last used to sign a request.",
-            "last_used"
-        ),
-        hcol(
-            "access_key_last_used_service",
-            Text,
-            "Service the key was last used with.",
-            "last_used"
-        ),
-        hcol(
-            "access_key_last_used_region",
-            Text,
-            "Region the key was last used in.",
-            "last_used"
-        ),
-    ],
-    get_keys: &[],
-    id_column: "access_key_id",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_iam_access_key",
+        description: "Access keys of the account's IAM users.",
+        service: "iam",
+        scope: Scope::Global,
+        columns: aws_columns![
+            col(
+                "access_key_id",
+                Text,
+                "Access key id (the public half of the key)."
+            ),
+            col("user_name", Text, "Name of the user the key belongs to."),
+            col("status", Text, "Active or Inactive."),
+            col("create_date", Timestamp, "When the key was created."),
+            hcol(
+                "access_key_last_used_date",
+                Timestamp,
+                "When the key was last used to sign a request.",
+                &LAST_USED
+            ),
+            hcol(
+                "access_key_last_used_service",
+                Text,
+                "Service the key was last used with.",
+                &LAST_USED
+            ),
+            hcol(
+                "access_key_last_used_region",
+                Text,
+                "Region the key was last used in.",
+                &LAST_USED
+            ),
+        ],
+        get_keys: &[],
+        id_column: "access_key_id",
+    },
+    list: |s, req, token| Box::pin(list(s, req, token)),
+    get: None,
 };
 
 async fn keys_of_user(src: &AwsSource, user: &str) -> Result<Vec<Row>, FetchError> {
@@ -131,15 +136,16 @@ pub(crate) async fn list(
     Ok(Page { rows, next })
 }
 
-/// iam:GetAccessKeyLastUsed.
-pub(crate) async fn hydrate(
+static LAST_USED: AwsHydrate = AwsHydrate::new("last_used", |s, region, row| {
+    Box::pin(hydrate_last_used(s, region, row))
+});
+
+/// Hydrate call `last_used`.
+async fn hydrate_last_used(
     src: &AwsSource,
-    hydrate: &str,
+    _region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
-    if hydrate != "last_used" {
-        return Err(unknown_hydrate(&DEF, hydrate));
-    }
     let id = need(row_in, "access_key_id", "iam:GetAccessKeyLastUsed")?;
     let out = src
         .iam

@@ -2,56 +2,61 @@
 
 use serde_json::Value;
 
+use super::AwsTable;
 use super::iam_common::GLOBAL;
 use super::json::row;
 use super::source::{AwsSource, api_err, is_not_found};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_iam_account_password_policy",
-    description: "Password policy of the account's IAM users; no row when the account has none.",
-    service: "iam",
-    scope: Scope::Global,
-    columns: aws_columns![
-        col(
-            "allow_users_to_change_password",
-            Bool,
-            "Whether users may change their own password."
-        ),
-        col("expire_passwords", Bool, "Whether passwords expire."),
-        col(
-            "hard_expiry",
-            Bool,
-            "Whether an expired password blocks the user until an administrator resets it."
-        ),
-        col("max_password_age", Int, "Days a password stays valid."),
-        col(
-            "minimum_password_length",
-            Int,
-            "Fewest characters a password may have."
-        ),
-        col(
-            "password_reuse_prevention",
-            Int,
-            "Number of previous passwords that may not be reused."
-        ),
-        col(
-            "require_lowercase_characters",
-            Bool,
-            "Whether a lower-case letter is required."
-        ),
-        col("require_numbers", Bool, "Whether a digit is required."),
-        col("require_symbols", Bool, "Whether a symbol is required."),
-        col(
-            "require_uppercase_characters",
-            Bool,
-            "Whether an upper-case letter is required."
-        ),
-    ],
-    get_keys: &[],
-    id_column: "account_id",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_iam_account_password_policy",
+        description: "Password policy of the account's IAM users; no row when the account has none.",
+        service: "iam",
+        scope: Scope::Global,
+        columns: aws_columns![
+            col(
+                "allow_users_to_change_password",
+                Bool,
+                "Whether users may change their own password."
+            ),
+            col("expire_passwords", Bool, "Whether passwords expire."),
+            col(
+                "hard_expiry",
+                Bool,
+                "Whether an expired password blocks the user until an administrator resets it."
+            ),
+            col("max_password_age", Int, "Days a password stays valid."),
+            col(
+                "minimum_password_length",
+                Int,
+                "Fewest characters a password may have."
+            ),
+            col(
+                "password_reuse_prevention",
+                Int,
+                "Number of previous passwords that may not be reused."
+            ),
+            col(
+                "require_lowercase_characters",
+                Bool,
+                "Whether a lower-case letter is required."
+            ),
+            col("require_numbers", Bool, "Whether a digit is required."),
+            col("require_symbols", Bool, "Whether a symbol is required."),
+            col(
+                "require_uppercase_characters",
+                Bool,
+                "Whether an upper-case letter is required."
+            ),
+        ],
+        get_keys: &[],
+        id_column: "account_id",
+    },
+    list: |s, _, _| Box::pin(list(s)),
+    get: None,
 };
 
 /// iam:GetAccountPasswordPolicy as one row, or no row when the account has no policy.

@@ -6,87 +6,90 @@ use serde_json::Value;
 use super::iam_common::iam_common;
 use super::json::{put_tags, row, text, time_opt};
 use super::policy::{canonical_policy, decode_policy};
-use super::source::{
-    AwsSource, api_err, is_not_found, need, qual_bool, qual_strings, unknown_hydrate,
-};
+use super::source::{AwsSource, api_err, is_not_found, need, qual_bool, qual_strings};
+use super::{AwsHydrate, AwsTable};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_iam_policy",
-    description: "IAM managed policies, customer and AWS managed.",
-    service: "iam",
-    scope: Scope::Global,
-    columns: aws_columns![
-        col("name", Text, "Policy name."),
-        col("policy_id", Text, "Stable unique id of the policy."),
-        col("path", Text, "Path the policy was created under."),
-        hcol(
-            "description",
-            Text,
-            "Description given to the policy.",
-            "get_policy"
-        ),
-        col("arn", Text, "ARN of the policy."),
-        col(
-            "is_aws_managed",
-            Bool,
-            "True for policies AWS maintains (ARN in the aws account)."
-        ),
-        col(
-            "is_attachable",
-            Bool,
-            "Whether the policy can be attached to users, groups or roles."
-        ),
-        col("create_date", Timestamp, "When the policy was created."),
-        col(
-            "update_date",
-            Timestamp,
-            "When the policy was last updated (a new default version)."
-        ),
-        col(
-            "attachment_count",
-            Int,
-            "Number of users, groups and roles the policy is attached to."
-        ),
-        col(
-            "is_attached",
-            Bool,
-            "True when the policy is attached to at least one principal."
-        ),
-        col(
-            "default_version_id",
-            Text,
-            "Id of the version in effect, e.g. v1."
-        ),
-        col(
-            "permissions_boundary_usage_count",
-            Int,
-            "Number of principals using the policy as permissions boundary."
-        ),
-        hcol(
-            "policy",
-            Json,
-            "Document of the default version.",
-            "policy_version"
-        ),
-        hcol(
-            "policy_std",
-            Json,
-            "Document of the default version in canonical form.",
-            "policy_version"
-        ),
-        hcol(
-            "tags_src",
-            Json,
-            "Tags as returned by IAM ([{Key, Value}]).",
-            "get_policy"
-        ),
-        hcol("tags", Json, "Tags as a key/value object.", "get_policy"),
-    ],
-    get_keys: &["arn"],
-    id_column: "arn",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_iam_policy",
+        description: "IAM managed policies, customer and AWS managed.",
+        service: "iam",
+        scope: Scope::Global,
+        columns: aws_columns![
+            col("name", Text, "Policy name."),
+            col("policy_id", Text, "Stable unique id of the policy."),
+            col("path", Text, "Path the policy was created under."),
+            hcol(
+                "description",
+                Text,
+                "Description given to the policy.",
+                &GET_POLICY
+            ),
+            col("arn", Text, "ARN of the policy."),
+            col(
+                "is_aws_managed",
+                Bool,
+                "True for policies AWS maintains (ARN in the aws account)."
+            ),
+            col(
+                "is_attachable",
+                Bool,
+                "Whether the policy can be attached to users, groups or roles."
+            ),
+            col("create_date", Timestamp, "When the policy was created."),
+            col(
+                "update_date",
+                Timestamp,
+                "When the policy was last updated (a new default version)."
+            ),
+            col(
+                "attachment_count",
+                Int,
+                "Number of users, groups and roles the policy is attached to."
+            ),
+            col(
+                "is_attached",
+                Bool,
+                "True when the policy is attached to at least one principal."
+            ),
+            col(
+                "default_version_id",
+                Text,
+                "Id of the version in effect, e.g. v1."
+            ),
+            col(
+                "permissions_boundary_usage_count",
+                Int,
+                "Number of principals using the policy as permissions boundary."
+            ),
+            hcol(
+                "policy",
+                Json,
+                "Document of the default version.",
+                &POLICY_VERSION
+            ),
+            hcol(
+                "policy_std",
+                Json,
+                "Document of the default version in canonical form.",
+                &POLICY_VERSION
+            ),
+            hcol(
+                "tags_src",
+                Json,
+                "Tags as returned by IAM ([{Key, Value}]).",
+                &GET_POLICY
+            ),
+            hcol("tags", Json, "Tags as a key/value object.", &GET_POLICY),
+        ],
+        get_keys: &["arn"],
+        id_column: "arn",
+    },
+    list: |s, req, token| Box::pin(list(s, req, token)),
+    get: Some(|s, _, _, key| Box::pin(get(s, key))),
 };
 
 /// Whether a policy ARN is in AWS's own namespace (`arn:<partition>:iam::aws:policy/...`).
@@ -195,48 +198,57 @@ pub(crate) async fn get(src: &AwsSource, arn: &str) -> Result<Option<Row>, Fetch
     }))
 }
 
-/// The calls that fill the policy's hydrated columns.
-pub(crate) async fn hydrate(
+static GET_POLICY: AwsHydrate = AwsHydrate::new("get_policy", |s, region, row| {
+    Box::pin(hydrate_get_policy(s, region, row))
+});
+static POLICY_VERSION: AwsHydrate = AwsHydrate::new("policy_version", |s, region, row| {
+    Box::pin(hydrate_policy_version(s, region, row))
+});
+
+/// Hydrate call `get_policy`.
+async fn hydrate_get_policy(
     src: &AwsSource,
-    hydrate: &str,
+    _region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
     let arn = need(row_in, "arn", "iam:GetPolicy")?;
-    match hydrate {
-        "get_policy" => {
-            let out = src
-                .iam
-                .get_policy()
-                .policy_arn(arn)
-                .send()
-                .await
-                .map_err(|e| api_err("iam:GetPolicy", e))?;
-            Ok(out.policy().map(get_policy_columns).unwrap_or_default())
-        }
-        "policy_version" => {
-            let version = need(row_in, "default_version_id", "iam:GetPolicyVersion")?;
-            let out = src
-                .iam
-                .get_policy_version()
-                .policy_arn(arn)
-                .version_id(version)
-                .send()
-                .await
-                .map_err(|e| api_err("iam:GetPolicyVersion", e))?;
-            let doc = out
-                .policy_version()
-                .and_then(|v| v.document())
-                .map(decode_policy)
-                .unwrap_or(Value::Null);
-            let std = if doc.is_null() {
-                Value::Null
-            } else {
-                canonical_policy(&doc)
-            };
-            Ok(row([("policy", doc), ("policy_std", std)]))
-        }
-        other => Err(unknown_hydrate(&DEF, other)),
-    }
+    let out = src
+        .iam
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| api_err("iam:GetPolicy", e))?;
+    Ok(out.policy().map(get_policy_columns).unwrap_or_default())
+}
+
+/// Hydrate call `policy_version`.
+async fn hydrate_policy_version(
+    src: &AwsSource,
+    _region: Option<&str>,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
+    let arn = need(row_in, "arn", "iam:GetPolicy")?;
+    let version = need(row_in, "default_version_id", "iam:GetPolicyVersion")?;
+    let out = src
+        .iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(version)
+        .send()
+        .await
+        .map_err(|e| api_err("iam:GetPolicyVersion", e))?;
+    let doc = out
+        .policy_version()
+        .and_then(|v| v.document())
+        .map(decode_policy)
+        .unwrap_or(Value::Null);
+    let std = if doc.is_null() {
+        Value::Null
+    } else {
+        canonical_policy(&doc)
+    };
+    Ok(row([("policy", doc), ("policy_std", std)]))
 }
 
 #[cfg(test)]

@@ -5,44 +5,49 @@ use serde_json::Value;
 use super::iam_common::iam_common;
 use super::iam_policy::list_policies;
 use super::json::{Obj, row};
-use super::source::{AwsSource, api_err, need, unknown_hydrate};
+use super::source::{AwsSource, api_err, need};
+use super::{AwsHydrate, AwsTable};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_iam_policy_attachment",
-    description: "Users, groups and roles each managed policy is attached to.",
-    service: "iam",
-    scope: Scope::Global,
-    columns: aws_columns![
-        col("policy_arn", Text, "ARN of the managed policy."),
-        col(
-            "is_attached",
-            Bool,
-            "True when the policy is attached to at least one principal."
-        ),
-        hcol(
-            "policy_groups",
-            Json,
-            "Groups the policy is attached to ([{GroupName, GroupId}]).",
-            "entities"
-        ),
-        hcol(
-            "policy_roles",
-            Json,
-            "Roles the policy is attached to ([{RoleName, RoleId}]).",
-            "entities"
-        ),
-        hcol(
-            "policy_users",
-            Json,
-            "Users the policy is attached to ([{UserName, UserId}]).",
-            "entities"
-        ),
-    ],
-    get_keys: &[],
-    id_column: "policy_arn",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_iam_policy_attachment",
+        description: "Users, groups and roles each managed policy is attached to.",
+        service: "iam",
+        scope: Scope::Global,
+        columns: aws_columns![
+            col("policy_arn", Text, "ARN of the managed policy."),
+            col(
+                "is_attached",
+                Bool,
+                "True when the policy is attached to at least one principal."
+            ),
+            hcol(
+                "policy_groups",
+                Json,
+                "Groups the policy is attached to ([{GroupName, GroupId}]).",
+                &ENTITIES
+            ),
+            hcol(
+                "policy_roles",
+                Json,
+                "Roles the policy is attached to ([{RoleName, RoleId}]).",
+                &ENTITIES
+            ),
+            hcol(
+                "policy_users",
+                Json,
+                "Users the policy is attached to ([{UserName, UserId}]).",
+                &ENTITIES
+            ),
+        ],
+        get_keys: &[],
+        id_column: "policy_arn",
+    },
+    list: |s, req, token| Box::pin(list(s, req, token)),
+    get: None,
 };
 
 /// One page of managed policies (iam:ListPolicies), one row each.
@@ -72,15 +77,16 @@ pub(crate) async fn list(
     Ok(Page { rows, next })
 }
 
-/// iam:ListEntitiesForPolicy: the groups, roles and users the policy is attached to.
-pub(crate) async fn hydrate(
+static ENTITIES: AwsHydrate = AwsHydrate::new("entities", |s, region, row| {
+    Box::pin(hydrate_entities(s, region, row))
+});
+
+/// Hydrate call `entities`.
+async fn hydrate_entities(
     src: &AwsSource,
-    hydrate: &str,
+    _region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
-    if hydrate != "entities" {
-        return Err(unknown_hydrate(&DEF, hydrate));
-    }
     let arn = need(row_in, "policy_arn", "iam:ListEntitiesForPolicy")?;
     let (mut groups, mut roles, mut users) = (Vec::new(), Vec::new(), Vec::new());
     let mut marker = None;

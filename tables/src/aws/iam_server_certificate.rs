@@ -2,36 +2,41 @@
 
 use serde_json::Value;
 
+use super::AwsTable;
 use super::iam_common::iam_common;
 use super::json::{row, time};
 use super::source::{AwsSource, api_err};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_iam_server_certificate",
-    description: "Server certificates stored in IAM (iam:ListServerCertificates).",
-    service: "iam",
-    scope: Scope::Global,
-    columns: aws_columns![
-        col("name", Text, "Name of the certificate."),
-        col("arn", Text, "ARN of the certificate."),
-        col(
-            "server_certificate_id",
-            Text,
-            "Stable id of the certificate."
-        ),
-        col("path", Text, "Path of the certificate."),
-        col(
-            "upload_date",
-            Timestamp,
-            "When the certificate was uploaded."
-        ),
-        col("expiration", Timestamp, "When the certificate expires."),
-    ],
-    get_keys: &[],
-    id_column: "arn",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_iam_server_certificate",
+        description: "Server certificates stored in IAM (iam:ListServerCertificates).",
+        service: "iam",
+        scope: Scope::Global,
+        columns: aws_columns![
+            col("name", Text, "Name of the certificate."),
+            col("arn", Text, "ARN of the certificate."),
+            col(
+                "server_certificate_id",
+                Text,
+                "Stable id of the certificate."
+            ),
+            col("path", Text, "Path of the certificate."),
+            col(
+                "upload_date",
+                Timestamp,
+                "When the certificate was uploaded."
+            ),
+            col("expiration", Timestamp, "When the certificate expires."),
+        ],
+        get_keys: &[],
+        id_column: "arn",
+    },
+    list: |s, _, token| Box::pin(list(s, token)),
+    get: None,
 };
 
 /// One page of iam:ListServerCertificates.

@@ -6,45 +6,50 @@ use serde_json::Value;
 use super::iam_common::GLOBAL;
 use super::iam_user::user_json;
 use super::json::{put_tags, row, time_opt};
-use super::source::{AwsSource, api_err, need, qual_strings, unknown_hydrate};
+use super::source::{AwsSource, api_err, need, qual_strings};
+use super::{AwsHydrate, AwsTable};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_iam_virtual_mfa_device",
-    description: "Virtual MFA devices of the account and the users they are assigned to.",
-    service: "iam",
-    scope: Scope::Global,
-    columns: aws_columns![
-        col("serial_number", Text, "Serial number (ARN) of the device."),
-        col(
-            "enable_date",
-            Timestamp,
-            "When the device was enabled for its user."
-        ),
-        col("assignment_status", Text, "Assigned or Unassigned."),
-        col("user_id", Text, "Id of the user the device is assigned to."),
-        col(
-            "user_name",
-            Text,
-            "Name of the user the device is assigned to."
-        ),
-        col(
-            "user",
-            Json,
-            "The user the device is assigned to, as IAM describes it."
-        ),
-        hcol(
-            "tags_src",
-            Json,
-            "Tags as returned by IAM ([{Key, Value}]).",
-            "tags"
-        ),
-        hcol("tags", Json, "Tags as a key/value object.", "tags"),
-    ],
-    get_keys: &[],
-    id_column: "serial_number",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_iam_virtual_mfa_device",
+        description: "Virtual MFA devices of the account and the users they are assigned to.",
+        service: "iam",
+        scope: Scope::Global,
+        columns: aws_columns![
+            col("serial_number", Text, "Serial number (ARN) of the device."),
+            col(
+                "enable_date",
+                Timestamp,
+                "When the device was enabled for its user."
+            ),
+            col("assignment_status", Text, "Assigned or Unassigned."),
+            col("user_id", Text, "Id of the user the device is assigned to."),
+            col(
+                "user_name",
+                Text,
+                "Name of the user the device is assigned to."
+            ),
+            col(
+                "user",
+                Json,
+                "The user the device is assigned to, as IAM describes it."
+            ),
+            hcol(
+                "tags_src",
+                Json,
+                "Tags as returned by IAM ([{Key, Value}]).",
+                &TAGS
+            ),
+            hcol("tags", Json, "Tags as a key/value object.", &TAGS),
+        ],
+        get_keys: &[],
+        id_column: "serial_number",
+    },
+    list: |s, req, token| Box::pin(list(s, req, token)),
+    get: None,
 };
 
 /// One page of iam:ListVirtualMFADevices; an `assignment_status` constraint narrows it.
@@ -113,15 +118,16 @@ pub(crate) async fn list(
     Ok(Page { rows, next })
 }
 
-/// iam:ListMFADeviceTags.
-pub(crate) async fn hydrate(
+static TAGS: AwsHydrate = AwsHydrate::new("tags", |s, region, row| {
+    Box::pin(hydrate_tags(s, region, row))
+});
+
+/// Hydrate call `tags`.
+async fn hydrate_tags(
     src: &AwsSource,
-    hydrate: &str,
+    _region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
-    if hydrate != "tags" {
-        return Err(unknown_hydrate(&DEF, hydrate));
-    }
     let serial = need(row_in, "serial_number", "iam:ListMFADeviceTags")?;
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut marker = None;

@@ -1,6 +1,7 @@
 //! AWS tables (Steampipe's table and column names) and the live provider.
 //!
-//! Every table is declared in its own file as a [`TableDef`]; [`tables`] registers them.
+//! Every table is declared in its own file as one [`AwsTable`] (definition plus list, get
+//! and hydrate references); [`TABLES`] registers them, one line each.
 //! Column names and types follow Steampipe's AWS plugin so that existing queries run
 //! unchanged. Columns of Steampipe's tables that are left out, because the SDKs this
 //! crate builds with cannot obtain them:
@@ -56,82 +57,73 @@ macro_rules! aws_columns {
     };
 }
 
-pub mod accessanalyzer_analyzer;
-pub mod account;
 mod api;
-pub mod cloudtrail_trail;
-pub mod cloudwatch;
-pub mod config_configuration_recorder;
-pub mod ec2_instance;
-pub mod ec2_regional_settings;
-pub mod efs_file_system;
-pub mod iam_access_key;
-pub mod iam_account_password_policy;
-pub mod iam_account_summary;
 mod iam_common;
-pub mod iam_credential_report;
-pub mod iam_group;
-pub mod iam_policy;
-pub mod iam_policy_attachment;
-pub mod iam_role;
-pub mod iam_server_certificate;
-pub mod iam_user;
-pub mod iam_virtual_mfa_device;
 mod json;
-pub mod kms_key;
 pub mod policy;
-pub mod rds_db_instance;
-pub mod region;
-pub mod s3_bucket;
-pub mod securityhub_hub;
-pub mod sns_topic_subscription;
 pub mod source;
-pub mod vpc;
-pub mod vpc_flow_log;
-pub mod vpc_network_acl;
-pub mod vpc_security_group;
-pub mod vpc_security_group_rule;
 
 pub use source::{AwsConnectionConfig, AwsError, AwsSource};
 
 use crate::framework::TableDef;
+use crate::framework::registry::{self, Hydrate, Table};
+
+/// An AWS table: its definition and its typed list, get and hydrate calls.
+pub type AwsTable = Table<AwsSource>;
+/// A hydrate call of an AWS table.
+pub type AwsHydrate = Hydrate<AwsSource>;
+
+/// Declares each table module and registers its tables, so that adding a table is its file
+/// and one line here.
+macro_rules! register_tables {
+    ($($module:ident: $($table:ident),+;)*) => {
+        $(pub mod $module;)*
+
+        /// Every AWS table, in registration order.
+        pub static TABLES: &[&AwsTable] = &[$($(&$module::$table,)+)*];
+    };
+}
+
+register_tables! {
+    // module: the tables it declares. One line per table file.
+    // Every AWS table, in registration order: one line per table.
+    account: TABLE;
+    region: TABLE;
+    iam_user: TABLE;
+    iam_group: TABLE;
+    iam_role: TABLE;
+    iam_policy: TABLE;
+    iam_policy_attachment: TABLE;
+    iam_access_key: TABLE;
+    iam_account_summary: TABLE;
+    iam_account_password_policy: TABLE;
+    iam_credential_report: TABLE;
+    iam_virtual_mfa_device: TABLE;
+    iam_saml_provider: TABLE;
+    s3_bucket: TABLE;
+    ec2_instance: TABLE;
+    vpc: TABLE;
+    vpc_security_group: TABLE;
+    vpc_security_group_rule: TABLE;
+    // Tables the CIS AWS Foundations controls need.
+    iam_server_certificate: TABLE;
+    accessanalyzer_analyzer: TABLE;
+    ec2_regional_settings: TABLE;
+    vpc_network_acl: TABLE;
+    vpc_flow_log: TABLE;
+    cloudtrail_trail: TABLE;
+    config_configuration_recorder: TABLE;
+    kms_key: TABLE;
+    cloudwatch: ALARM_TABLE, METRIC_FILTER_TABLE;
+    sns_topic_subscription: TABLE;
+    rds_db_instance: TABLE;
+    efs_file_system: TABLE;
+    securityhub_hub: TABLE;
+}
 
 /// Every AWS table definition, in registration order.
 pub fn tables() -> Vec<&'static TableDef> {
-    vec![
-        &account::DEF,
-        &region::DEF,
-        &iam_user::DEF,
-        &iam_group::DEF,
-        &iam_role::DEF,
-        &iam_policy::DEF,
-        &iam_policy_attachment::DEF,
-        &iam_access_key::DEF,
-        &iam_account_summary::DEF,
-        &iam_account_password_policy::DEF,
-        &iam_credential_report::DEF,
-        &iam_virtual_mfa_device::DEF,
-        &s3_bucket::DEF,
-        &ec2_instance::DEF,
-        &vpc::DEF,
-        &vpc_security_group::DEF,
-        &vpc_security_group_rule::DEF,
-        // Tables the CIS AWS Foundations controls need.
-        &iam_server_certificate::DEF,
-        &accessanalyzer_analyzer::DEF,
-        &ec2_regional_settings::DEF,
-        &vpc_network_acl::DEF,
-        &vpc_flow_log::DEF,
-        &cloudtrail_trail::DEF,
-        &config_configuration_recorder::DEF,
-        &kms_key::DEF,
-        &cloudwatch::ALARM,
-        &cloudwatch::METRIC_FILTER,
-        &sns_topic_subscription::DEF,
-        &rds_db_instance::DEF,
-        &efs_file_system::DEF,
-        &securityhub_hub::DEF,
-    ]
+    registry::defs(TABLES)
 }
 
 /// Look up an AWS table definition by name.
@@ -147,12 +139,42 @@ mod tests {
     use crate::framework::{ColumnType, Scope};
 
     #[test]
-    fn thirty_one_tables_with_unique_names() {
+    fn registered_tables_have_unique_names() {
         let all = tables();
-        assert_eq!(all.len(), 31);
+        assert_eq!(all.len(), TABLES.len());
+        assert!(!all.is_empty());
         let names: HashSet<_> = all.iter().map(|t| t.name).collect();
         assert_eq!(names.len(), all.len(), "duplicate table name");
         assert!(all.iter().all(|t| t.name.starts_with("aws_")));
+    }
+
+    #[test]
+    fn registrations_are_consistent() {
+        for t in TABLES {
+            let def = &t.def;
+            assert_eq!(
+                t.get.is_some(),
+                !def.get_keys.is_empty(),
+                "{}: a get call needs get keys and get keys need a get call",
+                def.name
+            );
+            let hydrates = def.hydrates();
+            let names: HashSet<&str> = hydrates.iter().map(|h| h.name()).collect();
+            assert_eq!(
+                names.len(),
+                hydrates.len(),
+                "{}: two hydrate calls share a name (their cache entries would collide)",
+                def.name
+            );
+            for h in hydrates {
+                assert!(
+                    h.as_any().downcast_ref::<AwsHydrate>().is_some(),
+                    "{}: hydrate {} is not an AWS call",
+                    def.name,
+                    h.name()
+                );
+            }
+        }
     }
 
     #[test]

@@ -2,112 +2,117 @@
 
 use serde_json::Value;
 
+use super::AwsTable;
 use super::api::{RDS, akas, b, n, page, put_api_tags, s, xml_list};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_rds_db_instance",
-    description: "RDS DB instances, per region (rds:DescribeDBInstances).",
-    service: "rds",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col(
-            "db_instance_identifier",
-            Text,
-            "Identifier of the DB instance."
-        ),
-        col("arn", Text, "ARN of the DB instance."),
-        col(
-            "db_cluster_identifier",
-            Text,
-            "Cluster the instance belongs to, if any."
-        ),
-        col("status", Text, "Status, e.g. available."),
-        col("class", Text, "Instance class, e.g. db.t3.micro."),
-        col(
-            "resource_id",
-            Text,
-            "Region-unique immutable id (DbiResourceId)."
-        ),
-        col("allocated_storage", Int, "Allocated storage in GiB."),
-        col(
-            "auto_minor_version_upgrade",
-            Bool,
-            "Whether minor engine upgrades are applied automatically."
-        ),
-        col("availability_zone", Text, "Availability zone."),
-        col(
-            "backup_retention_period",
-            Int,
-            "Days automated backups are kept."
-        ),
-        col(
-            "copy_tags_to_snapshot",
-            Bool,
-            "Whether tags are copied to snapshots."
-        ),
-        col("db_name", Text, "Name of the initial database."),
-        col(
-            "db_subnet_group_name",
-            Text,
-            "Subnet group of the instance."
-        ),
-        col(
-            "deletion_protection",
-            Bool,
-            "Whether the instance is protected from deletion."
-        ),
-        col("endpoint_address", Text, "DNS address of the instance."),
-        col("endpoint_port", Int, "Port of the instance."),
-        col("engine", Text, "Database engine."),
-        col("engine_version", Text, "Engine version."),
-        col(
-            "iam_database_authentication_enabled",
-            Bool,
-            "Whether IAM database authentication is enabled."
-        ),
-        col("create_time", Timestamp, "When the instance was created."),
-        col(
-            "kms_key_id",
-            Text,
-            "KMS key that encrypts the storage, if encrypted."
-        ),
-        col("master_user_name", Text, "Master user name."),
-        col(
-            "multi_az",
-            Bool,
-            "Whether the instance is a Multi-AZ deployment."
-        ),
-        col(
-            "publicly_accessible",
-            Bool,
-            "Whether the instance has a publicly resolvable address."
-        ),
-        col(
-            "storage_encrypted",
-            Bool,
-            "Whether the storage is encrypted."
-        ),
-        col("storage_type", Text, "Storage type, e.g. gp3."),
-        col("vpc_id", Text, "VPC of the instance's subnet group."),
-        col(
-            "vpc_security_groups",
-            Json,
-            "VPC security groups of the instance."
-        ),
-        col(
-            "tags_src",
-            Json,
-            "Tags as returned by RDS ([{Key, Value}])."
-        ),
-        col("tags", Json, "Tags as a key/value object."),
-    ],
-    get_keys: &[],
-    id_column: "arn",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_rds_db_instance",
+        description: "RDS DB instances, per region (rds:DescribeDBInstances).",
+        service: "rds",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col(
+                "db_instance_identifier",
+                Text,
+                "Identifier of the DB instance."
+            ),
+            col("arn", Text, "ARN of the DB instance."),
+            col(
+                "db_cluster_identifier",
+                Text,
+                "Cluster the instance belongs to, if any."
+            ),
+            col("status", Text, "Status, e.g. available."),
+            col("class", Text, "Instance class, e.g. db.t3.micro."),
+            col(
+                "resource_id",
+                Text,
+                "Region-unique immutable id (DbiResourceId)."
+            ),
+            col("allocated_storage", Int, "Allocated storage in GiB."),
+            col(
+                "auto_minor_version_upgrade",
+                Bool,
+                "Whether minor engine upgrades are applied automatically."
+            ),
+            col("availability_zone", Text, "Availability zone."),
+            col(
+                "backup_retention_period",
+                Int,
+                "Days automated backups are kept."
+            ),
+            col(
+                "copy_tags_to_snapshot",
+                Bool,
+                "Whether tags are copied to snapshots."
+            ),
+            col("db_name", Text, "Name of the initial database."),
+            col(
+                "db_subnet_group_name",
+                Text,
+                "Subnet group of the instance."
+            ),
+            col(
+                "deletion_protection",
+                Bool,
+                "Whether the instance is protected from deletion."
+            ),
+            col("endpoint_address", Text, "DNS address of the instance."),
+            col("endpoint_port", Int, "Port of the instance."),
+            col("engine", Text, "Database engine."),
+            col("engine_version", Text, "Engine version."),
+            col(
+                "iam_database_authentication_enabled",
+                Bool,
+                "Whether IAM database authentication is enabled."
+            ),
+            col("create_time", Timestamp, "When the instance was created."),
+            col(
+                "kms_key_id",
+                Text,
+                "KMS key that encrypts the storage, if encrypted."
+            ),
+            col("master_user_name", Text, "Master user name."),
+            col(
+                "multi_az",
+                Bool,
+                "Whether the instance is a Multi-AZ deployment."
+            ),
+            col(
+                "publicly_accessible",
+                Bool,
+                "Whether the instance has a publicly resolvable address."
+            ),
+            col(
+                "storage_encrypted",
+                Bool,
+                "Whether the storage is encrypted."
+            ),
+            col("storage_type", Text, "Storage type, e.g. gp3."),
+            col("vpc_id", Text, "VPC of the instance's subnet group."),
+            col(
+                "vpc_security_groups",
+                Json,
+                "VPC security groups of the instance."
+            ),
+            col(
+                "tags_src",
+                Json,
+                "Tags as returned by RDS ([{Key, Value}])."
+            ),
+            col("tags", Json, "Tags as a key/value object."),
+        ],
+        get_keys: &[],
+        id_column: "arn",
+    },
+    list: |s, req, token| Box::pin(list(s, s.list_region(req), token)),
+    get: None,
 };
 
 /// One page of rds:DescribeDBInstances.

@@ -2,37 +2,42 @@
 
 use serde_json::Value;
 
+use super::AwsTable;
 use super::json::{row, text};
 use super::source::{AwsSource, api_err};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_region",
-    description: "AWS regions visible to the account (ec2:DescribeRegions).",
-    service: "ec2",
-    scope: Scope::Global,
-    columns: aws_columns![
-        col("name", Text, "Region code, e.g. eu-west-1."),
-        col(
-            "opt_in_status",
-            Text,
-            "Whether the region needs opting in: opt-in-not-required, opted-in or not-opted-in."
-        ),
-        col(
-            "steampipe_available",
-            Bool,
-            "True when the connection lists regional tables in this region."
-        ),
-        col(
-            "steampipe_default",
-            Bool,
-            "True for the connection's default region (the first configured one)."
-        ),
-    ],
-    get_keys: &[],
-    id_column: "name",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_region",
+        description: "AWS regions visible to the account (ec2:DescribeRegions).",
+        service: "ec2",
+        scope: Scope::Global,
+        columns: aws_columns![
+            col("name", Text, "Region code, e.g. eu-west-1."),
+            col(
+                "opt_in_status",
+                Text,
+                "Whether the region needs opting in: opt-in-not-required, opted-in or not-opted-in."
+            ),
+            col(
+                "steampipe_available",
+                Bool,
+                "True when the connection lists regional tables in this region."
+            ),
+            col(
+                "steampipe_default",
+                Bool,
+                "True for the connection's default region (the first configured one)."
+            ),
+        ],
+        get_keys: &[],
+        id_column: "name",
+    },
+    list: |s, _, _| Box::pin(list(s)),
+    get: None,
 };
 
 /// ec2:DescribeRegions (all regions, opted in or not).

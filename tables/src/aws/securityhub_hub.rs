@@ -1,33 +1,38 @@
 //! `aws_securityhub_hub`: whether Security Hub is enabled, per region (one row where it is).
 
+use super::AwsTable;
 use super::api::{SECURITY_HUB, akas, b, g, s};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_securityhub_hub",
-    description: "Security Hub, per region where it is enabled (securityhub:DescribeHub).",
-    service: "securityhub",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col("hub_arn", Text, "ARN of the hub."),
-        col(
-            "auto_enable_controls",
-            Bool,
-            "Whether new controls of enabled standards are enabled automatically."
-        ),
-        col(
-            "control_finding_generator",
-            Text,
-            "SECURITY_CONTROL or STANDARD_CONTROL."
-        ),
-        col("subscribed_at", Timestamp, "When Security Hub was enabled."),
-    ],
-    get_keys: &[],
-    id_column: "hub_arn",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_securityhub_hub",
+        description: "Security Hub, per region where it is enabled (securityhub:DescribeHub).",
+        service: "securityhub",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col("hub_arn", Text, "ARN of the hub."),
+            col(
+                "auto_enable_controls",
+                Bool,
+                "Whether new controls of enabled standards are enabled automatically."
+            ),
+            col(
+                "control_finding_generator",
+                Text,
+                "SECURITY_CONTROL or STANDARD_CONTROL."
+            ),
+            col("subscribed_at", Timestamp, "When Security Hub was enabled."),
+        ],
+        get_keys: &[],
+        id_column: "hub_arn",
+    },
+    list: |s, req, _| Box::pin(list(s, s.list_region(req))),
+    get: None,
 };
 
 /// securityhub:DescribeHub; a region where Security Hub is not enabled has no row.

@@ -2,35 +2,40 @@
 
 use serde_json::Value;
 
+use super::AwsTable;
 use super::api::{SNS, akas, page, s};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_sns_topic_subscription",
-    description: "SNS topic subscriptions, per region (sns:ListSubscriptions).",
-    service: "sns",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col(
-            "subscription_arn",
-            Text,
-            "ARN of the subscription (PendingConfirmation until confirmed)."
-        ),
-        col("topic_arn", Text, "ARN of the topic."),
-        col("owner", Text, "Account that owns the subscription."),
-        col(
-            "protocol",
-            Text,
-            "Delivery protocol: email, sqs, lambda, https, ..."
-        ),
-        col("endpoint", Text, "Where messages are delivered."),
-    ],
-    get_keys: &[],
-    id_column: "subscription_arn",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_sns_topic_subscription",
+        description: "SNS topic subscriptions, per region (sns:ListSubscriptions).",
+        service: "sns",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col(
+                "subscription_arn",
+                Text,
+                "ARN of the subscription (PendingConfirmation until confirmed)."
+            ),
+            col("topic_arn", Text, "ARN of the topic."),
+            col("owner", Text, "Account that owns the subscription."),
+            col(
+                "protocol",
+                Text,
+                "Delivery protocol: email, sqs, lambda, https, ..."
+            ),
+            col("endpoint", Text, "Where messages are delivered."),
+        ],
+        get_keys: &[],
+        id_column: "subscription_arn",
+    },
+    list: |s, req, token| Box::pin(list(s, s.list_region(req), token)),
+    get: None,
 };
 
 /// One page of sns:ListSubscriptions.

@@ -3,8 +3,9 @@
 //! Credentials come from aws-config's default chain, a named profile, static keys (tests),
 //! and optionally an STS AssumeRole (with ExternalId) on top. The account id is read once
 //! with sts:GetCallerIdentity at connect time; the partition comes from the caller's ARN.
-//! Each table's list/get/hydrate calls live beside its definition; this file dispatches to
-//! them and holds what they share (clients, account, partition, error mapping).
+//! Each table's list/get/hydrate calls live beside its definition, referenced from its
+//! registered [`AwsTable`]; this file holds what they share (clients, account, partition,
+//! error mapping) and calls them through those references.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,14 +20,8 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
-use super::{
-    accessanalyzer_analyzer, account, cloudtrail_trail, cloudwatch, config_configuration_recorder,
-    ec2_instance, ec2_regional_settings, efs_file_system, iam_access_key,
-    iam_account_password_policy, iam_account_summary, iam_credential_report, iam_group, iam_policy,
-    iam_policy_attachment, iam_role, iam_server_certificate, iam_user, iam_virtual_mfa_device,
-    kms_key, rds_db_instance, region, s3_bucket, securityhub_hub, sns_topic_subscription, vpc,
-    vpc_flow_log, vpc_network_acl, vpc_security_group, vpc_security_group_rule,
-};
+use super::{AwsTable, TABLES};
+use crate::framework::registry::{self, HydrateRef};
 use crate::framework::{FetchError, ListRequest, Page, Row, Source, TableDef};
 
 /// Settings of one AWS connection.
@@ -387,11 +382,18 @@ pub(crate) fn need<'a>(row: &'a Row, column: &str, api_call: &str) -> Result<&'a
     })
 }
 
-/// The error for a hydrate name a table does not declare (a programming error).
-pub(crate) fn unknown_hydrate(table: &TableDef, hydrate: &str) -> FetchError {
-    FetchError::Api {
-        api_call: format!("{}:{hydrate}", table.name),
-        message: "unknown hydrate call".into(),
+impl AwsSource {
+    /// The region a list call runs in: the partition's region, or the default one.
+    pub(crate) fn list_region<'a>(&'a self, req: &'a ListRequest) -> &'a str {
+        req.region.as_deref().unwrap_or(&self.default_region)
+    }
+
+    /// The registered table behind a definition.
+    fn registered(&self, def: &'static TableDef) -> Result<&'static AwsTable, FetchError> {
+        registry::find(TABLES, def).ok_or_else(|| FetchError::Api {
+            api_call: format!("{}:list", def.name),
+            message: "not an aws table".into(),
+        })
     }
 }
 
@@ -414,7 +416,7 @@ impl Source for AwsSource {
     }
 
     fn supports_get(&self, table: &'static TableDef) -> bool {
-        !table.get_keys.is_empty()
+        registry::find(TABLES, table).is_some_and(|t| t.get.is_some())
     }
 
     async fn list_page(
@@ -423,50 +425,7 @@ impl Source for AwsSource {
         req: &ListRequest,
         token: Option<String>,
     ) -> Result<Page, FetchError> {
-        let region = req.region.as_deref().unwrap_or(&self.default_region);
-        match table.name {
-            "aws_account" => account::list(self).await,
-            "aws_region" => region::list(self).await,
-            "aws_iam_user" => iam_user::list(self, req, token).await,
-            "aws_iam_group" => iam_group::list(self, req, token).await,
-            "aws_iam_role" => iam_role::list(self, req, token).await,
-            "aws_iam_policy" => iam_policy::list(self, req, token).await,
-            "aws_iam_policy_attachment" => iam_policy_attachment::list(self, req, token).await,
-            "aws_iam_access_key" => iam_access_key::list(self, req, token).await,
-            "aws_iam_account_summary" => iam_account_summary::list(self).await,
-            "aws_iam_account_password_policy" => iam_account_password_policy::list(self).await,
-            "aws_iam_credential_report" => iam_credential_report::list(self).await,
-            "aws_iam_virtual_mfa_device" => iam_virtual_mfa_device::list(self, req, token).await,
-            "aws_s3_bucket" => s3_bucket::list(self, token).await,
-            "aws_ec2_instance" => ec2_instance::list(self, req, token).await,
-            "aws_vpc" => vpc::list(self, req, token).await,
-            "aws_vpc_security_group" => vpc_security_group::list(self, req, token).await,
-            "aws_vpc_security_group_rule" => vpc_security_group_rule::list(self, req, token).await,
-            "aws_iam_server_certificate" => iam_server_certificate::list(self, token).await,
-            "aws_vpc_network_acl" => vpc_network_acl::list(self, req, token).await,
-            "aws_vpc_flow_log" => vpc_flow_log::list(self, req, token).await,
-            "aws_ec2_regional_settings" => ec2_regional_settings::list(self, region).await,
-            "aws_accessanalyzer_analyzer" => {
-                accessanalyzer_analyzer::list(self, region, token).await
-            }
-            "aws_cloudtrail_trail" => cloudtrail_trail::list(self, region).await,
-            "aws_config_configuration_recorder" => {
-                config_configuration_recorder::list(self, region).await
-            }
-            "aws_kms_key" => kms_key::list(self, region, token).await,
-            "aws_cloudwatch_alarm" => cloudwatch::list_alarms(self, region, token).await,
-            "aws_cloudwatch_log_metric_filter" => {
-                cloudwatch::list_metric_filters(self, region, token).await
-            }
-            "aws_sns_topic_subscription" => sns_topic_subscription::list(self, region, token).await,
-            "aws_rds_db_instance" => rds_db_instance::list(self, region, token).await,
-            "aws_efs_file_system" => efs_file_system::list(self, region, token).await,
-            "aws_securityhub_hub" => securityhub_hub::list(self, region).await,
-            other => Err(FetchError::Api {
-                api_call: format!("{other}:list"),
-                message: "not an aws table".into(),
-            }),
-        }
+        (self.registered(table)?.list)(self, req, token).await
     }
 
     async fn get(
@@ -479,17 +438,10 @@ impl Source for AwsSource {
         let Some(key) = key_text(key) else {
             return Ok(None);
         };
-        match table.name {
-            "aws_iam_user" => iam_user::get(self, key_column, key).await,
-            "aws_iam_group" => iam_group::get(self, key_column, key).await,
-            "aws_iam_role" => iam_role::get(self, key_column, key).await,
-            "aws_iam_policy" => iam_policy::get(self, key).await,
-            "aws_ec2_instance" => ec2_instance::get(self, region, key).await,
-            "aws_vpc" => vpc::get(self, region, key).await,
-            "aws_vpc_security_group" => vpc_security_group::get(self, region, key).await,
-            "aws_vpc_security_group_rule" => vpc_security_group_rule::get(self, region, key).await,
-            other => Err(FetchError::Api {
-                api_call: format!("{other}:get"),
+        match self.registered(table)?.get {
+            Some(get) => get(self, region, key_column, key).await,
+            None => Err(FetchError::Api {
+                api_call: format!("{}:get", table.name),
                 message: "table has no get call".into(),
             }),
         }
@@ -498,27 +450,11 @@ impl Source for AwsSource {
     async fn hydrate(
         &self,
         table: &'static TableDef,
-        hydrate: &'static str,
+        hydrate: HydrateRef,
         region: Option<&str>,
         row: &Row,
     ) -> Result<Row, FetchError> {
-        match table.name {
-            "aws_iam_user" => iam_user::hydrate(self, hydrate, row).await,
-            "aws_iam_group" => iam_group::hydrate(self, hydrate, row).await,
-            "aws_iam_role" => iam_role::hydrate(self, hydrate, row).await,
-            "aws_iam_policy" => iam_policy::hydrate(self, hydrate, row).await,
-            "aws_iam_policy_attachment" => iam_policy_attachment::hydrate(self, hydrate, row).await,
-            "aws_iam_access_key" => iam_access_key::hydrate(self, hydrate, row).await,
-            "aws_iam_virtual_mfa_device" => {
-                iam_virtual_mfa_device::hydrate(self, hydrate, row).await
-            }
-            "aws_s3_bucket" => s3_bucket::hydrate(self, hydrate, row).await,
-            "aws_ec2_instance" => ec2_instance::hydrate(self, hydrate, region, row).await,
-            "aws_cloudtrail_trail" => cloudtrail_trail::hydrate(self, hydrate, row).await,
-            "aws_kms_key" => kms_key::hydrate(self, hydrate, row).await,
-            "aws_ec2_regional_settings" => ec2_regional_settings::hydrate(self, hydrate, row).await,
-            _ => Err(unknown_hydrate(table, hydrate)),
-        }
+        registry::run_hydrate(self, table, hydrate, region, row).await
     }
 }
 

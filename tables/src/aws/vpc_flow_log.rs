@@ -3,69 +3,74 @@
 use aws_sdk_ec2::types::FlowLog;
 use serde_json::Value;
 
+use super::AwsTable;
 use super::json::{put_tags, row, text, time_opt};
 use super::source::{AwsSource, api_err};
 use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs, name_tag};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_vpc_flow_log",
-    description: "VPC flow logs (of VPCs, subnets and network interfaces), per region.",
-    service: "ec2",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col("flow_log_id", Text, "Id of the flow log."),
-        col("creation_time", Timestamp, "When the flow log was created."),
-        col(
-            "deliver_logs_error_message",
-            Text,
-            "Why delivery failed, if it did."
-        ),
-        col(
-            "deliver_logs_permission_arn",
-            Text,
-            "Role that publishes to CloudWatch Logs."
-        ),
-        col("deliver_logs_status", Text, "SUCCESS or FAILED."),
-        col(
-            "flow_log_status",
-            Text,
-            "ACTIVE when the flow log is active."
-        ),
-        col(
-            "log_group_name",
-            Text,
-            "CloudWatch Logs group the flow log publishes to."
-        ),
-        col(
-            "resource_id",
-            Text,
-            "VPC, subnet or network interface the flow log captures."
-        ),
-        col("traffic_type", Text, "ACCEPT, REJECT or ALL."),
-        col(
-            "log_destination_type",
-            Text,
-            "cloud-watch-logs, s3 or kinesis-data-firehose."
-        ),
-        col("log_destination", Text, "ARN of the destination."),
-        col("log_format", Text, "Format of the flow log records."),
-        col(
-            "max_aggregation_interval",
-            Int,
-            "Seconds over which packets are aggregated."
-        ),
-        col(
-            "tags_src",
-            Json,
-            "Tags as returned by EC2 ([{Key, Value}])."
-        ),
-        col("tags", Json, "Tags as a key/value object."),
-    ],
-    get_keys: &[],
-    id_column: "flow_log_id",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_vpc_flow_log",
+        description: "VPC flow logs (of VPCs, subnets and network interfaces), per region.",
+        service: "ec2",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col("flow_log_id", Text, "Id of the flow log."),
+            col("creation_time", Timestamp, "When the flow log was created."),
+            col(
+                "deliver_logs_error_message",
+                Text,
+                "Why delivery failed, if it did."
+            ),
+            col(
+                "deliver_logs_permission_arn",
+                Text,
+                "Role that publishes to CloudWatch Logs."
+            ),
+            col("deliver_logs_status", Text, "SUCCESS or FAILED."),
+            col(
+                "flow_log_status",
+                Text,
+                "ACTIVE when the flow log is active."
+            ),
+            col(
+                "log_group_name",
+                Text,
+                "CloudWatch Logs group the flow log publishes to."
+            ),
+            col(
+                "resource_id",
+                Text,
+                "VPC, subnet or network interface the flow log captures."
+            ),
+            col("traffic_type", Text, "ACCEPT, REJECT or ALL."),
+            col(
+                "log_destination_type",
+                Text,
+                "cloud-watch-logs, s3 or kinesis-data-firehose."
+            ),
+            col("log_destination", Text, "ARN of the destination."),
+            col("log_format", Text, "Format of the flow log records."),
+            col(
+                "max_aggregation_interval",
+                Int,
+                "Seconds over which packets are aggregated."
+            ),
+            col(
+                "tags_src",
+                Json,
+                "Tags as returned by EC2 ([{Key, Value}])."
+            ),
+            col("tags", Json, "Tags as a key/value object."),
+        ],
+        get_keys: &[],
+        id_column: "flow_log_id",
+    },
+    list: |s, req, token| Box::pin(list(s, req, token)),
+    get: None,
 };
 
 fn flow_log_row(src: &AwsSource, region: &str, f: &FlowLog) -> Row {

@@ -3,47 +3,52 @@
 use aws_sdk_ec2::types::NetworkAcl;
 use serde_json::Value;
 
+use super::AwsTable;
 use super::json::{Obj, arr, put_tags, row, text};
 use super::source::{AwsSource, api_err};
 use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs, name_tag};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_vpc_network_acl",
-    description: "VPC network ACLs and their entries, per region.",
-    service: "ec2",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col("network_acl_id", Text, "Id of the network ACL."),
-        col("arn", Text, "ARN of the network ACL."),
-        col(
-            "is_default",
-            Bool,
-            "Whether this is the VPC's default network ACL."
-        ),
-        col("vpc_id", Text, "VPC of the network ACL."),
-        col("owner_id", Text, "Account that owns the network ACL."),
-        col(
-            "associations",
-            Json,
-            "Subnet associations of the network ACL."
-        ),
-        col(
-            "entries",
-            Json,
-            "Rules (Egress, RuleNumber, RuleAction, Protocol, CidrBlock, PortRange, ...)."
-        ),
-        col(
-            "tags_src",
-            Json,
-            "Tags as returned by EC2 ([{Key, Value}])."
-        ),
-        col("tags", Json, "Tags as a key/value object."),
-    ],
-    get_keys: &[],
-    id_column: "network_acl_id",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_vpc_network_acl",
+        description: "VPC network ACLs and their entries, per region.",
+        service: "ec2",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col("network_acl_id", Text, "Id of the network ACL."),
+            col("arn", Text, "ARN of the network ACL."),
+            col(
+                "is_default",
+                Bool,
+                "Whether this is the VPC's default network ACL."
+            ),
+            col("vpc_id", Text, "VPC of the network ACL."),
+            col("owner_id", Text, "Account that owns the network ACL."),
+            col(
+                "associations",
+                Json,
+                "Subnet associations of the network ACL."
+            ),
+            col(
+                "entries",
+                Json,
+                "Rules (Egress, RuleNumber, RuleAction, Protocol, CidrBlock, PortRange, ...)."
+            ),
+            col(
+                "tags_src",
+                Json,
+                "Tags as returned by EC2 ([{Key, Value}])."
+            ),
+            col("tags", Json, "Tags as a key/value object."),
+        ],
+        get_keys: &[],
+        id_column: "network_acl_id",
+    },
+    list: |s, req, token| Box::pin(list(s, req, token)),
+    get: None,
 };
 
 fn acl_row(src: &AwsSource, region: &str, a: &NetworkAcl) -> Row {

@@ -3,36 +3,41 @@
 use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
 use serde_json::Value;
 
+use super::AwsTable;
 use super::json::{Obj, arr, put_tags, row, text};
 use super::source::{AwsSource, api_err, is_not_found};
 use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "aws_vpc_security_group",
-    description: "VPC security groups, per region.",
-    service: "ec2",
-    scope: Scope::Regional,
-    columns: aws_columns![
-        col("group_name", Text, "Security group name."),
-        col("group_id", Text, "Security group id."),
-        col("arn", Text, "ARN of the security group."),
-        col("description", Text, "Description given to the group."),
-        col("vpc_id", Text, "VPC the group belongs to."),
-        col("owner_id", Text, "Account that owns the group."),
-        col("ip_permissions", Json, "Inbound rules."),
-        col("ip_permissions_egress", Json, "Outbound rules."),
-        col(
-            "tags_src",
-            Json,
-            "Tags as returned by EC2 ([{Key, Value}])."
-        ),
-        col("tags", Json, "Tags as a key/value object."),
-    ],
-    get_keys: &["group_id"],
-    id_column: "group_id",
+/// Table definition and calls.
+pub static TABLE: AwsTable = AwsTable {
+    def: TableDef {
+        name: "aws_vpc_security_group",
+        description: "VPC security groups, per region.",
+        service: "ec2",
+        scope: Scope::Regional,
+        columns: aws_columns![
+            col("group_name", Text, "Security group name."),
+            col("group_id", Text, "Security group id."),
+            col("arn", Text, "ARN of the security group."),
+            col("description", Text, "Description given to the group."),
+            col("vpc_id", Text, "VPC the group belongs to."),
+            col("owner_id", Text, "Account that owns the group."),
+            col("ip_permissions", Json, "Inbound rules."),
+            col("ip_permissions_egress", Json, "Outbound rules."),
+            col(
+                "tags_src",
+                Json,
+                "Tags as returned by EC2 ([{Key, Value}])."
+            ),
+            col("tags", Json, "Tags as a key/value object."),
+        ],
+        get_keys: &["group_id"],
+        id_column: "group_id",
+    },
+    list: |s, req, token| Box::pin(list(s, req, token)),
+    get: Some(|s, region, _, key| Box::pin(get(s, region, key))),
 };
 
 /// A security group rule set entry as EC2 describes it.

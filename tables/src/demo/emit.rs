@@ -365,6 +365,7 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
     out.insert("aws_iam_user", users);
     out.insert("aws_iam_access_key", keys);
     out.insert("aws_iam_virtual_mfa_device", mfas);
+    out.insert("aws_iam_saml_provider", saml_providers(&t));
     out.insert("aws_iam_credential_report", report);
 
     // aws_iam_group
@@ -613,4 +614,25 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
         summaries.push(row);
     }
     out.insert("aws_iam_account_summary", summaries);
+}
+
+/// The company's identity provider, federated into every account (a SAML provider per
+/// account, as AWS requires); the metadata expires a year after the demo's epoch.
+fn saml_providers(t: &dyn Fn(i64) -> String) -> Vec<Row> {
+    let metadata = "<?xml version=\"1.0\"?><md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"https://acme.okta.example/saml\"><md:IDPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\"><md:SingleSignOnService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect\" Location=\"https://acme.okta.example/sso\"/></md:IDPSSODescriptor></md:EntityDescriptor>";
+    ACCOUNTS
+        .iter()
+        .map(|acct| {
+            let arn = format!("arn:aws:iam::{}:saml-provider/acme-okta", acct.id);
+            let mut row = obj(json!({
+                "arn": arn,
+                "create_date": t(days(1200)),
+                "valid_until": t(-days(365)),
+                "saml_metadata_document": metadata,
+            }));
+            put_tags(&mut row, &[("Owner", "it-identity")]);
+            put_common(&mut row, "acme-okta", &arn, "global", acct.id);
+            row
+        })
+        .collect()
 }

@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
+use super::registry::{HydrateRef, same_hydrate};
+use super::source::Row;
+
 /// The SQL type of a column, named as Steampipe names its column types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
@@ -64,7 +67,7 @@ pub struct ColumnDef {
     /// What the column holds.
     pub description: &'static str,
     /// The hydrate call that fills this column; `None` when the list/get call does.
-    pub hydrate: Option<&'static str>,
+    pub hydrate: Option<HydrateRef>,
 }
 
 /// A column filled by the list or get call.
@@ -77,12 +80,12 @@ pub const fn col(name: &'static str, ty: ColumnType, description: &'static str) 
     }
 }
 
-/// A column filled by the named hydrate call.
+/// A column filled by the hydrate call `hydrate` (a `static` [`Hydrate`](super::registry::Hydrate)).
 pub const fn hcol(
     name: &'static str,
     ty: ColumnType,
     description: &'static str,
-    hydrate: &'static str,
+    hydrate: HydrateRef,
 ) -> ColumnDef {
     ColumnDef {
         name,
@@ -144,17 +147,42 @@ impl TableDef {
         self.columns.iter().position(|c| c.name == name)
     }
 
-    /// The distinct hydrate calls needed to fill the given column indexes.
-    pub fn hydrates_for(&self, columns: &[usize]) -> Vec<&'static str> {
-        let mut out: Vec<&'static str> = Vec::new();
+    /// The distinct hydrate calls needed to fill the given column indexes, by name.
+    pub fn hydrates_for(&self, columns: &[usize]) -> Vec<HydrateRef> {
+        let mut out: Vec<HydrateRef> = Vec::new();
         for &i in columns {
             if let Some(h) = self.columns.get(i).and_then(|c| c.hydrate) {
-                if !out.contains(&h) {
+                if !out.iter().any(|o| same_hydrate(*o, h)) {
                     out.push(h);
                 }
             }
         }
-        out.sort_unstable();
+        out.sort_unstable_by_key(|h| h.name());
         out
+    }
+
+    /// Every hydrate call of the table, by name.
+    pub fn hydrates(&self) -> Vec<HydrateRef> {
+        self.hydrates_for(&(0..self.columns.len()).collect::<Vec<_>>())
+    }
+
+    /// Whether `column` is declared and filled by `hydrate` (`None`: by list/get).
+    pub fn is_filled_by(&self, column: &str, hydrate: Option<HydrateRef>) -> bool {
+        self.columns.iter().any(|c| {
+            c.name == column
+                && match (c.hydrate, hydrate) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => same_hydrate(a, b),
+                    _ => false,
+                }
+        })
+    }
+
+    /// Keys of `row` that are not columns of the table (each one a value no query sees).
+    pub fn undeclared_keys<'r>(&self, row: &'r Row) -> Vec<&'r str> {
+        row.keys()
+            .map(String::as_str)
+            .filter(|k| self.column_index(k).is_none())
+            .collect()
     }
 }

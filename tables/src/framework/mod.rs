@@ -6,11 +6,13 @@
 pub mod convert;
 pub mod def;
 pub mod provider;
+pub mod registry;
 pub mod runtime;
 pub mod source;
 
 pub use def::{ColumnDef, ColumnType, Scope, TableDef, col, hcol};
 pub use provider::{CloudTable, TableError};
+pub use registry::{Hydrate, HydrateCall, HydrateRef, Table};
 pub use runtime::{
     AccessDeniedMode, ConnectionRuntime, ErrorLog, ErrorRecord, RetryPolicy, RuntimeOptions,
 };

@@ -23,6 +23,7 @@ use tokio::sync::mpsc::Sender;
 
 use super::convert::rows_to_batch;
 use super::def::{Scope, TableDef};
+use super::registry::HydrateRef;
 use super::runtime::{AccessDeniedMode, Cached, ConnectionRuntime, ErrorRecord};
 use super::source::{FetchError, ListRequest, Quals, Row};
 
@@ -139,7 +140,7 @@ fn equality_filter(expr: &Expr) -> Option<(String, Vec<Value>)> {
 #[derive(Debug, Clone)]
 struct FetchPlan {
     keys: Option<(String, Vec<Value>)>,
-    hydrates: Vec<&'static str>,
+    hydrates: Vec<HydrateRef>,
     quals: Quals,
     use_cache: bool,
 }
@@ -399,13 +400,19 @@ impl PartitionJob {
         let _ = tx.send(Err(DataFusionError::External(Box::new(e)))).await;
     }
 
+    /// Names of the hydrate calls of this scan, for cache keys.
+    fn hydrates_key(&self) -> String {
+        let names: Vec<&str> = self.plan.hydrates.iter().map(|h| h.name()).collect();
+        names.join(",")
+    }
+
     fn get_batch_key(&self, col: &str, values: &[Value]) -> String {
         let values_key = serde_json::to_string(values).unwrap_or_default();
-        self.key(&["getbatch", col, &values_key, &self.plan.hydrates.join(",")])
+        self.key(&["getbatch", col, &values_key, &self.hydrates_key()])
     }
 
     fn list_batch_key(&self, quals_key: &str) -> String {
-        self.key(&["batches", &self.plan.hydrates.join(","), quals_key])
+        self.key(&["batches", &self.hydrates_key(), quals_key])
     }
 
     /// Whether this scan's converted batches are cached, so running it is only a cache
@@ -592,46 +599,24 @@ impl PartitionJob {
     }
 
     /// Run the hydrate calls the projection needs, each row at most once per call
-    /// (cached by the row's id column).
+    /// (cached by the row's id column). A row's calls are independent of each other and
+    /// run at the same time; every call still takes a permit of the service's bound.
     async fn hydrate(&self, rows: Vec<Row>) -> Result<Vec<Row>, FetchError> {
         if self.plan.hydrates.is_empty() || rows.is_empty() {
             return Ok(rows);
         }
         let futs = rows.into_iter().map(|mut row| async move {
-            for h in &self.plan.hydrates {
-                let id = row
-                    .get(self.def.id_column)
-                    .map(|v| v.to_string())
-                    .unwrap_or_default();
-                let key = self.key(&["hydrate", h, &id]);
-                let cached = if self.plan.use_cache {
-                    self.rt.cache_get(&key).await
-                } else {
-                    None
-                };
-                let extra = match cached {
-                    Some(Cached::One(r)) => r,
-                    _ => {
-                        let source = self.rt.source.clone();
-                        let region = self.region.clone();
-                        let row_ref = &row;
-                        let res =
-                            self.rt
-                                .call(self.def.service, || {
-                                    let source = source.clone();
-                                    let region = region.clone();
-                                    let def = self.def;
-                                    let h: &'static str = h;
-                                    async move {
-                                        source.hydrate(def, h, region.as_deref(), row_ref).await
-                                    }
-                                })
-                                .await?;
-                        let r = Arc::new(Some(res));
-                        self.rt.cache_put(key, Cached::One(r.clone())).await;
-                        r
-                    }
-                };
+            let id = row
+                .get(self.def.id_column)
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            let calls = self
+                .plan
+                .hydrates
+                .iter()
+                .map(|&h| self.hydrate_one(h, &id, &row));
+            let filled = futures::future::try_join_all(calls).await?;
+            for extra in filled {
                 if let Some(extra) = extra.as_ref() {
                     for (k, v) in extra {
                         row.insert(k.clone(), v.clone());
@@ -645,5 +630,34 @@ impl PartitionJob {
             .collect()
             .await;
         results.into_iter().collect()
+    }
+
+    /// One hydrate call of one row, from the cache or bounded by the service's permits.
+    async fn hydrate_one(
+        &self,
+        h: HydrateRef,
+        id: &str,
+        row: &Row,
+    ) -> Result<Arc<Option<Row>>, FetchError> {
+        let key = self.key(&["hydrate", h.name(), id]);
+        if self.plan.use_cache
+            && let Some(Cached::One(r)) = self.rt.cache_get(&key).await
+        {
+            return Ok(r);
+        }
+        let source = self.rt.source.clone();
+        let region = self.region.clone();
+        let def = self.def;
+        let res = self
+            .rt
+            .call(self.def.service, || {
+                let source = source.clone();
+                let region = region.clone();
+                async move { source.hydrate(def, h, region.as_deref(), row).await }
+            })
+            .await?;
+        let r = Arc::new(Some(res));
+        self.rt.cache_put(key, Cached::One(r.clone())).await;
+        Ok(r)
     }
 }

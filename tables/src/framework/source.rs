@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::def::TableDef;
+use super::registry::HydrateRef;
 
 /// One row as the provider produces it: column name -> JSON value.
 pub type Row = serde_json::Map<String, Value>;
@@ -141,7 +142,7 @@ pub trait Source: Send + Sync + Debug {
     async fn hydrate(
         &self,
         table: &'static TableDef,
-        hydrate: &'static str,
+        hydrate: HydrateRef,
         region: Option<&str>,
         row: &Row,
     ) -> Result<Row, FetchError>;
