@@ -196,7 +196,11 @@ fn push_name(out: &mut Vec<String>, raw: &str, quoted: bool) {
     } else {
         raw.trim().to_lowercase()
     };
-    let name = if quoted { name.trim().to_string() } else { name };
+    let name = if quoted {
+        name.trim().to_string()
+    } else {
+        name
+    };
     if !name.is_empty() {
         out.push(name);
     }
@@ -365,7 +369,10 @@ mod tests {
 
     #[test]
     fn parses_paths_as_postgresql() {
-        assert_eq!(SearchPath::parse("demo, public").schemas, ["demo", "public"]);
+        assert_eq!(
+            SearchPath::parse("demo, public").schemas,
+            ["demo", "public"]
+        );
         assert_eq!(
             SearchPath::parse("\"$user\", Public").schemas,
             ["$user", "public"]

@@ -932,8 +932,8 @@ impl PwParser {
                 let text = q.to_string();
                 let fields = match self.ctx.state().create_logical_plan(&text).await {
                     Ok(plan) => pg_fields(plan.schema().as_arrow(), &Format::UnifiedText, None)
-                    .map(|f| rename_fields(&f))
-                    .unwrap_or_default(),
+                        .map(|f| rename_fields(&f))
+                        .unwrap_or_default(),
                     Err(_) => continue,
                 };
                 if let Ok(mut c) = self.cursors.lock() {
