@@ -91,6 +91,12 @@ async fn search_path_resolves_unqualified_names() {
         .unwrap()
         .get(0);
     assert_eq!(cs, "demo2");
+    assert_eq!(
+        simple_value(&c, "select current_setting('search_path')")
+            .await
+            .as_deref(),
+        Some("demo2")
+    );
     let schemas: Vec<String> = c
         .query_one("select current_schemas(false)", &[])
         .await
@@ -474,5 +480,42 @@ fn pgjdbc() {
         out.status.success() && stdout.contains("ALL OK"),
         "JdbcCompat failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_settings_show_real_values() {
+    let d = Daemon::start("settings", None, &[]);
+    let c = d.client().await;
+    assert_eq!(
+        simple_value(&c, "show timezone").await.as_deref(),
+        Some("UTC")
+    );
+    c.batch_execute("set time zone 'Europe/Paris'")
+        .await
+        .unwrap();
+    assert_eq!(
+        simple_value(&c, "show timezone").await.as_deref(),
+        Some("Europe/Paris")
+    );
+    assert_eq!(
+        simple_value(&c, "show time zone").await.as_deref(),
+        Some("Europe/Paris")
+    );
+    // harlequin's read-only probe and friends.
+    assert_eq!(
+        simple_value(&c, "select current_setting('transaction_read_only')")
+            .await
+            .as_deref(),
+        Some("on")
+    );
+    assert_eq!(
+        simple_value(&c, "select current_setting('no_such.setting', true)").await,
+        None
+    );
+    assert!(
+        c.simple_query("select current_setting('no_such_setting')")
+            .await
+            .is_err()
     );
 }

@@ -576,6 +576,15 @@ impl PwSession {
                 let value = crate::limits::format_duration(statement_timeout(client));
                 return Some(text_response("statement_timeout", &value));
             }
+            if name == ["timezone"] || name == ["time", "zone"] {
+                // What `SET TIME ZONE` stored (datafusion-postgres keeps it there).
+                let tz = client
+                    .metadata()
+                    .get("timezone")
+                    .cloned()
+                    .unwrap_or_else(|| "UTC".into());
+                return Some(text_response("TimeZone", &tz));
+            }
             if name == ["search_path"] {
                 let path = SearchPath::of(&self.ctx.state());
                 return Some(text_response("search_path", &path.display()));
