@@ -502,6 +502,23 @@ async fn session_settings_show_real_values() {
         simple_value(&c, "show time zone").await.as_deref(),
         Some("Europe/Paris")
     );
+    // pg_typeof names PostgreSQL types, jsonb for JSON columns.
+    let row = c
+        .query_one(
+            "select pg_typeof(1::bigint)::text, pg_typeof(name)::text, pg_typeof(assume_role_policy_std)::text from aws_iam_role limit 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let names: (String, String, String) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!(
+        names,
+        (
+            "bigint".to_string(),
+            "text".to_string(),
+            "jsonb".to_string()
+        )
+    );
     // harlequin's read-only probe and friends.
     assert_eq!(
         simple_value(&c, "select current_setting('transaction_read_only')")

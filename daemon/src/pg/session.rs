@@ -180,6 +180,7 @@ impl ConnHandlers {
             .options_mut()
             .execution
             .target_partitions = 1;
+        ctx.register_udf(super::functions::pg_typeof());
         let ctx = Arc::new(ctx);
         let inner = Arc::new(DfSessionService::new(ctx.clone()));
         let plans = Arc::new(PlanCache::default());
