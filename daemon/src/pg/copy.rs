@@ -150,10 +150,7 @@ pub fn spec(stmt: &Statement) -> PgWireResult<CopySpec> {
         }
     }
     if header && format != CopyFormat::Csv {
-        return Err(sql_error(
-            "0A000",
-            "COPY HEADER available only in CSV mode",
-        ));
+        return Err(sql_error("0A000", "COPY HEADER available only in CSV mode"));
     }
     if format == CopyFormat::Binary && (delimiter.is_some() || null.is_some()) {
         return Err(sql_error(
@@ -244,7 +241,7 @@ fn binary_header() -> Vec<u8> {
 }
 
 /// Send `batches` to `client` as a COPY OUT: CopyOutResponse, the rows (one CopyData per
-/// record batch), CopyDone. Returns the number of rows; the caller sends the command tag.
+/// row), CopyDone. Returns the number of rows; the caller sends the command tag.
 pub async fn send<C>(
     client: &mut C,
     spec: &CopySpec,
@@ -283,7 +280,6 @@ where
         if batch.num_rows() == 0 {
             continue;
         }
-        let mut out = BytesMut::new();
         let schema = batch.schema();
         for row in 0..batch.num_rows() {
             for (col, pg_field) in fields.iter().enumerate() {
@@ -295,12 +291,13 @@ where
                     pg_field,
                 )?;
             }
-            out.extend_from_slice(&encoder.take_copy().data);
+            // One row per message, as PostgreSQL sends them (tokio-postgres' binary
+            // reader expects exactly that).
+            client
+                .feed(PgWireBackendMessage::CopyData(encoder.take_copy()))
+                .await?;
             rows += 1;
         }
-        client
-            .feed(PgWireBackendMessage::CopyData(CopyData::new(out.freeze())))
-            .await?;
     }
     if spec.format == CopyFormat::Binary {
         let mut tail = Vec::new();
@@ -326,15 +323,25 @@ mod tests {
     use datafusion::sql::sqlparser::parser::Parser;
 
     fn parse(sql: &str) -> PgWireResult<CopySpec> {
-        spec(&Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0))
+        spec(
+            &Parser::parse_sql(&PostgreSqlDialect {}, sql)
+                .unwrap()
+                .remove(0),
+        )
     }
 
     #[test]
     fn copy_options() {
         let s = parse("COPY (select 1) TO STDOUT").unwrap();
-        assert_eq!((s.format, s.delimiter, s.null.as_str()), (CopyFormat::Text, '\t', "\\N"));
+        assert_eq!(
+            (s.format, s.delimiter, s.null.as_str()),
+            (CopyFormat::Text, '\t', "\\N")
+        );
         let s = parse("COPY (select 1) TO STDOUT WITH (FORMAT csv, HEADER)").unwrap();
-        assert_eq!((s.format, s.delimiter, s.header), (CopyFormat::Csv, ',', true));
+        assert_eq!(
+            (s.format, s.delimiter, s.header),
+            (CopyFormat::Csv, ',', true)
+        );
         let s = parse("COPY (select 1) TO STDOUT WITH CSV HEADER").unwrap();
         assert_eq!((s.format, s.header), (CopyFormat::Csv, true));
         let s = parse("COPY aws_iam_user (name, arn) TO STDOUT (FORMAT binary)").unwrap();

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod conn;
 pub mod copy;
 pub mod errors;
+pub mod functions;
 pub mod gate;
 pub mod plans;
 pub mod search_path;

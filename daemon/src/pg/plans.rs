@@ -20,6 +20,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use datafusion::arrow::array::{BinaryArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::execution::{SessionState, TaskContext};
@@ -34,8 +36,6 @@ use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::arrow_pg;
 use futures::StreamExt;
 use pgwire::api::portal::Format;
-use datafusion::arrow::array::{BinaryArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
@@ -293,7 +293,9 @@ pub fn wire_batches(
     let json: Vec<usize> = fields
         .iter()
         .enumerate()
-        .filter(|(_, f)| *f.datatype() == pgwire::api::Type::JSONB && f.format() == FieldFormat::Binary)
+        .filter(|(_, f)| {
+            *f.datatype() == pgwire::api::Type::JSONB && f.format() == FieldFormat::Binary
+        })
         .map(|(i, _)| i)
         .collect();
     if json.is_empty() {

@@ -141,6 +141,7 @@ impl SearchPath {
     pub fn apply(self, ctx: &SessionContext) {
         let existing = self.existing(&ctx.state());
         let first = existing.first().cloned();
+        let shown = self.display();
         {
             let lock = ctx.state_ref();
             let mut state = lock.write();
@@ -159,6 +160,7 @@ impl SearchPath {
                 Ok(ColumnarValue::Scalar(ScalarValue::Utf8(current.clone())))
             }),
         ));
+        ctx.register_udf(current_setting(shown));
         let item = Arc::new(Field::new("item", DataType::Utf8, true));
         let list_item = item.clone();
         ctx.register_udf(create_udf(
@@ -190,13 +192,89 @@ impl SearchPath {
     }
 }
 
+/// `current_setting(name [, missing_ok])` for the settings clients read (harlequin's
+/// read-only check, pgjdbc, the catalog queries of datafusion-pg-catalog that read the
+/// search path); an unknown name is SQLSTATE 42704 as in PostgreSQL, or NULL with
+/// `missing_ok`.
+fn current_setting(search_path: String) -> datafusion::logical_expr::ScalarUDF {
+    use datafusion::logical_expr::{
+        ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    };
+    #[derive(Debug, PartialEq, Eq, Hash)]
+    struct CurrentSetting {
+        search_path: String,
+        signature: Signature,
+    }
+    impl ScalarUDFImpl for CurrentSetting {
+        fn name(&self) -> &str {
+            "current_setting"
+        }
+        fn signature(&self) -> &Signature {
+            &self.signature
+        }
+        fn return_type(&self, _: &[DataType]) -> datafusion::error::Result<DataType> {
+            Ok(DataType::Utf8)
+        }
+        fn invoke_with_args(
+            &self,
+            args: ScalarFunctionArgs,
+        ) -> datafusion::error::Result<ColumnarValue> {
+            let name = match args.args.first() {
+                Some(ColumnarValue::Scalar(v)) => v.to_string(),
+                _ => {
+                    return Err(datafusion::error::DataFusionError::NotImplemented(
+                        "current_setting() of a column".into(),
+                    ));
+                }
+            };
+            let missing_ok = matches!(
+                args.args.get(1),
+                Some(ColumnarValue::Scalar(ScalarValue::Boolean(Some(true))))
+            );
+            let value = match name.to_ascii_lowercase().as_str() {
+                "search_path" => Some(self.search_path.clone()),
+                "server_version" => Some("16.0".to_string()),
+                "server_version_num" => Some("160000".to_string()),
+                "server_encoding" | "client_encoding" => Some("UTF8".to_string()),
+                "standard_conforming_strings" | "integer_datetimes" => Some("on".to_string()),
+                // SQL here only reads.
+                "transaction_read_only" | "default_transaction_read_only" => Some("on".to_string()),
+                "max_identifier_length" => Some("63".to_string()),
+                "max_index_keys" => Some("32".to_string()),
+                _ => None,
+            };
+            match value {
+                Some(v) => Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(v)))),
+                None if missing_ok => Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None))),
+                None => Err(datafusion::error::DataFusionError::Plan(format!(
+                    "unrecognized configuration parameter \"{name}\""
+                ))),
+            }
+        }
+    }
+    ScalarUDF::new_from_impl(CurrentSetting {
+        search_path,
+        signature: Signature::one_of(
+            vec![
+                TypeSignature::Exact(vec![DataType::Utf8]),
+                TypeSignature::Exact(vec![DataType::Utf8, DataType::Boolean]),
+            ],
+            Volatility::Stable,
+        ),
+    })
+}
+
 fn push_name(out: &mut Vec<String>, raw: &str, quoted: bool) {
     let name = if quoted {
         raw.to_string()
     } else {
         raw.trim().to_lowercase()
     };
-    let name = if quoted { name.trim().to_string() } else { name };
+    let name = if quoted {
+        name.trim().to_string()
+    } else {
+        name
+    };
     if !name.is_empty() {
         out.push(name);
     }
@@ -365,7 +443,10 @@ mod tests {
 
     #[test]
     fn parses_paths_as_postgresql() {
-        assert_eq!(SearchPath::parse("demo, public").schemas, ["demo", "public"]);
+        assert_eq!(
+            SearchPath::parse("demo, public").schemas,
+            ["demo", "public"]
+        );
         assert_eq!(
             SearchPath::parse("\"$user\", Public").schemas,
             ["$user", "public"]

@@ -180,6 +180,7 @@ impl ConnHandlers {
             .options_mut()
             .execution
             .target_partitions = 1;
+        ctx.register_udf(super::functions::pg_typeof());
         let ctx = Arc::new(ctx);
         let inner = Arc::new(DfSessionService::new(ctx.clone()));
         let plans = Arc::new(PlanCache::default());
@@ -576,6 +577,15 @@ impl PwSession {
                 let value = crate::limits::format_duration(statement_timeout(client));
                 return Some(text_response("statement_timeout", &value));
             }
+            if name == ["timezone"] || name == ["time", "zone"] {
+                // What `SET TIME ZONE` stored (datafusion-postgres keeps it there).
+                let tz = client
+                    .metadata()
+                    .get("timezone")
+                    .cloned()
+                    .unwrap_or_else(|| "UTC".into());
+                return Some(text_response("TimeZone", &tz));
+            }
             if name == ["search_path"] {
                 let path = SearchPath::of(&self.ctx.state());
                 return Some(text_response("search_path", &path.display()));
@@ -932,8 +942,8 @@ impl PwParser {
                 let text = q.to_string();
                 let fields = match self.ctx.state().create_logical_plan(&text).await {
                     Ok(plan) => pg_fields(plan.schema().as_arrow(), &Format::UnifiedText, None)
-                    .map(|f| rename_fields(&f))
-                    .unwrap_or_default(),
+                        .map(|f| rename_fields(&f))
+                        .unwrap_or_default(),
                     Err(_) => continue,
                 };
                 if let Ok(mut c) = self.cursors.lock() {

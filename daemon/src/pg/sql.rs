@@ -399,10 +399,67 @@ fn runs(state: &SessionState, plan: &LogicalPlan) -> bool {
 pub fn rewrite(mut stmt: Statement) -> PgWireResult<Statement> {
     rewrite_like_escape(&mut stmt);
     rewrite_catalog_vectors(&mut stmt);
+    compare_regproc_columns_by_name(&mut stmt);
     hoist_case_subqueries(&mut stmt);
     aggregate_scalar_subqueries(&mut stmt);
     pathwarden_sqlext::rewrite(&mut stmt).map_err(|e| sql_error("0A000", e.to_string()))?;
     Ok(stmt)
+}
+
+/// `pg_type`'s regproc columns (`typinput`, `typoutput`, ...) hold function names here,
+/// not oids, so `typinput = 'pg_catalog.array_in'::regproc` (pgjdbc's type lookup behind
+/// `getObject`, `getColumns`, `getTypeInfo`) compares names: datafusion-pg-catalog turns
+/// the cast into an oid subquery on `pg_proc`, and the name column cannot be cast to an
+/// integer. The subquery goes back to the function's name, without its schema.
+fn compare_regproc_columns_by_name(stmt: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{BinaryOperator, visit_expressions_mut};
+    const COLUMNS: &[&str] = &[
+        "typinput",
+        "typoutput",
+        "typreceive",
+        "typsend",
+        "typmodin",
+        "typmodout",
+        "typanalyze",
+    ];
+    fn is_regproc_column(e: &Expr) -> bool {
+        let name = match e {
+            Expr::Identifier(i) => &i.value,
+            Expr::CompoundIdentifier(ids) => match ids.last() {
+                Some(i) => &i.value,
+                None => return false,
+            },
+            _ => return false,
+        };
+        COLUMNS.contains(&name.to_ascii_lowercase().as_str())
+    }
+    /// The function name a `(SELECT oid FROM pg_catalog.pg_proc WHERE proname = 'f')` looks up.
+    fn proname_lookup(e: &Expr) -> Option<String> {
+        let Expr::Subquery(q) = e else { return None };
+        let text = q.to_string();
+        let rest = text.strip_prefix("SELECT oid FROM pg_catalog.pg_proc WHERE proname = '")?;
+        let name = rest.strip_suffix('\'')?;
+        if name.contains('\'') {
+            return None;
+        }
+        Some(name.rsplit('.').next().unwrap_or(name).to_string())
+    }
+    let _ = visit_expressions_mut(stmt, |e| {
+        if let Expr::BinaryOp { left, op, right } = e
+            && matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq)
+        {
+            if is_regproc_column(left)
+                && let Some(name) = proname_lookup(right)
+            {
+                **right = Expr::value(Value::SingleQuotedString(name));
+            } else if is_regproc_column(right)
+                && let Some(name) = proname_lookup(left)
+            {
+                **left = Expr::value(Value::SingleQuotedString(name));
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// `CASE WHEN c THEN (SELECT e FROM t WHERE w) [ELSE NULL] END` → `(SELECT e FROM t WHERE w AND (c))`:
@@ -896,6 +953,22 @@ mod tests {
         let (_, plan) = plan_query(&ctx.state(), stmt).await.unwrap();
         let res = async { ctx.execute_logical_plan(plan).await?.collect().await }.await;
         assert!(res.is_err());
+    }
+
+    #[tokio::test]
+    async fn regproc_columns_compare_by_name() {
+        let ctx = ctx();
+        let out = run(
+            &ctx,
+            "select typname, typinput = 'pg_catalog.array_in'::regproc as is_array \
+             from pg_catalog.pg_type where typname in ('_int4', 'int4') order by typname",
+        )
+        .await;
+        let b = &out[0];
+        let flags = b.column(1).as_boolean();
+        assert_eq!(b.num_rows(), 2);
+        assert!(flags.value(0), "_int4 is an array");
+        assert!(!flags.value(1), "int4 is not");
     }
 
     #[tokio::test]
