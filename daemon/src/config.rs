@@ -1270,4 +1270,33 @@ mod tests {
             .to_string();
         assert!(e.contains("server.listen"), "{e}");
     }
+
+    #[test]
+    fn gcp_connections() {
+        let cfg = Config::parse(
+            "[[connection]]\nname='g'\nplugin='gcp'\nproject='a-proj'\nprojects=['b-proj']\n\
+             credentials_file='keys/sa.json'\nimpersonate_service_account='x@a-proj.iam.gserviceaccount.com'\n\
+             endpoints={ iam = 'http://127.0.0.1:1/iam' }\n",
+            "x.toml",
+            Some(Path::new("/etc/pathwarden")),
+        )
+        .expect("gcp connection parses");
+        let c = &cfg.connections[0];
+        assert_eq!(c.plugin, Plugin::Gcp);
+        assert_eq!(
+            c.credentials_file.as_deref(),
+            Some(Path::new("/etc/pathwarden/keys/sa.json"))
+        );
+        let g = crate::engine::gcp_connection_config(c);
+        assert_eq!(g.projects, ["a-proj", "b-proj"]);
+        assert_eq!(g.endpoints["iam"], "http://127.0.0.1:1/iam");
+        let e = parse_err("[[connection]]\nname='g'\nplugin='gcp'\n");
+        assert!(e.contains("connection[0] (g).project"), "{e}");
+        let e = parse_err(
+            "[[connection]]\nname='g'\nplugin='gcp'\nproject='p'\nendpoints={ compute = 'http://x' }\n",
+        );
+        assert!(e.contains("endpoints.compute: unknown API"), "{e}");
+        let e = parse_err("[[connection]]\nname='d'\nplugin='demo'\nproject='p'\n");
+        assert!(e.contains("are gcp settings"), "{e}");
+    }
 }

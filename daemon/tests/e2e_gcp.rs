@@ -35,10 +35,11 @@ async fn serve_gcp_connections_over_pgwire() {
     let fake = gcp_fake::start("e2e").await;
     fake.deny("/iam/v1/projects/beta-proj/");
     let endpoints = format!(
-        "{{ cloudresourcemanager = \"{}\", iam = \"{}\", iamcredentials = \"{}\" }}",
+        "{{ cloudresourcemanager = \"{}\", iam = \"{}\", iamcredentials = \"{}\", storage = \"{}\" }}",
         fake.endpoint("cloudresourcemanager"),
         fake.endpoint("iam"),
-        fake.endpoint("iamcredentials")
+        fake.endpoint("iamcredentials"),
+        fake.endpoint("storage")
     );
     let key = fake.key_file.display().to_string();
     let config = format!(
@@ -80,13 +81,13 @@ endpoints = {endpoints}
                 "gcp_denied".to_string(),
                 "gcp".into(),
                 "beta-proj".into(),
-                "5".into()
+                "6".into()
             ],
             vec![
                 "gcp_live".to_string(),
                 "gcp".into(),
                 "alpha-proj".into(),
-                "5".into()
+                "6".into()
             ],
         ]
     );
@@ -150,6 +151,17 @@ endpoints = {endpoints}
         .await,
     );
     assert_eq!(keys, vec![vec!["2".to_string()]]);
+
+    // Buckets readable by anyone, from their IAM policies.
+    let public = text(
+        &rows(
+            &client,
+            "select name from gcp_live.gcp_storage_bucket, jsonb_array_elements(iam_policy->'bindings') as b \
+             where b->'members' ? 'allUsers'",
+        )
+        .await,
+    );
+    assert_eq!(public, vec![vec!["alpha-public".to_string()]]);
 
     // PERMISSION_DENIED on a `record` connection: no rows, and a row in pathwarden_error.
     let denied = rows(&client, "select name from gcp_denied.gcp_service_account").await;

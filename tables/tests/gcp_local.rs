@@ -21,10 +21,11 @@ use pathwarden_tables::gcp::{GcpConnectionConfig, GcpError, GcpSource};
 use serde_json::Value;
 
 fn config(fake: &FakeGcp, projects: &[&str], impersonate: Option<&str>) -> GcpConnectionConfig {
-    let endpoints: BTreeMap<String, String> = ["cloudresourcemanager", "iam", "iamcredentials"]
-        .iter()
-        .map(|a| (a.to_string(), fake.endpoint(a)))
-        .collect();
+    let endpoints: BTreeMap<String, String> =
+        ["cloudresourcemanager", "iam", "iamcredentials", "storage"]
+            .iter()
+            .map(|a| (a.to_string(), fake.endpoint(a)))
+            .collect();
     GcpConnectionConfig {
         name: "gcp_test".into(),
         projects: projects.iter().map(|p| p.to_string()).collect(),
@@ -588,4 +589,80 @@ async fn a_key_the_token_endpoint_rejects_fails_at_connect() {
     let err = GcpSource::connect(cfg).await.expect_err("junk key");
     assert!(matches!(err, GcpError::Credentials { .. }), "{err}");
     assert!(err.to_string().contains("junk.json"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_buckets_page_and_hydrate_their_iam_policy() {
+    let fake = gcp_fake::start("buckets").await;
+    let (ctx, _) = context(
+        connect(&fake, &["alpha-proj"]).await,
+        AccessDeniedMode::Error,
+    );
+    let rows = sql(
+        &ctx,
+        "select name, location, location_type, storage_class, project_number, metageneration, \
+         iam_configuration_uniform_bucket_level_access_enabled, iam_configuration_public_access_prevention, \
+         versioning_enabled, retention_policy, tags, akas, project, time_created \
+         from gcp_test.gcp_storage_bucket order by name",
+    )
+    .await;
+    let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(names, ["alpha-data", "alpha-logs", "alpha-public"]);
+    let logs = &rows[1];
+    assert_eq!(logs[1], "US");
+    assert_eq!(logs[2], "multi-region");
+    assert_eq!(logs[3], "STANDARD");
+    assert_eq!(
+        logs[4], "111111111111.0",
+        "double precision, as Steampipe types it"
+    );
+    assert_eq!(logs[5], "3");
+    assert_eq!(logs[6], "false");
+    assert_eq!(logs[7], "enforced");
+    assert_eq!(logs[8], "true");
+    assert_eq!(
+        json(&logs[9]),
+        serde_json::json!({"is_locked": true, "retention_period": "86400", "effective_time": "2024-04-01T08:00:00Z"})
+    );
+    assert_eq!(json(&rows[0][9]), serde_json::json!({}));
+    assert_eq!(json(&logs[10])["owner"], "data");
+    assert_eq!(
+        json(&logs[11]),
+        serde_json::json!(["gcp://storage.googleapis.com/projects/alpha-proj/buckets/alpha-logs"])
+    );
+    assert_eq!(logs[12], "alpha-proj");
+    assert!(logs[13].starts_with("2024-04-01T08:00:00"));
+    let lists = fake.seen("/storage/storage/v1/b");
+    assert_eq!(lists.len(), 2, "two pages");
+    assert!(
+        lists
+            .iter()
+            .all(|s| s.query.contains("project=alpha-proj") && s.query.contains("projection=full"))
+    );
+
+    // Public buckets through their IAM policy, with the conditional binding kept.
+    let rows = sql(
+        &ctx,
+        "select name, iam_policy from gcp_test.gcp_storage_bucket order by name",
+    )
+    .await;
+    let public: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[1].contains("\"allUsers\""))
+        .map(|r| r[0].as_str())
+        .collect();
+    assert_eq!(public, ["alpha-public"]);
+    let data = json(&rows[0][1]);
+    assert_eq!(data["version"], 3);
+    assert_eq!(data["bindings"][1]["condition"]["title"], "tmp-prefix");
+    let iam = fake.seen("/iam");
+    let iam: Vec<_> = iam
+        .iter()
+        .filter(|s| s.path.starts_with("/storage/"))
+        .collect();
+    assert_eq!(iam.len(), 3);
+    assert!(
+        iam.iter()
+            .all(|s| s.query.contains("optionsRequestedPolicyVersion=3"))
+    );
 }

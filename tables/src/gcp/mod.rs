@@ -38,6 +38,7 @@ mod rest;
 pub mod service_account;
 pub mod service_account_key;
 pub mod source;
+pub mod storage_bucket;
 
 pub use auth::{AuthError, CLOUD_PLATFORM_SCOPE};
 pub use rest::API_NAMES;
@@ -53,6 +54,7 @@ pub fn tables() -> Vec<&'static TableDef> {
         &service_account::DEF,
         &service_account_key::DEF,
         &iam_role::DEF,
+        &storage_bucket::DEF,
     ]
 }
 

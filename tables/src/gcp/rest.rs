@@ -46,8 +46,14 @@ pub(crate) const IAM_CREDENTIALS: Api = Api {
     base: "https://iamcredentials.googleapis.com",
 };
 
+/// Cloud Storage JSON API (buckets and their IAM policies).
+pub(crate) const STORAGE: Api = Api {
+    name: "storage",
+    base: "https://storage.googleapis.com",
+};
+
 /// The API names an `endpoints` map may override.
-pub const API_NAMES: &[&str] = &["cloudresourcemanager", "iam", "iamcredentials"];
+pub const API_NAMES: &[&str] = &["cloudresourcemanager", "iam", "iamcredentials", "storage"];
 
 /// Base URL of `api`, honouring the connection's overrides.
 pub(crate) fn base_url(endpoints: &BTreeMap<String, String>, api: Api) -> String {

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::auth::{Auth, AuthError};
 use super::rest::{self, RestClient};
-use super::{iam_policy, iam_role, project, service_account, service_account_key};
+use super::{iam_policy, iam_role, project, service_account, service_account_key, storage_bucket};
 use crate::framework::{FetchError, ListRequest, Page, Row, Source, TableDef};
 
 /// Settings of one GCP connection.
@@ -31,7 +31,8 @@ pub struct GcpConnectionConfig {
     pub credentials_file: Option<PathBuf>,
     /// Service account whose token is used (IAM Credentials `generateAccessToken`).
     pub impersonate_service_account: Option<String>,
-    /// Base URL per API (`cloudresourcemanager`, `iam`, `iamcredentials`), for local servers.
+    /// Base URL per API (`cloudresourcemanager`, `iam`, `iamcredentials`, `storage`), for
+    /// local servers.
     pub endpoints: BTreeMap<String, String>,
     /// Timeout of one HTTP request.
     pub request_timeout: Option<Duration>,
@@ -335,6 +336,7 @@ impl Source for GcpSource {
             "gcp_service_account" => service_account::list(self, req, cursor).await,
             "gcp_service_account_key" => service_account_key::list(self, req, cursor).await,
             "gcp_iam_role" => iam_role::list(self, req, cursor).await,
+            "gcp_storage_bucket" => storage_bucket::list(self, req, cursor).await,
             other => Err(FetchError::Api {
                 api_call: format!("{other}:list"),
                 message: "not a gcp table".into(),
@@ -389,6 +391,7 @@ impl Source for GcpSource {
             "gcp_project" => project::hydrate(self, hydrate, row).await,
             "gcp_service_account" => service_account::hydrate(self, hydrate, row).await,
             "gcp_service_account_key" => service_account_key::hydrate(self, hydrate, row).await,
+            "gcp_storage_bucket" => storage_bucket::hydrate(self, hydrate, row).await,
             _ => Err(unknown_hydrate(table, hydrate)),
         }
     }

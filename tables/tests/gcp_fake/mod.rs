@@ -78,6 +78,7 @@ impl FakeGcp {
             "cloudresourcemanager" => "crm",
             "iam" => "iam",
             "iamcredentials" => "iamcredentials",
+            "storage" => "storage",
             other => panic!("no fake for {other}"),
         };
         format!("http://{}/{prefix}", self.addr)
@@ -574,6 +575,9 @@ fn route(
             return project(rest);
         }
     }
+    if let Some(rest) = path.strip_prefix("/storage/storage/v1/b") {
+        return storage(rest, param);
+    }
     let rest = path.strip_prefix("/iam/v1/")?;
     if rest == "roles" {
         if param("view").as_deref() != Some("FULL") {
@@ -656,4 +660,73 @@ fn route(
             Some(key)
         }
     }
+}
+
+/// Three buckets of alpha-proj (two pages): one public, one with a conditional binding.
+pub fn buckets(project: &str) -> Vec<Value> {
+    if project != "alpha-proj" {
+        return Vec::new();
+    }
+    ["alpha-data", "alpha-logs", "alpha-public"]
+        .iter()
+        .map(|name| {
+            let mut b = json!({
+                "kind": "storage#bucket",
+                "selfLink": format!("https://www.googleapis.com/storage/v1/b/{name}"),
+                "id": name,
+                "name": name,
+                "projectNumber": "111111111111",
+                "metageneration": "3",
+                "location": "US",
+                "storageClass": "STANDARD",
+                "etag": "CAM=",
+                "timeCreated": "2024-04-01T08:00:00.000Z",
+                "updated": "2024-04-02T08:00:00.000Z",
+                "locationType": "multi-region",
+                "labels": {"owner": "data"},
+                "owner": {"entity": "project-owners-111111111111"},
+                "iamConfiguration": {
+                    "bucketPolicyOnly": {"enabled": *name != "alpha-logs"},
+                    "uniformBucketLevelAccess": {"enabled": *name != "alpha-logs"},
+                    "publicAccessPrevention": if *name == "alpha-public" { "inherited" } else { "enforced" },
+                },
+            });
+            if *name == "alpha-logs" {
+                b["versioning"] = json!({"enabled": true});
+                b["retentionPolicy"] = json!({"retentionPeriod": "86400", "effectiveTime": "2024-04-01T08:00:00Z", "isLocked": true});
+            }
+            b
+        })
+        .collect()
+}
+
+fn storage(rest: &str, param: &dyn Fn(&str) -> Option<String>) -> Option<Value> {
+    if rest.is_empty() {
+        if param("projection").as_deref() != Some("full") {
+            return Some(json!({"kind": "storage#buckets", "items": []}));
+        }
+        let project = param("project")?;
+        let mut page = paged("items", buckets(&project), param("pageToken"), 2);
+        page["kind"] = json!("storage#buckets");
+        return Some(page);
+    }
+    let name = rest.strip_prefix('/')?.strip_suffix("/iam")?;
+    buckets("alpha-proj").iter().find(|b| b["name"] == name)?;
+    let mut bindings =
+        vec![json!({"role": "roles/storage.admin", "members": ["projectOwner:alpha-proj"]})];
+    if name == "alpha-public" {
+        bindings.push(json!({"role": "roles/storage.objectViewer", "members": ["allUsers"]}));
+    }
+    let v3 = param("optionsRequestedPolicyVersion").as_deref() == Some("3");
+    if name == "alpha-data" && v3 {
+        bindings.push(json!({"role": "roles/storage.objectAdmin", "members": ["group:analysts@example.com"],
+            "condition": {"title": "tmp-prefix", "expression": "resource.name.startsWith(\"projects/_/buckets/alpha-data/objects/tmp/\")"}}));
+    }
+    Some(json!({
+        "kind": "storage#policy",
+        "resourceId": format!("projects/_/buckets/{name}"),
+        "version": if v3 { 3 } else { 1 },
+        "etag": "CAE=",
+        "bindings": bindings,
+    }))
 }
