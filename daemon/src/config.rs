@@ -366,6 +366,8 @@ pub enum Plugin {
     Demo,
     /// Offline `get-account-authorization-details` JSON.
     Gaad,
+    /// Live Google Cloud APIs.
+    Gcp,
     /// Union of other connections.
     Aggregator,
 }
@@ -402,6 +404,19 @@ pub struct ConnectionConfig {
     pub account_id: Option<String>,
     /// demo: number of principals.
     pub scale: Option<usize>,
+    /// gcp: the project to list.
+    pub project: Option<String>,
+    /// gcp: projects to list (with `project`, all of them).
+    #[serde(default)]
+    pub projects: Vec<String>,
+    /// gcp: service-account JSON key file (default: application default credentials).
+    pub credentials_file: Option<PathBuf>,
+    /// gcp: service account to impersonate (IAM Credentials generateAccessToken).
+    pub impersonate_service_account: Option<String>,
+    /// gcp: base URL per API (`cloudresourcemanager`, `iam`, `iamcredentials`), for local
+    /// servers.
+    #[serde(default)]
+    pub endpoints: std::collections::BTreeMap<String, String>,
     /// aggregator: member connections (`*` wildcards allowed).
     #[serde(default)]
     pub connections: Vec<String>,
@@ -497,6 +512,11 @@ impl Config {
                         c.path = Some(base.join(p));
                     }
                 }
+                if let Some(p) = &c.credentials_file {
+                    if p.is_relative() {
+                        c.credentials_file = Some(base.join(p));
+                    }
+                }
             }
         }
         Ok(cfg)
@@ -519,6 +539,11 @@ impl Config {
                 path: None,
                 account_id: None,
                 scale: Some(scale),
+                project: None,
+                projects: vec![],
+                credentials_file: None,
+                impersonate_service_account: None,
+                endpoints: Default::default(),
                 connections: vec![],
                 cache_ttl: None,
                 max_concurrency: None,
@@ -576,6 +601,35 @@ impl Config {
                 Plugin::Aggregator if c.connections.is_empty() => {
                     return Err(format!(
                         "{at}.connections: expected member connection names for plugin \"aggregator\""
+                    ));
+                }
+                Plugin::Gcp => {
+                    for (key, url) in &c.endpoints {
+                        if !pathwarden_tables::gcp::API_NAMES.contains(&key.as_str()) {
+                            return Err(format!(
+                                "{at}.endpoints.{key}: unknown API (expected one of {})",
+                                pathwarden_tables::gcp::API_NAMES.join(", ")
+                            ));
+                        }
+                        if !(url.starts_with("http://") || url.starts_with("https://")) {
+                            return Err(format!("{at}.endpoints.{key}: expected an http(s) URL"));
+                        }
+                    }
+                    if c.project.is_none() && c.projects.is_empty() && c.credentials_file.is_none()
+                    {
+                        return Err(format!(
+                            "{at}.project: expected `project` or `projects` for plugin \"gcp\" (or a credentials_file naming its project)"
+                        ));
+                    }
+                }
+                _ if !c.endpoints.is_empty()
+                    || c.project.is_some()
+                    || !c.projects.is_empty()
+                    || c.credentials_file.is_some()
+                    || c.impersonate_service_account.is_some() =>
+                {
+                    return Err(format!(
+                        "{at}: project, projects, credentials_file, impersonate_service_account and endpoints are gcp settings"
                     ));
                 }
                 Plugin::Demo if c.scale == Some(0) => {
@@ -730,6 +784,10 @@ impl Config {
         for (i, c) in self.connections.iter().enumerate() {
             if let (Plugin::Gaad, Some(p)) = (c.plugin, &c.path) {
                 readable_file(p).map_err(|e| format!("connection[{i}] ({}).path: {e}", c.name))?;
+            }
+            if let (Plugin::Gcp, Some(p)) = (c.plugin, &c.credentials_file) {
+                readable_file(p)
+                    .map_err(|e| format!("connection[{i}] ({}).credentials_file: {e}", c.name))?;
             }
         }
         if let Some(neo) =
@@ -1211,5 +1269,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("server.listen"), "{e}");
+    }
+
+    #[test]
+    fn gcp_connections() {
+        let cfg = Config::parse(
+            "[[connection]]\nname='g'\nplugin='gcp'\nproject='a-proj'\nprojects=['b-proj']\n\
+             credentials_file='keys/sa.json'\nimpersonate_service_account='x@a-proj.iam.gserviceaccount.com'\n\
+             endpoints={ iam = 'http://127.0.0.1:1/iam' }\n",
+            "x.toml",
+            Some(Path::new("/etc/pathwarden")),
+        )
+        .expect("gcp connection parses");
+        let c = &cfg.connections[0];
+        assert_eq!(c.plugin, Plugin::Gcp);
+        assert_eq!(
+            c.credentials_file.as_deref(),
+            Some(Path::new("/etc/pathwarden/keys/sa.json"))
+        );
+        let g = crate::engine::gcp_connection_config(c);
+        assert_eq!(g.projects, ["a-proj", "b-proj"]);
+        assert_eq!(g.endpoints["iam"], "http://127.0.0.1:1/iam");
+        let e = parse_err("[[connection]]\nname='g'\nplugin='gcp'\n");
+        assert!(e.contains("connection[0] (g).project"), "{e}");
+        let e = parse_err(
+            "[[connection]]\nname='g'\nplugin='gcp'\nproject='p'\nendpoints={ compute = 'http://x' }\n",
+        );
+        assert!(e.contains("endpoints.compute: unknown API"), "{e}");
+        let e = parse_err("[[connection]]\nname='d'\nplugin='demo'\nproject='p'\n");
+        assert!(e.contains("are gcp settings"), "{e}");
     }
 }

@@ -88,6 +88,24 @@ pub fn aws_connection_config(
     })
 }
 
+/// The live provider's settings of a `gcp` connection.
+pub fn gcp_connection_config(c: &ConnectionConfig) -> pathwarden_tables::gcp::GcpConnectionConfig {
+    let mut projects: Vec<String> = c.project.iter().cloned().collect();
+    for p in &c.projects {
+        if !projects.contains(p) {
+            projects.push(p.clone());
+        }
+    }
+    pathwarden_tables::gcp::GcpConnectionConfig {
+        name: c.name.clone(),
+        projects,
+        credentials_file: c.credentials_file.clone(),
+        impersonate_service_account: c.impersonate_service_account.clone(),
+        endpoints: c.endpoints.clone(),
+        request_timeout: None,
+    }
+}
+
 async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result<Arc<dyn Source>> {
     Ok(match c.plugin {
         Plugin::Demo => Arc::new(pathwarden_tables::demo::source(
@@ -107,6 +125,12 @@ async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result
             pathwarden_tables::aws::AwsSource::connect(aws_connection_config(c)?)
                 .await
                 .with_context(|| format!("connection {}: cannot reach AWS", c.name))?,
+        ),
+        Plugin::Gcp => Arc::new(
+            pathwarden_tables::gcp::GcpSource::connect(gcp_connection_config(c))
+                .await
+                // The error names the connection and carries its cause in its message.
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
         ),
         Plugin::Aggregator => bail!("aggregator has no source"),
     })
@@ -369,6 +393,7 @@ impl Engine {
                         .unwrap_or_default(),
                     Plugin::Demo => format!("scale={}", c.scale.unwrap_or(0)),
                     Plugin::Aws => c.regions.join(","),
+                    Plugin::Gcp => gcp_connection_config(c).projects.join(","),
                 };
                 (c.name.clone(), plugin, detail)
             })

@@ -9,3 +9,4 @@ pub use framework::{ColumnDef, ColumnType, Scope, TableDef};
 pub mod aws;
 pub mod demo;
 pub mod gaad;
+pub mod gcp;
