@@ -186,3 +186,55 @@ impl TableDef {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::framework::registry::Hydrate;
+
+    static OWNER: Hydrate<()> = Hydrate::new("owner", |_, _, _| Box::pin(async { Ok(Row::new()) }));
+    static OTHER: Hydrate<()> = Hydrate::new("other", |_, _, _| Box::pin(async { Ok(Row::new()) }));
+
+    static THING: TableDef = TableDef {
+        name: "thing",
+        description: "a thing",
+        service: "svc",
+        scope: Scope::Global,
+        columns: &[
+            col("arn", ColumnType::Text, "arn"),
+            hcol("owner", ColumnType::Text, "owner", &OWNER),
+            hcol("owner_id", ColumnType::Text, "owner id", &OWNER),
+            hcol("other", ColumnType::Text, "other", &OTHER),
+        ],
+        get_keys: &[],
+        id_column: "arn",
+    };
+
+    #[test]
+    fn a_misspelt_row_key_is_reported_as_undeclared() {
+        let Value::Object(row) = json!({"arn": "a", "ownr": "bob"}) else {
+            unreachable!()
+        };
+        assert_eq!(THING.undeclared_keys(&row), ["ownr"]);
+    }
+
+    #[test]
+    fn columns_know_which_call_fills_them() {
+        assert!(THING.is_filled_by("arn", None));
+        assert!(THING.is_filled_by("owner", Some(&OWNER)));
+        assert!(!THING.is_filled_by("owner", Some(&OTHER)));
+        assert!(!THING.is_filled_by("owner", None));
+        assert!(!THING.is_filled_by("ownr", Some(&OWNER)));
+        // Two columns of one call are one call; the order is by name.
+        let names: Vec<&str> = THING.hydrates().iter().map(|h| h.name()).collect();
+        assert_eq!(names, ["other", "owner"]);
+        let owner_only: Vec<&str> = THING
+            .hydrates_for(&[1, 2])
+            .iter()
+            .map(|h| h.name())
+            .collect();
+        assert_eq!(owner_only, ["owner"]);
+    }
+}

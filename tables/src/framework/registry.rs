@@ -22,7 +22,9 @@ pub type GetFn<S> = for<'a> fn(
     &'a str,
 ) -> BoxFuture<'a, Result<Option<Row>, FetchError>>;
 
-/// A hydrate call of source `S`: `(source, region, row so far)` to the columns it fills.
+/// A hydrate call of source `S`: `(source, region, row)` to the columns it fills. The row
+/// is the one the list or get call built: a row's hydrate calls run at the same time, so
+/// none sees what another one fills.
 pub type HydrateFn<S> =
     for<'a> fn(&'a S, Option<&'a str>, &'a Row) -> BoxFuture<'a, Result<Row, FetchError>>;
 
