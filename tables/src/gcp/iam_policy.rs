@@ -3,36 +3,43 @@
 
 use serde_json::{Value, json};
 
+use super::GcpTable;
 use super::rest::CRM;
 use super::source::{Cursor, GcpSource, put};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "gcp_iam_policy",
-    description: "The IAM policy of each project of the connection.",
-    service: "cloudresourcemanager",
-    scope: Scope::Global,
-    columns: gcp_columns![
-        col(
-            "version",
-            Int,
-            "Version specifies the format of the policy. Valid values are `0`, `1`, and `3`."
-        ),
-        col(
-            "etag",
-            Text,
-            "Etag is used for optimistic concurrency control as a way to help prevent simultaneous updates of a policy from overwriting each other."
-        ),
-        col(
-            "bindings",
-            Json,
-            "A list of `members` to a `role`, each with its optional `condition` (policy version 3)."
-        ),
-    ],
-    get_keys: &[],
-    id_column: "project",
+/// Table definition and calls.
+pub static TABLE: GcpTable = GcpTable {
+    def: TableDef {
+        name: "gcp_iam_policy",
+        description: "The IAM policy of each project of the connection.",
+        service: "cloudresourcemanager",
+        scope: Scope::Global,
+        columns: gcp_columns![
+            col(
+                "version",
+                Int,
+                "Version specifies the format of the policy. Valid values are `0`, `1`, and `3`."
+            ),
+            col(
+                "etag",
+                Text,
+                "Etag is used for optimistic concurrency control as a way to help prevent simultaneous updates of a policy from overwriting each other."
+            ),
+            col(
+                "bindings",
+                Json,
+                "A list of `members` to a `role`, each with its optional `condition` (policy version 3)."
+            ),
+        ],
+        get_keys: &[],
+        id_column: "project",
+    },
+    list: |s, req, token| {
+        Box::pin(async move { list(s, req, Cursor::parse(token.as_deref())).await })
+    },
+    get: None,
 };
 
 const GET_IAM_POLICY: &str = "cloudresourcemanager.projects.getIamPolicy";

@@ -3,49 +3,56 @@
 
 use serde_json::Value;
 
+use super::GcpTable;
 use super::rest::IAM;
 use super::source::{Cursor, GcpSource, last_segment, put};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "gcp_iam_role",
-    description: "Custom roles of each project of the connection and the predefined roles.",
-    service: "iam",
-    scope: Scope::Global,
-    columns: gcp_columns![
-        col("name", Text, "The friendly name that identifies the role"),
-        col(
-            "deleted",
-            Bool,
-            "Specifies whether the role is deleted, or not"
-        ),
-        col("role_id", Text, "Contains the resource type"),
-        col(
-            "is_gcp_managed",
-            Bool,
-            "Specifies whether the role is GCP Managed or Customer Managed."
-        ),
-        col("stage", Text, "The current launch stage of the role"),
-        col(
-            "description",
-            Text,
-            "A human-readable description for the role"
-        ),
-        col(
-            "etag",
-            Text,
-            "An unique read-only string that changes whenever the resource is updated"
-        ),
-        col(
-            "included_permissions",
-            Json,
-            "The names of the permissions this role grants when bound in an IAM policy"
-        ),
-    ],
-    get_keys: &["name"],
-    id_column: "name",
+/// Table definition and calls.
+pub static TABLE: GcpTable = GcpTable {
+    def: TableDef {
+        name: "gcp_iam_role",
+        description: "Custom roles of each project of the connection and the predefined roles.",
+        service: "iam",
+        scope: Scope::Global,
+        columns: gcp_columns![
+            col("name", Text, "The friendly name that identifies the role"),
+            col(
+                "deleted",
+                Bool,
+                "Specifies whether the role is deleted, or not"
+            ),
+            col("role_id", Text, "Contains the resource type"),
+            col(
+                "is_gcp_managed",
+                Bool,
+                "Specifies whether the role is GCP Managed or Customer Managed."
+            ),
+            col("stage", Text, "The current launch stage of the role"),
+            col(
+                "description",
+                Text,
+                "A human-readable description for the role"
+            ),
+            col(
+                "etag",
+                Text,
+                "An unique read-only string that changes whenever the resource is updated"
+            ),
+            col(
+                "included_permissions",
+                Json,
+                "The names of the permissions this role grants when bound in an IAM policy"
+            ),
+        ],
+        get_keys: &["name"],
+        id_column: "name",
+    },
+    list: |s, req, token| {
+        Box::pin(async move { list(s, req, Cursor::parse(token.as_deref())).await })
+    },
+    get: Some(|s, _, _, key| Box::pin(async move { Ok(get(s, key).await?.into_iter().next()) })),
 };
 
 const LIST_CUSTOM: &str = "iam.roles.list (project)";

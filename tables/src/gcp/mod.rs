@@ -47,18 +47,27 @@ pub use source::{GcpConnectionConfig, GcpError, GcpSource};
 use crate::framework::TableDef;
 
 /// Every GCP table definition, in registration order.
+/// A GCP table: its definition and typed calls.
+pub type GcpTable = crate::framework::registry::Table<GcpSource>;
+/// A GCP hydrate call.
+pub type GcpHydrate = crate::framework::registry::Hydrate<GcpSource>;
+
+/// Every GCP table, one line each.
+pub static TABLES: &[&GcpTable] = &[
+    &project::TABLE,
+    &iam_policy::TABLE,
+    &service_account::TABLE,
+    &service_account_key::TABLE,
+    &iam_role::TABLE,
+    &storage_bucket::TABLE,
+];
+
+/// The GCP table definitions, in registration order.
 pub fn tables() -> Vec<&'static TableDef> {
-    vec![
-        &project::DEF,
-        &iam_policy::DEF,
-        &service_account::DEF,
-        &service_account_key::DEF,
-        &iam_role::DEF,
-        &storage_bucket::DEF,
-    ]
+    crate::framework::registry::defs(TABLES)
 }
 
-/// Look up a GCP table definition by name.
+/// The GCP table named `name`.
 pub fn table(name: &str) -> Option<&'static TableDef> {
     tables().into_iter().find(|t| t.name == name)
 }

@@ -4,62 +4,73 @@ use serde_json::Value;
 
 use super::rest::CRM;
 use super::source::{Cursor, GcpSource, need, put};
+use super::{GcpHydrate, GcpTable};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "gcp_project",
-    description: "GCP projects of the connection.",
-    service: "cloudresourcemanager",
-    scope: Scope::Global,
-    columns: &[
-        col("name", Text, "The name of the project."),
-        col(
-            "project_id",
-            Text,
-            "An unique, user-assigned ID of the Project.",
-        ),
-        col("self_link", Text, "Server-defined URL for the resource."),
-        col(
-            "project_number",
-            Int,
-            "The number uniquely identifying the project.",
-        ),
-        col(
-            "lifecycle_state",
-            Text,
-            "Specifies the project lifecycle state.",
-        ),
-        col("create_time", Timestamp, "Creation time of the project."),
-        col(
-            "parent",
-            Json,
-            "An optional reference to a parent Resource.",
-        ),
-        col("labels", Json, "A list of labels attached to this project."),
-        hcol(
-            "ancestors",
-            Json,
-            "The ancestors of the project in the resource hierarchy, from bottom to top.",
-            "ancestry",
-        ),
-        col("title", Text, "Title of the resource."),
-        col("tags", Json, "A map of tags for the resource."),
-        col(
-            "akas",
-            Json,
-            "Array of globally unique identifier strings (also known as) for the resource.",
-        ),
-        col(
-            "_ctx",
-            Json,
-            "pathwarden context: the connection that produced the row.",
-        ),
-    ],
-    get_keys: &["project_id"],
-    id_column: "project_id",
+/// Table definition and calls.
+pub static TABLE: GcpTable = GcpTable {
+    def: TableDef {
+        name: "gcp_project",
+        description: "GCP projects of the connection.",
+        service: "cloudresourcemanager",
+        scope: Scope::Global,
+        columns: &[
+            col("name", Text, "The name of the project."),
+            col(
+                "project_id",
+                Text,
+                "An unique, user-assigned ID of the Project.",
+            ),
+            col("self_link", Text, "Server-defined URL for the resource."),
+            col(
+                "project_number",
+                Int,
+                "The number uniquely identifying the project.",
+            ),
+            col(
+                "lifecycle_state",
+                Text,
+                "Specifies the project lifecycle state.",
+            ),
+            col("create_time", Timestamp, "Creation time of the project."),
+            col(
+                "parent",
+                Json,
+                "An optional reference to a parent Resource.",
+            ),
+            col("labels", Json, "A list of labels attached to this project."),
+            hcol(
+                "ancestors",
+                Json,
+                "The ancestors of the project in the resource hierarchy, from bottom to top.",
+                &HYDRATE_ANCESTRY,
+            ),
+            col("title", Text, "Title of the resource."),
+            col("tags", Json, "A map of tags for the resource."),
+            col(
+                "akas",
+                Json,
+                "Array of globally unique identifier strings (also known as) for the resource.",
+            ),
+            col(
+                "_ctx",
+                Json,
+                "pathwarden context: the connection that produced the row.",
+            ),
+        ],
+        get_keys: &["project_id"],
+        id_column: "project_id",
+    },
+    list: |s, req, token| {
+        Box::pin(async move { list(s, req, Cursor::parse(token.as_deref())).await })
+    },
+    get: Some(|s, _, _, key| Box::pin(get(s, key))),
 };
+
+static HYDRATE_ANCESTRY: GcpHydrate = GcpHydrate::new("ancestry", |s, _, row| {
+    Box::pin(hydrate(s, "ancestry", row))
+});
 
 const GET: &str = "cloudresourcemanager.projects.get";
 const GET_ANCESTRY: &str = "cloudresourcemanager.projects.getAncestry";
@@ -131,7 +142,7 @@ pub(crate) async fn get(src: &GcpSource, project_id: &str) -> Result<Option<Row>
 /// `ancestry`: `projects.getAncestry`, as `[{resourceId: {type, id}}]` from the project up.
 pub(crate) async fn hydrate(src: &GcpSource, hydrate: &str, row: &Row) -> Result<Row, FetchError> {
     if hydrate != "ancestry" {
-        return Err(super::source::unknown_hydrate(&DEF, hydrate));
+        return Err(super::source::unknown_hydrate(&TABLE.def, hydrate));
     }
     let id = need(row, "project_id", GET_ANCESTRY)?;
     let path = format!("/v1/projects/{}:getAncestry", urlencoding::encode(id));

@@ -5,57 +5,68 @@ use serde_json::Value;
 
 use super::rest::IAM;
 use super::source::{Cursor, GcpSource, need, put, unknown_hydrate};
+use super::{GcpHydrate, GcpTable};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "gcp_service_account",
-    description: "Service accounts of each project of the connection.",
-    service: "iam",
-    scope: Scope::Global,
-    columns: gcp_columns![
-        col(
-            "name",
-            Text,
-            "The resource name of the service account (its email)."
-        ),
-        col("email", Text, "The email address of the service account."),
-        col(
-            "unique_id",
-            Text,
-            "The unique, stable numeric ID for the service account."
-        ),
-        col(
-            "display_name",
-            Text,
-            "A user-specified, human-readable name for the service account."
-        ),
-        col(
-            "disabled",
-            Bool,
-            "Specifies whether the service is account is disabled, or not."
-        ),
-        col(
-            "description",
-            Text,
-            "A user-specified, human-readable description of the service account."
-        ),
-        col(
-            "oauth2_client_id",
-            Text,
-            "The OAuth 2.0 client ID for the service account."
-        ),
-        hcol(
-            "iam_policy",
-            Json,
-            "The IAM policy of the service account (who may act as it, create keys for it...), policy version 3.",
-            "iam_policy"
-        ),
-    ],
-    get_keys: &["name"],
-    id_column: "name",
+/// Table definition and calls.
+pub static TABLE: GcpTable = GcpTable {
+    def: TableDef {
+        name: "gcp_service_account",
+        description: "Service accounts of each project of the connection.",
+        service: "iam",
+        scope: Scope::Global,
+        columns: gcp_columns![
+            col(
+                "name",
+                Text,
+                "The resource name of the service account (its email)."
+            ),
+            col("email", Text, "The email address of the service account."),
+            col(
+                "unique_id",
+                Text,
+                "The unique, stable numeric ID for the service account."
+            ),
+            col(
+                "display_name",
+                Text,
+                "A user-specified, human-readable name for the service account."
+            ),
+            col(
+                "disabled",
+                Bool,
+                "Specifies whether the service is account is disabled, or not."
+            ),
+            col(
+                "description",
+                Text,
+                "A user-specified, human-readable description of the service account."
+            ),
+            col(
+                "oauth2_client_id",
+                Text,
+                "The OAuth 2.0 client ID for the service account."
+            ),
+            hcol(
+                "iam_policy",
+                Json,
+                "The IAM policy of the service account (who may act as it, create keys for it...), policy version 3.",
+                &HYDRATE_IAM_POLICY
+            ),
+        ],
+        get_keys: &["name"],
+        id_column: "name",
+    },
+    list: |s, req, token| {
+        Box::pin(async move { list(s, req, Cursor::parse(token.as_deref())).await })
+    },
+    get: Some(|s, _, _, key| Box::pin(get(s, key))),
 };
+
+static HYDRATE_IAM_POLICY: GcpHydrate = GcpHydrate::new("iam_policy", |s, _, row| {
+    Box::pin(hydrate(s, "iam_policy", row))
+});
 
 const LIST: &str = "iam.serviceAccounts.list";
 const GET: &str = "iam.serviceAccounts.get";
@@ -162,7 +173,7 @@ pub(crate) async fn get(src: &GcpSource, email: &str) -> Result<Option<Row>, Fet
 /// `iam_policy`: `serviceAccounts.getIamPolicy` with policy version 3.
 pub(crate) async fn hydrate(src: &GcpSource, hydrate: &str, row: &Row) -> Result<Row, FetchError> {
     if hydrate != "iam_policy" {
-        return Err(unknown_hydrate(&DEF, hydrate));
+        return Err(unknown_hydrate(&TABLE.def, hydrate));
     }
     let project = need(row, "project", GET_IAM_POLICY)?;
     let email = need(row, "email", GET_IAM_POLICY)?;

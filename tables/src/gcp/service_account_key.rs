@@ -7,59 +7,74 @@ use serde_json::Value;
 
 use super::rest::IAM;
 use super::source::{Cursor, GcpSource, last_segment, need, put, unknown_hydrate};
+use super::{GcpHydrate, GcpTable};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
-/// Table definition.
-pub static DEF: TableDef = TableDef {
-    name: "gcp_service_account_key",
-    description: "Keys of the service accounts of each project of the connection.",
-    service: "iam",
-    scope: Scope::Global,
-    columns: gcp_columns![
-        col(
-            "name",
-            Text,
-            "The friendly name that identifies the service account key."
-        ),
-        col(
-            "service_account_name",
-            Text,
-            "Service account in which the key is located."
-        ),
-        col("key_type", Text, "The type of the service account key."),
-        col(
-            "key_algorithm",
-            Text,
-            "Specifies the algorithm (and possibly key size) for the key."
-        ),
-        col("key_origin", Text, "Specifies the origin of the key."),
-        hcol(
-            "public_key_data_pem",
-            Text,
-            "Specifies the public key data in PEM format.",
-            "public_key_pem"
-        ),
-        hcol(
-            "public_key_data_raw",
-            Text,
-            "Specifies the public key data in raw format.",
-            "public_key_raw"
-        ),
-        col(
-            "valid_after_time",
-            Timestamp,
-            "Specifies the timestamp, after which the key can be used."
-        ),
-        col(
-            "valid_before_time",
-            Timestamp,
-            "Specifies the timestamp, after which the key gets invalid."
-        ),
-    ],
-    get_keys: &[],
-    id_column: "name",
+/// Table definition and calls.
+pub static TABLE: GcpTable = GcpTable {
+    def: TableDef {
+        name: "gcp_service_account_key",
+        description: "Keys of the service accounts of each project of the connection.",
+        service: "iam",
+        scope: Scope::Global,
+        columns: gcp_columns![
+            col(
+                "name",
+                Text,
+                "The friendly name that identifies the service account key."
+            ),
+            col(
+                "service_account_name",
+                Text,
+                "Service account in which the key is located."
+            ),
+            col("key_type", Text, "The type of the service account key."),
+            col(
+                "key_algorithm",
+                Text,
+                "Specifies the algorithm (and possibly key size) for the key."
+            ),
+            col("key_origin", Text, "Specifies the origin of the key."),
+            hcol(
+                "public_key_data_pem",
+                Text,
+                "Specifies the public key data in PEM format.",
+                &HYDRATE_PUBLIC_KEY_PEM
+            ),
+            hcol(
+                "public_key_data_raw",
+                Text,
+                "Specifies the public key data in raw format.",
+                &HYDRATE_PUBLIC_KEY_RAW
+            ),
+            col(
+                "valid_after_time",
+                Timestamp,
+                "Specifies the timestamp, after which the key can be used."
+            ),
+            col(
+                "valid_before_time",
+                Timestamp,
+                "Specifies the timestamp, after which the key gets invalid."
+            ),
+        ],
+        get_keys: &[],
+        id_column: "name",
+    },
+    list: |s, req, token| {
+        Box::pin(async move { list(s, req, Cursor::parse(token.as_deref())).await })
+    },
+    get: None,
 };
+
+static HYDRATE_PUBLIC_KEY_RAW: GcpHydrate = GcpHydrate::new("public_key_raw", |s, _, row| {
+    Box::pin(hydrate(s, "public_key_raw", row))
+});
+
+static HYDRATE_PUBLIC_KEY_PEM: GcpHydrate = GcpHydrate::new("public_key_pem", |s, _, row| {
+    Box::pin(hydrate(s, "public_key_pem", row))
+});
 
 const LIST: &str = "iam.serviceAccountKeys.list";
 const GET: &str = "iam.serviceAccountKeys.get";
@@ -152,7 +167,7 @@ pub(crate) async fn hydrate(src: &GcpSource, hydrate: &str, row: &Row) -> Result
     let (key_type, column) = match hydrate {
         "public_key_pem" => ("TYPE_X509_PEM_FILE", "public_key_data_pem"),
         "public_key_raw" => ("TYPE_RAW_PUBLIC_KEY", "public_key_data_raw"),
-        _ => return Err(unknown_hydrate(&DEF, hydrate)),
+        _ => return Err(unknown_hydrate(&TABLE.def, hydrate)),
     };
     let project = need(row, "project", GET)?;
     let email = need(row, "service_account_name", GET)?;

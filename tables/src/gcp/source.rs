@@ -16,8 +16,9 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::auth::{Auth, AuthError};
+use super::iam_role;
 use super::rest::{self, RestClient};
-use super::{iam_policy, iam_role, project, service_account, service_account_key, storage_bucket};
+use crate::framework::registry::{self, HydrateRef};
 use crate::framework::{FetchError, ListRequest, Page, Row, Source, TableDef};
 
 /// Settings of one GCP connection.
@@ -320,7 +321,7 @@ impl Source for GcpSource {
     }
 
     fn supports_get(&self, table: &'static TableDef) -> bool {
-        !table.get_keys.is_empty()
+        registry::find(super::TABLES, table).is_some_and(|t| t.get.is_some())
     }
 
     async fn list_page(
@@ -329,72 +330,66 @@ impl Source for GcpSource {
         req: &ListRequest,
         token: Option<String>,
     ) -> Result<Page, FetchError> {
-        let cursor = Cursor::parse(token.as_deref());
-        match table.name {
-            "gcp_project" => project::list(self, req, cursor).await,
-            "gcp_iam_policy" => iam_policy::list(self, req, cursor).await,
-            "gcp_service_account" => service_account::list(self, req, cursor).await,
-            "gcp_service_account_key" => service_account_key::list(self, req, cursor).await,
-            "gcp_iam_role" => iam_role::list(self, req, cursor).await,
-            "gcp_storage_bucket" => storage_bucket::list(self, req, cursor).await,
-            other => Err(FetchError::Api {
-                api_call: format!("{other}:list"),
-                message: "not a gcp table".into(),
-            }),
-        }
+        (registered(table, "list")?.list)(self, req, token).await
     }
 
     async fn get(
         &self,
         table: &'static TableDef,
-        _region: Option<&str>,
+        region: Option<&str>,
         key_column: &str,
         key: &Value,
     ) -> Result<Option<Row>, FetchError> {
-        Ok(self
-            .get_all(table, None, key_column, key)
-            .await?
-            .into_iter()
-            .next())
-    }
-
-    async fn get_all(
-        &self,
-        table: &'static TableDef,
-        _region: Option<&str>,
-        _key_column: &str,
-        key: &Value,
-    ) -> Result<Vec<Row>, FetchError> {
         let Some(key) = key.as_str() else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
-        let one = |r: Option<Row>| r.into_iter().collect::<Vec<_>>();
-        match table.name {
-            "gcp_project" => project::get(self, key).await.map(one),
-            "gcp_service_account" => service_account::get(self, key).await.map(one),
-            "gcp_iam_role" => iam_role::get(self, key).await,
-            other => Err(FetchError::Api {
-                api_call: format!("{other}:get"),
+        match registered(table, "get")?.get {
+            Some(get) => get(self, region, key_column, key).await,
+            None => Err(FetchError::Api {
+                api_call: format!("{}:get", table.name),
                 message: "table has no get call".into(),
             }),
         }
     }
 
+    async fn get_all(
+        &self,
+        table: &'static TableDef,
+        region: Option<&str>,
+        key_column: &str,
+        key: &Value,
+    ) -> Result<Vec<Row>, FetchError> {
+        // A predefined role's name is listed once per project of the connection.
+        if std::ptr::eq(table, &iam_role::TABLE.def) {
+            let Some(key) = key.as_str() else {
+                return Ok(Vec::new());
+            };
+            return iam_role::get(self, key).await;
+        }
+        Ok(self
+            .get(table, region, key_column, key)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     async fn hydrate(
         &self,
         table: &'static TableDef,
-        hydrate: &'static str,
-        _region: Option<&str>,
+        hydrate: HydrateRef,
+        region: Option<&str>,
         row: &Row,
     ) -> Result<Row, FetchError> {
-        match table.name {
-            "gcp_project" => project::hydrate(self, hydrate, row).await,
-            "gcp_service_account" => service_account::hydrate(self, hydrate, row).await,
-            "gcp_service_account_key" => service_account_key::hydrate(self, hydrate, row).await,
-            "gcp_storage_bucket" => storage_bucket::hydrate(self, hydrate, row).await,
-            _ => Err(unknown_hydrate(table, hydrate)),
-        }
+        registry::run_hydrate(self, table, hydrate, region, row).await
     }
+}
+
+/// The registered GCP table behind a definition.
+fn registered(def: &'static TableDef, call: &str) -> Result<&'static super::GcpTable, FetchError> {
+    registry::find(super::TABLES, def).ok_or_else(|| FetchError::Api {
+        api_call: format!("{}:{call}", def.name),
+        message: "not a gcp table".into(),
+    })
 }
 
 #[cfg(test)]
