@@ -45,6 +45,7 @@ fn plugin_name(p: Plugin) -> &'static str {
         Plugin::Demo => "demo",
         Plugin::Gaad => "gaad",
         Plugin::Aggregator => "aggregator",
+        Plugin::Gcp => "gcp",
     }
 }
 
@@ -124,6 +125,17 @@ pub fn render(cfg: &Config, engine: &Engine, served: &Served) -> String {
             }
             Plugin::Aggregator => {
                 let _ = write!(detail, ", members {}", c.connections.join(","));
+            }
+            Plugin::Gcp => {
+                let projects: Vec<&str> = c
+                    .project
+                    .iter()
+                    .chain(c.projects.iter())
+                    .map(String::as_str)
+                    .collect();
+                if !projects.is_empty() {
+                    let _ = write!(detail, ", projects {}", projects.join(","));
+                }
             }
             Plugin::Aws => {}
         }
