@@ -39,7 +39,8 @@ pub const ASSUMPTION_POLICY: &str = "pathwarden:assumption";
 /// Plugin of offline IAM exports: no resource inventory, no login-profile facts.
 const GAAD_PLUGIN: &str = "gaad";
 /// Resource kinds the builder reads an inventory of, with the table that holds it.
-const INVENTORY_TABLES: &[(ResourceKind, &str)] = &[(ResourceKind::Ec2Instance, "aws_ec2_instance")];
+const INVENTORY_TABLES: &[(ResourceKind, &str)] =
+    &[(ResourceKind::Ec2Instance, "aws_ec2_instance")];
 
 /// Builds the graph from `schema`'s tables (`aws_iam_user`, `aws_iam_role`, ...).
 ///
@@ -292,15 +293,14 @@ pub(crate) async fn read_tables(ctx: &SessionContext, schema: &str) -> Result<Ta
     }
     // The daemon's catalogue logs denied reads there; a context without it (tests, the
     // library on its own) has none to report.
-    let failed_reads = match read_optional(ctx, "pathwarden", "pathwarden_error", ERROR_COLS)
-        .await?
-    {
-        Some(rows) => rows
-            .iter()
-            .filter_map(|r| Some((cell(r, 0)?.to_string(), cell(r, 1)?.to_string())))
-            .collect(),
-        None => Vec::new(),
-    };
+    let failed_reads =
+        match read_optional(ctx, "pathwarden", "pathwarden_error", ERROR_COLS).await? {
+            Some(rows) => rows
+                .iter()
+                .filter_map(|r| Some((cell(r, 0)?.to_string(), cell(r, 1)?.to_string())))
+                .collect(),
+            None => Vec::new(),
+        };
     let mut rows = rows.into_iter();
     let mut next = || rows.next().unwrap_or_default();
     Ok(Tables {
@@ -480,7 +480,9 @@ fn parse(t: Tables) -> Parsed {
                 ctx.get("connection_name")
                     .and_then(Value::as_str)
                     .map(str::to_string),
-                ctx.get("plugin").and_then(Value::as_str).map(str::to_string),
+                ctx.get("plugin")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             ),
         );
         let arn = cell(r, 1)
@@ -829,9 +831,10 @@ fn parse(t: Tables) -> Parsed {
             continue;
         }
         for (kind, table) in INVENTORY_TABLES {
-            let failed = t.failed_reads.iter().any(|(c, tbl)| {
-                tbl == table && connection.as_ref().is_none_or(|own| own == c)
-            });
+            let failed = t
+                .failed_reads
+                .iter()
+                .any(|(c, tbl)| tbl == table && connection.as_ref().is_none_or(|own| own == c));
             if t.inventory_tables.contains(table) && !failed {
                 s.inventoried.insert(*kind);
             }
@@ -1443,7 +1446,11 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
                         });
                     }
                     let converted: Arc<[Evidence]> = converted.into();
-                    (Arc::clone(&e.evidence), Arc::clone(&e.assumptions), converted)
+                    (
+                        Arc::clone(&e.evidence),
+                        Arc::clone(&e.assumptions),
+                        converted,
+                    )
                 })
                 .2
                 .clone();

@@ -94,7 +94,9 @@ async fn catalogue_gaad_finds_every_path_and_no_false_positive() {
         if let Some(why) = v["known_miss"].as_str() {
             missed += 1;
             if got != Outcome::None {
-                wrong.push(format!("{arn}: known miss ({why}) is now found: update the fixture"));
+                wrong.push(format!(
+                    "{arn}: known miss ({why}) is now found: update the fixture"
+                ));
             }
             continue;
         }
@@ -110,10 +112,7 @@ async fn catalogue_gaad_finds_every_path_and_no_false_positive() {
             wrong.push(format!("{arn}: expected {want:?}, got {got:?}"));
         }
     }
-    let positives = expected
-        .values()
-        .filter(|v| v["expect"] != "none")
-        .count();
+    let positives = expected.values().filter(|v| v["expect"] != "none").count();
     println!(
         "catalogue: {positives} escalating users: {found} found, {found_conditional} found as conditional, {missed} missed; {} near misses: {fp} false positives, {fp_flagged} flagged conditional",
         expected.len() - positives
@@ -160,7 +159,10 @@ async fn assumed_resource_edges_name_their_assumption() {
                     && e.technique.as_deref() == Some(technique)
             })
             .unwrap_or_else(|| panic!("{user} has no {technique} edge to {role}"));
-        assert!(edge.conditional, "{user}: an assumed resource is conditional");
+        assert!(
+            edge.conditional,
+            "{user}: an assumed resource is conditional"
+        );
         let stated: Vec<&str> = edge
             .evidence
             .iter()

@@ -457,14 +457,13 @@ impl<'s> SnapshotIndex<'s> {
             EntityKind::Group,
             EntityKind::Policy,
         ]
-            .into_iter()
-            .chain(
-                idx.resources_by_kind
-                    .keys()
-                    .map(|&k| EntityKind::Resource(k))
-                    .collect::<Vec<_>>(),
-            )
-        {
+        .into_iter()
+        .chain(
+            idx.resources_by_kind
+                .keys()
+                .map(|&k| EntityKind::Resource(k))
+                .collect::<Vec<_>>(),
+        ) {
             for (i, arn) in idx.entity_arns(kind) {
                 idx.by_name
                     .entry((kind, last_segment(arn)))
@@ -1341,7 +1340,10 @@ impl<'s> SnapshotIndex<'s> {
                 "assumes {} running {runs_as} exists: the input has no inventory of that service",
                 kind.label()
             ));
-            found.push((usize::MAX - i, self.edge(rule, Target::Role(role.arn().to_string()), c)));
+            found.push((
+                usize::MAX - i,
+                self.edge(rule, Target::Role(role.arn().to_string()), c),
+            ));
         }
         out.extend(found);
     }
@@ -1349,7 +1351,13 @@ impl<'s> SnapshotIndex<'s> {
     /// Whether entity `i` can be the victim of a takeover of `kind` by the caller: not the
     /// caller itself, not a service-linked role (IAM refuses to edit those), and for
     /// password techniques a user whose login profile is in the state the action needs.
-    fn takeover_victim(&self, view: &View<'_>, kind: VictimKind, entity: EntityKind, i: usize) -> bool {
+    fn takeover_victim(
+        &self,
+        view: &View<'_>,
+        kind: VictimKind,
+        entity: EntityKind,
+        i: usize,
+    ) -> bool {
         match entity {
             EntityKind::User => {
                 let u = &self.snap.users[i];

@@ -245,7 +245,9 @@ impl ResourceKind {
             ResourceKind::LambdaFunction => "arn:aws:lambda:us-east-1:{account}:function:{name}",
             ResourceKind::GlueDevEndpoint => "arn:aws:glue:us-east-1:{account}:devEndpoint/{name}",
             ResourceKind::GlueJob => "arn:aws:glue:us-east-1:{account}:job/{name}",
-            ResourceKind::CodeBuildProject => "arn:aws:codebuild:us-east-1:{account}:project/{name}",
+            ResourceKind::CodeBuildProject => {
+                "arn:aws:codebuild:us-east-1:{account}:project/{name}"
+            }
             ResourceKind::CloudFormationStack => {
                 "arn:aws:cloudformation:us-east-1:{account}:stack/{name}/{name}"
             }

@@ -17,7 +17,10 @@ pub const RULES: &[EscalationRule] = &[
         description: "Attach AdministratorAccess to another user, then mint an access key for it and act as it.",
         applies: Any,
         mechanism: EditThenTakeOver(VictimKind::User),
-        requires: &[req("iam:AttachUserPolicy", Victim), req("iam:CreateAccessKey", Victim)],
+        requires: &[
+            req("iam:AttachUserPolicy", Victim),
+            req("iam:CreateAccessKey", Victim),
+        ],
         references: REFS,
     },
     EscalationRule {
@@ -26,7 +29,10 @@ pub const RULES: &[EscalationRule] = &[
         description: "Attach AdministratorAccess to another user, then set a console password for it and act as it.",
         applies: Any,
         mechanism: EditThenTakeOver(VictimKind::UserWithoutLoginProfile),
-        requires: &[req("iam:AttachUserPolicy", Victim), req("iam:CreateLoginProfile", Victim)],
+        requires: &[
+            req("iam:AttachUserPolicy", Victim),
+            req("iam:CreateLoginProfile", Victim),
+        ],
         references: REFS,
     },
     EscalationRule {
@@ -35,7 +41,10 @@ pub const RULES: &[EscalationRule] = &[
         description: "Attach AdministratorAccess to another user, then change its console password and act as it.",
         applies: Any,
         mechanism: EditThenTakeOver(VictimKind::UserWithLoginProfile),
-        requires: &[req("iam:AttachUserPolicy", Victim), req("iam:UpdateLoginProfile", Victim)],
+        requires: &[
+            req("iam:AttachUserPolicy", Victim),
+            req("iam:UpdateLoginProfile", Victim),
+        ],
         references: REFS,
     },
     EscalationRule {
@@ -44,7 +53,10 @@ pub const RULES: &[EscalationRule] = &[
         description: "Write an inline *:* policy on another user, then mint an access key for it and act as it.",
         applies: Any,
         mechanism: EditThenTakeOver(VictimKind::User),
-        requires: &[req("iam:PutUserPolicy", Victim), req("iam:CreateAccessKey", Victim)],
+        requires: &[
+            req("iam:PutUserPolicy", Victim),
+            req("iam:CreateAccessKey", Victim),
+        ],
         references: REFS,
     },
     EscalationRule {
@@ -53,7 +65,10 @@ pub const RULES: &[EscalationRule] = &[
         description: "Write an inline *:* policy on another user, then set a console password for it and act as it.",
         applies: Any,
         mechanism: EditThenTakeOver(VictimKind::UserWithoutLoginProfile),
-        requires: &[req("iam:PutUserPolicy", Victim), req("iam:CreateLoginProfile", Victim)],
+        requires: &[
+            req("iam:PutUserPolicy", Victim),
+            req("iam:CreateLoginProfile", Victim),
+        ],
         references: REFS,
     },
     EscalationRule {
@@ -62,7 +77,10 @@ pub const RULES: &[EscalationRule] = &[
         description: "Write an inline *:* policy on another user, then change its console password and act as it.",
         applies: Any,
         mechanism: EditThenTakeOver(VictimKind::UserWithLoginProfile),
-        requires: &[req("iam:PutUserPolicy", Victim), req("iam:UpdateLoginProfile", Victim)],
+        requires: &[
+            req("iam:PutUserPolicy", Victim),
+            req("iam:UpdateLoginProfile", Victim),
+        ],
         references: REFS,
     },
     EscalationRule {
