@@ -1417,7 +1417,13 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
             let evidence = evidence_memo
                 .entry((
                     Arc::as_ptr(&e.evidence).cast::<()>() as usize,
-                    Arc::as_ptr(&e.assumptions).cast::<()>() as usize,
+                    // Edges without assumptions share their converted evidence whatever
+                    // empty list they carry.
+                    if e.assumptions.is_empty() {
+                        0
+                    } else {
+                        Arc::as_ptr(&e.assumptions).cast::<()>() as usize
+                    },
                 ))
                 .or_insert_with(|| {
                     let mut converted: Vec<Evidence> = e

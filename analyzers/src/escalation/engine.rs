@@ -127,6 +127,12 @@ impl SharedEscalation {
     }
 }
 
+/// The empty assumption list, shared (most edges assume nothing).
+fn no_assumptions() -> Arc<[String]> {
+    static EMPTY: std::sync::OnceLock<Arc<[String]>> = std::sync::OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(|| Arc::from(Vec::new())))
+}
+
 /// Merges escalations of one rule that reach the same target (a role several instances
 /// run as): decided when any of them is, with the evidence of those that decide it.
 fn merge_by_target(found: Vec<(usize, SharedEscalation)>) -> Vec<(usize, SharedEscalation)> {
@@ -173,7 +179,11 @@ fn merge_by_target(found: Vec<(usize, SharedEscalation)>) -> Vec<(usize, SharedE
                     evidence: evidence.into(),
                     conditional,
                     undecided_keys: Arc::new(keys),
-                    assumptions: assumptions.into(),
+                    assumptions: if assumptions.is_empty() {
+                        no_assumptions()
+                    } else {
+                        assumptions.into()
+                    },
                 },
             )
         })
@@ -1011,7 +1021,11 @@ impl<'s> SnapshotIndex<'s> {
             evidence: check.evidence.into(),
             conditional: check.conditional,
             undecided_keys: Arc::new(check.keys),
-            assumptions: check.assumptions.into(),
+            assumptions: if check.assumptions.is_empty() {
+                no_assumptions()
+            } else {
+                check.assumptions.into()
+            },
         }
     }
 
