@@ -1125,6 +1125,22 @@ impl<'s> SnapshotIndex<'s> {
             }
             self.apply_rule(rule, view, set, merge, &mut edges);
         }
+        // An edge through an assumed resource only adds a conditional way to reach its
+        // target: keep one per target, and none where a decided edge (or another rule's
+        // assumed edge) already reaches it. Without this, every technique on a kind the
+        // input does not list would add an edge per caller and trusting role.
+        if edges.iter().any(|e| !e.assumptions.is_empty()) {
+            let decided: HashSet<Target> = edges
+                .iter()
+                .filter(|e| e.assumptions.is_empty())
+                .map(|e| e.target.clone())
+                .collect();
+            let mut assumed: HashSet<Target> = HashSet::new();
+            edges.retain(|e| {
+                e.assumptions.is_empty()
+                    || (!decided.contains(&e.target) && assumed.insert(e.target.clone()))
+            });
+        }
         edges
     }
 
