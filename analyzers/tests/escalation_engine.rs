@@ -2,8 +2,8 @@
 //! filtering (service-linked roles, resource patterns), unresolved policies, SCPs.
 
 use pathwarden_analyzers::escalation::{
-    AccountSnapshot, ManagedPolicyInfo, PrincipalInfo, RoleInfo, SnapshotIndex, Target, can_assume,
-    escalations, is_admin,
+    AccountSnapshot, ComputeResource, EscalationEdge, ManagedPolicyInfo, PrincipalInfo,
+    ResourceKind, RoleInfo, SnapshotIndex, Target, can_assume, escalations, is_admin,
 };
 use pathwarden_analyzers::policy::{Decision, PolicyDocument};
 use serde_json::{Value, json};
@@ -411,4 +411,216 @@ fn service_trust_with_source_account_guard() {
         .iter()
         .find(|e| e.target == Target::Role("arn:aws:iam::111111111111:role/arn-guard".into()));
     assert!(guarded.is_some_and(|e| e.conditional), "{edges:?}");
+}
+
+/// Alice may update any Lambda function; the account has an admin role Lambda can run as.
+fn lambda_snapshot(resource: Value) -> AccountSnapshot {
+    let mut a = PrincipalInfo::user(ALICE);
+    a.inline_policies.push((
+        "lambda".into(),
+        allow(json!("lambda:UpdateFunctionCode"), resource),
+    ));
+    let mut role = RoleInfo::new(
+        "arn:aws:iam::111111111111:role/fn-admin",
+        trust(json!({"Service": "lambda.amazonaws.com"})),
+    );
+    role.principal
+        .attached_policy_arns
+        .push("arn:aws:iam::aws:policy/AdministratorAccess".into());
+    let mut s = snapshot_with(a);
+    s.roles.push(role);
+    s
+}
+
+fn rule_edges(snap: &AccountSnapshot, rule: &str) -> Vec<EscalationEdge> {
+    escalations(ALICE, snap)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .filter(|e| e.rule_id == rule)
+        .collect()
+}
+
+#[test]
+fn hijack_without_inventory_assumes_a_resource_running_as_a_trusting_role() {
+    let snap = lambda_snapshot(json!("*"));
+    let edges = rule_edges(&snap, "lambda-update-function-code");
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    let e = &edges[0];
+    assert_eq!(
+        e.target,
+        Target::Role("arn:aws:iam::111111111111:role/fn-admin".into())
+    );
+    assert!(e.conditional, "an assumed function is conditional");
+    assert!(
+        e.undecided_keys
+            .contains("pathwarden:ResourceExists/lambda-function"),
+        "{:?}",
+        e.undecided_keys
+    );
+    assert_eq!(e.assumptions.len(), 1);
+    assert!(
+        e.assumptions[0]
+            .contains("a Lambda function running as role arn:aws:iam::111111111111:role/fn-admin"),
+        "{:?}",
+        e.assumptions
+    );
+    assert!(!e.evidence.is_empty(), "the granting statement is evidence");
+}
+
+#[test]
+fn hijack_with_inventory_present_reports_only_listed_resources() {
+    let mut snap = lambda_snapshot(json!("*"));
+    snap.inventoried.insert(ResourceKind::LambdaFunction);
+    assert!(
+        rule_edges(&snap, "lambda-update-function-code").is_empty(),
+        "the inventory proves no function runs as the role"
+    );
+    snap.resources.push(ComputeResource {
+        arn: "arn:aws:lambda:eu-west-1:111111111111:function:real".into(),
+        kind: ResourceKind::LambdaFunction,
+        role_arn: "arn:aws:iam::111111111111:role/fn-admin".into(),
+    });
+    let edges = rule_edges(&snap, "lambda-update-function-code");
+    assert_eq!(edges.len(), 1);
+    assert!(!edges[0].conditional, "a listed function is a fact");
+    assert!(edges[0].assumptions.is_empty());
+}
+
+#[test]
+fn assumed_resources_follow_the_grant_pattern_and_stay_in_the_account() {
+    let snap = lambda_snapshot(json!("arn:aws:lambda:*:111111111111:function:prod-*"));
+    let edges = rule_edges(&snap, "lambda-update-function-code");
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert!(
+        edges[0].evidence.iter().any(|ev| ev.resource
+            == "arn:aws:lambda:us-east-1:111111111111:function:prod-pathwarden-assumed"),
+        "{:?}",
+        edges[0].evidence
+    );
+    // A function of another account cannot run as this account's role.
+    let other = lambda_snapshot(json!("arn:aws:lambda:*:999999999999:function:*"));
+    assert!(rule_edges(&other, "lambda-update-function-code").is_empty());
+}
+
+#[test]
+fn assumed_instances_need_an_instance_profile() {
+    let mut a = PrincipalInfo::user(ALICE);
+    a.inline_policies
+        .push(("ssm".into(), allow(json!("ssm:SendCommand"), json!("*"))));
+    let mut snap = snapshot_with(a);
+    let mut role = RoleInfo::new(
+        "arn:aws:iam::111111111111:role/ec2-admin",
+        trust(json!({"Service": "ec2.amazonaws.com"})),
+    );
+    snap.roles.push(role.clone());
+    assert!(
+        rule_edges(&snap, "ssm-send-command").is_empty(),
+        "no instance can run as a role outside any instance profile"
+    );
+    role.instance_profile_arns
+        .push("arn:aws:iam::111111111111:instance-profile/ec2-admin".into());
+    snap.roles = vec![role];
+    let edges = rule_edges(&snap, "ssm-send-command");
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert!(edges[0].conditional);
+    assert!(
+        edges[0].assumptions[0]
+            .contains("instance profile arn:aws:iam::111111111111:instance-profile/ec2-admin"),
+        "{:?}",
+        edges[0].assumptions
+    );
+    snap.inventoried.insert(ResourceKind::Ec2Instance);
+    assert!(
+        rule_edges(&snap, "ssm-send-command").is_empty(),
+        "an EC2 inventory without such an instance proves there is none"
+    );
+}
+
+#[test]
+fn two_step_takeover_shows_both_steps_on_the_same_victim() {
+    let victim = "arn:aws:iam::111111111111:user/bob";
+    let mut a = PrincipalInfo::user(ALICE);
+    a.inline_policies.push((
+        "bob".into(),
+        allow(
+            json!(["iam:PutUserPolicy", "iam:CreateAccessKey"]),
+            json!(victim),
+        ),
+    ));
+    let mut snap = snapshot_with(a);
+    snap.users.push(PrincipalInfo::user(victim));
+    let edges = rule_edges(&snap, "iam-put-user-policy-create-access-key");
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert_eq!(
+        edges[0].target,
+        Target::Admin {
+            account: ACCT.into()
+        }
+    );
+    assert!(!edges[0].conditional);
+    let steps: Vec<(&str, &str)> = edges[0]
+        .evidence
+        .iter()
+        .map(|e| (e.action.as_str(), e.resource.as_str()))
+        .collect();
+    assert!(steps.contains(&("iam:PutUserPolicy", victim)), "{steps:?}");
+    assert!(
+        steps.contains(&("iam:CreateAccessKey", victim)),
+        "{steps:?}"
+    );
+    // Either step alone is not a path to admin through bob.
+    let mut only_edit = PrincipalInfo::user(ALICE);
+    only_edit.inline_policies.push((
+        "bob".into(),
+        allow(json!("iam:PutUserPolicy"), json!(victim)),
+    ));
+    let mut snap = snapshot_with(only_edit);
+    snap.users.push(PrincipalInfo::user(victim));
+    assert!(
+        escalations(ALICE, &snap)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .all(|e| !matches!(e.target, Target::Admin { .. })),
+        "editing bob without taking it over reaches nothing"
+    );
+}
+
+#[test]
+fn two_step_takeover_through_a_policy_version_needs_a_holder() {
+    let policy = "arn:aws:iam::111111111111:policy/shared";
+    let victim = "arn:aws:iam::111111111111:user/bob";
+    let mut a = PrincipalInfo::user(ALICE);
+    a.inline_policies.push((
+        "p".into(),
+        doc(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": policy},
+            {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": victim}]})),
+    ));
+    let mut snap = snapshot_with(a);
+    snap.policies.insert(
+        policy.into(),
+        ManagedPolicyInfo::new(policy, allow(json!("s3:ListAllMyBuckets"), json!("*"))),
+    );
+    let mut bob = PrincipalInfo::user(victim);
+    snap.users.push(bob.clone());
+    assert!(
+        rule_edges(&snap, "iam-create-policy-version-create-access-key").is_empty(),
+        "the policy is attached to nobody"
+    );
+    bob.attached_policy_arns.push(policy.into());
+    snap.users[1] = bob;
+    let edges = rule_edges(&snap, "iam-create-policy-version-create-access-key");
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert!(
+        edges[0]
+            .evidence
+            .iter()
+            .any(|e| e.action == "iam:CreatePolicyVersion" && e.resource == policy)
+    );
+    assert!(
+        edges[0]
+            .evidence
+            .iter()
+            .any(|e| e.action == "iam:CreateAccessKey" && e.resource == victim)
+    );
 }

@@ -193,6 +193,32 @@ fn scenario(rule: &EscalationRule, v: Variant) -> (AccountSnapshot, String, Targ
             ));
             admin
         }
+        Mechanism::EditThenTakeOver(VictimKind::Role) => {
+            snap.roles.push(RoleInfo::new(
+                VICTIM_ROLE,
+                trust(json!({"Service": "ec2.amazonaws.com"})),
+            ));
+            admin
+        }
+        Mechanism::EditThenTakeOver(_) => {
+            snap.users.push(PrincipalInfo::user(VICTIM_USER));
+            admin
+        }
+        Mechanism::EditPolicyThenTakeOver(kind) => {
+            snap.policies.insert(ATTACHED.into(), ManagedPolicyInfo::new(ATTACHED, doc(json!({"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}))));
+            if kind == VictimKind::Role {
+                // Trust to the account root: assuming it needs the attacker's own grant.
+                let mut r = RoleInfo::new(VICTIM_ROLE, trust(json!({"AWS": ACCT})));
+                r.principal.attached_policy_arns.push(ATTACHED.into());
+                snap.roles.push(r);
+            } else {
+                let mut u = PrincipalInfo::user(VICTIM_USER);
+                u.attached_policy_arns.push(ATTACHED.into());
+                snap.users.push(u);
+            }
+            admin
+        }
         Mechanism::AssumeRole => {
             // Trust to the account root delegates to the attacker's identity policies.
             snap.roles
@@ -235,7 +261,19 @@ fn scenario(rule: &EscalationRule, v: Variant) -> (AccountSnapshot, String, Targ
                     "arn:aws:sagemaker:us-east-1:111111111111:notebook-instance/nb"
                 }
                 ResourceKind::EcsTask => "arn:aws:ecs:us-east-1:111111111111:task/c/t",
+                ResourceKind::GlueJob => "arn:aws:glue:us-east-1:111111111111:job/j",
+                ResourceKind::CloudFormationStackSet => {
+                    "arn:aws:cloudformation:us-east-1:111111111111:stackset/s:1"
+                }
+                ResourceKind::AppRunnerService => {
+                    "arn:aws:apprunner:us-east-1:111111111111:service/s/1"
+                }
+                ResourceKind::BedrockCodeInterpreter => {
+                    "arn:aws:bedrock-agentcore:us-east-1:111111111111:code-interpreter/ci"
+                }
             };
+            // The listed resources are the whole inventory of their kind.
+            snap.inventoried.insert(kind);
             snap.resources.push(ComputeResource {
                 arn: arn.into(),
                 kind,
@@ -406,6 +444,21 @@ rule_tests! {
     ec2_serial_console_ssh => "ec2-serial-console-ssh",
     ec2_modify_instance_attribute_userdata => "ec2-modify-instance-attribute-userdata",
     ecs_execute_command => "ecs-execute-command",
+    sagemaker_notebook_lifecycle_config => "sagemaker-notebook-lifecycle-config",
+    apprunner_update_service => "apprunner-update-service",
+    bedrock_agentcore_code_interpreter => "bedrock-agentcore-code-interpreter",
+    iam_attach_user_policy_create_access_key => "iam-attach-user-policy-create-access-key",
+    iam_attach_user_policy_create_login_profile => "iam-attach-user-policy-create-login-profile",
+    iam_attach_user_policy_update_login_profile => "iam-attach-user-policy-update-login-profile",
+    iam_put_user_policy_create_access_key => "iam-put-user-policy-create-access-key",
+    iam_put_user_policy_create_login_profile => "iam-put-user-policy-create-login-profile",
+    iam_put_user_policy_update_login_profile => "iam-put-user-policy-update-login-profile",
+    iam_attach_role_policy_update_assume_role_policy => "iam-attach-role-policy-update-assume-role-policy",
+    iam_put_role_policy_update_assume_role_policy => "iam-put-role-policy-update-assume-role-policy",
+    iam_create_policy_version_create_access_key => "iam-create-policy-version-create-access-key",
+    iam_create_policy_version_create_login_profile => "iam-create-policy-version-create-login-profile",
+    iam_create_policy_version_update_assume_role_policy => "iam-create-policy-version-update-assume-role-policy",
+    iam_create_policy_version_assume_role => "iam-create-policy-version-assume-role",
 }
 
 #[test]

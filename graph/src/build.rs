@@ -34,6 +34,13 @@ use crate::schema::{EdgeKind, NodeKind};
 const ASSUME_RULE: &str = "sts-assume-role";
 /// Technique recorded on cross-account CAN_ASSUME edges (the engine sees one account).
 const CROSS_ACCOUNT_RULE: &str = "sts-assume-role-cross-account";
+/// `policy` of the evidence entry that states what an edge assumes beyond the input.
+pub const ASSUMPTION_POLICY: &str = "pathwarden:assumption";
+/// Plugin of offline IAM exports: no resource inventory, no login-profile facts.
+const GAAD_PLUGIN: &str = "gaad";
+/// Resource kinds the builder reads an inventory of, with the table that holds it.
+const INVENTORY_TABLES: &[(ResourceKind, &str)] =
+    &[(ResourceKind::Ec2Instance, "aws_ec2_instance")];
 
 /// Builds the graph from `schema`'s tables (`aws_iam_user`, `aws_iam_role`, ...).
 ///
@@ -69,10 +76,44 @@ pub struct Tables {
     pub(crate) buckets: Vec<Vec<Option<String>>>,
     pub(crate) instances: Vec<Vec<Option<String>>>,
     pub(crate) sg_rules: Vec<Vec<Option<String>>>,
+    /// Inventory tables (see `INVENTORY_TABLES`) the schema served and that read without
+    /// error.
+    pub(crate) inventory_tables: BTreeSet<&'static str>,
+    /// `(connection, table)` of every recorded failed table read.
+    pub(crate) failed_reads: Vec<(String, String)>,
 }
 
 fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Reads an optional table: `None` when the schema does not serve it or reading it
+/// failed (e.g. access denied), which the builder treats as "no inventory", never as "no
+/// rows".
+async fn read_optional(
+    ctx: &SessionContext,
+    schema: &str,
+    table: &str,
+    columns: &[&str],
+) -> Result<Option<Vec<Vec<Option<String>>>>, GraphError> {
+    let exists = ctx
+        .table_exist(format!("{schema}.{table}").as_str())
+        .unwrap_or(false);
+    if !exists {
+        tracing::info!(
+            schema,
+            table,
+            "table not served by this connection; graph built without it"
+        );
+        return Ok(None);
+    }
+    match read(ctx, schema, table, columns, false).await {
+        Ok(rows) => Ok(Some(rows)),
+        Err(e) => {
+            tracing::warn!(schema, table, error = %e, "optional table unreadable; its inventory is treated as absent");
+            Ok(None)
+        }
+    }
 }
 
 async fn read(
@@ -139,7 +180,9 @@ async fn read(
     Ok(rows)
 }
 
-const ACCOUNT_COLS: &[&str] = &["account_id", "arn", "account_aliases"];
+const ACCOUNT_COLS: &[&str] = &["account_id", "arn", "account_aliases", "_ctx"];
+/// `pathwarden.pathwarden_error` (the daemon's log of denied or failed table reads).
+const ERROR_COLS: &[&str] = &["connection", "table_name"];
 const USER_COLS: &[&str] = &[
     "arn",
     "name",
@@ -217,6 +260,13 @@ pub(crate) async fn read_tables(ctx: &SessionContext, schema: &str) -> Result<Ta
         let schema = schema.to_string();
         tokio::spawn(async move { read(&ctx, &schema, table, columns, required).await })
     };
+    let instances = {
+        let ctx = ctx.clone();
+        let schema = schema.to_string();
+        tokio::spawn(async move {
+            read_optional(&ctx, &schema, "aws_ec2_instance", INSTANCE_COLS).await
+        })
+    };
     let handles = [
         spawn("aws_account", ACCOUNT_COLS, false),
         spawn("aws_iam_user", USER_COLS, true),
@@ -224,7 +274,6 @@ pub(crate) async fn read_tables(ctx: &SessionContext, schema: &str) -> Result<Ta
         spawn("aws_iam_role", ROLE_COLS, true),
         spawn("aws_iam_policy", POLICY_COLS, true),
         spawn("aws_s3_bucket", BUCKET_COLS, false),
-        spawn("aws_ec2_instance", INSTANCE_COLS, false),
         spawn("aws_vpc_security_group_rule", SG_RULE_COLS, false),
     ];
     let mut read_tables = Vec::with_capacity(handles.len());
@@ -235,6 +284,23 @@ pub(crate) async fn read_tables(ctx: &SessionContext, schema: &str) -> Result<Ta
     for r in read_tables {
         rows.push(r??);
     }
+    let instances = instances
+        .await
+        .map_err(|e| GraphError::Task(e.to_string()))??;
+    let mut inventory_tables = BTreeSet::new();
+    if instances.is_some() {
+        inventory_tables.insert("aws_ec2_instance");
+    }
+    // The daemon's catalogue logs denied reads there; a context without it (tests, the
+    // library on its own) has none to report.
+    let failed_reads =
+        match read_optional(ctx, "pathwarden", "pathwarden_error", ERROR_COLS).await? {
+            Some(rows) => rows
+                .iter()
+                .filter_map(|r| Some((cell(r, 0)?.to_string(), cell(r, 1)?.to_string())))
+                .collect(),
+            None => Vec::new(),
+        };
     let mut rows = rows.into_iter();
     let mut next = || rows.next().unwrap_or_default();
     Ok(Tables {
@@ -244,8 +310,10 @@ pub(crate) async fn read_tables(ctx: &SessionContext, schema: &str) -> Result<Ta
         roles: next(),
         policies: next(),
         buckets: next(),
-        instances: next(),
         sg_rules: next(),
+        instances: instances.unwrap_or_default(),
+        inventory_tables,
+        failed_reads,
     })
 }
 
@@ -401,8 +469,22 @@ fn parse(t: Tables) -> Parsed {
         }
     };
 
+    // Connection and plugin of each account, from the rows' `_ctx`.
+    let mut account_source: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
     for r in &t.accounts {
         let Some(acct) = cell(r, 0) else { continue };
+        let ctx = json_cell(r, 3);
+        account_source.insert(
+            acct.to_string(),
+            (
+                ctx.get("connection_name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                ctx.get("plugin")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            ),
+        );
         let arn = cell(r, 1)
             .map(str::to_string)
             .unwrap_or_else(|| format!("account:{acct}"));
@@ -492,7 +574,15 @@ fn parse(t: Tables) -> Parsed {
         p.name = cell(r, 1).unwrap_or_default().to_string();
         p.permissions_boundary_arn = cell(r, 4).map(str::to_string);
         let login = json_cell(r, 5);
-        p.has_login_profile = Some(!login.is_null());
+        // An offline export cannot tell whether a user has a console password.
+        let offline = account_source
+            .get(&acct)
+            .is_some_and(|(_, plugin)| plugin.as_deref() == Some(GAAD_PLUGIN));
+        p.has_login_profile = if offline {
+            None
+        } else {
+            Some(!login.is_null())
+        };
         p.group_arns = match json_cell(r, 6) {
             Value::Array(items) => items
                 .iter()
@@ -514,7 +604,7 @@ fn parse(t: Tables) -> Parsed {
             "permissions_boundary_arn".into(),
             json!(p.permissions_boundary_arn),
         );
-        props.insert("has_console_password".into(), json!(!login.is_null()));
+        props.insert("has_console_password".into(), json!(p.has_login_profile));
         props.insert(
             "inline_policies".into(),
             json!(
@@ -729,6 +819,28 @@ fn parse(t: Tables) -> Parsed {
         }
     }
 
+    // Which inventories are complete per account: the table was read, the account does
+    // not come from an offline export (served empty), and no read of the table failed on
+    // the account's connection (on any connection when the account's is unknown).
+    for s in by_account.values_mut() {
+        let (connection, plugin) = account_source
+            .get(&s.account_id)
+            .cloned()
+            .unwrap_or_default();
+        if plugin.as_deref() == Some(GAAD_PLUGIN) {
+            continue;
+        }
+        for (kind, table) in INVENTORY_TABLES {
+            let failed = t
+                .failed_reads
+                .iter()
+                .any(|(c, tbl)| tbl == table && connection.as_ref().is_none_or(|own| own == c));
+            if t.inventory_tables.contains(table) && !failed {
+                s.inventoried.insert(*kind);
+            }
+        }
+    }
+
     Parsed {
         snapshots: by_account.into_values().collect(),
         account_arns,
@@ -755,6 +867,7 @@ pub(crate) fn evidence_of(ev: &Evaluation, action: &str, resource: &str) -> Vec<
             sid: e.sid.clone(),
             action: action.to_string(),
             resource: resource.to_string(),
+            assumption: None,
         })
         .collect()
 }
@@ -1248,7 +1361,11 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
     // Escalation evidence is shared between principals of one class: convert each shared
     // list once (keyed by its address; the originals stay alive in the map, so addresses
     // are not reused), and share one property map per (technique, kind).
-    let mut evidence_memo: HashMap<usize, (Arc<[EdgeEvidence]>, Arc<[Evidence]>)> = HashMap::new();
+    #[allow(clippy::type_complexity)]
+    let mut evidence_memo: HashMap<
+        (usize, usize),
+        (Arc<[EdgeEvidence]>, Arc<[String]>, Arc<[Evidence]>),
+    > = HashMap::new();
     let mut props_memo: HashMap<(&'static str, EdgeKind), Arc<Map<String, Value>>> = HashMap::new();
     b.reserve_edges(
         results
@@ -1298,9 +1415,18 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
                 })
                 .clone();
             let evidence = evidence_memo
-                .entry(Arc::as_ptr(&e.evidence).cast::<()>() as usize)
+                .entry((
+                    Arc::as_ptr(&e.evidence).cast::<()>() as usize,
+                    // Edges without assumptions share their converted evidence whatever
+                    // empty list they carry.
+                    if e.assumptions.is_empty() {
+                        0
+                    } else {
+                        Arc::as_ptr(&e.assumptions).cast::<()>() as usize
+                    },
+                ))
                 .or_insert_with(|| {
-                    let converted: Arc<[Evidence]> = e
+                    let mut converted: Vec<Evidence> = e
                         .evidence
                         .iter()
                         .map(|x| Evidence {
@@ -1309,11 +1435,30 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
                             sid: x.sid.clone(),
                             action: x.action.clone(),
                             resource: x.resource.clone(),
+                            assumption: None,
                         })
                         .collect();
-                    (Arc::clone(&e.evidence), converted)
+                    // The assumption behind a path through a resource the input does not
+                    // list is part of its evidence, next to the statements.
+                    let first = e.evidence.first();
+                    for a in e.assumptions.iter() {
+                        converted.push(Evidence {
+                            policy: ASSUMPTION_POLICY.to_string(),
+                            statement_index: 0,
+                            sid: None,
+                            action: first.map(|x| x.action.clone()).unwrap_or_default(),
+                            resource: first.map(|x| x.resource.clone()).unwrap_or_default(),
+                            assumption: Some(a.clone()),
+                        });
+                    }
+                    let converted: Arc<[Evidence]> = converted.into();
+                    (
+                        Arc::clone(&e.evidence),
+                        Arc::clone(&e.assumptions),
+                        converted,
+                    )
                 })
-                .1
+                .2
                 .clone();
             b.edge(Edge {
                 source: src,

@@ -45,6 +45,10 @@ pub struct Evidence {
     pub action: String,
     /// Resource it was allowed on.
     pub resource: String,
+    /// What the edge assumes beyond the input (a resource the input does not list), when
+    /// this entry states an assumption rather than a statement.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub assumption: Option<String>,
 }
 
 /// One directed edge.

@@ -12,7 +12,7 @@
 //!   reaches everything, and the graph links the admin node instead.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use thiserror::Error;
@@ -86,6 +86,10 @@ pub struct EscalationEdge {
     pub conditional: bool,
     /// Those keys.
     pub undecided_keys: BTreeSet<String>,
+    /// What the edge assumes beyond the input, e.g. "assumes a Lambda function running as
+    /// role X exists" when the input has no inventory of that service; empty when every
+    /// fact behind the edge is in the input.
+    pub assumptions: Vec<String>,
 }
 
 /// An escalation edge for bulk callers: evidence and undecided keys are reference-counted
@@ -104,6 +108,8 @@ pub struct SharedEscalation {
     pub conditional: bool,
     /// Those keys.
     pub undecided_keys: Arc<BTreeSet<String>>,
+    /// What the edge assumes beyond the input (see [`EscalationEdge::assumptions`]).
+    pub assumptions: Arc<[String]>,
 }
 
 impl SharedEscalation {
@@ -116,8 +122,15 @@ impl SharedEscalation {
             evidence: self.evidence.to_vec(),
             conditional: self.conditional,
             undecided_keys: (*self.undecided_keys).clone(),
+            assumptions: self.assumptions.to_vec(),
         }
     }
+}
+
+/// The empty assumption list, shared (most edges assume nothing).
+fn no_assumptions() -> Arc<[String]> {
+    static EMPTY: std::sync::OnceLock<Arc<[String]>> = std::sync::OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(|| Arc::from(Vec::new())))
 }
 
 /// Merges escalations of one rule that reach the same target (a role several instances
@@ -143,7 +156,13 @@ fn merge_by_target(found: Vec<(usize, SharedEscalation)>) -> Vec<(usize, SharedE
             let conditional = group.iter().all(|e| e.conditional);
             let mut evidence: Vec<EdgeEvidence> = Vec::new();
             let mut keys = BTreeSet::new();
+            let mut assumptions: Vec<String> = Vec::new();
             for e in group.iter().filter(|e| e.conditional == conditional) {
+                for a in e.assumptions.iter() {
+                    if !assumptions.contains(a) {
+                        assumptions.push(a.clone());
+                    }
+                }
                 for ev in e.evidence.iter() {
                     if !evidence.contains(ev) {
                         evidence.push(ev.clone());
@@ -160,6 +179,11 @@ fn merge_by_target(found: Vec<(usize, SharedEscalation)>) -> Vec<(usize, SharedE
                     evidence: evidence.into(),
                     conditional,
                     undecided_keys: Arc::new(keys),
+                    assumptions: if assumptions.is_empty() {
+                        no_assumptions()
+                    } else {
+                        assumptions.into()
+                    },
                 },
             )
         })
@@ -181,6 +205,8 @@ enum EntityKind {
     User,
     Role,
     Group,
+    /// Customer-managed policies attached to some user or role (directly or by group).
+    Policy,
     Resource(ResourceKind),
 }
 
@@ -217,6 +243,7 @@ struct Check {
     conditional: bool,
     keys: BTreeSet<String>,
     evidence: Vec<EdgeEvidence>,
+    assumptions: Vec<String>,
 }
 
 /// A prepared account snapshot: build once, then ask per principal (it is `Sync`).
@@ -225,6 +252,10 @@ pub struct SnapshotIndex<'s> {
     users: HashMap<&'s str, usize>,
     roles: HashMap<&'s str, usize>,
     groups: HashMap<&'s str, usize>,
+    /// Attached customer-managed policies and who holds each (users and roles, directly
+    /// or through a group), for two-step takeovers through a policy version.
+    held_policies: Vec<(&'s str, Vec<(EntityKind, usize)>)>,
+    held_policy_index: HashMap<&'s str, usize>,
     resources: HashMap<&'s str, usize>,
     resources_by_kind: HashMap<ResourceKind, Vec<usize>>,
     /// Entities by the last path element of their ARN (after the last `/` or `:`), for
@@ -367,6 +398,8 @@ impl<'s> SnapshotIndex<'s> {
                 .enumerate()
                 .map(|(i, g)| (g.arn.as_str(), i))
                 .collect(),
+            held_policies: Vec::new(),
+            held_policy_index: HashMap::new(),
             resources: snap
                 .resources
                 .iter()
@@ -389,15 +422,58 @@ impl<'s> SnapshotIndex<'s> {
         for (i, r) in snap.resources.iter().enumerate() {
             idx.resources_by_kind.entry(r.kind).or_default().push(i);
         }
-        for kind in [EntityKind::User, EntityKind::Role, EntityKind::Group]
-            .into_iter()
-            .chain(
-                idx.resources_by_kind
-                    .keys()
-                    .map(|&k| EntityKind::Resource(k))
-                    .collect::<Vec<_>>(),
-            )
         {
+            let mut holders: BTreeMap<&'s str, Vec<(EntityKind, usize)>> = BTreeMap::new();
+            let customer = |arn: &str| snap.policies.get(arn).is_some_and(|p| !p.aws_managed);
+            let group_of: HashMap<&str, &super::snapshot::GroupInfo> =
+                snap.groups.iter().map(|g| (g.arn.as_str(), g)).collect();
+            let principals = snap
+                .users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (EntityKind::User, i, u))
+                .chain(
+                    snap.roles
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| (EntityKind::Role, i, &r.principal)),
+                );
+            for (kind, i, p) in principals {
+                let via_groups = p
+                    .group_arns
+                    .iter()
+                    .filter_map(|g| group_of.get(g.as_str()))
+                    .flat_map(|g| g.attached_policy_arns.iter());
+                for arn in p.attached_policy_arns.iter().chain(via_groups) {
+                    if customer(arn) {
+                        let list = holders.entry(arn.as_str()).or_default();
+                        if !list.contains(&(kind, i)) {
+                            list.push((kind, i));
+                        }
+                    }
+                }
+            }
+            idx.held_policies = holders.into_iter().collect();
+            idx.held_policy_index = idx
+                .held_policies
+                .iter()
+                .enumerate()
+                .map(|(i, (arn, _))| (*arn, i))
+                .collect();
+        }
+        for kind in [
+            EntityKind::User,
+            EntityKind::Role,
+            EntityKind::Group,
+            EntityKind::Policy,
+        ]
+        .into_iter()
+        .chain(
+            idx.resources_by_kind
+                .keys()
+                .map(|&k| EntityKind::Resource(k))
+                .collect::<Vec<_>>(),
+        ) {
             for (i, arn) in idx.entity_arns(kind) {
                 idx.by_name
                     .entry((kind, last_segment(arn)))
@@ -408,6 +484,8 @@ impl<'s> SnapshotIndex<'s> {
         let services: BTreeSet<&'static str> = all_rules()
             .filter_map(|r| match r.mechanism {
                 Mechanism::PassRole { service, .. } => Some(service),
+                // Resources the input does not list run as roles trusting their service.
+                Mechanism::Hijack(kind) => Some(kind.service_principal()),
                 _ => None,
             })
             .collect();
@@ -735,6 +813,12 @@ impl<'s> SnapshotIndex<'s> {
                 .enumerate()
                 .map(|(i, g)| (i, g.arn.as_str()))
                 .collect(),
+            EntityKind::Policy => self
+                .held_policies
+                .iter()
+                .enumerate()
+                .map(|(i, (arn, _))| (i, *arn))
+                .collect(),
             EntityKind::Resource(k) => self
                 .resources_by_kind
                 .get(&k)
@@ -752,6 +836,7 @@ impl<'s> SnapshotIndex<'s> {
             EntityKind::User => &self.snap.users[i].arn,
             EntityKind::Role => self.snap.roles[i].arn(),
             EntityKind::Group => &self.snap.groups[i].arn,
+            EntityKind::Policy => self.held_policies[i].0,
             EntityKind::Resource(_) => &self.snap.resources[i].arn,
         }
     }
@@ -761,6 +846,7 @@ impl<'s> SnapshotIndex<'s> {
             EntityKind::User => self.users.get(arn).copied(),
             EntityKind::Role => self.roles.get(arn).copied(),
             EntityKind::Group => self.groups.get(arn).copied(),
+            EntityKind::Policy => self.held_policy_index.get(arn).copied(),
             EntityKind::Resource(k) => self
                 .resources
                 .get(arn)
@@ -774,6 +860,7 @@ impl<'s> SnapshotIndex<'s> {
             EntityKind::User => self.snap.users.len(),
             EntityKind::Role => self.snap.roles.len(),
             EntityKind::Group => self.snap.groups.len(),
+            EntityKind::Policy => self.held_policies.len(),
             EntityKind::Resource(k) => self.resources_by_kind.get(&k).map_or(0, Vec::len),
         }
     }
@@ -876,12 +963,13 @@ impl<'s> SnapshotIndex<'s> {
             conditional: false,
             keys: BTreeSet::new(),
             evidence: Vec::new(),
+            assumptions: Vec::new(),
         };
         for r in rule.requires {
             let resource: String = match r.on {
                 On::Anything => "*".to_string(),
                 On::Victim => victim?.to_string(),
-                On::VictimRole => victim_role?.to_string(),
+                On::VictimRole | On::Holder => victim_role?.to_string(),
                 On::SelfPrincipal => view.info.arn.clone(),
                 On::NewArn(t) => self.account_arn(t),
             };
@@ -889,7 +977,9 @@ impl<'s> SnapshotIndex<'s> {
             if let Some(s) = service.filter(|_| r.action.eq_ignore_ascii_case("iam:PassRole")) {
                 ctx.set_key("iam:PassedToService", [s]);
             }
-            let trust = if r.action.eq_ignore_ascii_case("sts:AssumeRole") && r.on == On::Victim {
+            let trust = if r.action.eq_ignore_ascii_case("sts:AssumeRole")
+                && matches!(r.on, On::Victim | On::Holder)
+            {
                 self.roles
                     .get(resource.as_str())
                     .map(|&i| &self.snap.roles[i].trust_policy)
@@ -931,6 +1021,11 @@ impl<'s> SnapshotIndex<'s> {
             evidence: check.evidence.into(),
             conditional: check.conditional,
             undecided_keys: Arc::new(check.keys),
+            assumptions: if check.assumptions.is_empty() {
+                no_assumptions()
+            } else {
+                check.assumptions.into()
+            },
         }
     }
 
@@ -1030,6 +1125,22 @@ impl<'s> SnapshotIndex<'s> {
             }
             self.apply_rule(rule, view, set, merge, &mut edges);
         }
+        // An edge through an assumed resource only adds a conditional way to reach its
+        // target: keep one per target, and none where a decided edge (or another rule's
+        // assumed edge) already reaches it. Without this, every technique on a kind the
+        // input does not list would add an edge per caller and trusting role.
+        if edges.iter().any(|e| !e.assumptions.is_empty()) {
+            let decided: HashSet<Target> = edges
+                .iter()
+                .filter(|e| e.assumptions.is_empty())
+                .map(|e| e.target.clone())
+                .collect();
+            let mut assumed: HashSet<Target> = HashSet::new();
+            edges.retain(|e| {
+                e.assumptions.is_empty()
+                    || (!decided.contains(&e.target) && assumed.insert(e.target.clone()))
+            });
+        }
         edges
     }
 
@@ -1111,6 +1222,188 @@ impl<'s> SnapshotIndex<'s> {
             memo.entry(key).or_insert_with(|| Arc::clone(&checks));
         }
         checks
+    }
+
+    /// Stand-in ARNs of a resource of `kind` the caller's grants of `action` could cover:
+    /// the kind's template named `pathwarden-assumed`, and each Resource pattern of an
+    /// Allow statement for the action made concrete (account, region and wildcards
+    /// filled in) when the result is still an ARN of that kind.
+    fn assumed_arns(&self, view: &View<'_>, action: &str, kind: ResourceKind) -> Vec<String> {
+        let template = kind
+            .arn_template()
+            .replace("{account}", &self.snap.account_id);
+        let mut out = vec![template.replace("{name}", "pathwarden-assumed")];
+        let parts: Vec<&str> = template.splitn(6, ':').collect();
+        let Some(resource_type) = parts.get(5).map(|r| {
+            let end = r.find(['/', ':']).map_or(r.len(), |i| i + 1);
+            &r[..end]
+        }) else {
+            return out;
+        };
+        let action_lower = action.to_ascii_lowercase();
+        for policy in &view.identity {
+            for st in &policy.document.statements {
+                if st.effect != Effect::Allow || !st.matches_action(&action_lower) {
+                    continue;
+                }
+                let Some(Negatable::Is(list)) = &st.resource else {
+                    continue;
+                };
+                for pattern in list {
+                    if pattern.tokens.is_none() || pattern.raw == "*" {
+                        continue;
+                    }
+                    let given: Vec<&str> = pattern.raw.splitn(6, ':').collect();
+                    if given.len() != 6 {
+                        continue;
+                    }
+                    let mut filled: Vec<String> = Vec::with_capacity(6);
+                    for (k, seg) in given.iter().enumerate() {
+                        let wild = seg.contains(['*', '?']);
+                        filled.push(match k {
+                            0 => seg.to_string(),
+                            1..=4 if wild => parts.get(k).copied().unwrap_or("").to_string(),
+                            1..=4 => seg.to_string(),
+                            _ => seg.replace('*', "pathwarden-assumed").replace('?', "x"),
+                        });
+                    }
+                    let arn = filled.join(":");
+                    // A resource runs with a role of its own account only.
+                    if filled.get(2).map(String::as_str) == parts.get(2).copied()
+                        && filled.get(4) == Some(&self.snap.account_id)
+                        && filled[5].starts_with(resource_type)
+                        && crate::policy::arn::matches_str(&pattern.raw, &arn)
+                        && !out.contains(&arn)
+                    {
+                        out.push(arn);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Edges through resources of `kind` the input does not list (its inventory of that
+    /// service is absent): for every role that could run on such a resource (it trusts
+    /// the kind's service and, for EC2, sits in an instance profile), the rule is
+    /// checked on a stand-in resource and reported as conditional, naming the assumption.
+    fn assumed_resources(
+        &self,
+        view: &View<'_>,
+        set: &PolicySet<'_>,
+        rule: &'static EscalationRule,
+        kind: ResourceKind,
+        action: &str,
+        out: &mut Vec<(usize, SharedEscalation)>,
+    ) {
+        let Some(trusting) = self.service_roles.get(kind.service_principal()) else {
+            return;
+        };
+        let listed: HashSet<&str> = out
+            .iter()
+            .filter_map(|(_, e)| match &e.target {
+                Target::Role(r) => Some(r.as_str()),
+                _ => None,
+            })
+            .collect();
+        let arns = self.assumed_arns(view, action, kind);
+        let per_role = rule.requires.iter().any(|r| r.on == On::VictimRole);
+        // The check reads the role only through VictimRole requirements: without them
+        // one check per stand-in ARN serves every role.
+        let best = |role: Option<&str>| -> Option<Check> {
+            let mut best: Option<Check> = None;
+            for arn in &arns {
+                if let Some(c) = self.check(view, set, rule, Some(arn), role, None) {
+                    let done = !c.conditional;
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| b.conditional && !c.conditional)
+                    {
+                        best = Some(c);
+                    }
+                    if done {
+                        break;
+                    }
+                }
+            }
+            best
+        };
+        let shared = if per_role { None } else { best(None) };
+        if !per_role && shared.is_none() {
+            return;
+        }
+        let key = format!("pathwarden:ResourceExists/{}", kind.id());
+        let mut found = Vec::new();
+        for &(i, trust_conditional) in trusting {
+            let role = &self.snap.roles[i];
+            if role.is_service_linked()
+                || listed.contains(role.arn())
+                || (kind.needs_instance_profile() && role.instance_profile_arns.is_empty())
+            {
+                continue;
+            }
+            let check = match &shared {
+                Some(c) => Some(Check {
+                    conditional: c.conditional,
+                    keys: c.keys.clone(),
+                    evidence: c.evidence.clone(),
+                    assumptions: Vec::new(),
+                }),
+                None => best(Some(role.arn())),
+            };
+            let Some(mut c) = check else { continue };
+            c.conditional = true;
+            c.keys.insert(key.clone());
+            if trust_conditional {
+                c.keys.insert(format!("trust:{}", kind.service_principal()));
+            }
+            let runs_as = if kind.needs_instance_profile() {
+                format!(
+                    "with instance profile {} (role {})",
+                    role.instance_profile_arns.join(", "),
+                    role.arn()
+                )
+            } else {
+                format!("as role {}", role.arn())
+            };
+            c.assumptions.push(format!(
+                "assumes {} running {runs_as} exists: the input has no inventory of that service",
+                kind.label()
+            ));
+            found.push((
+                usize::MAX - i,
+                self.edge(rule, Target::Role(role.arn().to_string()), c),
+            ));
+        }
+        out.extend(found);
+    }
+
+    /// Whether entity `i` can be the victim of a takeover of `kind` by the caller: not the
+    /// caller itself, not a service-linked role (IAM refuses to edit those), and for
+    /// password techniques a user whose login profile is in the state the action needs.
+    fn takeover_victim(
+        &self,
+        view: &View<'_>,
+        kind: VictimKind,
+        entity: EntityKind,
+        i: usize,
+    ) -> bool {
+        match entity {
+            EntityKind::User => {
+                let u = &self.snap.users[i];
+                let wrong_state = match kind {
+                    VictimKind::UserWithoutLoginProfile => u.has_login_profile == Some(true),
+                    VictimKind::UserWithLoginProfile => u.has_login_profile == Some(false),
+                    _ => false,
+                };
+                !wrong_state && u.arn != view.info.arn
+            }
+            EntityKind::Role => {
+                let r = &self.snap.roles[i];
+                !r.is_service_linked() && r.arn() != view.info.arn
+            }
+            _ => false,
+        }
     }
 
     fn first_victim_action(rule: &EscalationRule) -> Option<&'static str> {
@@ -1277,6 +1570,81 @@ impl<'s> SnapshotIndex<'s> {
                     edges.push(self.edge(rule, account(), c));
                 }
             }
+            Mechanism::EditThenTakeOver(kind) => {
+                let Some(action) = Self::first_victim_action(rule) else {
+                    return;
+                };
+                let entity = if kind == VictimKind::Role {
+                    EntityKind::Role
+                } else {
+                    EntityKind::User
+                };
+                let candidates = self
+                    .candidates(view, action, entity)
+                    .unwrap_or_else(|| (0..self.count(entity)).collect());
+                let mut best: Option<Check> = None;
+                for i in candidates {
+                    if !self.takeover_victim(view, kind, entity, i) {
+                        continue;
+                    }
+                    let arn = self.entity_arn(entity, i);
+                    if let Some(c) = self.check(view, set, rule, Some(arn), None, None) {
+                        let done = !c.conditional;
+                        if best
+                            .as_ref()
+                            .is_none_or(|b| b.conditional && !c.conditional)
+                        {
+                            best = Some(c);
+                        }
+                        if done {
+                            break;
+                        }
+                    }
+                }
+                if let Some(c) = best {
+                    edges.push(self.edge(rule, account(), c));
+                }
+            }
+            Mechanism::EditPolicyThenTakeOver(kind) => {
+                let Some(action) = Self::first_victim_action(rule) else {
+                    return;
+                };
+                let candidates = self
+                    .candidates(view, action, EntityKind::Policy)
+                    .unwrap_or_else(|| (0..self.held_policies.len()).collect());
+                let mut best: Option<Check> = None;
+                'policies: for p in candidates {
+                    let (policy_arn, holders) = &self.held_policies[p];
+                    for &(entity, i) in holders {
+                        let wanted = if kind == VictimKind::Role {
+                            EntityKind::Role
+                        } else {
+                            EntityKind::User
+                        };
+                        if entity != wanted || !self.takeover_victim(view, kind, entity, i) {
+                            continue;
+                        }
+                        let holder = self.entity_arn(entity, i);
+                        if let Some(c) =
+                            self.check(view, set, rule, Some(policy_arn), Some(holder), None)
+                        {
+                            let done = !c.conditional;
+                            if best
+                                .as_ref()
+                                .is_none_or(|b| b.conditional && !c.conditional)
+                            {
+                                best = Some(c);
+                            }
+                            if done {
+                                break 'policies;
+                            }
+                        }
+                    }
+                }
+                if let Some(c) = best {
+                    edges.push(self.edge(rule, account(), c));
+                }
+            }
             Mechanism::AssumeRole => {
                 let mut candidates: Vec<usize> = Vec::new();
                 if let Some(v) = self.trust_by_arn.get(view.info.arn.as_str()) {
@@ -1372,6 +1740,9 @@ impl<'s> SnapshotIndex<'s> {
                         {
                             out.push((i, self.edge(rule, Target::Role(res.role_arn.clone()), c)));
                         }
+                    }
+                    if !self.snap.inventoried.contains(&kind) {
+                        self.assumed_resources(view, set, rule, kind, action, &mut out);
                     }
                     out
                 });

@@ -35,22 +35,47 @@
 //!   `codebuild-start-build-batch-override`, `cloudformation-update-stack-existing-role`,
 //!   `cloudformation-change-set-existing-role`, `sagemaker-presigned-notebook-url`,
 //!   `ssm-send-command`, `ssm-start-session`, `ec2-instance-connect-send-ssh-public-key`,
-//!   `ec2-serial-console-ssh`, `ec2-modify-instance-attribute-userdata`, `ecs-execute-command`.
+//!   `ec2-serial-console-ssh`, `ec2-modify-instance-attribute-userdata`, `ecs-execute-command`,
+//!   `sagemaker-notebook-lifecycle-config`, `apprunner-update-service`,
+//!   `bedrock-agentcore-code-interpreter`.
+//! - Two-step takeovers of another principal (make it powerful, then become it) -> admin:
+//!   `iam-{attach,put}-user-policy-{create-access-key,create-login-profile,update-login-profile}`,
+//!   `iam-{attach,put}-role-policy-update-assume-role-policy`,
+//!   `iam-create-policy-version-{create-access-key,create-login-profile,update-assume-role-policy,assume-role}`
+//!   (a new version of a customer-managed policy attached to the victim). The edge's
+//!   evidence holds the statements behind both steps, each with the victim as resource.
+//!
+//! # Resources the input does not list
+//!
+//! Existing-resource rules act on the resources in [`AccountSnapshot::resources`]. For a
+//! kind not in [`AccountSnapshot::inventoried`] (a GAAD-only input, or a scan where that
+//! service's table was denied or not read) the input cannot prove that no such resource
+//! exists: every role that could run on one (it trusts the kind's service and, for EC2,
+//! sits in an instance profile) is a conditional target, with the pseudo-key
+//! `pathwarden:ResourceExists/<kind>` and the assumption in [`EscalationEdge::assumptions`]
+//! ("assumes a Lambda function running as role X exists"). The grant is checked on a
+//! stand-in ARN of the kind in the account, and on each Allow pattern of the caller made
+//! concrete, so a grant scoped to `function:prod-*` still counts and one scoped to
+//! another account does not. When the kind is inventoried, only listed resources count.
 //!
 //! Not covered (and why):
 //! - `iam:CreateServiceLinkedRole`: a service-linked role can only be used by its service,
 //!   never passed or assumed by the caller, so it grants nothing by itself.
 //! - `iam:UpdateRole` / `UpdateRoleDescription` (session duration, description): no new
 //!   permission.
-//! - Editing *another* user's policies combined with taking it over (e.g. `PutUserPolicy` +
-//!   `CreateAccessKey` on the same victim): the graph composes takeover edges, but not an
-//!   edit of the victim followed by a takeover of it.
+//! - Two-step takeovers through group membership (add *another* user to a powerful group,
+//!   then take that user over): only a user adding itself (`iam-add-user-to-group`) is
+//!   modelled.
+//! - `SetDefaultPolicyVersion` from stored versions is evaluated when the snapshot holds
+//!   them, but the graph's `aws_iam_policy` table serves only the default version, so
+//!   from tables this rule never fires yet.
 //! - Resource-policy-only grants (a Lambda function policy granting `UpdateFunctionCode`,
 //!   a KMS key policy): the engine reads identity policies, trust policies and SCPs only.
 //! - Cross-account techniques beyond trust policies ([`SnapshotIndex::can_assume_in`]).
 //! - Lambda/ECS/EKS paths that need network reachability or container escape, EKS
 //!   `aws-auth`/access entries, Cognito identity-pool role mapping, SSO permission sets,
-//!   Bedrock/AgentCore code interpreters, MWAA, CodeStar/CodePipeline variants, and
+//!   MWAA, CodeStar/CodePipeline variants, launch-template versions on existing Auto
+//!   Scaling groups, stack-set updates, and
 //!   `iam:PassRole` to services not listed above.
 //! - `iam:CreateAccessKey` when the victim already has two keys, and console-only paths
 //!   without MFA facts (login profile rules use `has_login_profile` when known).

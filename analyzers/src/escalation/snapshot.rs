@@ -1,7 +1,7 @@
 //! The account facts the escalation engine reads: principals, their policies, roles with
 //! trust policies, managed policies, SCPs and the compute resources that run with roles.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::policy::{PolicyDocument, PrincipalKind};
 
@@ -139,7 +139,7 @@ impl ManagedPolicyInfo {
 }
 
 /// Kind of compute resource that runs code with a role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceKind {
     /// EC2 instance (role via its instance profile).
     Ec2Instance,
@@ -147,14 +147,125 @@ pub enum ResourceKind {
     LambdaFunction,
     /// Glue development endpoint.
     GlueDevEndpoint,
+    /// Glue job (job role).
+    GlueJob,
     /// CodeBuild project (service role).
     CodeBuildProject,
     /// CloudFormation stack with a service role.
     CloudFormationStack,
+    /// CloudFormation stack set with an execution role.
+    CloudFormationStackSet,
     /// SageMaker notebook instance.
     SageMakerNotebook,
     /// ECS task (task role), for ECS Exec.
     EcsTask,
+    /// App Runner service (instance role).
+    AppRunnerService,
+    /// Bedrock AgentCore code interpreter (execution role).
+    BedrockCodeInterpreter,
+}
+
+impl ResourceKind {
+    /// Every kind, in a stable order.
+    pub const ALL: &'static [ResourceKind] = &[
+        ResourceKind::Ec2Instance,
+        ResourceKind::LambdaFunction,
+        ResourceKind::GlueDevEndpoint,
+        ResourceKind::GlueJob,
+        ResourceKind::CodeBuildProject,
+        ResourceKind::CloudFormationStack,
+        ResourceKind::CloudFormationStackSet,
+        ResourceKind::SageMakerNotebook,
+        ResourceKind::EcsTask,
+        ResourceKind::AppRunnerService,
+        ResourceKind::BedrockCodeInterpreter,
+    ];
+
+    /// Service principal a role must trust to run on a resource of this kind.
+    pub fn service_principal(self) -> &'static str {
+        match self {
+            ResourceKind::Ec2Instance => "ec2.amazonaws.com",
+            ResourceKind::LambdaFunction => "lambda.amazonaws.com",
+            ResourceKind::GlueDevEndpoint | ResourceKind::GlueJob => "glue.amazonaws.com",
+            ResourceKind::CodeBuildProject => "codebuild.amazonaws.com",
+            ResourceKind::CloudFormationStack | ResourceKind::CloudFormationStackSet => {
+                "cloudformation.amazonaws.com"
+            }
+            ResourceKind::SageMakerNotebook => "sagemaker.amazonaws.com",
+            ResourceKind::EcsTask => "ecs-tasks.amazonaws.com",
+            ResourceKind::AppRunnerService => "tasks.apprunner.amazonaws.com",
+            ResourceKind::BedrockCodeInterpreter => "bedrock-agentcore.amazonaws.com",
+        }
+    }
+
+    /// Whether the role must sit in an instance profile (EC2).
+    pub fn needs_instance_profile(self) -> bool {
+        self == ResourceKind::Ec2Instance
+    }
+
+    /// Human name, for evidence ("a Lambda function").
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceKind::Ec2Instance => "an EC2 instance",
+            ResourceKind::LambdaFunction => "a Lambda function",
+            ResourceKind::GlueDevEndpoint => "a Glue development endpoint",
+            ResourceKind::GlueJob => "a Glue job",
+            ResourceKind::CodeBuildProject => "a CodeBuild project",
+            ResourceKind::CloudFormationStack => "a CloudFormation stack",
+            ResourceKind::CloudFormationStackSet => "a CloudFormation stack set",
+            ResourceKind::SageMakerNotebook => "a SageMaker notebook instance",
+            ResourceKind::EcsTask => "an ECS task",
+            ResourceKind::AppRunnerService => "an App Runner service",
+            ResourceKind::BedrockCodeInterpreter => "a Bedrock AgentCore code interpreter",
+        }
+    }
+
+    /// Short stable id, used in condition pseudo-keys (`ec2-instance`).
+    pub fn id(self) -> &'static str {
+        match self {
+            ResourceKind::Ec2Instance => "ec2-instance",
+            ResourceKind::LambdaFunction => "lambda-function",
+            ResourceKind::GlueDevEndpoint => "glue-dev-endpoint",
+            ResourceKind::GlueJob => "glue-job",
+            ResourceKind::CodeBuildProject => "codebuild-project",
+            ResourceKind::CloudFormationStack => "cloudformation-stack",
+            ResourceKind::CloudFormationStackSet => "cloudformation-stack-set",
+            ResourceKind::SageMakerNotebook => "sagemaker-notebook",
+            ResourceKind::EcsTask => "ecs-task",
+            ResourceKind::AppRunnerService => "apprunner-service",
+            ResourceKind::BedrockCodeInterpreter => "bedrock-code-interpreter",
+        }
+    }
+
+    /// ARN of a stand-in resource of this kind in `account`, for evaluating grants on a
+    /// resource the input does not list. `{name}` is the resource name.
+    pub fn arn_template(self) -> &'static str {
+        match self {
+            ResourceKind::Ec2Instance => "arn:aws:ec2:us-east-1:{account}:instance/{name}",
+            ResourceKind::LambdaFunction => "arn:aws:lambda:us-east-1:{account}:function:{name}",
+            ResourceKind::GlueDevEndpoint => "arn:aws:glue:us-east-1:{account}:devEndpoint/{name}",
+            ResourceKind::GlueJob => "arn:aws:glue:us-east-1:{account}:job/{name}",
+            ResourceKind::CodeBuildProject => {
+                "arn:aws:codebuild:us-east-1:{account}:project/{name}"
+            }
+            ResourceKind::CloudFormationStack => {
+                "arn:aws:cloudformation:us-east-1:{account}:stack/{name}/{name}"
+            }
+            ResourceKind::CloudFormationStackSet => {
+                "arn:aws:cloudformation:us-east-1:{account}:stackset/{name}:{name}"
+            }
+            ResourceKind::SageMakerNotebook => {
+                "arn:aws:sagemaker:us-east-1:{account}:notebook-instance/{name}"
+            }
+            ResourceKind::EcsTask => "arn:aws:ecs:us-east-1:{account}:task/{name}/{name}",
+            ResourceKind::AppRunnerService => {
+                "arn:aws:apprunner:us-east-1:{account}:service/{name}/{name}"
+            }
+            ResourceKind::BedrockCodeInterpreter => {
+                "arn:aws:bedrock-agentcore:us-east-1:{account}:code-interpreter/{name}"
+            }
+        }
+    }
 }
 
 /// A resource that runs with a role.
@@ -188,4 +299,9 @@ pub struct AccountSnapshot {
     pub is_management_account: bool,
     /// Compute resources running with roles.
     pub resources: Vec<ComputeResource>,
+    /// Kinds whose complete inventory is in `resources`. For any other kind the input
+    /// cannot prove that no such resource exists, so the engine reports a technique on
+    /// one as conditional on a resource running with a suitable role existing (a
+    /// GAAD-only input, or a scan whose table for that service was denied or not run).
+    pub inventoried: BTreeSet<ResourceKind>,
 }

@@ -6,6 +6,7 @@
 mod iam;
 mod passrole;
 mod resources;
+mod takeover;
 
 /// What one requirement must be allowed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,6 +17,9 @@ pub enum On {
     Victim,
     /// The role a victim resource runs with (e.g. PassRole when reconfiguring it).
     VictimRole,
+    /// A user or role the victim managed policy is attached to (two-step takeovers that
+    /// edit a policy, then take over a principal holding it).
+    Holder,
     /// The caller's own ARN.
     SelfPrincipal,
     /// A fresh ARN in the account; `{account}` is replaced (e.g. a role the attacker creates).
@@ -91,6 +95,14 @@ pub enum Mechanism {
     EditAssumableRole,
     /// `sts:AssumeRole`, evaluated both ways -> the role.
     AssumeRole,
+    /// Two steps on another principal: make it powerful (attach or write a policy on it),
+    /// then take it over (access key, password, trust policy) -> admin. Every requirement
+    /// is on the same victim.
+    EditThenTakeOver(VictimKind),
+    /// Two steps through a customer-managed policy: write a new default version of a
+    /// policy attached to another principal, then take over (or assume) that principal
+    /// -> admin. The first requirement is on the policy, the others on the holder.
+    EditPolicyThenTakeOver(VictimKind),
     /// Pass a role trusting `service` to a new resource that runs attacker code -> the role.
     /// `instance_profile`: the role must sit in an instance profile (EC2 launches).
     PassRole {
@@ -140,6 +152,7 @@ pub fn all_rules() -> impl Iterator<Item = &'static EscalationRule> {
         .iter()
         .chain(passrole::RULES.iter())
         .chain(resources::RULES.iter())
+        .chain(takeover::RULES.iter())
 }
 
 /// Looks a rule up by id.
