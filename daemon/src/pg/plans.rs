@@ -158,7 +158,7 @@ impl PlanCache {
         format: &Format,
         options: Arc<FormatOptions>,
     ) -> PgWireResult<QueryResponse> {
-        let fields = Arc::new(pg_fields(plan.schema().as_arrow(), format, Some(options))?);
+        let fields = Arc::new(pg_fields(&wire_schema(plan), format, Some(options))?);
         let bind = || {
             plan.clone()
                 .replace_params_with_values(&params)
@@ -223,6 +223,58 @@ pub fn is_json_field(f: &Field) -> bool {
             f.data_type(),
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
         )
+}
+
+/// The result schema of `plan` as the wire describes it: a JSON column the query casts to
+/// text (`policy::text`) is text, not jsonb (DataFusion's casts keep the field's metadata).
+pub fn wire_schema(plan: &LogicalPlan) -> Schema {
+    let schema = plan.schema().as_arrow().clone();
+    let mut node = plan;
+    let exprs = loop {
+        match node {
+            LogicalPlan::Projection(p) => break Some(&p.expr),
+            LogicalPlan::Sort(s) => node = s.input.as_ref(),
+            LogicalPlan::Limit(l) => node = l.input.as_ref(),
+            LogicalPlan::Filter(f) => node = f.input.as_ref(),
+            _ => break None,
+        }
+    };
+    let Some(exprs) = exprs else { return schema };
+    let text_cast = |e: &Expr| {
+        let inner = match e {
+            Expr::Alias(a) => a.expr.as_ref(),
+            other => other,
+        };
+        match inner {
+            Expr::Cast(c) => matches!(
+                c.field.data_type(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ),
+            Expr::TryCast(c) => matches!(
+                c.field.data_type(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ),
+            _ => false,
+        }
+    };
+    if exprs.len() != schema.fields().len() || !exprs.iter().any(text_cast) {
+        return schema;
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .zip(exprs)
+        .map(|(f, e)| {
+            if text_cast(e) && is_json_field(f) {
+                let mut meta = f.metadata().clone();
+                meta.remove(JSON_TYPE_KEY);
+                f.as_ref().clone().with_metadata(meta)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
 }
 
 /// The wire description of a result with `schema`: arrow-pg's, with JSON columns typed

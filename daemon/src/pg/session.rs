@@ -504,7 +504,7 @@ impl PwSession {
             let state = self.ctx.state();
             let physical = state.create_physical_plan(&plan).await.map_err(from_df)?;
             let fields = Arc::new(pg_fields(
-                plan.schema().as_arrow(),
+                &super::plans::wire_schema(&plan),
                 &Format::UnifiedText,
                 None,
             )?);
@@ -549,7 +549,7 @@ impl PwSession {
         let physical = state.create_physical_plan(&plan).await.map_err(from_df)?;
         let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
         let fields = Arc::new(rename_fields(&pg_fields(
-            plan.schema().as_arrow(),
+            &super::plans::wire_schema(&plan),
             &spec.result_format(),
             Some(options),
         )?));
@@ -941,9 +941,13 @@ impl PwParser {
                 };
                 let text = q.to_string();
                 let fields = match self.ctx.state().create_logical_plan(&text).await {
-                    Ok(plan) => pg_fields(plan.schema().as_arrow(), &Format::UnifiedText, None)
-                        .map(|f| rename_fields(&f))
-                        .unwrap_or_default(),
+                    Ok(plan) => pg_fields(
+                        &super::plans::wire_schema(&plan),
+                        &Format::UnifiedText,
+                        None,
+                    )
+                    .map(|f| rename_fields(&f))
+                    .unwrap_or_default(),
                     Err(_) => continue,
                 };
                 if let Ok(mut c) = self.cursors.lock() {
@@ -1081,7 +1085,7 @@ impl QueryParser for PwParser {
             // COPY describes as NoData: its rows come as COPY OUT messages.
             Some((Statement::Copy { .. }, _)) => Ok(vec![]),
             Some((s, plan)) if is_engine_query(s) => Ok(rename_fields(&pg_fields(
-                plan.schema().as_arrow(),
+                &super::plans::wire_schema(&plan),
                 column_format.unwrap_or(&Format::UnifiedText),
                 None,
             )?)),
