@@ -20,7 +20,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value;
 
-use super::{AwsTable, TABLES};
+use super::TABLES;
 use crate::framework::registry::{self, HydrateRef};
 use crate::framework::{FetchError, ListRequest, Page, Row, Source, TableDef};
 
@@ -387,14 +387,6 @@ impl AwsSource {
     pub(crate) fn list_region<'a>(&'a self, req: &'a ListRequest) -> &'a str {
         req.region.as_deref().unwrap_or(&self.default_region)
     }
-
-    /// The registered table behind a definition.
-    fn registered(&self, def: &'static TableDef) -> Result<&'static AwsTable, FetchError> {
-        registry::find(TABLES, def).ok_or_else(|| FetchError::Api {
-            api_call: format!("{}:list", def.name),
-            message: "not an aws table".into(),
-        })
-    }
 }
 
 #[async_trait]
@@ -416,7 +408,7 @@ impl Source for AwsSource {
     }
 
     fn supports_get(&self, table: &'static TableDef) -> bool {
-        registry::find(TABLES, table).is_some_and(|t| t.get.is_some())
+        registry::supports_get(TABLES, table)
     }
 
     async fn list_page(
@@ -425,7 +417,7 @@ impl Source for AwsSource {
         req: &ListRequest,
         token: Option<String>,
     ) -> Result<Page, FetchError> {
-        (self.registered(table)?.list)(self, req, token).await
+        registry::list_page(TABLES, self, table, req, token).await
     }
 
     async fn get(
@@ -438,13 +430,7 @@ impl Source for AwsSource {
         let Some(key) = key_text(key) else {
             return Ok(None);
         };
-        match self.registered(table)?.get {
-            Some(get) => get(self, region, key_column, key).await,
-            None => Err(FetchError::Api {
-                api_call: format!("{}:get", table.name),
-                message: "table has no get call".into(),
-            }),
-        }
+        registry::get(TABLES, self, table, region, key_column, key).await
     }
 
     async fn hydrate(

@@ -119,6 +119,52 @@ pub async fn run_hydrate<S: 'static>(
     }
 }
 
+/// The registered table of `registry` behind `def`, or an error naming the call.
+pub fn registered<S: 'static>(
+    registry: &'static [&'static Table<S>],
+    def: &TableDef,
+    call: &str,
+) -> Result<&'static Table<S>, FetchError> {
+    find(registry, def).ok_or_else(|| FetchError::Api {
+        api_call: format!("{}:{call}", def.name),
+        message: "not a table of this provider".into(),
+    })
+}
+
+/// Whether `def` has a get call in `registry`.
+pub fn supports_get<S: 'static>(registry: &'static [&'static Table<S>], def: &TableDef) -> bool {
+    find(registry, def).is_some_and(|t| t.get.is_some())
+}
+
+/// One page of `def`'s list call.
+pub async fn list_page<S: 'static>(
+    registry: &'static [&'static Table<S>],
+    source: &S,
+    def: &TableDef,
+    req: &ListRequest,
+    token: Option<String>,
+) -> Result<Page, FetchError> {
+    (registered(registry, def, "list")?.list)(source, req, token).await
+}
+
+/// `def`'s get call for one key.
+pub async fn get<S: 'static>(
+    registry: &'static [&'static Table<S>],
+    source: &S,
+    def: &TableDef,
+    region: Option<&str>,
+    key_column: &str,
+    key: &str,
+) -> Result<Option<Row>, FetchError> {
+    match registered(registry, def, "get")?.get {
+        Some(get) => get(source, region, key_column, key).await,
+        None => Err(FetchError::Api {
+            api_call: format!("{}:get", def.name),
+            message: "table has no get call".into(),
+        }),
+    }
+}
+
 /// The registry as plain definitions, in registration order.
 pub fn defs<S: 'static>(registry: &'static [&'static Table<S>]) -> Vec<&'static TableDef> {
     registry.iter().map(|t| &t.def).collect()

@@ -321,7 +321,7 @@ impl Source for GcpSource {
     }
 
     fn supports_get(&self, table: &'static TableDef) -> bool {
-        registry::find(super::TABLES, table).is_some_and(|t| t.get.is_some())
+        registry::supports_get(super::TABLES, table)
     }
 
     async fn list_page(
@@ -330,7 +330,7 @@ impl Source for GcpSource {
         req: &ListRequest,
         token: Option<String>,
     ) -> Result<Page, FetchError> {
-        (registered(table, "list")?.list)(self, req, token).await
+        registry::list_page(super::TABLES, self, table, req, token).await
     }
 
     async fn get(
@@ -343,13 +343,7 @@ impl Source for GcpSource {
         let Some(key) = key.as_str() else {
             return Ok(None);
         };
-        match registered(table, "get")?.get {
-            Some(get) => get(self, region, key_column, key).await,
-            None => Err(FetchError::Api {
-                api_call: format!("{}:get", table.name),
-                message: "table has no get call".into(),
-            }),
-        }
+        registry::get(super::TABLES, self, table, region, key_column, key).await
     }
 
     async fn get_all(
@@ -381,32 +375,5 @@ impl Source for GcpSource {
         row: &Row,
     ) -> Result<Row, FetchError> {
         registry::run_hydrate(self, table, hydrate, region, row).await
-    }
-}
-
-/// The registered GCP table behind a definition.
-fn registered(def: &'static TableDef, call: &str) -> Result<&'static super::GcpTable, FetchError> {
-    registry::find(super::TABLES, def).ok_or_else(|| FetchError::Api {
-        api_call: format!("{}:{call}", def.name),
-        message: "not a gcp table".into(),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursor_round_trips_tokens_with_colons() {
-        let c = Cursor {
-            project: 2,
-            phase: 1,
-            page: Some("a:b:c".into()),
-        };
-        assert_eq!(Cursor::parse(Some(&c.encode())), c);
-        assert_eq!(Cursor::parse(None), Cursor::default());
-        assert_eq!(c.next_project(3), None);
-        assert_eq!(c.next_project(4).as_deref(), Some("3:0:"));
-        assert_eq!(c.next_phase().as_deref(), Some("2:2:"));
     }
 }
