@@ -4,8 +4,10 @@
 
 mod common;
 
+use common::Moto;
+
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -122,49 +124,6 @@ fn print_policy_prints_the_shipped_scanner_policy() {
     assert_eq!(out, shipped);
     let doc: Value = serde_json::from_str(&out).expect("JSON");
     assert!(doc["Statement"].as_array().is_some_and(|s| !s.is_empty()));
-}
-
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let bin = std::env::var("PATHWARDEN_MOTO_SERVER").unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string()
-        });
-        let port = common::free_port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start moto_server ({bin}): {e}; install it with: python3 -m venv .venv && .venv/bin/pip install 'moto[server]' (./scripts/test does this), or set PATHWARDEN_MOTO_SERVER")
-            });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Moto { child, port }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The shipped policy without `remove`, as moto evaluates it: moto names CloudWatch's

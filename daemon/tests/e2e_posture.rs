@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::Moto;
+
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -1013,45 +1015,6 @@ async fn a_run_killed_with_sigkill_is_marked_interrupted_after_restart() {
     assert_eq!(v["runs"].as_array().map(Vec::len), Some(1));
     let _ = child.kill();
     let _ = child.wait();
-}
-
-struct Moto {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let bin = std::env::var("PATHWARDEN_MOTO_SERVER").unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string()
-        });
-        let port = common::free_port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start moto_server ({bin}): {e}; install it with: python3 -m venv .venv && .venv/bin/pip install 'moto[server]' (./scripts/test does this)")
-            });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Moto { child, port }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 const DEV_TOOLS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"codecommit:*","Resource":"*"}]}"#;

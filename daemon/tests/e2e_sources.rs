@@ -4,52 +4,9 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Daemon;
-
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let bin = std::env::var("PATHWARDEN_MOTO_SERVER").unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string()
-        });
-        let port = common::free_port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start moto_server ({bin}): {e}; install it with: python3 -m venv .venv && .venv/bin/pip install 'moto[server]' (./scripts/test does this)")
-            });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Moto { child, port }
-    }
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::{Daemon, Moto};
 
 async fn sdk_config(url: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
