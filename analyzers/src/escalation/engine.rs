@@ -1311,22 +1311,10 @@ impl<'s> SnapshotIndex<'s> {
         // The check reads the role only through VictimRole requirements: without them
         // one check per stand-in ARN serves every role.
         let best = |role: Option<&str>| -> Option<Check> {
-            let mut best: Option<Check> = None;
-            for arn in &arns {
-                if let Some(c) = self.check(view, set, rule, Some(arn), role, None) {
-                    let done = !c.conditional;
-                    if best
-                        .as_ref()
-                        .is_none_or(|b| b.conditional && !c.conditional)
-                    {
-                        best = Some(c);
-                    }
-                    if done {
-                        break;
-                    }
-                }
-            }
-            best
+            firmest(
+                arns.iter()
+                    .filter_map(|arn| self.check(view, set, rule, Some(arn), role, None)),
+            )
         };
         let shared = if per_role { None } else { best(None) };
         if !per_role && shared.is_none() {
@@ -1436,21 +1424,11 @@ impl<'s> SnapshotIndex<'s> {
                         .collect(),
                     SelfTarget::NewResource => vec![String::new()],
                 };
-                let mut best: Option<Check> = None;
-                for v in &victims {
-                    if let Some(c) = self.check(view, set, rule, Some(v), None, None) {
-                        let done = !c.conditional;
-                        if best
-                            .as_ref()
-                            .is_none_or(|b| b.conditional && !c.conditional)
-                        {
-                            best = Some(c);
-                        }
-                        if done {
-                            break;
-                        }
-                    }
-                }
+                let best = firmest(
+                    victims
+                        .iter()
+                        .filter_map(|v| self.check(view, set, rule, Some(v), None, None)),
+                );
                 if let Some(c) = best {
                     edges.push(self.edge(rule, account(), c));
                 }
@@ -1547,25 +1525,13 @@ impl<'s> SnapshotIndex<'s> {
                 let candidates = self
                     .candidates(view, action, EntityKind::Role)
                     .unwrap_or_else(|| (0..self.snap.roles.len()).collect());
-                let mut best: Option<Check> = None;
-                for i in candidates {
+                let best = firmest(candidates.into_iter().filter_map(|i| {
                     let r = &self.snap.roles[i];
                     if r.is_service_linked() || r.arn() == view.info.arn {
-                        continue;
+                        return None;
                     }
-                    if let Some(c) = self.check(view, set, rule, Some(r.arn()), None, None) {
-                        let done = !c.conditional;
-                        if best
-                            .as_ref()
-                            .is_none_or(|b| b.conditional && !c.conditional)
-                        {
-                            best = Some(c);
-                        }
-                        if done {
-                            break;
-                        }
-                    }
-                }
+                    self.check(view, set, rule, Some(r.arn()), None, None)
+                }));
                 if let Some(c) = best {
                     edges.push(self.edge(rule, account(), c));
                 }
@@ -1582,25 +1548,13 @@ impl<'s> SnapshotIndex<'s> {
                 let candidates = self
                     .candidates(view, action, entity)
                     .unwrap_or_else(|| (0..self.count(entity)).collect());
-                let mut best: Option<Check> = None;
-                for i in candidates {
+                let best = firmest(candidates.into_iter().filter_map(|i| {
                     if !self.takeover_victim(view, kind, entity, i) {
-                        continue;
+                        return None;
                     }
                     let arn = self.entity_arn(entity, i);
-                    if let Some(c) = self.check(view, set, rule, Some(arn), None, None) {
-                        let done = !c.conditional;
-                        if best
-                            .as_ref()
-                            .is_none_or(|b| b.conditional && !c.conditional)
-                        {
-                            best = Some(c);
-                        }
-                        if done {
-                            break;
-                        }
-                    }
-                }
+                    self.check(view, set, rule, Some(arn), None, None)
+                }));
                 if let Some(c) = best {
                     edges.push(self.edge(rule, account(), c));
                 }
@@ -1612,35 +1566,21 @@ impl<'s> SnapshotIndex<'s> {
                 let candidates = self
                     .candidates(view, action, EntityKind::Policy)
                     .unwrap_or_else(|| (0..self.held_policies.len()).collect());
-                let mut best: Option<Check> = None;
-                'policies: for p in candidates {
+                let wanted = if kind == VictimKind::Role {
+                    EntityKind::Role
+                } else {
+                    EntityKind::User
+                };
+                let best = firmest(candidates.into_iter().flat_map(|p| {
                     let (policy_arn, holders) = &self.held_policies[p];
-                    for &(entity, i) in holders {
-                        let wanted = if kind == VictimKind::Role {
-                            EntityKind::Role
-                        } else {
-                            EntityKind::User
-                        };
+                    holders.iter().filter_map(move |&(entity, i)| {
                         if entity != wanted || !self.takeover_victim(view, kind, entity, i) {
-                            continue;
+                            return None;
                         }
                         let holder = self.entity_arn(entity, i);
-                        if let Some(c) =
-                            self.check(view, set, rule, Some(policy_arn), Some(holder), None)
-                        {
-                            let done = !c.conditional;
-                            if best
-                                .as_ref()
-                                .is_none_or(|b| b.conditional && !c.conditional)
-                            {
-                                best = Some(c);
-                            }
-                            if done {
-                                break 'policies;
-                            }
-                        }
-                    }
-                }
+                        self.check(view, set, rule, Some(policy_arn), Some(holder), None)
+                    })
+                }));
                 if let Some(c) = best {
                     edges.push(self.edge(rule, account(), c));
                 }
@@ -1794,6 +1734,19 @@ pub fn can_assume(
     snapshot: &AccountSnapshot,
 ) -> Result<Evaluation, EscalationError> {
     SnapshotIndex::new(snapshot).can_assume(principal_arn, role_arn)
+}
+
+/// The first check that is not conditional (the search stops there), else the first
+/// conditional one.
+fn firmest(checks: impl Iterator<Item = Check>) -> Option<Check> {
+    let mut first = None;
+    for c in checks {
+        if !c.conditional {
+            return Some(c);
+        }
+        first.get_or_insert(c);
+    }
+    first
 }
 
 #[cfg(test)]
