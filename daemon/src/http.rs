@@ -65,6 +65,30 @@ async fn metrics(State(st): State<HttpState>) -> impl IntoResponse {
             rt.stats.cache_misses.load(Ordering::Relaxed)
         ));
     }
+    out.push_str("# HELP pathwarden_http_requests_total Provider REST requests by provider, service and outcome.\n# TYPE pathwarden_http_requests_total counter\n");
+    let rest = pathwarden_tables::framework::rest::metrics_snapshot();
+    for (provider, service, m) in &rest {
+        for (outcome, n) in [
+            ("ok", &m.ok),
+            ("denied", &m.denied),
+            ("throttled", &m.throttled),
+            ("transient", &m.transient),
+            ("not_found", &m.not_found),
+            ("failed", &m.failed),
+        ] {
+            out.push_str(&format!(
+                "pathwarden_http_requests_total{{provider=\"{provider}\",service=\"{service}\",outcome=\"{outcome}\"}} {}\n",
+                n.load(Ordering::Relaxed)
+            ));
+        }
+    }
+    out.push_str("# HELP pathwarden_http_request_seconds_total Time spent in provider REST requests.\n# TYPE pathwarden_http_request_seconds_total counter\n");
+    for (provider, service, m) in &rest {
+        out.push_str(&format!(
+            "pathwarden_http_request_seconds_total{{provider=\"{provider}\",service=\"{service}\"}} {:.6}\n",
+            m.latency_us.load(Ordering::Relaxed) as f64 / 1e6
+        ));
+    }
     out.push_str("# HELP pathwarden_audit_dropped_total Audit events not stored because the audit queue was full.\n# TYPE pathwarden_audit_dropped_total counter\n");
     out.push_str(&format!(
         "pathwarden_audit_dropped_total {}\n",

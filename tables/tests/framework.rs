@@ -132,6 +132,7 @@ impl Source for TestSource {
             return Err(FetchError::Throttled {
                 api_call: "svc:ListThings".into(),
                 message: "slow down".into(),
+                retry_after: None,
             });
         }
         let start: usize = token.and_then(|t| t.parse().ok()).unwrap_or(0);

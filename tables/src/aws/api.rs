@@ -11,7 +11,7 @@
 //! profiles, the default chain, static test keys and role assumption behave exactly as
 //! for the SDK-backed tables.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
@@ -20,7 +20,8 @@ use serde_json::{Map, Value};
 
 use super::json::put_tags;
 use super::source::AwsSource;
-use crate::framework::{FetchError, Page, Row};
+use crate::framework::rest::{Authorize, HttpRequest, HttpResponse, RestClient, shared_http};
+use crate::framework::{Page, Row};
 
 /// One AWS service as this client addresses it.
 #[derive(Debug, Clone, Copy)]
@@ -121,68 +122,13 @@ pub(crate) const SECURITY_HUB: Service = Service {
     protocol: Protocol::RestJson,
 };
 
-/// A failed call as the service described it.
-#[derive(Debug, Clone)]
-pub(crate) struct ApiError {
-    /// Error code without namespace (`AccessDeniedException`), or `Http<status>`.
-    pub code: String,
-    /// Message from the service.
-    pub message: String,
-}
+/// A failed call as the service described it (the shared REST layer's error).
+pub(crate) use crate::framework::rest::ServiceError as ApiError;
 
-impl ApiError {
-    /// Whether the error says the resource does not exist (or the feature is off).
-    pub(crate) fn is_not_found(&self) -> bool {
-        let c = self.code.as_str();
-        c.contains("NotFound")
-            || c.starts_with("NoSuch")
-            || c == "ResourceNotFoundException"
-            || c == "Http404"
-    }
-
-    /// The framework error for this failure of `api_call`.
-    pub(crate) fn into_fetch(self, api_call: &str) -> FetchError {
-        let api_call = api_call.to_string();
-        let message = if self.message.is_empty() {
-            self.code.clone()
-        } else {
-            format!("{}: {}", self.code, self.message)
-        };
-        match self.code.as_str() {
-            "AccessDenied"
-            | "AccessDeniedException"
-            | "UnauthorizedOperation"
-            | "AuthorizationError"
-            | "UnrecognizedClientException"
-            | "Http403" => FetchError::AccessDenied { api_call, message },
-            "Throttling"
-            | "ThrottlingException"
-            | "TooManyRequestsException"
-            | "RequestLimitExceeded"
-            | "LimitExceededException"
-            | "Http429" => FetchError::Throttled { api_call, message },
-            _ => FetchError::Api { api_call, message },
-        }
-    }
-}
-
-fn transport(message: impl ToString) -> ApiError {
-    ApiError {
-        code: "Transport".into(),
-        message: message.to_string(),
-    }
-}
-
-/// The shared HTTP client (connection pool) of every signed call.
-fn http() -> &'static reqwest::Client {
-    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new())
-    })
+/// The REST client every signed call goes through (pool, limits, metrics).
+fn rest() -> &'static RestClient {
+    static CLIENT: std::sync::OnceLock<RestClient> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| RestClient::new("aws", shared_http(), decode_error))
 }
 
 /// Percent-encode a query or form component as SigV4 expects (RFC 3986 unreserved kept).
@@ -190,95 +136,144 @@ pub(crate) fn encode(s: &str) -> String {
     urlencoding::encode(s).into_owned()
 }
 
+/// The DNS suffix of the partition `region` belongs to (every AWS partition, as the SDK's
+/// partition table lists them: commercial, China, GovCloud, the ISO regions, European
+/// Sovereign Cloud).
+pub(crate) fn dns_suffix(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else if region.starts_with("us-isob-") {
+        "sc2s.sgov.gov"
+    } else if region.starts_with("us-isof-") || region.starts_with("eu-isof-") {
+        "csp.hci.ic.gov"
+    } else if region.starts_with("eu-isoe-") {
+        "cloud.adc-e.uk"
+    } else if region.starts_with("us-iso-") {
+        "c2s.ic.gov"
+    } else if region.starts_with("eusc-") {
+        "amazonaws.eu"
+    } else {
+        "amazonaws.com"
+    }
+}
+
+/// SigV4 signing of one request with the connection's credentials.
+struct SigV4<'a> {
+    sdk: &'a aws_config::SdkConfig,
+    region: &'a str,
+    name: &'static str,
+}
+
+#[async_trait::async_trait]
+impl Authorize for SigV4<'_> {
+    async fn authorize(&self, req: &mut HttpRequest) -> Result<(), ApiError> {
+        let provider = self.sdk.credentials_provider().ok_or_else(|| {
+            ApiError::failed("NoCredentials", "no credentials provider configured")
+        })?;
+        let creds = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| ApiError::failed("NoCredentials", format!("credentials: {e}")))?;
+        let identity = creds.into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(self.region)
+            .name(self.name)
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| ApiError::failed("Signing", e))?
+            .into();
+        let host = req.host().to_string();
+        req.headers.retain(|(k, _)| k != "host");
+        req.headers.push(("host".into(), host));
+        let signable = SignableRequest::new(
+            req.method.as_str(),
+            &req.url,
+            req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            SignableBody::Bytes(&req.body),
+        )
+        .map_err(|e| ApiError::failed("Signing", e))?;
+        let (instructions, _) = sign(signable, &params)
+            .map_err(|e| ApiError::failed("Signing", e))?
+            .into_parts();
+        for (k, v) in instructions.headers() {
+            req.headers.push((k.to_ascii_lowercase(), v.to_string()));
+        }
+        Ok(())
+    }
+}
+
+/// Code and message of a failed AWS response, in any of the three wire formats: JSON
+/// (`x-amzn-ErrorType` header, `__type`/`code`), or XML (`<Error><Code>`).
+fn decode_error(status: u16, headers: &[(String, String)], body: &[u8]) -> (String, String) {
+    let text = String::from_utf8_lossy(body);
+    if text.trim_start().starts_with('<') {
+        if let Ok(doc) = roxmltree::Document::parse(&text) {
+            let find = |name: &str| {
+                doc.descendants()
+                    .find(|n| n.tag_name().name() == name)
+                    .and_then(|n| n.text())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            return (find("Code"), find("Message"));
+        }
+    }
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let field = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| value.get(*n).and_then(Value::as_str))
+            .map(str::to_string)
+    };
+    let raw = headers
+        .iter()
+        .find(|(k, _)| k == "x-amzn-errortype")
+        .map(|(_, v)| v.clone())
+        .or_else(|| field(&["__type", "code", "Code"]))
+        .unwrap_or_else(|| format!("Http{status}"));
+    // `aws.protocoltests#Code:http://...` and `com.amazonaws.kms#NotFoundException`.
+    let code = raw
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .rsplit('#')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let message = field(&["message", "Message"])
+        .unwrap_or_else(|| text.chars().take(300).collect::<String>());
+    (code, message)
+}
+
 impl AwsSource {
-    /// Base URL of `service` in `region`: the connection's endpoint override if any.
+    /// Base URL of `service` in `region`: the connection's endpoint override if any,
+    /// else the regional endpoint in the region's partition.
     fn service_url(&self, service: &Service, region: &str) -> String {
         if let Some(url) = &self.endpoint_url {
             return url.trim_end_matches('/').to_string();
         }
-        let suffix = if self.partition == "aws-cn" {
-            "amazonaws.com.cn"
-        } else {
-            "amazonaws.com"
-        };
-        format!("https://{}.{region}.{suffix}", service.endpoint_prefix)
+        format!(
+            "https://{}.{region}.{}",
+            service.endpoint_prefix,
+            dns_suffix(region)
+        )
     }
 
-    /// Send one signed request and return the status and body.
+    /// Send one signed request through the shared REST layer.
     async fn send_signed(
         &self,
         service: &Service,
         region: &str,
-        method: &str,
-        url: &str,
-        headers: Vec<(&'static str, String)>,
-        body: Vec<u8>,
-    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>), ApiError> {
-        let provider = self
-            .sdk
-            .credentials_provider()
-            .ok_or_else(|| transport("no credentials provider configured"))?;
-        let creds = provider
-            .provide_credentials()
-            .await
-            .map_err(|e| transport(format!("credentials: {e}")))?;
-        let identity = creds.into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(region)
-            .name(service.signing_name)
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| transport(format!("signing: {e}")))?
-            .into();
-        let host = url
-            .split("://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_default()
-            .to_string();
-        let mut all_headers: Vec<(&str, String)> = vec![("host", host)];
-        all_headers.extend(headers);
-        let signable = SignableRequest::new(
-            method,
-            url,
-            all_headers.iter().map(|(k, v)| (*k, v.as_str())),
-            SignableBody::Bytes(&body),
-        )
-        .map_err(|e| transport(format!("signing: {e}")))?;
-        let (instructions, _) = sign(signable, &params)
-            .map_err(|e| transport(format!("signing: {e}")))?
-            .into_parts();
-        let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|e| transport(format!("method: {e}")))?;
-        let mut req = http().request(method, url);
-        for (k, v) in &all_headers {
-            if *k != "host" {
-                req = req.header(*k, v);
-            }
-        }
-        for (k, v) in instructions.headers() {
-            req = req.header(k, v);
-        }
-        let resp = req
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| transport(format!("{e}")))?;
-        let status = resp.status().as_u16();
-        let resp_headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_ascii_lowercase(),
-                    v.to_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        let bytes = resp.bytes().await.map_err(|e| transport(format!("{e}")))?;
-        Ok((status, resp_headers, bytes.to_vec()))
+        req: HttpRequest,
+    ) -> Result<HttpResponse, ApiError> {
+        let signer = SigV4 {
+            sdk: &self.sdk,
+            region,
+            name: service.signing_name,
+        };
+        rest().send(service.endpoint_prefix, &signer, req).await
     }
 
     /// A JSON-protocol call (`X-Amz-Target`), returning the response object.
@@ -294,18 +289,16 @@ impl AwsSource {
             version,
         } = service.protocol
         else {
-            return Err(transport("not a JSON-protocol service"));
+            return Err(ApiError::failed("Client", "not a JSON-protocol service"));
         };
-        let url = format!("{}/", self.service_url(service, region));
-        let headers = vec![
-            ("content-type", format!("application/x-amz-json-{version}")),
-            ("x-amz-target", format!("{target_prefix}.{action}")),
-        ];
-        let body = serde_json::to_vec(&input).map_err(transport)?;
-        let (status, resp_headers, body) = self
-            .send_signed(service, region, "POST", &url, headers, body)
-            .await?;
-        json_response(status, &resp_headers, &body)
+        let req = HttpRequest::new(
+            reqwest::Method::POST,
+            format!("{}/", self.service_url(service, region)),
+        )
+        .header("content-type", format!("application/x-amz-json-{version}"))
+        .header("x-amz-target", format!("{target_prefix}.{action}"))
+        .body(serde_json::to_vec(&input).unwrap_or_default());
+        self.send_signed(service, region, req).await?.json()
     }
 
     /// A REST-JSON GET of `path` with `query` parameters.
@@ -316,34 +309,28 @@ impl AwsSource {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Value, ApiError> {
-        let mut url = format!("{}{path}", self.service_url(service, region));
-        if !query.is_empty() {
-            let q: Vec<String> = query
-                .iter()
-                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-                .collect();
-            url.push('?');
-            url.push_str(&q.join("&"));
-        }
-        let (status, resp_headers, body) = self
-            .send_signed(service, region, "GET", &url, Vec::new(), Vec::new())
-            .await?;
-        json_response(status, &resp_headers, &body)
+        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let req = HttpRequest::new(
+            reqwest::Method::GET,
+            format!("{}{path}", self.service_url(service, region)),
+        )
+        .query(&query);
+        self.send_signed(service, region, req).await?.json()
     }
 
     /// A Query-protocol call; returns the `<Action>Result` element as JSON (see
-    /// [`xml_to_json`]).
+    /// [`xml_to_json`]), with the elements named in `lists` read as lists.
     pub(crate) async fn call_query(
         &self,
         service: &Service,
         region: &str,
         action: &str,
         params: &[(&str, String)],
+        lists: &[&str],
     ) -> Result<Value, ApiError> {
         let Protocol::Query { version } = service.protocol else {
-            return Err(transport("not a Query-protocol service"));
+            return Err(ApiError::failed("Client", "not a Query-protocol service"));
         };
-        let url = format!("{}/", self.service_url(service, region));
         let mut form = vec![
             format!("Action={}", encode(action)),
             format!("Version={}", encode(version)),
@@ -353,121 +340,59 @@ impl AwsSource {
                 .iter()
                 .map(|(k, v)| format!("{}={}", encode(k), encode(v))),
         );
-        let headers = vec![(
+        let req = HttpRequest::new(
+            reqwest::Method::POST,
+            format!("{}/", self.service_url(service, region)),
+        )
+        .header(
             "content-type",
-            "application/x-www-form-urlencoded; charset=utf-8".to_string(),
-        )];
-        let (status, _, body) = self
-            .send_signed(
-                service,
-                region,
-                "POST",
-                &url,
-                headers,
-                form.join("&").into_bytes(),
+            "application/x-www-form-urlencoded; charset=utf-8",
+        )
+        .body(form.join("&").into_bytes());
+        let resp = self.send_signed(service, region, req).await?;
+        let text = String::from_utf8_lossy(&resp.body);
+        let doc = roxmltree::Document::parse(&text).map_err(|e| {
+            ApiError::failed(
+                format!("Http{}", resp.status),
+                format!("unreadable XML response: {e}"),
             )
-            .await?;
-        let text = String::from_utf8_lossy(&body);
-        let doc = roxmltree::Document::parse(&text).map_err(|e| ApiError {
-            code: format!("Http{status}"),
-            message: format!("unreadable XML response: {e}"),
         })?;
-        let root = doc.root_element();
-        if !(200..300).contains(&status) || root.tag_name().name().ends_with("ErrorResponse") {
-            let find = |name: &str| {
-                root.descendants()
-                    .find(|n| n.tag_name().name() == name)
-                    .and_then(|n| n.text())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let code = find("Code");
-            return Err(ApiError {
-                code: if code.is_empty() {
-                    format!("Http{status}")
-                } else {
-                    code
-                },
-                message: find("Message"),
-            });
-        }
         let result_name = format!("{action}Result");
-        Ok(root
+        Ok(doc
+            .root_element()
             .children()
             .find(|n| n.tag_name().name() == result_name)
-            .map(xml_to_json)
+            .map(|n| xml_to_json(n, lists))
             .unwrap_or(Value::Null))
     }
 }
 
-fn json_response(
-    status: u16,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> Result<Value, ApiError> {
-    let value: Value = if body.is_empty() {
-        Value::Object(Map::new())
-    } else {
-        serde_json::from_slice(body).unwrap_or_else(|_| {
-            Value::String(String::from_utf8_lossy(body).chars().take(300).collect())
-        })
-    };
-    if (200..300).contains(&status) {
-        return if value.is_string() {
-            Err(ApiError {
-                code: format!("Http{status}"),
-                message: "response is not JSON".into(),
-            })
-        } else {
-            Ok(value)
-        };
-    }
-    let header_code = headers
-        .iter()
-        .find(|(k, _)| k == "x-amzn-errortype")
-        .map(|(_, v)| v.clone());
-    let field = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| value.get(*n).and_then(Value::as_str))
-            .map(str::to_string)
-    };
-    let raw = header_code
-        .or_else(|| field(&["__type", "code", "Code"]))
-        .unwrap_or_else(|| format!("Http{status}"));
-    // `aws.protocoltests#Code:http://...` and `com.amazonaws.kms#NotFoundException`.
-    let code = raw
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .rsplit('#')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    Err(ApiError {
-        code,
-        message: field(&["message", "Message"])
-            .or_else(|| value.as_str().map(str::to_string))
-            .unwrap_or_default(),
-    })
-}
-
-/// An XML element as JSON: text-only elements become strings; `member` children and
-/// repeated child names become arrays; other children become object members.
-pub(crate) fn xml_to_json(node: roxmltree::Node<'_, '_>) -> Value {
+/// An XML element of a Query-protocol response as JSON. Lists are never guessed from
+/// child counts: an element named in `lists` (the call's list members, e.g. `DBInstances`)
+/// and an element whose children are the protocol's `member` items become arrays of their
+/// children, however many there are (none included); text-only elements become strings;
+/// other elements become objects (a repeated child name, a flattened list, collects into an
+/// array).
+pub(crate) fn xml_to_json(node: roxmltree::Node<'_, '_>, lists: &[&str]) -> Value {
     let children: Vec<_> = node.children().filter(|n| n.is_element()).collect();
+    let name = node.tag_name().name();
+    if lists.contains(&name)
+        || (!children.is_empty() && children.iter().all(|c| c.tag_name().name() == "member"))
+    {
+        return Value::Array(
+            children
+                .into_iter()
+                .map(|c| xml_to_json(c, lists))
+                .collect(),
+        );
+    }
     if children.is_empty() {
         return Value::String(node.text().unwrap_or_default().trim().to_string());
-    }
-    let first = children[0].tag_name().name();
-    let all_same = children.iter().all(|c| c.tag_name().name() == first);
-    if first == "member" || (all_same && children.len() > 1) {
-        return Value::Array(children.into_iter().map(xml_to_json).collect());
     }
     let mut map = Map::new();
     for c in children {
         let name = c.tag_name().name().to_string();
-        let v = xml_to_json(c);
+        let v = xml_to_json(c, lists);
         match map.get_mut(&name) {
             Some(Value::Array(a)) => a.push(v),
             Some(existing) => {
@@ -482,17 +407,10 @@ pub(crate) fn xml_to_json(node: roxmltree::Node<'_, '_>) -> Value {
     Value::Object(map)
 }
 
-/// The items of an XML-derived list wrapper such as `<DBInstances><DBInstance>..`,
-/// which [`xml_to_json`] turns into an array (several items), an object holding the one
-/// item under `item`, or an empty string (no items).
-pub(crate) fn xml_list(v: Option<&Value>, item: &str) -> Vec<Value> {
+/// The items of a list member of a response (an array: see [`xml_to_json`]).
+pub(crate) fn items(v: Option<&Value>) -> Vec<Value> {
     match v {
         Some(Value::Array(a)) => a.clone(),
-        Some(Value::Object(o)) => match o.get(item) {
-            Some(Value::Array(a)) => a.clone(),
-            Some(one) => vec![one.clone()],
-            None => vec![Value::Object(o.clone())],
-        },
         _ => Vec::new(),
     }
 }
@@ -577,65 +495,92 @@ pub(crate) fn tag_pairs(tags: &[Value]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::framework::FetchError;
+
+    fn parse(xml: &str, lists: &[&str]) -> Value {
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        xml_to_json(doc.root_element(), lists)
+    }
 
     #[test]
     fn xml_lists_and_members() {
-        let xml = r#"<DescribeAlarmsResponse xmlns="x"><DescribeAlarmsResult>
-            <MetricAlarms><member><AlarmName>a</AlarmName><AlarmActions><member>arn:1</member></AlarmActions></member></MetricAlarms>
-            <NextToken>t</NextToken></DescribeAlarmsResult></DescribeAlarmsResponse>"#;
-        let doc = roxmltree::Document::parse(xml).unwrap();
-        let result = doc.root_element().first_element_child().unwrap();
-        let v = xml_to_json(result);
+        let xml = r#"<DescribeAlarmsResult>
+            <MetricAlarms><member><AlarmName>a</AlarmName><AlarmActions><member>arn:1</member></AlarmActions><OKActions/></member></MetricAlarms>
+            <NextToken>t</NextToken></DescribeAlarmsResult>"#;
+        let v = parse(xml, &["MetricAlarms", "OKActions"]);
         assert_eq!(v["NextToken"], "t");
         assert_eq!(v["MetricAlarms"][0]["AlarmName"], "a");
         assert_eq!(v["MetricAlarms"][0]["AlarmActions"][0], "arn:1");
+        // A declared list with no items is an empty list, not an empty string.
+        assert_eq!(v["MetricAlarms"][0]["OKActions"], serde_json::json!([]));
     }
 
     #[test]
-    fn xml_single_and_many_items() {
-        let one = roxmltree::Document::parse(
-            "<R><DBInstances><DBInstance><Id>a</Id></DBInstance></DBInstances></R>",
-        )
-        .unwrap();
-        let v = xml_to_json(one.root_element());
-        assert_eq!(xml_list(v.get("DBInstances"), "DBInstance").len(), 1);
-        let two = roxmltree::Document::parse(
+    fn named_lists_do_not_depend_on_the_item_count() {
+        let lists = &["DBInstances", "TagList"];
+        let one = parse(
+            "<R><DBInstances><DBInstance><Id>a</Id><TagList><Tag><Key>k</Key></Tag></TagList></DBInstance></DBInstances></R>",
+            lists,
+        );
+        assert_eq!(items(one.get("DBInstances")).len(), 1);
+        assert_eq!(one["DBInstances"][0]["Id"], "a");
+        assert_eq!(one["DBInstances"][0]["TagList"][0]["Key"], "k");
+        let two = parse(
             "<R><DBInstances><DBInstance><Id>a</Id></DBInstance><DBInstance><Id>b</Id></DBInstance></DBInstances></R>",
-        )
-        .unwrap();
-        let v = xml_to_json(two.root_element());
-        let items = xml_list(v.get("DBInstances"), "DBInstance");
-        assert_eq!(items.len(), 2);
-        assert_eq!(items[1]["Id"], "b");
-        let none = roxmltree::Document::parse("<R><DBInstances/></R>").unwrap();
-        let v = xml_to_json(none.root_element());
-        assert!(xml_list(v.get("DBInstances"), "DBInstance").is_empty());
+            lists,
+        );
+        assert_eq!(items(two.get("DBInstances"))[1]["Id"], "b");
+        let none = parse("<R><DBInstances/></R>", lists);
+        assert!(items(none.get("DBInstances")).is_empty());
+        // A structure whose members happen to share a name is not taken for a list
+        // unless the call says so.
+        let s = parse("<R><Endpoint><Address>x</Address></Endpoint></R>", lists);
+        assert_eq!(s["Endpoint"]["Address"], "x");
     }
 
     #[test]
-    fn json_errors_carry_the_bare_code() {
-        let body = br#"{"__type":"com.amazonaws.kms#NotFoundException","message":"no key"}"#;
-        let e = json_response(400, &[], body).unwrap_err();
-        assert_eq!(e.code, "NotFoundException");
-        assert!(e.is_not_found());
-        let e = json_response(
+    fn errors_of_every_wire_format_carry_the_bare_code() {
+        let (code, msg) = decode_error(
+            400,
+            &[],
+            br#"{"__type":"com.amazonaws.kms#NotFoundException","message":"no key"}"#,
+        );
+        assert_eq!(
+            (code.as_str(), msg.as_str()),
+            ("NotFoundException", "no key")
+        );
+        let (code, _) = decode_error(
             400,
             &[(
                 "x-amzn-errortype".into(),
                 "AccessDeniedException:http://x".into(),
             )],
             b"{}",
-        )
-        .unwrap_err();
-        assert!(matches!(
-            e.into_fetch("kms:ListKeys"),
-            FetchError::AccessDenied { .. }
-        ));
-        let e = json_response(400, &[], br#"{"__type":"ThrottlingException"}"#).unwrap_err();
-        assert!(matches!(
-            e.into_fetch("kms:ListKeys"),
-            FetchError::Throttled { .. }
-        ));
+        );
+        assert_eq!(code, "AccessDeniedException");
+        let (code, msg) = decode_error(
+            403,
+            &[],
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>",
+        );
+        assert_eq!(
+            (code.as_str(), msg.as_str()),
+            ("AccessDenied", "not allowed")
+        );
+        let (code, _) = decode_error(503, &[], b"");
+        assert_eq!(code, "Http503");
+    }
+
+    #[test]
+    fn endpoints_cover_every_partition() {
+        assert_eq!(dns_suffix("eu-west-1"), "amazonaws.com");
+        assert_eq!(dns_suffix("us-gov-west-1"), "amazonaws.com");
+        assert_eq!(dns_suffix("cn-northwest-1"), "amazonaws.com.cn");
+        assert_eq!(dns_suffix("us-iso-east-1"), "c2s.ic.gov");
+        assert_eq!(dns_suffix("us-isob-east-1"), "sc2s.sgov.gov");
+        assert_eq!(dns_suffix("eu-isoe-west-1"), "cloud.adc-e.uk");
+        assert_eq!(dns_suffix("us-isof-south-1"), "csp.hci.ic.gov");
+        assert_eq!(dns_suffix("eusc-de-east-1"), "amazonaws.eu");
     }
 
     #[test]

@@ -140,7 +140,19 @@ pub(crate) async fn list_alarms(
         params.push(("NextToken", t));
     }
     let out = src
-        .call_query(&CLOUDWATCH, region, "DescribeAlarms", &params)
+        .call_query(
+            &CLOUDWATCH,
+            region,
+            "DescribeAlarms",
+            &params,
+            &[
+                "MetricAlarms",
+                "AlarmActions",
+                "OKActions",
+                "InsufficientDataActions",
+                "Dimensions",
+            ],
+        )
         .await
         .map_err(|e| e.into_fetch("cloudwatch:DescribeAlarms"))?;
     let rows = match out.get("MetricAlarms") {

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::AwsTable;
-use super::api::{RDS, akas, b, n, page, put_api_tags, s, xml_list};
+use super::api::{RDS, akas, b, items, n, page, put_api_tags, s};
 use super::json::row;
 use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
@@ -126,10 +126,16 @@ pub(crate) async fn list(
         params.push(("Marker", t));
     }
     let out = src
-        .call_query(&RDS, region, "DescribeDBInstances", &params)
+        .call_query(
+            &RDS,
+            region,
+            "DescribeDBInstances",
+            &params,
+            &["DBInstances", "VpcSecurityGroups", "TagList"],
+        )
         .await
         .map_err(|e| e.into_fetch("rds:DescribeDBInstances"))?;
-    let rows = xml_list(out.get("DBInstances"), "DBInstance")
+    let rows = items(out.get("DBInstances"))
         .iter()
         .map(|d| instance_row(src, region, d))
         .collect();
@@ -141,7 +147,7 @@ fn instance_row(src: &AwsSource, region: &str, d: &Value) -> Row {
     let id = s(d, "DBInstanceIdentifier");
     let endpoint = d.get("Endpoint").cloned().unwrap_or(Value::Null);
     let subnet_group = d.get("DBSubnetGroup").cloned().unwrap_or(Value::Null);
-    let sgs: Vec<Value> = xml_list(d.get("VpcSecurityGroups"), "VpcSecurityGroupMembership")
+    let sgs: Vec<Value> = items(d.get("VpcSecurityGroups"))
         .into_iter()
         .map(|g| serde_json::json!({"VpcSecurityGroupId": s(&g, "VpcSecurityGroupId"), "Status": s(&g, "Status")}))
         .collect();
@@ -184,7 +190,7 @@ fn instance_row(src: &AwsSource, region: &str, d: &Value) -> Row {
         ("vpc_id", s(&subnet_group, "VpcId")),
         ("vpc_security_groups", Value::Array(sgs)),
     ]);
-    put_api_tags(&mut r, &xml_list(d.get("TagList"), "Tag"));
+    put_api_tags(&mut r, &items(d.get("TagList")));
     src.common(&mut r, region, id, akas(&arn));
     r
 }

@@ -46,7 +46,7 @@ pub(crate) async fn list(
 ) -> Result<Page, FetchError> {
     let params: Vec<(&str, String)> = token.into_iter().map(|t| ("NextToken", t)).collect();
     let out = src
-        .call_query(&SNS, region, "ListSubscriptions", &params)
+        .call_query(&SNS, region, "ListSubscriptions", &params, &["Subscriptions"])
         .await
         .map_err(|e| e.into_fetch("sns:ListSubscriptions"))?;
     let rows = match out.get("Subscriptions") {

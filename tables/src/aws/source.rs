@@ -325,26 +325,15 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: fmt::Debug,
 {
-    let message = error_message(&err);
-    let api_call = api_call.to_string();
-    match err.code() {
-        Some(
-            "AccessDenied"
-            | "AccessDeniedException"
-            | "UnauthorizedOperation"
-            | "AuthorizationError",
-        ) => FetchError::AccessDenied { api_call, message },
-        Some(
-            "Throttling"
-            | "ThrottlingException"
-            | "RequestLimitExceeded"
-            | "SlowDown"
-            | "TooManyRequestsException"
-            | "RequestThrottled"
-            | "RequestThrottledException",
-        ) => FetchError::Throttled { api_call, message },
-        _ => FetchError::Api { api_call, message },
+    // The SDK retries throttling itself; what reaches here is classified by the one
+    // table of the REST layer, like every other provider's failures.
+    crate::framework::rest::ServiceError {
+        status: 0,
+        code: err.code().unwrap_or_default().to_string(),
+        message: error_message(&err),
+        retry_after: None,
     }
+    .into_fetch(api_call)
 }
 
 /// Text values of a query's equality constraint on `column`.

@@ -7,6 +7,7 @@ pub mod convert;
 pub mod def;
 pub mod provider;
 pub mod registry;
+pub mod rest;
 pub mod runtime;
 pub mod source;
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arrow::record_batch::RecordBatch;
-use backon::{ExponentialBuilder, Retryable};
+use backon::{BackoffBuilder, ExponentialBuilder};
 use tokio::sync::Semaphore;
 
 use super::source::{FetchError, Row, Source};
@@ -239,7 +239,8 @@ impl ConnectionRuntime {
     }
 
     /// Run one API call: bounded per service, retried with jittered exponential
-    /// backoff while throttled.
+    /// backoff while throttled (or transiently failing), never sooner than the delay the
+    /// service asked for. The per-service permit is held only while a request is in flight.
     pub async fn call<T, F, Fut>(&self, service: &'static str, mut f: F) -> Result<T, FetchError>
     where
         F: FnMut() -> Fut,
@@ -247,30 +248,34 @@ impl ConnectionRuntime {
     {
         let sem = self.semaphore(service);
         let policy = self.options.retry;
-        let backoff = ExponentialBuilder::default()
+        let mut delays = ExponentialBuilder::default()
             .with_min_delay(policy.min_delay)
             .with_max_delay(policy.max_delay)
             .with_max_times(policy.max_retries)
-            .with_jitter();
-        let attempt = || {
-            let sem = sem.clone();
-            let fut = f();
-            async move {
-                let _permit = sem.acquire_owned().await.map_err(|e| FetchError::Api {
+            .with_jitter()
+            .build();
+        loop {
+            let result = {
+                let _permit = sem.acquire().await.map_err(|e| FetchError::Api {
                     api_call: "semaphore".into(),
                     message: e.to_string(),
                 })?;
                 self.stats.api_calls.fetch_add(1, Ordering::Relaxed);
-                fut.await
+                f().await
+            };
+            let asked = match &result {
+                Err(FetchError::Throttled { retry_after, .. }) => *retry_after,
+                _ => return result,
+            };
+            let Some(backoff) = delays.next() else {
+                return result;
+            };
+            let delay = asked.map_or(backoff, |a| a.max(backoff));
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = &result {
+                tracing::debug!(service, error = %e, delay_ms = delay.as_millis() as u64, "throttled, retrying");
             }
-        };
-        attempt
-            .retry(backoff)
-            .when(|e| matches!(e, FetchError::Throttled { .. }))
-            .notify(|e, d| {
-                self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(service, error = %e, delay_ms = d.as_millis() as u64, "throttled, retrying");
-            })
-            .await
+            tokio::time::sleep(delay).await;
+        }
     }
 }

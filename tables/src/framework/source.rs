@@ -23,13 +23,16 @@ pub enum FetchError {
         /// Message from the service.
         message: String,
     },
-    /// The service throttled the call; it is retried with backoff.
+    /// The service throttled the call, or failed in a way a retry may get past; it is
+    /// retried with backoff, never sooner than `retry_after`.
     #[error("throttled calling {api_call}: {message}")]
     Throttled {
         /// API call.
         api_call: String,
         /// Message from the service.
         message: String,
+        /// How long the service asked the caller to wait.
+        retry_after: Option<std::time::Duration>,
     },
     /// Any other failed call.
     #[error("{api_call} failed: {message}")]

@@ -168,7 +168,7 @@ async fn generate_access_token(
     if !status.is_success() {
         return Err(
             match super::rest::classify(GENERATE_ACCESS_TOKEN, status, &text, None) {
-                super::rest::Failure::Fetch(e, _) => e,
+                super::rest::Failure::Fetch(e) => e,
                 super::rest::Failure::NotFound => {
                     api_err("the service account to impersonate does not exist".into())
                 }

@@ -1,12 +1,10 @@
-//! The REST layer of the GCP provider: bearer-authenticated JSON calls over reqwest,
-//! `pageToken` paging, and GCP's errors mapped onto the framework's kinds.
+//! The GCP provider's plug into the shared REST layer ([`crate::framework::rest`]): a bearer
+//! token from the connection's credentials, Google's error body
+//! (`{"error": {"code", "message", "status"}}`), `pageToken` paging and the API endpoints.
 //!
-//! Retries: 429 (`RESOURCE_EXHAUSTED`) and 5xx come back as [`FetchError::Throttled`], which
-//! the framework's `ConnectionRuntime::call` retries with jittered exponential backoff and
-//! a per-service concurrency bound. When the server sends `Retry-After`, the call first
-//! waits that long (at most [`MAX_RETRY_AFTER`]) before it reports the throttle, so the
-//! framework's next attempt never comes earlier than the server asked.
-//! `PERMISSION_DENIED` (403) is [`FetchError::AccessDenied`], so `on_access_denied` applies.
+//! Retries, throttling (`RESOURCE_EXHAUSTED`, 429, 5xx: retried no sooner than
+//! `Retry-After`) and access denied (`PERMISSION_DENIED`, 403: `on_access_denied`) are the
+//! shared layer's; see its module documentation.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,9 +15,7 @@ use serde_json::Value;
 
 use super::auth::Auth;
 use crate::framework::FetchError;
-
-/// Longest `Retry-After` honoured; a server asking for more is retried after this.
-pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+use crate::framework::rest::{self, Authorize, HttpRequest, ServiceError};
 
 /// One Google API, with its public base URL.
 #[derive(Debug, Clone, Copy)]
@@ -68,7 +64,7 @@ pub(crate) fn base_url(endpoints: &BTreeMap<String, String>, api: Api) -> String
 /// Authenticated JSON client of one connection.
 #[derive(Debug, Clone)]
 pub(crate) struct RestClient {
-    http: reqwest::Client,
+    rest: rest::RestClient,
     auth: Arc<Auth>,
     endpoints: BTreeMap<String, String>,
 }
@@ -78,8 +74,53 @@ pub(crate) struct RestClient {
 pub(crate) enum Failure {
     /// 404: the resource does not exist.
     NotFound,
-    /// Anything else, with the delay the server asked for, if any.
-    Fetch(FetchError, Option<Duration>),
+    /// Anything else (a throttle carries the delay the server asked for).
+    Fetch(FetchError),
+}
+
+/// The connection's bearer token on every request.
+struct Bearer<'a> {
+    auth: &'a Auth,
+    http: &'a reqwest::Client,
+}
+
+#[async_trait::async_trait]
+impl Authorize for Bearer<'_> {
+    async fn authorize(&self, req: &mut HttpRequest) -> Result<(), ServiceError> {
+        let token = self.auth.token(self.http).await.map_err(|e| {
+            // Keep the kind: a denied impersonation stays denied, a throttled one retried.
+            let code = match &e {
+                FetchError::AccessDenied { .. } => "PERMISSION_DENIED",
+                FetchError::Throttled { .. } => "RESOURCE_EXHAUSTED",
+                FetchError::Api { .. } => "Credentials",
+            };
+            ServiceError::failed(code, e)
+        })?;
+        req.headers
+            .push(("authorization".into(), format!("Bearer {token}")));
+        Ok(())
+    }
+}
+
+/// Code (`error.status`) and message of a failed Google API response.
+pub(crate) fn decode_error(
+    _status: u16,
+    _headers: &[(String, String)],
+    body: &[u8],
+) -> (String, String) {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let err = parsed.as_ref().and_then(|v| v.get("error"));
+    let code = err
+        .and_then(|e| e.get("status"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let message = err
+        .and_then(|e| e.get("message"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(300).collect());
+    (code, message)
 }
 
 impl RestClient {
@@ -89,7 +130,7 @@ impl RestClient {
         endpoints: BTreeMap<String, String>,
     ) -> Self {
         RestClient {
-            http,
+            rest: rest::RestClient::new("gcp", http, decode_error),
             auth,
             endpoints,
         }
@@ -171,81 +212,21 @@ impl RestClient {
         body: Option<&Value>,
         api_call: &str,
     ) -> Result<Value, Failure> {
-        let token = self
-            .auth
-            .token(&self.http)
-            .await
-            .map_err(|e| Failure::Fetch(e, None))?;
-        let mut req = self
-            .http
-            .request(method, self.url(api, path))
-            .bearer_auth(token)
-            .query(query);
+        let mut req = HttpRequest::new(method, self.url(api, path)).query(query);
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| {
-            Failure::Fetch(
-                FetchError::Api {
-                    api_call: api_call.to_string(),
-                    message: format!("request failed: {}", without_url(e)),
-                },
-                None,
-            )
-        })?;
-        let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let text = resp.text().await.map_err(|e| {
-            Failure::Fetch(
-                FetchError::Api {
-                    api_call: api_call.to_string(),
-                    message: format!("reading the response failed: {}", without_url(e)),
-                },
-                None,
-            )
-        })?;
-        if status.is_success() {
-            if text.trim().is_empty() {
-                return Ok(Value::Object(Default::default()));
-            }
-            return serde_json::from_str(&text).map_err(|e| {
-                Failure::Fetch(
-                    FetchError::Api {
-                        api_call: api_call.to_string(),
-                        message: format!("response is not JSON: {e}"),
-                    },
-                    None,
-                )
-            });
+        let bearer = Bearer {
+            auth: &self.auth,
+            http: self.rest.http(),
+        };
+        let result = self.rest.send(api.name, &bearer, req).await;
+        match result.and_then(|r| r.json()) {
+            Ok(v) => Ok(v),
+            Err(e) if e.is_not_found() => Err(Failure::NotFound),
+            Err(e) => Err(Failure::Fetch(e.into_fetch(api_call))),
         }
-        let failure = classify(api_call, status, &text, retry_after);
-        if let Failure::Fetch(FetchError::Throttled { .. }, Some(delay)) = &failure {
-            tracing::debug!(
-                api_call,
-                delay_ms = delay.as_millis() as u64,
-                "throttled; waiting as Retry-After asks"
-            );
-            tokio::time::sleep(*delay).await;
-        }
-        Err(failure)
     }
-}
-
-/// Transport errors print the URL, whose query may carry page tokens; keep the causes only.
-fn without_url(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(&e);
-    while let Some(s) = src {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        src = s.source();
-    }
-    msg
 }
 
 fn into_fetch(f: Failure, api_call: &str) -> FetchError {
@@ -254,7 +235,7 @@ fn into_fetch(f: Failure, api_call: &str) -> FetchError {
             api_call: api_call.to_string(),
             message: "404 NOT_FOUND".into(),
         },
-        Failure::Fetch(e, _) => e,
+        Failure::Fetch(e) => e,
     }
 }
 
@@ -272,58 +253,28 @@ pub(crate) fn split_page(mut body: Value, items_key: &str) -> (Vec<Value>, Optio
     (items, next)
 }
 
-/// `Retry-After` as delta-seconds or an HTTP date, capped at [`MAX_RETRY_AFTER`].
-pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    let d = if let Ok(secs) = v.parse::<u64>() {
-        Duration::from_secs(secs)
-    } else {
-        let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-        (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-    };
-    Some(d.min(MAX_RETRY_AFTER))
-}
-
-/// Map a failed response to the framework's error kinds, from GCP's error body
-/// (`{"error": {"code", "message", "status"}}`) and the HTTP status.
+/// Map a failed response to the framework's error kinds through the shared classification.
 pub(crate) fn classify(
     api_call: &str,
     status: StatusCode,
     body: &str,
     retry_after: Option<Duration>,
 ) -> Failure {
-    let parsed: Option<Value> = serde_json::from_str(body).ok();
-    let err = parsed.as_ref().and_then(|v| v.get("error"));
-    let gstatus = err
-        .and_then(|e| e.get("status"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let gmessage = err
-        .and_then(|e| e.get("message"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| body.chars().take(300).collect());
-    let message = if gstatus.is_empty() {
-        format!("HTTP {}: {gmessage}", status.as_u16())
-    } else {
-        format!("{gstatus}: {gmessage}")
+    let (code, message) = decode_error(status.as_u16(), &[], body.as_bytes());
+    let e = ServiceError {
+        status: status.as_u16(),
+        code: if code.is_empty() {
+            format!("Http{}", status.as_u16())
+        } else {
+            code
+        },
+        message,
+        retry_after,
     };
-    let api_call = api_call.to_string();
-    if status == StatusCode::NOT_FOUND || gstatus == "NOT_FOUND" {
+    if e.is_not_found() {
         return Failure::NotFound;
     }
-    if status == StatusCode::FORBIDDEN || gstatus == "PERMISSION_DENIED" {
-        return Failure::Fetch(FetchError::AccessDenied { api_call, message }, None);
-    }
-    if status == StatusCode::TOO_MANY_REQUESTS
-        || gstatus == "RESOURCE_EXHAUSTED"
-        || status.is_server_error()
-    {
-        return Failure::Fetch(FetchError::Throttled { api_call, message }, retry_after);
-    }
-    Failure::Fetch(FetchError::Api { api_call, message }, None)
+    Failure::Fetch(e.into_fetch(api_call))
 }
 
 #[cfg(test)]
@@ -332,7 +283,13 @@ mod tests {
 
     fn fetch(f: Failure) -> (FetchError, Option<Duration>) {
         match f {
-            Failure::Fetch(e, d) => (e, d),
+            Failure::Fetch(e) => {
+                let d = match &e {
+                    FetchError::Throttled { retry_after, .. } => *retry_after,
+                    _ => None,
+                };
+                (e, d)
+            }
             Failure::NotFound => panic!("not found"),
         }
     }
@@ -378,17 +335,6 @@ mod tests {
             classify("x", StatusCode::NOT_FOUND, "", None),
             Failure::NotFound
         ));
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("100000"), Some(MAX_RETRY_AFTER));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon"), None);
     }
 
     #[test]
