@@ -28,6 +28,7 @@
 //!   `fallback_reason`. Counters in [`Reviewer::stats`].
 
 mod cache;
+mod chat;
 pub mod config;
 pub mod error;
 pub mod prompt;

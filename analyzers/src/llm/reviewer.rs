@@ -5,14 +5,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use async_openai::Client;
-use async_openai::config::OpenAIConfig;
-use async_openai::error::OpenAIError;
-use async_openai::types::{
-    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
-    ChatCompletionRequestUserMessage, CreateChatCompletionRequest, ResponseFormat,
-    ResponseFormatJsonSchema,
-};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -20,6 +12,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use super::cache::{CacheBackend, ReviewCache};
+use super::chat::{ChatClient, ChatError, ChatRequest};
 use super::config::LlmConfig;
 use super::error::{LlmError, ModelError};
 use super::prompt::{Prompt, ReviewContext, build_prompt, cache_key};
@@ -185,7 +178,7 @@ enum FormatMode {
 
 struct Inner {
     config: LlmConfig,
-    client: Client<OpenAIConfig>,
+    client: ChatClient,
     cache: ReviewCache,
     semaphore: Semaphore,
     /// Per-cache-key locks of reviews in progress (single flight for identical policies).
@@ -283,13 +276,7 @@ impl std::fmt::Debug for Reviewer {
     }
 }
 
-/// Takes a default value of the type `f` accepts as its second argument. Used to obtain
-/// async-openai's backoff policy value without depending on the `backoff` crate ourselves.
-fn default_arg<A: Default, R>(_f: impl Fn(Client<OpenAIConfig>, A) -> R) -> A {
-    A::default()
-}
-
-fn build_client(config: &LlmConfig) -> Client<OpenAIConfig> {
+fn build_client(config: &LlmConfig) -> ChatClient {
     let api_key = config
         .api_key_env
         .as_deref()
@@ -303,30 +290,9 @@ fn build_client(config: &LlmConfig) -> Client<OpenAIConfig> {
                 );
                 None
             }
-        })
-        .unwrap_or_default();
-    let openai = OpenAIConfig::new()
-        .with_api_base(config.base_url.trim_end_matches('/'))
-        .with_api_key(api_key);
-    // async-openai retries 5xx and 429 answers internally for up to 15 minutes by default.
-    // Retries are ours to bound (max_retries, retry_backoff, timeout), so its own backoff
-    // must give up at once: a zero max elapsed time makes the first transient error final.
-    let mut backoff = default_arg(Client::<OpenAIConfig>::with_backoff);
-    backoff.max_elapsed_time = Some(Duration::ZERO);
-    Client::with_config(openai).with_backoff(backoff)
-}
-
-fn rejects_schema_mode(err: &OpenAIError) -> bool {
-    match err {
-        OpenAIError::ApiError(api) => {
-            let msg = api.message.to_ascii_lowercase();
-            api.param.as_deref() == Some("response_format")
-                || msg.contains("response_format")
-                || msg.contains("json_schema")
-                || msg.contains("schema")
-        }
-        _ => false,
-    }
+        });
+    // One request per call: retries are ours to bound (max_retries, retry_backoff, timeout).
+    ChatClient::new(&config.base_url, api_key)
 }
 
 impl Reviewer {
@@ -707,38 +673,27 @@ impl Reviewer {
         }
     }
 
-    fn request(&self, prompt: &Prompt, mode: FormatMode) -> CreateChatCompletionRequest {
+    fn request(&self, prompt: &Prompt, mode: FormatMode) -> ChatRequest {
         let cfg = &self.inner.config;
         let response_format = match mode {
-            FormatMode::JsonSchema => ResponseFormat::JsonSchema {
-                json_schema: ResponseFormatJsonSchema {
-                    description: Some("IAM policy review verdict".to_string()),
-                    name: SCHEMA_NAME.to_string(),
-                    schema: Some(response_schema()),
-                    strict: Some(true),
+            FormatMode::JsonSchema => serde_json::json!({
+                "type": "json_schema",
+                "json_schema": {
+                    "description": "IAM policy review verdict",
+                    "name": SCHEMA_NAME,
+                    "schema": response_schema(),
+                    "strict": true,
                 },
-            },
-            FormatMode::JsonObject => ResponseFormat::JsonObject,
+            }),
+            FormatMode::JsonObject => serde_json::json!({"type": "json_object"}),
         };
-        #[allow(deprecated)]
-        CreateChatCompletionRequest {
+        ChatRequest {
             model: cfg.model.clone(),
-            messages: vec![
-                ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage {
-                    content: prompt.system.clone().into(),
-                    name: None,
-                }),
-                ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage {
-                    content: prompt.user.clone().into(),
-                    name: None,
-                }),
-            ],
-            response_format: Some(response_format),
-            // `max_tokens` is what llama.cpp, vLLM and Ollama read; OpenAI still accepts it
-            // for chat models.
-            max_tokens: Some(cfg.max_tokens),
+            system: prompt.system.clone(),
+            user: prompt.user.clone(),
+            response_format,
+            max_tokens: cfg.max_tokens,
             temperature: cfg.temperature,
-            ..Default::default()
         }
     }
 
@@ -753,38 +708,31 @@ impl Reviewer {
         let request = self.request(prompt, mode);
         m.model_calls.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let result =
-            tokio::time::timeout(cfg.timeout, self.inner.client.chat().create(request)).await;
+        let result = tokio::time::timeout(cfg.timeout, self.inner.client.create(&request)).await;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         m.model_latency_micros.fetch_add(micros, Ordering::Relaxed);
         let response = match result {
             Err(_) => return Err(CallError::Model(ModelError::Timeout(cfg.timeout))),
-            Ok(Err(err)) if mode == FormatMode::JsonSchema && rejects_schema_mode(&err) => {
+            Ok(Err(err)) if mode == FormatMode::JsonSchema && err.rejects_schema_mode() => {
                 return Err(CallError::SchemaModeRejected(err.to_string()));
             }
-            Ok(Err(OpenAIError::JSONDeserialize(err))) => {
-                return Err(CallError::Model(ModelError::Malformed(format!(
-                    "response envelope: {err}"
-                ))));
+            Ok(Err(ChatError::Envelope(msg))) => {
+                return Err(CallError::Model(ModelError::Malformed(msg)));
             }
             Ok(Err(err)) => return Err(CallError::Model(ModelError::Http(err.to_string()))),
             Ok(Ok(r)) => r,
         };
-        if let Some(usage) = &response.usage {
-            m.prompt_tokens
-                .fetch_add(u64::from(usage.prompt_tokens), Ordering::Relaxed);
-            m.completion_tokens
-                .fetch_add(u64::from(usage.completion_tokens), Ordering::Relaxed);
+        if let Some(n) = response.prompt_tokens {
+            m.prompt_tokens.fetch_add(n, Ordering::Relaxed);
         }
-        let content = response
-            .choices
-            .first()
-            .and_then(|c| c.message.content.as_deref())
-            .ok_or_else(|| {
-                CallError::Model(ModelError::Malformed(
-                    "answer has no message content".into(),
-                ))
-            })?;
+        if let Some(n) = response.completion_tokens {
+            m.completion_tokens.fetch_add(n, Ordering::Relaxed);
+        }
+        let content = response.content.as_deref().ok_or_else(|| {
+            CallError::Model(ModelError::Malformed(
+                "answer has no message content".into(),
+            ))
+        })?;
         let value =
             parse_answer(content).map_err(|e| CallError::Model(ModelError::Malformed(e)))?;
         validate(&value, statement_count)

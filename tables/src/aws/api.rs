@@ -77,6 +77,14 @@ pub(crate) const KMS: Service = Service {
         version: "1.1",
     },
 };
+pub(crate) const ORGANIZATIONS: Service = Service {
+    endpoint_prefix: "organizations",
+    signing_name: "organizations",
+    protocol: Protocol::Json {
+        target_prefix: "AWSOrganizationsV20161128",
+        version: "1.1",
+    },
+};
 pub(crate) const LOGS: Service = Service {
     endpoint_prefix: "logs",
     signing_name: "logs",
@@ -495,7 +503,6 @@ pub(crate) fn tag_pairs(tags: &[Value]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framework::FetchError;
 
     fn parse(xml: &str, lists: &[&str]) -> Value {
         let doc = roxmltree::Document::parse(xml).unwrap();

@@ -119,6 +119,8 @@ register_tables! {
     rds_db_instance: TABLE;
     efs_file_system: TABLE;
     securityhub_hub: TABLE;
+    // Organizations: accounts, units and the SCPs/RCPs that govern them.
+    organizations: ACCOUNT_TABLE, ROOT_TABLE, OU_TABLE, POLICY_TABLE, POLICY_TARGET_TABLE;
 }
 
 /// Every AWS table definition, in registration order.
@@ -231,6 +233,7 @@ mod tests {
                     "sts",
                     "account",
                     "access-analyzer",
+                    "organizations",
                     "cloudtrail",
                     "config",
                     "kms",
@@ -264,12 +267,13 @@ mod tests {
     #[test]
     fn scopes_follow_the_service() {
         for t in tables() {
-            let want =
-                if ["iam", "s3", "sts", "account"].contains(&t.service) || t.name == "aws_region" {
-                    Scope::Global
-                } else {
-                    Scope::Regional
-                };
+            let want = if ["iam", "s3", "sts", "account", "organizations"].contains(&t.service)
+                || t.name == "aws_region"
+            {
+                Scope::Global
+            } else {
+                Scope::Regional
+            };
             assert_eq!(t.scope, want, "{}", t.name);
         }
     }
