@@ -14,6 +14,7 @@ mod infra;
 mod managed;
 mod model;
 mod org;
+mod organization;
 mod plants;
 mod services;
 mod util;
@@ -106,6 +107,7 @@ pub fn generate_at(scale: usize, seed: u64, epoch: DateTime<Utc>) -> DemoOrg {
         org.infra.security_group_rules,
     );
     rows.insert("aws_ec2_instance", org.infra.instances);
+    organization::rows(&mut rows);
     DemoOrg {
         rows,
         principals: org.users.len() + org.roles.len(),
