@@ -263,12 +263,8 @@ fn instances_as<'s>(
 /// A VM's token is limited by its OAuth scopes: without `cloud-platform` (or `iam`) the
 /// account's IAM permissions are only partly usable from it.
 fn scope_assumption(vm: &GcpInstance) -> Option<String> {
-    (!vm.token_unrestricted()).then(|| {
-        format!(
-            "the VM's token is limited to the scopes {:?}; the account's IAM permissions are usable only through APIs those scopes allow",
-            vm.scopes
-        )
-    })
+    (!vm.token_unrestricted())
+        .then(|| format!("VM token limited to scopes {}", vm.scopes.join(", ")))
 }
 
 /// `iam.roles.update` on a custom role the member holds at some scope.
