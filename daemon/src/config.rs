@@ -543,6 +543,7 @@ impl Config {
                 scale: Some(scale),
                 project: None,
                 projects: vec![],
+                organization: None,
                 credentials_file: None,
                 impersonate_service_account: None,
                 endpoints: Default::default(),

@@ -520,6 +520,13 @@ fn organization_route(
     if path == "/crm/v1/organizations:search" {
         return Some(json!({"organizations": [org]}));
     }
+    if path == "/crm/v1/projects" && *method == Method::GET {
+        let items = ["alpha-proj", "beta-proj", "gamma-proj"]
+            .iter()
+            .filter_map(|id| project(id))
+            .collect();
+        return Some(paged("projects", items, param("pageToken"), 2));
+    }
     if path == "/crm/v3/folders" && *method == Method::GET {
         let parent = param("parent")?.replace("%2F", "/");
         let items = FOLDERS
