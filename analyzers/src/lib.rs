@@ -50,6 +50,7 @@
 //! total is close to principals × rules + edges produced. Principals that are already
 //! admin get no per-victim edges. Blocking work: call from `spawn_blocking` or rayon.
 pub mod escalation;
+pub mod gcp;
 pub mod kb;
 pub mod lint;
 pub mod llm;

@@ -409,6 +409,8 @@ pub struct ConnectionConfig {
     /// gcp: projects to list (with `project`, all of them).
     #[serde(default)]
     pub projects: Vec<String>,
+    /// gcp: organization whose every project is listed (folders recursed).
+    pub organization: Option<String>,
     /// gcp: service-account JSON key file (default: application default credentials).
     pub credentials_file: Option<PathBuf>,
     /// gcp: service account to impersonate (IAM Credentials generateAccessToken).
@@ -541,6 +543,7 @@ impl Config {
                 scale: Some(scale),
                 project: None,
                 projects: vec![],
+                organization: None,
                 credentials_file: None,
                 impersonate_service_account: None,
                 endpoints: Default::default(),
@@ -615,21 +618,33 @@ impl Config {
                             return Err(format!("{at}.endpoints.{key}: expected an http(s) URL"));
                         }
                     }
-                    if c.project.is_none() && c.projects.is_empty() && c.credentials_file.is_none()
+                    if let Some(org) = &c.organization {
+                        let id = org.trim().trim_start_matches("organizations/");
+                        if id.is_empty() || !id.chars().all(|ch| ch.is_ascii_digit()) {
+                            return Err(format!(
+                                "{at}.organization: expected the organization's numeric id (`123` or `organizations/123`)"
+                            ));
+                        }
+                    }
+                    if c.project.is_none()
+                        && c.projects.is_empty()
+                        && c.organization.is_none()
+                        && c.credentials_file.is_none()
                     {
                         return Err(format!(
-                            "{at}.project: expected `project` or `projects` for plugin \"gcp\" (or a credentials_file naming its project)"
+                            "{at}.project: expected `project`, `projects` or `organization` for plugin \"gcp\" (or a credentials_file naming its project)"
                         ));
                     }
                 }
                 _ if !c.endpoints.is_empty()
                     || c.project.is_some()
+                    || c.organization.is_some()
                     || !c.projects.is_empty()
                     || c.credentials_file.is_some()
                     || c.impersonate_service_account.is_some() =>
                 {
                     return Err(format!(
-                        "{at}: project, projects, credentials_file, impersonate_service_account and endpoints are gcp settings"
+                        "{at}: project, projects, organization, credentials_file, impersonate_service_account and endpoints are gcp settings"
                     ));
                 }
                 Plugin::Demo if c.scale == Some(0) => {
@@ -1293,10 +1308,24 @@ mod tests {
         let e = parse_err("[[connection]]\nname='g'\nplugin='gcp'\n");
         assert!(e.contains("connection[0] (g).project"), "{e}");
         let e = parse_err(
-            "[[connection]]\nname='g'\nplugin='gcp'\nproject='p'\nendpoints={ compute = 'http://x' }\n",
+            "[[connection]]\nname='g'\nplugin='gcp'\nproject='p'\nendpoints={ bigquery = 'http://x' }\n",
         );
-        assert!(e.contains("endpoints.compute: unknown API"), "{e}");
+        assert!(e.contains("endpoints.bigquery: unknown API"), "{e}");
         let e = parse_err("[[connection]]\nname='d'\nplugin='demo'\nproject='p'\n");
         assert!(e.contains("are gcp settings"), "{e}");
+        let e = parse_err("[[connection]]\nname='g'\nplugin='gcp'\norganization='folders/1'\n");
+        assert!(
+            e.contains("organization: expected the organization's numeric id"),
+            "{e}"
+        );
+        let c = Config::parse(
+            "[[connection]]\nname='g'\nplugin='gcp'\norganization='organizations/900'\n",
+            "x.toml",
+            None,
+        )
+        .expect("an organization alone is enough");
+        let g = crate::engine::gcp_connection_config(&c.connections[0]);
+        assert_eq!(g.organization.as_deref(), Some("organizations/900"));
+        assert!(g.projects.is_empty());
     }
 }

@@ -99,6 +99,7 @@ pub fn gcp_connection_config(c: &ConnectionConfig) -> pathwarden_tables::gcp::Gc
     pathwarden_tables::gcp::GcpConnectionConfig {
         name: c.name.clone(),
         projects,
+        organization: c.organization.clone(),
         credentials_file: c.credentials_file.clone(),
         impersonate_service_account: c.impersonate_service_account.clone(),
         endpoints: c.endpoints.clone(),
@@ -393,7 +394,14 @@ impl Engine {
                         .unwrap_or_default(),
                     Plugin::Demo => format!("scale={}", c.scale.unwrap_or(0)),
                     Plugin::Aws => c.regions.join(","),
-                    Plugin::Gcp => gcp_connection_config(c).projects.join(","),
+                    Plugin::Gcp => {
+                        let g = gcp_connection_config(c);
+                        match g.organization {
+                            Some(org) if g.projects.is_empty() => format!("organization {org}"),
+                            Some(org) => format!("{} + organization {org}", g.projects.join(",")),
+                            None => g.projects.join(","),
+                        }
+                    }
                 };
                 (c.name.clone(), plugin, detail)
             })

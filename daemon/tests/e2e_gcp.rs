@@ -58,15 +58,24 @@ projects = ["beta-proj"]
 credentials_file = "{key}"
 on_access_denied = "record"
 endpoints = {endpoints}
+
+[[connection]]
+name = "gcp_org"
+plugin = "gcp"
+organization = "900"
+credentials_file = "{key}"
+on_access_denied = "record"
+endpoints = {endpoints}
 "#
     );
     let daemon = tokio::task::spawn_blocking(move || Daemon::start("gcp", Some(&config), &[]))
         .await
         .expect("start daemon");
     // Each connection fetched its token at start-up from the local token endpoint.
-    assert_eq!(fake.seen("/token").len(), 2, "{}", daemon.stderr());
+    assert_eq!(fake.seen("/token").len(), 3, "{}", daemon.stderr());
     let client = daemon.client().await;
 
+    let tables = pathwarden_tables::gcp::tables().len().to_string();
     let conns = text(
         &rows(
             &client,
@@ -81,13 +90,19 @@ endpoints = {endpoints}
                 "gcp_denied".to_string(),
                 "gcp".into(),
                 "beta-proj".into(),
-                "6".into()
+                tables.clone()
             ],
             vec![
                 "gcp_live".to_string(),
                 "gcp".into(),
                 "alpha-proj".into(),
-                "6".into()
+                tables.clone()
+            ],
+            vec![
+                "gcp_org".to_string(),
+                "gcp".into(),
+                "organization 900".into(),
+                tables.clone()
             ],
         ]
     );
@@ -180,6 +195,43 @@ endpoints = {endpoints}
             "gcp_service_account".into(),
             "iam.serviceAccounts.list".into()
         ]]
+    );
+    // An organization connection discovers every project through the folders.
+    let org_projects = text(
+        &rows(
+            &client,
+            "select project_id from gcp_org.gcp_organization_project order by 1",
+        )
+        .await,
+    );
+    assert_eq!(
+        org_projects,
+        [["alpha-proj"], ["beta-proj"], ["gamma-proj"]]
+    );
+    // The graph of a GCP-only configuration (read through the search path, whose first
+    // GCP connection is gcp_live): alice, owner of alpha-proj, is owner-equivalent of it,
+    // named by her member string.
+    let paths = text(
+        &rows(
+            &client,
+            "select cloud, hops, path from pathwarden.attack_path \
+             where source_arn = 'user:alice@example.com' and target = 'admin'",
+        )
+        .await,
+    );
+    let nodes = text(
+        &rows(
+            &client,
+            "select kind, key from pathwarden.graph_node where kind in ('Admin', 'GcpResource') order by 2",
+        )
+        .await,
+    );
+    assert!(
+        paths.iter().any(|r| r[0] == "gcp"
+            && r[1] == "1"
+            && r[2].contains("admin:gcp/projects/alpha-proj")),
+        "{paths:?}\n{nodes:?}\n{}",
+        daemon.stderr()
     );
     let api = fake.seen("/v1/");
     assert!(

@@ -49,9 +49,19 @@ const INVENTORY_TABLES: &[(ResourceKind, &str)] =
 /// graph without resources. The IAM tables are required.
 pub async fn build(ctx: &SessionContext, schema: &str) -> Result<Graph, GraphError> {
     let started = Instant::now();
-    let tables = read_tables(ctx, schema).await?;
+    let gcp = crate::gcp::read_tables(ctx, schema).await?;
+    // A schema with GCP tables and no AWS IAM tables gives a GCP-only graph.
+    let aws = gcp.is_none()
+        || ctx
+            .table_exist(format!("{schema}.aws_iam_role").as_str())
+            .unwrap_or(false);
+    let tables = if aws {
+        read_tables(ctx, schema).await?
+    } else {
+        Tables::default()
+    };
     let read_elapsed = started.elapsed();
-    let graph = tokio::task::spawn_blocking(move || assemble(tables))
+    let graph = tokio::task::spawn_blocking(move || assemble(tables, gcp))
         .await
         .map_err(|e| GraphError::Task(e.to_string()))??;
     tracing::info!(
@@ -1104,7 +1114,7 @@ pub(crate) fn access_facts(
     (out, shared)
 }
 
-fn assemble(tables: Tables) -> Result<Graph, GraphError> {
+fn assemble(tables: Tables, gcp: Option<crate::gcp::GcpTables>) -> Result<Graph, GraphError> {
     let t0 = Instant::now();
     let mut parsed = parse(tables);
     let t_parse = t0.elapsed();
@@ -1529,6 +1539,9 @@ fn assemble(tables: Tables) -> Result<Graph, GraphError> {
         });
     }
 
+    if let Some(gcp) = gcp {
+        crate::gcp::add(&mut b, gcp);
+    }
     let graph = b.finish();
     let ms = |d: std::time::Duration| d.as_millis() as u64;
     tracing::debug!(

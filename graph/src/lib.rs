@@ -4,11 +4,14 @@
 //! - [`build()`]: reads a connection's tables through SQL and evaluates every principal's
 //!   policies (escalation rules, AssumeRole, admin, bucket access) into a [`Graph`].
 //! - [`paths`]: CSR path engine: who reaches admin, what one identity reaches, simple paths.
+//! - [`gcp`]: GCP principals, owner-equivalent Admin nodes and escalation edges, from the
+//!   GCP tables through `pathwarden_analyzers::gcp`.
 //! - [`sql`]: `graph_node`, `graph_edge`, `attack_path`, `reachable` as DataFusion tables.
 //! - [`mirror`]: sync into Neo4j (Bolt) or FalkorDB (RESP) with Cypher generated from the schema.
 
 mod access;
 pub mod build;
+pub mod gcp;
 pub mod mirror;
 pub mod model;
 pub mod paths;

@@ -61,6 +61,13 @@ pub enum NodeKind {
     Admin = 7,
     /// The public internet, the far end of EXPOSED_TO_INTERNET.
     Internet = 8,
+    /// A GCP IAM member other than a service account (user, group, domain, allUsers,
+    /// allAuthenticatedUsers, workload identity principal), keyed by its member string.
+    GcpPrincipal = 9,
+    /// A GCP service account, keyed by `serviceAccount:<email>`.
+    GcpServiceAccount = 10,
+    /// A GCP organization, folder or project, keyed by its resource name.
+    GcpResource = 11,
 }
 
 /// Declaration of one node kind.
@@ -80,7 +87,7 @@ pub struct NodeKindDef {
 
 impl NodeKind {
     /// Every node kind, in declaration order.
-    pub const ALL: [NodeKind; 9] = [
+    pub const ALL: [NodeKind; 12] = [
         NodeKind::User,
         NodeKind::Role,
         NodeKind::Group,
@@ -90,6 +97,9 @@ impl NodeKind {
         NodeKind::Account,
         NodeKind::Admin,
         NodeKind::Internet,
+        NodeKind::GcpPrincipal,
+        NodeKind::GcpServiceAccount,
+        NodeKind::GcpResource,
     ];
 
     /// The declaration.
@@ -102,9 +112,23 @@ impl NodeKind {
         self.def().label
     }
 
-    /// True for users and roles: the identities that act and can escalate.
+    /// True for the identities that act and can escalate: AWS users and roles, GCP
+    /// members and service accounts.
     pub fn is_principal(self) -> bool {
-        matches!(self, NodeKind::User | NodeKind::Role)
+        matches!(
+            self,
+            NodeKind::User | NodeKind::Role | NodeKind::GcpPrincipal | NodeKind::GcpServiceAccount
+        )
+    }
+
+    /// The cloud a node of this kind belongs to (`aws`, `gcp`; empty for the shared
+    /// pseudo-nodes Admin and Internet).
+    pub fn cloud(self) -> &'static str {
+        match self {
+            NodeKind::GcpPrincipal | NodeKind::GcpServiceAccount | NodeKind::GcpResource => "gcp",
+            NodeKind::Admin | NodeKind::Internet => "",
+            _ => "aws",
+        }
     }
 
     /// Kind by label (case-insensitive).
@@ -116,7 +140,7 @@ impl NodeKind {
 }
 
 /// Node kinds, indexed by [`NodeKind`] discriminant.
-pub static NODE_KINDS: [NodeKindDef; 9] = [
+pub static NODE_KINDS: [NodeKindDef; 12] = [
     NodeKindDef {
         kind: NodeKind::User,
         label: "User",
@@ -237,7 +261,7 @@ pub static NODE_KINDS: [NodeKindDef; 9] = [
         label: "Admin",
         key_property: "arn",
         properties: &[],
-        description: "Administrator of one account (key `admin:<account id>`).",
+        description: "Administrator of one account (key `admin:<account id>`), or owner-equivalent of a GCP organization or project (key `admin:gcp/<resource name>`).",
     },
     NodeKindDef {
         kind: NodeKind::Internet,
@@ -245,6 +269,42 @@ pub static NODE_KINDS: [NodeKindDef; 9] = [
         key_property: "arn",
         properties: &[],
         description: "The public internet (key `internet`).",
+    },
+    NodeKindDef {
+        kind: NodeKind::GcpPrincipal,
+        label: "GcpPrincipal",
+        key_property: "member",
+        properties: &[prop(
+            "member_type",
+            PropType::Text,
+            "user, group, domain, allUsers, allAuthenticatedUsers, principal or principalSet.",
+        )],
+        description: "A GCP IAM member other than a service account (key: its member string).",
+    },
+    NodeKindDef {
+        kind: NodeKind::GcpServiceAccount,
+        label: "GcpServiceAccount",
+        key_property: "member",
+        properties: &[
+            prop("email", PropType::Text, "The account's email."),
+            prop("disabled", PropType::Bool, "Disabled (no tokens, no keys)."),
+        ],
+        description: "A GCP service account (key `serviceAccount:<email>`; account_id is its project).",
+    },
+    NodeKindDef {
+        kind: NodeKind::GcpResource,
+        label: "GcpResource",
+        // Not `name`: every node carries its friendly name under `name`.
+        key_property: "resource_name",
+        properties: &[
+            prop(
+                "resource_type",
+                PropType::Text,
+                "organization, folder or project.",
+            ),
+            prop("parent", PropType::Text, "Resource name of the parent."),
+        ],
+        description: "A GCP organization, folder or project (key: its resource name).",
     },
 ];
 
@@ -336,7 +396,12 @@ impl EdgeKind {
     }
 }
 
-const PRINCIPALS: &[NodeKind] = &[NodeKind::User, NodeKind::Role];
+const PRINCIPALS: &[NodeKind] = &[
+    NodeKind::User,
+    NodeKind::Role,
+    NodeKind::GcpPrincipal,
+    NodeKind::GcpServiceAccount,
+];
 
 /// Edge kinds, indexed by [`EdgeKind`] discriminant.
 pub static EDGE_KINDS: [EdgeKindDef; 7] = [
@@ -394,6 +459,7 @@ pub static EDGE_KINDS: [EdgeKindDef; 7] = [
             NodeKind::Role,
             NodeKind::Group,
             NodeKind::Admin,
+            NodeKind::GcpServiceAccount,
         ],
         merge_keys: &["technique"],
         properties: &[prop(
@@ -442,7 +508,13 @@ pub static EDGE_KINDS: [EdgeKindDef; 7] = [
     EdgeKindDef {
         kind: EdgeKind::AdminOf,
         label: "ADMIN_OF",
-        from: &[NodeKind::User, NodeKind::Role, NodeKind::Group],
+        from: &[
+            NodeKind::User,
+            NodeKind::Role,
+            NodeKind::Group,
+            NodeKind::GcpPrincipal,
+            NodeKind::GcpServiceAccount,
+        ],
         to: &[NodeKind::Admin],
         merge_keys: &[],
         properties: &[],

@@ -29,7 +29,6 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{Graph, NodeId};
 use crate::paths::{self, Follow, GraphPath};
-use crate::schema::NodeKind;
 use crate::{GraphError, build};
 
 type Loader = Box<dyn Fn() -> BoxFuture<'static, Result<Graph, GraphError>> + Send + Sync>;
@@ -200,8 +199,16 @@ impl GraphTableKind {
                 ),
             ],
             GraphTableKind::AttackPath => &[
-                ("source_arn", T, "Principal the path starts at."),
-                ("source_kind", T, "User or Role."),
+                (
+                    "source_arn",
+                    T,
+                    "Principal the path starts at: an ARN, or a GCP IAM member string.",
+                ),
+                (
+                    "source_kind",
+                    T,
+                    "User, Role, GcpPrincipal or GcpServiceAccount.",
+                ),
                 ("source_account", T, "Account of the principal."),
                 (
                     "target",
@@ -220,6 +227,11 @@ impl GraphTableKind {
                     "path",
                     T,
                     "Hops with endpoints, technique and the statements behind each (JSON).",
+                ),
+                (
+                    "cloud",
+                    T,
+                    "Cloud of the principal: aws or gcp (source_arn holds an ARN or a GCP member string).",
                 ),
             ],
             GraphTableKind::Reachable => &[
@@ -753,6 +765,7 @@ fn rows(
                     Cell::Text(Some(techniques)),
                     Cell::Bool(p.conditional),
                     Cell::Text(Some(path)),
+                    Cell::Text(Some(s.kind.cloud())),
                 ]);
             }
         }
@@ -797,8 +810,7 @@ fn rows(
 
 /// Kinds of node a principal ARN can name (for callers validating input).
 pub fn is_principal_key(g: &Graph, key: &str) -> bool {
-    g.id(key)
-        .is_some_and(|id| matches!(g.node(id).kind, NodeKind::User | NodeKind::Role))
+    g.id(key).is_some_and(|id| g.node(id).kind.is_principal())
 }
 
 #[cfg(test)]

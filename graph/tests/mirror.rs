@@ -158,8 +158,10 @@ async fn sql_context(scale: usize) -> (SessionContext, Arc<GraphHandle>) {
     (ctx, handle)
 }
 
+/// Principals of both clouds: AWS ones keyed by `arn`, GCP ones by `member`.
 const ADMIN_REACHERS: &str = "MATCH (p)-[:CAN_ASSUME|CAN_ESCALATE|ADMIN_OF*1..12]->(:Admin) \
-     WHERE p:User OR p:Role RETURN DISTINCT p.arn";
+     WHERE p:User OR p:Role OR p:GcpPrincipal OR p:GcpServiceAccount \
+     RETURN DISTINCT coalesce(p.arn, p.member)";
 
 fn strings(rows: Vec<Vec<Value>>) -> BTreeSet<String> {
     rows.into_iter()

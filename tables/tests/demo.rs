@@ -47,14 +47,21 @@ fn same_scale_and_seed_give_identical_rows() {
 #[test]
 fn rows_use_only_declared_columns_and_every_table_has_rows() {
     let org = demo::generate(1_000, DEFAULT_SEED);
-    let declared: HashSet<&str> = aws::tables().iter().map(|d| d.name).collect();
+    let declared: HashSet<&str> = aws::tables()
+        .iter()
+        .chain(pathwarden_tables::gcp::tables().iter())
+        .map(|d| d.name)
+        .collect();
     for name in org.rows.keys() {
         assert!(
             declared.contains(name),
             "demo produces rows for undeclared table {name}"
         );
     }
-    for def in aws::tables() {
+    for def in aws::tables()
+        .into_iter()
+        .chain(pathwarden_tables::gcp::tables())
+    {
         let rows = org.table(def.name);
         assert!(!rows.is_empty(), "{} has no demo rows", def.name);
         for r in rows {

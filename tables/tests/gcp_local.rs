@@ -29,6 +29,7 @@ fn config(fake: &FakeGcp, projects: &[&str], impersonate: Option<&str>) -> GcpCo
     GcpConnectionConfig {
         name: "gcp_test".into(),
         projects: projects.iter().map(|p| p.to_string()).collect(),
+        organization: None,
         credentials_file: Some(fake.key_file.clone()),
         impersonate_service_account: impersonate.map(str::to_string),
         endpoints,
@@ -664,5 +665,229 @@ async fn storage_buckets_page_and_hydrate_their_iam_policy() {
     assert!(
         iam.iter()
             .all(|s| s.query.contains("optionsRequestedPolicyVersion=3"))
+    );
+}
+
+async fn connect_org(fake: &FakeGcp) -> GcpSource {
+    let mut cfg = config(fake, &[], None);
+    cfg.organization = Some(gcp_fake::ORG.into());
+    GcpSource::connect(cfg)
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organization_discovery_recurses_folders_and_pages_through_429s() {
+    let fake = gcp_fake::start("org").await;
+    // The first folder listing is throttled twice; discovery retries that call only.
+    fake.fault("/crm/v3/folders", 429, None, 2);
+    let (ctx, _) = context(connect_org(&fake).await, AccessDeniedMode::Error);
+    let rows = sql(
+        &ctx,
+        "select project_id, project_number, lifecycle_state, parent, ancestors, name \
+         from gcp_test.gcp_organization_project order by project_id",
+    )
+    .await;
+    let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids, ["alpha-proj", "beta-proj", "gamma-proj"], "{rows:?}");
+    assert_eq!(rows[2][1], "333333333333");
+    assert_eq!(rows[2][2], "ACTIVE");
+    assert_eq!(
+        json(&rows[2][3]),
+        serde_json::json!({"type": "folder", "id": "311"})
+    );
+    let chain: Vec<String> = json(&rows[2][4])
+        .as_array()
+        .expect("ancestors")
+        .iter()
+        .map(|a| {
+            format!(
+                "{}/{}",
+                a["resourceId"]["type"].as_str().unwrap_or(""),
+                a["resourceId"]["id"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            "project/gamma-proj",
+            "folder/311",
+            "folder/310",
+            "organization/900"
+        ]
+    );
+    assert_eq!(rows[2][5], "Gamma");
+    // Paging: three folders under the organization come two per page; projects one per page.
+    let folder_lists = fake.seen("/crm/v3/folders");
+    assert!(
+        folder_lists
+            .iter()
+            .any(|s| s.query.contains("pageToken=tok2")),
+        "second page of folders requested: {:?}",
+        folder_lists.iter().map(|s| &s.query).collect::<Vec<_>>()
+    );
+    assert!(
+        fake.seen("/crm/v3/projects")
+            .iter()
+            .any(|s| s.query.contains("pageToken=tok1") && s.query.contains("folders%2F300")),
+        "second page of folder 300's projects requested"
+    );
+    // The per-project tables cover every discovered project.
+    let rows = sql(
+        &ctx,
+        "select project from gcp_test.gcp_iam_policy order by project",
+    )
+    .await;
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let rows = sql(
+        &ctx,
+        "select name, folder_id, parent, display_name, organization_id from gcp_test.gcp_folder order by name",
+    )
+    .await;
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(
+        rows[3],
+        [
+            "folders/320",
+            "320",
+            "organizations/900",
+            "folder-320",
+            "900"
+        ]
+    );
+    assert_eq!(rows[1][2], "organizations/900");
+    let nested = rows
+        .iter()
+        .find(|r| r[0] == "folders/311")
+        .expect("nested folder");
+    assert_eq!(nested[2], "folders/310");
+    // Discovery ran once for all these tables (one walk per snapshot).
+    let walks = fake
+        .seen("/crm/v3/folders")
+        .iter()
+        .filter(|s| s.query.contains("organizations%2F900") && !s.query.contains("pageToken"))
+        .count();
+    assert_eq!(walks, 3, "one walk: two throttled calls and one answered");
+    let rows = sql(
+        &ctx,
+        "select organization_id, display_name, directory_customer_id, lifecycle_state from gcp_test.gcp_organization",
+    )
+    .await;
+    assert_eq!(rows, [["900", "example.com", "C0abc123", "ACTIVE"]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organization_and_folder_policies_are_version_3_and_flatten_into_effective_bindings() {
+    let fake = gcp_fake::start("orgpolicy").await;
+    let (ctx, _) = context(connect_org(&fake).await, AccessDeniedMode::Error);
+    let rows = sql(
+        &ctx,
+        "select organization_id, version, bindings from gcp_test.gcp_organization_iam_policy",
+    )
+    .await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][1], "3");
+    let bindings = json(&rows[0][2]);
+    assert!(
+        bindings.as_array().is_some_and(|b| b
+            .iter()
+            .any(|b| b["condition"]["title"] == "business-hours")),
+        "conditional org binding kept: {bindings}"
+    );
+    for s in fake.seen(":getIamPolicy") {
+        assert!(
+            s.body.contains("\"requestedPolicyVersion\":3"),
+            "{} {}",
+            s.path,
+            s.body
+        );
+    }
+    let rows = sql(
+        &ctx,
+        "select folder_id from gcp_test.gcp_folder_iam_policy order by folder_id",
+    )
+    .await;
+    assert_eq!(rows.len(), 4);
+
+    let rows = sql(
+        &ctx,
+        "select member, role, granted_at, inherited, conditional, condition_expression \
+         from gcp_test.gcp_iam_effective_binding where resource = 'projects/gamma-proj' order by member, role",
+    )
+    .await;
+    let viewer = rows
+        .iter()
+        .find(|r| r[0] == "domain:example.com")
+        .expect("folder 311 binding inherited by gamma-proj");
+    assert_eq!(viewer[1], "roles/viewer");
+    assert_eq!(viewer[2], "folders/311");
+    assert_eq!(viewer[3], "true");
+    let sre = rows
+        .iter()
+        .find(|r| r[0] == "group:sre@example.com")
+        .expect("org binding");
+    assert_eq!(sre[2], "organizations/900");
+    assert_eq!(sre[4], "true", "conditional binding marked");
+    assert!(sre[5].contains("getHours"));
+    assert!(
+        !rows.iter().any(|r| r[0] == "user:folder-admin@example.com"),
+        "folder 300's binding does not reach a project outside it"
+    );
+    let own = rows
+        .iter()
+        .find(|r| r[0] == "user:alice@example.com")
+        .expect("project binding");
+    assert_eq!(own[3], "false");
+    // Folder 300's grant applies to both its projects and to itself, not to the organization.
+    let rows = sql(
+        &ctx,
+        "select resource from gcp_test.gcp_iam_effective_binding \
+         where member = 'user:folder-admin@example.com' order by resource",
+    )
+    .await;
+    let resources: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        resources,
+        ["folders/300", "projects/alpha-proj", "projects/beta-proj"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_folder_listing_is_reported_never_silently_dropped() {
+    let fake = gcp_fake::start("orgdenied").await;
+    fake.deny("parent=folders/320");
+    let (ctx, _) = context(connect_org(&fake).await, AccessDeniedMode::Error);
+    let err = try_sql(
+        &ctx,
+        "select project_id from gcp_test.gcp_organization_project",
+    )
+    .await
+    .expect_err("a partly discovered organization must not look complete");
+    assert!(err.contains("access denied"), "{err}");
+    assert!(err.contains("folders/320"), "{err}");
+    assert!(err.contains("PERMISSION_DENIED"), "{err}");
+
+    let (ctx, errors) = context(connect_org(&fake).await, AccessDeniedMode::Record);
+    let rows = sql(
+        &ctx,
+        "select project_id from gcp_test.gcp_organization_project",
+    )
+    .await;
+    assert_eq!(rows.len(), 3, "what could be read is served");
+    let rows = sql(&ctx, "select project from gcp_test.gcp_service_account").await;
+    assert_eq!(rows.len(), 15, "every discovered project's accounts");
+    let recorded = errors.snapshot();
+    assert!(
+        recorded
+            .iter()
+            .any(|r| r.table == "gcp_organization_project"
+                && r.api_call.contains("cloudresourcemanager.")
+                && r.api_call.contains("folders/320")),
+        "{recorded:?}"
+    );
+    assert!(
+        recorded.iter().any(|r| r.table == "gcp_service_account"),
+        "{recorded:?}"
     );
 }

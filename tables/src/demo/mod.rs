@@ -1,4 +1,5 @@
-//! The built-in synthetic organisation: three AWS accounts with users, groups, roles,
+//! The built-in synthetic organisation: three AWS accounts and a Google Cloud organization
+//! (`gcp.rs`), with users, groups, roles,
 //! policies, credentials, buckets, networks and instances, including planted privilege
 //! escalation paths, near misses and CIS misconfigurations (listed in `README.md` next
 //! to this file). The same scale and seed always give the same rows.
@@ -10,6 +11,7 @@
 //! ```
 
 mod emit;
+mod gcp;
 mod infra;
 mod managed;
 mod model;
@@ -27,6 +29,7 @@ use serde_json::json;
 use crate::framework::Row;
 use crate::static_source::StaticSource;
 
+pub use gcp::{GCP_PLANTS, ORGANIZATION as GCP_ORGANIZATION};
 pub use model::ACCOUNTS;
 pub use org::REGIONS;
 pub use plants::{ESCALATIONS, NEAR_MISSES};
@@ -75,11 +78,13 @@ impl DemoOrg {
                 r.insert("_ctx".into(), ctx.clone());
             }
         }
+        let mut tables = crate::aws::tables();
+        tables.extend(crate::gcp::tables());
         StaticSource::new(
             connection,
             "demo",
             REGIONS.iter().map(|r| r.to_string()).collect(),
-            crate::aws::tables(),
+            tables,
             rows,
         )
     }
@@ -108,6 +113,7 @@ pub fn generate_at(scale: usize, seed: u64, epoch: DateTime<Utc>) -> DemoOrg {
     );
     rows.insert("aws_ec2_instance", org.infra.instances);
     organization::rows(&mut rows);
+    rows.extend(gcp::rows(&epoch.to_rfc3339()));
     DemoOrg {
         rows,
         principals: org.users.len() + org.roles.len(),

@@ -112,7 +112,7 @@ pub(crate) async fn list(
     req: &ListRequest,
     mut cursor: Cursor,
 ) -> Result<Page, FetchError> {
-    let projects = src.projects_for(req);
+    let projects = src.projects_for(req).await?;
     while cursor.phase <= PREDEFINED && !wanted(req, cursor.phase) {
         cursor = Cursor {
             phase: cursor.phase + 1,
@@ -169,7 +169,7 @@ pub(crate) async fn get(src: &GcpSource, name: &str) -> Result<Vec<Row>, FetchEr
         .strip_prefix("projects/")
         .and_then(|rest| rest.split('/').next());
     if let Some(p) = custom_project {
-        if !src.has_project(p) {
+        if !src.has_project(p).await? {
             return Ok(Vec::new());
         }
     } else if !name.starts_with("roles/") {
@@ -186,7 +186,8 @@ pub(crate) async fn get(src: &GcpSource, name: &str) -> Result<Vec<Row>, FetchEr
     Ok(match custom_project {
         Some(p) => vec![role_row(src, p, &role, false)],
         None => src
-            .projects
+            .all_projects()
+            .await?
             .iter()
             .map(|p| role_row(src, p, &role, true))
             .collect(),

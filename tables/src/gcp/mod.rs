@@ -31,8 +31,17 @@ macro_rules! gcp_columns {
 }
 
 mod auth;
+pub mod compute_instance;
+pub mod folder;
+pub mod folder_iam_policy;
+pub mod hierarchy;
+pub mod iam_effective_binding;
 pub mod iam_policy;
 pub mod iam_role;
+pub mod organization;
+pub mod organization_iam_policy;
+pub mod organization_project;
+mod policies;
 pub mod project;
 mod rest;
 pub mod service_account;
@@ -60,6 +69,13 @@ pub static TABLES: &[&GcpTable] = &[
     &service_account_key::TABLE,
     &iam_role::TABLE,
     &storage_bucket::TABLE,
+    &organization::TABLE,
+    &organization_project::TABLE,
+    &folder::TABLE,
+    &organization_iam_policy::TABLE,
+    &folder_iam_policy::TABLE,
+    &iam_effective_binding::TABLE,
+    &compute_instance::TABLE,
 ];
 
 /// The GCP table definitions, in registration order.
@@ -99,6 +115,10 @@ mod tests {
                 .find(|c| c.name == t.id_column)
                 .unwrap_or_else(|| panic!("{}: no id column", t.name));
             assert!(id.hydrate.is_none(), "{}: id column is hydrated", t.name);
+            // The flattened binding table is a view over policies, not a resource.
+            if t.name == "gcp_iam_effective_binding" {
+                continue;
+            }
             for std in ["title", "akas"] {
                 assert!(t.column_index(std).is_some(), "{}: no {std}", t.name);
             }

@@ -75,7 +75,7 @@ static HYDRATE_ANCESTRY: GcpHydrate = GcpHydrate::new("ancestry", |s, _, row| {
 const GET: &str = "cloudresourcemanager.projects.get";
 const GET_ANCESTRY: &str = "cloudresourcemanager.projects.getAncestry";
 
-fn project_row(src: &GcpSource, p: &Value) -> Row {
+pub(crate) fn project_row(src: &GcpSource, p: &Value) -> Row {
     let mut row = Row::new();
     let id = p
         .get("projectId")
@@ -121,7 +121,7 @@ pub(crate) async fn list(
     req: &ListRequest,
     cursor: Cursor,
 ) -> Result<Page, FetchError> {
-    let projects = src.projects_for(req);
+    let projects = src.projects_for(req).await?;
     let Some(project) = projects.get(cursor.project) else {
         return Ok(Page::default());
     };
@@ -133,7 +133,7 @@ pub(crate) async fn list(
 
 /// One project by id (only the connection's own).
 pub(crate) async fn get(src: &GcpSource, project_id: &str) -> Result<Option<Row>, FetchError> {
-    if !src.has_project(project_id) {
+    if !src.has_project(project_id).await? {
         return Ok(None);
     }
     fetch(src, project_id).await

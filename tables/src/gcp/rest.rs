@@ -48,8 +48,20 @@ pub(crate) const STORAGE: Api = Api {
     base: "https://storage.googleapis.com",
 };
 
+/// Compute Engine (VM instances).
+pub(crate) const COMPUTE: Api = Api {
+    name: "compute",
+    base: "https://compute.googleapis.com",
+};
+
 /// The API names an `endpoints` map may override.
-pub const API_NAMES: &[&str] = &["cloudresourcemanager", "iam", "iamcredentials", "storage"];
+pub const API_NAMES: &[&str] = &[
+    "cloudresourcemanager",
+    "iam",
+    "iamcredentials",
+    "storage",
+    "compute",
+];
 
 /// Base URL of `api`, honouring the connection's overrides.
 pub(crate) fn base_url(endpoints: &BTreeMap<String, String>, api: Api) -> String {

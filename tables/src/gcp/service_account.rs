@@ -139,7 +139,7 @@ pub(crate) async fn list(
     req: &ListRequest,
     cursor: Cursor,
 ) -> Result<Page, FetchError> {
-    let projects = src.projects_for(req);
+    let projects = src.projects_for(req).await?;
     let Some(project) = projects.get(cursor.project) else {
         return Ok(Page::default());
     };
@@ -167,7 +167,10 @@ pub(crate) async fn get(src: &GcpSource, email: &str) -> Result<Option<Row>, Fet
         .get("projectId")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    Ok(src.has_project(project).then(|| account_row(src, &a)))
+    Ok(src
+        .has_project(project)
+        .await?
+        .then(|| account_row(src, &a)))
 }
 
 /// `iam_policy`: `serviceAccounts.getIamPolicy` with policy version 3.

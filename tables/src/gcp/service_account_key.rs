@@ -134,7 +134,7 @@ pub(crate) async fn list(
     req: &ListRequest,
     cursor: Cursor,
 ) -> Result<Page, FetchError> {
-    let projects = src.projects_for(req);
+    let projects = src.projects_for(req).await?;
     let Some(project) = projects.get(cursor.project) else {
         return Ok(Page::default());
     };

@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use serde_json::Value;
 
 use super::auth::{Auth, AuthError};
+use super::hierarchy::{self, Hierarchy};
 use super::iam_role;
 use super::rest::{self, RestClient};
 use crate::framework::registry::{self, HydrateRef};
@@ -26,8 +27,12 @@ use crate::framework::{FetchError, ListRequest, Page, Row, Source, TableDef};
 pub struct GcpConnectionConfig {
     /// Connection (schema) name.
     pub name: String,
-    /// Projects listed by every table; empty means the project of the credentials.
+    /// Projects listed by every table; empty (and no organization) means the project of
+    /// the credentials.
     pub projects: Vec<String>,
+    /// Organization whose every project (recursing folders) the tables list, with the
+    /// configured `projects`: `123` or `organizations/123`.
+    pub organization: Option<String>,
     /// Service-account JSON key file; `None` uses application default credentials.
     pub credentials_file: Option<PathBuf>,
     /// Service account whose token is used (IAM Credentials `generateAccessToken`).
@@ -75,7 +80,18 @@ pub struct GcpSource {
     pub(crate) connection: String,
     pub(crate) projects: Vec<String>,
     pub(crate) rest: RestClient,
+    /// `organizations/<id>` when the connection discovers an organization.
+    pub(crate) organization: Option<String>,
+    /// The discovered hierarchy and when it was read.
+    hierarchy: tokio::sync::Mutex<Option<(Instant, Arc<Hierarchy>)>>,
 }
+
+/// How long a discovered hierarchy is used before it is walked again.
+const HIERARCHY_TTL: Duration = Duration::from_secs(300);
+
+/// Page token of the page after a listing's last one when organization discovery was
+/// refused somewhere: that page reports the refusal.
+const DENIED_TAIL: &str = "!discovery-refused";
 
 impl fmt::Debug for GcpSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -123,7 +139,12 @@ impl GcpSource {
             source,
         })?;
         let mut projects = cfg.projects.clone();
-        if projects.is_empty() {
+        let organization = cfg
+            .organization
+            .as_deref()
+            .filter(|o| !o.trim().is_empty())
+            .map(hierarchy::organization_name);
+        if projects.is_empty() && organization.is_none() {
             match auth.project_id().await {
                 Some(p) => projects.push(p),
                 None => {
@@ -137,35 +158,72 @@ impl GcpSource {
             }
         }
         projects.dedup();
-        tracing::info!(connection = %connection, projects = ?projects, impersonating = cfg.impersonate_service_account.is_some(), "gcp connection ready");
+        tracing::info!(connection = %connection, projects = ?projects, organization = ?organization, impersonating = cfg.impersonate_service_account.is_some(), "gcp connection ready");
         Ok(GcpSource {
             connection,
             projects,
             rest: RestClient::new(http, Arc::new(auth), cfg.endpoints),
+            organization,
+            hierarchy: tokio::sync::Mutex::new(None),
         })
     }
 
-    /// The projects this connection lists.
+    /// The organization's hierarchy (discovered on first use, walked again after
+    /// [`HIERARCHY_TTL`]); `None` when the connection names no organization.
+    pub(crate) async fn hierarchy(&self) -> Result<Option<Arc<Hierarchy>>, FetchError> {
+        let Some(org) = &self.organization else {
+            return Ok(None);
+        };
+        // Held across the walk: concurrent scans wait for one discovery.
+        let mut slot = self.hierarchy.lock().await;
+        if let Some((at, h)) = slot.as_ref()
+            && at.elapsed() < HIERARCHY_TTL
+        {
+            return Ok(Some(Arc::clone(h)));
+        }
+        let h = Arc::new(hierarchy::discover(&self.rest, org).await?);
+        *slot = Some((Instant::now(), Arc::clone(&h)));
+        Ok(Some(h))
+    }
+
+    /// Every project of the connection: the configured ones, then the organization's.
+    pub(crate) async fn all_projects(&self) -> Result<Vec<String>, FetchError> {
+        let mut out = self.projects.clone();
+        if let Some(h) = self.hierarchy().await? {
+            for p in h.project_ids() {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The configured projects (an organization's are discovered on first use).
     pub fn projects(&self) -> &[String] {
         &self.projects
     }
 
+    /// The organization the connection discovers, as `organizations/<id>`.
+    pub fn organization(&self) -> Option<&str> {
+        self.organization.as_deref()
+    }
+
     /// The projects a list call covers: the connection's, narrowed by `project = ...`.
-    pub(crate) fn projects_for(&self, req: &ListRequest) -> Vec<String> {
-        match req.quals.values("project") {
-            Some(wanted) => self
-                .projects
-                .iter()
+    pub(crate) async fn projects_for(&self, req: &ListRequest) -> Result<Vec<String>, FetchError> {
+        let all = self.all_projects().await?;
+        Ok(match req.quals.values("project") {
+            Some(wanted) => all
+                .into_iter()
                 .filter(|p| wanted.iter().any(|w| w.as_str() == Some(p.as_str())))
-                .cloned()
                 .collect(),
-            None => self.projects.clone(),
-        }
+            None => all,
+        })
     }
 
     /// Whether `project` belongs to this connection.
-    pub(crate) fn has_project(&self, project: &str) -> bool {
-        self.projects.iter().any(|p| p == project)
+    pub(crate) async fn has_project(&self, project: &str) -> Result<bool, FetchError> {
+        Ok(self.all_projects().await?.iter().any(|p| p == project))
     }
 
     /// The standard columns of a resource row.
@@ -330,7 +388,26 @@ impl Source for GcpSource {
         req: &ListRequest,
         token: Option<String>,
     ) -> Result<Page, FetchError> {
-        registry::list_page(super::TABLES, self, table, req, token).await
+        if token.as_deref() == Some(DENIED_TAIL) {
+            return Err(self
+                .hierarchy()
+                .await?
+                .and_then(|h| h.denial())
+                .unwrap_or_else(|| FetchError::Api {
+                    api_call: "cloudresourcemanager.folders.list".into(),
+                    message: "organization discovery was refused".into(),
+                }));
+        }
+        let mut page = registry::list_page(super::TABLES, self, table, req, token).await?;
+        // Rows of a partly discovered organization are served, then the refusal is
+        // reported: an error, or a `pathwarden_error` row, never a silent gap.
+        if page.next.is_none()
+            && let Some(h) = self.hierarchy().await?
+            && !h.denied.is_empty()
+        {
+            page.next = Some(DENIED_TAIL.to_string());
+        }
+        Ok(page)
     }
 
     async fn get(

@@ -393,10 +393,12 @@ async fn handle(
             return resp;
         }
     }
+    // Listings name their parent in the query (`parent=folders%2F320`).
+    let target = format!("{path}?{}", query.replace("%2F", "/").replace("%2f", "/"));
     let denied = fake
         .denied
         .lock()
-        .map(|d| d.iter().any(|p| path.contains(p.as_str())))
+        .map(|d| d.iter().any(|p| target.contains(p.as_str())))
         .unwrap_or(false);
     if denied {
         return google_error(
@@ -427,8 +429,10 @@ pub fn project(id: &str) -> Option<Value> {
     let (number, name) = match id {
         "alpha-proj" => ("111111111111", "Alpha"),
         "beta-proj" => ("222222222222", "Beta"),
+        "gamma-proj" => ("333333333333", "Gamma"),
         _ => return None,
     };
+    let folder = if id == "gamma-proj" { "311" } else { "300" };
     Some(json!({
         "projectNumber": number,
         "projectId": id,
@@ -436,8 +440,129 @@ pub fn project(id: &str) -> Option<Value> {
         "name": name,
         "createTime": "2024-03-01T10:00:00.000Z",
         "labels": {"env": "prod", "team": id.trim_end_matches("-proj")},
-        "parent": {"type": "folder", "id": "300"},
+        "parent": {"type": "folder", "id": folder},
     }))
+}
+
+/// The organization the fake serves: organizations/900 with folders 300 (alpha-proj,
+/// beta-proj), 310 > 311 (gamma-proj) and 320 (empty; tests deny its listing).
+pub const ORG: &str = "900";
+
+/// v3 folders: `(id, parent)`.
+pub const FOLDERS: &[(&str, &str)] = &[
+    ("300", "organizations/900"),
+    ("310", "organizations/900"),
+    ("320", "organizations/900"),
+    ("311", "folders/310"),
+];
+
+fn v3_folder(id: &str, parent: &str) -> Value {
+    json!({
+        "name": format!("folders/{id}"),
+        "parent": parent,
+        "displayName": format!("folder-{id}"),
+        "state": "ACTIVE",
+        "createTime": "2023-01-01T00:00:00Z",
+        "updateTime": "2023-01-02T00:00:00Z",
+        "etag": format!("W/\"{id}\""),
+    })
+}
+
+fn v3_project(id: &str) -> Option<Value> {
+    let p = project(id)?;
+    Some(json!({
+        "name": format!("projects/{}", p["projectNumber"].as_str()?),
+        "parent": format!("folders/{}", p["parent"]["id"].as_str()?),
+        "projectId": id,
+        "state": "ACTIVE",
+        "displayName": p["name"],
+        "createTime": p["createTime"],
+        "labels": p["labels"],
+        "etag": "W/\"p\"",
+    }))
+}
+
+/// Policy of a folder or the organization (version 3 keeps the condition).
+pub fn hierarchy_policy(resource: &str) -> Value {
+    let bindings = match resource {
+        "organizations/900" => json!([
+            {"role": "roles/resourcemanager.organizationAdmin", "members": ["user:admin@example.com"]},
+            {"role": "roles/iam.serviceAccountTokenCreator", "members": ["group:sre@example.com"],
+             "condition": {"title": "business-hours", "expression": "request.time.getHours(\"Europe/Berlin\") < 18"}},
+        ]),
+        "folders/300" => json!([
+            {"role": "roles/resourcemanager.folderIamAdmin", "members": ["user:folder-admin@example.com"]},
+        ]),
+        "folders/311" => json!([
+            {"role": "roles/viewer", "members": ["domain:example.com"]},
+        ]),
+        _ => json!([]),
+    };
+    json!({"version": 3, "etag": "BwOrg=", "bindings": bindings})
+}
+
+fn organization_route(
+    method: &Method,
+    path: &str,
+    param: &dyn Fn(&str) -> Option<String>,
+    body: &str,
+) -> Option<Value> {
+    let org = json!({
+        "name": "organizations/900",
+        "displayName": "example.com",
+        "owner": {"directoryCustomerId": "C0abc123"},
+        "creationTime": "2020-01-01T00:00:00Z",
+        "lifecycleState": "ACTIVE",
+    });
+    if path == "/crm/v1/organizations/900" && *method == Method::GET {
+        return Some(org);
+    }
+    if path == "/crm/v1/organizations:search" {
+        return Some(json!({"organizations": [org]}));
+    }
+    if path == "/crm/v1/projects" && *method == Method::GET {
+        let items = ["alpha-proj", "beta-proj", "gamma-proj"]
+            .iter()
+            .filter_map(|id| project(id))
+            .collect();
+        return Some(paged("projects", items, param("pageToken"), 2));
+    }
+    if path == "/crm/v3/folders" && *method == Method::GET {
+        let parent = param("parent")?.replace("%2F", "/");
+        let items = FOLDERS
+            .iter()
+            .filter(|(_, p)| *p == parent)
+            .map(|(id, p)| v3_folder(id, p))
+            .collect();
+        return Some(paged("folders", items, param("pageToken"), 2));
+    }
+    if path == "/crm/v3/projects" && *method == Method::GET {
+        let parent = param("parent")?.replace("%2F", "/");
+        let items = ["alpha-proj", "beta-proj", "gamma-proj"]
+            .iter()
+            .filter_map(|id| v3_project(id))
+            .filter(|p| p["parent"] == parent.as_str())
+            .collect();
+        return Some(paged("projects", items, param("pageToken"), 1));
+    }
+    let rest = path.strip_prefix("/crm/v3/")?;
+    let resource = rest.strip_suffix(":getIamPolicy")?;
+    let known = resource == "organizations/900"
+        || FOLDERS
+            .iter()
+            .any(|(id, _)| resource == format!("folders/{id}"));
+    if !known {
+        return None;
+    }
+    let req: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let mut policy = hierarchy_policy(resource);
+    if req["options"]["requestedPolicyVersion"] != 3 {
+        policy["version"] = json!(1);
+        if let Some(list) = policy["bindings"].as_array_mut() {
+            list.retain(|b| b.get("condition").is_none());
+        }
+    }
+    Some(policy)
 }
 
 /// Project IAM policy (version 3: a conditional binding).
@@ -544,6 +669,9 @@ fn route(
     param: &dyn Fn(&str) -> Option<String>,
     body: &str,
 ) -> Option<Value> {
+    if let Some(v) = organization_route(method, path, param, body) {
+        return Some(v);
+    }
     if let Some(rest) = path.strip_prefix("/crm/v1/projects/") {
         if let Some(id) = rest.strip_suffix(":getIamPolicy") {
             project(id)?;
@@ -564,12 +692,19 @@ fn route(
             return Some(policy);
         }
         if let Some(id) = rest.strip_suffix(":getAncestry") {
-            project(id)?;
-            return Some(json!({"ancestor": [
-                {"resourceId": {"type": "project", "id": id}},
-                {"resourceId": {"type": "folder", "id": "300"}},
-                {"resourceId": {"type": "organization", "id": "900"}},
-            ]}));
+            let p = project(id)?;
+            let mut chain = vec![json!({"resourceId": {"type": "project", "id": id}})];
+            let mut folder = p["parent"]["id"].as_str()?.to_string();
+            loop {
+                chain.push(json!({"resourceId": {"type": "folder", "id": folder}}));
+                let parent = FOLDERS.iter().find(|(f, _)| *f == folder)?.1;
+                match parent.strip_prefix("folders/") {
+                    Some(up) => folder = up.to_string(),
+                    None => break,
+                }
+            }
+            chain.push(json!({"resourceId": {"type": "organization", "id": "900"}}));
+            return Some(json!({ "ancestor": chain }));
         }
         if *method == Method::GET && !rest.contains('/') {
             return project(rest);
