@@ -357,9 +357,9 @@ endpoints = {endpoints}
         [
             ["ad_cli", "azuread", "5"],
             ["ad_secret", "azuread", "5"],
-            ["az_managed", "azure", "6"],
-            ["az_secret", "azure", "6"],
-            ["az_workload", "azure", "6"],
+            ["az_managed", "azure", "9"],
+            ["az_secret", "azure", "9"],
+            ["az_workload", "azure", "9"],
         ]
     );
 

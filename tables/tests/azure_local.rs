@@ -290,6 +290,60 @@ async fn subscriptions_are_discovered_and_arm_tables_read_back() {
     assert_eq!(tenants[0][..3], [TENANT, "Contoso", "NL"]);
     assert_eq!(tenants[0][4], "", "tenant rows belong to no subscription");
 
+    // Resources: a VM's managed identities, a vault's permission model, a storage account.
+    let vms = sql(
+        &ctx,
+        "select name, resource_group, region, size, admin_user_name, identity, image_offer, os_type, tags \
+         from az_test.azure_compute_virtual_machine order by name",
+    )
+    .await;
+    assert_eq!(vms.len(), 2, "{vms:?}");
+    assert_eq!(
+        vms[0][..5],
+        ["web-1", "rg-web", "westeurope", "Standard_B2s", "azureuser"]
+    );
+    let identity = json(&vms[0][5]);
+    assert_eq!(identity["principalId"], MI_SP);
+    let uami = identity["userAssignedIdentities"]
+        .as_object()
+        .expect("user-assigned");
+    assert_eq!(
+        uami.values().next().map(|v| v["principalId"].clone()),
+        Some(Value::String(UAMI_PRINCIPAL.into()))
+    );
+    assert_eq!(vms[0][7], "Linux");
+    assert_eq!(vms[1][5], "", "no identity");
+    let kvs = sql(
+        &ctx,
+        "select name, enable_rbac_authorization, access_policies, soft_delete_retention_in_days, vault_uri, resource_group \
+         from az_test.azure_key_vault order by name",
+    )
+    .await;
+    assert_eq!(kvs.len(), 2);
+    assert_eq!(kvs[0][1], "false");
+    assert_eq!(json(&kvs[0][2])[0]["objectId"], DEPLOY_SP);
+    assert_eq!(kvs[0][3], "90");
+    assert_eq!(kvs[1][..2], ["kv-rbac", "true"]);
+    let sas = sql(
+        &ctx,
+        "select name, allow_blob_public_access, minimum_tls_version, sku_name, network_rule_default_action, enable_https_traffic_only, creation_time \
+         from az_test.azure_storage_account",
+    )
+    .await;
+    assert_eq!(sas.len(), 1);
+    assert_eq!(
+        sas[0][..6],
+        [
+            "contosodata",
+            "true",
+            "TLS1_0",
+            "Standard_LRS",
+            "Allow",
+            "true"
+        ]
+    );
+    assert!(sas[0][6].starts_with("2024-01-02T03:04:05"), "{:?}", sas[0]);
+
     // Every ARM call carried the ARM token (the fake refuses others), and the token was
     // asked for once: it is cached for its lifetime.
     assert!(

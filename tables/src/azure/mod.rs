@@ -52,10 +52,13 @@ pub mod ad_directory_role;
 pub mod ad_group;
 pub mod ad_service_principal;
 pub mod ad_user;
+pub mod compute_virtual_machine;
+pub mod key_vault;
 pub mod management_group;
 pub mod resource_group;
 pub mod role_assignment;
 pub mod role_definition;
+pub mod storage_account;
 pub mod subscription;
 pub mod tenant;
 
@@ -80,6 +83,9 @@ pub static AZURE_TABLES: &[&AzureTable] = &[
     &resource_group::TABLE,
     &role_assignment::TABLE,
     &role_definition::TABLE,
+    &compute_virtual_machine::TABLE,
+    &key_vault::TABLE,
+    &storage_account::TABLE,
 ];
 
 /// The `azuread` plugin's tables (Microsoft Graph), one line each.
@@ -179,6 +185,23 @@ mod tests {
 
     #[test]
     fn steampipe_standard_columns() {
+        for t in [
+            "azure_compute_virtual_machine",
+            "azure_key_vault",
+            "azure_storage_account",
+        ] {
+            let def = table(t).unwrap_or_else(|| panic!("{t}"));
+            for c in [
+                "region",
+                "resource_group",
+                "tags",
+                "akas",
+                "title",
+                "subscription_id",
+            ] {
+                assert!(def.column_index(c).is_some(), "{t}.{c}");
+            }
+        }
         for t in ["azure_resource_group"] {
             let def = table(t).unwrap_or_else(|| panic!("{t}"));
             for c in ["region", "tags", "akas", "title", "subscription_id"] {

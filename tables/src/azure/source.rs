@@ -470,6 +470,11 @@ mod tests {
         assert!(!is_guid("00000000-1111-2222-3333-44444444444"));
         assert!(!is_guid("../../providers/x"));
         assert!(!is_guid("00000000-1111-2222-3333-44444444444/"));
+        assert_eq!(
+            resource_group_of("/subscriptions/s/resourceGroups/Prod-RG/providers/x").as_deref(),
+            Some("prod-rg")
+        );
+        assert_eq!(resource_group_of("/subscriptions/s"), None);
     }
 }
 
@@ -503,4 +508,46 @@ pub(crate) async fn list_per_subscription(
         rows: items.iter().map(|i| row_of(src, sub, i)).collect(),
         next: cursor.after(next, subs.len()),
     })
+}
+
+/// Copy the value at JSON pointer `pointer` of `from` into `row[column]` (null when absent).
+pub(crate) fn put_at(row: &mut Row, column: &str, from: &Value, pointer: &str) {
+    row.insert(
+        column.to_string(),
+        from.pointer(pointer).cloned().unwrap_or(Value::Null),
+    );
+}
+
+/// The standard columns of an ARM resource row: `title` (its name), `tags`, `akas` (its
+/// id as given and lower-cased, as Steampipe does), `region`, `resource_group` (from the
+/// id, lower-cased) and the common Azure columns.
+pub(crate) fn resource_common(src: &AzureSource, row: &mut Row, sub: &str, r: &Value) {
+    put(row, "title", r, "name");
+    put(row, "tags", r, "tags");
+    let id = r.get("id").and_then(Value::as_str).unwrap_or_default();
+    row.insert(
+        "akas".into(),
+        serde_json::json!([
+            format!("azure://{id}"),
+            format!("azure://{}", id.to_lowercase())
+        ]),
+    );
+    put(row, "region", r, "location");
+    row.insert(
+        "resource_group".into(),
+        resource_group_of(id).map_or(Value::Null, Value::String),
+    );
+    src.azure_common(row, Some(sub));
+}
+
+/// The resource group named in an ARM resource id (`/subscriptions/s/resourceGroups/rg/...`),
+/// lower-cased as Steampipe reports it.
+pub(crate) fn resource_group_of(id: &str) -> Option<String> {
+    let mut parts = id.split('/');
+    while let Some(p) = parts.next() {
+        if p.eq_ignore_ascii_case("resourcegroups") {
+            return parts.next().map(str::to_lowercase);
+        }
+    }
+    None
 }

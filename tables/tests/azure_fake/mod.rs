@@ -683,6 +683,86 @@ fn role_assignments(sub: &str) -> Vec<Value> {
     }
 }
 
+/// A user-assigned identity's principal (object) id.
+pub const UAMI_PRINCIPAL: &str = "5d000000-0000-4000-8000-0000000000e1";
+
+fn virtual_machines(sub: &str) -> Vec<Value> {
+    if sub != SUB_A {
+        return Vec::new();
+    }
+    let rg = format!("/subscriptions/{sub}/resourceGroups/rg-web");
+    let uami = format!("{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/web-id");
+    let vm = |name: &str, identity: Value| {
+        json!({"id": format!("{rg}/providers/Microsoft.Compute/virtualMachines/{name}"), "name": name,
+               "type": "Microsoft.Compute/virtualMachines", "location": "westeurope", "tags": {"role": "web"},
+               "zones": ["1"], "identity": identity,
+               "properties": {"vmId": "0f000000-0000-4000-8000-000000000001", "provisioningState": "Succeeded",
+                              "timeCreated": "2025-02-03T04:05:06.1234567+00:00",
+                              "hardwareProfile": {"vmSize": "Standard_B2s"},
+                              "storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"},
+                                                 "osDisk": {"osType": "Linux", "name": format!("{name}-os"), "managedDisk": {"id": format!("{rg}/providers/Microsoft.Compute/disks/{name}-os")}},
+                                                 "dataDisks": []},
+                              "osProfile": {"computerName": name, "adminUsername": "azureuser", "allowExtensionOperations": true,
+                                            "linuxConfiguration": {"disablePasswordAuthentication": true, "ssh": {"publicKeys": [{"path": "/home/azureuser/.ssh/authorized_keys", "keyData": "ssh-ed25519 AAAA"}]}}},
+                              "networkProfile": {"networkInterfaces": [{"id": format!("{rg}/providers/Microsoft.Network/networkInterfaces/{name}-nic")}]},
+                              "securityProfile": null}})
+    };
+    vec![
+        vm(
+            "web-1",
+            json!({"type": "SystemAssigned, UserAssigned", "principalId": MI_SP, "tenantId": TENANT,
+                            "userAssignedIdentities": {uami.clone(): {"principalId": UAMI_PRINCIPAL, "clientId": "d3a00000-0000-4000-8000-0000000000a3"}}}),
+        ),
+        vm("web-2", Value::Null),
+    ]
+}
+
+fn key_vaults(sub: &str) -> Vec<Value> {
+    if sub != SUB_A {
+        return Vec::new();
+    }
+    let rg = format!("/subscriptions/{sub}/resourceGroups/rg-data");
+    let kv = |name: &str, rbac: bool, policies: Value| {
+        json!({"id": format!("{rg}/providers/Microsoft.KeyVault/vaults/{name}"), "name": name,
+               "type": "Microsoft.KeyVault/vaults", "location": "westeurope", "tags": {},
+               "properties": {"sku": {"family": "A", "name": "standard"}, "tenantId": TENANT,
+                              "accessPolicies": policies, "enabledForDeployment": false, "enabledForDiskEncryption": false,
+                              "enabledForTemplateDeployment": false, "enableSoftDelete": true, "softDeleteRetentionInDays": 90,
+                              "enableRbacAuthorization": rbac, "enablePurgeProtection": null, "createMode": null,
+                              "vaultUri": format!("https://{name}.vault.azure.net/"), "provisioningState": "Succeeded",
+                              "networkAcls": null, "privateEndpointConnections": []}})
+    };
+    vec![
+        kv(
+            "kv-legacy",
+            false,
+            json!([{"tenantId": TENANT, "objectId": DEPLOY_SP,
+            "permissions": {"keys": [], "secrets": ["get", "list", "set"], "certificates": []}}]),
+        ),
+        kv("kv-rbac", true, json!([])),
+    ]
+}
+
+fn storage_accounts(sub: &str) -> Vec<Value> {
+    if sub != SUB_A {
+        return Vec::new();
+    }
+    vec![
+        json!({"id": format!("/subscriptions/{sub}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/contosodata"),
+                "name": "contosodata", "type": "Microsoft.Storage/storageAccounts", "location": "westeurope",
+                "kind": "StorageV2", "sku": {"name": "Standard_LRS", "tier": "Standard"}, "tags": {},
+                "properties": {"accessTier": "Hot", "creationTime": "2024-01-02T03:04:05.0000000Z",
+                               "allowBlobPublicAccess": true, "allowSharedKeyAccess": true, "allowCrossTenantReplication": false,
+                               "defaultToOAuthAuthentication": false, "supportsHttpsTrafficOnly": true, "minimumTlsVersion": "TLS1_0",
+                               "isHnsEnabled": false, "publicNetworkAccess": "Enabled", "provisioningState": "Succeeded",
+                               "primaryLocation": "westeurope", "primaryEndpoints": {"blob": "https://contosodata.blob.core.windows.net/"},
+                               "encryption": {"keySource": "Microsoft.Storage", "requireInfrastructureEncryption": false,
+                                              "services": {"blob": {"enabled": true, "keyType": "Account"}}},
+                               "networkAcls": {"bypass": "AzureServices", "defaultAction": "Allow", "ipRules": [], "virtualNetworkRules": []},
+                               "privateEndpointConnections": []}}),
+    ]
+}
+
 fn arm(path: &str, param: &dyn Fn(&str) -> Option<String>) -> Option<Answer> {
     let _ = param;
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -725,6 +805,27 @@ fn arm(path: &str, param: &dyn Fn(&str) -> Option<String>) -> Option<Answer> {
             "Microsoft.Authorization",
             "roleDefinitions",
         ] => subscription(sub).map(|_| Answer::List(role_definitions(sub))),
+        [
+            "subscriptions",
+            sub,
+            "providers",
+            "Microsoft.Compute",
+            "virtualMachines",
+        ] => subscription(sub).map(|_| Answer::List(virtual_machines(sub))),
+        [
+            "subscriptions",
+            sub,
+            "providers",
+            "Microsoft.KeyVault",
+            "vaults",
+        ] => subscription(sub).map(|_| Answer::List(key_vaults(sub))),
+        [
+            "subscriptions",
+            sub,
+            "providers",
+            "Microsoft.Storage",
+            "storageAccounts",
+        ] => subscription(sub).map(|_| Answer::List(storage_accounts(sub))),
         _ => None,
     }
 }
