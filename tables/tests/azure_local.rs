@@ -445,6 +445,12 @@ async fn graph_tables_read_back_with_members_and_owners() {
     );
     assert_eq!(fic[0]["subject"], "repo:contoso/infra:ref:refs/heads/main");
 
+    assert!(
+        fake.seen("/graph/v1.0/users")
+            .iter()
+            .filter(|s| s.path == "/graph/v1.0/users")
+            .all(|s| s.query.contains("top=999"))
+    );
     let roles = sql(
         &ctx,
         "select display_name, role_template_id, member_ids from az_test.azuread_directory_role order by display_name",
@@ -460,6 +466,12 @@ async fn graph_tables_read_back_with_members_and_owners() {
     );
     assert_eq!(json(&roles[0][2]), serde_json::json!([ALICE]));
     assert_eq!(json(&roles[1][2]), serde_json::json!([]));
+    assert!(
+        fake.seen("/graph/v1.0/directoryRoles")
+            .iter()
+            .all(|s| !s.query.contains("top=")),
+        "directoryRoles refuses $top"
+    );
 
     // `id = ...` is a get call; a non-GUID key never reaches Graph.
     let before = fake.seen("/graph/v1.0/groups").len();

@@ -11,6 +11,9 @@ use crate::framework::{FetchError, Page, Row};
 /// Page size asked of Graph (`$top`; Graph caps it per collection).
 pub(crate) const PAGE_SIZE: &str = "999";
 
+/// Collections whose list accepts `$top` (`directoryRoles` is not paged and refuses it).
+const TOP_COLLECTIONS: &[&str] = &["users", "groups", "servicePrincipals", "applications"];
+
 /// One page of `/v1.0/{collection}` with the given `$select`, rows built by `row_of`.
 pub(crate) async fn list(
     src: &AzureSource,
@@ -21,15 +24,13 @@ pub(crate) async fn list(
     row_of: impl Fn(&AzureSource, &Value) -> Row,
 ) -> Result<Page, FetchError> {
     let path = format!("/v1.0/{collection}");
+    let mut query = vec![("$select", select)];
+    if TOP_COLLECTIONS.contains(&collection) {
+        query.push(("$top", PAGE_SIZE));
+    }
     let (items, next) = src
         .rest
-        .page(
-            GRAPH,
-            &path,
-            &[("$select", select), ("$top", PAGE_SIZE)],
-            token.as_deref(),
-            api_call,
-        )
+        .page(GRAPH, &path, &query, token.as_deref(), api_call)
         .await?;
     Ok(Page {
         rows: items.iter().map(|i| row_of(src, i)).collect(),
