@@ -506,10 +506,10 @@ fn check_azure(c: &ConnectionConfig, at: &str) -> Result<(), String> {
             return Err(format!("{at}.endpoints.{key}: expected an http(s) URL"));
         }
     }
-    if let Some(t) = &c.tenant_id {
-        if !is_guid(t) {
-            return Err(format!("{at}.tenant_id: expected a GUID"));
-        }
+    if let Some(t) = &c.tenant_id
+        && !is_guid(t)
+    {
+        return Err(format!("{at}.tenant_id: expected a GUID"));
     }
     if !c.subscriptions.is_empty() && c.plugin == Plugin::AzureAd {
         return Err(format!(
@@ -519,10 +519,10 @@ fn check_azure(c: &ConnectionConfig, at: &str) -> Result<(), String> {
     if let Some(s) = c.subscriptions.iter().find(|s| !is_guid(s)) {
         return Err(format!("{at}.subscriptions: {s:?} is not a GUID"));
     }
-    if let Some(h) = &c.authority_host {
-        if !h.starts_with("https://") {
-            return Err(format!("{at}.authority_host: expected an https:// URL"));
-        }
+    if let Some(h) = &c.authority_host
+        && !h.starts_with("https://")
+    {
+        return Err(format!("{at}.authority_host: expected an https:// URL"));
     }
     let Some(kind) = c.credential.as_deref() else {
         return Err(format!(

@@ -171,7 +171,6 @@ impl Auth {
                 ManagedIdentityCredential::new(Some(ManagedIdentityCredentialOptions {
                     user_assigned_id: client_id.clone().map(UserAssignedId::ClientId),
                     client_options: options,
-                    ..Default::default()
                 }))
                 .map_err(|e| error_chain(&e))?
             }

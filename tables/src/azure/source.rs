@@ -142,23 +142,22 @@ impl AzureSource {
                 )));
             }
         }
-        if let Some(t) = &cfg.tenant_id {
-            if !is_guid(t) {
-                return Err(config_err("tenant_id: expected a GUID".into()));
-            }
+        if let Some(t) = &cfg.tenant_id
+            && !is_guid(t)
+        {
+            return Err(config_err("tenant_id: expected a GUID".into()));
         }
         for s in &cfg.subscriptions {
             if !is_guid(s) {
                 return Err(config_err(format!("subscriptions: {s:?} is not a GUID")));
             }
         }
-        if let Some(h) = &cfg.authority_host {
-            if !h.starts_with("https://") {
-                return Err(config_err(
-                    "authority_host: expected an https:// URL (azure_identity refuses others)"
-                        .into(),
-                ));
-            }
+        if let Some(h) = &cfg.authority_host
+            && !h.starts_with("https://")
+        {
+            return Err(config_err(
+                "authority_host: expected an https:// URL (azure_identity refuses others)".into(),
+            ));
         }
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -446,38 +445,6 @@ impl AzureSource {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_walk_subscriptions_then_links() {
-        let c = Cursor::parse(None);
-        assert_eq!(c, Cursor::default());
-        let t = c.after(Some("https://m/x?$skiptoken=a b".into()), 2);
-        let c2 = Cursor::parse(t.as_deref());
-        assert_eq!(c2.sub, 0);
-        assert_eq!(c2.link.as_deref(), Some("https://m/x?$skiptoken=a b"));
-        let t = c2.after(None, 2);
-        assert_eq!(Cursor::parse(t.as_deref()).sub, 1);
-        assert_eq!(Cursor::parse(t.as_deref()).link, None);
-        assert_eq!(Cursor { sub: 1, link: None }.after(None, 2), None);
-    }
-
-    #[test]
-    fn ids_are_checked_before_they_reach_a_path() {
-        assert!(is_guid("00000000-1111-2222-3333-444444444444"));
-        assert!(!is_guid("00000000-1111-2222-3333-44444444444"));
-        assert!(!is_guid("../../providers/x"));
-        assert!(!is_guid("00000000-1111-2222-3333-44444444444/"));
-        assert_eq!(
-            resource_group_of("/subscriptions/s/resourceGroups/Prod-RG/providers/x").as_deref(),
-            Some("prod-rg")
-        );
-        assert_eq!(resource_group_of("/subscriptions/s"), None);
-    }
-}
-
 /// One page of an ARM list made in every subscription of the request in turn:
 /// `path_of(subscription)` with `api-version`, each item turned into a row by `row_of`.
 pub(crate) async fn list_per_subscription(
@@ -550,4 +517,36 @@ pub(crate) fn resource_group_of(id: &str) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_walk_subscriptions_then_links() {
+        let c = Cursor::parse(None);
+        assert_eq!(c, Cursor::default());
+        let t = c.after(Some("https://m/x?$skiptoken=a b".into()), 2);
+        let c2 = Cursor::parse(t.as_deref());
+        assert_eq!(c2.sub, 0);
+        assert_eq!(c2.link.as_deref(), Some("https://m/x?$skiptoken=a b"));
+        let t = c2.after(None, 2);
+        assert_eq!(Cursor::parse(t.as_deref()).sub, 1);
+        assert_eq!(Cursor::parse(t.as_deref()).link, None);
+        assert_eq!(Cursor { sub: 1, link: None }.after(None, 2), None);
+    }
+
+    #[test]
+    fn ids_are_checked_before_they_reach_a_path() {
+        assert!(is_guid("00000000-1111-2222-3333-444444444444"));
+        assert!(!is_guid("00000000-1111-2222-3333-44444444444"));
+        assert!(!is_guid("../../providers/x"));
+        assert!(!is_guid("00000000-1111-2222-3333-44444444444/"));
+        assert_eq!(
+            resource_group_of("/subscriptions/s/resourceGroups/Prod-RG/providers/x").as_deref(),
+            Some("prod-rg")
+        );
+        assert_eq!(resource_group_of("/subscriptions/s"), None);
+    }
 }

@@ -200,12 +200,14 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() && s.is_char_boundary(i + 3) {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && s.is_char_boundary(i + 3)
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -360,10 +362,11 @@ async fn handle(
             "The access token is invalid (wrong audience).",
         );
     }
-    if let Ok(mut faults) = fake.faults.lock() {
-        if let Some(f) = faults
+    if let Ok(mut faults) = fake.faults.lock()
+        && let Some(f) = faults
             .iter_mut()
             .find(|f| f.times > 0 && path.contains(&f.path))
+    {
         {
             f.times -= 1;
             let mut resp = if f.status == 429 {
@@ -375,10 +378,10 @@ async fn handle(
             } else {
                 azure_error(f.status, "InternalServerError", "try again")
             };
-            if let Some(ra) = &f.retry_after {
-                if let Ok(v) = ra.parse() {
-                    resp.headers_mut().insert("retry-after", v);
-                }
+            if let Some(ra) = &f.retry_after
+                && let Ok(v) = ra.parse()
+            {
+                resp.headers_mut().insert("retry-after", v);
             }
             return resp;
         }
