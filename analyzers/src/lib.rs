@@ -49,6 +49,7 @@
 //! found from the principal's own resource patterns (hash lookup or memoised scan), so the
 //! total is close to principals × rules + edges produced. Principals that are already
 //! admin get no per-victim edges. Blocking work: call from `spawn_blocking` or rayon.
+pub mod azure;
 pub mod escalation;
 pub mod gcp;
 pub mod kb;

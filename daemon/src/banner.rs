@@ -46,6 +46,8 @@ fn plugin_name(p: Plugin) -> &'static str {
         Plugin::Gaad => "gaad",
         Plugin::Aggregator => "aggregator",
         Plugin::Gcp => "gcp",
+        Plugin::Azure => "azure",
+        Plugin::AzureAd => "azuread",
     }
 }
 
@@ -135,6 +137,14 @@ pub fn render(cfg: &Config, engine: &Engine, served: &Served) -> String {
                     .collect();
                 if !projects.is_empty() {
                     let _ = write!(detail, ", projects {}", projects.join(","));
+                }
+            }
+            Plugin::Azure | Plugin::AzureAd => {
+                if let Some(t) = &c.tenant_id {
+                    let _ = write!(detail, ", tenant {t}");
+                }
+                if !c.subscriptions.is_empty() {
+                    let _ = write!(detail, ", subscriptions {}", c.subscriptions.join(","));
                 }
             }
             Plugin::Aws => {}

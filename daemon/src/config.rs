@@ -368,6 +368,10 @@ pub enum Plugin {
     Gaad,
     /// Live Google Cloud APIs.
     Gcp,
+    /// Live Azure Resource Manager APIs.
+    Azure,
+    /// Live Microsoft Graph (Entra ID) APIs.
+    AzureAd,
     /// Union of other connections.
     Aggregator,
 }
@@ -415,10 +419,29 @@ pub struct ConnectionConfig {
     pub credentials_file: Option<PathBuf>,
     /// gcp: service account to impersonate (IAM Credentials generateAccessToken).
     pub impersonate_service_account: Option<String>,
-    /// gcp: base URL per API (`cloudresourcemanager`, `iam`, `iamcredentials`), for local
-    /// servers.
+    /// gcp: base URL per API (`cloudresourcemanager`, `iam`, `iamcredentials`); azure,
+    /// azuread: `management`, `graph`. For local servers and sovereign clouds.
     #[serde(default)]
     pub endpoints: std::collections::BTreeMap<String, String>,
+    /// azure, azuread: directory (tenant) id.
+    pub tenant_id: Option<String>,
+    /// azure: subscriptions to list (default: every subscription the credential can see).
+    #[serde(default)]
+    pub subscriptions: Vec<String>,
+    /// azure, azuread: `client_secret`, `workload_identity`, `managed_identity` or `azure_cli`.
+    pub credential: Option<String>,
+    /// azure, azuread: application (client) id (client secret, workload identity, or a
+    /// user-assigned managed identity).
+    pub client_id: Option<String>,
+    /// azure, azuread: name of the environment variable holding the client secret.
+    pub client_secret_env: Option<String>,
+    /// azure, azuread: workload identity's federated token file (default
+    /// `AZURE_FEDERATED_TOKEN_FILE`).
+    pub federated_token_file: Option<PathBuf>,
+    /// azure, azuread: Microsoft Entra authority host (`https://` only).
+    pub authority_host: Option<String>,
+    /// azure, azuread: extra PEM root certificates for the token endpoint and the APIs.
+    pub ca_file: Option<PathBuf>,
     /// aggregator: member connections (`*` wildcards allowed).
     #[serde(default)]
     pub connections: Vec<String>,
@@ -428,6 +451,120 @@ pub struct ConnectionConfig {
     pub max_concurrency: Option<usize>,
     /// `error` (default) or `record`: how AccessDenied is reported.
     pub on_access_denied: Option<String>,
+}
+
+/// The Azure credential kinds a connection may name.
+pub const AZURE_CREDENTIALS: &[&str] = &[
+    "client_secret",
+    "workload_identity",
+    "managed_identity",
+    "azure_cli",
+];
+
+fn azure_settings_used(c: &ConnectionConfig) -> bool {
+    c.tenant_id.is_some()
+        || !c.subscriptions.is_empty()
+        || c.credential.is_some()
+        || c.client_id.is_some()
+        || c.client_secret_env.is_some()
+        || c.federated_token_file.is_some()
+        || c.authority_host.is_some()
+        || c.ca_file.is_some()
+}
+
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The settings of an `azure` or `azuread` connection.
+fn check_azure(c: &ConnectionConfig, at: &str) -> Result<(), String> {
+    let plugin = if c.plugin == Plugin::Azure {
+        "azure"
+    } else {
+        "azuread"
+    };
+    if c.project.is_some()
+        || !c.projects.is_empty()
+        || c.credentials_file.is_some()
+        || c.impersonate_service_account.is_some()
+    {
+        return Err(format!(
+            "{at}: project, projects, credentials_file and impersonate_service_account are gcp settings"
+        ));
+    }
+    for (key, url) in &c.endpoints {
+        if !pathwarden_tables::azure::API_NAMES.contains(&key.as_str()) {
+            return Err(format!(
+                "{at}.endpoints.{key}: unknown API (expected one of {})",
+                pathwarden_tables::azure::API_NAMES.join(", ")
+            ));
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("{at}.endpoints.{key}: expected an http(s) URL"));
+        }
+    }
+    if let Some(t) = &c.tenant_id
+        && !is_guid(t)
+    {
+        return Err(format!("{at}.tenant_id: expected a GUID"));
+    }
+    if !c.subscriptions.is_empty() && c.plugin == Plugin::AzureAd {
+        return Err(format!(
+            "{at}.subscriptions: an azure setting (azuread reads the directory)"
+        ));
+    }
+    if let Some(s) = c.subscriptions.iter().find(|s| !is_guid(s)) {
+        return Err(format!("{at}.subscriptions: {s:?} is not a GUID"));
+    }
+    if let Some(h) = &c.authority_host
+        && !h.starts_with("https://")
+    {
+        return Err(format!("{at}.authority_host: expected an https:// URL"));
+    }
+    let Some(kind) = c.credential.as_deref() else {
+        return Err(format!(
+            "{at}.credential: expected one of {} for plugin \"{plugin}\"",
+            AZURE_CREDENTIALS.join(", ")
+        ));
+    };
+    match kind {
+        "client_secret" => {
+            if c.tenant_id.is_none() || c.client_id.is_none() || c.client_secret_env.is_none() {
+                return Err(format!(
+                    "{at}: credential \"client_secret\" needs tenant_id, client_id and client_secret_env"
+                ));
+            }
+        }
+        "workload_identity" | "managed_identity" | "azure_cli" => {
+            if c.client_secret_env.is_some() {
+                return Err(format!(
+                    "{at}.client_secret_env: only for credential \"client_secret\""
+                ));
+            }
+            if kind != "workload_identity" && c.federated_token_file.is_some() {
+                return Err(format!(
+                    "{at}.federated_token_file: only for credential \"workload_identity\""
+                ));
+            }
+            if kind == "azure_cli" && c.client_id.is_some() {
+                return Err(format!(
+                    "{at}.client_id: the Azure CLI uses its logged-in account"
+                ));
+            }
+        }
+        other => {
+            return Err(format!(
+                "{at}.credential: expected one of {}, got {other:?}",
+                AZURE_CREDENTIALS.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `[[user]]`: a pgwire login.
@@ -514,9 +651,13 @@ impl Config {
                         c.path = Some(base.join(p));
                     }
                 }
-                if let Some(p) = &c.credentials_file {
-                    if p.is_relative() {
-                        c.credentials_file = Some(base.join(p));
+                for p in [
+                    &mut c.credentials_file,
+                    &mut c.federated_token_file,
+                    &mut c.ca_file,
+                ] {
+                    if let Some(rel) = p.as_ref().filter(|p| p.is_relative()) {
+                        *p = Some(base.join(rel));
                     }
                 }
             }
@@ -547,6 +688,14 @@ impl Config {
                 credentials_file: None,
                 impersonate_service_account: None,
                 endpoints: Default::default(),
+                tenant_id: None,
+                subscriptions: vec![],
+                credential: None,
+                client_id: None,
+                client_secret_env: None,
+                federated_token_file: None,
+                authority_host: None,
+                ca_file: None,
                 connections: vec![],
                 cache_ttl: None,
                 max_concurrency: None,
@@ -607,6 +756,11 @@ impl Config {
                     ));
                 }
                 Plugin::Gcp => {
+                    if azure_settings_used(c) {
+                        return Err(format!(
+                            "{at}: tenant_id, subscriptions, credential, client_id, client_secret_env, federated_token_file, authority_host and ca_file are azure/azuread settings"
+                        ));
+                    }
                     for (key, url) in &c.endpoints {
                         if !pathwarden_tables::gcp::API_NAMES.contains(&key.as_str()) {
                             return Err(format!(
@@ -635,6 +789,12 @@ impl Config {
                             "{at}.project: expected `project`, `projects` or `organization` for plugin \"gcp\" (or a credentials_file naming its project)"
                         ));
                     }
+                }
+                Plugin::Azure | Plugin::AzureAd => check_azure(c, &at)?,
+                _ if azure_settings_used(c) => {
+                    return Err(format!(
+                        "{at}: tenant_id, subscriptions, credential, client_id, client_secret_env, federated_token_file, authority_host and ca_file are azure/azuread settings"
+                    ));
                 }
                 _ if !c.endpoints.is_empty()
                     || c.project.is_some()
@@ -803,6 +963,15 @@ impl Config {
             if let (Plugin::Gcp, Some(p)) = (c.plugin, &c.credentials_file) {
                 readable_file(p)
                     .map_err(|e| format!("connection[{i}] ({}).credentials_file: {e}", c.name))?;
+            }
+            for (key, p) in [
+                ("ca_file", &c.ca_file),
+                ("federated_token_file", &c.federated_token_file),
+            ] {
+                if let Some(p) = p {
+                    readable_file(p)
+                        .map_err(|e| format!("connection[{i}] ({}).{key}: {e}", c.name))?;
+                }
             }
         }
         if let Some(neo) =
@@ -1327,5 +1496,68 @@ mod tests {
         let g = crate::engine::gcp_connection_config(&c.connections[0]);
         assert_eq!(g.organization.as_deref(), Some("organizations/900"));
         assert!(g.projects.is_empty());
+    }
+
+    #[test]
+    fn azure_connections() {
+        let cfg = Config::parse(
+            "[[connection]]\nname='az'\nplugin='azure'\ntenant_id='11111111-2222-3333-4444-555555555555'\n\
+             subscriptions=['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee']\ncredential='client_secret'\n\
+             client_id='app'\nclient_secret_env='AZ_SECRET'\nca_file='ca.pem'\n\
+             endpoints={ management = 'http://127.0.0.1:1/arm' }\n\
+             [[connection]]\nname='ad'\nplugin='azuread'\ncredential='azure_cli'\n",
+            "x.toml",
+            Some(Path::new("/etc/pathwarden")),
+        )
+        .expect("azure connections parse");
+        assert_eq!(cfg.connections[0].plugin, Plugin::Azure);
+        assert_eq!(cfg.connections[1].plugin, Plugin::AzureAd);
+        assert_eq!(
+            cfg.connections[0].ca_file.as_deref(),
+            Some(Path::new("/etc/pathwarden/ca.pem"))
+        );
+        let base = "[[connection]]\nname='az'\nplugin='azure'\n";
+        for (extra, expected) in [
+            ("", "(az).credential: expected one of"),
+            ("credential='password'\n", "got \"password\""),
+            (
+                "credential='client_secret'\nclient_id='x'\n",
+                "needs tenant_id, client_id and client_secret_env",
+            ),
+            (
+                "credential='azure_cli'\ntenant_id='not-a-guid'\n",
+                "tenant_id: expected a GUID",
+            ),
+            (
+                "credential='azure_cli'\nsubscriptions=['../x']\n",
+                "is not a GUID",
+            ),
+            (
+                "credential='azure_cli'\nauthority_host='http://login'\n",
+                "authority_host: expected an https",
+            ),
+            (
+                "credential='azure_cli'\nendpoints={ iam = 'http://x' }\n",
+                "endpoints.iam: unknown API",
+            ),
+            ("credential='azure_cli'\nproject='p'\n", "are gcp settings"),
+            (
+                "credential='azure_cli'\nclient_secret_env='X'\n",
+                "only for credential \"client_secret\"",
+            ),
+        ] {
+            let e = parse_err(&format!("{base}{extra}"));
+            assert!(e.contains(expected), "{extra}: {e}");
+        }
+        let e = parse_err(
+            "[[connection]]\nname='ad'\nplugin='azuread'\ncredential='azure_cli'\nsubscriptions=['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee']\n",
+        );
+        assert!(e.contains("subscriptions: an azure setting"), "{e}");
+        let e = parse_err("[[connection]]\nname='d'\nplugin='demo'\ntenant_id='x'\n");
+        assert!(e.contains("are azure/azuread settings"), "{e}");
+        let e = parse_err(
+            "[[connection]]\nname='g'\nplugin='gcp'\nproject='p'\ncredential='azure_cli'\n",
+        );
+        assert!(e.contains("are azure/azuread settings"), "{e}");
     }
 }

@@ -107,6 +107,55 @@ pub fn gcp_connection_config(c: &ConnectionConfig) -> pathwarden_tables::gcp::Gc
     }
 }
 
+/// The live provider's settings of an `azure` or `azuread` connection, with the client
+/// secret read from the environment variable the connection names.
+pub fn azure_connection_config(
+    c: &ConnectionConfig,
+) -> Result<pathwarden_tables::azure::AzureConnectionConfig> {
+    use pathwarden_tables::azure::{AzureConnectionConfig, AzureCredential, AzurePlugin};
+    let credential = match c.credential.as_deref() {
+        Some("client_secret") => {
+            let var = c
+                .client_secret_env
+                .as_deref()
+                .context("client_secret_env is not set")?;
+            AzureCredential::ClientSecret {
+                client_id: c.client_id.clone().unwrap_or_default(),
+                secret: std::env::var(var).with_context(|| {
+                    format!(
+                        "connection {}: environment variable {var} is not set",
+                        c.name
+                    )
+                })?,
+            }
+        }
+        Some("workload_identity") => AzureCredential::WorkloadIdentity {
+            client_id: c.client_id.clone(),
+            token_file: c.federated_token_file.clone(),
+        },
+        Some("managed_identity") => AzureCredential::ManagedIdentity {
+            client_id: c.client_id.clone(),
+        },
+        Some("azure_cli") => AzureCredential::AzureCli,
+        other => bail!("connection {}: unknown Azure credential {other:?}", c.name),
+    };
+    Ok(AzureConnectionConfig {
+        name: c.name.clone(),
+        plugin: if c.plugin == Plugin::AzureAd {
+            AzurePlugin::AzureAd
+        } else {
+            AzurePlugin::Azure
+        },
+        tenant_id: c.tenant_id.clone(),
+        subscriptions: c.subscriptions.clone(),
+        credential,
+        endpoints: c.endpoints.clone(),
+        authority_host: c.authority_host.clone(),
+        ca_file: c.ca_file.clone(),
+        request_timeout: None,
+    })
+}
+
 async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result<Arc<dyn Source>> {
     Ok(match c.plugin {
         Plugin::Demo => Arc::new(pathwarden_tables::demo::source(
@@ -131,6 +180,12 @@ async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result
             pathwarden_tables::gcp::GcpSource::connect(gcp_connection_config(c))
                 .await
                 // The error names the connection and carries its cause in its message.
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ),
+        Plugin::Azure | Plugin::AzureAd => Arc::new(
+            pathwarden_tables::azure::AzureSource::connect(azure_connection_config(c)?)
+                .await
+                // The error names the plugin and connection and carries its cause.
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         ),
         Plugin::Aggregator => bail!("aggregator has no source"),
@@ -402,6 +457,8 @@ impl Engine {
                             None => g.projects.join(","),
                         }
                     }
+                    Plugin::Azure => c.subscriptions.join(","),
+                    Plugin::AzureAd => c.tenant_id.clone().unwrap_or_default(),
                 };
                 (c.name.clone(), plugin, detail)
             })

@@ -7,6 +7,7 @@ pub mod static_source;
 
 pub use framework::{ColumnDef, ColumnType, Scope, TableDef};
 pub mod aws;
+pub mod azure;
 pub mod demo;
 pub mod gaad;
 pub mod gcp;

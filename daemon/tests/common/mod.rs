@@ -41,6 +41,16 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 impl Daemon {
     /// Start `pathwarden serve` with an optional config text (written to a file).
     pub fn start(tag: &str, config: Option<&str>, extra: &[&str]) -> Daemon {
+        Self::start_with_env(tag, config, extra, &[])
+    }
+
+    /// [`Daemon::start`] with extra environment variables for the daemon process.
+    pub fn start_with_env(
+        tag: &str,
+        config: Option<&str>,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Daemon {
         let dir = temp_dir(tag);
         let pg_port = free_port();
         let http_port = free_port();
@@ -65,6 +75,9 @@ impl Daemon {
             cmd.arg("--config").arg(&p);
         }
         cmd.args(extra);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let started = Instant::now();
         let child = cmd.spawn().expect("spawn pathwarden");
         let mut d = Daemon {
