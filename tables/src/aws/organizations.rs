@@ -54,9 +54,9 @@ pub static ACCOUNT_TABLE: AwsTable = AwsTable {
                 "tags_src",
                 Json,
                 "Tags as returned by Organizations ([{Key, Value}]).",
-                &ACCOUNT_TAGS
+                &TAGS
             ),
-            hcol("tags", Json, "Tags as a key/value object.", &ACCOUNT_TAGS),
+            hcol("tags", Json, "Tags as a key/value object.", &TAGS),
         ],
         get_keys: &[],
         id_column: "id",
@@ -67,7 +67,8 @@ pub static ACCOUNT_TABLE: AwsTable = AwsTable {
 
 static ACCOUNT_PARENT: AwsHydrate =
     AwsHydrate::new("list_parents", |s, _, r| Box::pin(hydrate_parent(s, r)));
-static ACCOUNT_TAGS: AwsHydrate = AwsHydrate::new("list_tags_for_resource", |s, _, r| {
+/// Tags of an account or a policy (both are tagged by their `id`).
+static TAGS: AwsHydrate = AwsHydrate::new("list_tags_for_resource", |s, _, r| {
     Box::pin(hydrate_tags(s, r))
 });
 
@@ -156,9 +157,9 @@ pub static POLICY_TABLE: AwsTable = AwsTable {
                 "tags_src",
                 Json,
                 "Tags as returned by Organizations ([{Key, Value}]).",
-                &POLICY_TAGS
+                &TAGS
             ),
-            hcol("tags", Json, "Tags as a key/value object.", &POLICY_TAGS),
+            hcol("tags", Json, "Tags as a key/value object.", &TAGS),
         ],
         get_keys: &[],
         id_column: "id",
@@ -169,9 +170,6 @@ pub static POLICY_TABLE: AwsTable = AwsTable {
 
 static POLICY_CONTENT: AwsHydrate =
     AwsHydrate::new("describe_policy", |s, _, r| Box::pin(hydrate_content(s, r)));
-static POLICY_TAGS: AwsHydrate = AwsHydrate::new("list_tags_for_resource", |s, _, r| {
-    Box::pin(hydrate_tags(s, r))
-});
 
 /// `aws_organizations_policy_target`.
 pub static POLICY_TARGET_TABLE: AwsTable = AwsTable {
