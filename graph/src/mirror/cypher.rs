@@ -100,10 +100,16 @@ pub fn neo4j_statements() -> Vec<String> {
     out
 }
 
-/// Property keys the mirror writes: node keys, `name`, `account_id`, declared node and
-/// edge properties, `conditional`, `evidence` and `update_tag`.
+/// Property keys the mirror's Cypher names: node keys, `name`, `account_id`, declared node
+/// and edge properties, `conditional`, `evidence`, `update_tag`, and the keys of the
+/// `$rows` maps (`key`, `props`, `source`, `target`, `merge`).
 pub fn property_keys() -> Vec<&'static str> {
     let mut keys = vec![
+        "key",
+        "props",
+        "source",
+        "target",
+        "merge",
         "name",
         "account_id",
         "conditional",
