@@ -79,8 +79,18 @@ fn admin_detection() {
     conditional.inline_policies.push(("mfa".into(), doc(json!({"Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}))));
     let ev = is_admin(ALICE, &snapshot_with(conditional)).expect("known principal");
+    assert_eq!(
+        ev.decision,
+        Decision::ImplicitDeny,
+        "a user's long-term access keys carry no MFA: decided, not conditional"
+    );
+
+    let mut from_office = PrincipalInfo::user(ALICE);
+    from_office.inline_policies.push(("ip".into(), doc(json!({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}))));
+    let ev = is_admin(ALICE, &snapshot_with(from_office)).expect("known principal");
     assert_eq!(ev.decision, Decision::Conditional);
-    assert!(ev.undecided_keys.contains("aws:MultiFactorAuthPresent"));
+    assert!(ev.undecided_keys.contains("aws:SourceIp"));
 
     assert!(is_admin("arn:aws:iam::111111111111:user/nobody", &snapshot_with(a)).is_err());
 }

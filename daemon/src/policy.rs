@@ -8,8 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 use async_trait::async_trait;
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::Session;
 use datafusion::common::ScalarValue;
 use datafusion::datasource::{MemTable, TableProvider, TableType};
@@ -21,6 +20,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
 use pathwarden_analyzers::lint::{PolicyKind, lint_policy};
 use pathwarden_analyzers::llm::{CallBudget, LlmConfig, ReviewRequest, Reviewer, heuristic_review};
+use pathwarden_graph::rows::{FromRow, read_query};
 use serde_json::Value;
 
 use crate::identity::{Identity, Role};
@@ -39,33 +39,38 @@ pub struct PolicyDoc {
     pub principals: Vec<String>,
 }
 
-async fn rows(ctx: &SessionContext, sql: &str) -> DfResult<Vec<Vec<Option<String>>>> {
-    let batches = ctx.sql(sql).await?.collect().await?;
-    let mut out = Vec::new();
-    for b in batches {
-        let cols: Vec<_> = b
-            .columns()
-            .iter()
-            .map(|c| datafusion::arrow::compute::cast(c, &DataType::Utf8))
-            .collect::<Result<_, _>>()?;
-        for i in 0..b.num_rows() {
-            out.push(
-                cols.iter()
-                    .map(|c| {
-                        let s = c.as_string::<i32>();
-                        (!s.is_null(i)).then(|| s.value(i).to_string())
-                    })
-                    .collect(),
-            );
-        }
+pathwarden_graph::table_row! {
+    /// A user, group or role with its attached and inline policies.
+    struct HolderRow {
+        arn: Option<String>,
+        attached_policy_arns: Value,
+        inline_policies_std: Value,
     }
-    Ok(out)
 }
 
-fn parse(s: &Option<String>) -> Value {
-    s.as_deref()
-        .and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or(Value::Null)
+pathwarden_graph::table_row! {
+    /// A role's trust policy.
+    struct TrustRow {
+        arn: Option<String>,
+        assume_role_policy_std: Value,
+    }
+}
+
+pathwarden_graph::table_row! {
+    /// A managed policy's default version.
+    struct ManagedRow {
+        arn: Option<String>,
+        policy_std: Value,
+    }
+}
+
+/// `select <T's columns> from <table>` through the search path, read by column name.
+async fn read<T: FromRow>(ctx: &SessionContext, table: &str) -> DfResult<Vec<T>> {
+    read_query(
+        ctx,
+        &format!("select {} from {table}", T::COLUMNS.join(", ")),
+    )
+    .await
 }
 
 /// Every policy document visible through the search path.
@@ -73,19 +78,14 @@ pub async fn collect(ctx: &SessionContext) -> DfResult<Vec<PolicyDoc>> {
     let mut attached: HashMap<String, Vec<String>> = HashMap::new();
     let mut docs = Vec::new();
     for table in ["aws_iam_user", "aws_iam_group", "aws_iam_role"] {
-        for r in rows(
-            ctx,
-            &format!("select arn, attached_policy_arns, inline_policies_std from {table}"),
-        )
-        .await?
-        {
-            let Some(arn) = r[0].clone() else { continue };
-            if let Value::Array(a) = parse(&r[1]) {
+        for r in read::<HolderRow>(ctx, table).await? {
+            let Some(arn) = r.arn else { continue };
+            if let Value::Array(a) = r.attached_policy_arns {
                 for p in a.iter().filter_map(Value::as_str) {
                     attached.entry(p.to_string()).or_default().push(arn.clone());
                 }
             }
-            if let Value::Array(a) = parse(&r[2]) {
+            if let Value::Array(a) = r.inline_policies_std {
                 for p in a {
                     let name = p
                         .get("PolicyName")
@@ -103,18 +103,18 @@ pub async fn collect(ctx: &SessionContext) -> DfResult<Vec<PolicyDoc>> {
             }
         }
     }
-    for r in rows(ctx, "select arn, assume_role_policy_std from aws_iam_role").await? {
-        let Some(arn) = r[0].clone() else { continue };
+    for r in read::<TrustRow>(ctx, "aws_iam_role").await? {
+        let Some(arn) = r.arn else { continue };
         docs.push(PolicyDoc {
             arn: format!("{arn}#trust"),
-            doc: parse(&r[1]),
+            doc: r.assume_role_policy_std,
             kind: PolicyKind::Trust,
             principals: vec![arn],
         });
     }
     let mut seen = std::collections::HashSet::new();
-    for r in rows(ctx, "select arn, policy_std from aws_iam_policy").await? {
-        let Some(arn) = r[0].clone() else { continue };
+    for r in read::<ManagedRow>(ctx, "aws_iam_policy").await? {
+        let Some(arn) = r.arn else { continue };
         // AWS-managed policies repeat once per account; judge each document once.
         if !seen.insert(arn.clone()) {
             continue;
@@ -122,7 +122,7 @@ pub async fn collect(ctx: &SessionContext) -> DfResult<Vec<PolicyDoc>> {
         let principals = attached.get(&arn).cloned().unwrap_or_default();
         docs.push(PolicyDoc {
             arn,
-            doc: parse(&r[1]),
+            doc: r.policy_std,
             kind: PolicyKind::Identity,
             principals,
         });

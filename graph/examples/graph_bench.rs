@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 use pathwarden_graph::mirror::{self, MirrorConfig, SinkKind};
 use pathwarden_graph::paths::{self, Follow};
 
+#[path = "../tests/common/demo.rs"]
+mod demo;
+
 /// A `/proc/self/status` memory figure (`VmHWM:` peak, `VmRSS:` current) in MiB.
 fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -67,7 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for scale in scales {
         let t = Instant::now();
-        let ctx = pathwarden_graph::demo_context(scale);
+        let ctx = demo::demo_context(scale);
         let generate = t.elapsed();
         let demo_rss = status_mib("VmRSS:");
         let t = Instant::now();

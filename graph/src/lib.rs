@@ -6,15 +6,17 @@
 //! - [`paths`]: CSR path engine: who reaches admin, what one identity reaches, simple paths.
 //! - [`gcp`]: GCP principals, owner-equivalent Admin nodes and escalation edges, from the
 //!   GCP tables through `pathwarden_analyzers::gcp`.
+//! - [`rows`]: typed table reads (rows into structs by column name), also used by the
+//!   daemon's policy reviewer.
 //! - [`sql`]: `graph_node`, `graph_edge`, `attack_path`, `reachable` as DataFusion tables.
 //! - [`mirror`]: sync into Neo4j (Bolt) or FalkorDB (RESP) with Cypher generated from the schema.
 
-mod access;
 pub mod build;
 pub mod gcp;
 pub mod mirror;
 pub mod model;
 pub mod paths;
+pub mod rows;
 pub mod schema;
 pub mod sql;
 
@@ -51,22 +53,9 @@ pub enum GraphError {
     UnknownNode(String),
 }
 
-/// A DataFusion context serving the built-in demo organisation at `scale` principals as
-/// schema `demo` (what the benchmarks and tests build graphs from).
-pub fn demo_context(scale: usize) -> datafusion::prelude::SessionContext {
-    use pathwarden_tables::catalog::TablesSchema;
-    use pathwarden_tables::framework::{ConnectionRuntime, ErrorLog, RuntimeOptions};
-    let rt = ConnectionRuntime::new(
-        std::sync::Arc::new(pathwarden_tables::demo::source("demo", scale)),
-        RuntimeOptions::default(),
-        std::sync::Arc::new(ErrorLog::default()),
-    );
-    let ctx = datafusion::prelude::SessionContext::new();
-    if let Some(catalog) = ctx.catalog("datafusion") {
-        let _ = catalog.register_schema(
-            "demo",
-            std::sync::Arc::new(TablesSchema::for_connection(&rt)),
-        );
-    }
-    ctx
-}
+/// The demo organisation for unit tests (shared with the integration tests and benchmark).
+#[cfg(test)]
+#[path = "../tests/common/demo.rs"]
+mod demo;
+#[cfg(test)]
+pub(crate) use demo::demo_context;

@@ -61,13 +61,16 @@ pub enum NodeKind {
     Admin = 7,
     /// The public internet, the far end of EXPOSED_TO_INTERNET.
     Internet = 8,
+    /// Resources of one kind in one account that the input has no inventory of (a
+    /// stand-in: techniques on such a resource reach the roles it could run as).
+    AssumedResource = 9,
     /// A GCP IAM member other than a service account (user, group, domain, allUsers,
     /// allAuthenticatedUsers, workload identity principal), keyed by its member string.
-    GcpPrincipal = 9,
+    GcpPrincipal = 10,
     /// A GCP service account, keyed by `serviceAccount:<email>`.
-    GcpServiceAccount = 10,
+    GcpServiceAccount = 11,
     /// A GCP organization, folder or project, keyed by its resource name.
-    GcpResource = 11,
+    GcpResource = 12,
 }
 
 /// Declaration of one node kind.
@@ -87,7 +90,7 @@ pub struct NodeKindDef {
 
 impl NodeKind {
     /// Every node kind, in declaration order.
-    pub const ALL: [NodeKind; 12] = [
+    pub const ALL: [NodeKind; 13] = [
         NodeKind::User,
         NodeKind::Role,
         NodeKind::Group,
@@ -97,6 +100,7 @@ impl NodeKind {
         NodeKind::Account,
         NodeKind::Admin,
         NodeKind::Internet,
+        NodeKind::AssumedResource,
         NodeKind::GcpPrincipal,
         NodeKind::GcpServiceAccount,
         NodeKind::GcpResource,
@@ -140,7 +144,7 @@ impl NodeKind {
 }
 
 /// Node kinds, indexed by [`NodeKind`] discriminant.
-pub static NODE_KINDS: [NodeKindDef; 12] = [
+pub static NODE_KINDS: [NodeKindDef; 13] = [
     NodeKindDef {
         kind: NodeKind::User,
         label: "User",
@@ -271,6 +275,17 @@ pub static NODE_KINDS: [NodeKindDef; 12] = [
         description: "The public internet (key `internet`).",
     },
     NodeKindDef {
+        kind: NodeKind::AssumedResource,
+        label: "AssumedResource",
+        key_property: "arn",
+        properties: &[prop(
+            "resource_kind",
+            PropType::Text,
+            "Kind of resource (`lambda-function`, `ec2-instance`, `compute-instance`, ...).",
+        )],
+        description: "Unlisted resources of one kind in one account (key `assumed:<account>:<kind>`): the input has no inventory of that service, so techniques on such a resource are conditional on one existing.",
+    },
+    NodeKindDef {
         kind: NodeKind::GcpPrincipal,
         label: "GcpPrincipal",
         key_property: "member",
@@ -338,6 +353,8 @@ pub enum EdgeKind {
     ExposedToInternet = 5,
     /// Principal (or group) -> Admin of its account: it already is administrator.
     AdminOf = 6,
+    /// Compute resource (or unlisted resources of a kind) -> identity its code runs as.
+    RunsAs = 7,
 }
 
 /// Declaration of one edge kind.
@@ -363,7 +380,7 @@ pub struct EdgeKindDef {
 
 impl EdgeKind {
     /// Every edge kind, in declaration order.
-    pub const ALL: [EdgeKind; 7] = [
+    pub const ALL: [EdgeKind; 8] = [
         EdgeKind::MemberOf,
         EdgeKind::HasPolicy,
         EdgeKind::CanAssume,
@@ -371,6 +388,7 @@ impl EdgeKind {
         EdgeKind::CanAccess,
         EdgeKind::ExposedToInternet,
         EdgeKind::AdminOf,
+        EdgeKind::RunsAs,
     ];
 
     /// The declaration.
@@ -404,7 +422,7 @@ const PRINCIPALS: &[NodeKind] = &[
 ];
 
 /// Edge kinds, indexed by [`EdgeKind`] discriminant.
-pub static EDGE_KINDS: [EdgeKindDef; 7] = [
+pub static EDGE_KINDS: [EdgeKindDef; 8] = [
     EdgeKindDef {
         kind: EdgeKind::MemberOf,
         label: "MEMBER_OF",
@@ -432,14 +450,14 @@ pub static EDGE_KINDS: [EdgeKindDef; 7] = [
     EdgeKindDef {
         kind: EdgeKind::CanAssume,
         label: "CAN_ASSUME",
-        from: PRINCIPALS,
+        from: &[NodeKind::User, NodeKind::Role, NodeKind::Admin],
         to: &[NodeKind::Role],
         merge_keys: &["technique"],
         properties: &[
             prop(
                 "technique",
                 PropType::Text,
-                "Rule id (`sts-assume-role`, or `cross-account-assume-role`).",
+                "Rule id (`sts-assume-role`, `sts-assume-role-cross-account`, or `sts-assume-role-cross-account-admin` from an Admin node: the admin of the trusted account can act as any of its principals).",
             ),
             prop(
                 "cross_account",
@@ -460,6 +478,7 @@ pub static EDGE_KINDS: [EdgeKindDef; 7] = [
             NodeKind::Group,
             NodeKind::Admin,
             NodeKind::GcpServiceAccount,
+            NodeKind::AssumedResource,
         ],
         merge_keys: &["technique"],
         properties: &[prop(
@@ -520,6 +539,16 @@ pub static EDGE_KINDS: [EdgeKindDef; 7] = [
         properties: &[],
         traversal: Traversal::Privilege,
         description: "The principal is already administrator of the account (a group: its policies alone are).",
+    },
+    EdgeKindDef {
+        kind: EdgeKind::RunsAs,
+        label: "RUNS_AS",
+        from: &[NodeKind::AssumedResource],
+        to: &[NodeKind::Role],
+        merge_keys: &[],
+        properties: &[],
+        traversal: Traversal::Privilege,
+        description: "Code on the resource runs with the identity's privileges (for unlisted resources: conditional, with the assumption in the evidence).",
     },
 ];
 

@@ -167,7 +167,7 @@ impl GraphTableKind {
                 (
                     "kind",
                     T,
-                    "Node label: User, Role, Group, Policy, Bucket, Instance, Account, Admin, Internet.",
+                    "Node label: User, Role, Group, Policy, Bucket, Instance, Account, Admin, Internet, AssumedResource.",
                 ),
                 ("key", T, "Unique key: ARN, `admin:<account>`, `internet`."),
                 ("arn", T, "ARN (null for pseudo-nodes)."),
@@ -184,7 +184,7 @@ impl GraphTableKind {
                 (
                     "kind",
                     T,
-                    "Relationship type: MEMBER_OF, HAS_POLICY, CAN_ASSUME, CAN_ESCALATE, CAN_ACCESS, EXPOSED_TO_INTERNET, ADMIN_OF.",
+                    "Relationship type: MEMBER_OF, HAS_POLICY, CAN_ASSUME, CAN_ESCALATE, CAN_ACCESS, EXPOSED_TO_INTERNET, ADMIN_OF, RUNS_AS.",
                 ),
                 ("technique", T, "Escalation technique or access class."),
                 (

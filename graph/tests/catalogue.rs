@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use datafusion::prelude::SessionContext;
 use pathwarden_graph::paths;
-use pathwarden_graph::schema::EdgeKind;
+use pathwarden_graph::schema::{EdgeKind, NodeKind};
 use pathwarden_tables::catalog::TablesSchema;
 use pathwarden_tables::framework::{ConnectionRuntime, ErrorLog, RuntimeOptions};
 use pathwarden_tables::gaad;
@@ -120,8 +120,9 @@ async fn catalogue_gaad_finds_every_path_and_no_false_positive() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
-/// A path through a resource the export does not list names its assumption in the
-/// evidence, and the assumed role is the one its service can run as.
+/// A path through a resource the export does not list goes through one stand-in node per
+/// account and kind (the caller's technique reaches it; it RUNS_AS each role such a
+/// resource could run as), and names its assumptions in the evidence of both hops.
 #[tokio::test(flavor = "multi_thread")]
 async fn assumed_resource_edges_name_their_assumption() {
     let g = pathwarden_graph::build(&context(), "offline")
@@ -132,56 +133,88 @@ async fn assumed_resource_edges_name_their_assumption() {
         (
             "privesc-ssmSendCommand-user",
             "ssm-send-command",
+            "ec2-instance",
             "admin-ec2-role",
             "an EC2 instance running with instance profile arn:aws:iam::123456789012:instance-profile/admin-ec2-profile",
         ),
         (
             "privesc17-EditExistingLambdaFunctionWithRole-user",
             "lambda-update-function-code",
+            "lambda-function",
             "admin-lambda-role",
             "a Lambda function running as role arn:aws:iam::123456789012:role/admin-lambda-role",
         ),
     ];
-    for (user, technique, role, assumption) in cases {
+    let assumptions = |e: &pathwarden_graph::Edge| -> Vec<String> {
+        e.evidence
+            .iter()
+            .filter_map(|x| x.assumption.clone())
+            .collect()
+    };
+    for (user, technique, kind, role, assumption) in cases {
         let src = g
             .id(&format!("arn:aws:iam::{acct}:user/{user}"))
             .unwrap_or_else(|| panic!("{user}"));
+        let stand_in = g
+            .id(&format!("assumed:{acct}:{kind}"))
+            .unwrap_or_else(|| panic!("no stand-in node for {kind}"));
+        assert_eq!(g.node(stand_in).kind, NodeKind::AssumedResource);
         let dst = g
             .id(&format!("arn:aws:iam::{acct}:role/{role}"))
             .unwrap_or_else(|| panic!("{role}"));
-        let edge = g
+        let first = g
             .out_edges(src)
             .iter()
             .map(|&(_, e)| g.edge(e))
             .find(|e| {
-                e.target == dst
+                e.target == stand_in
                     && e.kind == EdgeKind::CanEscalate
                     && e.technique.as_deref() == Some(technique)
             })
-            .unwrap_or_else(|| panic!("{user} has no {technique} edge to {role}"));
+            .unwrap_or_else(|| panic!("{user} has no {technique} edge to the {kind} stand-in"));
         assert!(
-            edge.conditional,
+            first.conditional,
             "{user}: an assumed resource is conditional"
         );
-        let stated: Vec<&str> = edge
-            .evidence
-            .iter()
-            .filter_map(|e| e.assumption.as_deref())
-            .collect();
         assert!(
-            stated.iter().any(|a| a.contains(assumption)),
-            "{user}: assumption {stated:?} must name {assumption}"
+            assumptions(first)
+                .iter()
+                .any(|a| a.contains(&format!("exists in account {acct}"))),
+            "{user}: {:?}",
+            assumptions(first)
         );
         assert!(
-            edge.evidence.iter().any(|e| e.assumption.is_none()),
+            first.evidence.iter().any(|e| e.assumption.is_none()),
             "{user}: the granting statement stays in the evidence"
+        );
+        let second = g
+            .out_edges(stand_in)
+            .iter()
+            .map(|&(_, e)| g.edge(e))
+            .find(|e| e.target == dst && e.kind == EdgeKind::RunsAs)
+            .unwrap_or_else(|| panic!("the {kind} stand-in does not run as {role}"));
+        assert!(second.conditional);
+        assert!(
+            assumptions(second).iter().any(|a| a.contains(assumption)),
+            "{user}: assumption {:?} must name {assumption}",
+            assumptions(second)
+        );
+        // The path to admin goes through both hops.
+        let to_admin = paths::paths_to_admin_from(&g, src);
+        assert!(
+            to_admin
+                .iter()
+                .any(|p| p.conditional
+                    && p.edges.iter().any(|&e| g.edge(e).kind == EdgeKind::RunsAs)),
+            "{user}: no conditional path to admin through the stand-in"
         );
         // Roles no instance or function can run as are not assumed.
         let plain = g
             .id(&format!("arn:aws:iam::{acct}:role/plain-role"))
             .unwrap_or_else(|| panic!("plain-role"));
         assert!(
-            !g.out_edges(src).iter().any(|&(t, _)| t == plain),
+            !g.out_edges(src).iter().any(|&(t, _)| t == plain)
+                && !g.out_edges(stand_in).iter().any(|&(t, _)| t == plain),
             "{user}: plain-role has no instance profile and trusts no Lambda"
         );
     }

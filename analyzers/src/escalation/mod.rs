@@ -57,6 +57,21 @@
 //! stand-in ARN of the kind in the account, and on each Allow pattern of the caller made
 //! concrete, so a grant scoped to `function:prod-*` still counts and one scoped to
 //! another account does not. When the kind is inventoried, only listed resources count.
+//! Bulk callers ([`SnapshotIndex::admin_and_shared_escalations`]) get one edge to
+//! [`Target::AssumedResource`] instead of one per role when the check does not depend on
+//! the role, and the roles it reaches from [`SnapshotIndex::assumed_runners`]: callers +
+//! roles edges instead of callers × roles.
+//!
+//! # Conditions decided from the request itself
+//!
+//! Each step's request carries what the escalation itself determines: `iam:PolicyARN` on
+//! `Attach*Policy` (each managed policy that would make the victim admin is tried),
+//! `iam:PassedToService` on PassRole, `aws:CurrentTime`/`aws:EpochTime` (now), and for a
+//! user acting with its long-term keys no `aws:MultiFactorAuthPresent`,
+//! `aws:MultiFactorAuthAge` or `aws:TokenIssueTime`; an `aws:TokenIssueTime` compared as
+//! later than future dates never holds. Keys of the caller (`aws:PrincipalArn`,
+//! `aws:username`, principal tags) are derived. Keys the sender chooses or the network
+//! decides (`aws:SourceIp`, `aws:SourceVpc`, request tags) stay undecided: conditional.
 //!
 //! Not covered (and why):
 //! - `iam:CreateServiceLinkedRole`: a service-linked role can only be used by its service,
@@ -66,9 +81,6 @@
 //! - Two-step takeovers through group membership (add *another* user to a powerful group,
 //!   then take that user over): only a user adding itself (`iam-add-user-to-group`) is
 //!   modelled.
-//! - `SetDefaultPolicyVersion` from stored versions is evaluated when the snapshot holds
-//!   them, but the graph's `aws_iam_policy` table serves only the default version, so
-//!   from tables this rule never fires yet.
 //! - Resource-policy-only grants (a Lambda function policy granting `UpdateFunctionCode`,
 //!   a KMS key policy): the engine reads identity policies, trust policies and SCPs only.
 //! - Cross-account techniques beyond trust policies ([`SnapshotIndex::can_assume_in`]).
@@ -93,8 +105,8 @@ mod snapshot;
 
 pub use builtin::builtin_policies;
 pub use engine::{
-    EdgeEvidence, EscalationEdge, EscalationError, SharedEscalation, SnapshotIndex, Target,
-    can_assume, catalogue_actions, escalations, is_admin,
+    AssumedRunner, EdgeEvidence, EscalationEdge, EscalationError, SharedEscalation, SnapshotIndex,
+    Target, can_assume, catalogue_actions, escalations, is_admin,
 };
 pub use rules::{EscalationRule, all_rules, rule};
 pub use snapshot::{

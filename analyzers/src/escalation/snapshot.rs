@@ -139,7 +139,9 @@ impl ManagedPolicyInfo {
 }
 
 /// Kind of compute resource that runs code with a role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ResourceKind {
     /// EC2 instance (role via its instance profile).
     Ec2Instance,

@@ -186,6 +186,7 @@ impl Condition {
         }
         let (positive, negated) = op.base.positive();
         let request_values = match found {
+            Lookup::Unknown if self.never_holds_before(ctx) => return Tri::False,
             Lookup::Unknown => return Tri::unknown(self.key.clone()),
             Lookup::Present(v) if !v.is_empty() => v,
             // Absent (or present with no values).
@@ -225,6 +226,34 @@ impl Condition {
                 .iter()
                 .fold(Tri::False, |acc, v| acc.or(one(v))),
         }
+    }
+
+    /// A date key whose value cannot be later than the request time (`aws:TokenIssueTime`)
+    /// compared as later than (or equal to) dates that are all in the future: whatever its
+    /// unknown value, the condition cannot hold.
+    fn never_holds_before(&self, ctx: &RequestContext) -> bool {
+        let Some(now) = ctx.now else { return false };
+        if !self.key.eq_ignore_ascii_case("aws:TokenIssueTime")
+            || self.operator.qualifier != SetQualifier::Single
+        {
+            return false;
+        }
+        let (positive, negated) = self.operator.base.positive();
+        if negated
+            || !matches!(
+                positive,
+                BaseOperator::DateGreaterThan
+                    | BaseOperator::DateGreaterThanEquals
+                    | BaseOperator::DateEquals
+            )
+        {
+            return false;
+        }
+        !self.values.is_empty()
+            && self
+                .values
+                .iter()
+                .all(|pv| pv.tokens.is_some() && parse_date(&pv.raw).is_some_and(|d| d > now))
     }
 
     fn null_check(&self, found: &Lookup) -> Tri {

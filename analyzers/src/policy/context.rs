@@ -1,6 +1,6 @@
 //! The request being evaluated: who asks, for what, on which resource, with which context.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::arn::{self, Arn};
 
@@ -215,7 +215,12 @@ pub struct RequestContext {
     pub resource_account: Option<String>,
     /// When true, keys that are neither set nor derivable are absent rather than unknown.
     pub complete: bool,
+    /// The time of the request, when known: bounds keys that cannot lie in the future
+    /// (`aws:TokenIssueTime`) even when their value is unknown.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     keys: HashMap<String, Vec<String>>,
+    /// Keys known to be absent from the request (lower-cased).
+    absent: HashSet<String>,
     action_lower: String,
 }
 
@@ -228,7 +233,9 @@ impl RequestContext {
             resource: resource.to_string(),
             resource_account: None,
             complete: false,
+            now: None,
             keys: HashMap::new(),
+            absent: HashSet::new(),
             action_lower: action.to_ascii_lowercase(),
         }
     }
@@ -253,6 +260,14 @@ impl RequestContext {
             key.to_ascii_lowercase(),
             values.into_iter().map(Into::into).collect(),
         );
+    }
+
+    /// Declares a key absent from the request (e.g. `aws:MultiFactorAuthPresent` on a
+    /// request signed with long-term access keys).
+    pub fn set_absent(&mut self, key: &str) {
+        let lower = key.to_ascii_lowercase();
+        self.keys.remove(&lower);
+        self.absent.insert(lower);
     }
 
     /// Sets the owning account of the resource.
@@ -291,6 +306,9 @@ impl RequestContext {
         let lower = key.to_ascii_lowercase();
         if let Some(values) = self.keys.get(&lower) {
             return Lookup::Present(values.clone());
+        }
+        if self.absent.contains(&lower) {
+            return Lookup::Absent;
         }
         let p = &self.principal;
         let iam = p.is_iam_identity();

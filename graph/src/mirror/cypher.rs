@@ -81,6 +81,53 @@ pub fn neo4j_schema() -> Vec<String> {
     out
 }
 
+/// Every statement the Neo4j sink sends in a sync: the schema, a node MERGE per node kind,
+/// an edge MERGE per declared (edge kind, source kind, target kind), and the stale-data
+/// cleanup per kind. (What the tests check with Neo4j's own Cypher linter.)
+pub fn neo4j_statements() -> Vec<String> {
+    let mut out = neo4j_schema();
+    out.extend(NodeKind::ALL.into_iter().map(merge_nodes));
+    for kind in EdgeKind::ALL {
+        let d = kind.def();
+        for &from in d.from {
+            for &to in d.to {
+                out.push(merge_edges(kind, from, to));
+            }
+        }
+    }
+    out.extend(EdgeKind::ALL.into_iter().map(remove_stale_edges));
+    out.extend(NodeKind::ALL.into_iter().map(remove_stale_nodes));
+    out
+}
+
+/// Property keys the mirror's Cypher names: node keys, `name`, `account_id`, declared node
+/// and edge properties, `conditional`, `evidence`, `update_tag`, and the keys of the
+/// `$rows` maps (`key`, `props`, `source`, `target`, `merge`).
+pub fn property_keys() -> Vec<&'static str> {
+    let mut keys = vec![
+        "key",
+        "props",
+        "source",
+        "target",
+        "merge",
+        "name",
+        "account_id",
+        "conditional",
+        "evidence",
+        "update_tag",
+    ];
+    for k in NodeKind::ALL {
+        keys.push(k.def().key_property);
+        keys.extend(k.def().properties.iter().map(|p| p.name));
+    }
+    for k in EdgeKind::ALL {
+        keys.extend(k.def().properties.iter().map(|p| p.name));
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// FalkorDB: an exact-match index per node kind on its key and on `update_tag` (the
 /// uniqueness constraint is a separate command, see the RESP sink).
 pub fn falkordb_indexes() -> Vec<String> {

@@ -5,7 +5,8 @@
 use arrow::util::display::array_value_to_string;
 use datafusion::prelude::SessionContext;
 
-pub use pathwarden_graph::demo_context;
+mod demo;
+pub use demo::demo_context;
 
 /// Runs SQL and returns every cell as text.
 pub async fn sql(ctx: &SessionContext, q: &str) -> Vec<Vec<String>> {

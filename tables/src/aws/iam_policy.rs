@@ -78,6 +78,12 @@ pub static TABLE: AwsTable = AwsTable {
                 &POLICY_VERSION
             ),
             hcol(
+                "versions",
+                Json,
+                "Every version of a customer-managed policy, default or not ([{VersionId, IsDefaultVersion, CreateDate, Document}]); null for AWS-managed policies, whose default version customers cannot change.",
+                &POLICY_VERSIONS
+            ),
+            hcol(
                 "tags_src",
                 Json,
                 "Tags as returned by IAM ([{Key, Value}]).",
@@ -204,6 +210,54 @@ static GET_POLICY: AwsHydrate = AwsHydrate::new("get_policy", |s, region, row| {
 static POLICY_VERSION: AwsHydrate = AwsHydrate::new("policy_version", |s, region, row| {
     Box::pin(hydrate_policy_version(s, region, row))
 });
+
+static POLICY_VERSIONS: AwsHydrate = AwsHydrate::new("policy_versions", |s, region, row| {
+    Box::pin(hydrate_policy_versions(s, region, row))
+});
+
+/// Hydrate call `policy_versions`: iam:ListPolicyVersions, then iam:GetPolicyVersion for
+/// each (at most five versions exist).
+async fn hydrate_policy_versions(
+    src: &AwsSource,
+    _region: Option<&str>,
+    row_in: &Row,
+) -> Result<Row, FetchError> {
+    let arn = need(row_in, "arn", "iam:ListPolicyVersions")?;
+    if is_aws_managed_arn(arn) {
+        return Ok(row([("versions", Value::Null)]));
+    }
+    let listed = src
+        .iam
+        .list_policy_versions()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| api_err("iam:ListPolicyVersions", e))?;
+    let mut versions = Vec::new();
+    for v in listed.versions() {
+        let Some(id) = v.version_id() else { continue };
+        let out = src
+            .iam
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(id)
+            .send()
+            .await
+            .map_err(|e| api_err("iam:GetPolicyVersion", e))?;
+        let doc = out
+            .policy_version()
+            .and_then(|v| v.document())
+            .map(decode_policy)
+            .unwrap_or(Value::Null);
+        let mut item = serde_json::Map::new();
+        item.insert("VersionId".into(), Value::String(id.to_string()));
+        item.insert("IsDefaultVersion".into(), Value::Bool(v.is_default_version()));
+        item.insert("CreateDate".into(), time_opt(v.create_date()));
+        item.insert("Document".into(), doc);
+        versions.push(Value::Object(item));
+    }
+    Ok(row([("versions", Value::Array(versions))]))
+}
 
 /// Hydrate call `get_policy`.
 async fn hydrate_get_policy(

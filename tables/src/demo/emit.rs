@@ -466,6 +466,12 @@ pub fn iam_rows(org: &Org, epoch: DateTime<Utc>, out: &mut HashMap<&'static str,
             "permissions_boundary_usage_count": a.boundary_uses,
             "policy": document,
             "policy_std": policy_std(document),
+            // The demo's customer policies have one version: the default.
+            "versions": if aws_managed {
+                Value::Null
+            } else {
+                json!([{"VersionId": version, "IsDefaultVersion": true, "Document": document}])
+            },
         }));
         owned_tags(&mut row, tags);
         put_common(&mut row, name, &arn, "global", acct);

@@ -559,12 +559,20 @@ pub fn load(
             None => None,
         };
         // Non-default versions are checked too: a malformed one means a malformed file.
+        // Kept for customer-managed policies (SetDefaultPolicyVersion can switch to them).
+        let mut versions = Vec::with_capacity(p.policy_version_list.len());
         for v in &p.policy_version_list {
-            if let Some(d) = &v.document {
-                imp.document(d, || {
+            let document = match &v.document {
+                Some(d) => Some(imp.document(d, || {
                     format!("{}.PolicyVersionList[{}].Document", loc(), v.version_id)
-                })?;
-            }
+                })?),
+                None => None,
+            };
+            versions.push(json!({
+                "VersionId": v.version_id,
+                "IsDefaultVersion": v.is_default_version || Some(&v.version_id) == p.default_version_id.as_ref(),
+                "Document": document,
+            }));
         }
         let (groups_v, roles_v, users_v) = attached.remove(p.arn.as_str()).unwrap_or_default();
         let count = p
@@ -587,6 +595,7 @@ pub fn load(
             "permissions_boundary_usage_count": p.permissions_boundary_usage_count,
             "policy_std": document.as_ref().map(policy_std),
             "policy": document,
+            "versions": if aws_managed { Value::Null } else { Value::Array(versions) },
         }));
         tags_columns(&mut row, &p.tags);
         imp.common(&mut row, &p.policy_name, &p.arn);

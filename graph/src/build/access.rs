@@ -33,7 +33,8 @@ use pathwarden_analyzers::policy::{
 };
 use rayon::prelude::*;
 
-use crate::build::{Bucket, PrincipalPolicies, evidence_of, resource_may_match};
+use super::policies::{PrincipalPolicies, evidence_of, resource_may_match};
+use super::types::Bucket;
 use crate::model::Evidence;
 
 /// Access classes probed on buckets: (class, action, on an object?).
@@ -564,64 +565,56 @@ mod tests {
 
     use serde_json::{Value, json};
 
-    use crate::build::{Tables, access_facts, read_tables};
+    use super::super::read::read_tables;
 
     const ACCT: &str = "111111111111";
 
-    fn text(v: Value) -> Option<String> {
-        Some(match v {
-            Value::String(s) => s,
-            other => other.to_string(),
-        })
-    }
+    use super::super::types::{BucketRow, GroupRow, InlinePolicy, Tables, UserRow};
+    use crate::rows::Json;
 
-    fn user(name: &str, groups: &[&str], tags: Value) -> Vec<Option<String>> {
+    fn user(name: &str, groups: &[&str], tags: Value) -> UserRow {
         let groups: Vec<Value> = groups
             .iter()
             .map(|g| json!({"Arn": format!("arn:aws:iam::{ACCT}:group/{g}")}))
             .collect();
-        vec![
-            text(json!(format!("arn:aws:iam::{ACCT}:user/{name}"))),
-            text(json!(name)),
-            text(json!(ACCT)),
-            text(json!("/")),
-            None,
-            None,
-            text(json!(groups)),
-            text(json!([])),
-            text(json!([])),
-            text(tags),
-        ]
+        UserRow {
+            arn: Some(format!("arn:aws:iam::{ACCT}:user/{name}")),
+            name: name.to_string(),
+            account_id: Some(ACCT.to_string()),
+            path: Some("/".to_string()),
+            groups: json!(groups),
+            attached_policy_arns: json!([]),
+            tags,
+            ..UserRow::default()
+        }
     }
 
-    fn group(name: &str, statements: Value) -> Vec<Option<String>> {
-        vec![
-            text(json!(format!("arn:aws:iam::{ACCT}:group/{name}"))),
-            text(json!(name)),
-            text(json!(ACCT)),
-            text(json!("/")),
-            text(json!([{
-                "PolicyName": format!("{name}-s3"),
-                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
-            }])),
-            text(json!([])),
-        ]
+    fn group(name: &str, statements: Value) -> GroupRow {
+        GroupRow {
+            arn: Some(format!("arn:aws:iam::{ACCT}:group/{name}")),
+            name: name.to_string(),
+            account_id: Some(ACCT.to_string()),
+            path: Some("/".to_string()),
+            inline_policies: Json(vec![InlinePolicy {
+                name: format!("{name}-s3"),
+                document: json!({"Version": "2012-10-17", "Statement": statements}),
+            }]),
+            attached_policy_arns: json!([]),
+        }
     }
 
-    fn bucket(name: &str, policy: Option<Value>) -> Vec<Option<String>> {
-        vec![
-            text(json!(format!("arn:aws:s3:::{name}"))),
-            text(json!(name)),
-            text(json!(ACCT)),
-            text(json!("us-east-1")),
-            policy.and_then(text),
-            text(json!(false)),
-            text(json!(true)),
-            text(json!(true)),
-            text(json!(true)),
-            text(json!(true)),
-            None,
-        ]
+    fn bucket(name: &str, policy: Option<Value>) -> BucketRow {
+        BucketRow {
+            arn: Some(format!("arn:aws:s3:::{name}")),
+            name: name.to_string(),
+            account_id: ACCT.to_string(),
+            region: "us-east-1".to_string(),
+            policy: policy.unwrap_or(Value::Null),
+            block_public_policy: true,
+            ignore_public_acls: true,
+            restrict_public_buckets: true,
+            ..BucketRow::default()
+        }
     }
 
     /// Five users, some sharing groups, with the features that make an answer depend on
@@ -704,8 +697,8 @@ mod tests {
 
     #[test]
     fn caller_dependent_statements_are_evaluated_per_principal() {
-        let (shared, shared_principals) = access_facts(tables(), true);
-        let (each, _) = access_facts(tables(), false);
+        let (shared, shared_principals) = super::super::access_facts(tables(), true);
+        let (each, _) = super::super::access_facts(tables(), false);
         assert_eq!(shared, each, "sharing must not change any fact");
         // carol and dave share a class (same single relevant policy); alice and bob use
         // ${aws:username} and a principal-tag condition, so they are evaluated alone.
@@ -747,7 +740,10 @@ mod tests {
         let tables = read_tables(&ctx, "demo").await.expect("demo tables");
         let again = read_tables(&ctx, "demo").await.expect("demo tables");
         let ((shared, shared_principals), (each, _)) = tokio::task::spawn_blocking(move || {
-            (access_facts(tables, true), access_facts(again, false))
+            (
+                super::super::access_facts(tables, true),
+                super::super::access_facts(again, false),
+            )
         })
         .await
         .expect("evaluation");
