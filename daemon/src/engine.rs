@@ -352,7 +352,22 @@ impl Engine {
         }
         pathwarden_sqlext::register(&ctx).context("registering SQL extensions")?;
         // Column types clients read from pg_attribute: jsonb for JSON columns.
-        crate::pg::catalog::install(&ctx, CATALOG);
+        // Descriptions of tables and columns, for col_description / obj_description.
+        let mut descriptions = crate::pg::catalog::Descriptions::new();
+        for rt in runtimes.values() {
+            for def in rt.source.tables() {
+                descriptions.entry(def.name.to_string()).or_insert_with(|| {
+                    (
+                        def.description.to_string(),
+                        def.columns
+                            .iter()
+                            .map(|c| c.description.to_string())
+                            .collect(),
+                    )
+                });
+            }
+        }
+        crate::pg::catalog::install(&ctx, CATALOG, descriptions);
         let limits = cfg.server.limits().map_err(|e| anyhow::anyhow!("{e}"))?;
         let runtime = crate::exec::base_runtime(limits.memory_limit)
             .map_err(|e| anyhow::anyhow!("query runtime: {e}"))?;

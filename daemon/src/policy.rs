@@ -40,7 +40,11 @@ pub struct PolicyDoc {
 }
 
 async fn rows(ctx: &SessionContext, sql: &str) -> DfResult<Vec<Vec<Option<String>>>> {
-    let batches = ctx.sql(sql).await?.collect().await?;
+    // The same front end as a user's query, so the reviewer reads what they would.
+    let batches = pathwarden_sqlext::frontend::sql(ctx, sql)
+        .await?
+        .collect()
+        .await?;
     let mut out = Vec::new();
     for b in batches {
         let cols: Vec<_> = b

@@ -143,10 +143,14 @@ async fn read(
     }
     let cols: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
     let sql = format!("select {} from {qualified}", cols.join(", "));
-    let df = ctx.sql(&sql).await.map_err(|e| GraphError::Query {
-        table: table.to_string(),
-        source: e,
-    })?;
+    // Through the SQL front end a user's query takes, so a fact in the graph can be
+    // checked in SQL.
+    let df = pathwarden_sqlext::frontend::sql(ctx, &sql)
+        .await
+        .map_err(|e| GraphError::Query {
+            table: table.to_string(),
+            source: e.into(),
+        })?;
     let batches = df.collect().await.map_err(|e| GraphError::Query {
         table: table.to_string(),
         source: e,
