@@ -42,7 +42,9 @@ use datafusion::optimizer::AnalyzerRule;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 
-pub use pgtext::{REGTYPE_NAMES_FUNCTION, TEXT_FUNCTION, to_text as pg_text};
+pub use pgtext::{
+    EXPAND_ARRAY_FUNCTION, REGTYPE_NAMES_FUNCTION, TEXT_FUNCTION, to_text as pg_text,
+};
 pub use rewrite::rewrite;
 
 /// A JSON value as text, printed the way PostgreSQL prints `jsonb` (`{"a": 1}`, keys in
@@ -113,6 +115,7 @@ pub fn register(ctx: &SessionContext) -> datafusion::error::Result<()> {
     }
     ctx.register_udf(pgtext::text_function());
     ctx.register_udf(pgtext::regtype_names_function());
+    ctx.register_udf(pgtext::expand_array_function());
     for f in aggregate::aggregate_functions() {
         ctx.register_udaf(f);
     }

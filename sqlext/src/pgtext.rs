@@ -299,3 +299,106 @@ pub(crate) fn regtype_names_function() -> ScalarUDF {
         signature: Signature::any(1, Volatility::Stable),
     })
 }
+
+/// The function behind `information_schema._pg_expandarray(a)`.
+pub const EXPAND_ARRAY_FUNCTION: &str = "__pw_expandarray";
+
+/// `_pg_expandarray(a)` as a list to unnest: one `{x, n}` struct per element (the
+/// element and its 1-based position), from a list or a catalog vector held as text
+/// (`1 2`, `[1, 2]`).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ExpandArray {
+    signature: Signature,
+}
+
+fn expand_fields() -> arrow::datatypes::Fields {
+    use arrow::datatypes::Field;
+    vec![
+        Field::new("x", DataType::Int32, true),
+        Field::new("n", DataType::Int32, true),
+    ]
+    .into()
+}
+
+impl ScalarUDFImpl for ExpandArray {
+    fn name(&self) -> &str {
+        EXPAND_ARRAY_FUNCTION
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(Arc::new(arrow::datatypes::Field::new(
+            "item",
+            DataType::Struct(expand_fields()),
+            true,
+        ))))
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use arrow::array::{Int32Builder, ListBuilder, StructBuilder};
+        let Some(arg) = args.args.first() else {
+            return Ok(ColumnarValue::Scalar(ScalarValue::Null));
+        };
+        let scalar = matches!(arg, ColumnarValue::Scalar(_));
+        let rows = if scalar { 1 } else { args.number_rows };
+        let array = arg.to_array(rows)?;
+        let text = match array.data_type() {
+            DataType::List(_) | DataType::LargeList(_) => {
+                // `[1, 2]`-style text, parsed below like the catalog's vectors.
+                cast(&array, &DataType::Utf8).or_else(|_| {
+                    let list = array.as_list::<i32>();
+                    let mut b = StringBuilder::new();
+                    for i in 0..list.len() {
+                        if list.is_null(i) {
+                            b.append_null();
+                        } else {
+                            let v = cast(&list.value(i), &DataType::Utf8)?;
+                            let v = v.as_string::<i32>();
+                            b.append_value(v.iter().flatten().collect::<Vec<_>>().join(" "));
+                        }
+                    }
+                    Ok::<ArrayRef, arrow::error::ArrowError>(Arc::new(b.finish()))
+                })?
+            }
+            _ => cast(&array, &DataType::Utf8)?,
+        };
+        let text = text.as_string::<i32>();
+        let mut out = ListBuilder::new(StructBuilder::from_fields(expand_fields(), 0));
+        for i in 0..text.len() {
+            if text.is_null(i) {
+                out.append_null();
+                continue;
+            }
+            let values = text
+                .value(i)
+                .split(|c: char| {
+                    c == ' ' || c == ',' || c == '{' || c == '}' || c == '[' || c == ']'
+                })
+                .filter_map(|s| s.trim().parse::<i32>().ok());
+            for (n, x) in values.enumerate() {
+                let s = out.values();
+                s.field_builder::<Int32Builder>(0)
+                    .expect("x is an Int32 field")
+                    .append_value(x);
+                s.field_builder::<Int32Builder>(1)
+                    .expect("n is an Int32 field")
+                    .append_value(n as i32 + 1);
+                s.append(true);
+            }
+            out.append(true);
+        }
+        let out: ArrayRef = Arc::new(out.finish());
+        if scalar {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+        } else {
+            Ok(ColumnarValue::Array(out))
+        }
+    }
+}
+
+/// The `__pw_expandarray` function.
+pub(crate) fn expand_array_function() -> ScalarUDF {
+    ScalarUDF::new_from_impl(ExpandArray {
+        signature: Signature::any(1, Volatility::Immutable),
+    })
+}

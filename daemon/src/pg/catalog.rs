@@ -72,6 +72,9 @@ impl SchemaProvider for JsonTypedCatalog {
         if name.eq_ignore_ascii_case("pg_class") {
             return Ok(t.map(|inner| Arc::new(ClassOptions::new(inner)) as Arc<dyn TableProvider>));
         }
+        if name.eq_ignore_ascii_case("pg_settings") {
+            return Ok(t.map(|inner| Arc::new(MoreSettings { inner }) as Arc<dyn TableProvider>));
+        }
         if name.eq_ignore_ascii_case("pg_description") {
             return Ok(t.map(|inner| {
                 Arc::new(TableDescriptions {
@@ -338,7 +341,7 @@ impl TableProvider for TableDescriptions {
                 }
             }
         }
-        let (mut objoid, mut objsubid, mut text) = (Vec::new(), Vec::new(), Vec::new());
+        let mut relations: Vec<(i32, String, String)> = Vec::new();
         if let Some(classes) = self.catalog.table("pg_class").await? {
             for b in scan_all(&classes, state).await? {
                 let (Some(oid), Some(name), Some(ns)) = (
@@ -352,22 +355,34 @@ impl TableProvider for TableDescriptions {
                     if oid.is_null(i) || name.is_null(i) || ns.is_null(i) {
                         continue;
                     }
-                    match namespaces.get(&ns.value(i)).map(String::as_str) {
-                        None | Some("pg_catalog") | Some("information_schema") => continue,
-                        _ => {}
-                    }
-                    let Some((table, columns)) = self.descriptions.get(name.value(i)) else {
-                        continue;
-                    };
-                    objoid.push(oid.value(i));
-                    objsubid.push(0);
-                    text.push(table.clone());
-                    for (n, c) in columns.iter().enumerate() {
-                        objoid.push(oid.value(i));
-                        objsubid.push(n as i32 + 1);
-                        text.push(c.clone());
+                    if let Some(schema) = namespaces.get(&ns.value(i)) {
+                        relations.push((oid.value(i), schema.clone(), name.value(i).to_string()));
                     }
                 }
+            }
+        }
+        // `classoid` is pg_class's own oid, as `'pg_catalog.pg_class'::regclass` gives it
+        // here (SQLAlchemy's comment reflection joins on it).
+        let class_oid = relations
+            .iter()
+            .find(|(_, s, n)| s == "pg_catalog" && n == "pg_class")
+            .map(|(o, _, _)| *o)
+            .unwrap_or(1259);
+        let (mut objoid, mut objsubid, mut text) = (Vec::new(), Vec::new(), Vec::new());
+        for (oid, schema, name) in &relations {
+            if schema == "pg_catalog" || schema == "information_schema" {
+                continue;
+            }
+            let Some((table, columns)) = self.descriptions.get(name) else {
+                continue;
+            };
+            objoid.push(*oid);
+            objsubid.push(0);
+            text.push(table.clone());
+            for (n, c) in columns.iter().enumerate() {
+                objoid.push(*oid);
+                objsubid.push(n as i32 + 1);
+                text.push(c.clone());
             }
         }
         if !objoid.is_empty() {
@@ -376,9 +391,77 @@ impl TableProvider for TableDescriptions {
             for f in schema.fields() {
                 let col: ArrayRef = match f.name().as_str() {
                     "objoid" => Arc::new(Int32Array::from(objoid.clone())),
-                    "classoid" => Arc::new(Int32Array::from(vec![1259; n])),
+                    "classoid" => Arc::new(Int32Array::from(vec![class_oid; n])),
                     "objsubid" => Arc::new(Int32Array::from(objsubid.clone())),
                     "description" => Arc::new(StringArray::from(text.clone())),
+                    _ => datafusion::arrow::array::new_null_array(f.data_type(), n),
+                };
+                cols.push(cast(&col, f.data_type())?);
+            }
+            batches.push(RecordBatch::try_new(schema.clone(), cols)?);
+        }
+        MemorySourceConfig::try_new_exec(&[batches], schema, projection.cloned())
+            .map(|e| e as Arc<dyn ExecutionPlan>)
+    }
+}
+
+/// Settings `pg_settings` lacks in datafusion-pg-catalog 0.19 that drivers read:
+/// pgjdbc's `getImportedKeys`/`getExportedKeys` refuse to run without
+/// `max_index_keys`.
+const EXTRA_SETTINGS: &[(&str, &str)] =
+    &[("max_index_keys", "32"), ("max_identifier_length", "63")];
+
+/// `pg_settings` with [`EXTRA_SETTINGS`] (when it does not have them).
+#[derive(Debug)]
+struct MoreSettings {
+    inner: Arc<dyn TableProvider>,
+}
+
+#[async_trait]
+impl TableProvider for MoreSettings {
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        use datafusion::arrow::array::{ArrayRef, StringArray};
+        use datafusion::arrow::compute::cast;
+        let schema = self.inner.schema();
+        let mut batches = scan_all(&self.inner, state).await?;
+        let mut have = HashSet::new();
+        for b in &batches {
+            if let Some(names) = column(b, "name")?.as_string_opt::<i32>() {
+                have.extend(names.iter().flatten().map(str::to_string));
+            }
+        }
+        let missing: Vec<&(&str, &str)> = EXTRA_SETTINGS
+            .iter()
+            .filter(|(n, _)| !have.contains(*n))
+            .collect();
+        if !missing.is_empty() {
+            let n = missing.len();
+            let mut cols: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+            for f in schema.fields() {
+                let col: ArrayRef = match f.name().as_str() {
+                    "name" => Arc::new(StringArray::from_iter_values(
+                        missing.iter().map(|(k, _)| *k),
+                    )),
+                    "setting" | "reset_val" => Arc::new(StringArray::from_iter_values(
+                        missing.iter().map(|(_, v)| *v),
+                    )),
+                    "vartype" => Arc::new(StringArray::from(vec!["integer"; n])),
+                    "context" => Arc::new(StringArray::from(vec!["internal"; n])),
+                    "source" => Arc::new(StringArray::from(vec!["default"; n])),
                     _ => datafusion::arrow::array::new_null_array(f.data_type(), n),
                 };
                 cols.push(cast(&col, f.data_type())?);

@@ -678,7 +678,8 @@ impl PwSession {
             .metadata()
             .get("timezone")
             .filter(|z| z.parse::<datafusion::arrow::array::timezone::Tz>().is_ok())
-            .cloned();
+            .cloned()
+            .or_else(|| Some("UTC".to_string()));
         let lock = self.ctx.state_ref();
         let mut state = lock.write();
         let current = &mut state.config_mut().options_mut().execution.time_zone;

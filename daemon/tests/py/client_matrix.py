@@ -104,8 +104,10 @@ def savepoints():
 
 def pgcli():
     from pgcli.pgexecute import PGExecute
+    from pgspecial.main import PGSpecial
 
     ex = PGExecute(dsn=url)
+    special = PGSpecial()
     check("pgcli search_path", schema in ex.search_path() or "public" in ex.search_path(), ex.search_path())
     schemata = list(ex.schemata())
     check("pgcli schemata", schema in schemata, schemata)
@@ -130,16 +132,16 @@ def pgcli():
     fks = list(ex.foreignkeys())
     check("pgcli foreignkeys", fks == [], fks[:3])
     # Meta-commands through pgspecial, as typed at the prompt.
-    out = list(ex.run("\\dt " + schema + ".*"))
-    rows = out[0][1] if out and out[0][1] is not None else []
+    out = list(ex.run("\\dt " + schema + ".*", pgspecial=special))
+    rows = list(out[0][1]) if out and out[0][1] is not None else []
     names = {r[1] for r in rows}
     check("pgcli \\dt", "aws_iam_role" in names, sorted(names)[:5])
-    out = list(ex.run("\\d " + schema + ".aws_iam_role"))
-    rows = out[0][1] if out and out[0][1] is not None else []
+    out = list(ex.run("\\d " + schema + ".aws_iam_role", pgspecial=special))
+    rows = list(out[0][1]) if out and out[0][1] is not None else []
     described = {r[0]: r[1] for r in rows}
     check("pgcli \\d table", described.get("name") == "text" and described.get("tags") == "jsonb", described)
-    out = list(ex.run("\\df lower"))
-    rows = out[0][1] if out and out[0][1] is not None else []
+    out = list(ex.run("\\df lower", pgspecial=special))
+    rows = list(out[0][1]) if out and out[0][1] is not None else []
     check("pgcli \\df", any(r[1] == "lower" for r in rows), rows[:3])
 
 
@@ -158,8 +160,10 @@ def harlequin():
     role = rels["aws_iam_role"]
     cols = {c.label: c for c in role.fetch_children()}
     check("harlequin catalog columns", "name" in cols and "tags" in cols, sorted(cols)[:5])
-    preview = conn.execute(f'select * from "{schema}"."aws_iam_role" limit 5').fetchall()
-    check("harlequin preview", preview is not None and preview.num_rows == 5, preview)
+    cur = conn.execute(f'select * from "{schema}"."aws_iam_role" limit 5')
+    types = dict(cur.columns())
+    preview = cur.fetchall()
+    check("harlequin preview", len(preview) == 5 and types.get("name") == "s", (len(preview), types))
 
     class Driver:
         text = None
@@ -171,10 +175,11 @@ def harlequin():
             pass
 
     interactions.show_describe_relation(role, Driver())
-    described = conn.execute(Driver.text).fetchall()
-    names = described.column("Column").to_pylist()
-    descriptions = dict(zip(names, described.column("Description").to_pylist()))
-    types = dict(zip(names, described.column("Type").to_pylist()))
+    cur = conn.execute(Driver.text)
+    header = [c for c, _ in cur.columns()]
+    rows = [dict(zip(header, r)) for r in cur.fetchall()]
+    descriptions = {r["Column"]: r["Description"] for r in rows}
+    types = {r["Column"]: r["Type"] for r in rows}
     check(
         "harlequin describe (col_description)",
         descriptions.get("name") == "Role name." and types.get("tags") == "jsonb",

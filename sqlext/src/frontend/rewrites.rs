@@ -13,6 +13,7 @@ pub fn rewrite(mut stmt: Statement) -> Result<Statement, SqlError> {
     rewrite_like_escape(&mut stmt);
     rewrite_catalog_vectors(&mut stmt);
     rewrite_catalog_functions(&mut stmt);
+    rewrite_field_access(&mut stmt);
     compare_regproc_columns_by_name(&mut stmt);
     hoist_case_subqueries(&mut stmt);
     aggregate_scalar_subqueries(&mut stmt);
@@ -463,18 +464,20 @@ pub(crate) fn rewrite_catalog_functions(stmt: &mut Statement) {
             .and_then(|mut p| p.parse_expr())
             .ok()
     }
-    fn class_oid(catalog: &Expr) -> Option<&'static str> {
+    // The built-in catalog's rows carry PostgreSQL's class oids; relations here have
+    // oids of their own (16384 and up), so `pg_class` needs no class filter.
+    fn class_filter(catalog: &Expr) -> Option<&'static str> {
         let Expr::Value(v) = catalog else { return None };
         let Value::SingleQuotedString(s) = &v.value else {
             return None;
         };
         Some(match s.to_ascii_lowercase().as_str() {
-            "pg_class" => "1259",
-            "pg_proc" => "1255",
-            "pg_type" => "1247",
-            "pg_namespace" => "2615",
-            "pg_database" => "1262",
-            "pg_constraint" => "2606",
+            "pg_class" => "",
+            "pg_proc" => "AND __pw_d.classoid = 1255",
+            "pg_type" => "AND __pw_d.classoid = 1247",
+            "pg_namespace" => "AND __pw_d.classoid = 2615",
+            "pg_database" => "AND __pw_d.classoid = 1262",
+            "pg_constraint" => "AND __pw_d.classoid = 2606",
             _ => return None,
         })
     }
@@ -523,31 +526,34 @@ pub(crate) fn rewrite_catalog_functions(stmt: &mut Statement) {
                 match (name.as_str(), a.as_slice()) {
                     ("col_description", [rel, n]) => parse(&format!(
                         "(SELECT max(__pw_d.description) FROM pg_catalog.pg_description __pw_d \
-                         WHERE __pw_d.objoid = ({rel}) AND __pw_d.classoid = 1259 AND __pw_d.objsubid = ({n}))"
+                         WHERE __pw_d.objoid = ({rel}) AND __pw_d.objsubid = ({n}))"
                     )),
                     ("obj_description", [oid]) => parse(&format!(
                         "(SELECT max(__pw_d.description) FROM pg_catalog.pg_description __pw_d \
                          WHERE __pw_d.objoid = ({oid}) AND __pw_d.objsubid = 0)"
                     )),
-                    ("obj_description", [oid, catalog]) => class_oid(catalog).and_then(|c| {
+                    ("obj_description", [oid, catalog]) => class_filter(catalog).and_then(|c| {
                         parse(&format!(
                             "(SELECT max(__pw_d.description) FROM pg_catalog.pg_description __pw_d \
-                             WHERE __pw_d.objoid = ({oid}) AND __pw_d.classoid = {c} AND __pw_d.objsubid = 0)"
+                             WHERE __pw_d.objoid = ({oid}) AND __pw_d.objsubid = 0 {c})"
                         ))
                     }),
                     ("pg_get_function_result", [oid]) => parse(&format!(
                         "(SELECT max(format_type(CAST(__pw_p.prorettype AS INT), -1)) \
                          FROM pg_catalog.pg_proc __pw_p WHERE __pw_p.oid = ({oid}))"
                     )),
-                    (
-                        "pg_get_function_arguments" | "pg_get_function_identity_arguments",
-                        [oid],
-                    ) => parse(&format!(
-                        "(SELECT max(array_to_string({}(__pw_p.proargtypes), ', ')) \
+                    ("pg_get_function_arguments" | "pg_get_function_identity_arguments", [oid]) => {
+                        parse(&format!(
+                            "(SELECT max(array_to_string({}(__pw_p.proargtypes), ', ')) \
                          FROM pg_catalog.pg_proc __pw_p WHERE __pw_p.oid = ({oid}))",
-                        crate::REGTYPE_NAMES_FUNCTION
-                    )),
+                            crate::REGTYPE_NAMES_FUNCTION
+                        ))
+                    }
                     ("pg_get_indexdef", _) => parse("CAST(NULL AS TEXT)"),
+                    // A set of (x, n) records: pgjdbc's getPrimaryKeys, getIndexInfo.
+                    ("_pg_expandarray", [a]) => {
+                        parse(&format!("unnest({}(({a})))", crate::EXPAND_ARRAY_FUNCTION))
+                    }
                     _ => None,
                 }
             }
@@ -637,4 +643,86 @@ pub(crate) fn rewrite_information_schema_columns(stmt: &mut Statement) {
         }
     }
     let _ = stmt.visit(&mut V);
+}
+
+/// The element type of a catalog vector column (`int2vector`/`oidvector`, held as text
+/// here) named by `e`.
+fn catalog_vector_type(e: &Expr) -> Option<&'static str> {
+    const VECTORS: &[(&str, &str)] = &[
+        ("indkey", "SMALLINT"),
+        ("indoption", "SMALLINT"),
+        ("conkey", "SMALLINT"),
+        ("confkey", "SMALLINT"),
+        ("indclass", "INT"),
+        ("indcollation", "INT"),
+        ("proargtypes", "INT"),
+    ];
+    let name = match e {
+        Expr::Identifier(i) => &i.value,
+        Expr::CompoundIdentifier(ids) => &ids.last()?.value,
+        _ => return None,
+    };
+    let name = name.to_ascii_lowercase();
+    // pgjdbc's getIndexInfo reads `i.indoption AS i_indoption` through a subquery.
+    VECTORS
+        .iter()
+        .find(|(c, _)| name == *c || name.strip_suffix(c).is_some_and(|p| p.ends_with('_')))
+        .map(|(_, t)| *t)
+}
+
+/// Field and element access DataFusion does not plan as PostgreSQL does:
+/// `(expr).field` on a composite value becomes `get_field(expr, 'field')` (pgjdbc's
+/// `(information_schema._pg_expandarray(i.indkey)).n`), and a subscript of a catalog
+/// vector column (`con.conkey[1]`, pgjdbc's `getImportedKeys`) indexes the parsed array.
+pub(crate) fn rewrite_field_access(stmt: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{AccessExpr, Subscript, visit_expressions_mut};
+    let _ = visit_expressions_mut(stmt, |e| {
+        let Expr::CompoundFieldAccess { root, access_chain } = e else {
+            return ControlFlow::<()>::Continue(());
+        };
+        let replacement = match access_chain.as_slice() {
+            // `con.conkey[i]` parses as `con` with `.conkey` then `[i]`.
+            [AccessExpr::Dot(Expr::Identifier(col)), AccessExpr::Subscript(Subscript::Index { index })]
+                if matches!(root.as_ref(), Expr::Identifier(_)) =>
+            {
+                catalog_vector_type(&Expr::Identifier(col.clone())).map(|ty| {
+                    format!(
+                        "(CAST(string_to_array(nullif(btrim(replace({root}.{col}, ',', ''), '[]'), ''), ' ') AS {ty}[]))[{index}]"
+                    )
+                })
+            }
+            [AccessExpr::Subscript(Subscript::Index { index })] => {
+                catalog_vector_type(root).map(|ty| {
+                    format!(
+                        "(CAST(string_to_array(nullif(btrim(replace({root}, ',', ''), '[]'), ''), ' ') AS {ty}[]))[{index}]"
+                    )
+                })
+            }
+            chain
+                if !chain.is_empty()
+                    && chain
+                        .iter()
+                        .all(|a| matches!(a, AccessExpr::Dot(Expr::Identifier(_))))
+                    && !matches!(root.as_ref(), Expr::Identifier(_)) =>
+            {
+                let mut text = root.to_string();
+                for a in chain {
+                    if let AccessExpr::Dot(Expr::Identifier(i)) = a {
+                        let field = i.value.to_ascii_lowercase().replace('\'', "''");
+                        text = format!("get_field({text}, '{field}')");
+                    }
+                }
+                Some(text)
+            }
+            _ => None,
+        };
+        if let Some(sql) = replacement
+            && let Ok(new) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&sql)
+                .and_then(|mut p| p.parse_expr())
+        {
+            *e = new;
+        }
+        ControlFlow::Continue(())
+    });
 }
