@@ -16,6 +16,33 @@
 //!
 //! Errors are [`SqlError`]s carrying a SQLSTATE; the wire protocol sends them as they
 //! are, the CLI prints their message.
+//!
+//! # Patches on upstream behaviour
+//!
+//! Each can go when its upstream changes:
+//! - [`PgParser`]: datafusion-pg-catalog 0.19's `RemoveSubqueryFromProjection` turns
+//!   every correlated select-list subquery into NULL (wrong answers) and drops its
+//!   parameters.
+//! - [`plan_query`]'s fallback: DataFusion 55 cannot run some correlated subqueries;
+//!   only those of catalog queries become NULL, one by one.
+//! - `compare_regproc_columns_by_name`: datafusion-pg-catalog holds `pg_type`'s regproc
+//!   columns as names but turns `'f'::regproc` into an oid lookup.
+//! - `rewrite_catalog_vectors`, `rewrite_field_access`: datafusion-pg-catalog holds
+//!   `int2vector`/`oidvector` columns (`indkey`, `conkey`, `proargtypes`) as text, and
+//!   DataFusion plans no `(composite).field`.
+//! - `rewrite_catalog_functions`: datafusion-pg-catalog has no `col_description`,
+//!   `obj_description`, `pg_get_function_*`, `pg_get_indexdef`, `_pg_expandarray`, and
+//!   its oid type planner makes `regtype` an integer (`x::regtype::text` is a number).
+//! - `rewrite_information_schema_columns`: DataFusion's information_schema names Arrow
+//!   types in `data_type`.
+//! - `rewrite_text_casts`: DataFusion casts timestamps to text in Arrow's ISO form.
+//! - `hoist_case_subqueries`, `aggregate_scalar_subqueries`, `rewrite_like_escape`:
+//!   DataFusion plans no subquery inside CASE, no unaggregated correlated scalar
+//!   subquery, and only the backslash LIKE escape.
+//!
+//! The wire protocol's own patches (pgwire's transaction status, datafusion-postgres'
+//! `SET TIME ZONE`, arrow-pg's parameter decoding, catalog tables) are in the daemon's
+//! `pg` module, each with the upstream behaviour it works around.
 
 mod error;
 mod parser;

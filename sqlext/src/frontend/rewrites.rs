@@ -264,8 +264,8 @@ fn rewrite_like_escape(stmt: &mut Statement) {
     });
 }
 
-/// The catalog's `int2vector`/`oidvector` columns (`pg_index.indkey`, ...) are text here
-/// (`1 2`, or `[1, 2]` for `pg_constraint.conkey`): `unnest(col)` and
+/// The catalog's `int2vector`/`oidvector` columns (`pg_index.indkey`, ...) are text in
+/// datafusion-pg-catalog 0.19 (`1 2`, or `[1, 2]` for `pg_constraint.conkey`): `unnest(col)` and
 /// `generate_subscripts(col, 1)` on them (SQLAlchemy's primary-key, index and foreign-key
 /// reflection) become the same over the parsed array. `generate_subscripts(a, 1)` on a
 /// real array becomes `unnest(range(1, array_length(a, 1) + 1))`, which DataFusion

@@ -148,3 +148,152 @@ async fn int2vector_columns_unnest() {
         vec![1, 2]
     );
 }
+
+/// A context as the daemon makes one: information_schema, the PostgreSQL catalog and
+/// this crate's functions.
+fn full_ctx() -> SessionContext {
+    use datafusion::prelude::SessionConfig;
+    let ctx = SessionContext::new_with_config(
+        SessionConfig::new()
+            .with_information_schema(true)
+            .set_str("datafusion.execution.time_zone", "UTC"),
+    );
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("name", DataType::Utf8, true),
+        Field::new("n", DataType::Int64, true),
+        Field::new(
+            "created",
+            DataType::Timestamp(
+                datafusion::arrow::datatypes::TimeUnit::Microsecond,
+                Some("UTC".into()),
+            ),
+            true,
+        ),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(vec!["a"])),
+            Arc::new(Int64Array::from(vec![1])),
+            Arc::new(
+                datafusion::arrow::array::TimestampMicrosecondArray::from(vec![
+                    1_704_067_200_500_000,
+                ])
+                .with_timezone("UTC"),
+            ),
+        ],
+    )
+    .unwrap();
+    ctx.register_table(
+        "t",
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
+    )
+    .unwrap();
+    setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider).unwrap();
+    crate::register(&ctx).unwrap();
+    ctx
+}
+
+async fn texts(ctx: &SessionContext, sql: &str) -> Vec<Option<String>> {
+    let df = super::sql(ctx, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut out = Vec::new();
+    for b in df.collect().await.unwrap() {
+        let c = datafusion::arrow::compute::cast(b.column(0), &DataType::Utf8).unwrap();
+        out.extend(c.as_string::<i32>().iter().map(|v| v.map(str::to_string)));
+    }
+    out
+}
+
+#[tokio::test]
+async fn timestamps_cast_to_text_as_postgres_prints_them() {
+    let ctx = full_ctx();
+    assert_eq!(
+        texts(&ctx, "select created::text from t").await,
+        vec![Some("2024-01-01 00:00:00.5+00".to_string())]
+    );
+    let now = texts(&ctx, "select now()::text").await.remove(0).unwrap();
+    assert!(
+        now.len() >= 22 && now.as_bytes()[10] == b' ' && now.ends_with("+00"),
+        "{now}"
+    );
+    // A subquery's cast keeps its column name.
+    assert_eq!(
+        texts(&ctx, "select s.name from (select name::text from t) s").await,
+        vec![Some("a".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn information_schema_columns_names_postgres_types() {
+    let ctx = full_ctx();
+    let types = texts(
+        &ctx,
+        "select data_type from information_schema.columns where table_name = 't' order by ordinal_position",
+    )
+    .await;
+    assert_eq!(
+        types,
+        vec![
+            Some("text".to_string()),
+            Some("bigint".to_string()),
+            Some("timestamp with time zone".to_string())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn regtype_casts_name_types() {
+    let ctx = full_ctx();
+    assert_eq!(
+        texts(&ctx, "select 25::regtype::text").await,
+        vec![Some("text".to_string())]
+    );
+    assert_eq!(
+        texts(
+            &ctx,
+            "select array_to_string(v::regtype[], ',') from (select '25 20' as v) s"
+        )
+        .await,
+        vec![Some("text,bigint".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn expandarray_and_composite_fields() {
+    let ctx = full_ctx();
+    assert_eq!(
+        texts(
+            &ctx,
+            "select (information_schema._pg_expandarray(i.indkey)).n from \
+             (select '7 9' as indkey) i"
+        )
+        .await,
+        vec![Some("1".to_string()), Some("2".to_string())]
+    );
+    assert_eq!(
+        texts(
+            &ctx,
+            "select (s.k).x from (select information_schema._pg_expandarray(i.indkey) as k \
+             from (select '7 9' as indkey) i) s"
+        )
+        .await,
+        vec![Some("7".to_string()), Some("9".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn only_queries_run_through_sql() {
+    let ctx = full_ctx();
+    let e = super::sql(&ctx, "select 1; select 2").await.unwrap_err();
+    assert_eq!(e.code, "0A000");
+    let e = super::sql(&ctx, "create table x (a int)")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "0A000");
+    let e = super::sql(&ctx, "select * from nope").await.unwrap_err();
+    assert_eq!(e.code, "42P01");
+    let e = super::sql(&ctx, "selec 1").await.unwrap_err();
+    assert_eq!(e.code, "42601");
+}
