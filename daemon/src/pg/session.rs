@@ -627,6 +627,27 @@ impl PwSession {
             self.plans.clear();
             return Some(Ok(Response::Execution(Tag::new("SET"))));
         }
+        if variable.eq_ignore_ascii_case("timezone") {
+            // `SET timezone TO 'x'`: datafusion-postgres 0.19 accepts it and ignores it
+            // (only `SET TIME ZONE` reaches its time zone handling).
+            let text = values.first().map(|v| v.to_string()).unwrap_or_default();
+            let zone = text.trim_matches('\'').trim_matches('"').to_string();
+            if zone.eq_ignore_ascii_case("default") || zone.eq_ignore_ascii_case("local") {
+                client.metadata_mut().remove("timezone");
+            } else if zone
+                .parse::<datafusion::arrow::array::timezone::Tz>()
+                .is_ok()
+            {
+                client.metadata_mut().insert("timezone".into(), zone);
+            } else {
+                return Some(Err(sql_error(
+                    "22023",
+                    format!("invalid value for parameter \"TimeZone\": \"{zone}\""),
+                )));
+            }
+            self.apply_time_zone(client);
+            return Some(Ok(Response::Execution(Tag::new("SET"))));
+        }
         if !variable.eq_ignore_ascii_case("statement_timeout") {
             return None;
         }

@@ -84,6 +84,15 @@ def time_zone_and_now():
             value.utcoffset() is not None and value.utcoffset().total_seconds() == 9 * 3600 and value.hour == 9,
             repr(value),
         )
+        conn.execute("set timezone to 'America/New_York'")
+        shown = conn.execute("select '2024-01-01 00:00:00+00'::timestamptz::text").fetchone()[0]
+        check("SET timezone TO changes timestamptz::text", shown == "2023-12-31 19:00:00-05", shown)
+        check("SHOW timezone after SET timezone TO", conn.execute("show timezone").fetchone()[0] == "America/New_York")
+        try:
+            conn.execute("set timezone to 'Nowhere/City'")
+            check("SET timezone to an unknown zone is refused", False, "accepted")
+        except psycopg.errors.InvalidParameterValue:
+            check("SET timezone to an unknown zone is refused (22023)", True)
         conn.execute("set time zone 'UTC'")
         value = conn.execute("select '2024-01-01 00:00:00+00'::timestamptz").fetchone()[0]
         check("SET TIME ZONE back to UTC", value.hour == 0 and value.utcoffset().total_seconds() == 0, repr(value))
