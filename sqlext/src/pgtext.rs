@@ -69,13 +69,10 @@ pub fn to_text(array: &ArrayRef, zone: Option<&str>) -> Result<ArrayRef> {
         &DataType::Timestamp(TimeUnit::Microsecond, column_zone.clone()),
     )?;
     let micros = micros.as_primitive::<TimestampMicrosecondType>();
-    let zone: Option<Tz> = match column_zone {
-        None => None,
-        Some(_) => Some(
-            zone.and_then(|z| Tz::from_str(z).ok())
-                .unwrap_or_else(|| Tz::from_str("+00:00").expect("a fixed offset parses")),
-        ),
-    };
+    let zone: Option<Tz> = column_zone.as_ref().map(|_| {
+        zone.and_then(|z| Tz::from_str(z).ok())
+            .unwrap_or_else(|| Tz::from_str("+00:00").expect("a fixed offset parses"))
+    });
     let mut out = StringBuilder::with_capacity(micros.len(), micros.len() * 29);
     for i in 0..micros.len() {
         if micros.is_null(i) {

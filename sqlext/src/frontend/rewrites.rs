@@ -485,22 +485,17 @@ pub(crate) fn rewrite_catalog_functions(stmt: &mut Statement) {
         let replacement = match e {
             Expr::Cast {
                 expr: inner,
-                data_type,
+                data_type:
+                    DataType::Text | DataType::Varchar(None) | DataType::CharacterVarying(None),
                 ..
-            } if matches!(
-                data_type,
-                DataType::Text | DataType::Varchar(None) | DataType::CharacterVarying(None)
-            ) =>
-            {
-                match inner.as_ref() {
-                    Expr::Cast {
-                        expr: x,
-                        data_type: t,
-                        ..
-                    } if is_regtype(t) => parse(&format!("format_type(CAST(({x}) AS INT), -1)")),
-                    _ => None,
-                }
-            }
+            } => match inner.as_ref() {
+                Expr::Cast {
+                    expr: x,
+                    data_type: t,
+                    ..
+                } if is_regtype(t) => parse(&format!("format_type(CAST(({x}) AS INT), -1)")),
+                _ => None,
+            },
             Expr::Cast {
                 expr: x,
                 data_type: DataType::Array(elem),
