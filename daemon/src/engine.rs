@@ -192,6 +192,23 @@ async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result
     })
 }
 
+/// A size in bytes as PostgreSQL's `pg_size_pretty` prints it: bytes below 10 kB, then
+/// kB, MB, GB, TB, PB, each rounded half up.
+fn size_pretty(bytes: i64) -> String {
+    let mut size = bytes;
+    if size.abs() < 10 * 1024 {
+        return format!("{size} bytes");
+    }
+    for unit in ["kB", "MB", "GB", "TB"] {
+        let next = (size + size.signum() * 512) / 1024;
+        if next.abs() < 10 * 1024 || unit == "TB" && next.abs() < 10 * 1024 * 1024 {
+            return format!("{next} {unit}");
+        }
+        size /= 1024;
+    }
+    format!("{} PB", (size + size.signum() * 512) / 1024)
+}
+
 fn pg_udfs() -> Vec<ScalarUDF> {
     let version = version_string();
     let version_udf = create_udf(
@@ -283,7 +300,44 @@ fn pg_udfs() -> Vec<ScalarUDF> {
         )
     })
     .collect();
-    let mut all = vec![version_udf, to_regtype, serial_seq];
+    // Relations here have no storage of their own (psql `\\dt+`, harlequin's object list).
+    let sizes: Vec<ScalarUDF> = ["pg_table_size", "pg_indexes_size"]
+        .into_iter()
+        .map(|name| {
+            create_udf(
+                name,
+                vec![DataType::Int64],
+                DataType::Int64,
+                Volatility::Stable,
+                Arc::new(|_args: &[ColumnarValue]| {
+                    Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(0))))
+                }),
+            )
+        })
+        .collect();
+    let size_pretty = create_udf(
+        "pg_size_pretty",
+        vec![DataType::Int64],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            use datafusion::arrow::array::AsArray;
+            let a = args[0].to_array(1)?;
+            let a = datafusion::arrow::compute::cast(&a, &DataType::Int64)?;
+            let a = a.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+            let out: datafusion::arrow::array::StringArray =
+                a.iter().map(|v| v.map(size_pretty)).collect();
+            let out: datafusion::arrow::array::ArrayRef = Arc::new(out);
+            Ok(match &args[0] {
+                ColumnarValue::Scalar(_) => {
+                    ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
+                }
+                ColumnarValue::Array(_) => ColumnarValue::Array(out),
+            })
+        }),
+    );
+    let mut all = vec![version_udf, to_regtype, serial_seq, size_pretty];
+    all.extend(sizes);
     all.extend(visible);
     all
 }
@@ -349,6 +403,9 @@ impl Engine {
             // Statements re-planned from text (simple protocol) must parse as PostgreSQL
             // (`?` is the jsonb key-exists operator, not a placeholder).
             .set_str("datafusion.sql_parser.dialect", "PostgreSQL")
+            // PostgreSQL's `now()` is a `timestamptz`; DataFusion's is a naive timestamp
+            // unless a session time zone is set. UTC until `SET TIME ZONE`.
+            .set_str("datafusion.execution.time_zone", "UTC")
             .with_option_extension(PathwardenOptions::default());
         let ctx = SessionContext::new_with_config(config);
         let catalog = Arc::new(MemoryCatalogProvider::new());
@@ -408,7 +465,22 @@ impl Engine {
         }
         pathwarden_sqlext::register(&ctx).context("registering SQL extensions")?;
         // Column types clients read from pg_attribute: jsonb for JSON columns.
-        crate::pg::catalog::install(&ctx, CATALOG);
+        // Descriptions of tables and columns, for col_description / obj_description.
+        let mut descriptions = crate::pg::catalog::Descriptions::new();
+        for rt in runtimes.values() {
+            for def in rt.source.tables() {
+                descriptions.entry(def.name.to_string()).or_insert_with(|| {
+                    (
+                        def.description.to_string(),
+                        def.columns
+                            .iter()
+                            .map(|c| c.description.to_string())
+                            .collect(),
+                    )
+                });
+            }
+        }
+        crate::pg::catalog::install(&ctx, CATALOG, descriptions);
         let limits = cfg.server.limits().map_err(|e| anyhow::anyhow!("{e}"))?;
         let runtime = crate::exec::base_runtime(limits.memory_limit)
             .map_err(|e| anyhow::anyhow!("query runtime: {e}"))?;

@@ -6,8 +6,9 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::sql::parser::Statement as DfStatement;
 
+use pathwarden_sqlext::frontend::{self, PgParser, is_engine_query, plan_query, rewrite};
+
 use crate::engine::Engine;
-use crate::pg::sql::{PgParser, is_engine_query, plan_query, rewrite};
 
 fn pg_error(e: pgwire::error::PgWireError) -> anyhow::Error {
     match e {
@@ -38,9 +39,7 @@ pub async fn run(engine: &Engine, sql: &str, output: Output) -> Result<()> {
 pub async fn execute(engine: &Engine, sql: &str) -> Result<(Vec<String>, Vec<RecordBatch>)> {
     let ctx = engine.session();
     let parser = PgParser::new();
-    let stmts = parser
-        .parse(sql)
-        .map_err(|e| anyhow::anyhow!("syntax error: {e}"))?;
+    let stmts = frontend::parse_sql(&parser, sql)?;
     let mut last = (Vec::new(), Vec::new());
     for stmt in stmts {
         // The same front door as pgwire: read-only statements only, whoever runs them.
@@ -48,9 +47,9 @@ pub async fn execute(engine: &Engine, sql: &str) -> Result<(Vec<String>, Vec<Rec
             .map_err(pg_error)?;
         let plan = if is_engine_query(&stmt) {
             // The same parsing, rewrites and planning as over pgwire.
-            plan_query(&ctx.state(), stmt).await.map_err(pg_error)?.1
+            plan_query(&ctx.state(), stmt).await?.1
         } else {
-            let stmt = rewrite(stmt).map_err(pg_error)?;
+            let stmt = rewrite(stmt)?;
             ctx.state()
                 .statement_to_plan(DfStatement::Statement(Box::new(stmt)))
                 .await?

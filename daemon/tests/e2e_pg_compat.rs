@@ -536,3 +536,112 @@ async fn session_settings_show_real_values() {
             .is_err()
     );
 }
+
+/// One demo connection, for the comparisons with `pathwarden query` (same data in both).
+const ONE_DEMO: &str = "[[connection]]\nname = \"demo\"\nplugin = \"demo\"\nscale = 20\n";
+
+/// The same SQL gives the same rows over pgwire and through `pathwarden query`: both go
+/// through one front end. The statement relies on its rewrites: a correlated
+/// select-list subquery (datafusion-pg-catalog's parser alone answers NULL), LIKE with
+/// an ESCAPE character, a cast of a timestamp to text (PostgreSQL's format).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_sql_same_rows_over_pgwire_and_cli() {
+    let d = Daemon::start("frontend", Some(ONE_DEMO), &[]);
+    let c = d.client().await;
+    let sql = "select r.name, r.create_date::text as created, \
+               (select count(*) from demo.aws_iam_user u where u.account_id = r.account_id) as users, \
+               r.name like '%/_%' escape '/' as has_underscore \
+               from demo.aws_iam_role r order by r.name, r.account_id limit 25";
+    let wire: Vec<Vec<String>> = c
+        .simple_query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(
+                (0..r.len())
+                    .map(|i| match r.get(i) {
+                        Some("t") => "true".to_string(),
+                        Some("f") => "false".to_string(),
+                        v => v.unwrap_or_default().to_string(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect();
+    let out = Command::new(common::bin())
+        .arg("query")
+        .arg("--config")
+        .arg(d.dir.join("pathwarden.toml"))
+        .args(["-o", "csv", sql])
+        .current_dir(&d.dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("pathwarden query");
+    assert!(
+        out.status.success(),
+        "pathwarden query: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let cli: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("csv row").iter().map(str::to_string).collect())
+        .collect();
+    assert!(wire.len() > 3, "too few rows to compare: {wire:?}");
+    assert_eq!(wire, cli);
+    // The rewrites did their work on both paths.
+    assert!(
+        wire.iter().any(|r| r[2] != "0" && !r[2].is_empty()),
+        "correlated counts: {wire:?}"
+    );
+    assert!(
+        wire.iter()
+            .all(|r| r[1].len() >= 22 && r[1].as_bytes()[10] == b' ' && r[1].ends_with("+00")),
+        "timestamps as PostgreSQL prints them: {wire:?}"
+    );
+}
+
+/// pgcli (PGExecute and pgspecial), harlequin-postgres, Superset's SQLAlchemy/psycopg2
+/// path and pandas, through their own code (daemon/tests/py/client_matrix.py), plus
+/// information_schema type names, SET TIME ZONE, now()::text and savepoint recovery.
+#[test]
+fn client_matrix() {
+    let d = Daemon::start("clientmatrix", Some(TWO_DEMOS), &[]);
+    let out = run_python("client_matrix.py", &[&d.url(), "demo2"]);
+    assert!(out.contains("ALL OK"), "{out}");
+}
+
+/// psql's describe commands that read catalog functions: `\df` (pg_get_function_result,
+/// pg_get_function_arguments), `\dt+` (pg_size_pretty, pg_table_size, obj_description).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_function_and_table_listings() {
+    let d = Daemon::start("psqldf", Some(ONE_DEMO), &[]);
+    let df = d.psql(&["-A", "-t", "-c", "\\df lower"]);
+    assert!(
+        df.lines().any(|l| l == "pg_catalog|lower|text|text|func"),
+        "{df}"
+    );
+    let dt = d.psql(&["-A", "-t", "-c", "\\dt+ demo.aws_iam_rol*"]);
+    let role = dt
+        .lines()
+        .find(|l| l.starts_with("demo|aws_iam_role|"))
+        .unwrap_or_else(|| panic!("{dt}"));
+    assert!(role.contains("0 bytes"), "{role}");
+    assert!(role.ends_with("|IAM roles of the account."), "{role}");
+    // col_description: what psql \d+ and harlequin's describe show.
+    let c = d.client().await;
+    let row = c
+        .query_one(
+            "select col_description(c.oid, 1), obj_description(c.oid, 'pg_class') \
+             from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
+             where n.nspname = 'demo' and c.relname = 'aws_iam_role'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (col, table): (Option<String>, Option<String>) = (row.get(0), row.get(1));
+    assert_eq!(col.as_deref(), Some("Role name."));
+    assert!(table.is_some_and(|t| !t.is_empty()));
+}

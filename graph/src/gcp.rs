@@ -52,7 +52,11 @@ async fn read(ctx: &SessionContext, schema: &str, table: &str, columns: &[&str])
         quote_ident(table)
     );
     let result = async {
-        let batches = ctx.sql(&sql).await?.collect().await?;
+        let batches = pathwarden_sqlext::frontend::sql(ctx, &sql)
+            .await
+            .map_err(datafusion::error::DataFusionError::from)?
+            .collect()
+            .await?;
         let mut rows = Vec::new();
         for batch in batches {
             let mut text = Vec::with_capacity(batch.num_columns());

@@ -186,7 +186,13 @@ pub async fn read_query<T: FromRow>(
     ctx: &SessionContext,
     sql: &str,
 ) -> Result<Vec<T>, DataFusionError> {
-    let batches = ctx.sql(sql).await?.collect().await?;
+    // Through the SQL front end a user's query takes, so a fact in the graph can be
+    // checked in SQL.
+    let batches = pathwarden_sqlext::frontend::sql(ctx, sql)
+        .await
+        .map_err(DataFusionError::from)?
+        .collect()
+        .await?;
     Ok(rows_of(&batches))
 }
 

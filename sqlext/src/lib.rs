@@ -18,10 +18,15 @@
 //!    turns LATERAL set-returning functions into DataFusion unnest plans.
 //!
 //! The daemon then renames result fields with [`output_name`].
+//!
+//! [`frontend`] is the whole pipeline (PostgreSQL parsing, rewrites, planning) that
+//! every path SQL comes in by goes through.
 
 mod aggregate;
+pub mod frontend;
 mod json;
 mod known;
+mod pgtext;
 mod planner;
 mod rewrite;
 mod scan;
@@ -37,6 +42,9 @@ use datafusion::optimizer::AnalyzerRule;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 
+pub use pgtext::{
+    EXPAND_ARRAY_FUNCTION, REGTYPE_NAMES_FUNCTION, TEXT_FUNCTION, to_text as pg_text,
+};
 pub use rewrite::rewrite;
 
 /// A JSON value as text, printed the way PostgreSQL prints `jsonb` (`{"a": 1}`, keys in
@@ -105,6 +113,9 @@ pub fn register(ctx: &SessionContext) -> datafusion::error::Result<()> {
     for f in udf::scalar_functions() {
         ctx.register_udf(f);
     }
+    ctx.register_udf(pgtext::text_function());
+    ctx.register_udf(pgtext::regtype_names_function());
+    ctx.register_udf(pgtext::expand_array_function());
     for f in aggregate::aggregate_functions() {
         ctx.register_udaf(f);
     }

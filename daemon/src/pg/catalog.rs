@@ -1,4 +1,6 @@
-//! `pg_catalog.pg_attribute` with the PostgreSQL type of JSON columns.
+//! `pg_catalog` as clients read it: `pg_attribute` with the PostgreSQL type of JSON
+//! columns, `pg_description` with the tables' and columns' descriptions, `pg_class`
+//! with `reloptions`.
 //!
 //! JSON columns are Arrow text columns marked `pathwarden.type = jsonb`; the catalog of
 //! datafusion-pg-catalog derives a column's type from its Arrow type only, so clients
@@ -27,8 +29,11 @@ const JSONB_OID: i32 = 3802;
 /// Field metadata marking a JSON column (see `pathwarden_tables::framework::def`).
 const TYPE_KEY: &str = "pathwarden.type";
 
+/// Descriptions of a table and of its columns (in column order), by table name.
+pub type Descriptions = HashMap<String, (String, Vec<String>)>;
+
 /// Wrap the `pg_catalog` schema of `catalog` (once; later calls do nothing).
-pub fn install(ctx: &SessionContext, catalog: &str) {
+pub fn install(ctx: &SessionContext, catalog: &str, descriptions: Descriptions) {
     let Some(cat) = ctx.catalog(catalog) else {
         return;
     };
@@ -41,6 +46,7 @@ pub fn install(ctx: &SessionContext, catalog: &str) {
     let wrapped = Arc::new(JsonTypedCatalog {
         inner,
         catalogs: ctx.state().catalog_list().clone(),
+        descriptions: Arc::new(descriptions),
     });
     if let Err(e) = cat.register_schema("pg_catalog", wrapped) {
         tracing::warn!(error = %e, "pg_catalog: cannot report jsonb column types");
@@ -52,6 +58,7 @@ pub fn install(ctx: &SessionContext, catalog: &str) {
 struct JsonTypedCatalog {
     inner: Arc<dyn SchemaProvider>,
     catalogs: Arc<dyn CatalogProviderList>,
+    descriptions: Arc<Descriptions>,
 }
 
 #[async_trait]
@@ -62,6 +69,21 @@ impl SchemaProvider for JsonTypedCatalog {
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let t = self.inner.table(name).await?;
+        if name.eq_ignore_ascii_case("pg_class") {
+            return Ok(t.map(|inner| Arc::new(ClassOptions::new(inner)) as Arc<dyn TableProvider>));
+        }
+        if name.eq_ignore_ascii_case("pg_settings") {
+            return Ok(t.map(|inner| Arc::new(MoreSettings { inner }) as Arc<dyn TableProvider>));
+        }
+        if name.eq_ignore_ascii_case("pg_description") {
+            return Ok(t.map(|inner| {
+                Arc::new(TableDescriptions {
+                    inner,
+                    catalog: self.inner.clone(),
+                    descriptions: self.descriptions.clone(),
+                }) as Arc<dyn TableProvider>
+            }));
+        }
         if !name.eq_ignore_ascii_case("pg_attribute") {
             return Ok(t);
         }
@@ -205,6 +227,246 @@ impl TableProvider for JsonbAttributes {
                 cols[typ_idx] = Arc::new(patched);
                 *b = RecordBatch::try_new(b.schema(), cols)?;
             }
+        }
+        MemorySourceConfig::try_new_exec(&[batches], schema, projection.cloned())
+            .map(|e| e as Arc<dyn ExecutionPlan>)
+    }
+}
+
+/// `pg_class` with `reloptions` (NULL: no storage options here), which
+/// datafusion-pg-catalog 0.19 does not have and SQLAlchemy's table reflection
+/// (Superset's table metadata, pandas `read_sql_table`) selects.
+#[derive(Debug)]
+struct ClassOptions {
+    inner: Arc<dyn TableProvider>,
+    schema: SchemaRef,
+}
+
+impl ClassOptions {
+    fn new(inner: Arc<dyn TableProvider>) -> Self {
+        use datafusion::arrow::datatypes::{DataType, Field, Schema};
+        let base = inner.schema();
+        let mut fields: Vec<Arc<Field>> = base.fields().iter().cloned().collect();
+        if base.index_of("reloptions").is_err() {
+            fields.push(Arc::new(Field::new(
+                "reloptions",
+                DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+                true,
+            )));
+        }
+        ClassOptions {
+            inner,
+            schema: Arc::new(Schema::new_with_metadata(fields, base.metadata().clone())),
+        }
+    }
+}
+
+#[async_trait]
+impl TableProvider for ClassOptions {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let mut batches = scan_all(&self.inner, state).await?;
+        for b in batches.iter_mut() {
+            let mut cols = b.columns().to_vec();
+            for f in self.schema.fields().iter().skip(cols.len()) {
+                cols.push(datafusion::arrow::array::new_null_array(
+                    f.data_type(),
+                    b.num_rows(),
+                ));
+            }
+            *b = RecordBatch::try_new(self.schema.clone(), cols)?;
+        }
+        MemorySourceConfig::try_new_exec(&[batches], self.schema.clone(), projection.cloned())
+            .map(|e| e as Arc<dyn ExecutionPlan>)
+    }
+}
+
+/// `pg_description` with the description of every table and column the connections
+/// serve (`objsubid` 0 for the table, the column number for a column), after the
+/// built-in catalog's rows: what `col_description` and `obj_description` read.
+#[derive(Debug)]
+struct TableDescriptions {
+    inner: Arc<dyn TableProvider>,
+    catalog: Arc<dyn SchemaProvider>,
+    descriptions: Arc<Descriptions>,
+}
+
+#[async_trait]
+impl TableProvider for TableDescriptions {
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        use datafusion::arrow::array::{ArrayRef, StringArray};
+        use datafusion::arrow::compute::cast;
+        let schema = self.inner.schema();
+        let mut batches = scan_all(&self.inner, state).await?;
+        let mut namespaces: HashMap<i32, String> = HashMap::new();
+        if let Some(t) = self.catalog.table("pg_namespace").await? {
+            for b in scan_all(&t, state).await? {
+                let (Some(oid), Some(name)) = (
+                    column(&b, "oid")?.as_primitive_opt::<Int32Type>(),
+                    column(&b, "nspname")?.as_string_opt::<i32>(),
+                ) else {
+                    continue;
+                };
+                for i in 0..b.num_rows() {
+                    if !oid.is_null(i) && !name.is_null(i) {
+                        namespaces.insert(oid.value(i), name.value(i).to_string());
+                    }
+                }
+            }
+        }
+        let mut relations: Vec<(i32, String, String)> = Vec::new();
+        if let Some(classes) = self.catalog.table("pg_class").await? {
+            for b in scan_all(&classes, state).await? {
+                let (Some(oid), Some(name), Some(ns)) = (
+                    column(&b, "oid")?.as_primitive_opt::<Int32Type>(),
+                    column(&b, "relname")?.as_string_opt::<i32>(),
+                    column(&b, "relnamespace")?.as_primitive_opt::<Int32Type>(),
+                ) else {
+                    continue;
+                };
+                for i in 0..b.num_rows() {
+                    if oid.is_null(i) || name.is_null(i) || ns.is_null(i) {
+                        continue;
+                    }
+                    if let Some(schema) = namespaces.get(&ns.value(i)) {
+                        relations.push((oid.value(i), schema.clone(), name.value(i).to_string()));
+                    }
+                }
+            }
+        }
+        // `classoid` is pg_class's own oid, as `'pg_catalog.pg_class'::regclass` gives it
+        // here (SQLAlchemy's comment reflection joins on it).
+        let class_oid = relations
+            .iter()
+            .find(|(_, s, n)| s == "pg_catalog" && n == "pg_class")
+            .map(|(o, _, _)| *o)
+            .unwrap_or(1259);
+        let (mut objoid, mut objsubid, mut text) = (Vec::new(), Vec::new(), Vec::new());
+        for (oid, schema, name) in &relations {
+            if schema == "pg_catalog" || schema == "information_schema" {
+                continue;
+            }
+            let Some((table, columns)) = self.descriptions.get(name) else {
+                continue;
+            };
+            objoid.push(*oid);
+            objsubid.push(0);
+            text.push(table.clone());
+            for (n, c) in columns.iter().enumerate() {
+                objoid.push(*oid);
+                objsubid.push(n as i32 + 1);
+                text.push(c.clone());
+            }
+        }
+        if !objoid.is_empty() {
+            let n = objoid.len();
+            let mut cols: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+            for f in schema.fields() {
+                let col: ArrayRef = match f.name().as_str() {
+                    "objoid" => Arc::new(Int32Array::from(objoid.clone())),
+                    "classoid" => Arc::new(Int32Array::from(vec![class_oid; n])),
+                    "objsubid" => Arc::new(Int32Array::from(objsubid.clone())),
+                    "description" => Arc::new(StringArray::from(text.clone())),
+                    _ => datafusion::arrow::array::new_null_array(f.data_type(), n),
+                };
+                cols.push(cast(&col, f.data_type())?);
+            }
+            batches.push(RecordBatch::try_new(schema.clone(), cols)?);
+        }
+        MemorySourceConfig::try_new_exec(&[batches], schema, projection.cloned())
+            .map(|e| e as Arc<dyn ExecutionPlan>)
+    }
+}
+
+/// Settings `pg_settings` lacks in datafusion-pg-catalog 0.19 that drivers read:
+/// pgjdbc's `getImportedKeys`/`getExportedKeys` refuse to run without
+/// `max_index_keys`.
+const EXTRA_SETTINGS: &[(&str, &str)] =
+    &[("max_index_keys", "32"), ("max_identifier_length", "63")];
+
+/// `pg_settings` with [`EXTRA_SETTINGS`] (when it does not have them).
+#[derive(Debug)]
+struct MoreSettings {
+    inner: Arc<dyn TableProvider>,
+}
+
+#[async_trait]
+impl TableProvider for MoreSettings {
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        use datafusion::arrow::array::{ArrayRef, StringArray};
+        use datafusion::arrow::compute::cast;
+        let schema = self.inner.schema();
+        let mut batches = scan_all(&self.inner, state).await?;
+        let mut have = HashSet::new();
+        for b in &batches {
+            if let Some(names) = column(b, "name")?.as_string_opt::<i32>() {
+                have.extend(names.iter().flatten().map(str::to_string));
+            }
+        }
+        let missing: Vec<&(&str, &str)> = EXTRA_SETTINGS
+            .iter()
+            .filter(|(n, _)| !have.contains(*n))
+            .collect();
+        if !missing.is_empty() {
+            let n = missing.len();
+            let mut cols: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+            for f in schema.fields() {
+                let col: ArrayRef = match f.name().as_str() {
+                    "name" => Arc::new(StringArray::from_iter_values(
+                        missing.iter().map(|(k, _)| *k),
+                    )),
+                    "setting" | "reset_val" => Arc::new(StringArray::from_iter_values(
+                        missing.iter().map(|(_, v)| *v),
+                    )),
+                    "vartype" => Arc::new(StringArray::from(vec!["integer"; n])),
+                    "context" => Arc::new(StringArray::from(vec!["internal"; n])),
+                    "source" => Arc::new(StringArray::from(vec!["default"; n])),
+                    _ => datafusion::arrow::array::new_null_array(f.data_type(), n),
+                };
+                cols.push(cast(&col, f.data_type())?);
+            }
+            batches.push(RecordBatch::try_new(schema.clone(), cols)?);
         }
         MemorySourceConfig::try_new_exec(&[batches], schema, projection.cloned())
             .map(|e| e as Arc<dyn ExecutionPlan>)

@@ -18,6 +18,7 @@ use futures::{SinkExt, StreamExt};
 use pgwire::api::ErrorHandler;
 use pgwire::api::{ClientInfo, PgWireConnectionState, PgWireServerHandlers};
 use pgwire::messages::PgWireFrontendMessage;
+use pgwire::messages::response::TransactionStatus;
 use pgwire::tokio::server::{
     PgWireMessageServerCodec, negotiate_tls, process_error, process_message,
 };
@@ -327,6 +328,7 @@ pub async fn process_socket(
     let copy = handlers.copy_handler();
     let cancel = handlers.cancel_handler();
     let errors = handlers.error_handler();
+    let mut savepoints = super::savepoints::Savepoints::default();
     loop {
         let starting = matches!(
             socket.state(),
@@ -387,6 +389,10 @@ pub async fn process_socket(
             PgWireConnectionState::CopyInProgress(extended) => extended,
             _ => msg.is_extended_query(),
         };
+        let failed = socket.transaction_status() == TransactionStatus::Error;
+        if savepoints.observe(&msg, failed) == super::savepoints::Action::Recover {
+            socket.set_transaction_status(TransactionStatus::Transaction);
+        }
         let defer = !starting && deferrable(&msg);
         socket.get_mut().set_deferred(defer);
         if let Err(mut e) = process_message(

@@ -3,10 +3,9 @@
 
 use std::error::Error as StdError;
 
-use datafusion::arrow::error::ArrowError;
-use datafusion::common::SchemaError;
 use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::parser::ParserError;
+use pathwarden_sqlext::frontend::{SqlError, clean_message, sqlstate};
 use pathwarden_tables::framework::{FetchError, TableError};
 use pgwire::error::{ErrorInfo, PgWireError};
 
@@ -19,103 +18,55 @@ pub fn sql_error(code: &str, message: impl Into<String>) -> PgWireError {
     )))
 }
 
-fn classify_df(e: &DataFusionError) -> &'static str {
+/// The daemon's own error types inside an engine error: a table's access-denied error,
+/// a permission check, the statement timeout. The front end names the rest.
+fn daemon_sqlstate(e: &DataFusionError) -> Option<&'static str> {
     match e {
-        DataFusionError::SQL(_, _) => "42601",
-        DataFusionError::SchemaError(se, _) => match se.as_ref() {
-            SchemaError::FieldNotFound { .. } => "42703",
-            SchemaError::AmbiguousReference { .. } => "42702",
-            _ => "42P18",
-        },
-        DataFusionError::Plan(msg) => {
-            let m = msg.to_ascii_lowercase();
-            if m.contains("table") && m.contains("not found") {
-                "42P01"
-            } else if m.contains("invalid function")
-                || m.contains("function") && m.contains("does not exist")
-            {
-                "42883"
-            } else if m.contains("no field named") {
-                "42703"
-            } else if m.contains("cannot be cast")
-                || m.contains("coerc")
-                || m.contains("no function matches")
-            {
-                "42804"
-            } else {
-                "42601"
-            }
-        }
-        DataFusionError::NotImplemented(_) => "0A000",
-        DataFusionError::ResourcesExhausted(_) => "53200",
-        DataFusionError::ArrowError(ae, _) => match ae.as_ref() {
-            ArrowError::DivideByZero => "22012",
-            ArrowError::CastError(_) | ArrowError::ParseError(_) => "22P02",
-            _ => "XX000",
-        },
-        DataFusionError::External(inner) => classify_dyn(inner.as_ref()),
-        DataFusionError::Context(_, inner) => classify_df(inner),
-        DataFusionError::Shared(inner) => classify_df(inner),
-        DataFusionError::Diagnostic(_, inner) => classify_df(inner),
-        DataFusionError::Execution(msg) => {
-            let m = msg.to_ascii_lowercase();
-            if msg == crate::exec::TIMEOUT_MESSAGE {
-                "57014"
-            } else if m.contains("cast")
-                || m.contains("invalid json")
-                || m.contains("invalid input")
-            {
-                "22P02"
-            } else {
-                "XX000"
-            }
-        }
-        _ => "XX000",
+        DataFusionError::Execution(msg) if msg == crate::exec::TIMEOUT_MESSAGE => Some("57014"),
+        DataFusionError::External(inner) => daemon_sqlstate_dyn(inner.as_ref()),
+        _ => None,
     }
+}
+
+fn daemon_sqlstate_dyn(e: &(dyn StdError + Send + Sync + 'static)) -> Option<&'static str> {
+    if let Some(t) = e.downcast_ref::<TableError>() {
+        return Some(match t.source {
+            FetchError::AccessDenied { .. } => "42501",
+            _ => "58000",
+        });
+    }
+    if e.downcast_ref::<crate::identity::PermissionDenied>()
+        .is_some()
+    {
+        return Some("42501");
+    }
+    None
+}
+
+fn classify_df(e: &DataFusionError) -> &'static str {
+    sqlstate(e, &daemon_sqlstate)
 }
 
 fn classify_dyn(e: &(dyn StdError + Send + Sync + 'static)) -> &'static str {
     if let Some(df) = e.downcast_ref::<DataFusionError>() {
         return classify_df(df);
     }
-    if let Some(t) = e.downcast_ref::<TableError>() {
-        return match t.source {
-            FetchError::AccessDenied { .. } => "42501",
-            _ => "58000",
-        };
+    if let Some(code) = daemon_sqlstate_dyn(e) {
+        return code;
     }
-    if e.downcast_ref::<crate::identity::PermissionDenied>()
-        .is_some()
-    {
-        return "42501";
+    if let Some(s) = e.downcast_ref::<SqlError>() {
+        return match &s.source {
+            Some(df) => classify_df(df),
+            None => s.code,
+        };
     }
     if e.downcast_ref::<ParserError>().is_some() {
         return "42601";
     }
-    if let Some(s) = e.downcast_ref::<pathwarden_sqlext::SqlExtError>() {
-        let _ = s;
+    if e.downcast_ref::<pathwarden_sqlext::SqlExtError>().is_some() {
         return "0A000";
     }
     "XX000"
-}
-
-fn clean_message(msg: String) -> String {
-    // DataFusion prefixes messages with its error kind; PostgreSQL clients expect the message.
-    let mut m = msg;
-    for p in [
-        "Error during planning: ",
-        "SQL error: ",
-        "Schema error: ",
-        "Execution error: ",
-        "External error: ",
-        "This feature is not implemented: ",
-        "Arrow error: ",
-    ] {
-        while let Some(rest) = m.strip_prefix(p) {
-            m = rest.to_string();
-        }
-    }
-    m
 }
 
 /// Turn any handler error into a user-facing error with a SQLSTATE.
@@ -126,6 +77,15 @@ pub fn map_error(e: PgWireError) -> PgWireError {
             sql_error(code, clean_message(inner.to_string()))
         }
         other => other,
+    }
+}
+
+/// A front-end error as a pgwire error; an engine error inside it is classified again
+/// with the daemon's own error types.
+pub fn from_sql(e: SqlError) -> PgWireError {
+    match e.source {
+        Some(df) => from_df(df),
+        None => sql_error(e.code, e.message),
     }
 }
 

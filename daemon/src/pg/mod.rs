@@ -8,7 +8,8 @@ pub mod errors;
 pub mod functions;
 pub mod gate;
 pub mod plans;
-pub mod search_path;
+pub mod savepoints;
+pub use pathwarden_sqlext::frontend::search_path;
 pub mod session;
 pub mod sql;
 

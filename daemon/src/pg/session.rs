@@ -592,6 +592,24 @@ impl PwSession {
             }
             return None;
         }
+        if let Statement::Set(datafusion::sql::sqlparser::ast::Set::SetTimeZone { value, .. }) =
+            stmt
+        {
+            let zone = value.to_string();
+            let zone = zone.trim_matches('\'').trim_matches('"');
+            if !zone.eq_ignore_ascii_case("local")
+                && !zone.eq_ignore_ascii_case("default")
+                && zone
+                    .parse::<datafusion::arrow::array::timezone::Tz>()
+                    .is_err()
+            {
+                return Some(Err(sql_error(
+                    "22023",
+                    format!("invalid value for parameter \"TimeZone\": \"{zone}\""),
+                )));
+            }
+            return None;
+        }
         let (variable, values) = gate::set_variable(stmt)?;
         if variable.eq_ignore_ascii_case("search_path") {
             let reset = matches!(values, [datafusion::sql::sqlparser::ast::Expr::Identifier(i)]
@@ -607,6 +625,27 @@ impl PwSession {
             path.apply(&self.ctx);
             // Unqualified names may now resolve elsewhere.
             self.plans.clear();
+            return Some(Ok(Response::Execution(Tag::new("SET"))));
+        }
+        if variable.eq_ignore_ascii_case("timezone") {
+            // `SET timezone TO 'x'`: datafusion-postgres 0.19 accepts it and ignores it
+            // (only `SET TIME ZONE` reaches its time zone handling).
+            let text = values.first().map(|v| v.to_string()).unwrap_or_default();
+            let zone = text.trim_matches('\'').trim_matches('"').to_string();
+            if zone.eq_ignore_ascii_case("default") || zone.eq_ignore_ascii_case("local") {
+                client.metadata_mut().remove("timezone");
+            } else if zone
+                .parse::<datafusion::arrow::array::timezone::Tz>()
+                .is_ok()
+            {
+                client.metadata_mut().insert("timezone".into(), zone);
+            } else {
+                return Some(Err(sql_error(
+                    "22023",
+                    format!("invalid value for parameter \"TimeZone\": \"{zone}\""),
+                )));
+            }
+            self.apply_time_zone(client);
             return Some(Ok(Response::Execution(Tag::new("SET"))));
         }
         if !variable.eq_ignore_ascii_case("statement_timeout") {
@@ -646,6 +685,29 @@ impl PwSession {
             .metadata_mut()
             .insert(STATEMENT_TIMEOUT_KEY.into(), ms.to_string());
         Some(Ok(Response::Execution(Tag::new("SET"))))
+    }
+
+    /// Make the time zone `SET TIME ZONE` stored the session's: `now()`, casts to
+    /// `timestamptz` and how `timestamptz` values are printed follow it.
+    ///
+    /// Works around datafusion-postgres 0.19, which stores the zone in the client's
+    /// metadata and in the config of `SessionContext::state()` — a copy of the session
+    /// state, so the session's queries never see it.
+    fn apply_time_zone<C: ClientInfo + ?Sized>(&self, client: &C) {
+        // `LOCAL` and `DEFAULT` are the server's zone: UTC.
+        let zone = client
+            .metadata()
+            .get("timezone")
+            .filter(|z| z.parse::<datafusion::arrow::array::timezone::Tz>().is_ok())
+            .cloned()
+            .or_else(|| Some("UTC".to_string()));
+        let lock = self.ctx.state_ref();
+        let mut state = lock.write();
+        let current = &mut state.config_mut().options_mut().execution.time_zone;
+        if *current != zone {
+            *current = zone;
+            self.plans.clear();
+        }
     }
 
     fn audit_event<C: ClientInfo + ?Sized>(&self, client: &C, statement: &str) -> AuditEvent {
@@ -848,12 +910,14 @@ impl SimpleQueryHandler for PwSession {
                     }
                     // Settings or the catalog may change: plans made so far may not hold.
                     self.plans.clear();
-                    Self::guarded(&token, deadline, async {
+                    let res = Self::guarded(&token, deadline, async {
                         SimpleQueryHandler::do_query(self.inner.as_ref(), client, &sql)
                             .await
                             .map_err(map_error)
                     })
-                    .await
+                    .await;
+                    self.apply_time_zone(client);
+                    res
                 }
                 item => {
                     let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
@@ -1178,12 +1242,14 @@ impl ExtendedQueryHandler for PwSession {
             _ => {
                 // Settings or the catalog may change: plans made so far may not hold.
                 self.plans.clear();
-                Self::guarded(&token, deadline, async {
+                let res = Self::guarded(&token, deadline, async {
                     ExtendedQueryHandler::do_query(self.inner.as_ref(), client, portal, max_rows)
                         .await
                         .map_err(map_error)
                 })
-                .await
+                .await;
+                self.apply_time_zone(client);
+                res
             }
         };
         match res {

@@ -25,8 +25,6 @@ use datafusion::sql::sqlparser::ast::{
     VisitorMut,
 };
 
-use crate::engine::CATALOG;
-
 /// The schema list of a session (names as PostgreSQL keeps them: case kept, `$user` kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchPath {
@@ -114,7 +112,10 @@ impl SearchPath {
 
     /// The schemas of the path that exist, in order (`$user` and unknown names skipped).
     pub fn existing(&self, state: &SessionState) -> Vec<String> {
-        let Some(cat) = state.catalog_list().catalog(CATALOG) else {
+        let Some(cat) = state
+            .catalog_list()
+            .catalog(&state.config().options().catalog.default_catalog)
+        else {
             return vec![];
         };
         let names: HashSet<String> = cat.schema_names().into_iter().collect();
@@ -313,7 +314,10 @@ pub fn qualify(stmt: &mut Statement, state: &SessionState) {
         // The default schema alone is searched: DataFusion does it.
         return;
     }
-    let Some(cat) = state.catalog_list().catalog(CATALOG) else {
+    let Some(cat) = state
+        .catalog_list()
+        .catalog(&state.config().options().catalog.default_catalog)
+    else {
         return;
     };
     struct Ctes(HashSet<String>);
