@@ -1218,6 +1218,18 @@ async fn aws_tables_read_back_what_moto_holds() -> TestResult {
         .filter(|d| !CIS_TABLES.contains(&d.name) && !d.name.starts_with("aws_organizations_"))
         .collect();
     every_column_of_every_table(&ctx, counting.as_ref(), &tables, &moto_gaps).await?;
+    // This account belongs to no organization: the Organizations tables are empty, not
+    // an error (AWSOrganizationsNotInUseException).
+    for t in [
+        "aws_organizations_account",
+        "aws_organizations_root",
+        "aws_organizations_organizational_unit",
+        "aws_organizations_policy",
+        "aws_organizations_policy_target",
+    ] {
+        let n = query(&ctx, &format!("select count(*) from {t}")).await?;
+        assert_eq!(n[0][0].as_deref(), Some("0"), "{t}");
+    }
     let acl_logging = query(
         &ctx,
         "select acl, logging from aws_s3_bucket where name = 'pw-public-data'",

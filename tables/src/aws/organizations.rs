@@ -221,17 +221,26 @@ impl AwsSource {
         }
     }
 
-    /// One Organizations call.
-    async fn org_call(&self, action: &str, input: Value) -> Result<Value, FetchError> {
-        self.call_json(&ORGANIZATIONS, self.organizations_region(), action, input)
+    /// One Organizations call; `api_call` is `organizations:<Action>` (written out in
+    /// full at each call site, where the scanner policy generator finds it).
+    async fn org_call(&self, api_call: &str, input: Value) -> Result<Value, FetchError> {
+        let action = api_call.trim_start_matches("organizations:");
+        match self
+            .call_json(&ORGANIZATIONS, self.organizations_region(), action, input)
             .await
-            .map_err(|e| e.into_fetch(&format!("organizations:{action}")))
+        {
+            Ok(v) => Ok(v),
+            // An account outside any organization has no organization to list: no rows,
+            // not an error.
+            Err(e) if e.code == "AWSOrganizationsNotInUseException" => Ok(json!({})),
+            Err(e) => Err(e.into_fetch(api_call)),
+        }
     }
 
     /// Every item under `items` of a paged Organizations listing.
     async fn org_list_all(
         &self,
-        action: &str,
+        api_call: &str,
         input: Value,
         items: &str,
     ) -> Result<Vec<Value>, FetchError> {
@@ -242,7 +251,7 @@ impl AwsSource {
             if let Some(t) = &token {
                 req["NextToken"] = Value::String(t.clone());
             }
-            let mut resp = self.org_call(action, req).await?;
+            let mut resp = self.org_call(api_call, req).await?;
             out.extend(crate::framework::rest::take_items(&mut resp, items));
             token = crate::framework::rest::next_token(&resp, "NextToken");
             if token.is_none() {
@@ -250,14 +259,14 @@ impl AwsSource {
             }
         }
         Err(FetchError::Api {
-            api_call: format!("organizations:{action}"),
+            api_call: api_call.to_string(),
             message: format!("more than {MAX_PAGES} pages"),
         })
     }
 
     /// The roots (an organization has one).
     pub(crate) async fn org_roots(&self) -> Result<Vec<Value>, FetchError> {
-        self.org_list_all("ListRoots", json!({}), "Roots").await
+        self.org_list_all("organizations:ListRoots", json!({}), "Roots").await
     }
 
     /// Every organizational unit with its parent id and path, breadth first.
@@ -273,7 +282,7 @@ impl AwsSource {
         while let Some((parent, path)) = queue.pop_front() {
             let children = self
                 .org_list_all(
-                    "ListOrganizationalUnitsForParent",
+                    "organizations:ListOrganizationalUnitsForParent",
                     json!({ "ParentId": parent }),
                     "OrganizationalUnits",
                 )
@@ -301,7 +310,7 @@ impl AwsSource {
         let mut out = Vec::new();
         for t in types {
             out.extend(
-                self.org_list_all("ListPolicies", json!({ "Filter": t }), "Policies")
+                self.org_list_all("organizations:ListPolicies", json!({ "Filter": t }), "Policies")
                     .await?,
             );
         }
@@ -320,7 +329,7 @@ fn common(src: &AwsSource, r: &mut Row, name: &Value, arn: &Value) {
 
 async fn list_accounts(src: &AwsSource) -> Result<Page, FetchError> {
     let accounts = src
-        .org_list_all("ListAccounts", json!({}), "Accounts")
+        .org_list_all("organizations:ListAccounts", json!({}), "Accounts")
         .await?;
     let rows = accounts
         .iter()
@@ -345,7 +354,7 @@ async fn list_accounts(src: &AwsSource) -> Result<Page, FetchError> {
 async fn hydrate_parent(src: &AwsSource, r: &Row) -> Result<Row, FetchError> {
     let id = need(r, "id", "organizations:ListParents")?;
     let parents = src
-        .org_list_all("ListParents", json!({ "ChildId": id }), "Parents")
+        .org_list_all("organizations:ListParents", json!({ "ChildId": id }), "Parents")
         .await?;
     Ok(row([(
         "parent_id",
@@ -356,7 +365,7 @@ async fn hydrate_parent(src: &AwsSource, r: &Row) -> Result<Row, FetchError> {
 async fn hydrate_tags(src: &AwsSource, r: &Row) -> Result<Row, FetchError> {
     let id = need(r, "id", "organizations:ListTagsForResource")?;
     let tags = src
-        .org_list_all("ListTagsForResource", json!({ "ResourceId": id }), "Tags")
+        .org_list_all("organizations:ListTagsForResource", json!({ "ResourceId": id }), "Tags")
         .await?;
     let mut out = Row::new();
     put_api_tags(&mut out, &tags);
@@ -438,7 +447,7 @@ async fn list_policies_table(src: &AwsSource, req: &ListRequest) -> Result<Page,
 async fn hydrate_content(src: &AwsSource, r: &Row) -> Result<Row, FetchError> {
     let id = need(r, "id", "organizations:DescribePolicy")?;
     let out = src
-        .org_call("DescribePolicy", json!({ "PolicyId": id }))
+        .org_call("organizations:DescribePolicy", json!({ "PolicyId": id }))
         .await?;
     let content = out
         .get("Policy")
@@ -457,7 +466,7 @@ async fn list_policy_targets(src: &AwsSource, req: &ListRequest) -> Result<Page,
             for t in &types {
                 let policies = src
                     .org_list_all(
-                        "ListPoliciesForTarget",
+                        "organizations:ListPoliciesForTarget",
                         json!({ "TargetId": target, "Filter": t }),
                         "Policies",
                     )
@@ -478,7 +487,7 @@ async fn list_policy_targets(src: &AwsSource, req: &ListRequest) -> Result<Page,
         };
         let targets = src
             .org_list_all(
-                "ListTargetsForPolicy",
+                "organizations:ListTargetsForPolicy",
                 json!({ "PolicyId": id }),
                 "Targets",
             )

@@ -173,7 +173,12 @@ pub fn rows(out: &mut HashMap<&'static str, Vec<Row>>) {
     out.insert("aws_organizations_root", vec![root]);
 
     let units = [
-        ("Workloads", WORKLOADS, ROOT, format!("{}.{}", label(ROOT), label(WORKLOADS))),
+        (
+            "Workloads",
+            WORKLOADS,
+            ROOT,
+            format!("{}.{}", label(ROOT), label(WORKLOADS)),
+        ),
         (
             "Prod",
             PROD_OU,
@@ -236,7 +241,14 @@ pub fn rows(out: &mut HashMap<&'static str, Vec<Row>>) {
                 } else {
                     json!([{"Key": "owner", "Value": "security"}])
                 };
-                row.insert("tags".into(), if p.aws_managed { json!({}) } else { json!({"owner": "security"}) });
+                row.insert(
+                    "tags".into(),
+                    if p.aws_managed {
+                        json!({})
+                    } else {
+                        json!({"owner": "security"})
+                    },
+                );
                 row.insert("tags_src".into(), tags);
                 row
             })
@@ -284,7 +296,10 @@ mod tests {
             .collect();
         for t in &out["aws_organizations_policy_target"] {
             let id = t["target_id"].as_str().unwrap();
-            assert!(id == ROOT || ids.contains(&id) || accounts.contains(&id), "{id}");
+            assert!(
+                id == ROOT || ids.contains(&id) || accounts.contains(&id),
+                "{id}"
+            );
         }
     }
 }
