@@ -52,7 +52,7 @@ async fn read(ctx: &SessionContext, schema: &str, table: &str, columns: &[&str])
         quote_ident(table)
     );
     let result = async {
-        let batches = pathwarden_sqlext::frontend::sql(ctx, &sql)
+        let batches = Box::pin(pathwarden_sqlext::frontend::sql(ctx, &sql))
             .await
             .map_err(datafusion::error::DataFusionError::from)?
             .collect()

@@ -188,7 +188,9 @@ pub async fn read_query<T: FromRow>(
 ) -> Result<Vec<T>, DataFusionError> {
     // Through the SQL front end a user's query takes, so a fact in the graph can be
     // checked in SQL.
-    let batches = pathwarden_sqlext::frontend::sql(ctx, sql)
+    // Boxed: the front end's future (parser and planner state) is large, and a caller
+    // polling several table reads on a small thread stack must not hold it inline.
+    let batches = Box::pin(pathwarden_sqlext::frontend::sql(ctx, sql))
         .await
         .map_err(DataFusionError::from)?
         .collect()
