@@ -8,11 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use arrow::util::display::array_value_to_string;
 use async_trait::async_trait;
@@ -24,6 +22,7 @@ use pathwarden_tables::framework::{
     CloudTable, ConnectionRuntime, ErrorLog, FetchError, HydrateRef, ListRequest, Page, Row,
     RuntimeOptions, Source, TableDef,
 };
+use pathwarden_testkit::Moto;
 use serde_json::Value;
 
 type TestResult<T = ()> = Result<T, Box<dyn Error>>;
@@ -32,61 +31,12 @@ const ACCOUNT: &str = "123456789012";
 const HOME: &str = "us-east-1";
 const OTHER: &str = "eu-west-1";
 
-/// A moto server on a free loopback port, killed when dropped.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        // Only the process this test started.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn moto_binary() -> String {
-    std::env::var("PATHWARDEN_MOTO_SERVER").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string()
-    })
-}
-
+/// moto, with an account free of AWS managed policies so listings are exact.
 fn start_moto() -> TestResult<Moto> {
-    let how = "install moto in the repository root with `python3 -m venv .venv && .venv/bin/pip install 'moto[server]'` \
-               or set PATHWARDEN_MOTO_SERVER to a moto_server executable";
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let bin = moto_binary();
-    let child = Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        // Keep the account free of AWS managed policies so listings are exact.
-        .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start moto ({bin}): {e}; {how}"))?;
-    let mut moto = Moto {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return Ok(moto);
-        }
-        if let Some(status) = moto.child.try_wait()? {
-            return Err(
-                format!("moto ({bin}) exited with {status} before listening; {how}").into(),
-            );
-        }
-        if Instant::now() > deadline {
-            return Err(
-                format!("moto ({bin}) did not listen on port {port} within 60s; {how}").into(),
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    Ok(Moto::start_with_env(&[(
+        "MOTO_IAM_LOAD_MANAGED_POLICIES",
+        "false",
+    )]))
 }
 
 async fn sdk_config(url: &str, region: &str) -> SdkConfig {
@@ -615,16 +565,16 @@ fn pg_session(source: Arc<dyn Source>) -> TestResult<(SessionContext, Arc<Connec
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_tables_read_back_what_moto_holds() -> TestResult {
     let moto = start_moto()?;
-    let admin_sdk = sdk_config(&moto.url, HOME).await;
+    let admin_sdk = sdk_config(&moto.url(), HOME).await;
     let mut created = Created::default();
     create_iam(&admin_sdk, &mut created).await?;
-    create_s3(&moto.url).await?;
-    create_ec2(&moto.url, &mut created).await?;
+    create_s3(&moto.url()).await?;
+    create_ec2(&moto.url(), &mut created).await?;
 
     let cfg = AwsConnectionConfig {
         name: "aws_moto".into(),
         regions: vec![HOME.into(), OTHER.into()],
-        endpoint_url: Some(moto.url.clone()),
+        endpoint_url: Some(moto.url()),
         access_key_id: Some("testing".into()),
         secret_access_key: Some("moto-secret-value".into()),
         s3_force_path_style: true,
@@ -1406,11 +1356,11 @@ fn create_cis_resources(url: &str) -> TestResult<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cis_tables_read_back_what_moto_holds() -> TestResult {
     let moto = start_moto()?;
-    let made = create_cis_resources(&moto.url)?;
+    let made = create_cis_resources(&moto.url())?;
     let cfg = AwsConnectionConfig {
         name: "aws_moto".into(),
         regions: vec![HOME.into(), OTHER.into()],
-        endpoint_url: Some(moto.url.clone()),
+        endpoint_url: Some(moto.url()),
         access_key_id: Some("testing".into()),
         secret_access_key: Some("testing".into()),
         s3_force_path_style: true,
@@ -1696,7 +1646,7 @@ async fn organizations_tables_read_back_the_organization() -> TestResult {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/moto_org_setup.py"
     );
-    let out = Command::new(&python).args([script, &moto.url]).output()?;
+    let out = Command::new(&python).args([script, &moto.url()]).output()?;
     assert!(
         out.status.success(),
         "moto_org_setup.py: {}",
@@ -1707,7 +1657,7 @@ async fn organizations_tables_read_back_the_organization() -> TestResult {
     let cfg = AwsConnectionConfig {
         name: "aws_org".into(),
         regions: vec![HOME.into()],
-        endpoint_url: Some(moto.url.clone()),
+        endpoint_url: Some(moto.url()),
         access_key_id: Some("testing".into()),
         secret_access_key: Some("testing".into()),
         ..Default::default()

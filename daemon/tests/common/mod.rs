@@ -278,50 +278,6 @@ impl Daemon {
     }
 }
 
-/// A moto server (local AWS endpoint) on a free loopback port, stopped on drop.
-pub struct Moto {
-    child: Child,
-    /// Its port.
-    pub port: u16,
-}
-
-impl Moto {
-    /// Start `moto_server` (`PATHWARDEN_MOTO_SERVER`, else `.venv/bin/moto_server`) and wait
-    /// until it listens.
-    pub fn start() -> Moto {
-        let bin = std::env::var("PATHWARDEN_MOTO_SERVER").unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server").to_string()
-        });
-        let port = free_port();
-        let child = Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start moto_server ({bin}): {e}; install it with: python3 -m venv .venv && .venv/bin/pip install 'moto[server]' (./scripts/test does this), or set PATHWARDEN_MOTO_SERVER")
-            });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Moto { child, port }
-    }
-
-    /// Its endpoint URL.
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// A moto server (local AWS endpoint), from the shared test kit.
+#[allow(unused_imports)]
+pub use pathwarden_testkit::Moto;
