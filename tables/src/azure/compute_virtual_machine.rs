@@ -17,7 +17,7 @@ pub static TABLE: AzureTable = AzureTable {
         description: "Azure virtual machines of each subscription, with their managed identities.",
         service: "management",
         scope: Scope::Global,
-        columns: azure_columns![
+        columns: azure_resource_columns![
             col("name", Text, "Name of the virtual machine."),
             col(
                 "id",
@@ -114,19 +114,6 @@ pub static TABLE: AzureTable = AzureTable {
                 "The identity of the virtual machine: type (SystemAssigned, UserAssigned), principalId, tenantId and userAssignedIdentities."
             ),
             col("zones", Json, "A list of virtual machine zones."),
-            col("title", Text, "Title of the resource."),
-            col("tags", Json, "A map of tags for the resource."),
-            col(
-                "akas",
-                Json,
-                "Array of globally unique identifier strings (also known as) for the resource."
-            ),
-            col("region", Text, "Location of the resource."),
-            col(
-                "resource_group",
-                Text,
-                "The resource group which holds this resource."
-            ),
         ],
         get_keys: &[],
         id_column: "id",

@@ -15,7 +15,7 @@ pub static TABLE: AzureTable = AzureTable {
         description: "Azure key vaults of each subscription, with access policies and RBAC mode.",
         service: "management",
         scope: Scope::Global,
-        columns: azure_columns![
+        columns: azure_resource_columns![
             col("name", Text, "The friendly name that identifies the vault."),
             col("id", Text, "Contains ID to identify a vault uniquely."),
             col(
@@ -89,19 +89,6 @@ pub static TABLE: AzureTable = AzureTable {
                 "private_endpoint_connections",
                 Json,
                 "List of private endpoint connections associated with the key vault."
-            ),
-            col("title", Text, "Title of the resource."),
-            col("tags", Json, "A map of tags for the resource."),
-            col(
-                "akas",
-                Json,
-                "Array of globally unique identifier strings (also known as) for the resource."
-            ),
-            col("region", Text, "Location of the resource."),
-            col(
-                "resource_group",
-                Text,
-                "The resource group which holds this resource."
             ),
         ],
         get_keys: &[],

@@ -30,6 +30,22 @@ macro_rules! azure_columns {
     };
 }
 
+/// The columns of an `azure_*` table of a resource in a resource group: the given ones,
+/// then Steampipe's `title`, `tags`, `akas`, `region` and `resource_group`, then the common
+/// Azure columns of [`azure_columns!`].
+macro_rules! azure_resource_columns {
+    ($($column:expr),* $(,)?) => {
+        azure_columns![
+            $($column,)*
+            $crate::framework::def::col("title", $crate::framework::def::ColumnType::Text, "Title of the resource."),
+            $crate::framework::def::col("tags", $crate::framework::def::ColumnType::Json, "A map of tags for the resource."),
+            $crate::framework::def::col("akas", $crate::framework::def::ColumnType::Json, "Array of globally unique identifier strings (also known as) for the resource."),
+            $crate::framework::def::col("region", $crate::framework::def::ColumnType::Text, "Location of the resource."),
+            $crate::framework::def::col("resource_group", $crate::framework::def::ColumnType::Text, "The resource group which holds this resource."),
+        ]
+    };
+}
+
 /// The columns of an `azuread_*` table: the given ones followed by Steampipe's `tenant_id`
 /// and `_ctx`.
 macro_rules! azuread_columns {

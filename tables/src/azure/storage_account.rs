@@ -16,7 +16,7 @@ pub static TABLE: AzureTable = AzureTable {
         description: "Azure storage accounts of each subscription.",
         service: "management",
         scope: Scope::Global,
-        columns: azure_columns![
+        columns: azure_resource_columns![
             col(
                 "name",
                 Text,
@@ -131,19 +131,6 @@ pub static TABLE: AzureTable = AzureTable {
                 "private_endpoint_connections",
                 Json,
                 "A list of private endpoint connection associated with the specified storage account."
-            ),
-            col("title", Text, "Title of the resource."),
-            col("tags", Json, "A map of tags for the resource."),
-            col(
-                "akas",
-                Json,
-                "Array of globally unique identifier strings (also known as) for the resource."
-            ),
-            col("region", Text, "Location of the resource."),
-            col(
-                "resource_group",
-                Text,
-                "The resource group which holds this resource."
             ),
         ],
         get_keys: &[],
