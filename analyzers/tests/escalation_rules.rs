@@ -42,6 +42,14 @@ enum Variant {
     NotActionTrap,
     UnknownCondition,
     FalseCondition,
+    /// An SCP of the account's OU denies the rule's last action.
+    ScpDeny,
+    /// The account's SCPs deny something unrelated.
+    ScpUnrelated,
+    /// As `ScpDeny`, in the organization's management account (SCPs do not apply).
+    ScpManagementAccount,
+    /// The SCP's deny depends on the source IP: the path stays, conditional.
+    ScpConditional,
 }
 
 fn actions(rule: &EscalationRule) -> Vec<&'static str> {
@@ -52,7 +60,12 @@ fn attacker_policy(rule: &EscalationRule, v: Variant) -> Value {
     let acts = actions(rule);
     let base = json!({"Effect": "Allow", "Action": acts, "Resource": "*"});
     let statements = match v {
-        Variant::Trigger | Variant::Boundary => vec![base],
+        Variant::Trigger
+        | Variant::Boundary
+        | Variant::ScpDeny
+        | Variant::ScpUnrelated
+        | Variant::ScpManagementAccount
+        | Variant::ScpConditional => vec![base],
         Variant::ExplicitDeny => vec![
             base,
             json!({"Effect": "Deny", "Action": acts[acts.len() - 1], "Resource": "*"}),
@@ -271,6 +284,9 @@ fn scenario(rule: &EscalationRule, v: Variant) -> (AccountSnapshot, String, Targ
                 ResourceKind::BedrockCodeInterpreter => {
                     "arn:aws:bedrock-agentcore:us-east-1:111111111111:code-interpreter/ci"
                 }
+                ResourceKind::Ec2LaunchTemplate => {
+                    "arn:aws:ec2:us-east-1:111111111111:launch-template/lt-0abc"
+                }
             };
             // The listed resources are the whole inventory of their kind.
             snap.inventoried.insert(kind);
@@ -282,6 +298,51 @@ fn scenario(rule: &EscalationRule, v: Variant) -> (AccountSnapshot, String, Targ
             victim_role_target
         }
     };
+    let full_access = (
+        "p-FullAWSAccess".to_string(),
+        doc(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+        ),
+    );
+    let last = *actions(rule).last().expect("rule has requirements");
+    let scp_deny = |action: &str, condition: Option<Value>| {
+        let mut st = json!({"Effect": "Deny", "Action": action, "Resource": "*"});
+        if let Some(c) = condition {
+            st["Condition"] = c;
+        }
+        (
+            "p-guardrail".to_string(),
+            doc(json!({"Version": "2012-10-17", "Statement": [st]})),
+        )
+    };
+    match v {
+        Variant::ScpDeny | Variant::ScpManagementAccount => {
+            snap.scps = vec![
+                vec![full_access.clone()],
+                vec![full_access, scp_deny(last, None)],
+            ];
+            snap.is_management_account = v == Variant::ScpManagementAccount;
+        }
+        Variant::ScpUnrelated => {
+            snap.scps = vec![
+                vec![full_access.clone()],
+                vec![full_access, scp_deny("s3:DeleteBucket", None)],
+            ];
+        }
+        Variant::ScpConditional => {
+            snap.scps = vec![
+                vec![full_access.clone()],
+                vec![
+                    full_access,
+                    scp_deny(
+                        last,
+                        Some(json!({"NotIpAddress": {"aws:SourceIp": "192.0.2.0/24"}})),
+                    ),
+                ],
+            ];
+        }
+        _ => {}
+    }
     if as_role {
         snap.roles.push(RoleInfo {
             principal: attacker,
@@ -350,6 +411,27 @@ fn check_rule(id: &str) {
             "{id}: {label} must not give an edge, got {edges:?}"
         );
     }
+
+    // Service control policies: a deny of one needed action in the OU blocks the path,
+    // unrelated denies do not, the management account is exempt, and a deny that depends
+    // on the request leaves the path conditional.
+    let (edges, _) = edges_for(rule, Variant::ScpDeny);
+    assert!(
+        edges.is_empty(),
+        "{id}: an SCP denying a needed action must block the path, got {edges:?}"
+    );
+    for v in [Variant::ScpUnrelated, Variant::ScpManagementAccount] {
+        let (edges, _) = edges_for(rule, v);
+        assert!(
+            edges.len() == 1 && !edges[0].conditional,
+            "{id}: SCP variant must keep the unconditional path, got {edges:?}"
+        );
+    }
+    let (edges, _) = edges_for(rule, Variant::ScpConditional);
+    assert!(
+        edges.len() == 1 && edges[0].conditional,
+        "{id}: an SCP deny on the source IP must leave the path conditional, got {edges:?}"
+    );
 
     let (edges, _) = edges_for(rule, Variant::UnknownCondition);
     assert_eq!(
@@ -430,6 +512,10 @@ rule_tests! {
     passrole_batch_submit_job => "passrole-batch-submit-job",
     passrole_apprunner_create_service => "passrole-apprunner-create-service",
     passrole_states_create_state_machine => "passrole-states-create-state-machine",
+    passrole_glue_update_job_trigger => "passrole-glue-update-job-trigger",
+    passrole_bedrock_agentcore_code_interpreter => "passrole-bedrock-agentcore-code-interpreter",
+    cloudformation_update_stack_set_existing_role => "cloudformation-update-stack-set-existing-role",
+    ec2_launch_template_new_version => "ec2-launch-template-new-version",
     lambda_update_function_code => "lambda-update-function-code",
     lambda_update_function_configuration => "lambda-update-function-configuration",
     glue_update_dev_endpoint => "glue-update-dev-endpoint",

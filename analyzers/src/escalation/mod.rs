@@ -22,14 +22,15 @@
 //!   Auto Scaling (`passrole-autoscaling-launch-configuration`, `-launch-template`), EMR
 //!   (`passrole-emr-run-job-flow`), Lambda (`passrole-lambda-create-invoke`,
 //!   `-create-event-source`, `-create-add-permission`), Glue (`passrole-glue-create-dev-endpoint`,
-//!   `-create-job`, `-create-job-trigger`, `-update-job`), CloudFormation
+//!   `-create-job`, `-create-job-trigger`, `-update-job`, `-update-job-trigger`), CloudFormation
 //!   (`passrole-cloudformation-create-stack`, `-update-stack`, `-change-set`, `-stack-set`),
 //!   Data Pipeline (`passrole-datapipeline`), SageMaker (`passrole-sagemaker-notebook`,
 //!   `-training-job`, `-processing-job`, `-hyperparameter-tuning`), CodeBuild
 //!   (`passrole-codebuild-create-project`, `-create-project-batch`), ECS
 //!   (`passrole-ecs-run-task`, `-start-task`, `-create-service`), Batch
 //!   (`passrole-batch-submit-job`), App Runner (`passrole-apprunner-create-service`), Step
-//!   Functions (`passrole-states-create-state-machine`).
+//!   Functions (`passrole-states-create-state-machine`), Bedrock AgentCore
+//!   (`passrole-bedrock-agentcore-code-interpreter`).
 //! - Existing resources: `lambda-update-function-code`, `lambda-update-function-configuration`,
 //!   `glue-update-dev-endpoint`, `codebuild-start-build-buildspec-override`,
 //!   `codebuild-start-build-batch-override`, `cloudformation-update-stack-existing-role`,
@@ -37,7 +38,9 @@
 //!   `ssm-send-command`, `ssm-start-session`, `ec2-instance-connect-send-ssh-public-key`,
 //!   `ec2-serial-console-ssh`, `ec2-modify-instance-attribute-userdata`, `ecs-execute-command`,
 //!   `sagemaker-notebook-lifecycle-config`, `apprunner-update-service`,
-//!   `bedrock-agentcore-code-interpreter`.
+//!   `bedrock-agentcore-code-interpreter`, `cloudformation-update-stack-set-existing-role`,
+//!   `ec2-launch-template-new-version` (no table lists launch templates yet, so on real
+//!   input it is conditional on such a template existing).
 //! - Two-step takeovers of another principal (make it powerful, then become it) -> admin:
 //!   `iam-{attach,put}-user-policy-{create-access-key,create-login-profile,update-login-profile}`,
 //!   `iam-{attach,put}-role-policy-update-assume-role-policy`,
@@ -86,11 +89,15 @@
 //! - Cross-account techniques beyond trust policies ([`SnapshotIndex::can_assume_in`]).
 //! - Lambda/ECS/EKS paths that need network reachability or container escape, EKS
 //!   `aws-auth`/access entries, Cognito identity-pool role mapping, SSO permission sets,
-//!   MWAA, CodeStar/CodePipeline variants, launch-template versions on existing Auto
-//!   Scaling groups, stack-set updates, and
-//!   `iam:PassRole` to services not listed above.
-//! - `iam:CreateAccessKey` when the victim already has two keys, and console-only paths
-//!   without MFA facts (login profile rules use `has_login_profile` when known).
+//!   MWAA, CodeStar/CodePipeline variants, and `iam:PassRole` to services not listed
+//!   above.
+//! - The number of access keys a user has is not in the input: any user is treated as able
+//!   to get a new key (`iam:DeleteAccessKey` is not required). Console-only paths without
+//!   MFA facts (login profile rules use `has_login_profile` when known).
+//!
+//! Every path of pathfinding.cloud and every scenario of iam-vulnerable is found with the
+//! catalogue's own permission list, and nothing with one of them removed
+//! (`tests/escalation_catalogue.rs`, which also renders the README's coverage table).
 //!
 //! Service-linked roles (path `/aws-service-role/`) are never victims of edit or PassRole
 //! rules (IAM refuses both); they can still be targets of `sts-assume-role` when a trust

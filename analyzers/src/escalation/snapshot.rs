@@ -165,6 +165,8 @@ pub enum ResourceKind {
     AppRunnerService,
     /// Bedrock AgentCore code interpreter (execution role).
     BedrockCodeInterpreter,
+    /// EC2 launch template naming an instance profile (instances launched from it).
+    Ec2LaunchTemplate,
 }
 
 impl ResourceKind {
@@ -181,12 +183,13 @@ impl ResourceKind {
         ResourceKind::EcsTask,
         ResourceKind::AppRunnerService,
         ResourceKind::BedrockCodeInterpreter,
+        ResourceKind::Ec2LaunchTemplate,
     ];
 
     /// Service principal a role must trust to run on a resource of this kind.
     pub fn service_principal(self) -> &'static str {
         match self {
-            ResourceKind::Ec2Instance => "ec2.amazonaws.com",
+            ResourceKind::Ec2Instance | ResourceKind::Ec2LaunchTemplate => "ec2.amazonaws.com",
             ResourceKind::LambdaFunction => "lambda.amazonaws.com",
             ResourceKind::GlueDevEndpoint | ResourceKind::GlueJob => "glue.amazonaws.com",
             ResourceKind::CodeBuildProject => "codebuild.amazonaws.com",
@@ -202,7 +205,10 @@ impl ResourceKind {
 
     /// Whether the role must sit in an instance profile (EC2).
     pub fn needs_instance_profile(self) -> bool {
-        self == ResourceKind::Ec2Instance
+        matches!(
+            self,
+            ResourceKind::Ec2Instance | ResourceKind::Ec2LaunchTemplate
+        )
     }
 
     /// Human name, for evidence ("a Lambda function").
@@ -219,6 +225,7 @@ impl ResourceKind {
             ResourceKind::EcsTask => "an ECS task",
             ResourceKind::AppRunnerService => "an App Runner service",
             ResourceKind::BedrockCodeInterpreter => "a Bedrock AgentCore code interpreter",
+            ResourceKind::Ec2LaunchTemplate => "an EC2 launch template",
         }
     }
 
@@ -236,6 +243,7 @@ impl ResourceKind {
             ResourceKind::EcsTask => "ecs-task",
             ResourceKind::AppRunnerService => "apprunner-service",
             ResourceKind::BedrockCodeInterpreter => "bedrock-code-interpreter",
+            ResourceKind::Ec2LaunchTemplate => "ec2-launch-template",
         }
     }
 
@@ -265,6 +273,9 @@ impl ResourceKind {
             }
             ResourceKind::BedrockCodeInterpreter => {
                 "arn:aws:bedrock-agentcore:us-east-1:{account}:code-interpreter/{name}"
+            }
+            ResourceKind::Ec2LaunchTemplate => {
+                "arn:aws:ec2:us-east-1:{account}:launch-template/{name}"
             }
         }
     }

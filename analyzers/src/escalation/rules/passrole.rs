@@ -191,6 +191,18 @@ pub const RULES: &[EscalationRule] = &[
         PF
     ),
     passrole_rule!(
+        "passrole-glue-update-job-trigger",
+        "iam:PassRole + glue:UpdateJob + CreateTrigger",
+        "Point an existing Glue job at the role with new code and start it from a new trigger.",
+        "glue.amazonaws.com",
+        false,
+        [
+            req("glue:UpdateJob", Anything),
+            req("glue:CreateTrigger", Anything)
+        ],
+        PF
+    ),
+    passrole_rule!(
         "passrole-cloudformation-create-stack",
         "iam:PassRole + cloudformation:CreateStack",
         "Create a stack that runs as the role and provisions an admin user or policy.",
@@ -234,13 +246,14 @@ pub const RULES: &[EscalationRule] = &[
     ),
     passrole_rule!(
         "passrole-datapipeline",
-        "iam:PassRole + datapipeline:CreatePipeline + PutPipelineDefinition",
-        "Create a pipeline running as the role whose activity runs shell commands.",
+        "iam:PassRole + datapipeline:CreatePipeline + PutPipelineDefinition + ActivatePipeline",
+        "Create a pipeline running as the role whose activity runs shell commands, and activate it (a pipeline that is never activated runs nothing).",
         "datapipeline.amazonaws.com",
         false,
         [
             req("datapipeline:CreatePipeline", Anything),
-            req("datapipeline:PutPipelineDefinition", Anything)
+            req("datapipeline:PutPipelineDefinition", Anything),
+            req("datapipeline:ActivatePipeline", Anything)
         ],
         ALL
     ),
@@ -373,6 +386,19 @@ pub const RULES: &[EscalationRule] = &[
         [
             req("states:CreateStateMachine", Anything),
             req("states:StartExecution", Anything)
+        ],
+        PF
+    ),
+    passrole_rule!(
+        "passrole-bedrock-agentcore-code-interpreter",
+        "iam:PassRole + bedrock-agentcore:CreateCodeInterpreter + StartCodeInterpreterSession + InvokeCodeInterpreter",
+        "Create an AgentCore code interpreter with the role as its execution role, then run code in it that reads the role's credentials from the microVM metadata service.",
+        "bedrock-agentcore.amazonaws.com",
+        false,
+        [
+            req("bedrock-agentcore:CreateCodeInterpreter", Anything),
+            req("bedrock-agentcore:StartCodeInterpreterSession", Anything),
+            req("bedrock-agentcore:InvokeCodeInterpreter", Anything)
         ],
         PF
     ),

@@ -78,6 +78,18 @@ pub const RULES: &[EscalationRule] = &[
         references: PF,
     },
     EscalationRule {
+        id: "cloudformation-update-stack-set-existing-role",
+        name: "iam:PassRole + cloudformation:UpdateStackSet",
+        description: "Update a stack set whose execution role is privileged with a template granting admin; the update passes the stack set's role again, so PassRole on it is needed.",
+        applies: Any,
+        mechanism: Hijack(CloudFormationStackSet),
+        requires: &[
+            req("cloudformation:UpdateStackSet", Victim),
+            req("iam:PassRole", VictimRole),
+        ],
+        references: PF,
+    },
+    EscalationRule {
         id: "sagemaker-presigned-notebook-url",
         name: "sagemaker:CreatePresignedNotebookInstanceUrl",
         description: "Open an existing notebook instance and act as its role.",
@@ -179,6 +191,18 @@ pub const RULES: &[EscalationRule] = &[
         requires: &[
             req("bedrock-agentcore:StartCodeInterpreterSession", Victim),
             req("bedrock-agentcore:InvokeCodeInterpreter", Victim),
+        ],
+        references: PF,
+    },
+    EscalationRule {
+        id: "ec2-launch-template-new-version",
+        name: "ec2:CreateLaunchTemplateVersion + ec2:ModifyLaunchTemplate",
+        description: "Add a version to a launch template that already names a privileged instance profile, with one's own user data, and make it the default; the next instance launched from it (an Auto Scaling group, a scheduled launch) runs the script with the role. No PassRole is needed: the profile is already in the template.",
+        applies: Any,
+        mechanism: Hijack(Ec2LaunchTemplate),
+        requires: &[
+            req("ec2:CreateLaunchTemplateVersion", Victim),
+            req("ec2:ModifyLaunchTemplate", Victim),
         ],
         references: PF,
     },
