@@ -27,6 +27,21 @@ pub struct GcpTables {
     snapshot: GcpSnapshot,
     /// Display names of hierarchy resources.
     names: HashMap<String, String>,
+    /// Workload identity providers that admit AWS identities.
+    aws_providers: Vec<AwsProvider>,
+}
+
+/// A workload identity pool provider that trusts an AWS account.
+#[derive(Debug, Clone)]
+struct AwsProvider {
+    /// `projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<id>`.
+    name: String,
+    /// `projects/<number>/locations/global/workloadIdentityPools/<pool>`.
+    pool: String,
+    /// The AWS account it admits.
+    account: String,
+    /// Its attribute condition, if any (undecided: the edge is conditional).
+    condition: Option<String>,
 }
 
 type Rows = Vec<Vec<Option<String>>>;
@@ -178,6 +193,20 @@ pub async fn read_tables(
             &["name", "zone", "project", "service_accounts"]
         ),
     );
+    let providers = read(
+        ctx,
+        schema,
+        "gcp_iam_workload_identity_pool_provider",
+        &[
+            "name",
+            "disabled",
+            "pool_disabled",
+            "state",
+            "attribute_condition",
+            "aws_account_id",
+        ],
+    )
+    .await;
     if project_policies.is_none() && org_policies.is_none() && folder_policies.is_none() {
         return Ok(None);
     }
@@ -296,6 +325,26 @@ pub async fn read_tables(
                     .collect(),
             });
         }
+    }
+    for r in providers.iter().flatten() {
+        let (Some(name), Some(account)) = (cell(r, 0), cell(r, 5)) else {
+            continue;
+        };
+        let off = cell(r, 1) == Some("true")
+            || cell(r, 2) == Some("true")
+            || cell(r, 3).is_some_and(|st| st != "ACTIVE");
+        let Some((pool, _)) = name.split_once("/providers/") else {
+            continue;
+        };
+        if off {
+            continue;
+        }
+        t.aws_providers.push(AwsProvider {
+            name: name.to_string(),
+            pool: pool.to_string(),
+            account: account.to_string(),
+            condition: cell(r, 4).map(str::to_string),
+        });
     }
     Ok(Some(t))
 }
@@ -449,10 +498,156 @@ pub fn add(b: &mut GraphBuilder, t: GcpTables) {
             props,
         });
     }
+    let cross = add_aws_federation(b, &t.aws_providers, &members);
     tracing::info!(
         principals = members.len(),
         edges = edges.len(),
+        cross_cloud = cross,
         projects = s.projects.len(),
         "GCP part of the graph built"
     );
+}
+
+/// Technique of a CAN_ASSUME edge from an AWS identity into a GCP workload identity pool
+/// principal.
+pub const AWS_FEDERATION_RULE: &str = "gcp-workload-identity-federation-aws";
+
+/// What a pool member string admits from AWS: `(pool, AWS account, role name)`, where
+/// no role name means every identity of the account.
+fn aws_principal_of(member: &str) -> Option<(&str, &str, Option<&str>)> {
+    let rest = member
+        .strip_prefix("principalSet://iam.googleapis.com/")
+        .or_else(|| member.strip_prefix("principal://iam.googleapis.com/"))?;
+    let at = rest.find("/workloadIdentityPools/")?;
+    let after = &rest[at + "/workloadIdentityPools/".len()..];
+    let (pool_id, selector) = after.split_once('/')?;
+    let pool = &rest[..at + "/workloadIdentityPools/".len() + pool_id.len()];
+    // attribute.aws_role/arn:aws:sts::<account>:assumed-role/<role>, or
+    // subject/arn:aws:sts::<account>:assumed-role/<role>/<session>.
+    let arn = selector
+        .strip_prefix("attribute.aws_role/")
+        .or_else(|| selector.strip_prefix("subject/"));
+    if let Some(arn) = arn {
+        let (account, role) = arn
+            .strip_prefix("arn:")?
+            .split_once(":sts::")
+            .map(|(_, r)| r)?
+            .split_once(":assumed-role/")?;
+        let role = role.split('/').next()?;
+        return Some((pool, account, Some(role)));
+    }
+    // Every identity the pool admits.
+    (selector == "*").then_some((pool, "", None))
+}
+
+/// CAN_ASSUME edges from the AWS roles a workload identity provider admits to the pool
+/// principals that name them (whose GCP grants then follow). Returns how many were added.
+fn add_aws_federation(
+    b: &mut GraphBuilder,
+    providers: &[AwsProvider],
+    members: &[String],
+) -> usize {
+    if providers.is_empty() {
+        return 0;
+    }
+    // AWS roles by (account, name): assumed-role ARNs carry no path.
+    let mut roles: HashMap<(String, String), Vec<crate::model::NodeId>> = HashMap::new();
+    for (id, n) in b.nodes_so_far().iter().enumerate() {
+        if n.kind != NodeKind::Role {
+            continue;
+        }
+        let Some(name) = n.key.rsplit('/').next() else {
+            continue;
+        };
+        roles
+            .entry((n.account_id.clone(), name.to_string()))
+            .or_default()
+            .push(id as crate::model::NodeId);
+    }
+    let mut added = 0;
+    for m in members {
+        let Some((pool, account, role)) = aws_principal_of(m) else {
+            continue;
+        };
+        let Some(target) = b.id(m) else { continue };
+        for p in providers.iter().filter(|p| p.pool == pool) {
+            if !account.is_empty() && account != p.account {
+                continue;
+            }
+            let sources: Vec<crate::model::NodeId> = match role {
+                Some(r) => roles
+                    .get(&(p.account.clone(), r.to_string()))
+                    .cloned()
+                    .unwrap_or_default(),
+                None => roles
+                    .iter()
+                    .filter(|((a, _), _)| *a == p.account)
+                    .flat_map(|(_, ids)| ids.iter().copied())
+                    .collect(),
+            };
+            let evidence: Arc<[Evidence]> = vec![Evidence {
+                policy: format!("gcp-workload-identity-provider:{}", p.name),
+                statement_index: 0,
+                sid: Some(match &p.condition {
+                    Some(c) => format!("admits AWS account {} if {c}", p.account),
+                    None => format!("admits AWS account {}", p.account),
+                }),
+                action: "sts.googleapis.com:token-exchange".into(),
+                resource: m.clone(),
+                assumption: None,
+            }]
+            .into();
+            let props = Arc::new({
+                let mut props = Map::new();
+                props.insert("technique".into(), json!(AWS_FEDERATION_RULE));
+                props
+            });
+            for src in sources {
+                b.edge(Edge {
+                    source: src,
+                    target,
+                    kind: EdgeKind::CanAssume,
+                    technique: Some(Cow::Borrowed(AWS_FEDERATION_RULE)),
+                    conditional: p.condition.is_some(),
+                    evidence: evidence.clone(),
+                    props: props.clone(),
+                });
+                added += 1;
+            }
+        }
+    }
+    added
+}
+
+#[cfg(test)]
+mod tests {
+    use super::aws_principal_of;
+
+    #[test]
+    fn pool_members_name_the_aws_identities_they_admit() {
+        let pool = "projects/6/locations/global/workloadIdentityPools/aws-ci";
+        assert_eq!(
+            aws_principal_of(&format!(
+                "principalSet://iam.googleapis.com/{pool}/attribute.aws_role/arn:aws:sts::111111111111:assumed-role/ci-runner"
+            )),
+            Some((pool, "111111111111", Some("ci-runner")))
+        );
+        assert_eq!(
+            aws_principal_of(&format!(
+                "principal://iam.googleapis.com/{pool}/subject/arn:aws:sts::111111111111:assumed-role/deploy/session-1"
+            )),
+            Some((pool, "111111111111", Some("deploy")))
+        );
+        assert_eq!(
+            aws_principal_of(&format!("principalSet://iam.googleapis.com/{pool}/*")),
+            Some((pool, "", None))
+        );
+        assert_eq!(aws_principal_of("user:a@example.com"), None);
+        assert_eq!(
+            aws_principal_of(&format!(
+                "principalSet://iam.googleapis.com/{pool}/attribute.repository/org/repo"
+            )),
+            None
+        );
+    }
 }

@@ -195,6 +195,11 @@ impl GraphBuilder {
         self.graph.index.get(key).copied()
     }
 
+    /// The nodes added so far, indexed by id.
+    pub fn nodes_so_far(&self) -> &[Node] {
+        &self.graph.nodes
+    }
+
     /// Adds an edge between existing nodes. Duplicate `(source, target, kind, technique)`
     /// edges are the caller's to avoid; the mirror would merge them.
     pub fn edge(&mut self, edge: Edge) -> EdgeId {

@@ -153,3 +153,55 @@ async fn gcp_nodes_are_keyed_by_member_string_and_resource_name() {
         .expect("disabled account node");
     assert!(g.in_edges(old).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aws_role_reaches_gcp_admin_through_workload_identity_federation() {
+    let ctx = context();
+    let sec = pathwarden_tables::demo::ACCOUNTS[2].id;
+    let prod = pathwarden_tables::demo::ACCOUNTS[0].id;
+    let ci_runner = format!("arn:aws:iam::{sec}:role/ci-runner");
+    let rows = sql(
+        &ctx,
+        &format!(
+            "select path, techniques, cloud from pathwarden.attack_path \
+             where source_arn = '{ci_runner}' and target = 'admin'"
+        ),
+    )
+    .await;
+    let hit = rows
+        .iter()
+        .find(|r| r[0].contains("admin:gcp/projects/demo-prod-app"))
+        .unwrap_or_else(|| panic!("{ci_runner} does not reach GCP admin: {rows:?}"));
+    assert!(
+        hit[1].contains("gcp-workload-identity-federation-aws"),
+        "{hit:?}"
+    );
+    assert_eq!(hit[2], "aws", "the path starts in AWS");
+    // The federation hop names the provider that admits the AWS account.
+    let edges = sql(
+        &ctx,
+        &format!(
+            "select target, properties from pathwarden.graph_edge \
+             where source = '{ci_runner}' and technique = 'gcp-workload-identity-federation-aws'"
+        ),
+    )
+    .await;
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert!(edges[0][0].starts_with("principalSet://iam.googleapis.com/projects/610000000004/locations/global/workloadIdentityPools/aws-ci/"));
+    assert!(
+        edges[0][1].contains("providers/acme-security"),
+        "{}",
+        edges[0][1]
+    );
+    // Near miss: the same grant through a pool whose provider is disabled.
+    let bastion = format!("arn:aws:iam::{prod}:role/bastion-ssm");
+    let edges = sql(
+        &ctx,
+        &format!(
+            "select target from pathwarden.graph_edge \
+             where source = '{bastion}' and technique = 'gcp-workload-identity-federation-aws'"
+        ),
+    )
+    .await;
+    assert!(edges.is_empty(), "disabled provider gave {edges:?}");
+}

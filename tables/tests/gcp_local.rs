@@ -891,3 +891,67 @@ async fn a_refused_folder_listing_is_reported_never_silently_dropped() {
         "{recorded:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workload_identity_providers_page_through_pools_and_providers() {
+    let fake = gcp_fake::start("wif").await;
+    let (ctx, _) = context(
+        connect(&fake, &["alpha-proj", "beta-proj"]).await,
+        AccessDeniedMode::Error,
+    );
+    let rows = sql(
+        &ctx,
+        "select pool_id, provider_id, aws_account_id, oidc_issuer_uri, disabled, pool_disabled, attribute_condition, project \
+         from gcp_test.gcp_iam_workload_identity_pool_provider order by pool_id, provider_id",
+    )
+    .await;
+    let expected: Vec<Vec<String>> = [
+        [
+            "aws-ci",
+            "aws-prod",
+            "123456789012",
+            "",
+            "false",
+            "false",
+            "",
+            "alpha-proj",
+        ],
+        [
+            "aws-ci",
+            "github",
+            "",
+            "https://token.actions.githubusercontent.com",
+            "true",
+            "false",
+            "assertion.repository_owner == 'acme'",
+            "alpha-proj",
+        ],
+        [
+            "old-pool",
+            "aws-old",
+            "210987654321",
+            "",
+            "false",
+            "true",
+            "",
+            "alpha-proj",
+        ],
+    ]
+    .iter()
+    .map(|r| r.iter().map(|c| c.to_string()).collect())
+    .collect();
+    assert_eq!(rows, expected);
+    // Every page of pools and of providers was asked for; the malformed pool name was not
+    // followed.
+    let seen = fake.seen("workloadIdentityPools");
+    assert!(
+        seen.iter().any(|s| s.query.contains("pageToken")),
+        "{seen:?}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|s| s.path.contains("x?y") || s.path.contains("x%3Fy")),
+        "{seen:?}"
+    );
+}

@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 
 use super::policies::referenced_policy_arns;
 use super::types::{
-    AccountFacts, Bucket, BucketRow, GAAD_PLUGIN, INVENTORY_TABLES, InlinePolicy, Instance, Parsed,
-    PolicyName, RowSource, SgRuleRow, Tables, account_of, string_list, tags,
+    AccountFacts, Bucket, BucketRow, GAAD_PLUGIN, INVENTORY_TABLES, InlinePolicy, Instance,
+    OrgTables, Parsed, PolicyName, RowSource, SgRuleRow, Tables, account_of, string_list, tags,
 };
 
 /// A policy document cell: an object, or JSON text (some exports double-encode it).
@@ -357,6 +357,10 @@ pub(crate) fn parse(t: Tables) -> Parsed {
         }
     }
 
+    if let Some(org) = &t.org {
+        apply_scps(&mut accounts.snapshots, org);
+    }
+
     Parsed {
         snapshots: accounts.snapshots.into_values().collect(),
         accounts: account_facts,
@@ -450,4 +454,85 @@ fn open_rules(rows: &[SgRuleRow]) -> HashMap<String, Vec<String>> {
             .push(format!("{group} {proto} {ports} from {cidr}"));
     }
     open_rules
+}
+
+/// Deepest chain root → units → account AWS allows (five levels of units), with margin.
+const MAX_ORG_DEPTH: usize = 8;
+
+/// Gives each member account of the organization the SCPs inherited along root → units →
+/// account, root first: every level must allow (as AWS evaluates them). The management
+/// account is marked exempt. An account the tables do not place in the organization, a
+/// chain that does not reach a root, a level without any SCP (the tables did not list
+/// its attachments) or an SCP that does not parse leaves the account without SCPs: the
+/// graph may then show a path an SCP blocks, never hide one that exists.
+fn apply_scps(snapshots: &mut BTreeMap<String, AccountSnapshot>, org: &OrgTables) {
+    let management: HashSet<String> = org
+        .roots
+        .iter()
+        .filter_map(|r| r.arn.as_deref())
+        .filter_map(|arn| {
+            pathwarden_analyzers::policy::arn::Arn::parse(arn).map(|a| a.account.to_string())
+        })
+        .filter(|a| !a.is_empty())
+        .collect();
+    let roots: HashSet<&str> = org.roots.iter().filter_map(|r| r.id.as_deref()).collect();
+    let parent: HashMap<&str, &str> = org
+        .accounts
+        .iter()
+        .map(|a| (&a.id, &a.parent_id))
+        .chain(org.units.iter().map(|u| (&u.id, &u.parent_id)))
+        .filter_map(|(id, p)| Some((id.as_deref()?, p.as_deref()?)))
+        .collect();
+    let mut attached: HashMap<&str, Vec<(String, PolicyDocument)>> = HashMap::new();
+    let mut broken: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    for p in &org.scps {
+        let (Some(id), Some(target)) = (p.id.as_deref(), p.target_id.as_deref()) else {
+            continue;
+        };
+        if !seen.insert((id, target)) {
+            continue;
+        }
+        let label = match p.name.as_deref() {
+            Some(name) => format!("scp:{name} ({id})"),
+            None => format!("scp:{id}"),
+        };
+        match parse_document(&label, "service control policy", &p.content) {
+            Some((doc, _)) => attached.entry(target).or_default().push((label, doc)),
+            None => {
+                broken.insert(target);
+            }
+        }
+    }
+    for s in snapshots.values_mut() {
+        if !parent.contains_key(s.account_id.as_str()) {
+            continue;
+        }
+        s.is_management_account = management.contains(&s.account_id);
+        let mut chain = vec![s.account_id.as_str()];
+        while let Some(p) = parent.get(chain[chain.len() - 1]) {
+            if chain.len() > MAX_ORG_DEPTH || chain.contains(p) {
+                break;
+            }
+            chain.push(p);
+        }
+        let top = chain[chain.len() - 1];
+        if !roots.contains(top) {
+            tracing::warn!(account = %s.account_id, top, "organization chain does not reach a root; no SCP applied");
+            continue;
+        }
+        if let Some(bad) = chain.iter().find(|id| broken.contains(*id)) {
+            tracing::warn!(account = %s.account_id, target = bad, "an SCP on the account's chain does not parse; no SCP applied");
+            continue;
+        }
+        if let Some(empty) = chain.iter().find(|id| !attached.contains_key(*id)) {
+            tracing::warn!(account = %s.account_id, target = empty, "no SCP listed for a level of the account's chain; no SCP applied");
+            continue;
+        }
+        s.scps = chain
+            .iter()
+            .rev()
+            .map(|id| attached.get(id).cloned().unwrap_or_default())
+            .collect();
+    }
 }

@@ -4,9 +4,9 @@ use std::collections::BTreeSet;
 
 use datafusion::prelude::SessionContext;
 
-use super::types::{ErrorRow, Tables};
+use super::types::{ErrorRow, OrgTables, Tables};
 use crate::GraphError;
-use crate::rows::{FromRow, read_table};
+use crate::rows::{FromRow, read_query, read_table};
 
 /// Reads `schema.table` into `T`s. A table the schema does not serve is an error when
 /// `required`, else no rows.
@@ -63,6 +63,41 @@ async fn read_optional<T: FromRow>(
         Ok(rows) => Some(rows),
         Err(e) => {
             tracing::warn!(schema, table, error = %e, "optional table unreadable; its inventory is treated as absent");
+            None
+        }
+    }
+}
+
+/// Reads the organization's structure and SCPs. `None` when the schema does not serve
+/// the Organizations tables or a read fails (an account outside any organization reads
+/// as no rows, which applies no SCP, as AWS does).
+async fn read_org(ctx: &SessionContext, schema: &str) -> Option<OrgTables> {
+    const TABLES: [&str; 4] = [
+        "aws_organizations_account",
+        "aws_organizations_organizational_unit",
+        "aws_organizations_root",
+        "aws_organizations_policy_target",
+    ];
+    if !TABLES.iter().all(|t| served(ctx, schema, t)) {
+        return None;
+    }
+    let q = |table: &str| format!("\"{}\".\"{table}\"", schema.replace('"', "\"\""));
+    let scp_sql = format!(
+        "select id, name, target_id, content from {} where type = 'SERVICE_CONTROL_POLICY'",
+        q("aws_organizations_policy_target")
+    );
+    let read = async {
+        Ok::<_, datafusion::error::DataFusionError>(OrgTables {
+            accounts: read_table(ctx, schema, TABLES[0]).await?,
+            units: read_table(ctx, schema, TABLES[1]).await?,
+            roots: read_table(ctx, schema, TABLES[2]).await?,
+            scps: read_query(ctx, &scp_sql).await?,
+        })
+    };
+    match read.await {
+        Ok(org) => Some(org),
+        Err(e) => {
+            tracing::warn!(schema, error = %e, "organization tables unreadable; no SCP is applied to the graph");
             None
         }
     }
@@ -133,7 +168,9 @@ pub(crate) async fn read_tables(ctx: &SessionContext, schema: &str) -> Result<Ta
         .into_iter()
         .filter_map(|r| Some((r.connection?, r.table_name?)))
         .collect();
+    let org = read_org(ctx, schema).await;
     Ok(Tables {
+        org,
         accounts,
         users,
         groups,

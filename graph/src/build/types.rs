@@ -174,6 +174,51 @@ table_row! {
     }
 }
 
+table_row! {
+    /// A row of `aws_organizations_account` (where the account sits in the organization).
+    pub(crate) struct OrgAccountRow {
+        id: Option<String>,
+        parent_id: Option<String>,
+    }
+}
+
+table_row! {
+    /// A row of `aws_organizations_organizational_unit`.
+    pub(crate) struct OrgUnitRow {
+        id: Option<String>,
+        parent_id: Option<String>,
+    }
+}
+
+table_row! {
+    /// A row of `aws_organizations_root` (its ARN names the management account).
+    pub(crate) struct OrgRootRow {
+        id: Option<String>,
+        arn: Option<String>,
+    }
+}
+
+table_row! {
+    /// A service control policy attached to a root, unit or account
+    /// (`aws_organizations_policy_target` rows of type `SERVICE_CONTROL_POLICY`).
+    pub(crate) struct ScpTargetRow {
+        id: Option<String>,
+        name: Option<String>,
+        target_id: Option<String>,
+        content: Value,
+    }
+}
+
+/// The organization's structure and SCPs, when the schema serves the Organizations tables
+/// and they read without error.
+#[derive(Debug, Default)]
+pub(crate) struct OrgTables {
+    pub(crate) accounts: Vec<OrgAccountRow>,
+    pub(crate) units: Vec<OrgUnitRow>,
+    pub(crate) roots: Vec<OrgRootRow>,
+    pub(crate) scps: Vec<ScpTargetRow>,
+}
+
 /// The rows of the tables the builder reads (phase 1's output).
 #[derive(Debug, Default)]
 pub struct Tables {
@@ -190,6 +235,9 @@ pub struct Tables {
     pub(crate) inventory_tables: BTreeSet<&'static str>,
     /// `(connection, table)` of every recorded failed table read.
     pub(crate) failed_reads: Vec<(String, String)>,
+    /// Organizations structure and SCPs; `None` when not served or unreadable (then no
+    /// SCP is applied: the graph may show paths an SCP blocks, never hide one).
+    pub(crate) org: Option<OrgTables>,
 }
 
 /// A bucket, parsed.

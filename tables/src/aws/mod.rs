@@ -63,6 +63,7 @@ mod json;
 pub mod policy;
 pub mod source;
 
+pub use organizations::OrgMember;
 pub use source::{AwsConnectionConfig, AwsError, AwsSource};
 
 use crate::framework::TableDef;

@@ -318,6 +318,83 @@ impl AwsSource {
     }
 }
 
+/// A member account of the organization, with where it sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgMember {
+    /// Account id.
+    pub id: String,
+    /// Account name.
+    pub name: String,
+    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`.
+    pub status: String,
+    /// Its parent and every ancestor up to the root (`ou-...`, `r-...`), nearest first.
+    pub ancestors: Vec<String>,
+}
+
+impl AwsSource {
+    /// Every account of the organization this connection's account manages (or
+    /// administers as delegated administrator), found by walking root → units with
+    /// `ListOrganizationalUnitsForParent` and `ListAccountsForParent` (two calls per unit,
+    /// not one per account). Empty when the account is in no organization.
+    pub async fn organization_members(&self) -> Result<Vec<OrgMember>, FetchError> {
+        let mut queue: VecDeque<(String, Vec<String>)> = self
+            .org_roots()
+            .await?
+            .iter()
+            .filter_map(|r| r.get("Id").and_then(Value::as_str))
+            .map(|id| (id.to_string(), vec![id.to_string()]))
+            .collect();
+        let mut out = Vec::new();
+        let mut visited = 0usize;
+        while let Some((parent, chain)) = queue.pop_front() {
+            visited += 1;
+            if visited > 100_000 {
+                return Err(FetchError::Api {
+                    api_call: "organizations:ListOrganizationalUnitsForParent".into(),
+                    message: "more than 100,000 organizational units".into(),
+                });
+            }
+            for a in self
+                .org_list_all(
+                    "organizations:ListAccountsForParent",
+                    json!({ "ParentId": parent }),
+                    "Accounts",
+                )
+                .await?
+            {
+                let text = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or_default();
+                if text("Id").is_empty() {
+                    continue;
+                }
+                out.push(OrgMember {
+                    id: text("Id").to_string(),
+                    name: text("Name").to_string(),
+                    status: text("Status").to_string(),
+                    ancestors: chain.iter().rev().cloned().collect(),
+                });
+            }
+            for ou in self
+                .org_list_all(
+                    "organizations:ListOrganizationalUnitsForParent",
+                    json!({ "ParentId": parent }),
+                    "OrganizationalUnits",
+                )
+                .await?
+            {
+                let Some(id) = ou.get("Id").and_then(Value::as_str) else {
+                    continue;
+                };
+                let mut c = chain.clone();
+                c.push(id.to_string());
+                queue.push_back((id.to_string(), c));
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out.dedup_by(|a, b| a.id == b.id);
+        Ok(out)
+    }
+}
+
 /// An id as an ltree label (`r-ab12` → `r_ab12`).
 fn ltree_label(id: &str) -> String {
     id.replace('-', "_")
@@ -328,6 +405,11 @@ fn common(src: &AwsSource, r: &mut Row, name: &Value, arn: &Value) {
 }
 
 async fn list_accounts(src: &AwsSource) -> Result<Page, FetchError> {
+    if !src.reads_organization {
+        // A member account of an organization connection: the organization is read once,
+        // from the connection's own account.
+        return Ok(Page::default());
+    }
     let accounts = src
         .org_list_all("organizations:ListAccounts", json!({}), "Accounts")
         .await?;
@@ -373,6 +455,11 @@ async fn hydrate_tags(src: &AwsSource, r: &Row) -> Result<Row, FetchError> {
 }
 
 async fn list_roots_table(src: &AwsSource) -> Result<Page, FetchError> {
+    if !src.reads_organization {
+        // A member account of an organization connection: the organization is read once,
+        // from the connection's own account.
+        return Ok(Page::default());
+    }
     let rows = src
         .org_roots()
         .await?
@@ -393,6 +480,11 @@ async fn list_roots_table(src: &AwsSource) -> Result<Page, FetchError> {
 }
 
 async fn list_units(src: &AwsSource) -> Result<Page, FetchError> {
+    if !src.reads_organization {
+        // A member account of an organization connection: the organization is read once,
+        // from the connection's own account.
+        return Ok(Page::default());
+    }
     let rows = src
         .org_units()
         .await?
@@ -435,6 +527,11 @@ fn summary_row(src: &AwsSource, p: &Value) -> Row {
 }
 
 async fn list_policies_table(src: &AwsSource, req: &ListRequest) -> Result<Page, FetchError> {
+    if !src.reads_organization {
+        // A member account of an organization connection: the organization is read once,
+        // from the connection's own account.
+        return Ok(Page::default());
+    }
     let rows = src
         .org_policies(&requested_types(req))
         .await?
@@ -459,6 +556,11 @@ async fn hydrate_content(src: &AwsSource, r: &Row) -> Result<Row, FetchError> {
 }
 
 async fn list_policy_targets(src: &AwsSource, req: &ListRequest) -> Result<Page, FetchError> {
+    if !src.reads_organization {
+        // A member account of an organization connection: the organization is read once,
+        // from the connection's own account.
+        return Ok(Page::default());
+    }
     let types = requested_types(req);
     let mut rows = Vec::new();
     if let Some(targets) = qual_strings(req, "target_id").filter(|t| !t.is_empty()) {

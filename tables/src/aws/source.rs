@@ -104,6 +104,9 @@ pub struct AwsSource {
     s3_force_path_style: bool,
     ec2_clients: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
     s3_clients: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+    /// Whether the `aws_organizations_*` tables call Organizations (false for the member
+    /// accounts of an organization connection, which read it from its own account).
+    pub(crate) reads_organization: bool,
 }
 
 impl fmt::Debug for AwsSource {
@@ -115,6 +118,34 @@ impl fmt::Debug for AwsSource {
             .field("regions", &self.regions)
             .finish()
     }
+}
+
+/// `sts:GetCallerIdentity` with `sdk`'s credentials: the account and partition.
+async fn identify(connection: &str, sdk: &SdkConfig) -> Result<(String, String), AwsError> {
+    let identity = aws_sdk_sts::Client::new(sdk)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AwsError::Identity {
+            connection: connection.to_string(),
+            message: error_message(&e),
+        })?;
+    let account_id = identity.account().unwrap_or_default().to_string();
+    let partition = identity
+        .arn()
+        .unwrap_or_default()
+        .split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+        .to_string();
+    if account_id.is_empty() {
+        return Err(AwsError::Identity {
+            connection: connection.to_string(),
+            message: "no account in the response".into(),
+        });
+    }
+    Ok((account_id, partition))
 }
 
 impl AwsSource {
@@ -176,28 +207,7 @@ impl AwsSource {
                 .credentials_provider(SharedCredentialsProvider::new(provider))
                 .build();
         }
-        let identity = aws_sdk_sts::Client::new(&sdk)
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| AwsError::Identity {
-                connection: cfg.name.clone(),
-                message: error_message(&e),
-            })?;
-        let account_id = identity.account().unwrap_or_default().to_string();
-        let caller_arn = identity.arn().unwrap_or_default();
-        let partition = caller_arn
-            .split(':')
-            .nth(1)
-            .filter(|p| !p.is_empty())
-            .unwrap_or("aws")
-            .to_string();
-        if account_id.is_empty() {
-            return Err(AwsError::Identity {
-                connection: cfg.name.clone(),
-                message: "no account in the response".into(),
-            });
-        }
+        let (account_id, partition) = identify(&cfg.name, &sdk).await?;
         tracing::info!(connection = %cfg.name, account_id = %account_id, partition = %partition, "aws connection ready");
         let regions = if cfg.regions.is_empty() {
             vec![default_region.clone()]
@@ -216,6 +226,55 @@ impl AwsSource {
             s3_force_path_style: cfg.s3_force_path_style,
             ec2_clients: Mutex::new(HashMap::new()),
             s3_clients: Mutex::new(HashMap::new()),
+            reads_organization: true,
+        })
+    }
+
+    /// A connection to another account of the organization: `role_arn` assumed with this
+    /// connection's credentials (so a role trusting this account, as
+    /// `OrganizationAccountAccessRole` trusts the management account, accepts it), the same
+    /// regions and endpoint. Fails when the role cannot be assumed or the credentials it
+    /// gives belong to another account than `account_id`.
+    pub async fn assume_into(
+        &self,
+        name: &str,
+        account_id: &str,
+        role_arn: &str,
+        external_id: Option<&str>,
+    ) -> Result<AwsSource, AwsError> {
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name("pathwarden")
+            .configure(&self.sdk);
+        if let Some(ext) = external_id {
+            builder = builder.external_id(ext);
+        }
+        let provider = builder.build().await;
+        let sdk = self
+            .sdk
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        let (got, partition) = identify(name, &sdk).await?;
+        if got != account_id {
+            return Err(AwsError::Identity {
+                connection: name.to_string(),
+                message: format!("{role_arn} gave credentials of account {got}"),
+            });
+        }
+        tracing::info!(connection = %name, account_id = %got, "aws member account ready");
+        Ok(AwsSource {
+            connection: name.to_string(),
+            account_id: got,
+            partition,
+            regions: self.regions.clone(),
+            default_region: self.default_region.clone(),
+            iam: aws_sdk_iam::Client::new(&sdk),
+            sdk,
+            endpoint_url: self.endpoint_url.clone(),
+            s3_force_path_style: self.s3_force_path_style,
+            ec2_clients: Mutex::new(HashMap::new()),
+            s3_clients: Mutex::new(HashMap::new()),
+            reads_organization: false,
         })
     }
 

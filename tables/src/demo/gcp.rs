@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use super::model::{ACCOUNTS as AWS_ACCOUNTS, PROD, SEC};
 use crate::framework::Row;
 use crate::gcp::iam_effective_binding::binding_rows;
 
@@ -311,12 +312,47 @@ fn policies() -> HashMap<String, Value> {
             "build@demo-shared-ci.iam.gserviceaccount.com",
             "demo-shared-ci",
         ),
-        policy(vec![b(
-            "roles/iam.serviceAccountTokenCreator",
-            &[&u("eve")],
-        )]),
+        policy(vec![
+            b("roles/iam.serviceAccountTokenCreator", &[&u("eve")]),
+            // AWS's `ci-runner` role (security account) acts as build@ through workload
+            // identity federation: a path that starts in AWS and ends in Google Cloud.
+            b(
+                "roles/iam.workloadIdentityUser",
+                &[&wif_member("aws-ci", SEC, "ci-runner")],
+            ),
+        ]),
     );
+    // The same grant through a pool whose only provider is disabled: no path.
+    if let Some(list) = p
+        .get_mut(&sa(
+            "deployer@demo-prod-app.iam.gserviceaccount.com",
+            "demo-prod-app",
+        ))
+        .and_then(|pol| pol["bindings"].as_array_mut())
+    {
+        list.push(b(
+            "roles/iam.workloadIdentityUser",
+            &[&wif_member("legacy-aws", PROD, "bastion-ssm")],
+        ));
+    }
     p
+}
+
+/// Project that holds the demo's workload identity pools (demo-shared-ci's number).
+const WIF_PROJECT_NUMBER: &str = "610000000004";
+
+/// `(pool, provider, AWS account index, disabled)`: the demo's workload identity providers.
+const WIF_PROVIDERS: &[(&str, &str, usize, bool)] = &[
+    ("aws-ci", "acme-security", SEC, false),
+    ("legacy-aws", "acme-prod-old", PROD, true),
+];
+
+/// The principal set of the AWS role `role` of demo account `account` in `pool`.
+fn wif_member(pool: &str, account: usize, role: &str) -> String {
+    format!(
+        "principalSet://iam.googleapis.com/projects/{WIF_PROJECT_NUMBER}/locations/global/workloadIdentityPools/{pool}/attribute.aws_role/arn:aws:sts::{}:assumed-role/{role}",
+        AWS_ACCOUNTS[account].id
+    )
 }
 
 /// Custom roles: `(name, title, permissions, stage)`.
@@ -660,5 +696,32 @@ pub fn rows(epoch: &str) -> HashMap<&'static str, Vec<Row>> {
         effective.extend(binding_rows(r, &scopes));
     }
     out.insert("gcp_iam_effective_binding", effective);
+
+    let mut providers = Vec::new();
+    for (pool, provider, account, disabled) in WIF_PROVIDERS {
+        let name = format!(
+            "projects/{WIF_PROJECT_NUMBER}/locations/global/workloadIdentityPools/{pool}/providers/{provider}"
+        );
+        let mut row = obj(json!({
+            "name": name, "pool_id": pool, "provider_id": provider,
+            "display_name": provider, "description": "AWS workloads of the demo organization",
+            "state": "ACTIVE", "disabled": disabled, "pool_disabled": false,
+            "attribute_mapping": {
+                "google.subject": "assertion.arn",
+                "attribute.aws_role": "assertion.arn.contains('assumed-role') ? assertion.arn.extract('{account_arn}assumed-role/') + 'assumed-role/' + assertion.arn.extract('assumed-role/{role_name}/') : assertion.arn"
+            },
+            "attribute_condition": null, "aws_account_id": AWS_ACCOUNTS[*account].id,
+            "oidc_issuer_uri": null, "oidc_allowed_audiences": null,
+        }));
+        std_columns(
+            &mut row,
+            Some("demo-shared-ci"),
+            "global",
+            provider,
+            format!("gcp://iam.googleapis.com/{name}"),
+        );
+        providers.push(row);
+    }
+    out.insert("gcp_iam_workload_identity_pool_provider", providers);
     out
 }

@@ -1,7 +1,8 @@
 //! The demo's AWS organization: acme-security is the management account; a `Workloads`
 //! unit holds `Prod` (acme-prod) and `Dev` (acme-dev). Service control policies: AWS's
 //! `FullAWSAccess` on every target, `deny-leave-organization` on the root,
-//! `prod-guardrails` on Prod (no CloudTrail or GuardDuty tampering), `dev-regions` on Dev
+//! `prod-guardrails` on Prod (no CloudTrail or GuardDuty tampering, no IAM credentials for
+//! principals tagged `Contractor=true`), `dev-regions` on Dev
 //! (two regions only); a resource control policy `org-only-s3` on the root.
 //!
 //! Rows are those the `aws_organizations_*` tables return from the management account.
@@ -97,12 +98,16 @@ fn policies() -> Vec<Policy> {
             name: "prod-guardrails",
             policy_type: "SERVICE_CONTROL_POLICY",
             aws_managed: false,
-            description: "No tampering with CloudTrail or GuardDuty in production",
+            description: "No tampering with CloudTrail or GuardDuty in production; contractors get no IAM credentials",
             content: json!({"Version": "2012-10-17", "Statement": [
                 {"Sid": "ProtectAudit", "Effect": "Deny",
                  "Action": ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail",
                             "guardduty:DeleteDetector", "guardduty:DisassociateFromMasterAccount"],
-                 "Resource": "*"}]}),
+                 "Resource": "*"},
+                {"Sid": "NoContractorCredentials", "Effect": "Deny",
+                 "Action": ["iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"],
+                 "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:PrincipalTag/Contractor": "true"}}}]}),
             targets: vec![PROD_OU],
         },
         Policy {

@@ -614,6 +614,21 @@ fn plant_near_misses(org: &mut Org) {
     u.tags = tags(&[("Planted", "near-miss")]);
     push_user(org, u);
 
+    // Allowed by its own policy, denied by the Prod unit's SCP for contractors: the
+    // graph must apply the organization's service control policies.
+    let mut u = user(PROD, "nearmiss-scp-denied", 255);
+    u.console = console(255, Some(7));
+    u.mfa = Some(days(254));
+    u.inline.push((
+        "rotate-service-keys".into(),
+        doc(vec![allow(
+            &["iam:CreateAccessKey", "iam:ListAccessKeys"],
+            &[&user_arn(PROD, "break-glass-admin")],
+        )]),
+    ));
+    u.tags = tags(&[("Planted", "near-miss"), ("Contractor", "true")]);
+    push_user(org, u);
+
     let mut u = user(PROD, "nearmiss-notaction-trap", 250);
     u.console = console(250, Some(8));
     u.mfa = Some(days(249));
@@ -884,4 +899,5 @@ pub const NEAR_MISSES: &[&str] = &[
     "nearmiss-permissions-boundary",
     "nearmiss-passrole-harmless",
     "nearmiss-notaction-trap",
+    "nearmiss-scp-denied",
 ];

@@ -48,6 +48,7 @@ pub mod service_account;
 pub mod service_account_key;
 pub mod source;
 pub mod storage_bucket;
+pub mod workload_identity_pool_provider;
 
 pub use auth::{AuthError, CLOUD_PLATFORM_SCOPE};
 pub use rest::API_NAMES;
@@ -76,6 +77,7 @@ pub static TABLES: &[&GcpTable] = &[
     &folder_iam_policy::TABLE,
     &iam_effective_binding::TABLE,
     &compute_instance::TABLE,
+    &workload_identity_pool_provider::TABLE,
 ];
 
 /// The GCP table definitions, in registration order.

@@ -740,6 +740,26 @@ fn route(
             .into_iter()
             .find(|r| r["name"] == format!("projects/{project_id}/roles/{id}"));
     }
+    if tail == "locations/global/workloadIdentityPools" {
+        project(project_id)?;
+        return Some(paged(
+            "workloadIdentityPools",
+            wif_pools(project_id),
+            param("pageToken"),
+            1,
+        ));
+    }
+    if let Some(pool) = tail
+        .strip_prefix("locations/global/workloadIdentityPools/")
+        .and_then(|p| p.strip_suffix("/providers"))
+    {
+        return Some(paged(
+            "workloadIdentityPoolProviders",
+            wif_providers(project_id, pool),
+            param("pageToken"),
+            1,
+        ));
+    }
     if tail == "serviceAccounts" {
         project(project_id)?;
         return Some(paged(
@@ -864,4 +884,40 @@ fn storage(rest: &str, param: &dyn Fn(&str) -> Option<String>) -> Option<Value> 
         "etag": "CAE=",
         "bindings": bindings,
     }))
+}
+
+/// Workload identity pools of a project: `aws-ci` and a disabled `old-pool` (alpha-proj
+/// only; other projects have none). Names carry the project number, as the API's do.
+pub fn wif_pools(project_id: &str) -> Vec<Value> {
+    if project_id != "alpha-proj" {
+        return Vec::new();
+    }
+    let base = "projects/1001/locations/global/workloadIdentityPools";
+    vec![
+        json!({"name": format!("{base}/aws-ci"), "displayName": "AWS CI", "state": "ACTIVE", "disabled": false}),
+        json!({"name": format!("{base}/old-pool"), "state": "ACTIVE", "disabled": true}),
+        // A name of the wrong shape is never followed.
+        json!({"name": "projects/1001/locations/global/workloadIdentityPools/x?y=1", "state": "ACTIVE"}),
+    ]
+}
+
+/// Providers of one pool (pools are addressed by project number).
+pub fn wif_providers(project_number: &str, pool: &str) -> Vec<Value> {
+    let base = format!(
+        "projects/{project_number}/locations/global/workloadIdentityPools/{pool}/providers"
+    );
+    match pool {
+        "aws-ci" => vec![
+            json!({"name": format!("{base}/aws-prod"), "displayName": "AWS prod", "state": "ACTIVE",
+                   "attributeMapping": {"google.subject": "assertion.arn"},
+                   "aws": {"accountId": "123456789012"}}),
+            json!({"name": format!("{base}/github"), "state": "ACTIVE", "disabled": true,
+                   "attributeCondition": "assertion.repository_owner == 'acme'",
+                   "oidc": {"issuerUri": "https://token.actions.githubusercontent.com", "allowedAudiences": ["gcp"]}}),
+        ],
+        "old-pool" => vec![
+            json!({"name": format!("{base}/aws-old"), "state": "ACTIVE", "aws": {"accountId": "210987654321"}}),
+        ],
+        _ => Vec::new(),
+    }
 }
