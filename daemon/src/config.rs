@@ -451,6 +451,78 @@ pub struct ConnectionConfig {
     pub max_concurrency: Option<usize>,
     /// `error` (default) or `record`: how AccessDenied is reported.
     pub on_access_denied: Option<String>,
+    /// aws: scan every member account of the organization by assuming a role in each.
+    pub organization_accounts: Option<OrgAccountsConfig>,
+}
+
+/// `organization_accounts = { role_name = "...", ... }` of an `aws` connection: the
+/// connection's account lists the organization's accounts (management or delegated
+/// administrator account), and each member is scanned by assuming `role_name` in it with
+/// the connection's credentials. The connection's name becomes an aggregator of every
+/// account; each account is also a schema `<name>_<account id>`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgAccountsConfig {
+    /// Role to assume in each member account (path allowed: `path/name`).
+    pub role_name: String,
+    /// Name of the environment variable holding the ExternalId for those assumptions.
+    pub external_id_env: Option<String>,
+    /// Only these accounts, units (every account below) or roots; default all.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Not these accounts or units (wins over `include`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+impl OrgAccountsConfig {
+    /// Whether an account with these ancestors (nearest first) is scanned.
+    pub fn selects(&self, account: &str, ancestors: &[String]) -> bool {
+        let hit = |list: &[String]| {
+            list.iter()
+                .any(|x| x == account || ancestors.iter().any(|a| a == x))
+        };
+        (self.include.is_empty() || hit(&self.include)) && !hit(&self.exclude)
+    }
+
+    fn check(&self, at: &str) -> Result<(), String> {
+        let name_ok = !self.role_name.is_empty()
+            && self.role_name.len() <= 512
+            && !self.role_name.starts_with('/')
+            && !self.role_name.ends_with('/')
+            && self
+                .role_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c));
+        if !name_ok {
+            return Err(format!(
+                "{at}.organization_accounts.role_name: expected an IAM role name (letters, digits, +=,.@_- and / for a path), got {:?}",
+                self.role_name
+            ));
+        }
+        for (key, list) in [("include", &self.include), ("exclude", &self.exclude)] {
+            for x in list {
+                let account = x.len() == 12 && x.chars().all(|c| c.is_ascii_digit());
+                let unit = (x.starts_with("ou-") || x.starts_with("r-"))
+                    && x.len() <= 68
+                    && x.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if !account && !unit {
+                    return Err(format!(
+                        "{at}.organization_accounts.{key}: expected 12-digit account ids, ou-... or r-... ids, got {x:?}"
+                    ));
+                }
+            }
+        }
+        if let Some(env) = &self.external_id_env {
+            if env.is_empty() {
+                return Err(format!(
+                    "{at}.organization_accounts.external_id_env: expected an environment variable name"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The Azure credential kinds a connection may name.
@@ -700,6 +772,7 @@ impl Config {
                 cache_ttl: None,
                 max_concurrency: None,
                 on_access_denied: None,
+                organization_accounts: None,
             }],
             ..Config::default()
         }
@@ -813,6 +886,14 @@ impl Config {
                     ));
                 }
                 _ => {}
+            }
+            if let Some(o) = &c.organization_accounts {
+                if c.plugin != Plugin::Aws {
+                    return Err(format!(
+                        "{at}.organization_accounts: only for plugin \"aws\""
+                    ));
+                }
+                o.check(&at)?;
             }
             if let Some(mode) = &c.on_access_denied {
                 if mode != "error" && mode != "record" {
@@ -1445,6 +1526,60 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains("write-check"))
             .collect();
         assert!(left.is_empty());
+    }
+
+    #[test]
+    fn organization_accounts_are_checked_and_select_by_account_and_unit() {
+        let cfg = Config::parse(
+            "[[connection]]\nname='org'\nplugin='aws'\n\
+             organization_accounts = { role_name = 'audit/OrgRead', include = ['ou-ab12-prod0001', '111111111111'], exclude = ['ou-ab12-pay00001'] }\n",
+            "x.toml",
+            None,
+        )
+        .expect("organization connection parses");
+        let o = cfg.connections[0]
+            .organization_accounts
+            .as_ref()
+            .expect("organization_accounts");
+        let chain = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Below an included unit; directly included; below an excluded unit inside an
+        // included one (exclude wins); outside everything included.
+        assert!(o.selects("222222222222", &chain(&["ou-ab12-prod0001", "r-ab12"])));
+        assert!(o.selects("111111111111", &chain(&["r-ab12"])));
+        assert!(!o.selects(
+            "333333333333",
+            &chain(&["ou-ab12-pay00001", "ou-ab12-prod0001", "r-ab12"])
+        ));
+        assert!(!o.selects("444444444444", &chain(&["ou-ab12-dev00001", "r-ab12"])));
+        for (bad, key) in [
+            ("{ role_name = '' }", "organization_accounts.role_name"),
+            ("{ role_name = 'a b' }", "organization_accounts.role_name"),
+            ("{ role_name = '/x' }", "organization_accounts.role_name"),
+            (
+                "{ role_name = 'r', include = ['prod'] }",
+                "organization_accounts.include",
+            ),
+            (
+                "{ role_name = 'r', exclude = ['12345'] }",
+                "organization_accounts.exclude",
+            ),
+            (
+                "{ role = 'r' }",
+                "unknown field `role`, expected one of `role_name`",
+            ),
+        ] {
+            let e = parse_err(&format!(
+                "[[connection]]\nname='org'\nplugin='aws'\norganization_accounts = {bad}\n"
+            ));
+            assert!(e.contains(key), "{bad}: {e}");
+        }
+        let e = parse_err(
+            "[[connection]]\nname='g'\nplugin='demo'\norganization_accounts = { role_name = 'r' }\n",
+        );
+        assert!(
+            e.contains("connection[0] (g).organization_accounts: only for plugin"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -192,6 +192,86 @@ async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result
     })
 }
 
+/// The accounts of an organization connection as `(schema name, source)`: the
+/// connection's own account, then every selected ACTIVE member reached by assuming
+/// `org.role_name` in it. A member whose role cannot be assumed is logged in
+/// `pathwarden_error` (table `*`, call `sts:AssumeRole`) and left out; the others are
+/// served. Failing to reach the connection's own account, or to list the organization,
+/// is an error.
+async fn organization_sources(
+    c: &ConnectionConfig,
+    org: &crate::config::OrgAccountsConfig,
+    errors: &Arc<ErrorLog>,
+) -> Result<Vec<(String, Arc<dyn Source>)>> {
+    let management = pathwarden_tables::aws::AwsSource::connect(aws_connection_config(c)?)
+        .await
+        .with_context(|| format!("connection {}: cannot reach AWS", c.name))?;
+    let members = management.organization_members().await.map_err(|e| {
+        anyhow::anyhow!(
+            "connection {}: cannot list the organization's accounts: {e}",
+            c.name
+        )
+    })?;
+    let external_id = match &org.external_id_env {
+        Some(var) => Some(std::env::var(var).map_err(|_| {
+            anyhow::anyhow!(
+                "connection {}: organization_accounts.external_id_env names {var}, which is not set",
+                c.name
+            )
+        })?),
+        None => None,
+    };
+    let own = management.account_id().to_string();
+    let partition = management.partition().to_string();
+    let management = Arc::new(management);
+    let mut out: Vec<(String, Arc<dyn Source>)> = Vec::new();
+    let own_ancestors = members
+        .iter()
+        .find(|m| m.id == own)
+        .map(|m| m.ancestors.clone())
+        .unwrap_or_default();
+    if org.selects(&own, &own_ancestors) {
+        out.push((format!("{}_{own}", c.name), management.clone()));
+    }
+    // Members are reached one after another: each is one STS call, and the tables'
+    // throttling is per account anyway.
+    for m in members.iter().filter(|m| m.id != own) {
+        if !org.selects(&m.id, &m.ancestors) {
+            continue;
+        }
+        let name = format!("{}_{}", c.name, m.id);
+        if m.status != "ACTIVE" {
+            tracing::info!(connection = %name, status = %m.status, "organization member skipped: not active");
+            continue;
+        }
+        let role_arn = format!("arn:{partition}:iam::{}:role/{}", m.id, org.role_name);
+        match management
+            .assume_into(&name, &m.id, &role_arn, external_id.as_deref())
+            .await
+        {
+            Ok(src) => out.push((name, Arc::new(src))),
+            Err(e) => {
+                tracing::warn!(connection = %name, error = %e, "organization member not reachable; served without it");
+                errors.push(pathwarden_tables::framework::ErrorRecord {
+                    time: chrono::Utc::now().to_rfc3339(),
+                    connection: name,
+                    table: "*".into(),
+                    region: None,
+                    api_call: "sts:AssumeRole".into(),
+                    message: format!("{role_arn}: {e}"),
+                });
+            }
+        }
+    }
+    if out.is_empty() {
+        bail!(
+            "connection {}: organization_accounts selects no reachable account",
+            c.name
+        );
+    }
+    Ok(out)
+}
+
 /// A size in bytes as PostgreSQL's `pg_size_pretty` prints it: bytes below 10 kB, then
 /// kB, MB, GB, TB, PB, each rounded half up.
 fn size_pretty(bytes: i64) -> String {
@@ -348,13 +428,7 @@ impl Engine {
         let errors = Arc::new(ErrorLog::default());
         let mut runtimes: BTreeMap<String, Arc<ConnectionRuntime>> = BTreeMap::new();
         let mut schemas: BTreeMap<String, Arc<TablesSchema>> = BTreeMap::new();
-        for c in cfg
-            .connections
-            .iter()
-            .filter(|c| c.plugin != Plugin::Aggregator)
-        {
-            let started = std::time::Instant::now();
-            let source = build_source(c, demo_scale).await?;
+        let runtime = |c: &ConnectionConfig, source: Arc<dyn Source>| {
             let mut opts = RuntimeOptions::default();
             if let Some(ttl) = c.cache_ttl {
                 opts.cache_ttl = Duration::from_secs(ttl);
@@ -367,7 +441,30 @@ impl Engine {
             if c.on_access_denied.as_deref() == Some("record") {
                 opts.access_denied = AccessDeniedMode::Record;
             }
-            let rt = ConnectionRuntime::new(source, opts, errors.clone());
+            ConnectionRuntime::new(source, opts, errors.clone())
+        };
+        for c in cfg
+            .connections
+            .iter()
+            .filter(|c| c.plugin != Plugin::Aggregator)
+        {
+            let started = std::time::Instant::now();
+            if let Some(org) = &c.organization_accounts {
+                let accounts = organization_sources(c, org, &errors).await?;
+                let mut members = Vec::new();
+                for (name, source) in accounts {
+                    let rt = runtime(c, source);
+                    let schema = Arc::new(TablesSchema::for_connection(&rt));
+                    members.push(schema.clone());
+                    schemas.insert(name.clone(), schema);
+                    runtimes.insert(name, rt);
+                }
+                schemas.insert(c.name.clone(), Arc::new(TablesSchema::aggregate(&members)?));
+                tracing::info!(connection = %c.name, accounts = members.len(), elapsed_ms = started.elapsed().as_millis() as u64, "organization connection ready");
+                continue;
+            }
+            let source = build_source(c, demo_scale).await?;
+            let rt = runtime(c, source);
             schemas.insert(c.name.clone(), Arc::new(TablesSchema::for_connection(&rt)));
             tracing::info!(connection = %c.name, plugin = ?c.plugin, elapsed_ms = started.elapsed().as_millis() as u64, "connection ready");
             runtimes.insert(c.name.clone(), rt);
@@ -535,6 +632,24 @@ impl Engine {
                 (c.name.clone(), plugin, detail)
             })
             .collect();
+        // The accounts of organization connections, each its own schema.
+        let mut conns = conns;
+        for c in cfg
+            .connections
+            .iter()
+            .filter(|c| c.organization_accounts.is_some())
+        {
+            let prefix = format!("{}_", c.name);
+            for name in runtimes.keys().filter(|n| n.starts_with(&prefix)) {
+                if cfg.connections.iter().all(|o| &o.name != name) {
+                    conns.push((
+                        name.clone(),
+                        "aws".into(),
+                        format!("account of organization connection {}", c.name),
+                    ));
+                }
+            }
+        }
         let rts: Vec<Arc<ConnectionRuntime>> = runtimes.values().cloned().collect();
         let rts_conn = rts.clone();
         s.insert(
