@@ -338,33 +338,59 @@ async fn check_connection(cfg: &Config, index: usize, demo_scale: usize) -> Vec<
             return out;
         }
     };
-    let Some(rt) = engine.runtimes.get(name) else {
-        out.push(Check::new(
-            name,
-            "load",
-            Status::Error,
-            "the connection has no tables".into(),
-        ));
-        return out;
+    // An organization connection is checked account by account (its schemas
+    // `<name>_<account id>`); a member whose role could not be assumed is an error.
+    let schemas: Vec<String> = if conn.organization_accounts.is_some() {
+        for e in engine.errors.snapshot() {
+            if e.api_call == "sts:AssumeRole" {
+                out.push(Check::new(
+                    &e.connection,
+                    "credentials",
+                    Status::Error,
+                    e.message.clone(),
+                ));
+            }
+        }
+        let prefix = format!("{name}_");
+        engine
+            .runtimes
+            .keys()
+            .filter(|n| n.starts_with(&prefix))
+            .cloned()
+            .collect()
+    } else {
+        vec![name.to_string()]
     };
-    let tables = rt.source.tables();
-    if conn.plugin != Plugin::Aws {
-        out.push(Check::new(
-            name,
-            "load",
-            Status::Ok,
-            format!("{} plugin, {} tables", rt.source.plugin(), tables.len()),
-        ));
-    }
     let engine = &engine;
-    let mut checks: Vec<Check> = futures::stream::iter(tables.into_iter().map(|t| {
-        let has_hydrates = t.columns.iter().any(|c| c.hydrate.is_some());
-        async move { check_table(engine, name, t.name, has_hydrates).await }
-    }))
-    .buffered(TABLE_CONCURRENCY)
-    .collect()
-    .await;
-    out.append(&mut checks);
+    for schema in &schemas {
+        let Some(rt) = engine.runtimes.get(schema) else {
+            out.push(Check::new(
+                schema,
+                "load",
+                Status::Error,
+                "the connection has no tables".into(),
+            ));
+            continue;
+        };
+        let tables = rt.source.tables();
+        if conn.plugin != Plugin::Aws {
+            out.push(Check::new(
+                schema,
+                "load",
+                Status::Ok,
+                format!("{} plugin, {} tables", rt.source.plugin(), tables.len()),
+            ));
+        }
+        let schema = schema.as_str();
+        let mut checks: Vec<Check> = futures::stream::iter(tables.into_iter().map(|t| {
+            let has_hydrates = t.columns.iter().any(|c| c.hydrate.is_some());
+            async move { check_table(engine, schema, t.name, has_hydrates).await }
+        }))
+        .buffered(TABLE_CONCURRENCY)
+        .collect()
+        .await;
+        out.append(&mut checks);
+    }
     out
 }
 

@@ -38,6 +38,9 @@ pub struct Engine {
     pub runtimes: BTreeMap<String, Arc<ConnectionRuntime>>,
     /// The privilege graph over the search path (built on first use).
     pub graph: Arc<pathwarden_graph::GraphHandle>,
+    /// Recorded errors (`pathwarden.pathwarden_error`), e.g. organization members whose
+    /// role could not be assumed.
+    pub errors: Arc<ErrorLog>,
 }
 
 /// The `version()` string: parseable by clients that expect PostgreSQL's format.
@@ -595,6 +598,7 @@ impl Engine {
             limits,
             runtimes,
             graph,
+            errors,
         })
     }
 

@@ -134,4 +134,32 @@ organization_accounts = {{ role_name = "OrganizationAccountAccessRole", exclude 
         !admins.contains(&pay_escalator),
         "the Prod unit's SCP denies iam:* in the payments account: {admins:?}"
     );
+
+    // `doctor` checks the organization account by account.
+    let out = std::process::Command::new(common::bin())
+        .args(["doctor", "-c"])
+        .arg(d.dir.join("pathwarden.toml"))
+        .args(["--output", "json"])
+        .env("PW_ORG_KEY", "testing")
+        .env("PW_ORG_SECRET", "testing")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run doctor");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("doctor --output json ({e}): {stdout}"));
+    let checked: std::collections::BTreeSet<String> = report
+        .as_array()
+        .unwrap_or_else(|| panic!("no checks: {report}"))
+        .iter()
+        .filter(|c| c["check"].as_str().is_some_and(|k| k.starts_with("table ")))
+        .filter_map(|c| c["connection"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        checked,
+        [format!("org_{MANAGEMENT}"), format!("org_{pay}")]
+            .into_iter()
+            .collect(),
+        "{stdout}"
+    );
 }
