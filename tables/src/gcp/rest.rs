@@ -135,6 +135,9 @@ pub(crate) fn decode_error(
     (code, message)
 }
 
+/// Pages one listing may take before it is refused (a runaway token loop).
+const MAX_LIST_PAGES: usize = 1_000;
+
 impl RestClient {
     pub(crate) fn new(
         http: reqwest::Client,
@@ -213,6 +216,35 @@ impl RestClient {
         }
         let body = self.get(api, path, &q, api_call).await?;
         Ok(split_page(body, items_key))
+    }
+
+    /// Every item of a paged listing, page after page (at most `MAX_LIST_PAGES`; a
+    /// server repeating a page token ends the listing instead of looping).
+    pub(crate) async fn all_pages(
+        &self,
+        api: Api,
+        path: &str,
+        query: &[(&str, &str)],
+        items_key: &str,
+        api_call: &str,
+    ) -> Result<Vec<Value>, FetchError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..MAX_LIST_PAGES {
+            let (items, next) = self
+                .page(api, path, query, token.as_deref(), items_key, api_call)
+                .await?;
+            out.extend(items);
+            match next {
+                Some(t) if seen.insert(t.clone()) => token = Some(t),
+                _ => return Ok(out),
+            }
+        }
+        Err(FetchError::Api {
+            api_call: api_call.to_string(),
+            message: format!("more than {MAX_LIST_PAGES} pages"),
+        })
     }
 
     async fn send(

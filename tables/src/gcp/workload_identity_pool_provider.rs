@@ -76,9 +76,6 @@ pub static TABLE: GcpTable = GcpTable {
 const LIST_POOLS: &str = "iam.workloadIdentityPools.list";
 const LIST_PROVIDERS: &str = "iam.workloadIdentityPoolProviders.list";
 
-/// Pages read per listing before giving up (a runaway token loop).
-const MAX_PAGES: usize = 1_000;
-
 /// One provider of `pool` as a row.
 pub(crate) fn provider_row(src: &GcpSource, project: &str, pool: &Value, p: &Value) -> Row {
     let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
@@ -139,39 +136,6 @@ pub(crate) fn provider_row(src: &GcpSource, project: &str, pool: &Value, p: &Val
     row
 }
 
-/// Every item of a paged IAM listing.
-async fn all_pages(
-    src: &GcpSource,
-    path: &str,
-    items_key: &str,
-    api_call: &str,
-) -> Result<Vec<Value>, FetchError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let (items, next) = src
-            .rest
-            .page(
-                IAM,
-                path,
-                &[("pageSize", "50")],
-                token.as_deref(),
-                items_key,
-                api_call,
-            )
-            .await?;
-        out.extend(items);
-        match next {
-            Some(t) => token = Some(t),
-            None => return Ok(out),
-        }
-    }
-    Err(FetchError::Api {
-        api_call: api_call.to_string(),
-        message: format!("more than {MAX_PAGES} pages"),
-    })
-}
-
 /// Every provider of every pool of one project per framework page.
 pub(crate) async fn list(
     src: &GcpSource,
@@ -186,7 +150,16 @@ pub(crate) async fn list(
         "/v1/projects/{}/locations/global/workloadIdentityPools",
         urlencoding::encode(project)
     );
-    let pools = all_pages(src, &pools_path, "workloadIdentityPools", LIST_POOLS).await?;
+    let pools = src
+        .rest
+        .all_pages(
+            IAM,
+            &pools_path,
+            &[("pageSize", "50")],
+            "workloadIdentityPools",
+            LIST_POOLS,
+        )
+        .await?;
     let mut rows = Vec::new();
     for pool in &pools {
         let Some(pool_name) = pool.get("name").and_then(Value::as_str) else {
@@ -197,13 +170,16 @@ pub(crate) async fn list(
         if !is_pool_name(pool_name) {
             continue;
         }
-        let providers = all_pages(
-            src,
-            &format!("/v1/{pool_name}/providers"),
-            "workloadIdentityPoolProviders",
-            LIST_PROVIDERS,
-        )
-        .await?;
+        let providers = src
+            .rest
+            .all_pages(
+                IAM,
+                &format!("/v1/{pool_name}/providers"),
+                &[("pageSize", "50")],
+                "workloadIdentityPoolProviders",
+                LIST_PROVIDERS,
+            )
+            .await?;
         rows.extend(
             providers
                 .iter()
