@@ -17,6 +17,7 @@ use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf}
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
+use futures::StreamExt;
 use pathwarden_tables::catalog::TablesSchema;
 use pathwarden_tables::framework::provider::options::PathwardenOptions;
 use pathwarden_tables::framework::{
@@ -195,6 +196,9 @@ async fn build_source(c: &ConnectionConfig, default_demo_scale: usize) -> Result
     })
 }
 
+/// Member accounts connected at once when an organization connection starts.
+const MEMBER_CONNECT_CONCURRENCY: usize = 8;
+
 /// The accounts of an organization connection as `(schema name, source)`: the
 /// connection's own account, then every selected ACTIVE member reached by assuming
 /// `org.role_name` in it. A member whose role cannot be assumed is logged in
@@ -236,22 +240,37 @@ async fn organization_sources(
     if org.selects(&own, &own_ancestors) {
         out.push((format!("{}_{own}", c.name), management.clone()));
     }
-    // Members are reached one after another: each is one STS call, and the tables'
-    // throttling is per account anyway.
-    for m in members.iter().filter(|m| m.id != own) {
-        if !org.selects(&m.id, &m.ancestors) {
-            continue;
-        }
-        let name = format!("{}_{}", c.name, m.id);
-        if m.status != "ACTIVE" {
-            tracing::info!(connection = %name, status = %m.status, "organization member skipped: not active");
-            continue;
-        }
-        let role_arn = format!("arn:{partition}:iam::{}:role/{}", m.id, org.role_name);
-        match management
-            .assume_into(&name, &m.id, &role_arn, external_id.as_deref())
-            .await
-        {
+    // Members are reached a few at a time (each is an AssumeRole and a
+    // GetCallerIdentity), in account order.
+    let wanted: Vec<&pathwarden_tables::aws::OrgMember> = members
+        .iter()
+        .filter(|m| m.id != own && org.selects(&m.id, &m.ancestors))
+        .filter(|m| {
+            let active = m.status == "ACTIVE";
+            if !active {
+                tracing::info!(account = %m.id, status = %m.status, "organization member skipped: not active");
+            }
+            active
+        })
+        .collect();
+    let reached: Vec<(String, String, Result<pathwarden_tables::aws::AwsSource, _>)> =
+        futures::stream::iter(wanted.into_iter().map(|m| {
+            let name = format!("{}_{}", c.name, m.id);
+            let role_arn = format!("arn:{partition}:iam::{}:role/{}", m.id, org.role_name);
+            let management = management.clone();
+            let external_id = external_id.clone();
+            async move {
+                let r = management
+                    .assume_into(&name, &m.id, &role_arn, external_id.as_deref())
+                    .await;
+                (name, role_arn, r)
+            }
+        }))
+        .buffered(MEMBER_CONNECT_CONCURRENCY)
+        .collect()
+        .await;
+    for (name, role_arn, r) in reached {
+        match r {
             Ok(src) => out.push((name, Arc::new(src))),
             Err(e) => {
                 tracing::warn!(connection = %name, error = %e, "organization member not reachable; served without it");
