@@ -514,12 +514,10 @@ impl OrgAccountsConfig {
                 }
             }
         }
-        if let Some(env) = &self.external_id_env {
-            if env.is_empty() {
-                return Err(format!(
-                    "{at}.organization_accounts.external_id_env: expected an environment variable name"
-                ));
-            }
+        if self.external_id_env.as_deref() == Some("") {
+            return Err(format!(
+                "{at}.organization_accounts.external_id_env: expected an environment variable name"
+            ));
         }
         Ok(())
     }
