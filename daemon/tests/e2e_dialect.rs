@@ -510,7 +510,7 @@ async fn client_matrix_against_postgres() {
         .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/test".into());
     let python = tokio::task::spawn_blocking({
         let (url, schema) = (url.clone(), schema.clone());
-        move || common::run_python_result("client_matrix.py", &[&url, &schema])
+        move || common::run_python_result("client_matrix.py", &[url.as_str(), schema.as_str()])
     })
     .await
     .expect("python thread");

@@ -628,7 +628,8 @@ async fn connect_with_notices(
         .unwrap_or_else(|e| panic!("connect {dsn}: {e}"));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
-        let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
+        let messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
+        futures::pin_mut!(messages);
         while let Ok(Some(m)) = messages.try_next().await {
             if let tokio_postgres::AsyncMessage::Notice(n) = m {
                 let _ = tx.send(n);

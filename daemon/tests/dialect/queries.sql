@@ -126,7 +126,7 @@ select distinct r.arn
 from aws_iam_role r,
      jsonb_array_elements(r.assume_role_policy_std -> 'Statement') as s,
      jsonb_array_elements_text(s -> 'Principal' -> 'AWS') as p
-where s ->> 'Effect' = 'allow' and split_part(p, ':', 5) <> r.account_id;
+where s ->> 'Effect' = 'Allow' and split_part(p, ':', 5) <> r.account_id;
 
 -- name: iam_role_service_principals
 select r.name, svc
@@ -152,14 +152,14 @@ select name from aws_iam_role where description ilike '%service%' or name like '
 -- name: iam_policy_admin_star
 select p.arn
 from aws_iam_policy p, jsonb_array_elements(p.policy_std -> 'Statement') as s
-where s ->> 'Effect' = 'allow' and s -> 'Action' ? '*' and s -> 'Resource' ? '*';
+where s ->> 'Effect' = 'Allow' and s -> 'Action' ? '*' and s -> 'Resource' ? '*';
 
 -- name: iam_policy_admin_cte
 with admin as (
   select distinct p.arn
   from aws_iam_policy p, jsonb_array_elements(p.policy_std -> 'Statement') as s,
        jsonb_array_elements_text(s -> 'Action') as a
-  where s ->> 'Effect' = 'allow' and a in ('*', '*:*')
+  where s ->> 'Effect' = 'Allow' and a in ('*', '*:*')
 )
 select p.name, case when a.arn is null then 'ok' else 'alarm' end as status
 from aws_iam_policy p left join admin a on a.arn = p.arn
@@ -186,7 +186,7 @@ select count(*) filter (where not is_attached) as unattached, count(*) filter (w
 from aws_iam_policy;
 
 -- name: iam_policy_contains
-select arn from aws_iam_policy where policy_std @> '{"Statement":[{"Effect":"deny"}]}';
+select arn from aws_iam_policy where policy_std @> '{"Statement":[{"Effect":"Deny"}]}';
 
 -- name: iam_policy_versions
 select p.name, v ->> 'VersionId' as version, (v ->> 'IsDefaultVersion')::boolean as is_default
@@ -258,7 +258,7 @@ with ssl_ok as (
        jsonb_array_elements_text(s -> 'Principal' -> 'AWS') as p,
        jsonb_array_elements_text(s -> 'Action') as a,
        jsonb_array_elements_text(s -> 'Condition' -> 'Bool' -> 'aws:securetransport') as ssl
-  where p = '*' and s ->> 'Effect' = 'deny' and a in ('s3:*', '*') and ssl::bool = false
+  where p = '*' and s ->> 'Effect' = 'Deny' and a in ('s3:*', '*') and ssl::bool = false
 )
 select b.name, case when ok.name is not null then 'ok' else 'alarm' end as status
 from aws_s3_bucket b left join ssl_ok ok on ok.name = b.name;
