@@ -68,7 +68,7 @@ from aws_iam_user group by 1 order by 1;
 -- name: iam_user_create_plus_90
 -- order: total
 select name, create_date, create_date + interval '90 days' as rotate_by
-from aws_iam_user order by name;
+from aws_iam_user order by name, create_date;
 
 -- name: iam_user_stale_password
 select name from aws_iam_user
@@ -96,7 +96,7 @@ from aws_iam_user order by account_id, nth;
 -- name: iam_user_window_count
 -- order: total
 select name, count(*) over () as total, count(*) over (partition by account_id) as in_account
-from aws_iam_user order by name;
+from aws_iam_user order by name, in_account;
 
 -- name: iam_access_key_age
 select user_name, access_key_id, status
@@ -168,7 +168,7 @@ where not p.is_aws_managed;
 -- name: iam_policy_statement_count
 -- order: total
 select p.name, jsonb_array_length(p.policy_std -> 'Statement') as statements
-from aws_iam_policy p where not is_aws_managed order by p.name;
+from aws_iam_policy p where not is_aws_managed order by p.name, statements;
 
 -- name: iam_policy_actions_by_service
 select split_part(a, ':', 1) as service, count(*) as n
@@ -451,7 +451,7 @@ where not exists (select 1 from jsonb_array_elements_text(u.attached_policy_arns
 
 -- name: timestamp_text
 -- order: total
-select name, create_date::text as created from aws_iam_user order by name;
+select name, create_date::text as created from aws_iam_user order by name, created;
 
 -- name: timestamp_date
 -- order: total
