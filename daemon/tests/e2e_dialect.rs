@@ -39,6 +39,7 @@ struct Query {
     sql: String,
     ordered: bool,
     gap: Option<String>,
+    bug: Option<String>,
 }
 
 /// Parse the annotated query file.
@@ -58,6 +59,7 @@ fn load_queries() -> Vec<Query> {
                 sql: String::new(),
                 ordered: false,
                 gap: None,
+                bug: None,
             });
             continue;
         }
@@ -77,6 +79,10 @@ fn load_queries() -> Vec<Query> {
             }
             if let Some(gap) = trimmed.strip_prefix("-- gap:") {
                 q.gap = Some(gap.trim().to_string());
+                continue;
+            }
+            if let Some(bug) = trimmed.strip_prefix("-- bug:") {
+                q.bug = Some(bug.trim().to_string());
                 continue;
             }
         }
@@ -360,6 +366,7 @@ async fn dialect_suite_matches_postgres() {
     let mut failures = Vec::new();
     let mut compared = 0;
     let mut gaps = Vec::new();
+    let mut bugs = Vec::new();
     for q in &queries {
         let pg = simple_rows(&setup.postgres, &q.sql).await;
         let pw = simple_rows(&setup.pathwarden, &q.sql).await;
@@ -393,26 +400,40 @@ async fn dialect_suite_matches_postgres() {
                 "{}: listed as gap `{feature}` but pathwarden runs it: compare it instead",
                 q.name
             )),
-            (None, Err(e)) => failures.push(format!(
-                "{}: pathwarden fails: {} {}",
-                q.name,
-                sqlstate(&e),
-                message(&e)
-            )),
+            (None, Err(e)) => {
+                let what = format!(
+                    "{}: pathwarden fails: {} {}",
+                    q.name,
+                    sqlstate(&e),
+                    message(&e)
+                );
+                match &q.bug {
+                    Some(bug) => bugs.push(format!("{what} (known bug: {bug})")),
+                    None => failures.push(what),
+                }
+            }
             (None, Ok(pw)) => {
                 compared += 1;
-                if let Some(diff) = compare(q, &pw, &pg) {
-                    failures.push(diff);
+                match (compare(q, &pw, &pg), &q.bug) {
+                    (Some(diff), None) => failures.push(diff),
+                    (Some(diff), Some(bug)) => bugs.push(format!("{diff} (known bug: {bug})")),
+                    (None, Some(_)) => failures.push(format!(
+                        "{}: annotated as a known bug but now matches PostgreSQL: remove the annotation",
+                        q.name
+                    )),
+                    (None, None) => {}
                 }
             }
         }
     }
     setup.drop_schema().await;
     eprintln!(
-        "dialect suite: {} queries, {compared} compared, {} known gaps:\n  {}",
+        "dialect suite: {} queries, {compared} compared, {} known gaps:\n  {}\n{} known bugs:\n  {}",
         queries.len(),
         gaps.len(),
-        gaps.join("\n  ")
+        gaps.join("\n  "),
+        bugs.len(),
+        bugs.join("\n  ")
     );
     assert!(
         failures.is_empty(),
@@ -465,7 +486,10 @@ async fn dialect_benchmark() {
     let setup = Setup::new("dialect-bench", mentioned_tables(&queries)).await;
     let mut lines = Vec::new();
     let mut ratios = Vec::new();
-    for q in queries.iter().filter(|q| q.gap.is_none()) {
+    for q in queries
+        .iter()
+        .filter(|q| q.gap.is_none() && q.bug.is_none())
+    {
         let pw = median_ms(time_query(&setup.pathwarden, &q.sql, warmup, runs).await);
         let pg = median_ms(time_query(&setup.postgres, &q.sql, warmup, runs).await);
         let ratio = pw / pg.max(0.001);

