@@ -448,39 +448,9 @@ fn python_drivers() {
 
 #[test]
 fn pgjdbc() {
-    let jar = std::path::Path::new("/usr/share/java/postgresql.jar");
-    assert!(
-        jar.exists(),
-        "pgjdbc missing: apt-get install libpostgresql-jdbc-java (scripts/test installs it)"
-    );
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/JdbcCompat.java");
     let d = Daemon::start("jdbc", Some(TWO_DEMOS), &[]);
-    let classes = d.dir.join("classes");
-    std::fs::create_dir_all(&classes).unwrap();
-    let javac = Command::new("javac")
-        .args(["-cp", &jar.display().to_string(), "-d"])
-        .arg(&classes)
-        .arg(&src)
-        .output()
-        .expect("javac missing: apt-get install default-jdk-headless (scripts/test installs it)");
-    assert!(
-        javac.status.success(),
-        "javac: {}",
-        String::from_utf8_lossy(&javac.stderr)
-    );
-    let out = Command::new("java")
-        .arg("-cp")
-        .arg(format!("{}:{}", jar.display(), classes.display()))
-        .args(["JdbcCompat", &d.pg_port.to_string(), "demo2"])
-        .stdin(Stdio::null())
-        .output()
-        .expect("java");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("ALL OK"),
-        "JdbcCompat failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, out) = common::run_jdbc_compat(&d.pg_port.to_string(), "demo2", None);
+    assert!(ok, "JdbcCompat failed:\n{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -644,4 +614,213 @@ async fn psql_function_and_table_listings() {
     let (col, table): (Option<String>, Option<String>) = (row.get(0), row.get(1));
     assert_eq!(col.as_deref(), Some("Role name."));
     assert!(table.is_some_and(|t| !t.is_empty()));
+}
+
+/// A connection whose notices (warnings) are collected.
+async fn connect_with_notices(
+    dsn: &str,
+) -> (
+    tokio_postgres::Client,
+    tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::error::DbError>,
+) {
+    let (client, mut conn) = tokio_postgres::connect(dsn, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect {dsn}: {e}"));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
+        futures::pin_mut!(messages);
+        while let Ok(Some(m)) = messages.try_next().await {
+            if let tokio_postgres::AsyncMessage::Notice(n) = m {
+                let _ = tx.send(n);
+            }
+        }
+    });
+    (client, rx)
+}
+
+/// `ROLLBACK TO` a savepoint that does not exist is `3B001` (and fails the transaction),
+/// in both protocols; outside a transaction it is `25P01`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_to_unknown_savepoint_is_3b001() {
+    let d = Daemon::start("savepoint3b001", None, &[]);
+    let c = d.client().await;
+    // Simple protocol.
+    c.batch_execute("begin; savepoint a").await.unwrap();
+    let e = c
+        .batch_execute("rollback to savepoint nope")
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "3B001", "{e}");
+    assert!(e.to_string().contains("\"nope\""), "{e}");
+    // The transaction is failed now, as in PostgreSQL; a known savepoint recovers it.
+    assert_eq!(
+        code(&c.batch_execute("select 1").await.unwrap_err()),
+        "25P02"
+    );
+    c.batch_execute("rollback to savepoint a").await.unwrap();
+    assert_eq!(count(&c, "select 2::bigint").await, 2);
+    c.batch_execute("rollback").await.unwrap();
+    // Extended protocol.
+    c.batch_execute("begin").await.unwrap();
+    c.execute("savepoint b", &[]).await.unwrap();
+    let e = c
+        .execute("rollback to savepoint nope", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "3B001", "{e}");
+    c.execute("rollback to savepoint b", &[]).await.unwrap();
+    assert_eq!(count(&c, "select 3::bigint").await, 3);
+    c.batch_execute("commit").await.unwrap();
+    // Outside a transaction.
+    let e = c
+        .batch_execute("rollback to savepoint nope")
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "25P01", "{e}");
+    assert_eq!(count(&c, "select 4::bigint").await, 4);
+}
+
+/// timestamptz values in text format print as PostgreSQL prints them: no fractional
+/// part when the seconds are whole, trailing zeros dropped otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timestamptz_text_without_zero_fraction() {
+    let d = Daemon::start("tsformat", None, &[]);
+    let c = d.client().await;
+    assert_eq!(
+        simple_value(&c, "select '2024-01-01 10:00:00+00'::timestamptz")
+            .await
+            .as_deref(),
+        Some("2024-01-01 10:00:00+00")
+    );
+    assert_eq!(
+        simple_value(&c, "select '2024-01-01 10:00:00.25+00'::timestamptz")
+            .await
+            .as_deref(),
+        Some("2024-01-01 10:00:00.25+00")
+    );
+    c.batch_execute("set time zone 'Asia/Kolkata'")
+        .await
+        .unwrap();
+    assert_eq!(
+        simple_value(&c, "select '2024-01-01 10:00:00+00'::timestamptz")
+            .await
+            .as_deref(),
+        Some("2024-01-01 15:30:00+05:30")
+    );
+    c.batch_execute("set time zone 'UTC'").await.unwrap();
+    // A table's column, and the binary format still decodes to the same instant.
+    let text = simple_value(
+        &c,
+        "select create_date from demo.aws_iam_user order by name limit 1",
+    )
+    .await
+    .expect("a create_date");
+    assert!(!text.contains(".000000"), "{text}");
+    let row = c
+        .query_one("select '2024-01-01 10:00:00+00'::timestamptz as t", &[])
+        .await
+        .unwrap();
+    let t: std::time::SystemTime = row.get(0);
+    assert_eq!(
+        t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
+        1_704_103_200
+    );
+    // COPY's text format too.
+    let out = d.psql(&[
+        "-c",
+        "copy (select '2024-01-01 10:00:00+00'::timestamptz) to stdout",
+    ]);
+    assert_eq!(out.trim(), "2024-01-01 10:00:00+00");
+}
+
+/// Type names: pseudo-types by name in `format_type` and psql's `\df`,
+/// `'...'::regtype` and `'...'::regtype[]` on literals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pseudo_types_and_regtype_literals() {
+    let d = Daemon::start("regtype", None, &[]);
+    let c = d.client().await;
+    assert_eq!(
+        simple_value(&c, "select format_type(2283, null)")
+            .await
+            .as_deref(),
+        Some("anyelement")
+    );
+    assert_eq!(
+        simple_value(&c, "select format_type(2277, -1)")
+            .await
+            .as_deref(),
+        Some("anyarray")
+    );
+    assert_eq!(
+        simple_value(&c, "select 'int4'::regtype::text")
+            .await
+            .as_deref(),
+        Some("integer")
+    );
+    assert_eq!(
+        simple_value(&c, "select '{int4,text,anyelement}'::regtype[]")
+            .await
+            .as_deref(),
+        Some("{integer,text,anyelement}")
+    );
+    let df = d.psql(&["-A", "-t", "-c", "\\df"]);
+    assert!(!df.contains("oid("), "\\df shows oids: {df}");
+}
+
+/// `SET` of a parameter pathwarden does not implement is accepted with a WARNING
+/// notice; `SHOW` of PostgreSQL's parameters gives their values here, and an unknown
+/// name is `42704`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_warns_and_show_reports_values() {
+    let d = Daemon::start("setshow", None, &[]);
+    let (c, mut notices) = connect_with_notices(&d.dsn()).await;
+    c.batch_execute("set work_mem = '64MB'").await.unwrap();
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), notices.recv())
+        .await
+        .expect("a notice for an unimplemented SET")
+        .expect("notice");
+    assert_eq!(n.severity(), "WARNING");
+    assert!(n.message().contains("work_mem"), "{}", n.message());
+    // Extended protocol too.
+    c.execute("set enable_seqscan = off", &[]).await.unwrap();
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), notices.recv())
+        .await
+        .expect("a notice for an unimplemented SET")
+        .expect("notice");
+    assert!(n.message().contains("enable_seqscan"), "{}", n.message());
+    // Implemented ones do not warn.
+    c.batch_execute(
+        "set search_path to demo; set application_name = 'x'; set statement_timeout = '10s'",
+    )
+    .await
+    .unwrap();
+    assert!(
+        notices.try_recv().is_err(),
+        "no warning for implemented SETs"
+    );
+    for (name, want) in [
+        ("datestyle", "ISO, MDY"),
+        ("transaction_isolation", "read committed"),
+        ("transaction isolation level", "read committed"),
+        ("server_encoding", "UTF8"),
+        ("client_encoding", "UTF8"),
+        ("integer_datetimes", "on"),
+        ("default_transaction_read_only", "on"),
+        ("application_name", "x"),
+        ("max_identifier_length", "63"),
+    ] {
+        assert_eq!(
+            simple_value(&c, &format!("show {name}")).await.as_deref(),
+            Some(want),
+            "show {name}"
+        );
+    }
+    assert!(
+        simple_value(&c, "show server_version")
+            .await
+            .is_some_and(|v| v.starts_with("16.0")),
+    );
+    let e = c.simple_query("show no_such_parameter").await.unwrap_err();
+    assert_eq!(code(&e), "42704", "{e}");
 }

@@ -115,6 +115,7 @@ pub fn register(ctx: &SessionContext) -> datafusion::error::Result<()> {
     }
     ctx.register_udf(pgtext::text_function());
     ctx.register_udf(pgtext::regtype_names_function());
+    ctx.register_udf(pgtext::format_type_function());
     ctx.register_udf(pgtext::expand_array_function());
     for f in aggregate::aggregate_functions() {
         ctx.register_udaf(f);

@@ -237,7 +237,11 @@ impl ScalarUDFImpl for RegtypeNames {
                                         || c == '['
                                         || c == ']'
                                 })
-                                .filter_map(|s| s.trim().parse::<i32>().ok())
+                                .map(|s| s.trim().trim_matches('"'))
+                                .filter(|s| !s.is_empty())
+                                // A literal names types (`'{int4,text}'::regtype[]`);
+                                // the catalog's vectors hold oids.
+                                .map(|s| s.parse::<i32>().ok().or_else(|| type_oid(s)).unwrap_or(0))
                                 .collect()
                         })
                     })
@@ -245,7 +249,7 @@ impl ScalarUDFImpl for RegtypeNames {
             }
         };
         let all: Vec<i32> = lists.iter().flatten().flatten().copied().collect();
-        let format_type = datafusion_postgres::datafusion_pg_catalog::pg_catalog::format_type::create_format_type_udf();
+        let format_type = format_type_function();
         let oids: ArrayRef = Arc::new(Int32Array::from(all.clone()));
         let names = format_type.inner().invoke_with_args(ScalarFunctionArgs {
             args: vec![
@@ -398,4 +402,289 @@ pub(crate) fn expand_array_function() -> ScalarUDF {
     ScalarUDF::new_from_impl(ExpandArray {
         signature: Signature::any(1, Volatility::Immutable),
     })
+}
+
+/// Types `format_type` and `regtype` name that datafusion-pg-catalog's `format_type`
+/// prints as `oid(n)`: pseudo-types (what psql `\df` shows for polymorphic functions),
+/// system types of the catalog, network and other built-in types.
+const EXTRA_TYPES: &[(i32, &str)] = &[
+    (22, "int2vector"),
+    (30, "oidvector"),
+    (142, "xml"),
+    (194, "pg_node_tree"),
+    (600, "point"),
+    (650, "cidr"),
+    (869, "inet"),
+    (705, "unknown"),
+    (774, "macaddr8"),
+    (829, "macaddr"),
+    (1033, "aclitem"),
+    (1034, "aclitem[]"),
+    (1040, "macaddr[]"),
+    (1041, "inet[]"),
+    (651, "cidr[]"),
+    (1028, "oid[]"),
+    (1002, "\"char\"[]"),
+    (1003, "name[]"),
+    (1006, "int2vector[]"),
+    (1013, "oidvector[]"),
+    (1187, "interval[]"),
+    (1790, "refcursor"),
+    (2202, "regprocedure"),
+    (2203, "regoper"),
+    (2204, "regoperator"),
+    (2205, "regclass"),
+    (2206, "regtype"),
+    (2211, "regtype[]"),
+    (4089, "regnamespace"),
+    (4096, "regrole"),
+    (3734, "regconfig"),
+    (3769, "regdictionary"),
+    (3614, "tsvector"),
+    (3615, "tsquery"),
+    (2249, "record"),
+    (2287, "record[]"),
+    (2275, "cstring"),
+    (2276, "\"any\""),
+    (2277, "anyarray"),
+    (2278, "void"),
+    (2279, "trigger"),
+    (3838, "event_trigger"),
+    (2280, "language_handler"),
+    (2281, "internal"),
+    (2283, "anyelement"),
+    (2776, "anynonarray"),
+    (3500, "anyenum"),
+    (3115, "fdw_handler"),
+    (325, "index_am_handler"),
+    (3310, "tsm_handler"),
+    (269, "table_am_handler"),
+    (3831, "anyrange"),
+    (4537, "anymultirange"),
+    (5077, "anycompatible"),
+    (5078, "anycompatiblearray"),
+    (5079, "anycompatiblenonarray"),
+    (5080, "anycompatiblerange"),
+    (4538, "anycompatiblemultirange"),
+    (3904, "int4range"),
+    (3926, "int8range"),
+    (3906, "numrange"),
+    (3908, "tsrange"),
+    (3910, "tstzrange"),
+    (3912, "daterange"),
+];
+
+/// The oid of a type given by name, as `'name'::regtype` reads it (PostgreSQL's names
+/// and aliases: `int4`, `integer`, `timestamptz`, `anyelement`, ...).
+pub(crate) fn type_oid(name: &str) -> Option<i32> {
+    let lower = name.trim().to_ascii_lowercase();
+    let lower = lower.strip_prefix("pg_catalog.").unwrap_or(&lower);
+    if let Some(elem) = lower.strip_suffix("[]") {
+        let base = type_oid(elem)?;
+        return ARRAY_TYPES
+            .iter()
+            .find(|(_, b)| *b == base)
+            .map(|(a, _)| *a);
+    }
+    let oid = match lower {
+        "bool" | "boolean" => 16,
+        "bytea" => 17,
+        "char" | "\"char\"" => 18,
+        "name" => 19,
+        "int8" | "bigint" => 20,
+        "int2" | "smallint" => 21,
+        "int4" | "integer" | "int" => 23,
+        "regproc" => 24,
+        "text" => 25,
+        "oid" => 26,
+        "json" => 114,
+        "float4" | "real" => 700,
+        "float8" | "double precision" => 701,
+        "bpchar" | "character" => 1042,
+        "varchar" | "character varying" => 1043,
+        "date" => 1082,
+        "time" | "time without time zone" => 1083,
+        "timestamp" | "timestamp without time zone" => 1114,
+        "timestamptz" | "timestamp with time zone" => 1184,
+        "interval" => 1186,
+        "timetz" | "time with time zone" => 1266,
+        "numeric" | "decimal" => 1700,
+        "uuid" => 2950,
+        "jsonb" => 3802,
+        "any" => 2276,
+        other => EXTRA_TYPES
+            .iter()
+            .find(|(_, n)| *n == other)
+            .map(|(o, _)| *o)?,
+    };
+    Some(oid)
+}
+
+/// Array types and their element types (datafusion-pg-catalog's list).
+const ARRAY_TYPES: &[(i32, i32)] = &[
+    (1000, 16),
+    (1001, 17),
+    (1005, 21),
+    (1007, 23),
+    (1016, 20),
+    (1009, 25),
+    (1014, 1042),
+    (1015, 1043),
+    (1021, 700),
+    (1022, 701),
+    (1231, 1700),
+    (1182, 1082),
+    (1183, 1083),
+    (1115, 1114),
+    (1185, 1184),
+    (199, 114),
+    (3807, 3802),
+    (2951, 2950),
+];
+
+/// `format_type(oid, typmod)`: datafusion-pg-catalog's, knowing the pseudo-types and
+/// the other types of [`EXTRA_TYPES`] by name instead of printing `oid(n)`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct FormatType {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for FormatType {
+    fn name(&self) -> &str {
+        "format_type"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let rows = if scalar { 1 } else { args.number_rows };
+        let oids = match args.args.first() {
+            Some(a) => cast(&a.to_array(rows)?, &DataType::Int32)?,
+            None => return Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None))),
+        };
+        let typmods = match args.args.get(1) {
+            Some(a) => cast(&a.to_array(rows)?, &DataType::Int32)?,
+            None => Arc::new(arrow::array::Int32Array::from(vec![-1; rows])) as ArrayRef,
+        };
+        let inner = datafusion_postgres::datafusion_pg_catalog::pg_catalog::format_type::create_format_type_udf();
+        let names = inner.inner().invoke_with_args(ScalarFunctionArgs {
+            args: vec![
+                ColumnarValue::Array(oids.clone()),
+                ColumnarValue::Array(typmods),
+            ],
+            arg_fields: vec![
+                Arc::new(arrow::datatypes::Field::new("oid", DataType::Int32, true)),
+                Arc::new(arrow::datatypes::Field::new(
+                    "typmod",
+                    DataType::Int32,
+                    true,
+                )),
+            ],
+            number_rows: rows,
+            return_field: Arc::new(arrow::datatypes::Field::new("name", DataType::Utf8, true)),
+            config_options: args.config_options.clone(),
+        })?;
+        let names = cast(&names.to_array(rows)?, &DataType::Utf8)?;
+        let names = names.as_string::<i32>();
+        let oids = oids.as_primitive::<arrow::datatypes::Int32Type>();
+        let mut out = StringBuilder::with_capacity(rows, rows * 8);
+        for i in 0..rows {
+            if names.is_null(i) {
+                out.append_null();
+                continue;
+            }
+            let name = names.value(i);
+            let extra = (name.starts_with("oid(") && !oids.is_null(i))
+                .then(|| {
+                    EXTRA_TYPES
+                        .iter()
+                        .find(|(o, _)| *o == oids.value(i))
+                        .map(|(_, n)| *n)
+                })
+                .flatten();
+            out.append_value(extra.unwrap_or(name));
+        }
+        let out: ArrayRef = Arc::new(out.finish());
+        if scalar {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+        } else {
+            Ok(ColumnarValue::Array(out))
+        }
+    }
+}
+
+/// The `format_type` function (replaces datafusion-pg-catalog's).
+pub(crate) fn format_type_function() -> ScalarUDF {
+    ScalarUDF::new_from_impl(FormatType {
+        signature: Signature::one_of(
+            vec![
+                datafusion::logical_expr::TypeSignature::Any(2),
+                datafusion::logical_expr::TypeSignature::Any(1),
+            ],
+            Volatility::Immutable,
+        ),
+    })
+}
+
+/// `'name'::regtype::text` on a literal: the type's name as `format_type` prints it.
+pub(crate) fn regtype_literal_name(name: &str) -> Option<String> {
+    let oid = type_oid(name)?;
+    if let Some((_, n)) = EXTRA_TYPES.iter().find(|(o, _)| *o == oid) {
+        return Some((*n).to_string());
+    }
+    Some(
+        match oid {
+            16 => "boolean",
+            17 => "bytea",
+            18 => "\"char\"",
+            19 => "name",
+            20 => "bigint",
+            21 => "smallint",
+            23 => "integer",
+            24 => "regproc",
+            25 => "text",
+            26 => "oid",
+            114 => "json",
+            700 => "real",
+            701 => "double precision",
+            1042 => "character",
+            1043 => "character varying",
+            1082 => "date",
+            1083 => "time without time zone",
+            1114 => "timestamp without time zone",
+            1184 => "timestamp with time zone",
+            1186 => "interval",
+            1266 => "time with time zone",
+            1700 => "numeric",
+            2950 => "uuid",
+            3802 => "jsonb",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod type_name_tests {
+    use super::*;
+
+    #[test]
+    fn pseudo_types_and_literals_have_names() {
+        assert_eq!(type_oid("anyelement"), Some(2283));
+        assert_eq!(type_oid("int4"), Some(23));
+        assert_eq!(type_oid("pg_catalog.text[]"), Some(1009));
+        assert_eq!(regtype_literal_name("int4").as_deref(), Some("integer"));
+        assert_eq!(
+            regtype_literal_name("anyarray").as_deref(),
+            Some("anyarray")
+        );
+        assert_eq!(regtype_literal_name("no_such_type"), None);
+    }
 }

@@ -31,6 +31,7 @@ use crate::{INTERNAL_NAME_PREFIX, SqlExtError};
 /// Shapes that cannot be given PostgreSQL semantics are reported as
 /// [`SqlExtError::Unsupported`].
 pub fn rewrite(stmt: &mut Statement) -> Result<(), SqlExtError> {
+    refuse_network_types(stmt)?;
     match stmt {
         Statement::Query(query) => {
             name_result_columns(query);
@@ -42,6 +43,57 @@ pub fn rewrite(stmt: &mut Statement) -> Result<(), SqlExtError> {
     }
     let _ = stmt.visit(&mut CastRewriter);
     Ok(())
+}
+
+/// PostgreSQL's network address functions (`host(inet)`, ...).
+const NETWORK_FUNCTIONS: &[&str] = &[
+    "host",
+    "network",
+    "masklen",
+    "netmask",
+    "hostmask",
+    "broadcast",
+    "set_masklen",
+    "inet_same_family",
+    "inet_merge",
+    "abbrev",
+];
+
+/// The `inet` / `cidr` / `macaddr` types, their functions and containment operators are
+/// not implemented: a cast to them or a call of their functions is refused (0A000)
+/// rather than planned with text semantics (`<<` on text would be a wrong answer).
+fn refuse_network_types(stmt: &Statement) -> Result<(), SqlExtError> {
+    use datafusion::sql::sqlparser::ast::visit_expressions;
+    let network_type = |t: &DataType| {
+        let name = t.to_string().to_ascii_lowercase();
+        let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+        matches!(
+            name.trim_end_matches("[]"),
+            "inet" | "cidr" | "macaddr" | "macaddr8"
+        )
+        .then(|| name.trim_end_matches("[]").to_string())
+    };
+    let found = visit_expressions(stmt, |e| {
+        let hit = match e {
+            Expr::Cast { data_type, .. } => network_type(data_type),
+            Expr::TypedString(ts) => network_type(&ts.data_type),
+            Expr::Function(f) => last_name(&f.name)
+                .filter(|n| NETWORK_FUNCTIONS.contains(&n.as_str()))
+                .map(|n| format!("{n}()")),
+            _ => None,
+        };
+        match hit {
+            Some(what) => ControlFlow::Break(what),
+            None => ControlFlow::Continue(()),
+        }
+    });
+    match found {
+        ControlFlow::Break(what) => Err(SqlExtError::Unsupported(format!(
+            "the inet and cidr types, their functions and operators are not supported \
+             ({what}); address columns hold text: compare them as text"
+        ))),
+        ControlFlow::Continue(()) => Ok(()),
+    }
 }
 
 /// Set-returning-function aliases visible in a scope: alias -> the column the

@@ -390,8 +390,23 @@ pub async fn process_socket(
             _ => msg.is_extended_query(),
         };
         let failed = socket.transaction_status() == TransactionStatus::Error;
-        if savepoints.observe(&msg, failed) == super::savepoints::Action::Recover {
-            socket.set_transaction_status(TransactionStatus::Transaction);
+        let idle = socket.transaction_status() == TransactionStatus::Idle;
+        match savepoints.observe(&msg, failed) {
+            super::savepoints::Action::Recover => {
+                socket.set_transaction_status(TransactionStatus::Transaction);
+                handlers.unknown_savepoint(None);
+            }
+            super::savepoints::Action::Unknown(name) => {
+                handlers.unknown_savepoint(Some((name, idle)));
+            }
+            super::savepoints::Action::None => {
+                if matches!(
+                    msg,
+                    PgWireFrontendMessage::Query(_) | PgWireFrontendMessage::Execute(_)
+                ) {
+                    handlers.unknown_savepoint(None);
+                }
+            }
         }
         let defer = !starting && deferrable(&msg);
         socket.get_mut().set_deferred(defer);

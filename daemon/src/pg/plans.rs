@@ -337,7 +337,30 @@ fn jsonb_binary_columns(
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
 }
 
-/// Record batches with their binary-format `jsonb` columns prepared for arrow-pg.
+/// Text-format timestamp columns as PostgreSQL prints them (`2024-01-01 09:00:00+09`,
+/// fractional seconds only when there are some, trailing zeros dropped). pgwire's text
+/// encoding always prints six digits (`.000000`), which PostgreSQL never does.
+fn timestamp_text_columns(
+    rb: RecordBatch,
+    columns: &[usize],
+) -> datafusion::error::Result<RecordBatch> {
+    let schema = rb.schema();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut arrays = rb.columns().to_vec();
+    for &i in columns {
+        let Some(a) = arrays.get(i) else { continue };
+        let DataType::Timestamp(_, zone) = a.data_type() else {
+            continue;
+        };
+        let zone = zone.clone();
+        arrays[i] = pathwarden_sqlext::pg_text(a, zone.as_deref())?;
+        fields[i] = Field::new(fields[i].name(), DataType::Utf8, true);
+    }
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
+}
+
+/// Record batches prepared for arrow-pg: binary-format `jsonb` columns with their
+/// version byte, text-format timestamps printed as PostgreSQL prints them.
 pub fn wire_batches(
     fields: &[FieldInfo],
     stream: datafusion::execution::SendableRecordBatchStream,
@@ -350,11 +373,33 @@ pub fn wire_batches(
         })
         .map(|(i, _)| i)
         .collect();
-    if json.is_empty() {
+    let timestamps: Vec<usize> = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            matches!(
+                *f.datatype(),
+                pgwire::api::Type::TIMESTAMPTZ | pgwire::api::Type::TIMESTAMP
+            ) && f.format() == FieldFormat::Text
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if json.is_empty() && timestamps.is_empty() {
         return stream.boxed();
     }
     stream
-        .map(move |rb| rb.and_then(|b| jsonb_binary_columns(b, &json)))
+        .map(move |rb| {
+            let rb = if json.is_empty() {
+                rb
+            } else {
+                rb.and_then(|b| jsonb_binary_columns(b, &json))
+            };
+            if timestamps.is_empty() {
+                rb
+            } else {
+                rb.and_then(|b| timestamp_text_columns(b, &timestamps))
+            }
+        })
         .boxed()
 }
 

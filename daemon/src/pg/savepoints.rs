@@ -34,6 +34,8 @@ pub enum Action {
     None,
     /// Put a failed transaction back in progress before handling the message.
     Recover,
+    /// `ROLLBACK TO` a savepoint that does not exist (PostgreSQL: `3B001`).
+    Unknown(String),
 }
 
 /// Savepoints of the current transaction and the prepared statements and portals that
@@ -135,7 +137,7 @@ impl Savepoints {
                             Action::None
                         }
                     }
-                    None => Action::None,
+                    None => Action::Unknown(n),
                 }
             }
             Some(Control::End) => {
@@ -167,18 +169,30 @@ mod tests {
         );
         // Still there after the rollback to it.
         assert_eq!(s.observe(&q("rollback to a"), true), Action::Recover);
-        // Unknown savepoint: no recovery (the session answers it).
-        assert_eq!(s.observe(&q("rollback to savepoint b"), true), Action::None);
+        // Unknown savepoint: no recovery (the session answers 3B001).
+        assert_eq!(
+            s.observe(&q("rollback to savepoint b"), true),
+            Action::Unknown("b".into())
+        );
         // Released: gone.
         assert_eq!(s.observe(&q("release savepoint a"), false), Action::None);
-        assert_eq!(s.observe(&q("rollback to savepoint a"), true), Action::None);
+        assert_eq!(
+            s.observe(&q("rollback to savepoint a"), true),
+            Action::Unknown("a".into())
+        );
         // A savepoint made while failed does not count.
         assert_eq!(s.observe(&q("savepoint c"), true), Action::None);
-        assert_eq!(s.observe(&q("rollback to savepoint c"), true), Action::None);
+        assert_eq!(
+            s.observe(&q("rollback to savepoint c"), true),
+            Action::Unknown("c".into())
+        );
         // Commit forgets them all.
         s.observe(&q("savepoint d"), false);
         s.observe(&q("commit"), false);
-        assert_eq!(s.observe(&q("rollback to savepoint d"), true), Action::None);
+        assert_eq!(
+            s.observe(&q("rollback to savepoint d"), true),
+            Action::Unknown("d".into())
+        );
         // Not a control statement.
         assert_eq!(s.observe(&q("select 1"), true), Action::None);
     }

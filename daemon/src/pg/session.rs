@@ -17,7 +17,7 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::{DfSessionService, Parser};
-use futures::{Sink, Stream};
+use futures::{Sink, SinkExt, Stream};
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
@@ -98,6 +98,9 @@ impl CancelRegistry {
 pub struct ConnState {
     closed: std::sync::atomic::AtomicBool,
     notify: Notify,
+    /// The savepoint named by the `ROLLBACK TO` being handled when the connection loop
+    /// knows no such savepoint, and whether no transaction is open.
+    unknown_savepoint: Mutex<Option<(String, bool)>>,
 }
 
 impl ConnState {
@@ -217,6 +220,14 @@ impl ConnHandlers {
         }
     }
 
+    /// What the connection loop knows of the savepoint of the `ROLLBACK TO` it is
+    /// about to hand over: `Some((name, idle))` when no such savepoint exists.
+    pub fn unknown_savepoint(&self, unknown: Option<(String, bool)>) {
+        if let Ok(mut g) = self.session.conn.unknown_savepoint.lock() {
+            *g = unknown;
+        }
+    }
+
     /// Whether the client has logged in.
     pub fn logged_in(&self) -> bool {
         self.startup.backend().is_some()
@@ -293,9 +304,140 @@ enum Item {
     Parsed(Statement),
 }
 
+/// Parameters `SET` changes here: the session's own (search path, time zone, statement
+/// timeout), those datafusion-postgres keeps to format values, and DataFusion's.
+fn set_is_implemented(variable: &str, values: &[datafusion::sql::sqlparser::ast::Expr]) -> bool {
+    let v = variable.to_ascii_lowercase();
+    // DataFusion's options and pathwarden's own (`pathwarden.cache`).
+    if v.starts_with("datafusion.") || v.starts_with("pathwarden.") {
+        return true;
+    }
+    let quoted = matches!(
+        values.first(),
+        Some(datafusion::sql::sqlparser::ast::Expr::Value(_))
+    );
+    match v.as_str() {
+        "search_path" | "timezone" | "time zone" | "statement_timeout" => true,
+        // datafusion-postgres stores these only when given as a literal.
+        "datestyle" | "intervalstyle" | "bytea_output" | "application_name"
+        | "extra_float_digits" => quoted,
+        // The only encoding spoken here.
+        "client_encoding" => values.first().is_some_and(|e| {
+            let t = e.to_string().to_ascii_lowercase();
+            let t = t.trim_matches('\'').trim_matches('"');
+            t == "utf8" || t == "utf-8" || t == "unicode" || t == "default"
+        }),
+        _ => false,
+    }
+}
+
+/// The warning PostgreSQL clients get for a `SET` pathwarden accepts but does not
+/// apply (PostgreSQL would apply it): never a silently ignored setting.
+fn unimplemented_set_warning(
+    stmt: &Statement,
+) -> Option<pgwire::messages::response::NoticeResponse> {
+    let (variable, values) = gate::set_variable(stmt)?;
+    if set_is_implemented(&variable, values) {
+        return None;
+    }
+    let info = pgwire::error::ErrorInfo::new(
+        "WARNING".to_owned(),
+        "01000".to_owned(),
+        format!(
+            "parameter \"{variable}\" is not supported by pathwarden: SET is accepted and has no effect"
+        ),
+    );
+    Some(info.into())
+}
+
+/// Values of PostgreSQL parameters that `SHOW` reports as they hold here.
+fn known_parameter<C: ClientInfo + ?Sized>(client: &C, name: &str) -> Option<(String, String)> {
+    let meta = |k: &str| client.metadata().get(k).cloned();
+    let (display, value) = match name {
+        "server_version" => (
+            "server_version",
+            format!("16.0 (pathwarden {})", env!("CARGO_PKG_VERSION")),
+        ),
+        "server_version_num" => ("server_version_num", "160000".into()),
+        "server_encoding" => ("server_encoding", "UTF8".into()),
+        "client_encoding" => ("client_encoding", "UTF8".into()),
+        "standard_conforming_strings" => ("standard_conforming_strings", "on".into()),
+        "integer_datetimes" => ("integer_datetimes", "on".into()),
+        // SQL here only reads.
+        "transaction_read_only" => ("transaction_read_only", "on".into()),
+        "default_transaction_read_only" => ("default_transaction_read_only", "on".into()),
+        "transaction_isolation" => ("transaction_isolation", "read committed".into()),
+        "default_transaction_isolation" => {
+            ("default_transaction_isolation", "read committed".into())
+        }
+        "transaction_deferrable" => ("transaction_deferrable", "off".into()),
+        "default_transaction_deferrable" => ("default_transaction_deferrable", "off".into()),
+        "max_identifier_length" => ("max_identifier_length", "63".into()),
+        "max_index_keys" => ("max_index_keys", "32".into()),
+        "is_superuser" => ("is_superuser", "off".into()),
+        "session_authorization" => ("session_authorization", meta("user").unwrap_or_default()),
+        "datestyle" => (
+            "DateStyle",
+            meta("datestyle").unwrap_or_else(|| "ISO, MDY".into()),
+        ),
+        "intervalstyle" => (
+            "IntervalStyle",
+            meta("intervalstyle").unwrap_or_else(|| "postgres".into()),
+        ),
+        "bytea_output" => (
+            "bytea_output",
+            meta("bytea_output").unwrap_or_else(|| "hex".into()),
+        ),
+        "extra_float_digits" => (
+            "extra_float_digits",
+            meta("extra_float_digits").unwrap_or_else(|| "1".into()),
+        ),
+        "application_name" => (
+            "application_name",
+            meta("application_name").unwrap_or_default(),
+        ),
+        "client_min_messages" => ("client_min_messages", "notice".into()),
+        "lock_timeout" => ("lock_timeout", "0".into()),
+        "idle_in_transaction_session_timeout" => {
+            ("idle_in_transaction_session_timeout", "0".into())
+        }
+        _ => return None,
+    };
+    Some((display.to_string(), value))
+}
+
 /// Statements answered without the engine (transaction control that has no
 /// meaning on read-only data but that clients send anyway).
 fn compat_response(stmt: &Statement) -> Option<Response> {
+    compat_answer(stmt, None).and_then(Result::ok)
+}
+
+/// [`compat_response`], with `ROLLBACK TO` a savepoint the connection does not have
+/// refused as PostgreSQL refuses it (`3B001`; `25P01` outside a transaction).
+fn compat_answer(stmt: &Statement, conn: Option<&ConnState>) -> Option<PgWireResult<Response>> {
+    if let Statement::Rollback {
+        savepoint: Some(_), ..
+    } = stmt
+        && let Some(conn) = conn
+        && let Some((name, idle)) = conn
+            .unknown_savepoint
+            .lock()
+            .ok()
+            .and_then(|mut g| g.take())
+    {
+        return Some(Err(if idle {
+            sql_error(
+                "25P01",
+                "ROLLBACK TO SAVEPOINT can only be used in transaction blocks",
+            )
+        } else {
+            sql_error("3B001", &format!("savepoint \"{name}\" does not exist"))
+        }));
+    }
+    compat_plain(stmt).map(Ok)
+}
+
+fn compat_plain(stmt: &Statement) -> Option<Response> {
     match stmt {
         Statement::Savepoint { .. } => Some(Response::Execution(Tag::new("SAVEPOINT"))),
         Statement::ReleaseSavepoint { .. } => Some(Response::Execution(Tag::new("RELEASE"))),
@@ -590,7 +732,22 @@ impl PwSession {
                 let path = SearchPath::of(&self.ctx.state());
                 return Some(text_response("search_path", &path.display()));
             }
-            return None;
+            let joined = match name.as_slice() {
+                [a, b, c] if a == "transaction" && b == "isolation" && c == "level" => {
+                    "transaction_isolation".to_string()
+                }
+                _ => name.join("."),
+            };
+            if let Some((display, value)) = known_parameter(client, &joined) {
+                return Some(text_response(&display, &value));
+            }
+            if joined.starts_with("datafusion.") || joined == "all" {
+                return None;
+            }
+            return Some(Err(sql_error(
+                "42704",
+                format!("unrecognized configuration parameter \"{joined}\""),
+            )));
         }
         if let Statement::Set(datafusion::sql::sqlparser::ast::Set::SetTimeZone { value, .. }) =
             stmt
@@ -843,15 +1000,26 @@ impl SimpleQueryHandler for PwSession {
                 return Err(e);
             }
             if let Item::Parsed(stmt) = &item
-                && let Some(r) = compat_response(stmt)
+                && let Some(r) = compat_answer(stmt, Some(&self.conn))
             {
-                out.push(self.guard(r, &self.cancel_token(client), None, ev, started));
-                continue;
+                match r {
+                    Ok(r) => {
+                        out.push(self.guard(r, &self.cancel_token(client), None, ev, started));
+                        continue;
+                    }
+                    Err(e) => {
+                        self.record_failure(ev, started, &e);
+                        return Err(e);
+                    }
+                }
             }
             if let Item::Parsed(stmt) = &item {
                 if let Err(e) = gate::check(stmt, &self.identity()) {
                     self.record_failure(ev, started, &e);
                     return Err(e);
+                }
+                if let Some(w) = unimplemented_set_warning(stmt) {
+                    client.send(PgWireBackendMessage::NoticeResponse(w)).await?;
                 }
                 if let Some(r) = self.session_command(client, stmt) {
                     match r {
@@ -1199,9 +1367,23 @@ impl ExtendedQueryHandler for PwSession {
         }
         if let Some(orig) = text.strip_prefix(COMPAT_MARKER) {
             let stmt = parse_sql(&self.parser.sql, orig)?.into_iter().next();
-            if let Some(r) = stmt.as_ref().and_then(compat_response) {
-                return Ok(self.guard(r, &self.cancel_token(client), None, ev, started));
+            if let Some(r) = stmt
+                .as_ref()
+                .and_then(|s| compat_answer(s, Some(&self.conn)))
+            {
+                return match r {
+                    Ok(r) => Ok(self.guard(r, &self.cancel_token(client), None, ev, started)),
+                    Err(e) => {
+                        self.record_failure(ev, started, &e);
+                        Err(e)
+                    }
+                };
             }
+        }
+        if let Some((stmt, _)) = &portal.statement.statement.1
+            && let Some(w) = unimplemented_set_warning(stmt)
+        {
+            client.send(PgWireBackendMessage::NoticeResponse(w)).await?;
         }
         if let Some((stmt, _)) = &portal.statement.statement.1
             && let Some(r) = self.session_command(client, stmt)

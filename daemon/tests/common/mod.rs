@@ -207,6 +207,69 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
     stdout
 }
 
+/// Run a Python test script from daemon/tests/py with args; returns whether it exited
+/// successfully and its stdout followed by its stderr.
+pub fn run_python_result(script: &str, args: &[&str]) -> (bool, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/py")
+        .join(script);
+    let out = Command::new(python())
+        .arg(&path)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run python");
+    (
+        out.status.success(),
+        format!(
+            "{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Compile and run daemon/tests/java/JdbcCompat.java (pgjdbc) against the server on
+/// `port`; `database` is `DB?user=USER` (default: pathwarden as `analyst`). Returns
+/// whether every check passed and the program's output.
+pub fn run_jdbc_compat(port: &str, schema: &str, database: Option<&str>) -> (bool, String) {
+    let jar = Path::new("/usr/share/java/postgresql.jar");
+    assert!(
+        jar.exists(),
+        "pgjdbc missing: apt-get install libpostgresql-jdbc-java (scripts/test installs it)"
+    );
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/JdbcCompat.java");
+    let classes = temp_dir("jdbc-classes");
+    let javac = Command::new("javac")
+        .args(["-cp", &jar.display().to_string(), "-d"])
+        .arg(&classes)
+        .arg(&src)
+        .output()
+        .expect("javac missing: apt-get install default-jdk-headless (scripts/test installs it)");
+    assert!(
+        javac.status.success(),
+        "javac: {}",
+        String::from_utf8_lossy(&javac.stderr)
+    );
+    let mut cmd = Command::new("java");
+    cmd.arg("-cp")
+        .arg(format!("{}:{}", jar.display(), classes.display()))
+        .args(["JdbcCompat", port, schema]);
+    if let Some(db) = database {
+        cmd.arg(db);
+    }
+    let out = cmd.stdin(Stdio::null()).output().expect("java");
+    let _ = std::fs::remove_dir_all(&classes);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    (
+        out.status.success() && stdout.contains("ALL OK"),
+        format!(
+            "{stdout}\n--- stderr\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
 /// A SCRAM-SHA-256 verifier for `pw`, made by `pathwarden hash-password`.
 pub fn hash_password(pw: &str) -> String {
     let mut child = Command::new(bin())

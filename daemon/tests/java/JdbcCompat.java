@@ -2,7 +2,7 @@
 // currentSchema, jsonb values, transaction recovery (ROLLBACK and savepoints), COPY through
 // CopyManager, the DatabaseMetaData calls DBeaver and Metabase make while browsing,
 // fetch-size paging and setMaxRows.
-// Usage: java -cp postgresql.jar:. JdbcCompat PORT SCHEMA
+// Usage: java -cp postgresql.jar:. JdbcCompat PORT SCHEMA [DATABASE?user=USER]
 import java.io.StringWriter;
 import java.sql.*;
 import java.util.*;
@@ -20,8 +20,11 @@ public class JdbcCompat {
     public static void main(String[] args) throws Exception {
         String port = args[0];
         String schema = args[1];
-        String base = "jdbc:postgresql://127.0.0.1:" + port + "/pathwarden?user=analyst";
-        String jsonQ = "select assume_role_policy_std from demo.aws_iam_role order by name limit 1";
+        // The same checks run against PostgreSQL 15 holding the demo's rows: a third
+        // argument gives its database and user (e.g. "test?user=postgres").
+        String database = args.length > 2 ? args[2] : "pathwarden?user=analyst";
+        String base = "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+        String jsonQ = "select assume_role_policy_std from " + schema + ".aws_iam_role order by name limit 1";
 
         try (Connection c = DriverManager.getConnection(base + "&currentSchema=" + schema)) {
             check("jdbc currentSchema -> getSchema()", schema.equals(c.getSchema()), c.getSchema());

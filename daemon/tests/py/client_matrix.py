@@ -161,7 +161,9 @@ def harlequin():
     conn = HarlequinPostgresAdapter(conn_str=(url,), read_only=True).connect()
     check("harlequin read-only connection", conn.read_only)
     catalog = conn.get_catalog()
-    db = catalog.items[0]
+    # One item per database of the server; ours is the one in the URL.
+    dbname = url.rsplit("/", 1)[-1].split("?")[0]
+    db = next((i for i in catalog.items if i.label == dbname), catalog.items[0])
     schemas = {s.label: s for s in db.fetch_children()} if hasattr(db, "fetch_children") else {}
     check("harlequin catalog schemas", schema in schemas, sorted(schemas)[:5])
     rels = {r.label: r for r in schemas[schema].fetch_children()}

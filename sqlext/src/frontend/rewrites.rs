@@ -493,7 +493,20 @@ pub(crate) fn rewrite_catalog_functions(stmt: &mut Statement) {
                     expr: x,
                     data_type: t,
                     ..
-                } if is_regtype(t) => parse(&format!("format_type(CAST(({x}) AS INT), -1)")),
+                } if is_regtype(t) => match x.as_ref() {
+                    // `'int4'::regtype::text` names the type; an unknown name is an
+                    // error as in PostgreSQL (42704), raised by the cast to INT.
+                    Expr::Value(v) => match &v.value {
+                        Value::SingleQuotedString(n) => {
+                            match crate::pgtext::regtype_literal_name(n) {
+                                Some(name) => Some(Expr::value(Value::SingleQuotedString(name))),
+                                None => parse(&format!("format_type(CAST(({x}) AS INT), -1)")),
+                            }
+                        }
+                        _ => parse(&format!("format_type(CAST(({x}) AS INT), -1)")),
+                    },
+                    _ => parse(&format!("format_type(CAST(({x}) AS INT), -1)")),
+                },
                 _ => None,
             },
             Expr::Cast {
