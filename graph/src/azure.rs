@@ -42,7 +42,7 @@ fn rows(r: &Option<Rows>) -> &[Vec<Option<String>>] {
 }
 
 /// Adds an Entra object (the first row of an id wins).
-fn add(principals: &mut BTreeMap<String, AzurePrincipal>, p: AzurePrincipal) {
+fn add_principal(principals: &mut BTreeMap<String, AzurePrincipal>, p: AzurePrincipal) {
     principals.entry(p.id.clone()).or_insert(p);
 }
 
@@ -422,7 +422,7 @@ pub async fn read_tables(
         if let Some(upn) = cell(&r, 2) {
             t.upns.insert(lower(id), upn.to_string());
         }
-        add(
+        add_principal(
             &mut s.principals,
             AzurePrincipal {
                 id: lower(id),
@@ -439,7 +439,7 @@ pub async fn read_tables(
     for r in rows(&groups) {
         let Some(id) = cell(&r, 0) else { continue };
         memberships.push((lower(id), strings(&json_cell(&r, 3))));
-        add(
+        add_principal(
             &mut s.principals,
             AzurePrincipal {
                 id: lower(id),
@@ -474,7 +474,7 @@ pub async fn read_tables(
     for r in sp_rows {
         let Some(id) = cell(r, 0) else { continue };
         let managed = cell(r, 3) == Some("ManagedIdentity");
-        add(
+        add_principal(
             &mut s.principals,
             AzurePrincipal {
                 id: lower(id),
@@ -527,7 +527,7 @@ pub async fn read_tables(
     }
     for r in rows(&apps) {
         let Some(id) = cell(&r, 0) else { continue };
-        add(
+        add_principal(
             &mut s.principals,
             AzurePrincipal {
                 id: lower(id),

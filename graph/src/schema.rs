@@ -157,7 +157,7 @@ impl NodeKind {
 }
 
 /// Node kinds, indexed by [`NodeKind`] discriminant.
-pub static NODE_KINDS: [NodeKindDef; 13] = [
+pub static NODE_KINDS: [NodeKindDef; 15] = [
     NodeKindDef {
         kind: NodeKind::User,
         label: "User",

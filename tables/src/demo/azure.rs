@@ -163,7 +163,7 @@ const GRAPH_GRANTS: &[(u32, &str)] = &[
     (5, "Directory.Read.All"),
 ];
 
-/// Managed identities: `(n, name, system-assigned?)`.
+/// Managed identities (their service principals): `(n, name)`.
 const MANAGED_IDENTITIES: &[(u32, &str)] =
     &[(1, "vm-web-01"), (2, "vm-dev-01"), (3, "id-deployer")];
 
@@ -676,11 +676,19 @@ fn role_assignments() -> Vec<(
         (33, user(33), "User", VM_USER_LOGIN, vm_web, None),
         (34, user(34), "User", MI_OPERATOR, uami_id(), None),
         (
+            35,
+            user(36),
+            "User",
+            CUSTOM_OPS,
+            format!("/subscriptions/{SUB_PROD}"),
+            None,
+        ),
+        (
             36,
             user(36),
             "User",
             CUSTOM_ROLE_AUTHOR,
-            format!("/subscriptions/{SUB_PROD}"),
+            rg_id(SUB_PROD, "rg-data"),
             None,
         ),
     ]
@@ -821,7 +829,7 @@ pub fn azure_plants() -> Vec<(String, String, &'static str)> {
         (
             user(36),
             String::new(),
-            "near miss: roleDefinitions/write without a custom role to rewrite",
+            "near miss: roleDefinitions/write only in a resource group, below the assignable scope of the custom roles it holds",
         ),
         (
             user(37),
