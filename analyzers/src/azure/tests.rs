@@ -591,8 +591,8 @@ fn vm_run_command_extensions_and_admin_login() {
     );
     // A VM without an identity gives nothing; a role on another VM gives nothing.
     let mut s = tenant();
-    assign(&mut s, "ra1", "alice", "vm-contributor", VM_NO_ID);
-    assert!(edges(&s, "alice").is_empty());
+    assign(&mut s, "ra1", "bob", "vm-contributor", VM_NO_ID);
+    assert!(edges(&s, "bob").is_empty());
 }
 
 #[test]
