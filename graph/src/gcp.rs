@@ -44,15 +44,21 @@ struct AwsProvider {
     condition: Option<String>,
 }
 
-type Rows = Vec<Vec<Option<String>>>;
+pub(crate) type Rows = Vec<Vec<Option<String>>>;
 
-fn quote_ident(s: &str) -> String {
+pub(crate) fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 /// Rows of `table` as text cells; `None` when the schema does not serve it or reading it
-/// failed (denied), which leaves that part of the GCP graph out, logged.
-async fn read(ctx: &SessionContext, schema: &str, table: &str, columns: &[&str]) -> Option<Rows> {
+/// failed (denied), which leaves that part of the graph out, logged. (The Azure part reads
+/// its tables with it too.)
+pub(crate) async fn read(
+    ctx: &SessionContext,
+    schema: &str,
+    table: &str,
+    columns: &[&str],
+) -> Option<Rows> {
     if !ctx
         .table_exist(format!("{schema}.{table}").as_str())
         .unwrap_or(false)
@@ -95,19 +101,19 @@ async fn read(ctx: &SessionContext, schema: &str, table: &str, columns: &[&str])
     match result {
         Ok(rows) => Some(rows),
         Err(e) => {
-            tracing::warn!(schema, table, error = %e, "GCP table unreadable; graph built without it");
+            tracing::warn!(schema, table, error = %e, "cloud table unreadable; graph built without it");
             None
         }
     }
 }
 
-fn cell(row: &[Option<String>], i: usize) -> Option<&str> {
+pub(crate) fn cell(row: &[Option<String>], i: usize) -> Option<&str> {
     row.get(i)
         .and_then(|c| c.as_deref())
         .filter(|s| !s.is_empty())
 }
 
-fn json_cell(row: &[Option<String>], i: usize) -> Value {
+pub(crate) fn json_cell(row: &[Option<String>], i: usize) -> Value {
     cell(row, i)
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or(Value::Null)

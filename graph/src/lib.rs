@@ -6,11 +6,15 @@
 //! - [`paths`]: CSR path engine: who reaches admin, what one identity reaches, simple paths.
 //! - [`gcp`]: GCP principals, owner-equivalent Admin nodes and escalation edges, from the
 //!   GCP tables through `pathwarden_analyzers::gcp`.
+//! - [`azure`]: Azure principals (Entra object ids), Admin nodes of the tenant, management
+//!   groups and subscriptions, and escalation edges, from the Azure tables through
+//!   `pathwarden_analyzers::azure`.
 //! - [`rows`]: typed table reads (rows into structs by column name), also used by the
 //!   daemon's policy reviewer.
 //! - [`sql`]: `graph_node`, `graph_edge`, `attack_path`, `reachable` as DataFusion tables.
 //! - [`mirror`]: sync into Neo4j (Bolt) or FalkorDB (RESP) with Cypher generated from the schema.
 
+pub mod azure;
 pub mod build;
 pub mod gcp;
 pub mod mirror;

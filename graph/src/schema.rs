@@ -71,6 +71,12 @@ pub enum NodeKind {
     GcpServiceAccount = 11,
     /// A GCP organization, folder or project, keyed by its resource name.
     GcpResource = 12,
+    /// A Microsoft Entra object (user, group, service principal, managed identity,
+    /// application), keyed by its object id (lower-case GUID).
+    AzurePrincipal = 13,
+    /// An Azure tenant, management group, subscription or resource (key vault, storage
+    /// account), keyed by its lower-case ARM id.
+    AzureResource = 14,
 }
 
 /// Declaration of one node kind.
@@ -90,7 +96,7 @@ pub struct NodeKindDef {
 
 impl NodeKind {
     /// Every node kind, in declaration order.
-    pub const ALL: [NodeKind; 13] = [
+    pub const ALL: [NodeKind; 15] = [
         NodeKind::User,
         NodeKind::Role,
         NodeKind::Group,
@@ -104,6 +110,8 @@ impl NodeKind {
         NodeKind::GcpPrincipal,
         NodeKind::GcpServiceAccount,
         NodeKind::GcpResource,
+        NodeKind::AzurePrincipal,
+        NodeKind::AzureResource,
     ];
 
     /// The declaration.
@@ -121,7 +129,11 @@ impl NodeKind {
     pub fn is_principal(self) -> bool {
         matches!(
             self,
-            NodeKind::User | NodeKind::Role | NodeKind::GcpPrincipal | NodeKind::GcpServiceAccount
+            NodeKind::User
+                | NodeKind::Role
+                | NodeKind::GcpPrincipal
+                | NodeKind::GcpServiceAccount
+                | NodeKind::AzurePrincipal
         )
     }
 
@@ -130,6 +142,7 @@ impl NodeKind {
     pub fn cloud(self) -> &'static str {
         match self {
             NodeKind::GcpPrincipal | NodeKind::GcpServiceAccount | NodeKind::GcpResource => "gcp",
+            NodeKind::AzurePrincipal | NodeKind::AzureResource => "azure",
             NodeKind::Admin | NodeKind::Internet => "",
             _ => "aws",
         }
@@ -144,7 +157,7 @@ impl NodeKind {
 }
 
 /// Node kinds, indexed by [`NodeKind`] discriminant.
-pub static NODE_KINDS: [NodeKindDef; 13] = [
+pub static NODE_KINDS: [NodeKindDef; 15] = [
     NodeKindDef {
         kind: NodeKind::User,
         label: "User",
@@ -265,7 +278,7 @@ pub static NODE_KINDS: [NodeKindDef; 13] = [
         label: "Admin",
         key_property: "arn",
         properties: &[],
-        description: "Administrator of one account (key `admin:<account id>`), or owner-equivalent of a GCP organization or project (key `admin:gcp/<resource name>`).",
+        description: "Administrator of one account (key `admin:<account id>`), owner-equivalent of a GCP organization or project (key `admin:gcp/<resource name>`), or Azure Global / Privileged Role Administrator of a tenant (`admin:azure/tenants/<id>`) and Owner / User Access Administrator of a management group or subscription (`admin:azure/managementGroups/<name>`, `admin:azure/subscriptions/<id>`).",
     },
     NodeKindDef {
         kind: NodeKind::Internet,
@@ -320,6 +333,52 @@ pub static NODE_KINDS: [NodeKindDef; 13] = [
             prop("parent", PropType::Text, "Resource name of the parent."),
         ],
         description: "A GCP organization, folder or project (key: its resource name).",
+    },
+    NodeKindDef {
+        kind: NodeKind::AzurePrincipal,
+        label: "AzurePrincipal",
+        key_property: "object_id",
+        properties: &[
+            prop(
+                "principal_type",
+                PropType::Text,
+                "User, Group, ServicePrincipal, ManagedIdentity or Application.",
+            ),
+            prop(
+                "user_principal_name",
+                PropType::Text,
+                "Users: the sign-in name.",
+            ),
+            prop(
+                "app_id",
+                PropType::Text,
+                "Service principals and applications: the application (client) id.",
+            ),
+            prop(
+                "role_assignable",
+                PropType::Bool,
+                "Groups: directory roles can be assigned to it (Entra protects its membership).",
+            ),
+        ],
+        description: "A Microsoft Entra object (key: its object id; account_id is the tenant id).",
+    },
+    NodeKindDef {
+        kind: NodeKind::AzureResource,
+        label: "AzureResource",
+        key_property: "resource_id",
+        properties: &[
+            prop(
+                "resource_type",
+                PropType::Text,
+                "tenant, managementGroup, subscription, keyVault or storageAccount.",
+            ),
+            prop(
+                "parent",
+                PropType::Text,
+                "Management groups and subscriptions: the parent management group's id.",
+            ),
+        ],
+        description: "An Azure tenant, management group, subscription, key vault or storage account (key: its ARM id, lower-case; account_id is the subscription or tenant id).",
     },
 ];
 
@@ -419,6 +478,7 @@ const PRINCIPALS: &[NodeKind] = &[
     NodeKind::Role,
     NodeKind::GcpPrincipal,
     NodeKind::GcpServiceAccount,
+    NodeKind::AzurePrincipal,
 ];
 
 /// Edge kinds, indexed by [`EdgeKind`] discriminant.
@@ -426,12 +486,12 @@ pub static EDGE_KINDS: [EdgeKindDef; 8] = [
     EdgeKindDef {
         kind: EdgeKind::MemberOf,
         label: "MEMBER_OF",
-        from: &[NodeKind::User],
-        to: &[NodeKind::Group],
+        from: &[NodeKind::User, NodeKind::AzurePrincipal],
+        to: &[NodeKind::Group, NodeKind::AzurePrincipal],
         merge_keys: &[],
         properties: &[],
         traversal: Traversal::Structural,
-        description: "The user is a member of the group.",
+        description: "The user (Azure: the user, group or service principal) is a member of the group; Azure members also get the group's edges of their own.",
     },
     EdgeKindDef {
         kind: EdgeKind::HasPolicy,
@@ -479,13 +539,21 @@ pub static EDGE_KINDS: [EdgeKindDef; 8] = [
             NodeKind::Admin,
             NodeKind::GcpServiceAccount,
             NodeKind::AssumedResource,
+            NodeKind::AzurePrincipal,
         ],
         merge_keys: &["technique"],
-        properties: &[prop(
-            "technique",
-            PropType::Text,
-            "Escalation rule id (e.g. `iam-create-policy-version`).",
-        )],
+        properties: &[
+            prop(
+                "technique",
+                PropType::Text,
+                "Escalation rule id (e.g. `iam-create-policy-version`).",
+            ),
+            prop(
+                "eligible",
+                PropType::Bool,
+                "Azure: held only through PIM-eligible directory role assignments (the role must be activated first).",
+            ),
+        ],
         traversal: Traversal::Privilege,
         description: "A privilege-escalation technique gives the source the target's privileges.",
     },
@@ -493,7 +561,7 @@ pub static EDGE_KINDS: [EdgeKindDef; 8] = [
         kind: EdgeKind::CanAccess,
         label: "CAN_ACCESS",
         from: PRINCIPALS,
-        to: &[NodeKind::Bucket],
+        to: &[NodeKind::Bucket, NodeKind::AzureResource],
         merge_keys: &["action_class"],
         properties: &[
             prop(
@@ -533,10 +601,22 @@ pub static EDGE_KINDS: [EdgeKindDef; 8] = [
             NodeKind::Group,
             NodeKind::GcpPrincipal,
             NodeKind::GcpServiceAccount,
+            NodeKind::AzurePrincipal,
         ],
         to: &[NodeKind::Admin],
         merge_keys: &[],
-        properties: &[],
+        properties: &[
+            prop(
+                "technique",
+                PropType::Text,
+                "Azure: the rule that found it (`azure-role-assignments-write`, `azure-entra-role-assignments`).",
+            ),
+            prop(
+                "eligible",
+                PropType::Bool,
+                "Azure: held only through a PIM-eligible directory role assignment.",
+            ),
+        ],
         traversal: Traversal::Privilege,
         description: "The principal is already administrator of the account (a group: its policies alone are).",
     },

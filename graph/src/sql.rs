@@ -202,12 +202,12 @@ impl GraphTableKind {
                 (
                     "source_arn",
                     T,
-                    "Principal the path starts at: an ARN, or a GCP IAM member string.",
+                    "Principal the path starts at: an ARN, a GCP IAM member string, or an Azure object id.",
                 ),
                 (
                     "source_kind",
                     T,
-                    "User, Role, GcpPrincipal or GcpServiceAccount.",
+                    "User, Role, GcpPrincipal, GcpServiceAccount or AzurePrincipal.",
                 ),
                 ("source_account", T, "Account of the principal."),
                 (
@@ -231,7 +231,7 @@ impl GraphTableKind {
                 (
                     "cloud",
                     T,
-                    "Cloud of the principal: aws or gcp (source_arn holds an ARN or a GCP member string).",
+                    "Cloud of the principal: aws, gcp or azure (source_arn holds an ARN, a GCP member string or an Entra object id).",
                 ),
             ],
             GraphTableKind::Reachable => &[

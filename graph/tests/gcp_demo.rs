@@ -104,8 +104,11 @@ async fn one_query_answers_for_both_clouds() {
         rows.iter().all(|r| r[1]
             == if r[0].starts_with("arn:") {
                 "aws"
-            } else {
+            } else if r[0].contains(':') {
                 "gcp"
+            } else {
+                // Azure principals are keyed by their Entra object id.
+                "azure"
             }),
         "{rows:?}"
     );

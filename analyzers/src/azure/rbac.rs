@@ -78,6 +78,33 @@ pub enum Plane {
 /// Whether the action pattern `pattern` (with `*` wildcards) matches `action`,
 /// case-insensitively.
 pub fn action_matches(pattern: &str, action: &str) -> bool {
+    // ARM lets a `/*/` segment match no segment at all: Managed Identity Operator's
+    // `.../userAssignedIdentities/*/assign/action` grants `.../userAssignedIdentities/assign/action`.
+    // Each of the first four such segments is tried both ways.
+    let collapsible: Vec<usize> = pattern
+        .match_indices("/*/")
+        .map(|(i, _)| i)
+        .take(4)
+        .collect();
+    for mask in 0u32..(1 << collapsible.len()) {
+        let mut p = String::with_capacity(pattern.len());
+        let mut at = 0;
+        for (bit, &i) in collapsible.iter().enumerate() {
+            if mask & (1 << bit) != 0 && i >= at {
+                p.push_str(&pattern[at..i]);
+                p.push('/');
+                at = i + 3;
+            }
+        }
+        p.push_str(&pattern[at..]);
+        if glob_matches(&p, action) {
+            return true;
+        }
+    }
+    false
+}
+
+fn glob_matches(pattern: &str, action: &str) -> bool {
     let p: Vec<char> = pattern.to_lowercase().chars().collect();
     let a: Vec<char> = action.to_lowercase().chars().collect();
     // Iterative glob with backtracking to the last star: linear in practice, no recursion.
@@ -183,6 +210,10 @@ pub struct Rbac {
     denies: Vec<DenyAssignment>,
     /// group id → direct member ids.
     members: HashMap<String, Vec<String>>,
+    /// member id → groups it is a direct member of (the reverse of `members`).
+    member_of: HashMap<String, Vec<String>>,
+    /// principal id (lower-case) → indexes into `assignments`.
+    by_principal: HashMap<String, Vec<usize>>,
 }
 
 /// The GUID at the end of a role definition id (`/subscriptions/x/providers/
@@ -208,46 +239,45 @@ impl Rbac {
 
     /// Add a role assignment.
     pub fn add_assignment(&mut self, a: RoleAssignment) -> &mut Self {
+        self.by_principal
+            .entry(a.principal_id.to_ascii_lowercase())
+            .or_default()
+            .push(self.assignments.len());
         self.assignments.push(a);
         self
     }
 
-    /// Add a deny assignment.
-    pub fn add_deny(&mut self, d: DenyAssignment) -> &mut Self {
-        self.denies.push(d);
-        self
+    /// Every role assignment, in the order added.
+    pub fn assignments(&self) -> &[RoleAssignment] {
+        &self.assignments
     }
 
-    /// `group` has these direct members (users, groups, service principals).
-    pub fn add_group_members(&mut self, group: &str, members: &[&str]) -> &mut Self {
-        self.members
-            .entry(group.to_ascii_lowercase())
-            .or_default()
-            .extend(members.iter().map(|m| m.to_ascii_lowercase()));
-        self
+    /// The role definition an assignment refers to (by GUID, whatever the id's scope).
+    pub fn definition(&self, id: &str) -> Option<&RoleDefinition> {
+        self.definitions.get(&definition_key(id))
     }
 
-    /// `principal` and every group it belongs to, directly or through nested groups.
-    pub fn identities(&self, principal: &str) -> HashSet<String> {
-        let mut out: HashSet<String> = HashSet::new();
-        out.insert(principal.to_ascii_lowercase());
-        loop {
-            let before = out.len();
-            for (group, members) in &self.members {
-                if !out.contains(group) && members.iter().any(|m| out.contains(m)) {
-                    out.insert(group.clone());
-                }
-            }
-            if out.len() == before {
-                return out;
-            }
-        }
+    /// The assignments held by any of `ids` (a principal and its groups).
+    pub fn assignments_of<'a>(
+        &'a self,
+        ids: &'a HashSet<String>,
+    ) -> impl Iterator<Item = &'a RoleAssignment> + 'a {
+        ids.iter()
+            .filter_map(|i| self.by_principal.get(i))
+            .flatten()
+            .map(|&i| &self.assignments[i])
     }
 
-    /// May `principal` perform `action` (on `plane`) at `target`?
-    pub fn check(&self, principal: &str, action: &str, plane: Plane, target: &Scope) -> Decision {
-        let ids = self.identities(principal);
-        let ancestors = self.hierarchy.ancestors(target);
+    /// Whether some deny assignment blocks `action` for `ids` at `target` (whose
+    /// ancestors are `ancestors`): the deny assignment's id.
+    fn denied(
+        &self,
+        ids: &HashSet<String>,
+        action: &str,
+        plane: Plane,
+        target: &Scope,
+        ancestors: &[Scope],
+    ) -> Option<String> {
         for d in &self.denies {
             let applies_here = if d.do_not_apply_to_child_scopes {
                 &d.scope == target
@@ -266,16 +296,79 @@ impl Rbac {
                 .iter()
                 .any(|p| ids.contains(&p.to_ascii_lowercase()));
             if named && !excluded && d.permissions.iter().any(|p| p.grants(action, plane)) {
-                return Decision::Denied {
-                    deny_assignment: d.id.clone(),
-                };
+                return Some(d.id.clone());
             }
+        }
+        None
+    }
+
+    /// Add a deny assignment.
+    pub fn add_deny(&mut self, d: DenyAssignment) -> &mut Self {
+        self.denies.push(d);
+        self
+    }
+
+    /// `group` has these direct members (users, groups, service principals).
+    pub fn add_group_members(&mut self, group: &str, members: &[&str]) -> &mut Self {
+        let group = group.to_ascii_lowercase();
+        for m in members {
+            let m = m.to_ascii_lowercase();
+            self.member_of
+                .entry(m.clone())
+                .or_default()
+                .push(group.clone());
+            self.members.entry(group.clone()).or_default().push(m);
+        }
+        self
+    }
+
+    /// The direct members of `group`.
+    pub fn members_of(&self, group: &str) -> &[String] {
+        self.members
+            .get(&group.to_ascii_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// `principal` and every group it belongs to, directly or through nested groups.
+    pub fn identities(&self, principal: &str) -> HashSet<String> {
+        let mut out: HashSet<String> = HashSet::new();
+        let mut todo = vec![principal.to_ascii_lowercase()];
+        // Breadth over the reverse membership index: each group once, cycles end.
+        while let Some(p) = todo.pop() {
+            if !out.insert(p.clone()) {
+                continue;
+            }
+            if let Some(groups) = self.member_of.get(&p) {
+                todo.extend(groups.iter().filter(|g| !out.contains(*g)).cloned());
+            }
+        }
+        out
+    }
+
+    /// May `principal` perform `action` (on `plane`) at `target`?
+    pub fn check(&self, principal: &str, action: &str, plane: Plane, target: &Scope) -> Decision {
+        let ids = self.identities(principal);
+        self.check_ids(&ids, action, plane, target)
+    }
+
+    /// [`Rbac::check`] for a principal whose identities (itself and its groups,
+    /// [`Rbac::identities`]) are already known.
+    pub fn check_ids(
+        &self,
+        ids: &HashSet<String>,
+        action: &str,
+        plane: Plane,
+        target: &Scope,
+    ) -> Decision {
+        let ancestors = self.hierarchy.ancestors(target);
+        if let Some(deny_assignment) = self.denied(ids, action, plane, target, &ancestors) {
+            return Decision::Denied { deny_assignment };
         }
         let mut unconditional = Vec::new();
         let mut conditional = Vec::new();
-        for a in &self.assignments {
-            if !ids.contains(&a.principal_id.to_ascii_lowercase()) || !ancestors.contains(&a.scope)
-            {
+        for a in self.assignments_of(ids) {
+            if !ancestors.contains(&a.scope) {
                 continue;
             }
             let Some(def) = self.definitions.get(&definition_key(&a.role_definition_id)) else {
@@ -289,6 +382,8 @@ impl Rbac {
                 }
             }
         }
+        unconditional.sort();
+        conditional.sort();
         if !unconditional.is_empty() {
             Decision::Allow {
                 assignments: unconditional,

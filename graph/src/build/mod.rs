@@ -42,9 +42,13 @@ use crate::model::{Graph, GraphBuilder};
 /// graph without resources. The IAM tables are required.
 pub async fn build(ctx: &SessionContext, schema: &str) -> Result<Graph, GraphError> {
     let started = Instant::now();
-    let gcp = crate::gcp::read_tables(ctx, schema).await?;
-    // A schema with GCP tables and no AWS IAM tables gives a GCP-only graph.
-    let aws = gcp.is_none()
+    let (gcp, azure) = tokio::join!(
+        crate::gcp::read_tables(ctx, schema),
+        Box::pin(crate::azure::read_tables(ctx, schema))
+    );
+    let (gcp, azure) = (gcp?, azure?);
+    // A schema with GCP or Azure tables and no AWS IAM tables gives a graph of those.
+    let aws = (gcp.is_none() && azure.is_none())
         || ctx
             .table_exist(format!("{schema}.aws_iam_role").as_str())
             .unwrap_or(false);
@@ -54,7 +58,7 @@ pub async fn build(ctx: &SessionContext, schema: &str) -> Result<Graph, GraphErr
         Tables::default()
     };
     let read_elapsed = started.elapsed();
-    let graph = tokio::task::spawn_blocking(move || assemble(tables, gcp))
+    let graph = tokio::task::spawn_blocking(move || assemble(tables, gcp, azure))
         .await
         .map_err(|e| GraphError::Task(e.to_string()))?;
     tracing::info!(
@@ -68,8 +72,13 @@ pub async fn build(ctx: &SessionContext, schema: &str) -> Result<Graph, GraphErr
     Ok(graph)
 }
 
-/// Phases 2–5 (and the GCP graph, built by its own module from its own tables).
-fn assemble(tables: Tables, gcp: Option<crate::gcp::GcpTables>) -> Graph {
+/// Phases 2–5 (and the GCP and Azure graphs, built by their own modules from their own
+/// tables).
+fn assemble(
+    tables: Tables,
+    gcp: Option<crate::gcp::GcpTables>,
+    azure: Option<crate::azure::AzureTables>,
+) -> Graph {
     let t0 = Instant::now();
     let mut parsed = parse::parse(tables);
     let t_parse = t0.elapsed();
@@ -85,6 +94,9 @@ fn assemble(tables: Tables, gcp: Option<crate::gcp::GcpTables>) -> Graph {
     emit::add_evaluated_edges(&mut b, &parsed, &ev, results);
     if let Some(gcp) = gcp {
         crate::gcp::add(&mut b, gcp);
+    }
+    if let Some(azure) = azure {
+        crate::azure::add(&mut b, azure);
     }
     let graph = b.finish();
     let ms = |d: std::time::Duration| d.as_millis() as u64;

@@ -65,10 +65,15 @@ pub mod transport;
 
 pub mod ad_application;
 pub mod ad_directory_role;
+pub mod ad_directory_role_assignment;
+pub mod ad_directory_role_definition;
+pub mod ad_directory_role_eligibility_schedule_instance;
 pub mod ad_group;
 pub mod ad_service_principal;
 pub mod ad_user;
+pub mod app_service_web_app;
 pub mod compute_virtual_machine;
+pub mod deny_assignment;
 pub mod key_vault;
 pub mod management_group;
 pub mod resource_group;
@@ -99,9 +104,11 @@ pub static AZURE_TABLES: &[&AzureTable] = &[
     &resource_group::TABLE,
     &role_assignment::TABLE,
     &role_definition::TABLE,
+    &deny_assignment::TABLE,
     &compute_virtual_machine::TABLE,
     &key_vault::TABLE,
     &storage_account::TABLE,
+    &app_service_web_app::TABLE,
 ];
 
 /// The `azuread` plugin's tables (Microsoft Graph), one line each.
@@ -111,6 +118,9 @@ pub static AZUREAD_TABLES: &[&AzureTable] = &[
     &ad_service_principal::TABLE,
     &ad_application::TABLE,
     &ad_directory_role::TABLE,
+    &ad_directory_role_definition::TABLE,
+    &ad_directory_role_assignment::TABLE,
+    &ad_directory_role_eligibility_schedule_instance::TABLE,
 ];
 
 /// The table definitions of `plugin`, in registration order.

@@ -1,5 +1,5 @@
-//! The built-in synthetic organisation: three AWS accounts and a Google Cloud organization
-//! (`gcp.rs`), with users, groups, roles,
+//! The built-in synthetic organisation: three AWS accounts, a Google Cloud organization
+//! (`gcp.rs`) and an Azure tenant (`azure.rs`), with users, groups, roles,
 //! policies, credentials, buckets, networks and instances, including planted privilege
 //! escalation paths, near misses and CIS misconfigurations (listed in `README.md` next
 //! to this file). The same scale and seed always give the same rows.
@@ -10,6 +10,8 @@
 //! let source = pathwarden_tables::demo::source("demo", 1_000);
 //! ```
 
+mod azure;
+mod azure_scale;
 mod emit;
 mod gcp;
 mod infra;
@@ -29,6 +31,7 @@ use serde_json::json;
 use crate::framework::Row;
 use crate::static_source::StaticSource;
 
+pub use azure::{TENANT_ID as AZURE_TENANT_ID, azure_plants};
 pub use gcp::{GCP_PLANTS, ORGANIZATION as GCP_ORGANIZATION};
 pub use model::ACCOUNTS;
 pub use org::REGIONS;
@@ -68,7 +71,8 @@ impl DemoOrg {
         self.rows.get(name).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    /// Serve the organisation as connection `connection`: every AWS table, regions
+    /// Serve the organisation as connection `connection`: every AWS, GCP, Azure and Azure AD
+    /// table, regions
     /// us-east-1 and eu-west-1, each row tagged with the connection in `_ctx`.
     pub fn into_source(self, connection: &str) -> StaticSource {
         let ctx = json!({"connection_name": connection, "plugin": "demo"});
@@ -80,6 +84,8 @@ impl DemoOrg {
         }
         let mut tables = crate::aws::tables();
         tables.extend(crate::gcp::tables());
+        tables.extend(crate::azure::tables(crate::azure::AzurePlugin::Azure));
+        tables.extend(crate::azure::tables(crate::azure::AzurePlugin::AzureAd));
         StaticSource::new(
             connection,
             "demo",
@@ -114,11 +120,27 @@ pub fn generate_at(scale: usize, seed: u64, epoch: DateTime<Utc>) -> DemoOrg {
     rows.insert("aws_ec2_instance", org.infra.instances);
     organization::rows(&mut rows);
     rows.extend(gcp::rows(&epoch.to_rfc3339()));
+    rows.extend(azure::rows(&epoch.to_rfc3339()));
     DemoOrg {
         rows,
         principals: org.users.len() + org.roles.len(),
         planted_principals: org.planted_principals,
     }
+}
+
+/// A synthetic Azure tenant of `principals` Entra principals (and nothing else), served as
+/// `connection` with the Azure and Azure AD tables: what the Azure graph benchmark builds.
+pub fn azure_scale_source(connection: &str, principals: usize) -> StaticSource {
+    let ctx = json!({"connection_name": connection, "plugin": "demo"});
+    let mut rows = azure_scale::rows(principals);
+    for table_rows in rows.values_mut() {
+        for r in table_rows.iter_mut() {
+            r.insert("_ctx".into(), ctx.clone());
+        }
+    }
+    let mut tables = crate::azure::tables(crate::azure::AzurePlugin::Azure);
+    tables.extend(crate::azure::tables(crate::azure::AzurePlugin::AzureAd));
+    StaticSource::new(connection, "demo", vec!["global".into()], tables, rows)
 }
 
 /// The demo organisation at `scale` with [`DEFAULT_SEED`], served as `connection`.
