@@ -225,6 +225,13 @@ async fn guard(State(st): State<ConsoleState>, req: Request, next: Next) -> Resp
         .unwrap_or_else(|| "unknown".into());
     let (user, mut resp) = admit(&st, req, next).await;
     harden(&mut resp);
+    // Server-side time to answer (bench/console_bench.py reads it).
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "app;dur={:.2}",
+        started.elapsed().as_secs_f64() * 1000.0
+    )) {
+        resp.headers_mut().insert("server-timing", v);
+    }
     if !path.starts_with("/static/") {
         let status = resp.status();
         st.api.audit.record(AuditEvent {
