@@ -254,50 +254,29 @@ pub async fn account_counts(
         sql_table(st, s, SQL_PUBLIC),
     )?;
     let mut by: BTreeMap<(String, String), AccountRow> = BTreeMap::new();
-    let mut entry = |t: &TextTable, r: &[Option<String>]| {
-        let cloud = col(t, r, "cloud").to_string();
-        let account = col(t, r, "account_id").to_string();
+    fn slot<'a>(
+        by: &'a mut BTreeMap<(String, String), AccountRow>,
+        t: &TextTable,
+        r: &[Option<String>],
+    ) -> &'a mut AccountRow {
+        let (cloud, account) = (col(t, r, "cloud").to_string(), col(t, r, "account_id").to_string());
         by.entry((cloud.clone(), account.clone()))
             .or_insert_with(|| AccountRow {
                 cloud,
                 account_id: account,
                 ..Default::default()
             })
-            .clone()
-    };
-    let mut updates: Vec<AccountRow> = Vec::new();
-    for r in &principals.rows {
-        let mut a = entry(&principals, r);
-        a.principals = col_int(&principals, r, "principals");
-        updates.push(a);
     }
-    for u in updates.drain(..) {
-        by.insert((u.cloud.clone(), u.account_id.clone()), u);
+    for r in &principals.rows {
+        slot(&mut by, &principals, r).principals = col_int(&principals, r, "principals");
     }
     for r in &admins.rows {
-        let key = (
-            col(&admins, r, "cloud").to_string(),
-            col(&admins, r, "account_id").to_string(),
-        );
-        let a = by.entry(key.clone()).or_insert_with(|| AccountRow {
-            cloud: key.0.clone(),
-            account_id: key.1.clone(),
-            ..Default::default()
-        });
+        let a = slot(&mut by, &admins, r);
         a.admins = col_int(&admins, r, "admins");
         a.can_become_admin = col_int(&admins, r, "can_become_admin");
     }
     for r in &public.rows {
-        let key = (
-            col(&public, r, "cloud").to_string(),
-            col(&public, r, "account_id").to_string(),
-        );
-        let a = by.entry(key.clone()).or_insert_with(|| AccountRow {
-            cloud: key.0.clone(),
-            account_id: key.1.clone(),
-            ..Default::default()
-        });
-        a.public_resources = col_int(&public, r, "public_resources");
+        slot(&mut by, &public, r).public_resources = col_int(&public, r, "public_resources");
     }
     Ok(by.into_values().collect())
 }
@@ -755,7 +734,7 @@ async fn principal_detail(st: &ConsoleState, s: &SessionInfo, key: &str) -> Prin
     };
     let desc = if table == "aws_iam_role" { "description" } else { "NULL AS description" };
     let sql = format!(
-        "SELECT {desc}, CAST(tags AS VARCHAR) AS tags FROM {table} WHERE arn = {} LIMIT 1",
+        "SELECT {desc}, tags FROM {table} WHERE arn = {} LIMIT 1",
         literal(key)
     );
     if let Ok(t) = sql_table(st, s, &sql).await {
