@@ -828,12 +828,19 @@ pub async fn findings(
         columns: vec!["error".into()],
         rows: vec![vec![Some(format!("{e:#}"))]],
     };
+    let policy_findings = pf.unwrap_or_else(problem);
+    let reviews = rv.unwrap_or_else(problem);
     html(FindingsPage {
         c: chrome(&s, "findings"),
         findings: rows.iter().map(|r| finding_row(r)).collect(),
         open_count: open.first().and_then(|r| r[0].int()).unwrap_or(0),
-        policy_findings: pf.unwrap_or_else(problem),
-        reviews: rv.unwrap_or_else(problem),
+        policy_findings_html: TablePart {
+            t: &policy_findings,
+        }
+        .render()?,
+        reviews_html: TablePart { t: &reviews }.render()?,
+        policy_findings,
+        reviews,
     })
 }
 

@@ -428,8 +428,20 @@ pub struct FindingsPage {
     pub open_count: i64,
     /// Policy lint findings.
     pub policy_findings: TextTable,
+    /// The same, rendered (escaped) by [`TablePart`].
+    pub policy_findings_html: String,
     /// Policy reviews.
     pub reviews: TextTable,
+    /// The same, rendered (escaped) by [`TablePart`].
+    pub reviews_html: String,
+}
+
+/// A [`TextTable`] as HTML (every cell escaped), for pages that show several.
+#[derive(Template)]
+#[template(path = "console/table.html")]
+pub struct TablePart<'a> {
+    /// The table.
+    pub t: &'a TextTable,
 }
 
 /// An access request.
