@@ -574,3 +574,59 @@ pub struct ErrorPage {
     /// What went wrong.
     pub message: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trend_bars_stay_inside_the_chart_and_scale_to_the_largest_run() {
+        let bars = trend(&[(1, 10, 0, 0), (2, 5, 5, 0), (3, 0, 0, 0), (4, 2, 3, 5)]);
+        assert_eq!(bars.len(), 4);
+        assert_eq!(bars[0].h_ok, TREND_H);
+        assert_eq!(bars[0].h_alarm, 0);
+        assert_eq!(bars[1].h_alarm, TREND_H / 2);
+        assert_eq!(bars[2].h_ok + bars[2].h_alarm, 0);
+        for b in &bars {
+            assert!(b.h_ok + b.h_alarm <= TREND_H && b.y_ok + b.h_ok + b.h_alarm == TREND_H);
+            assert!(b.x < TREND_W);
+        }
+        assert!(bars[3].label.contains("run 4: 2 ok, 3 alarm, 5 error"));
+        assert!(trend(&[]).is_empty());
+    }
+
+    #[test]
+    fn the_report_page_escapes_and_groups_by_section() {
+        let row = |section: &str, status: &str, resource: &str| ReportRow {
+            control_id: "1.4".into(),
+            title: "No root keys".into(),
+            section: section.into(),
+            severity: "high".into(),
+            resource: resource.into(),
+            status: status.into(),
+            reason: "<img src=x onerror=alert(1)>".into(),
+            account_id: "1".into(),
+            region: "global".into(),
+            change: Some("new".into()),
+        };
+        let report = Report {
+            title: "CIS <b>".into(),
+            benchmark: None,
+            job: None,
+            run_id: Some(7),
+            generated_at: "now".into(),
+            sections: vec![("1".into(), "IAM".into()), ("2".into(), "Storage".into())],
+            changes: None,
+            rows: vec![row("1", "alarm", "<root>"), row("2", "ok", "b"), row("2", "error", "c")],
+        };
+        let all = ReportView::new(&report, false);
+        assert_eq!(all.groups.len(), 2);
+        assert_eq!(all.groups[1].rows.len(), 2);
+        let failing = ReportView::new(&report, true);
+        assert_eq!(failing.groups[1].rows.len(), 1);
+        let html = ReportPage { r: &failing }.render().expect("render");
+        assert!(html.contains("CIS &lt;b&gt;") && html.contains("&lt;root&gt;"));
+        assert!(!html.contains("<img") && !html.contains("<root>"));
+        assert!(html.contains(", run 7"));
+    }
+}
