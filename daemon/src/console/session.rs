@@ -55,7 +55,9 @@ pub struct Sessions {
 }
 
 fn key(id: &str) -> [u8; 32] {
-    Sha256::digest(id.as_bytes()).into()
+    let mut k = [0u8; 32];
+    k.copy_from_slice(&Sha256::digest(id.as_bytes()));
+    k
 }
 
 impl Sessions {
