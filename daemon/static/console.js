@@ -81,7 +81,7 @@
   function draw(host, panel, data) {
     var g = layout(data.paths || []);
     host.textContent = "";
-    var svg = el("svg", { role: "img", "aria-label": "Attack paths: " + g.order.length + " nodes, " + g.edges.length + " hops" }, host);
+    var svg = el("svg", { role: "group", "aria-label": "Attack paths: " + g.order.length + " nodes, " + g.edges.length + " hops" }, host);
     var defs = el("defs", {}, svg);
     var marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
     el("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#8c959f" }, marker);
