@@ -3,12 +3,12 @@
 mod audit;
 mod banner;
 mod config;
+mod console;
 mod doctor;
 mod engine;
 mod exec;
 mod frozen;
 mod graph_cmd;
-mod console;
 mod http;
 mod identity;
 mod internal;

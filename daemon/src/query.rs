@@ -50,8 +50,7 @@ pub async fn execute_in(
     let mut last = (Vec::new(), Vec::new());
     for stmt in stmts {
         // The same front door as pgwire: read-only statements only, whoever runs them.
-        crate::pg::gate::check(&stmt, &crate::identity::Identity::of_ctx(ctx))
-            .map_err(pg_error)?;
+        crate::pg::gate::check(&stmt, &crate::identity::Identity::of_ctx(ctx)).map_err(pg_error)?;
         let plan = if is_engine_query(&stmt) {
             // The same parsing, rewrites and planning as over pgwire.
             plan_query(&ctx.state(), stmt).await?.1

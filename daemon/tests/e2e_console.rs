@@ -233,7 +233,10 @@ async fn pages_of_the_demo_match_sql_and_escape_planted_markup() {
         .get(SET_COOKIE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     assert!(home.body.contains("anonymous (reader)"), "{}", home.body);
 
     // Per-account counts equal the SQL answers over pgwire.
@@ -253,7 +256,10 @@ async fn pages_of_the_demo_match_sql_and_escape_planted_markup() {
         );
         total += n;
     }
-    assert!(home.body.contains(&format!("id=\"total-principals\">{total}<")));
+    assert!(
+        home.body
+            .contains(&format!("id=\"total-principals\">{total}<"))
+    );
     let admins = pg
         .query(
             "SELECT cloud, source_account AS account_id, source_arn, min(hops) AS h FROM pathwarden.attack_path WHERE target = 'admin' GROUP BY 1, 2, 3",
@@ -272,10 +278,16 @@ async fn pages_of_the_demo_match_sql_and_escape_planted_markup() {
             e.1 += 1;
         }
     }
-    assert!(per.values().any(|(_, esc)| *esc > 0), "the demo plants escalations");
+    assert!(
+        per.values().any(|(_, esc)| *esc > 0),
+        "the demo plants escalations"
+    );
     for ((cloud, acct), (adm, esc)) in &per {
         let row = account_row(&home.body, cloud, acct);
-        assert!(row.contains(&format!("class=\"num admins\">{adm}<")), "{row}");
+        assert!(
+            row.contains(&format!("class=\"num admins\">{adm}<")),
+            "{row}"
+        );
         assert!(
             row.contains(&format!(">{esc}<")) && row.contains("escalators"),
             "{cloud} {acct}: {esc} escalators expected in {row}"
@@ -376,8 +388,14 @@ async fn pages_of_the_demo_match_sql_and_escape_planted_markup() {
         .await;
     assert_eq!(data.status, 200);
     let v: Value = serde_json::from_str(&data.body).expect("json");
-    assert_eq!(v["paths"].as_array().map(Vec::len), Some(paths_sql as usize));
-    assert!(v["paths"][0]["hops"][0]["technique"].is_string() || v["paths"][0]["hops"][0]["kind"].is_string());
+    assert_eq!(
+        v["paths"].as_array().map(Vec::len),
+        Some(paths_sql as usize)
+    );
+    assert!(
+        v["paths"][0]["hops"][0]["technique"].is_string()
+            || v["paths"][0]["hops"][0]["kind"].is_string()
+    );
 
     // A search term with markup is echoed as text.
     let echoed = b.get("/paths?q=%3Cscript%3Ex%3C%2Fscript%3E").await;
@@ -406,7 +424,11 @@ async fn pages_of_the_demo_match_sql_and_escape_planted_markup() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains(&format!("<td class=\"wrap\">{n}</td>")), "{}", r.body);
+    assert!(
+        r.body.contains(&format!("<td class=\"wrap\">{n}</td>")),
+        "{}",
+        r.body
+    );
     let w = b
         .post(
             "/sql",
@@ -428,9 +450,7 @@ async fn pages_of_the_demo_match_sql_and_escape_planted_markup() {
     assert!(csv.body.starts_with("name\n"));
 
     // CSRF: a form without the token, or with another, is refused.
-    let no = b
-        .post("/sql", &[("sql", "select 1")])
-        .await;
+    let no = b.post("/sql", &[("sql", "select 1")]).await;
     assert_eq!(no.status, StatusCode::FORBIDDEN);
     assert_hardened(&no, "csrf refusal");
     let wrong = b
@@ -470,7 +490,9 @@ async fn logins_roles_runs_and_approvals() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/login");
     assert!(!anon.cookies.contains_key("pw_session"));
-    let p = anon.post("/sql", &[("csrf", "x"), ("sql", "select 1")]).await;
+    let p = anon
+        .post("/sql", &[("csrf", "x"), ("sql", "select 1")])
+        .await;
     assert_eq!(p.status, StatusCode::UNAUTHORIZED);
 
     // Wrong credentials.
@@ -515,7 +537,10 @@ async fn logins_roles_runs_and_approvals() {
         .find(|c| c.starts_with("pw_session="))
         .expect("session cookie")
         .to_string();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     let home = ann.get("/").await;
     assert_eq!(home.status, 200);
     assert!(home.body.contains("ann (admin)"));
@@ -562,9 +587,15 @@ async fn logins_roles_runs_and_approvals() {
     // The admin approves one and denies the other; the API agrees.
     let acsrf = home.csrf();
     let page = ann.get("/decisions").await;
-    assert!(page.body.contains(&format!("Approve access request {}", ids[0])));
+    assert!(
+        page.body
+            .contains(&format!("Approve access request {}", ids[0]))
+    );
     let no_csrf = ann
-        .post(&format!("/decisions/access-requests/{}/approve", ids[0]), &[])
+        .post(
+            &format!("/decisions/access-requests/{}/approve", ids[0]),
+            &[],
+        )
         .await;
     assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
     let approved = ann
@@ -641,7 +672,11 @@ async fn logins_roles_runs_and_approvals() {
     let page = op.get(&run_url).await;
     assert_eq!(page.status, 200);
     assert_hardened(&page, "run page");
-    for (k, col) in [("ok", "ok_count"), ("alarm", "alarm_count"), ("error", "error_count")] {
+    for (k, col) in [
+        ("ok", "ok_count"),
+        ("alarm", "alarm_count"),
+        ("error", "error_count"),
+    ] {
         assert!(
             page.body
                 .contains(&format!("id=\"total-{k}\">{}<", run[col])),
@@ -672,7 +707,11 @@ async fn logins_roles_runs_and_approvals() {
     let bench = op.get("/benchmarks").await;
     assert!(bench.body.contains(&format!("data-run=\"{id}\"")));
     let overview = op.get("/").await;
-    assert!(overview.body.contains("data-job=\"cis\""), "{}", overview.body);
+    assert!(
+        overview.body.contains("data-job=\"cis\""),
+        "{}",
+        overview.body
+    );
 
     // Logout ends the session server-side: the old cookie no longer works.
     let old = op.cookies.get("pw_session").cloned().expect("cookie");

@@ -255,7 +255,8 @@ async fn console_in_headless_chromium() {
         );
         return;
     };
-    let axe_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules/axe-core/axe.min.js");
+    let axe_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser/node_modules/axe-core/axe.min.js");
     let axe_source = std::fs::read_to_string(&axe_path).unwrap_or_else(|_| {
         panic!(
             "{} missing: run `npm ci` in daemon/tests/browser (scripts/test does)",
@@ -319,7 +320,9 @@ async fn console_in_headless_chromium() {
         ids.push(v["id"].as_i64().unwrap_or_else(|| panic!("{v}")));
     }
 
-    let shots = std::env::var("PATHWARDEN_SCREENSHOTS").ok().map(PathBuf::from);
+    let shots = std::env::var("PATHWARDEN_SCREENSHOTS")
+        .ok()
+        .map(PathBuf::from);
     let drv = Driver::start(&chromium, &chromedriver).await;
 
     // Log in as admin with the token form.
@@ -384,8 +387,11 @@ async fn console_in_headless_chromium() {
 
     // Approve an access request as admin.
     drv.goto(&format!("{base}/decisions")).await;
-    drv.click(&format!("button[aria-label=\"Approve access request {}\"]", ids[0]))
-        .await;
+    drv.click(&format!(
+        "button[aria-label=\"Approve access request {}\"]",
+        ids[0]
+    ))
+    .await;
     let notice = drv.text("#notice").await;
     assert!(notice.contains("is approved"), "{notice}");
 
@@ -398,9 +404,12 @@ async fn console_in_headless_chromium() {
     drv.goto(&format!("{base}/decisions")).await;
     drv.wait_for(&format!("#ar-{}", ids[1])).await;
     assert!(
-        drv.find(&format!("button[aria-label=\"Approve access request {}\"]", ids[1]))
-            .await
-            .is_none()
+        drv.find(&format!(
+            "button[aria-label=\"Approve access request {}\"]",
+            ids[1]
+        ))
+        .await
+        .is_none()
     );
     drv.script(&format!(
         "var f = document.createElement('form'); f.method = 'post'; f.action = '/decisions/access-requests/{}/approve'; \
@@ -411,7 +420,11 @@ async fn console_in_headless_chromium() {
     .await;
     let h1 = drv.text("h1").await;
     assert!(h1.contains("403"), "{h1}");
-    assert!(drv.text("#error-message").await.contains("admin is required"));
+    assert!(
+        drv.text("#error-message")
+            .await
+            .contains("admin is required")
+    );
     // The 403 itself is logged by the browser as a failed resource; nothing else is.
     let errs: Vec<String> = errors(&drv.logs().await)
         .into_iter()

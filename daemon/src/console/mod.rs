@@ -309,10 +309,7 @@ async fn admit(st: &ConsoleState, mut req: Request, next: Next) -> (String, Resp
                     None => {
                         return (
                             "anonymous".into(),
-                            pages::error_page(
-                                StatusCode::SERVICE_UNAVAILABLE,
-                                "no session".into(),
-                            ),
+                            pages::error_page(StatusCode::SERVICE_UNAVAILABLE, "no session".into()),
                         );
                     }
                 }
@@ -353,12 +350,9 @@ async fn admit(st: &ConsoleState, mut req: Request, next: Next) -> (String, Resp
     req.extensions_mut().insert(session);
     let mut resp = next.run(req).await;
     if let Some(id) = new_cookie {
-        if let Ok(v) = HeaderValue::from_str(&set_cookie(
-            SESSION_COOKIE,
-            &id,
-            st.secure_cookies,
-            None,
-        )) {
+        if let Ok(v) =
+            HeaderValue::from_str(&set_cookie(SESSION_COOKIE, &id, st.secure_cookies, None))
+        {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }

@@ -13,7 +13,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::session::{LOGIN_COOKIE, SESSION_COOKIE, cookie, password_matches, random_token, set_cookie};
+use super::session::{
+    LOGIN_COOKIE, SESSION_COOKIE, cookie, password_matches, random_token, set_cookie,
+};
 use super::views::*;
 use super::{ConsoleState, SessionInfo};
 use crate::args;
@@ -130,12 +132,10 @@ async fn sql_table(st: &ConsoleState, s: &SessionInfo, sql: &str) -> anyhow::Res
         user: s.user.clone(),
         role: s.role,
     });
-    let (columns, batches) = tokio::time::timeout(
-        st.statement_timeout,
-        crate::query::execute_in(&ctx, sql),
-    )
-    .await
-    .map_err(|_| anyhow::anyhow!("canceling statement due to statement timeout"))??;
+    let (columns, batches) =
+        tokio::time::timeout(st.statement_timeout, crate::query::execute_in(&ctx, sql))
+            .await
+            .map_err(|_| anyhow::anyhow!("canceling statement due to statement timeout"))??;
     let rows = crate::query::cells(&batches)?
         .into_iter()
         .map(|r| r.into_iter().map(|(v, _)| v).collect())
@@ -244,10 +244,7 @@ const FINDING_KINDS: &[Col] = &[
 // ---------------------------------------------------------------- overview
 
 /// The per-account counts of the overview.
-pub async fn account_counts(
-    st: &ConsoleState,
-    s: &SessionInfo,
-) -> anyhow::Result<Vec<AccountRow>> {
+pub async fn account_counts(st: &ConsoleState, s: &SessionInfo) -> anyhow::Result<Vec<AccountRow>> {
     let (principals, admins, public) = tokio::try_join!(
         sql_table(st, s, SQL_PRINCIPALS),
         sql_table(st, s, SQL_ADMINS),
@@ -259,7 +256,10 @@ pub async fn account_counts(
         t: &TextTable,
         r: &[Option<String>],
     ) -> &'a mut AccountRow {
-        let (cloud, account) = (col(t, r, "cloud").to_string(), col(t, r, "account_id").to_string());
+        let (cloud, account) = (
+            col(t, r, "cloud").to_string(),
+            col(t, r, "account_id").to_string(),
+        );
         by.entry((cloud.clone(), account.clone()))
             .or_insert_with(|| AccountRow {
                 cloud,
@@ -285,9 +285,7 @@ async fn latest_runs(st: &ConsoleState) -> anyhow::Result<Vec<LatestRun>> {
     let store = &st.api.posture.store;
     let latest = store
         .fetch(
-            &format!(
-                "{RUN_SQL} WHERE id IN (SELECT MAX(id) FROM run GROUP BY job) ORDER BY job"
-            ),
+            &format!("{RUN_SQL} WHERE id IN (SELECT MAX(id) FROM run GROUP BY job) ORDER BY job"),
             args![],
             RUN_KINDS,
         )
@@ -327,7 +325,9 @@ pub async fn overview(
         account_counts(&st, &s),
         latest_runs(&st),
         st.api.posture.store.fetch(
-            &format!("{FINDING_SQL} WHERE status = 'open' ORDER BY first_seen DESC, id DESC LIMIT 15"),
+            &format!(
+                "{FINDING_SQL} WHERE status = 'open' ORDER BY first_seen DESC, id DESC LIMIT 15"
+            ),
             args![],
             FINDING_KINDS,
         )
@@ -425,7 +425,10 @@ pub async fn start_run(
     {
         Ok(x) => x,
         Err(StartError::UnknownJob(j)) => {
-            return Err(PageError(StatusCode::NOT_FOUND, format!("unknown job {j:?}")));
+            return Err(PageError(
+                StatusCode::NOT_FOUND,
+                format!("unknown job {j:?}"),
+            ));
         }
         Err(StartError::AlreadyRunning(_, id)) => {
             return Ok(Redirect::to(&format!("/runs/{id}")).into_response());
@@ -444,7 +447,10 @@ fn parse_id(id: &str) -> Result<i64, PageError> {
     id.parse::<i64>().map_err(|_| {
         PageError(
             StatusCode::BAD_REQUEST,
-            format!("expected a numeric id, got {:?}", id.chars().take(40).collect::<String>()),
+            format!(
+                "expected a numeric id, got {:?}",
+                id.chars().take(40).collect::<String>()
+            ),
         )
     })
 }
@@ -564,7 +570,13 @@ pub async fn run_report(
     let name: String = run
         .job
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let disposition = format!("attachment; filename=\"{name}-{id}.{}\"", fmt.extension());
     let mut resp = (StatusCode::OK, body).into_response();
@@ -732,7 +744,11 @@ async fn principal_detail(st: &ConsoleState, s: &SessionInfo, key: &str) -> Prin
     } else {
         return d;
     };
-    let desc = if table == "aws_iam_role" { "description" } else { "NULL AS description" };
+    let desc = if table == "aws_iam_role" {
+        "description"
+    } else {
+        "NULL AS description"
+    };
     let sql = format!(
         "SELECT {desc}, tags FROM {table} WHERE arn = {} LIMIT 1",
         literal(key)
@@ -743,7 +759,14 @@ async fn principal_detail(st: &ConsoleState, s: &SessionInfo, key: &str) -> Prin
             if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(col(&t, r, "tags")) {
                 d.tags = m
                     .iter()
-                    .map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string())
+                        )
+                    })
                     .collect();
             }
         }
@@ -1064,7 +1087,10 @@ pub async fn sql_csv(
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"query.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"query.csv\"",
+            ),
         ],
         body,
     )
@@ -1090,7 +1116,12 @@ fn login_page(st: &ConsoleState, error: String, status: StatusCode) -> Response 
         Ok(h) => (status, Html(h)).into_response(),
         Err(e) => return PageError::from(e).into_response(),
     };
-    if let Ok(v) = HeaderValue::from_str(&set_cookie(LOGIN_COOKIE, &csrf, st.secure_cookies, Some(3600))) {
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        LOGIN_COOKIE,
+        &csrf,
+        st.secure_cookies,
+        Some(3600),
+    )) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
@@ -1112,7 +1143,9 @@ pub async fn login(
     axum::Form(f): axum::Form<LoginForm>,
 ) -> Response {
     let who: Option<(String, Role)> = if !f.token.is_empty() {
-        st.api.token_caller(f.token.trim()).map(|c| (c.name, c.role))
+        st.api
+            .token_caller(f.token.trim())
+            .map(|c| (c.name, c.role))
     } else if let Some((verifier, role)) = st.users.get(&f.user).cloned() {
         let password = f.password.clone();
         // PBKDF2 with thousands of rounds: off the runtime threads.
@@ -1141,10 +1174,7 @@ pub async fn login(
 }
 
 /// `POST /logout`
-pub async fn logout(
-    State(st): State<ConsoleState>,
-    headers: axum::http::HeaderMap,
-) -> Response {
+pub async fn logout(State(st): State<ConsoleState>, headers: axum::http::HeaderMap) -> Response {
     if let Some(id) = headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
@@ -1153,7 +1183,9 @@ pub async fn logout(
         st.sessions.remove(id);
     }
     let mut resp = Redirect::to("/login").into_response();
-    if let Ok(v) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", st.secure_cookies, Some(0))) {
+    if let Ok(v) =
+        HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", st.secure_cookies, Some(0)))
+    {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp

@@ -69,11 +69,7 @@ impl Sessions {
         if map.len() >= MAX_SESSIONS {
             map.retain(|_, e| !expired(e, now));
             if map.len() >= MAX_SESSIONS {
-                if let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, e)| e.last_seen)
-                    .map(|(k, _)| *k)
-                {
+                if let Some(oldest) = map.iter().min_by_key(|(_, e)| e.last_seen).map(|(k, _)| *k) {
                     map.remove(&oldest);
                 }
             }
@@ -179,7 +175,10 @@ mod tests {
 
     #[test]
     fn cookies_parse_and_render() {
-        assert_eq!(cookie("a=1; pw_session=abc; b=2", "pw_session"), Some("abc"));
+        assert_eq!(
+            cookie("a=1; pw_session=abc; b=2", "pw_session"),
+            Some("abc")
+        );
         assert_eq!(cookie("pw_sessionx=abc", "pw_session"), None);
         let c = set_cookie("pw_session", "x", true, None);
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.ends_with("Secure"));

@@ -166,7 +166,8 @@ pub fn trend(runs: &[(i64, i64, i64, i64)]) -> Vec<Bar> {
     runs.iter()
         .enumerate()
         .map(|(i, (id, ok, alarm, err))| {
-            let scale = |v: i64| ((v.max(0) as f64 / max as f64) * f64::from(TREND_H)).round() as u32;
+            let scale =
+                |v: i64| ((v.max(0) as f64 / max as f64) * f64::from(TREND_H)).round() as u32;
             let h_alarm = scale(alarm + err);
             let h_ok = scale(*ok).min(TREND_H - h_alarm.min(TREND_H));
             Bar {
@@ -617,7 +618,11 @@ mod tests {
             generated_at: "now".into(),
             sections: vec![("1".into(), "IAM".into()), ("2".into(), "Storage".into())],
             changes: None,
-            rows: vec![row("1", "alarm", "<root>"), row("2", "ok", "b"), row("2", "error", "c")],
+            rows: vec![
+                row("1", "alarm", "<root>"),
+                row("2", "ok", "b"),
+                row("2", "error", "c"),
+            ],
         };
         let all = ReportView::new(&report, false);
         assert_eq!(all.groups.len(), 2);

@@ -469,8 +469,7 @@ impl Posture {
             message: None,
         };
         if let Some(url) = &job.webhook {
-            let mut body =
-                json!({"event": "run.finished", "run": &summary, "title": report.title});
+            let mut body = json!({"event": "run.finished", "run": &summary, "title": report.title});
             if let Some(base) = &self.console_url {
                 body["url"] = json!(format!("{base}/runs/{run_id}"));
             }
