@@ -321,16 +321,12 @@ pub async fn overview(
     State(st): State<ConsoleState>,
     Extension(s): Extension<SessionInfo>,
 ) -> PageResult {
+    let newest =
+        format!("{FINDING_SQL} WHERE status = 'open' ORDER BY first_seen DESC, id DESC LIMIT 15");
     let (accounts, latest, findings) = tokio::join!(
         account_counts(&st, &s),
         latest_runs(&st),
-        st.api.posture.store.fetch(
-            &format!(
-                "{FINDING_SQL} WHERE status = 'open' ORDER BY first_seen DESC, id DESC LIMIT 15"
-            ),
-            args![],
-            FINDING_KINDS,
-        )
+        st.api.posture.store.fetch(&newest, args![], FINDING_KINDS)
     );
     let accounts = accounts?;
     let mut total = AccountRow::default();
