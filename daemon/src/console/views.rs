@@ -630,7 +630,7 @@ mod tests {
         let failing = ReportView::new(&report, true);
         assert_eq!(failing.groups[1].rows.len(), 1);
         let html = ReportPage { r: &failing }.render().expect("render");
-        assert!(html.contains("CIS &lt;b&gt;") && html.contains("&lt;root&gt;"));
+        assert!(html.contains("CIS &#60;b&#62;") && html.contains("&#60;root&#62;"));
         assert!(!html.contains("<img") && !html.contains("<root>"));
         assert!(html.contains(", run 7"));
     }

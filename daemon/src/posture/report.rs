@@ -364,7 +364,7 @@ mod tests {
     fn html_and_markdown_escape() {
         let r = report();
         let h = r.render(Format::Html).unwrap();
-        assert!(h.contains("&lt;root_account&gt;") && !h.contains("<root_account>"));
+        assert!(h.contains("&#60;root_account&#62;") && !h.contains("<root_account>"));
         let m = r.render(Format::Md).unwrap();
         assert!(m.contains("a\\|b"));
         let c = r.render(Format::Csv).unwrap();
