@@ -3,6 +3,7 @@
 mod audit;
 mod banner;
 mod config;
+mod console;
 mod doctor;
 mod engine;
 mod exec;
@@ -339,13 +340,17 @@ async fn serve(
     let http_listener = tokio::net::TcpListener::bind(http_addr)
         .await
         .with_context(|| format!("server.http_listen: cannot bind {http_addr}"))?;
+    let api_state = posture::api::ApiState::new(runs.clone(), &cfg.tokens, audit.clone());
     let router = http::router(http::HttpState {
         engine: engine.clone(),
     })
-    .merge(posture::api::router(posture::api::ApiState::new(
-        runs.clone(),
-        &cfg.tokens,
-        audit.clone(),
+    .merge(posture::api::router(api_state.clone()))
+    .merge(console::router(console::ConsoleState::new(
+        api_state,
+        engine.clone(),
+        &cfg.users,
+        !http_addr.ip().is_loopback(),
+        limits.statement_timeout,
     )));
     tracing::info!(
         pgwire = %pg_listener.local_addr()?,

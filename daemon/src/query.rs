@@ -37,14 +37,20 @@ pub async fn run(engine: &Engine, sql: &str, output: Output) -> Result<()> {
 
 /// Execute and return PostgreSQL-named columns and batches of the last statement.
 pub async fn execute(engine: &Engine, sql: &str) -> Result<(Vec<String>, Vec<RecordBatch>)> {
-    let ctx = engine.session();
+    execute_in(&engine.session(), sql).await
+}
+
+/// [`execute`] in a given session (the web console's, bound to the logged-in user).
+pub async fn execute_in(
+    ctx: &datafusion::prelude::SessionContext,
+    sql: &str,
+) -> Result<(Vec<String>, Vec<RecordBatch>)> {
     let parser = PgParser::new();
     let stmts = frontend::parse_sql(&parser, sql)?;
     let mut last = (Vec::new(), Vec::new());
     for stmt in stmts {
         // The same front door as pgwire: read-only statements only, whoever runs them.
-        crate::pg::gate::check(&stmt, &crate::identity::Identity::of_ctx(&ctx))
-            .map_err(pg_error)?;
+        crate::pg::gate::check(&stmt, &crate::identity::Identity::of_ctx(ctx)).map_err(pg_error)?;
         let plan = if is_engine_query(&stmt) {
             // The same parsing, rewrites and planning as over pgwire.
             plan_query(&ctx.state(), stmt).await?.1
@@ -67,7 +73,8 @@ pub async fn execute(engine: &Engine, sql: &str) -> Result<(Vec<String>, Vec<Rec
     Ok(last)
 }
 
-fn cells(batches: &[RecordBatch]) -> Result<Vec<Vec<(Option<String>, DataType)>>> {
+/// The cells of `batches` as text (`None` for NULL) with their types.
+pub fn cells(batches: &[RecordBatch]) -> Result<Vec<Vec<(Option<String>, DataType)>>> {
     let opts = FormatOptions::default();
     let mut rows = Vec::new();
     for b in batches {

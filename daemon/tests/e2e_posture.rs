@@ -454,7 +454,7 @@ fn check_filters_formats_and_exit_codes() {
     );
     let (_, html) = check(&["cis_aws_v3", "--demo-scale", "1", "--output", "html"]);
     assert!(
-        html.contains("<table>") && html.contains("&lt;root_account&gt;")
+        html.contains("<table>") && html.contains("&#60;root_account&#62;")
             || html.contains("arn:aws:iam::111111111111:root")
     );
 

@@ -71,7 +71,7 @@ impl ApiState {
 }
 
 /// A JSON error response.
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -97,7 +97,7 @@ fn err(code: StatusCode, msg: impl Into<String>) -> ApiError {
     ApiError(code, msg.into())
 }
 
-type ApiResult = Result<Response, ApiError>;
+pub(crate) type ApiResult = Result<Response, ApiError>;
 
 fn ok(v: Value) -> ApiResult {
     Ok(axum::Json(v).into_response())
@@ -149,18 +149,31 @@ fn authenticate(st: &ApiState, req: &Request) -> Result<Caller, ApiError> {
             "expected Authorization: Bearer <token>",
         ));
     };
-    let digest = Sha256::digest(token.as_bytes());
-    let mut found = None;
-    for (name, hash, role) in st.tokens.iter() {
-        // Compare every token in constant time, so timing says nothing about which matched.
-        if bool::from(digest.as_slice().ct_eq(hash)) && found.is_none() {
-            found = Some(Caller {
-                name: name.clone(),
-                role: *role,
-            });
+    st.token_caller(token)
+        .ok_or_else(|| err(StatusCode::UNAUTHORIZED, "invalid token"))
+}
+
+impl ApiState {
+    /// The caller a bearer token belongs to, if it is one of the configured tokens.
+    pub fn token_caller(&self, token: &str) -> Option<Caller> {
+        let digest = Sha256::digest(token.as_bytes());
+        let mut found = None;
+        for (name, hash, role) in self.tokens.iter() {
+            // Compare every token in constant time, so timing says nothing about which matched.
+            if bool::from(digest.as_slice().ct_eq(hash)) && found.is_none() {
+                found = Some(Caller {
+                    name: name.clone(),
+                    role: *role,
+                });
+            }
         }
+        found
     }
-    found.ok_or_else(|| err(StatusCode::UNAUTHORIZED, "invalid token"))
+
+    /// Whether any `[[token]]` is configured.
+    pub fn has_tokens(&self) -> bool {
+        !self.tokens.is_empty()
+    }
 }
 
 async fn guard(State(st): State<ApiState>, mut req: Request, next: Next) -> Response {
@@ -710,7 +723,7 @@ async fn state_conflict(st: &ApiState, id: i64, decision: Decision) -> ApiError 
 /// racing on one request exactly one finds it in that state, the others get 409. The
 /// desired grant is written or revoked in the same transaction, so a denied request never
 /// leaves a grant behind.
-async fn decide_access_request(
+pub(crate) async fn decide_access_request(
     State(st): State<ApiState>,
     caller: axum::Extension<Caller>,
     Path((id, decision)): Path<(String, String)>,
@@ -929,7 +942,7 @@ async fn list_remediations(State(st): State<ApiState>, Query(q): Query<ListQuery
 
 /// Approve a remediation awaiting approval: one conditional update, so of racing
 /// approvals exactly one wins (and makes an auto_fix call); the others get 409.
-async fn approve_remediation(
+pub(crate) async fn approve_remediation(
     State(st): State<ApiState>,
     caller: axum::Extension<Caller>,
     Path(id): Path<String>,

@@ -66,9 +66,11 @@ pub async fn setup(
         }
     }
     let two_person_rule = cfg.desired_state.as_ref().is_none_or(|d| d.two_person_rule);
-    Ok(runner::Posture::new(engine, store, &cfg.jobs)
+    let mut posture = runner::Posture::new(engine, store, &cfg.jobs)
         .with_remediation(&mode, target, audit)
-        .with_two_person_rule(two_person_rule))
+        .with_two_person_rule(two_person_rule);
+    posture.console_url = Some(format!("http://{http_addr}"));
+    Ok(posture)
 }
 
 /// The IAM client of the aws connection `name`, for remediation calls: the connection's

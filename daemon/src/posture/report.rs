@@ -218,7 +218,7 @@ impl Report {
                 String::from_utf8(w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?)?
             }
             Format::Md => self.markdown(),
-            Format::Html => self.html(),
+            Format::Html => self.html()?,
         })
     }
 
@@ -309,61 +309,16 @@ impl Report {
         out
     }
 
-    fn html(&self) -> String {
-        let (sections, total) = self.summary();
-        let mut out = format!(
-            "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px}}.alarm{{color:#b00}}.error{{color:#a50}}</style></head><body>\n<h1>{t}</h1>\n<p>Generated {g}</p>\n<h2>Summary</h2>\n<table><tr><th>section</th><th>title</th><th>ok</th><th>alarm</th><th>info</th><th>skip</th><th>error</th></tr>\n",
-            t = esc(&self.title),
-            g = esc(&self.generated_at)
-        );
-        for (id, title, c) in &sections {
-            out.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                esc(id),
-                esc(title),
-                c.ok,
-                c.alarm,
-                c.info,
-                c.skip,
-                c.error
-            ));
-        }
-        out.push_str(&format!(
-            "<tr><th>total</th><td></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>\n",
-            total.ok, total.alarm, total.info, total.skip, total.error
-        ));
-        out.push_str("<h2>Alarms and errors</h2>\n<table><tr><th>control</th><th>severity</th><th>status</th><th>resource</th><th>reason</th><th>account</th><th>region</th></tr>\n");
-        for r in self
-            .rows
-            .iter()
-            .filter(|r| r.status == "alarm" || r.status == "error")
-        {
-            out.push_str(&format!(
-                "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                esc(&r.status),
-                esc(&r.control_id),
-                esc(&r.severity),
-                esc(&r.status),
-                esc(&r.resource),
-                esc(&r.reason),
-                esc(&r.account_id),
-                esc(&r.region)
-            ));
-        }
-        out.push_str("</table>\n</body></html>\n");
-        out
+    /// The standalone HTML page, from the console's templates.
+    fn html(&self) -> Result<String> {
+        use askama::Template;
+        let view = crate::console::views::ReportView::new(self, true);
+        Ok(crate::console::views::ReportPage { r: &view }.render()?)
     }
 }
 
 fn md(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -409,7 +364,7 @@ mod tests {
     fn html_and_markdown_escape() {
         let r = report();
         let h = r.render(Format::Html).unwrap();
-        assert!(h.contains("&lt;root_account&gt;") && !h.contains("<root_account>"));
+        assert!(h.contains("&#60;root_account&#62;") && !h.contains("<root_account>"));
         let m = r.render(Format::Md).unwrap();
         assert!(m.contains("a\\|b"));
         let c = r.render(Format::Csv).unwrap();

@@ -32,6 +32,9 @@ pub struct Posture {
     pub audit: Option<Arc<dyn crate::audit::AuditSink>>,
     /// High-risk access requests need two admins' approvals (`[desired_state] two_person_rule`).
     pub two_person_rule: bool,
+    /// Base URL of the web console (`http://<http_listen>`): run-finished webhooks link to
+    /// the run's page.
+    pub console_url: Option<String>,
 }
 
 /// Why a run could not start.
@@ -95,6 +98,7 @@ impl Posture {
             iam_target: None,
             audit: None,
             two_person_rule: true,
+            console_url: None,
         }
     }
 
@@ -465,7 +469,10 @@ impl Posture {
             message: None,
         };
         if let Some(url) = &job.webhook {
-            let body = json!({"event": "run.finished", "run": &summary, "title": report.title});
+            let mut body = json!({"event": "run.finished", "run": &summary, "title": report.title});
+            if let Some(base) = &self.console_url {
+                body["url"] = json!(format!("{base}/runs/{run_id}"));
+            }
             match self.http.post(url).json(&body).send().await {
                 Ok(resp) if resp.status().is_success() => {}
                 Ok(resp) => problems.push(format!("webhook: HTTP {}", resp.status())),

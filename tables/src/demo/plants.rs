@@ -503,7 +503,9 @@ fn plant_escalations(org: &mut Org) {
         PROD,
         "chain-hop-a",
         600,
-        "Intermediate role for the reporting job.",
+        // Descriptions are attacker-controlled text: the web console's escaping test looks
+        // for this markup rendered as text.
+        "Intermediate role for the reporting job. <script>alert('chain-hop-a')</script>",
         trust_aws(&[&user_arn(PROD, "esc-assume-chain")]),
     );
     hop_a.inline.push((
