@@ -352,14 +352,21 @@ endpoints = {endpoints}
         "select name, plugin, tables from pathwarden.connection where plugin in ('azure', 'azuread') order by name",
     )
     .await;
+    // Table counts from the registry, so a new table does not need this test changed.
+    let ad = pathwarden_tables::azure::tables(pathwarden_tables::azure::AzurePlugin::AzureAd)
+        .len()
+        .to_string();
+    let arm = pathwarden_tables::azure::tables(pathwarden_tables::azure::AzurePlugin::Azure)
+        .len()
+        .to_string();
     assert_eq!(
         conns,
         [
-            ["ad_cli", "azuread", "5"],
-            ["ad_secret", "azuread", "5"],
-            ["az_managed", "azure", "9"],
-            ["az_secret", "azure", "9"],
-            ["az_workload", "azure", "9"],
+            ["ad_cli", "azuread", ad.as_str()],
+            ["ad_secret", "azuread", ad.as_str()],
+            ["az_managed", "azure", arm.as_str()],
+            ["az_secret", "azure", arm.as_str()],
+            ["az_workload", "azure", arm.as_str()],
         ]
     );
 

@@ -407,8 +407,9 @@ async fn pages_of_the_demo_match_sql_and_escape_planted_markup() {
     assert_eq!(everyone.status, 200);
     assert!(everyone.body.contains("Everyone who can become admin"));
 
-    // SQL console: same answer as pgwire, read-only, CSV.
-    let csrf = home.csrf();
+    // SQL console: same answer as pgwire, read-only, CSV. (An anonymous reader has no
+    // log-out form; the SQL page carries the session's CSRF token.)
+    let csrf = b.get("/sql").await.csrf();
     let n: i64 = pg
         .query_one("select count(*) from aws_iam_role", &[])
         .await

@@ -25,7 +25,7 @@ const READER: &str = "browser-reader-token-0123456789";
 const ADMIN: &str = "browser-admin-token-0123456789";
 const PROD: &str = "111111111111";
 const PLANTED_ROLE: &str = "arn:aws:iam::111111111111:role/chain-hop-a";
-const ELEMENT: &str = "element-6066-11e4-a52e-4f27bb08e5f7";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn find_binary(names: &[&str]) -> Option<PathBuf> {
     for n in names {
@@ -138,7 +138,11 @@ impl Driver {
             if let Some(e) = self.find(css).await {
                 return e;
             }
-            assert!(Instant::now() < deadline, "{css} did not appear");
+            if Instant::now() >= deadline {
+                let page = self.s("GET", "/source", None).await;
+                let url = self.s("GET", "/url", None).await;
+                panic!("{css} did not appear on {url}: {page}");
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

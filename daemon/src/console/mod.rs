@@ -172,10 +172,11 @@ fn harden(resp: &mut Response) {
 /// same-origin (or none: typed by the user).
 fn same_origin(req: &Request) -> bool {
     let h = req.headers();
+    // Browsers set Sec-Fetch-Site themselves (page script cannot); when present it
+    // decides. It matters because with `Referrer-Policy: no-referrer` a browser sends
+    // `Origin: null` even on a same-origin form post.
     if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" && site != "none" {
-            return false;
-        }
+        return site == "same-origin" || site == "none";
     }
     match h.get(header::ORIGIN) {
         None => true,

@@ -49,6 +49,12 @@ pub struct Savepoints {
 }
 
 fn classify(sql: &str) -> Option<Control> {
+    classify_all(sql).into_iter().next()
+}
+
+/// The controls of every statement of `sql` (a simple query may hold several, as in
+/// `begin; savepoint a`), in order.
+fn classify_all(sql: &str) -> Vec<Control> {
     let head: String = sql
         .trim_start()
         .chars()
@@ -67,29 +73,45 @@ fn classify(sql: &str) -> Option<Control> {
     ]
     .iter()
     .any(|k| head.starts_with(k))
+        && !sql.contains(';')
     {
-        return None;
+        return Vec::new();
     }
-    let stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
+    let Ok(stmts) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
+        return Vec::new();
+    };
     let name = |n: &datafusion::sql::sqlparser::ast::Ident| n.value.to_lowercase();
-    match stmts.first()? {
-        Statement::Savepoint { name: n } => Some(Control::Savepoint(name(n))),
-        Statement::ReleaseSavepoint { name: n } => Some(Control::Release(name(n))),
-        Statement::Rollback {
-            savepoint: Some(n), ..
-        } => Some(Control::RollbackTo(name(n))),
-        Statement::Rollback { .. }
-        | Statement::Commit { .. }
-        | Statement::StartTransaction { .. } => Some(Control::End),
-        _ => None,
-    }
+    stmts
+        .iter()
+        .filter_map(|s| match s {
+            Statement::Savepoint { name: n } => Some(Control::Savepoint(name(n))),
+            Statement::ReleaseSavepoint { name: n } => Some(Control::Release(name(n))),
+            Statement::Rollback {
+                savepoint: Some(n), ..
+            } => Some(Control::RollbackTo(name(n))),
+            Statement::Rollback { .. }
+            | Statement::Commit { .. }
+            | Statement::StartTransaction { .. } => Some(Control::End),
+            _ => None,
+        })
+        .collect()
 }
 
 impl Savepoints {
     /// Watch one message; `failed` is whether the transaction is failed before it.
     pub fn observe(&mut self, msg: &PgWireFrontendMessage, failed: bool) -> Action {
         let control = match msg {
-            PgWireFrontendMessage::Query(q) => classify(&q.query),
+            PgWireFrontendMessage::Query(q) => {
+                // Every statement of the batch, in order; the first that answers decides.
+                let mut action = Action::None;
+                for c in classify_all(&q.query) {
+                    let a = self.apply(Some(c), failed);
+                    if matches!(action, Action::None) {
+                        action = a;
+                    }
+                }
+                return action;
+            }
             PgWireFrontendMessage::Parse(p) => {
                 let name = p.name.clone().unwrap_or_default();
                 match classify(&p.query) {
@@ -113,6 +135,10 @@ impl Savepoints {
                 .cloned(),
             _ => None,
         };
+        self.apply(control, failed)
+    }
+
+    fn apply(&mut self, control: Option<Control>, failed: bool) -> Action {
         match control {
             // In a failed transaction PostgreSQL refuses SAVEPOINT and RELEASE (25P02).
             Some(Control::Savepoint(n)) if !failed => {
