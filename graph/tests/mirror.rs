@@ -158,10 +158,11 @@ async fn sql_context(scale: usize) -> (SessionContext, Arc<GraphHandle>) {
     (ctx, handle)
 }
 
-/// Principals of both clouds: AWS ones keyed by `arn`, GCP ones by `member`.
+/// Principals of every cloud: AWS ones keyed by `arn`, GCP ones by `member`, Azure ones
+/// by `object_id`.
 const ADMIN_REACHERS: &str = "MATCH (p)-[:CAN_ASSUME|CAN_ESCALATE|ADMIN_OF*1..12]->(:Admin) \
-     WHERE p:User OR p:Role OR p:GcpPrincipal OR p:GcpServiceAccount \
-     RETURN DISTINCT coalesce(p.arn, p.member)";
+     WHERE p:User OR p:Role OR p:GcpPrincipal OR p:GcpServiceAccount OR p:AzurePrincipal \
+     RETURN DISTINCT coalesce(p.arn, p.member, p.object_id)";
 
 fn strings(rows: Vec<Vec<Value>>) -> BTreeSet<String> {
     rows.into_iter()

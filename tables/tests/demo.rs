@@ -47,9 +47,17 @@ fn same_scale_and_seed_give_identical_rows() {
 #[test]
 fn rows_use_only_declared_columns_and_every_table_has_rows() {
     let org = demo::generate(1_000, DEFAULT_SEED);
+    let azure = || {
+        use pathwarden_tables::azure::{AzurePlugin, tables};
+        tables(AzurePlugin::Azure)
+            .into_iter()
+            .chain(tables(AzurePlugin::AzureAd))
+    };
     let declared: HashSet<&str> = aws::tables()
         .iter()
         .chain(pathwarden_tables::gcp::tables().iter())
+        .copied()
+        .chain(azure())
         .map(|d| d.name)
         .collect();
     for name in org.rows.keys() {
@@ -61,6 +69,7 @@ fn rows_use_only_declared_columns_and_every_table_has_rows() {
     for def in aws::tables()
         .into_iter()
         .chain(pathwarden_tables::gcp::tables())
+        .chain(azure())
     {
         let rows = org.table(def.name);
         assert!(!rows.is_empty(), "{} has no demo rows", def.name);
