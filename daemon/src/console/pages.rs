@@ -202,7 +202,6 @@ fn run_row(r: &[Val]) -> RunRow {
         alarm: i(10),
         error: i(11),
         info: i(12),
-        skip: i(13),
         new: i(14),
         resolved: i(15),
         previous_run_id: r.get(16).and_then(Val::int),
@@ -637,7 +636,6 @@ fn parse_paths(t: &TextTable) -> Vec<(PathRow, Value)> {
                 PathRow {
                     index,
                     source: col(t, r, "source_arn").to_string(),
-                    source_account: col(t, r, "source_account").to_string(),
                     target: col(t, r, "target").to_string(),
                     target_account: col(t, r, "target_account").to_string(),
                     hops,

@@ -228,8 +228,6 @@ pub struct RunRow {
     pub error: i64,
     /// Info.
     pub info: i64,
-    /// Skipped.
-    pub skip: i64,
     /// New alarms.
     pub new: i64,
     /// Resolved alarms.
@@ -357,8 +355,6 @@ pub struct PathRow {
     pub index: usize,
     /// Source principal.
     pub source: String,
-    /// Its account.
-    pub source_account: String,
     /// `admin` or the target asked for.
     pub target: String,
     /// Account of the target.
