@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::GraphError;
 use crate::model::{Edge, Evidence, GraphBuilder, no_props};
+use crate::rows::quote_ident;
 use crate::schema::{EdgeKind, NodeKind};
 
 /// What the GCP part of the graph is built from.
@@ -45,10 +46,6 @@ struct AwsProvider {
 }
 
 pub(crate) type Rows = Vec<Vec<Option<String>>>;
-
-pub(crate) fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
 
 /// Rows of `table` as text cells; `None` when the schema does not serve it or reading it
 /// failed (denied), which leaves that part of the graph out, logged. (The Azure part reads

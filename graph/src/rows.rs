@@ -160,7 +160,8 @@ macro_rules! table_row {
     };
 }
 
-fn quote_ident(s: &str) -> String {
+/// `s` as a quoted SQL identifier.
+pub(crate) fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 

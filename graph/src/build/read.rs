@@ -6,7 +6,7 @@ use datafusion::prelude::SessionContext;
 
 use super::types::{ErrorRow, OrgTables, Tables};
 use crate::GraphError;
-use crate::rows::{FromRow, read_query, read_table};
+use crate::rows::{FromRow, quote_ident, read_query, read_table};
 
 /// Reads `schema.table` into `T`s. A table the schema does not serve is an error when
 /// `required`, else no rows.
@@ -81,10 +81,10 @@ async fn read_org(ctx: &SessionContext, schema: &str) -> Option<OrgTables> {
     if !TABLES.iter().all(|t| served(ctx, schema, t)) {
         return None;
     }
-    let q = |table: &str| format!("\"{}\".\"{table}\"", schema.replace('"', "\"\""));
     let scp_sql = format!(
-        "select id, name, target_id, content from {} where type = 'SERVICE_CONTROL_POLICY'",
-        q("aws_organizations_policy_target")
+        "select id, name, target_id, content from {}.{} where type = 'SERVICE_CONTROL_POLICY'",
+        quote_ident(schema),
+        quote_ident(TABLES[3])
     );
     let read = async {
         Ok::<_, datafusion::error::DataFusionError>(OrgTables {
