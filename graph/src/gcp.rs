@@ -92,6 +92,9 @@ pub(crate) async fn read(
                 );
             }
         }
+        // A scan of several partitions arrives in whatever order they finish: sorted,
+        // the graph built from these rows is the same on every build.
+        rows.sort_unstable();
         Ok::<_, datafusion::error::DataFusionError>(rows)
     }
     .await;
@@ -554,7 +557,8 @@ fn add_aws_federation(
         return 0;
     }
     // AWS roles by (account, name): assumed-role ARNs carry no path.
-    let mut roles: HashMap<(String, String), Vec<crate::model::NodeId>> = HashMap::new();
+    // Ordered: a principalSet admitting a whole account emits its edges in key order.
+    let mut roles: BTreeMap<(String, String), Vec<crate::model::NodeId>> = BTreeMap::new();
     for (id, n) in b.nodes_so_far().iter().enumerate() {
         if n.kind != NodeKind::Role {
             continue;

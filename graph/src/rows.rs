@@ -172,8 +172,12 @@ pub async fn read_table<T: FromRow>(
     table: &str,
 ) -> Result<Vec<T>, DataFusionError> {
     let cols: Vec<String> = T::COLUMNS.iter().map(|c| quote_ident(c)).collect();
+    // Ordered by the leading key columns: a table fetched region by region arrives in
+    // whatever order the regions answer, and the graph built from it must not depend on
+    // that.
+    let order = if cols.len() > 1 { "1, 2" } else { "1" };
     let sql = format!(
-        "select {} from {}.{}",
+        "select {} from {}.{} order by {order}",
         cols.join(", "),
         quote_ident(schema),
         quote_ident(table)
