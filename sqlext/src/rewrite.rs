@@ -161,6 +161,7 @@ fn rewrite_set_expr(body: &mut SetExpr, outer: &Scope) -> Result<Scope, SqlExtEr
 }
 
 fn rewrite_select(select: &mut Select, outer: &Scope) -> Result<Scope, SqlExtError> {
+    merge_using_chains(select);
     let mut scope = outer.clone();
     for twj in select.from.iter_mut() {
         rewrite_table_with_joins(twj, &mut scope)?;
@@ -192,6 +193,123 @@ fn rewrite_select(select: &mut Select, outer: &Scope) -> Result<Scope, SqlExtErr
         rewrite_expr(e, &scope)?;
     }
     Ok(scope)
+}
+
+/// A column joined `USING` by two or more joins of one FROM item (`a left join b using
+/// (k) left join c using (k)`) is one column in PostgreSQL; DataFusion sees `k` of `a`, `b`
+/// and `c` and answers "ambiguous reference". An unqualified `k` of this SELECT (not of
+/// its subqueries) becomes the merged column: the left side's for inner and left joins,
+/// the right side's for a right join, `COALESCE` of both for a full join — PostgreSQL's
+/// definition of the merged column.
+fn merge_using_chains(select: &mut Select) {
+    use datafusion::sql::sqlparser::ast::{JoinConstraint, JoinOperator};
+    let mut merged: HashMap<String, Expr> = HashMap::new();
+    for twj in &select.from {
+        let Some(first) = alias_name(&twj.relation) else {
+            continue;
+        };
+        // Per column: (times joined USING, the merged expression so far).
+        let mut columns: HashMap<String, (usize, Expr)> = HashMap::new();
+        for join in &twj.joins {
+            let (constraint, side) = match &join.join_operator {
+                JoinOperator::Join(c) | JoinOperator::Inner(c) => (c, 'i'),
+                JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (c, 'l'),
+                JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (c, 'r'),
+                JoinOperator::FullOuter(c) => (c, 'f'),
+                _ => continue,
+            };
+            let JoinConstraint::Using(names) = constraint else {
+                continue;
+            };
+            let Some(right) = alias_name(&join.relation) else {
+                continue;
+            };
+            for n in names {
+                let Some(col) = last_name(n) else { continue };
+                let qualified = |q: &str| {
+                    Expr::CompoundIdentifier(vec![Ident::new(q), Ident::new(col.clone())])
+                };
+                let (count, left) = columns
+                    .remove(&col)
+                    .unwrap_or_else(|| (0, qualified(&first)));
+                let right = qualified(&right);
+                let expr = match side {
+                    'r' => right,
+                    'f' => call("coalesce", vec![left, right]),
+                    _ => left,
+                };
+                columns.insert(col, (count + 1, expr));
+            }
+        }
+        for (col, (count, expr)) in columns {
+            if count > 1 {
+                merged.insert(col, expr);
+            }
+        }
+    }
+    if merged.is_empty() {
+        return;
+    }
+    struct Merge<'a> {
+        merged: &'a HashMap<String, Expr>,
+        depth: usize,
+    }
+    impl VisitorMut for Merge<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            if self.depth == 0
+                && let Expr::Identifier(i) = expr
+                && let Some(m) = self.merged.get(&normalize(i))
+            {
+                *expr = m.clone();
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut v = Merge {
+        merged: &merged,
+        depth: 0,
+    };
+    for item in select.projection.iter_mut() {
+        match item {
+            SelectItem::UnnamedExpr(e) => {
+                // The result column keeps its name.
+                if let Expr::Identifier(i) = e
+                    && merged.contains_key(&normalize(i))
+                {
+                    let alias = i.clone();
+                    let mut expr = e.clone();
+                    let _ = expr.visit(&mut v);
+                    *item = SelectItem::ExprWithAlias { expr, alias };
+                } else {
+                    let _ = e.visit(&mut v);
+                }
+            }
+            SelectItem::ExprWithAlias { expr, .. } => {
+                let _ = expr.visit(&mut v);
+            }
+            _ => {}
+        }
+    }
+    if let Some(e) = select.selection.as_mut() {
+        let _ = e.visit(&mut v);
+    }
+    if let GroupByExpr::Expressions(exprs, _) = &mut select.group_by {
+        for e in exprs.iter_mut() {
+            let _ = e.visit(&mut v);
+        }
+    }
+    if let Some(e) = select.having.as_mut() {
+        let _ = e.visit(&mut v);
+    }
 }
 
 fn rewrite_table_with_joins(
@@ -327,9 +445,21 @@ fn rewrite_table_factor(factor: &mut TableFactor, scope: &mut Scope) -> Result<(
         } => {
             rewrite_table_with_joins(table_with_joins, scope)?;
         }
-        TableFactor::UNNEST { array_exprs, .. } => {
+        TableFactor::UNNEST {
+            array_exprs, alias, ..
+        } => {
             for e in array_exprs.iter_mut() {
                 rewrite_expr(e, scope)?;
+            }
+            // `unnest(x) as a`: PostgreSQL names the single column after the alias too.
+            if let Some(a) = alias.as_mut()
+                && a.columns.is_empty()
+                && array_exprs.len() == 1
+            {
+                a.columns.push(TableAliasColumnDef {
+                    name: a.name.clone(),
+                    data_type: None,
+                });
             }
             if let Some(n) = shadowed.as_ref() {
                 scope.whole_row.remove(n);

@@ -35,17 +35,27 @@ pub async fn plan_query(
     stmt: Statement,
 ) -> PgWireResult<(Statement, LogicalPlan)> {
     let (stmt, plan) = frontend::plan_query(state, stmt).await.map_err(from_sql)?;
-    let plan = match (&stmt, &state.config().options().execution.time_zone) {
-        (Statement::Query(_), Some(zone)) => in_time_zone(plan, zone).map_err(from_df)?,
+    let plan = match &stmt {
+        Statement::Query(_) => as_postgres_prints(
+            plan,
+            state.config().options().execution.time_zone.as_deref(),
+        )
+        .map_err(from_df)?,
         _ => plan,
     };
     Ok((stmt, plan))
 }
 
-/// `plan` with its `timestamptz` columns cast to `zone`: the same instants, printed
-/// (by arrow-pg) with that zone's offset, as PostgreSQL prints them in the session's
-/// `TimeZone`.
-fn in_time_zone(plan: LogicalPlan, zone: &str) -> datafusion::error::Result<LogicalPlan> {
+/// `plan` with its result columns in the form PostgreSQL prints them:
+/// - `timestamptz` columns cast to the session's `zone`: the same instants, printed (by
+///   arrow-pg) with that zone's offset, as PostgreSQL prints them in its `TimeZone`;
+/// - durations (DataFusion's type of `timestamptz - timestamptz`) as intervals of days
+///   and time, as PostgreSQL's difference of two timestamps is (`105 days 09:59:23`, not
+///   `2529:59:23`).
+fn as_postgres_prints(
+    plan: LogicalPlan,
+    zone: Option<&str>,
+) -> datafusion::error::Result<LogicalPlan> {
     use datafusion::common::Column;
     use datafusion::logical_expr::{LogicalPlanBuilder, cast};
     let mut changed = false;
@@ -55,9 +65,15 @@ fn in_time_zone(plan: LogicalPlan, zone: &str) -> datafusion::error::Result<Logi
         .map(|(qualifier, field)| {
             let col = LExpr::Column(Column::from((qualifier, field)));
             match field.data_type() {
-                DataType::Timestamp(unit, Some(tz)) if tz.as_ref() != zone => {
+                DataType::Timestamp(unit, Some(tz)) if zone.is_some_and(|z| tz.as_ref() != z) => {
                     changed = true;
-                    cast(col, DataType::Timestamp(*unit, Some(zone.into())))
+                    cast(col, DataType::Timestamp(*unit, zone.map(Into::into)))
+                        .alias_qualified(qualifier.cloned(), field.name())
+                }
+                DataType::Duration(unit) => {
+                    changed = true;
+                    duration_as_days(*unit)
+                        .call(vec![col])
                         .alias_qualified(qualifier.cloned(), field.name())
                 }
                 _ => col,
@@ -68,6 +84,65 @@ fn in_time_zone(plan: LogicalPlan, zone: &str) -> datafusion::error::Result<Logi
         return Ok(plan);
     }
     LogicalPlanBuilder::from(plan).project(exprs)?.build()
+}
+
+/// A duration as an interval of whole days and the rest (PostgreSQL's `justify_hours`,
+/// which its timestamp difference applies): days truncated toward zero, so `-25 hours`
+/// is `-1 days -01:00:00` as there.
+fn duration_as_days(
+    unit: datafusion::arrow::datatypes::TimeUnit,
+) -> datafusion::logical_expr::ScalarUDF {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{Array, AsArray, IntervalMonthDayNanoArray};
+    use datafusion::arrow::datatypes::{
+        DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType,
+        DurationSecondType, IntervalMonthDayNano, IntervalUnit, TimeUnit,
+    };
+    use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
+    const DAY_NANOS: i64 = 86_400_000_000_000;
+    let f = move |args: &[ColumnarValue]| -> datafusion::error::Result<ColumnarValue> {
+        let array = args[0].clone().into_array(1)?;
+        let nanos: Vec<Option<i64>> = match unit {
+            TimeUnit::Second => array
+                .as_primitive::<DurationSecondType>()
+                .iter()
+                .map(|v| v.map(|v| v.saturating_mul(1_000_000_000)))
+                .collect(),
+            TimeUnit::Millisecond => array
+                .as_primitive::<DurationMillisecondType>()
+                .iter()
+                .map(|v| v.map(|v| v.saturating_mul(1_000_000)))
+                .collect(),
+            TimeUnit::Microsecond => array
+                .as_primitive::<DurationMicrosecondType>()
+                .iter()
+                .map(|v| v.map(|v| v.saturating_mul(1_000)))
+                .collect(),
+            TimeUnit::Nanosecond => array
+                .as_primitive::<DurationNanosecondType>()
+                .iter()
+                .collect(),
+        };
+        let out: IntervalMonthDayNanoArray = nanos
+            .into_iter()
+            .map(|n| {
+                n.map(|n| {
+                    // Truncating division: days and rest share the sign.
+                    IntervalMonthDayNano::new(0, (n / DAY_NANOS) as i32, n % DAY_NANOS)
+                })
+            })
+            .collect();
+        debug_assert_eq!(out.len(), array.len());
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    };
+    create_udf(
+        "pg_duration_as_interval",
+        vec![DataType::Duration(unit)],
+        DataType::Interval(IntervalUnit::MonthDayNano),
+        Volatility::Immutable,
+        Arc::new(f),
+    )
 }
 
 /// The parameters of a prepared statement by position (`$1` first): the type the plan

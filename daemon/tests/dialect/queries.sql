@@ -227,7 +227,6 @@ select user_name,
 from aws_iam_credential_report;
 
 -- name: iam_users_left_join_using
--- bug: a chain of LEFT JOIN ... USING (account_id) is 42702 ambiguous reference
 select account_id, count(distinct u.name) as users, count(distinct r.name) as roles, count(distinct g.name) as groups
 from aws_iam_user u
 left join aws_iam_role r using (account_id)
@@ -438,7 +437,6 @@ select region, array_agg(name order by name) as buckets from aws_s3_bucket group
 select name, nullif(path, '/') as custom_path, coalesce(permissions_boundary_arn, 'none') as boundary from aws_iam_user;
 
 -- name: unnest_alias
--- bug: the alias of unnest(...) as a is not a column name (42703)
 select u.name, a from aws_iam_user u, unnest(array['x', 'y']) as a;
 
 -- name: in_subquery
@@ -463,7 +461,6 @@ select name, create_date::text as created from aws_iam_user order by name, creat
 select create_date::date as day, count(*) from aws_iam_user group by 1 order by 1;
 
 -- name: interval_between
--- bug: timestamptz - timestamptz prints as hours (2529:59:23), PostgreSQL as days (105 days 09:59:23)
 -- order: total
 select k.access_key_id, k.create_date - u.create_date as after_user
 from aws_iam_access_key k join aws_iam_user u on u.name = k.user_name and u.account_id = k.account_id

@@ -297,3 +297,44 @@ async fn only_queries_run_through_sql() {
     let e = super::sql(&ctx, "selec 1").await.unwrap_err();
     assert_eq!(e.code, "42601");
 }
+
+#[tokio::test]
+async fn unnest_alias_names_its_column() {
+    let ctx = ctx();
+    let out = run(
+        &ctx,
+        "select t.name, a from t, unnest(array['x', 'y']) as a where t.name = 'a' order by a",
+    )
+    .await;
+    let rows: Vec<String> = out
+        .iter()
+        .flat_map(|b| {
+            let a = b.column(1).as_string::<i32>().clone();
+            (0..b.num_rows()).map(move |i| a.value(i).to_string())
+        })
+        .collect();
+    assert_eq!(rows, ["x", "y"]);
+}
+
+#[tokio::test]
+async fn a_chain_of_using_joins_merges_the_column() {
+    let ctx = ctx();
+    let out = run(
+        &ctx,
+        "select account_id, count(*) as c from t a left join t b using (account_id) \
+         left join t c using (account_id) group by account_id order by account_id",
+    )
+    .await;
+    let rows: Vec<(String, i64)> = out
+        .iter()
+        .flat_map(|b| {
+            let k = b.column(0).as_string::<i32>().clone();
+            let c = b
+                .column(1)
+                .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+                .clone();
+            (0..b.num_rows()).map(move |i| (k.value(i).to_string(), c.value(i)))
+        })
+        .collect();
+    assert_eq!(rows, [("1".to_string(), 8), ("2".to_string(), 1)]);
+}
