@@ -17,6 +17,7 @@ mod pg;
 mod policy;
 mod posture;
 mod query;
+mod throttle;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -260,7 +261,10 @@ async fn serve(
         );
     }
     let limits = cfg.server.limits().map_err(|e| anyhow::anyhow!("{e}"))?;
+    // One record of failed logins for the pgwire and console logins.
+    let throttle = Arc::new(throttle::LoginThrottle::new());
     let auth = Arc::new(AuthConfig {
+        throttle: throttle.clone(),
         users: cfg
             .users
             .iter()
@@ -351,6 +355,7 @@ async fn serve(
         &cfg.users,
         !http_addr.ip().is_loopback(),
         limits.statement_timeout,
+        throttle,
     )));
     tracing::info!(
         pgwire = %pg_listener.local_addr()?,

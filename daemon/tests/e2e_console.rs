@@ -723,4 +723,43 @@ async fn logins_roles_runs_and_approvals() {
     let r = replay.get("/").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), "/login");
+
+    // Failed logins: five in a row are answered 401; the sixth locks this address out
+    // (1 s), and during the lock even the right password is 429 with Retry-After.
+    let mut guesser = Browser::new(&d);
+    let mut csrf = guesser.get("/login").await.csrf();
+    for i in 0..6 {
+        let bad = guesser
+            .post(
+                "/login",
+                &[("csrf", &csrf), ("user", "ann"), ("password", "guess")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+        csrf = bad.csrf();
+    }
+    let locked = guesser
+        .post(
+            "/login",
+            &[("csrf", &csrf), ("user", "ann"), ("password", "ann-secret")],
+        )
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.body.contains("too many failed logins"));
+    assert_eq!(
+        locked
+            .headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    csrf = locked.csrf();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let ok = guesser
+        .post(
+            "/login",
+            &[("csrf", &csrf), ("user", "ann"), ("password", "ann-secret")],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
 }

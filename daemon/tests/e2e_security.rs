@@ -82,6 +82,25 @@ fn scram_over_tls() {
     assert!(err.contains("password authentication failed"), "{err}");
     let nouser = psql_as(&d, "mallory", "x", "require", "select 1");
     assert!(!nouser.status.success());
+    // Failed logins from one address: after five in a row (two above, three here) the
+    // next locks the address out, and then even the right password is refused until the
+    // lock (1 s) has passed.
+    for _ in 0..4 {
+        let bad = psql_as(&d, "analyst", "wrong", "require", "select 1");
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(err.contains("password authentication failed"), "{err}");
+    }
+    let locked = psql_as(&d, "analyst", "correct horse", "require", "select 1");
+    assert!(!locked.status.success());
+    let err = String::from_utf8_lossy(&locked.stderr);
+    assert!(err.contains("too many failed logins"), "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = psql_as(&d, "analyst", "correct horse", "require", "select 1");
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     // The log never carries the password or the verifier.
     let log = d.stderr();
     assert!(

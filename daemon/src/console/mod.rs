@@ -56,6 +56,11 @@ pub struct ConsoleState {
     secure_cookies: bool,
     /// Statement timeout of the SQL console.
     pub statement_timeout: Duration,
+    /// Failed logins by client address (shared with the pgwire login).
+    throttle: Arc<crate::throttle::LoginThrottle>,
+    /// A verifier of a random password, checked for unknown user names so that a failed
+    /// login takes as long whether the user exists or not.
+    decoy: Arc<ScramVerifier>,
 }
 
 impl ConsoleState {
@@ -66,6 +71,7 @@ impl ConsoleState {
         users: &[crate::config::UserConfig],
         secure_cookies: bool,
         statement_timeout: Option<Duration>,
+        throttle: Arc<crate::throttle::LoginThrottle>,
     ) -> ConsoleState {
         let users = users
             .iter()
@@ -80,6 +86,11 @@ impl ConsoleState {
             users: Arc::new(users),
             sessions: Arc::new(Sessions::default()),
             secure_cookies,
+            throttle,
+            decoy: Arc::new(ScramVerifier::generate(
+                &session::random_token(),
+                crate::pg::auth::DEFAULT_ITERATIONS,
+            )),
             // The console's own bound: a page should not wait longer than this either.
             statement_timeout: statement_timeout
                 .unwrap_or(Duration::from_secs(30))

@@ -1134,26 +1134,46 @@ pub struct LoginForm {
 /// `POST /login`: a token or a user and password for a session cookie.
 pub async fn login(
     State(st): State<ConsoleState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     axum::Form(f): axum::Form<LoginForm>,
 ) -> Response {
+    // A locked-out address is refused before any password work.
+    if let Err(wait) = st.throttle.check(peer.ip()) {
+        tracing::warn!(client = %peer, "console: login refused, address locked out");
+        let mut resp = login_page(
+            &st,
+            crate::throttle::retry_text(wait),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return resp;
+    }
     let who: Option<(String, Role)> = if !f.token.is_empty() {
         st.api
             .token_caller(f.token.trim())
             .map(|c| (c.name, c.role))
-    } else if let Some((verifier, role)) = st.users.get(&f.user).cloned() {
+    } else {
+        let known = st.users.get(&f.user).cloned();
+        let verifier = match &known {
+            Some((v, _)) => v.clone(),
+            None => (*st.decoy).clone(),
+        };
         let password = f.password.clone();
-        // PBKDF2 with thousands of rounds: off the runtime threads.
+        // PBKDF2 with thousands of rounds: off the runtime threads, and for unknown
+        // users too (against the decoy), so the answer's timing does not tell them apart.
         let ok = tokio::task::spawn_blocking(move || password_matches(&verifier, &password))
             .await
             .unwrap_or(false);
-        ok.then(|| (f.user.clone(), role))
-    } else {
-        None
+        known.filter(|_| ok).map(|(_, role)| (f.user.clone(), role))
     };
     let Some((user, role)) = who else {
-        tracing::info!("console: failed login");
+        st.throttle.failed(peer.ip());
+        tracing::info!(client = %peer, "console: failed login");
         return login_page(&st, "invalid credentials".into(), StatusCode::UNAUTHORIZED);
     };
+    st.throttle.succeeded(peer.ip());
     let id = st.sessions.create(&user, role);
     let mut resp = Redirect::to("/").into_response();
     for c in [

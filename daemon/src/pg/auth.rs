@@ -140,6 +140,8 @@ pub struct AuthConfig {
     pub trust: bool,
     /// Statement timeout a new session starts with.
     pub statement_timeout: Option<std::time::Duration>,
+    /// Failed logins by client address (shared with the console's login).
+    pub throttle: Arc<crate::throttle::LoginThrottle>,
 }
 
 /// What a connection's startup handler works with.
@@ -331,6 +333,9 @@ impl StartupHandler for PwStartupHandler {
                     }
                     self.complete(client, &user, "admin").await?;
                 } else {
+                    if let Err(wait) = self.auth.throttle.check(self.login.peer.ip()) {
+                        return Err(self.refuse(&user, "28000", crate::throttle::retry_text(wait)));
+                    }
                     client.set_state(PgWireConnectionState::AuthenticationInProgress);
                     client
                         .send(PgWireBackendMessage::Authentication(Authentication::SASL(
@@ -425,6 +430,7 @@ impl StartupHandler for PwStartupHandler {
                             .ok_or_else(|| auth_error("08P01", "SCRAM proof missing"))?;
                         let attrs = parse_attrs(without_proof);
                         let fail = || {
+                            self.auth.throttle.failed(self.login.peer.ip());
                             self.refuse(
                                 user,
                                 "28P01",
@@ -468,6 +474,7 @@ impl StartupHandler for PwStartupHandler {
                                 Authentication::SASLFinal(final_msg.into_bytes().into()),
                             ))
                             .await?;
+                        self.auth.throttle.succeeded(self.login.peer.ip());
                         let (user, role) = (user.clone(), login.role.clone());
                         *state = ScramState::Done;
                         drop(state);
