@@ -10,7 +10,8 @@
 //! pathwarden with SQLSTATE 0A000 naming the feature (and run on PostgreSQL).
 //!
 //! `dialect_benchmark` (ignored; `cargo nextest run -p pathwarden --test e2e_dialect
-//! --run-ignored only`) prints each query's time on both servers and the ratio.
+//! --run-ignored only`) prints each query's time on both servers and the ratio; give it a
+//! release build with `PATHWARDEN_BINARY=target/release/pathwarden`.
 
 mod common;
 

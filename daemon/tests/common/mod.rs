@@ -24,8 +24,16 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// The daemon under test: this build's, or the one `PATHWARDEN_BINARY` names (the
+/// benchmarks run a release build with it).
 pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_pathwarden")
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("PATHWARDEN_BINARY")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_pathwarden").to_string())
+    })
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
