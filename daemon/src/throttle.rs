@@ -101,8 +101,9 @@ impl LoginThrottle {
         }
     }
 
-    /// Addresses with a record (for tests and the status endpoint).
-    pub fn tracked(&self) -> usize {
+    /// Addresses with a record.
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
         self.lock().len()
     }
 }

@@ -300,24 +300,33 @@ async fn only_queries_run_through_sql() {
 
 #[tokio::test]
 async fn unnest_alias_names_its_column() {
-    let ctx = ctx();
-    let out = run(
-        &ctx,
-        "select t.name, a from t, unnest(array['x', 'y']) as a where t.name = 'a' order by a",
-    )
-    .await;
-    let rows: Vec<String> = out
-        .iter()
-        .flat_map(|b| {
-            let a = b.column(1).as_string::<i32>().clone();
-            (0..b.num_rows()).map(move |i| a.value(i).to_string())
-        })
-        .collect();
-    assert_eq!(rows, ["x", "y"]);
+    for ctx in [ctx(), full_ctx()] {
+        let out = run(
+            &ctx,
+            "select t.name, a from t, unnest(array['x', 'y']) as a where t.name = 'a' order by a",
+        )
+        .await;
+        let rows: Vec<String> = out
+            .iter()
+            .flat_map(|b| {
+                let a = b.column(1).as_string::<i32>().clone();
+                (0..b.num_rows()).map(move |i| a.value(i).to_string())
+            })
+            .collect();
+        assert_eq!(rows, ["x", "y"]);
+    }
 }
 
 #[tokio::test]
 async fn a_chain_of_using_joins_merges_the_column() {
+    let full = full_ctx();
+    let out = run(
+        &full,
+        "select n, count(*) as c from t a left join t b using (n) \
+         left join t c using (n) group by n",
+    )
+    .await;
+    assert_eq!(out.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
     let ctx = ctx();
     let out = run(
         &ctx,
