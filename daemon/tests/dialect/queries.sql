@@ -473,7 +473,6 @@ select name, greatest(create_date, coalesce(password_last_used, create_date)) as
 select jsonb_build_object('name', name, 'mfa', mfa_enabled) as doc from aws_iam_user;
 
 -- name: jsonb_agg
--- gap: jsonb_agg
 select account_id, jsonb_agg(name order by name) as names from aws_iam_role group by account_id;
 
 -- name: to_jsonb_text

@@ -347,3 +347,58 @@ async fn a_chain_of_using_joins_merges_the_column() {
         .collect();
     assert_eq!(rows, [("1".to_string(), 8), ("2".to_string(), 1)]);
 }
+
+#[tokio::test]
+async fn jsonb_agg_orders_its_elements() {
+    let ctx = full_ctx();
+    let out = texts(
+        &ctx,
+        "select jsonb_agg(v order by k desc nulls last)::text from \
+         (values (1, 'a'), (3, 'c'), (null, 'n'), (2, 'b')) as x(k, v)",
+    )
+    .await;
+    assert_eq!(out, vec![Some(r#"["c", "b", "a", "n"]"#.to_string())]);
+    let out = texts(
+        &ctx,
+        "select jsonb_object_agg(v, k order by v)::text from \
+         (values (1, 'b'), (2, 'a')) as x(k, v)",
+    )
+    .await;
+    assert_eq!(out, vec![Some(r#"{"a": 2, "b": 1}"#.to_string())]);
+}
+
+#[tokio::test]
+async fn jsonb_agg_orders_across_partial_aggregates() {
+    use datafusion::prelude::SessionConfig;
+    let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(4));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("k", DataType::Int64, true),
+        Field::new("g", DataType::Utf8, true),
+    ]));
+    // Four partitions, each holding keys out of order: partial aggregates merge.
+    let parts: Vec<Vec<RecordBatch>> = (0..4)
+        .map(|p| {
+            let keys: Vec<i64> = (0..50).map(|i| (i * 4 + p) * 7919 % 200).collect();
+            vec![
+                RecordBatch::try_new(
+                    schema.clone(),
+                    vec![
+                        Arc::new(Int64Array::from(keys)),
+                        Arc::new(StringArray::from(vec!["g"; 50])),
+                    ],
+                )
+                .unwrap(),
+            ]
+        })
+        .collect();
+    ctx.register_table("p", Arc::new(MemTable::try_new(schema, parts).unwrap()))
+        .unwrap();
+    crate::register(&ctx).unwrap();
+    let out = texts(
+        &ctx,
+        "select jsonb_agg(k order by k)::text from p group by g",
+    )
+    .await;
+    let expected: Vec<String> = (0..200).map(|k| k.to_string()).collect();
+    assert_eq!(out, vec![Some(format!("[{}]", expected.join(", ")))]);
+}
