@@ -234,17 +234,17 @@ impl Authorize for SigV4<'_> {
 /// `<Response><Errors><Error><Code>` included).
 fn decode_error(status: u16, headers: &[(String, String)], body: &[u8]) -> (String, String) {
     let text = String::from_utf8_lossy(body);
-    if text.trim_start().starts_with('<') {
-        if let Ok(doc) = roxmltree::Document::parse(&text) {
-            let find = |name: &str| {
-                doc.descendants()
-                    .find(|n| n.tag_name().name() == name)
-                    .and_then(|n| n.text())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            return (find("Code"), find("Message"));
-        }
+    if text.trim_start().starts_with('<')
+        && let Ok(doc) = roxmltree::Document::parse(&text)
+    {
+        let find = |name: &str| {
+            doc.descendants()
+                .find(|n| n.tag_name().name() == name)
+                .and_then(|n| n.text())
+                .unwrap_or_default()
+                .to_string()
+        };
+        return (find("Code"), find("Message"));
     }
     let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let field = |names: &[&str]| {
