@@ -1346,8 +1346,8 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
         .load()
         .await;
     let iam = aws_sdk_iam::Client::new(&sdk);
-    let ec2 = aws_sdk_ec2::Client::new(&sdk);
-    // Deliberate violations: two active keys on one user (1.13), SSH open to the world (5.2).
+    // Deliberate violations: two active keys on one user (1.13), SSH open to the world (5.2,
+    // security groups made with boto3 by py/moto_cis_network.py).
     iam.create_user()
         .user_name("two-keys")
         .send()
@@ -1374,52 +1374,12 @@ async fn scheduled_cis_on_moto_finds_the_violations_and_records_the_fix() {
         .send()
         .await
         .expect("key");
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.9.0.0/16")
-        .send()
-        .await
-        .expect("vpc");
-    let vpc_id = vpc
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .expect("vpc id")
+    let network: Value = serde_json::from_str(&common::run_python("moto_cis_network.py", &[&url]))
+        .expect("moto_cis_network.py output");
+    let sg_id = network["groups"]["ssh-open"]
+        .as_str()
+        .expect("ssh-open group id")
         .to_string();
-    let sg = ec2
-        .create_security_group()
-        .group_name("ssh-open")
-        .description("ssh from anywhere")
-        .vpc_id(&vpc_id)
-        .send()
-        .await
-        .expect("sg");
-    let sg_id = sg.group_id().expect("sg id").to_string();
-    ec2.authorize_security_group_ingress()
-        .group_id(&sg_id)
-        .ip_protocol("tcp")
-        .from_port(22)
-        .to_port(22)
-        .cidr_ip("0.0.0.0/0")
-        .send()
-        .await
-        .expect("ingress");
-    let safe = ec2
-        .create_security_group()
-        .group_name("https-only")
-        .description("443")
-        .vpc_id(&vpc_id)
-        .send()
-        .await
-        .expect("sg");
-    ec2.authorize_security_group_ingress()
-        .group_id(safe.group_id().expect("id"))
-        .ip_protocol("tcp")
-        .from_port(443)
-        .to_port(443)
-        .cidr_ip("0.0.0.0/0")
-        .send()
-        .await
-        .expect("ingress");
 
     // The services of the logging, monitoring, storage and network controls, created with
     // boto3 by the fixture the tables' moto test uses: KMS keys (one without rotation),

@@ -1,5 +1,6 @@
-//! The live `aws` provider against moto: resources are created with the real AWS SDK,
-//! then read back through the tables with SQL.
+//! The live `aws` provider against moto: resources are created with the real AWS SDK (IAM,
+//! S3) or with boto3 (EC2 and the CIS services, `fixtures/*.py`), then read back through
+//! the tables with SQL.
 //!
 //! moto comes from the project's Python virtualenv. The test fails (it does not skip) when
 //! moto cannot be started; install it with
@@ -283,133 +284,28 @@ async fn create_s3(url: &str) -> TestResult {
     Ok(())
 }
 
-async fn create_ec2(url: &str, c: &mut Created) -> TestResult {
-    use aws_sdk_ec2::types::{
-        InstanceType, IpPermission, IpRange, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+/// The EC2 resources, created by `fixtures/moto_ec2_setup.py` with boto3.
+fn create_ec2(url: &str, c: &mut Created) -> TestResult {
+    let made = run_fixture("moto_ec2_setup.py", url)?;
+    let text = |v: &Value| {
+        v.as_str()
+            .map(str::to_string)
+            .ok_or("fixture output: not text")
     };
-    let ec2 = aws_sdk_ec2::Client::new(&sdk_config(url, HOME).await);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.42.0.0/16")
-        .tag_specifications(
-            TagSpecification::builder()
-                .resource_type(ResourceType::Vpc)
-                .tags(Tag::builder().key("Name").value("pw-vpc").build())
-                .build(),
-        )
-        .send()
-        .await?;
-    c.vpc_id = vpc
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .ok_or("no vpc id")?
-        .to_string();
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(&c.vpc_id)
-        .cidr_block("10.42.1.0/24")
-        .send()
-        .await?;
-    let subnet_id = subnet
-        .subnet()
-        .and_then(|s| s.subnet_id())
-        .ok_or("no subnet")?
-        .to_string();
-    let web = ec2
-        .create_security_group()
-        .group_name("pw-web")
-        .description("web tier")
-        .vpc_id(&c.vpc_id)
-        .send()
-        .await?;
-    c.web_sg = web.group_id().ok_or("no sg id")?.to_string();
-    let db = ec2
-        .create_security_group()
-        .group_name("pw-db")
-        .description("database")
-        .vpc_id(&c.vpc_id)
-        .send()
-        .await?;
-    c.db_sg = db.group_id().ok_or("no sg id")?.to_string();
-    let cidr_rule = |port: i32, cidr: &str| {
-        IpPermission::builder()
-            .ip_protocol("tcp")
-            .from_port(port)
-            .to_port(port)
-            .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
-            .build()
-    };
-    ec2.authorize_security_group_ingress()
-        .group_id(&c.web_sg)
-        .ip_permissions(cidr_rule(443, "0.0.0.0/0"))
-        .ip_permissions(cidr_rule(22, "10.0.0.0/8"))
-        .send()
-        .await?;
-    ec2.authorize_security_group_ingress()
-        .group_id(&c.db_sg)
-        .ip_permissions(
-            IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(5432)
-                .to_port(5432)
-                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&c.web_sg).build())
-                .build(),
-        )
-        .send()
-        .await?;
-
-    for (region, name, subnet) in [
-        (HOME, "web-1", Some(subnet_id.as_str())),
-        (HOME, "web-2", None),
-        (OTHER, "batch-1", None),
-    ] {
-        let client = aws_sdk_ec2::Client::new(&sdk_config(url, region).await);
-        let images = client.describe_images().owners("amazon").send().await?;
-        let image = images
-            .images()
-            .first()
-            .and_then(|i| i.image_id())
-            .ok_or("moto has no AMI")?
-            .to_string();
-        let mut run = client
-            .run_instances()
-            .image_id(image)
-            .instance_type(InstanceType::T3Micro)
-            .min_count(1)
-            .max_count(1)
-            .tag_specifications(
-                TagSpecification::builder()
-                    .resource_type(ResourceType::Instance)
-                    .tags(Tag::builder().key("Name").value(name).build())
-                    .build(),
-            );
-        if let Some(s) = subnet {
-            run = run.subnet_id(s).security_group_ids(&c.web_sg);
-        }
-        let out = run.send().await?;
-        let id = out
-            .instances()
-            .first()
-            .and_then(|i| i.instance_id())
-            .ok_or("no instance id")?
-            .to_string();
-        c.instances.insert(id, region.to_string());
+    c.vpc_id = text(&made["vpc_id"])?;
+    c.web_sg = text(&made["web_sg"])?;
+    c.db_sg = text(&made["db_sg"])?;
+    for (id, region) in made["instances"]
+        .as_object()
+        .ok_or("fixture: no instances")?
+    {
+        c.instances.insert(id.clone(), text(region)?);
     }
-    for region in [HOME, OTHER] {
-        let client = aws_sdk_ec2::Client::new(&sdk_config(url, region).await);
-        let vpcs = client.describe_vpcs().send().await?;
-        c.all_vpcs.extend(
-            vpcs.vpcs()
-                .iter()
-                .filter_map(|v| v.vpc_id().map(str::to_string)),
-        );
-        let groups = client.describe_security_groups().send().await?;
-        c.all_groups.extend(
-            groups
-                .security_groups()
-                .iter()
-                .filter_map(|g| g.group_id().map(str::to_string)),
-        );
+    for v in made["all_vpcs"].as_array().ok_or("fixture: no VPCs")? {
+        c.all_vpcs.insert(text(v)?);
+    }
+    for g in made["all_groups"].as_array().ok_or("fixture: no groups")? {
+        c.all_groups.insert(text(g)?);
     }
     Ok(())
 }
@@ -569,7 +465,7 @@ async fn aws_tables_read_back_what_moto_holds() -> TestResult {
     let mut created = Created::default();
     create_iam(&admin_sdk, &mut created).await?;
     create_s3(&moto.url()).await?;
-    create_ec2(&moto.url(), &mut created).await?;
+    create_ec2(&moto.url(), &mut created)?;
 
     let cfg = AwsConnectionConfig {
         name: "aws_moto".into(),
@@ -1328,31 +1224,29 @@ async fn rows_fill_exactly_the_declared_columns(
 
 /// What `fixtures/moto_cis_setup.py` created (its JSON output).
 fn create_cis_resources(url: &str) -> TestResult<Value> {
+    run_fixture("moto_cis_setup.py", url)
+}
+
+/// Run the boto3 script `fixtures/<script>` against moto at `url`; its JSON output.
+fn run_fixture(script: &str, url: &str) -> TestResult<Value> {
     let python = std::env::var("PATHWARDEN_PYTHON")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").into());
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/moto_cis_setup.py"
-    );
+    let path = format!("{}/tests/fixtures/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(&python)
-        .args([script, url])
+        .args([&path, url])
         .output()
         .map_err(|e| {
             format!("cannot run {python} (set PATHWARDEN_PYTHON to a Python with boto3): {e}")
         })?;
     if !out.status.success() {
-        return Err(format!(
-            "moto_cis_setup.py failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
+        return Err(format!("{script} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
     Ok(serde_json::from_slice(&out.stdout)?)
 }
 
 /// The tables behind the CIS controls (CloudTrail, Config, KMS, CloudWatch, Logs, SNS,
 /// RDS, EFS, Security Hub, network ACLs, flow logs, EBS defaults, server certificates),
-/// filled with boto3 and read back through the signed-request client and the EC2/IAM SDKs.
+/// filled with boto3 and read back through the signed-request client and the IAM SDK.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cis_tables_read_back_what_moto_holds() -> TestResult {
     let moto = start_moto()?;

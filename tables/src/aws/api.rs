@@ -1,12 +1,14 @@
 //! A small signed-request client for the AWS services whose tables only need a few read
-//! calls (CloudTrail, Config, KMS, CloudWatch, CloudWatch Logs, SNS, RDS, EFS, Access
+//! calls (EC2, CloudTrail, Config, KMS, CloudWatch, CloudWatch Logs, SNS, RDS, EFS, Access
 //! Analyzer, Security Hub).
 //!
 //! Why not one `aws-sdk-*` crate per service: each SDK crate costs between half a minute
 //! and several minutes of compile time on the two-core build machines this project is
-//! built and tested on, and these tables use two or three read calls per service. The
-//! client speaks the three wire protocols those calls use (JSON 1.1 with `X-Amz-Target`,
-//! REST-JSON, and the XML Query protocol), signs with `aws-sigv4` — the SDK's own signer —
+//! built and tested on (`aws-sdk-ec2` alone took 225 s of CPU, at the end of the release
+//! build's serial tail), and these tables use a handful of read calls per service. The
+//! client speaks the wire protocols those calls use (JSON 1.1 with `X-Amz-Target`,
+//! REST-JSON, the XML Query protocol and EC2's variant of it), signs with `aws-sigv4` — the
+//! SDK's own signer —
 //! and takes its credentials, region and endpoint from the connection's `SdkConfig`, so
 //! profiles, the default chain, static test keys and role assumption behave exactly as
 //! for the SDK-backed tables.
@@ -51,7 +53,22 @@ pub(crate) enum Protocol {
         /// API version, e.g. `2014-10-31` for RDS.
         version: &'static str,
     },
+    /// EC2's Query protocol: the same requests, but the response members sit directly in
+    /// `<ActionResponse>` (no `<ActionResult>`), lists are `<item>` elements, and errors
+    /// come as `<Response><Errors><Error>`.
+    Ec2Query {
+        /// API version, `2016-11-15`.
+        version: &'static str,
+    },
 }
+
+pub(crate) const EC2: Service = Service {
+    endpoint_prefix: "ec2",
+    signing_name: "ec2",
+    protocol: Protocol::Ec2Query {
+        version: "2016-11-15",
+    },
+};
 
 pub(crate) const CLOUDTRAIL: Service = Service {
     endpoint_prefix: "cloudtrail",
@@ -212,21 +229,22 @@ impl Authorize for SigV4<'_> {
     }
 }
 
-/// Code and message of a failed AWS response, in any of the three wire formats: JSON
-/// (`x-amzn-ErrorType` header, `__type`/`code`), or XML (`<Error><Code>`).
+/// Code and message of a failed AWS response, in any of the wire formats: JSON
+/// (`x-amzn-ErrorType` header, `__type`/`code`), or XML (`<Error><Code>`, EC2's
+/// `<Response><Errors><Error><Code>` included).
 fn decode_error(status: u16, headers: &[(String, String)], body: &[u8]) -> (String, String) {
     let text = String::from_utf8_lossy(body);
-    if text.trim_start().starts_with('<') {
-        if let Ok(doc) = roxmltree::Document::parse(&text) {
-            let find = |name: &str| {
-                doc.descendants()
-                    .find(|n| n.tag_name().name() == name)
-                    .and_then(|n| n.text())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            return (find("Code"), find("Message"));
-        }
+    if text.trim_start().starts_with('<')
+        && let Ok(doc) = roxmltree::Document::parse(&text)
+    {
+        let find = |name: &str| {
+            doc.descendants()
+                .find(|n| n.tag_name().name() == name)
+                .and_then(|n| n.text())
+                .unwrap_or_default()
+                .to_string()
+        };
+        return (find("Code"), find("Message"));
     }
     let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let field = |names: &[&str]| {
@@ -326,8 +344,9 @@ impl AwsSource {
         self.send_signed(service, region, req).await?.json()
     }
 
-    /// A Query-protocol call; returns the `<Action>Result` element as JSON (see
-    /// [`xml_to_json`]), with the elements named in `lists` read as lists.
+    /// A Query-protocol call; returns the `<Action>Result` element (for EC2, the
+    /// `<Action>Response` element) as JSON (see [`xml_to_json`]), with the elements named
+    /// in `lists` read as lists.
     pub(crate) async fn call_query(
         &self,
         service: &Service,
@@ -336,8 +355,10 @@ impl AwsSource {
         params: &[(&str, String)],
         lists: &[&str],
     ) -> Result<Value, ApiError> {
-        let Protocol::Query { version } = service.protocol else {
-            return Err(ApiError::failed("Client", "not a Query-protocol service"));
+        let (version, ec2) = match service.protocol {
+            Protocol::Query { version } => (version, false),
+            Protocol::Ec2Query { version } => (version, true),
+            _ => return Err(ApiError::failed("Client", "not a Query-protocol service")),
         };
         let mut form = vec![
             format!("Action={}", encode(action)),
@@ -365,32 +386,47 @@ impl AwsSource {
                 format!("unreadable XML response: {e}"),
             )
         })?;
+        if ec2 {
+            // As the SDK does, a response under another root is not taken for an empty one.
+            let root = doc.root_element();
+            let expected = format!("{action}Response");
+            if root.tag_name().name() != expected {
+                return Err(ApiError::failed(
+                    format!("Http{}", resp.status),
+                    format!(
+                        "unexpected XML response: <{}> instead of <{expected}>",
+                        root.tag_name().name()
+                    ),
+                ));
+            }
+            return Ok(xml_to_json(root, lists, "item"));
+        }
         let result_name = format!("{action}Result");
         Ok(doc
             .root_element()
             .children()
             .find(|n| n.tag_name().name() == result_name)
-            .map(|n| xml_to_json(n, lists))
+            .map(|n| xml_to_json(n, lists, "member"))
             .unwrap_or(Value::Null))
     }
 }
 
 /// An XML element of a Query-protocol response as JSON. Lists are never guessed from
 /// child counts: an element named in `lists` (the call's list members, e.g. `DBInstances`)
-/// and an element whose children are the protocol's `member` items become arrays of their
-/// children, however many there are (none included); text-only elements become strings;
-/// other elements become objects (a repeated child name, a flattened list, collects into an
-/// array).
-pub(crate) fn xml_to_json(node: roxmltree::Node<'_, '_>, lists: &[&str]) -> Value {
+/// and an element whose children are the protocol's list items (`member`, or `item` for
+/// EC2) become arrays of their children, however many there are (none included);
+/// text-only elements become strings; other elements become objects (a repeated child
+/// name, a flattened list, collects into an array).
+pub(crate) fn xml_to_json(node: roxmltree::Node<'_, '_>, lists: &[&str], item: &str) -> Value {
     let children: Vec<_> = node.children().filter(|n| n.is_element()).collect();
     let name = node.tag_name().name();
     if lists.contains(&name)
-        || (!children.is_empty() && children.iter().all(|c| c.tag_name().name() == "member"))
+        || (!children.is_empty() && children.iter().all(|c| c.tag_name().name() == item))
     {
         return Value::Array(
             children
                 .into_iter()
-                .map(|c| xml_to_json(c, lists))
+                .map(|c| xml_to_json(c, lists, item))
                 .collect(),
         );
     }
@@ -400,7 +436,7 @@ pub(crate) fn xml_to_json(node: roxmltree::Node<'_, '_>, lists: &[&str]) -> Valu
     let mut map = Map::new();
     for c in children {
         let name = c.tag_name().name().to_string();
-        let v = xml_to_json(c, lists);
+        let v = xml_to_json(c, lists, item);
         match map.get_mut(&name) {
             Some(Value::Array(a)) => a.push(v),
             Some(existing) => {
@@ -506,7 +542,7 @@ mod tests {
 
     fn parse(xml: &str, lists: &[&str]) -> Value {
         let doc = roxmltree::Document::parse(xml).unwrap();
-        xml_to_json(doc.root_element(), lists)
+        xml_to_json(doc.root_element(), lists, "member")
     }
 
     #[test]
@@ -574,8 +610,34 @@ mod tests {
             (code.as_str(), msg.as_str()),
             ("AccessDenied", "not allowed")
         );
+        let (code, msg) = decode_error(
+            400,
+            &[],
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>InvalidVpcID.NotFound</Code><Message>no vpc</Message></Error></Errors><RequestID>r</RequestID></Response>",
+        );
+        assert_eq!(
+            (code.as_str(), msg.as_str()),
+            ("InvalidVpcID.NotFound", "no vpc")
+        );
         let (code, _) = decode_error(503, &[], b"");
         assert_eq!(code, "Http503");
+    }
+
+    #[test]
+    fn ec2_lists_are_item_elements() {
+        let doc = roxmltree::Document::parse(
+            "<DescribeVpcsResponse><vpcSet><item><vpcId>a</vpcId><tagSet/></item></vpcSet>\
+             <nextToken>t</nextToken></DescribeVpcsResponse>",
+        )
+        .unwrap();
+        let v = xml_to_json(doc.root_element(), &[], "item");
+        assert_eq!(items(v.get("vpcSet")).len(), 1);
+        assert_eq!(v["vpcSet"][0]["vpcId"], "a");
+        assert!(items(v["vpcSet"][0].get("tagSet")).is_empty());
+        assert_eq!(v["nextToken"], "t");
+        // `item` is not a list item of the other Query services.
+        let v = xml_to_json(doc.root_element(), &[], "member");
+        assert_eq!(v["vpcSet"]["item"]["vpcId"], "a");
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! `aws_ec2_instance`: EC2 instances in each configured region.
 
-use aws_sdk_ec2::types::{Instance, InstanceAttributeName, InstanceStatusSummary};
 use serde_json::Value;
 
-use super::json::{Obj, arr, put_tags, row, text, text_nonempty, time_opt};
-use super::source::{AwsSource, api_err, is_not_found, need};
-use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs, name_tag};
+use super::api::page;
+use super::ec2_common::{
+    bool_at, ec2_call, ec2_get, int_at, items_at, list_params, member, name_tag, object_at, one,
+    put_ec2_tags, str_at, text_at, text_nonempty_at, time_at,
+};
+use super::json::{Obj, arr, row, text};
+use super::source::{AwsSource, need};
 use super::{AwsHydrate, AwsTable};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, ListRequest, Page, Row};
@@ -285,15 +288,15 @@ const FILTERS: &[(&str, &str)] = &[
 
 /// When the instance last changed state: for stopped/stopping/terminated instances EC2
 /// writes it into the reason text, e.g. "User initiated (2019-09-12 16:38:34 GMT)".
-fn state_transition_time(i: &Instance) -> Value {
-    let stopped = i.state().and_then(|s| s.name()).is_some_and(|n| {
+fn state_transition_time(i: &Value) -> Value {
+    let stopped = str_at(member(i, "instanceState"), "name").is_some_and(|n| {
         matches!(
-            n.as_str(),
+            n,
             "shutting-down" | "stopped" | "stopping" | "terminated"
         )
     });
     if stopped
-        && let Some(reason) = i.state_transition_reason()
+        && let Some(reason) = str_at(i, "reason")
         && let (Some(open), Some(close)) = (reason.find('('), reason.rfind(')'))
         && open < close
     {
@@ -303,347 +306,343 @@ fn state_transition_time(i: &Instance) -> Value {
             return Value::String(iso);
         }
     }
-    time_opt(i.launch_time())
+    time_at(i, "launchTime")
 }
 
-fn network_interface_json(n: &aws_sdk_ec2::types::InstanceNetworkInterface) -> Value {
-    let assoc = |a: Option<&aws_sdk_ec2::types::InstanceNetworkInterfaceAssociation>| {
-        a.map(|a| {
-            Obj::new()
-                .s("CarrierIp", a.carrier_ip())
-                .s("CustomerOwnedIp", a.customer_owned_ip())
-                .s("IpOwnerId", a.ip_owner_id())
-                .s("PublicDnsName", a.public_dns_name())
-                .s("PublicIp", a.public_ip())
-                .build()
-        })
-        .unwrap_or(Value::Null)
-    };
+fn group_json(g: &Value) -> Value {
     Obj::new()
-        .v("Association", assoc(n.association()))
-        .s("Description", n.description())
-        .a("Groups", n.groups(), |g| {
-            Obj::new()
-                .s("GroupId", g.group_id())
-                .s("GroupName", g.group_name())
-                .build()
-        })
-        .s("InterfaceType", n.interface_type())
-        .a("Ipv6Addresses", n.ipv6_addresses(), |a| {
-            Obj::new()
-                .s("Ipv6Address", a.ipv6_address())
-                .b("IsPrimaryIpv6", a.is_primary_ipv6())
-                .build()
-        })
-        .s("MacAddress", n.mac_address())
-        .s("NetworkInterfaceId", n.network_interface_id())
-        .s("OwnerId", n.owner_id())
-        .s("PrivateDnsName", n.private_dns_name())
-        .s("PrivateIpAddress", n.private_ip_address())
-        .a("PrivateIpAddresses", n.private_ip_addresses(), |p| {
-            Obj::new()
-                .v("Association", assoc(p.association()))
-                .b("Primary", p.primary())
-                .s("PrivateDnsName", p.private_dns_name())
-                .s("PrivateIpAddress", p.private_ip_address())
-                .build()
-        })
-        .b("SourceDestCheck", n.source_dest_check())
-        .s("Status", n.status())
-        .s("SubnetId", n.subnet_id())
-        .s("VpcId", n.vpc_id())
+        .v("GroupId", text_at(g, "groupId"))
+        .v("GroupName", text_at(g, "groupName"))
         .build()
 }
 
-fn instance_row(src: &AwsSource, region: &str, owner: Option<&str>, i: &Instance) -> Row {
-    let id = i.instance_id().unwrap_or_default();
+fn network_interface_json(n: &Value) -> Value {
+    let assoc = |a: &Value| {
+        object_at(a, "association", |a| {
+            Obj::new()
+                .v("CarrierIp", text_at(a, "carrierIp"))
+                .v("CustomerOwnedIp", text_at(a, "customerOwnedIp"))
+                .v("IpOwnerId", text_at(a, "ipOwnerId"))
+                .v("PublicDnsName", text_at(a, "publicDnsName"))
+                .v("PublicIp", text_at(a, "publicIp"))
+                .build()
+        })
+    };
+    Obj::new()
+        .v("Association", assoc(n))
+        .v("Description", text_at(n, "description"))
+        .a("Groups", &items_at(n, "groupSet"), group_json)
+        .v("InterfaceType", text_at(n, "interfaceType"))
+        .a("Ipv6Addresses", &items_at(n, "ipv6AddressesSet"), |a| {
+            Obj::new()
+                .v("Ipv6Address", text_at(a, "ipv6Address"))
+                .v("IsPrimaryIpv6", bool_at(a, "isPrimaryIpv6"))
+                .build()
+        })
+        .v("MacAddress", text_at(n, "macAddress"))
+        .v("NetworkInterfaceId", text_at(n, "networkInterfaceId"))
+        .v("OwnerId", text_at(n, "ownerId"))
+        .v("PrivateDnsName", text_at(n, "privateDnsName"))
+        .v("PrivateIpAddress", text_at(n, "privateIpAddress"))
+        .a(
+            "PrivateIpAddresses",
+            &items_at(n, "privateIpAddressesSet"),
+            |p| {
+                Obj::new()
+                    .v("Association", assoc(p))
+                    .v("Primary", bool_at(p, "primary"))
+                    .v("PrivateDnsName", text_at(p, "privateDnsName"))
+                    .v("PrivateIpAddress", text_at(p, "privateIpAddress"))
+                    .build()
+            },
+        )
+        .v("SourceDestCheck", bool_at(n, "sourceDestCheck"))
+        .v("Status", text_at(n, "status"))
+        .v("SubnetId", text_at(n, "subnetId"))
+        .v("VpcId", text_at(n, "vpcId"))
+        .build()
+}
+
+fn instance_row(src: &AwsSource, region: &str, owner: Option<&str>, i: &Value) -> Row {
+    let id = str_at(i, "instanceId").unwrap_or_default();
     let arn = src.arn(
         "ec2",
         region,
         owner.unwrap_or(&src.account_id),
         &format!("instance/{id}"),
     );
-    let placement = i.placement();
-    let cpu = i.cpu_options();
-    let profile = i.iam_instance_profile();
-    let int = |v: Option<i32>| v.map(Value::from).unwrap_or(Value::Null);
-    let boolean = |v: Option<bool>| v.map(Value::Bool).unwrap_or(Value::Null);
+    let placement = member(i, "placement");
+    let cpu = member(i, "cpuOptions");
+    let profile = member(i, "iamInstanceProfile");
+    let state = member(i, "instanceState");
     let mut r = row([
         ("instance_id", Value::String(id.to_string())),
         ("arn", Value::String(arn.clone())),
-        ("instance_type", text(i.instance_type())),
-        ("instance_state", text(i.state().and_then(|s| s.name()))),
+        ("instance_type", text_at(i, "instanceType")),
+        ("instance_state", text_at(state, "name")),
         (
             "monitoring_state",
-            text(i.monitoring().and_then(|m| m.state())),
+            text_at(member(i, "monitoring"), "state"),
         ),
-        ("ami_launch_index", int(i.ami_launch_index())),
-        ("architecture", text(i.architecture())),
-        ("boot_mode", text(i.boot_mode())),
+        ("ami_launch_index", int_at(i, "amiLaunchIndex")),
+        ("architecture", text_at(i, "architecture")),
+        ("boot_mode", text_at(i, "bootMode")),
         (
             "current_instance_boot_mode",
-            text(i.current_instance_boot_mode()),
+            text_at(i, "currentInstanceBootMode"),
         ),
-        ("ipv6_address", text(i.ipv6_address())),
-        ("capacity_reservation_id", text(i.capacity_reservation_id())),
+        ("ipv6_address", text_at(i, "ipv6Address")),
+        (
+            "capacity_reservation_id",
+            text_at(i, "capacityReservationId"),
+        ),
         (
             "capacity_reservation_specification",
-            i.capacity_reservation_specification()
-                .map(|c| {
-                    Obj::new()
-                        .s(
-                            "CapacityReservationPreference",
-                            c.capacity_reservation_preference(),
-                        )
-                        .build()
-                })
-                .unwrap_or(Value::Null),
+            object_at(i, "capacityReservationSpecification", |c| {
+                Obj::new()
+                    .v(
+                        "CapacityReservationPreference",
+                        text_at(c, "capacityReservationPreference"),
+                    )
+                    .build()
+            }),
         ),
-        ("client_token", text_nonempty(i.client_token())),
-        (
-            "cpu_options_core_count",
-            int(cpu.and_then(|c| c.core_count())),
-        ),
+        ("client_token", text_nonempty_at(i, "clientToken")),
+        ("cpu_options_core_count", int_at(cpu, "coreCount")),
         (
             "cpu_options_threads_per_core",
-            int(cpu.and_then(|c| c.threads_per_core())),
+            int_at(cpu, "threadsPerCore"),
         ),
-        ("ebs_optimized", boolean(i.ebs_optimized())),
-        ("ena_support", boolean(i.ena_support())),
-        ("hypervisor", text(i.hypervisor())),
-        (
-            "iam_instance_profile_arn",
-            text(profile.and_then(|p| p.arn())),
-        ),
-        (
-            "iam_instance_profile_id",
-            text(profile.and_then(|p| p.id())),
-        ),
-        ("image_id", text(i.image_id())),
-        ("instance_lifecycle", text(i.instance_lifecycle())),
-        ("key_name", text(i.key_name())),
-        ("launch_time", time_opt(i.launch_time())),
-        ("outpost_arn", text(i.outpost_arn())),
-        (
-            "placement_affinity",
-            text(placement.and_then(|p| p.affinity())),
-        ),
+        ("ebs_optimized", bool_at(i, "ebsOptimized")),
+        ("ena_support", bool_at(i, "enaSupport")),
+        ("hypervisor", text_at(i, "hypervisor")),
+        ("iam_instance_profile_arn", text_at(profile, "arn")),
+        ("iam_instance_profile_id", text_at(profile, "id")),
+        ("image_id", text_at(i, "imageId")),
+        ("instance_lifecycle", text_at(i, "instanceLifecycle")),
+        ("key_name", text_at(i, "keyName")),
+        ("launch_time", time_at(i, "launchTime")),
+        ("outpost_arn", text_at(i, "outpostArn")),
+        ("placement_affinity", text_at(placement, "affinity")),
         (
             "placement_availability_zone",
-            text(placement.and_then(|p| p.availability_zone())),
+            text_at(placement, "availabilityZone"),
         ),
-        (
-            "placement_group_id",
-            text(placement.and_then(|p| p.group_id())),
-        ),
+        ("placement_group_id", text_at(placement, "groupId")),
         (
             "placement_group_name",
-            text_nonempty(placement.and_then(|p| p.group_name())),
+            text_nonempty_at(placement, "groupName"),
         ),
-        (
-            "placement_host_id",
-            text(placement.and_then(|p| p.host_id())),
-        ),
+        ("placement_host_id", text_at(placement, "hostId")),
         (
             "placement_host_resource_group_arn",
-            text(placement.and_then(|p| p.host_resource_group_arn())),
+            text_at(placement, "hostResourceGroupArn"),
         ),
         (
             "placement_partition_number",
-            int(placement.and_then(|p| p.partition_number())),
+            int_at(placement, "partitionNumber"),
         ),
-        (
-            "placement_tenancy",
-            text(placement.and_then(|p| p.tenancy())),
-        ),
-        ("platform", text(i.platform())),
-        ("platform_details", text(i.platform_details())),
-        ("private_ip_address", text_nonempty(i.private_ip_address())),
-        ("private_dns_name", text_nonempty(i.private_dns_name())),
-        ("public_dns_name", text_nonempty(i.public_dns_name())),
-        ("public_ip_address", text_nonempty(i.public_ip_address())),
-        ("root_device_name", text(i.root_device_name())),
-        ("root_device_type", text(i.root_device_type())),
-        ("source_dest_check", boolean(i.source_dest_check())),
+        ("placement_tenancy", text_at(placement, "tenancy")),
+        ("platform", text_at(i, "platform")),
+        ("platform_details", text_at(i, "platformDetails")),
+        ("private_ip_address", text_nonempty_at(i, "privateIpAddress")),
+        ("private_dns_name", text_nonempty_at(i, "privateDnsName")),
+        // EC2 names the public members `dnsName` and `ipAddress`.
+        ("public_dns_name", text_nonempty_at(i, "dnsName")),
+        ("public_ip_address", text_nonempty_at(i, "ipAddress")),
+        ("root_device_name", text_at(i, "rootDeviceName")),
+        ("root_device_type", text_at(i, "rootDeviceType")),
+        ("source_dest_check", bool_at(i, "sourceDestCheck")),
         (
             "spot_instance_request_id",
-            text(i.spot_instance_request_id()),
+            text_at(i, "spotInstanceRequestId"),
         ),
-        ("state_code", int(i.state().and_then(|s| s.code()))),
-        ("state_transition_reason", text(i.state_transition_reason())),
+        ("state_code", int_at(state, "code")),
+        ("state_transition_reason", text_at(i, "reason")),
         ("state_transition_time", state_transition_time(i)),
-        ("subnet_id", text(i.subnet_id())),
-        ("tpm_support", text(i.tpm_support())),
-        ("usage_operation", text(i.usage_operation())),
+        ("subnet_id", text_at(i, "subnetId")),
+        ("tpm_support", text_at(i, "tpmSupport")),
+        ("usage_operation", text_at(i, "usageOperation")),
         (
             "usage_operation_update_time",
-            time_opt(i.usage_operation_update_time()),
+            time_at(i, "usageOperationUpdateTime"),
         ),
-        ("virtualization_type", text(i.virtualization_type())),
-        ("vpc_id", text(i.vpc_id())),
+        ("virtualization_type", text_at(i, "virtualizationType")),
+        ("vpc_id", text_at(i, "vpcId")),
         (
             "block_device_mappings",
-            arr(i.block_device_mappings(), |m| {
+            arr(&items_at(i, "blockDeviceMapping"), |m| {
                 Obj::new()
-                    .s("DeviceName", m.device_name())
+                    .v("DeviceName", text_at(m, "deviceName"))
                     .v(
                         "Ebs",
-                        m.ebs()
-                            .map(|e| {
-                                Obj::new()
-                                    .t("AttachTime", e.attach_time())
-                                    .b("DeleteOnTermination", e.delete_on_termination())
-                                    .s("Status", e.status())
-                                    .s("VolumeId", e.volume_id())
-                                    .build()
-                            })
-                            .unwrap_or(Value::Null),
+                        object_at(m, "ebs", |e| {
+                            Obj::new()
+                                .v("AttachTime", time_at(e, "attachTime"))
+                                .v("DeleteOnTermination", bool_at(e, "deleteOnTermination"))
+                                .v("Status", text_at(e, "status"))
+                                .v("VolumeId", text_at(e, "volumeId"))
+                                .build()
+                        }),
                     )
                     .build()
             }),
         ),
         (
             "elastic_gpu_associations",
-            arr(i.elastic_gpu_associations(), |g| {
+            arr(&items_at(i, "elasticGpuAssociationSet"), |g| {
                 Obj::new()
-                    .s("ElasticGpuAssociationId", g.elastic_gpu_association_id())
-                    .s(
+                    .v(
+                        "ElasticGpuAssociationId",
+                        text_at(g, "elasticGpuAssociationId"),
+                    )
+                    .v(
                         "ElasticGpuAssociationState",
-                        g.elastic_gpu_association_state(),
+                        text_at(g, "elasticGpuAssociationState"),
                     )
-                    .s(
+                    .v(
                         "ElasticGpuAssociationTime",
-                        g.elastic_gpu_association_time(),
+                        text_at(g, "elasticGpuAssociationTime"),
                     )
-                    .s("ElasticGpuId", g.elastic_gpu_id())
+                    .v("ElasticGpuId", text_at(g, "elasticGpuId"))
                     .build()
             }),
         ),
         (
             "elastic_inference_accelerator_associations",
-            arr(i.elastic_inference_accelerator_associations(), |a| {
+            arr(
+                &items_at(i, "elasticInferenceAcceleratorAssociationSet"),
+                |a| {
+                    Obj::new()
+                        .v(
+                            "ElasticInferenceAcceleratorArn",
+                            text_at(a, "elasticInferenceAcceleratorArn"),
+                        )
+                        .v(
+                            "ElasticInferenceAcceleratorAssociationId",
+                            text_at(a, "elasticInferenceAcceleratorAssociationId"),
+                        )
+                        .v(
+                            "ElasticInferenceAcceleratorAssociationState",
+                            text_at(a, "elasticInferenceAcceleratorAssociationState"),
+                        )
+                        .v(
+                            "ElasticInferenceAcceleratorAssociationTime",
+                            time_at(a, "elasticInferenceAcceleratorAssociationTime"),
+                        )
+                        .build()
+                },
+            ),
+        ),
+        (
+            "enclave_options",
+            object_at(i, "enclaveOptions", |e| {
+                Obj::new().v("Enabled", bool_at(e, "enabled")).build()
+            }),
+        ),
+        (
+            "hibernation_options",
+            object_at(i, "hibernationOptions", |h| {
+                Obj::new().v("Configured", bool_at(h, "configured")).build()
+            }),
+        ),
+        (
+            "state_reason",
+            object_at(i, "stateReason", |s| {
                 Obj::new()
-                    .s(
-                        "ElasticInferenceAcceleratorArn",
-                        a.elastic_inference_accelerator_arn(),
-                    )
-                    .s(
-                        "ElasticInferenceAcceleratorAssociationId",
-                        a.elastic_inference_accelerator_association_id(),
-                    )
-                    .s(
-                        "ElasticInferenceAcceleratorAssociationState",
-                        a.elastic_inference_accelerator_association_state(),
-                    )
-                    .t(
-                        "ElasticInferenceAcceleratorAssociationTime",
-                        a.elastic_inference_accelerator_association_time(),
-                    )
+                    .v("Code", text_at(s, "code"))
+                    .v("Message", text_at(s, "message"))
                     .build()
             }),
         ),
         (
-            "enclave_options",
-            i.enclave_options()
-                .map(|e| Obj::new().b("Enabled", e.enabled()).build())
-                .unwrap_or(Value::Null),
-        ),
-        (
-            "hibernation_options",
-            i.hibernation_options()
-                .map(|h| Obj::new().b("Configured", h.configured()).build())
-                .unwrap_or(Value::Null),
-        ),
-        (
-            "state_reason",
-            i.state_reason()
-                .map(|s| {
-                    Obj::new()
-                        .s("Code", s.code())
-                        .s("Message", s.message())
-                        .build()
-                })
-                .unwrap_or(Value::Null),
-        ),
-        (
             "licenses",
-            arr(i.licenses(), |l| {
+            arr(&items_at(i, "licenseSet"), |l| {
                 Obj::new()
-                    .s("LicenseConfigurationArn", l.license_configuration_arn())
+                    .v(
+                        "LicenseConfigurationArn",
+                        text_at(l, "licenseConfigurationArn"),
+                    )
                     .build()
             }),
         ),
         (
             "maintenance_options",
-            i.maintenance_options()
-                .map(|m| {
-                    Obj::new()
-                        .s("AutoRecovery", m.auto_recovery())
-                        .s("RebootMigration", m.reboot_migration())
-                        .build()
-                })
-                .unwrap_or(Value::Null),
+            object_at(i, "maintenanceOptions", |m| {
+                Obj::new()
+                    .v("AutoRecovery", text_at(m, "autoRecovery"))
+                    .v("RebootMigration", text_at(m, "rebootMigration"))
+                    .build()
+            }),
         ),
         (
             "metadata_options",
-            i.metadata_options()
-                .map(|m| {
-                    Obj::new()
-                        .s("HttpEndpoint", m.http_endpoint())
-                        .s("HttpProtocolIpv6", m.http_protocol_ipv6())
-                        .i("HttpPutResponseHopLimit", m.http_put_response_hop_limit())
-                        .s("HttpTokens", m.http_tokens())
-                        .s("InstanceMetadataTags", m.instance_metadata_tags())
-                        .s("State", m.state())
-                        .build()
-                })
-                .unwrap_or(Value::Null),
+            object_at(i, "metadataOptions", |m| {
+                Obj::new()
+                    .v("HttpEndpoint", text_at(m, "httpEndpoint"))
+                    .v("HttpProtocolIpv6", text_at(m, "httpProtocolIpv6"))
+                    .v(
+                        "HttpPutResponseHopLimit",
+                        int_at(m, "httpPutResponseHopLimit"),
+                    )
+                    .v("HttpTokens", text_at(m, "httpTokens"))
+                    .v("InstanceMetadataTags", text_at(m, "instanceMetadataTags"))
+                    .v("State", text_at(m, "state"))
+                    .build()
+            }),
         ),
         (
             "network_interfaces",
-            arr(i.network_interfaces(), network_interface_json),
+            arr(&items_at(i, "networkInterfaceSet"), network_interface_json),
         ),
         (
             "private_dns_name_options",
-            i.private_dns_name_options()
-                .map(|p| {
-                    Obj::new()
-                        .b(
-                            "EnableResourceNameDnsAAAARecord",
-                            p.enable_resource_name_dns_aaaa_record(),
-                        )
-                        .b(
-                            "EnableResourceNameDnsARecord",
-                            p.enable_resource_name_dns_a_record(),
-                        )
-                        .s("HostnameType", p.hostname_type())
-                        .build()
-                })
-                .unwrap_or(Value::Null),
+            object_at(i, "privateDnsNameOptions", |p| {
+                Obj::new()
+                    .v(
+                        "EnableResourceNameDnsAAAARecord",
+                        bool_at(p, "enableResourceNameDnsAAAARecord"),
+                    )
+                    .v(
+                        "EnableResourceNameDnsARecord",
+                        bool_at(p, "enableResourceNameDnsARecord"),
+                    )
+                    .v("HostnameType", text_at(p, "hostnameType"))
+                    .build()
+            }),
         ),
         (
             "product_codes",
-            arr(i.product_codes(), |p| {
+            arr(&items_at(i, "productCodes"), |p| {
                 Obj::new()
-                    .s("ProductCodeId", p.product_code_id())
-                    .s("ProductCodeType", p.product_code_type())
+                    .v("ProductCodeId", text_at(p, "productCode"))
+                    .v("ProductCodeType", text_at(p, "type"))
                     .build()
             }),
         ),
-        (
-            "security_groups",
-            arr(i.security_groups(), |g| {
-                Obj::new()
-                    .s("GroupId", g.group_id())
-                    .s("GroupName", g.group_name())
-                    .build()
-            }),
-        ),
+        ("security_groups", arr(&items_at(i, "groupSet"), group_json)),
     ]);
-    put_tags(&mut r, ec2_tag_pairs(i.tags()));
-    let title = name_tag(i.tags()).unwrap_or(id).to_string();
+    put_ec2_tags(&mut r, i);
+    let title = name_tag(i).unwrap_or_else(|| id.to_string());
     src.common(&mut r, region, Value::String(title), vec![arn]);
     r
+}
+
+/// The rows of a DescribeInstances response, each instance with its reservation's owner.
+fn instance_rows(src: &AwsSource, region: &str, out: &Value) -> Vec<(String, Row)> {
+    items_at(out, "reservationSet")
+        .iter()
+        .flat_map(|res| {
+            let owner = str_at(res, "ownerId");
+            items_at(res, "instancesSet")
+                .iter()
+                .map(|i| {
+                    let id = str_at(i, "instanceId").unwrap_or_default().to_string();
+                    (id, instance_row(src, region, owner, i))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// One page of ec2:DescribeInstances in the request's region.
@@ -653,25 +652,13 @@ pub(crate) async fn list(
     token: Option<String>,
 ) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
-    let out = src
-        .ec2(Some(region))
-        .describe_instances()
-        .set_filters(ec2_filters(req, FILTERS))
-        .set_next_token(token)
-        .max_results(1000)
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:DescribeInstances", e))?;
-    let rows = out
-        .reservations()
-        .iter()
-        .flat_map(|res| {
-            res.instances()
-                .iter()
-                .map(move |i| instance_row(src, region, res.owner_id(), i))
-        })
+    let params = list_params(req, FILTERS, token);
+    let out = ec2_call(src, region, "DescribeInstances", &params).await?;
+    let rows = instance_rows(src, region, &out)
+        .into_iter()
+        .map(|(_, r)| r)
         .collect();
-    Ok(ec2_page(rows, out.next_token()))
+    Ok(page(rows, &out, "nextToken"))
 }
 
 /// ec2:DescribeInstances for one instance id.
@@ -681,39 +668,27 @@ pub(crate) async fn get(
     id: &str,
 ) -> Result<Option<Row>, FetchError> {
     let region = region.unwrap_or(&src.default_region);
-    let out = match src
-        .ec2(Some(region))
-        .describe_instances()
-        .instance_ids(id)
-        .send()
-        .await
-    {
-        Ok(o) => o,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(api_err("ec2:DescribeInstances", e)),
+    let params = [one("InstanceId", id)];
+    let Some(out) = ec2_get(src, region, "DescribeInstances", &params).await? else {
+        return Ok(None);
     };
-    Ok(out
-        .reservations()
-        .iter()
-        .flat_map(|res| res.instances().iter().map(move |i| (res.owner_id(), i)))
-        .find(|(_, i)| i.instance_id() == Some(id))
-        .map(|(owner, i)| instance_row(src, region, owner, i)))
+    Ok(instance_rows(src, region, &out)
+        .into_iter()
+        .find(|(got, _)| got == id)
+        .map(|(_, r)| r))
 }
 
-fn status_summary(s: Option<&InstanceStatusSummary>) -> Value {
-    s.map(|s| {
-        Obj::new()
-            .a("Details", s.details(), |d| {
-                Obj::new()
-                    .t("ImpairedSince", d.impaired_since())
-                    .s("Name", d.name())
-                    .s("Status", d.status())
-                    .build()
-            })
-            .s("Status", s.status())
-            .build()
-    })
-    .unwrap_or(Value::Null)
+fn status_summary(s: &Value) -> Value {
+    Obj::new()
+        .a("Details", &items_at(s, "details"), |d| {
+            Obj::new()
+                .v("ImpairedSince", time_at(d, "impairedSince"))
+                .v("Name", text_at(d, "name"))
+                .v("Status", text_at(d, "status"))
+                .build()
+        })
+        .v("Status", text_at(s, "status"))
+        .build()
 }
 
 static ATTR_DISABLE_API_TERMINATION: AwsHydrate =
@@ -749,30 +724,35 @@ static INSTANCE_STATUS: AwsHydrate = AwsHydrate::new("instance_status", |s, regi
     Box::pin(hydrate_instance_status(s, region, row))
 });
 
-/// ec2:DescribeInstanceAttribute for one attribute of the row's instance.
+/// The region a hydrate call on `row_in` runs in.
+fn hydrate_region<'a>(src: &'a AwsSource, region: Option<&'a str>, row_in: &'a Row) -> &'a str {
+    region
+        .or_else(|| row_in.get("region").and_then(Value::as_str))
+        .unwrap_or(&src.default_region)
+}
+
+/// ec2:DescribeInstanceAttribute for one attribute of the row's instance; returns the
+/// attribute's `<value>` (the response member is named after the attribute, e.g.
+/// `<kernel><value>..</value></kernel>`).
 async fn describe_attribute(
     src: &AwsSource,
     region: Option<&str>,
     row_in: &Row,
-    name: InstanceAttributeName,
-) -> Result<
-    aws_sdk_ec2::operation::describe_instance_attribute::DescribeInstanceAttributeOutput,
-    FetchError,
-> {
+    attribute: &str,
+) -> Result<Value, FetchError> {
     let id = need(row_in, "instance_id", "ec2:DescribeInstanceAttribute")?;
-    let region = region.or_else(|| row_in.get("region").and_then(Value::as_str));
-    src.ec2(region)
-        .describe_instance_attribute()
-        .instance_id(id)
-        .attribute(name)
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:DescribeInstanceAttribute", e))
+    let region = hydrate_region(src, region, row_in);
+    let params = [
+        ("InstanceId".to_string(), id.to_string()),
+        ("Attribute".to_string(), attribute.to_string()),
+    ];
+    let out = ec2_call(src, region, "DescribeInstanceAttribute", &params).await?;
+    Ok(member(&out, attribute).get("value").cloned().unwrap_or(Value::Null))
 }
 
 /// The text of an attribute value.
-fn attr_text(v: Option<&aws_sdk_ec2::types::AttributeValue>) -> Value {
-    text(v.and_then(|v| v.value()))
+fn attr_text(v: &Value) -> Value {
+    text(v.as_str())
 }
 
 /// Hydrate call `attr_disable_api_termination`.
@@ -781,16 +761,10 @@ async fn hydrate_attr_disable_api_termination(
     region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
-    let out = describe_attribute(
-        src,
-        region,
-        row_in,
-        InstanceAttributeName::DisableApiTermination,
-    )
-    .await?;
-    let v = out
-        .disable_api_termination()
-        .and_then(|v| v.value())
+    let v = describe_attribute(src, region, row_in, "disableApiTermination").await?;
+    let v = v
+        .as_str()
+        .and_then(|s| s.parse::<bool>().ok())
         .map(Value::Bool)
         .unwrap_or(Value::Null);
     Ok(row([("disable_api_termination", v)]))
@@ -802,16 +776,10 @@ async fn hydrate_attr_instance_initiated_shutdown_behavior(
     region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
-    let out = describe_attribute(
-        src,
-        region,
-        row_in,
-        InstanceAttributeName::InstanceInitiatedShutdownBehavior,
-    )
-    .await?;
+    let v = describe_attribute(src, region, row_in, "instanceInitiatedShutdownBehavior").await?;
     Ok(row([(
         "instance_initiated_shutdown_behavior",
-        attr_text(out.instance_initiated_shutdown_behavior()),
+        attr_text(&v),
     )]))
 }
 
@@ -821,8 +789,8 @@ async fn hydrate_attr_kernel(
     region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
-    let out = describe_attribute(src, region, row_in, InstanceAttributeName::Kernel).await?;
-    Ok(row([("kernel_id", attr_text(out.kernel_id()))]))
+    let v = describe_attribute(src, region, row_in, "kernel").await?;
+    Ok(row([("kernel_id", attr_text(&v))]))
 }
 
 /// Hydrate call `attr_ramdisk`.
@@ -831,8 +799,8 @@ async fn hydrate_attr_ramdisk(
     region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
-    let out = describe_attribute(src, region, row_in, InstanceAttributeName::Ramdisk).await?;
-    Ok(row([("ram_disk_id", attr_text(out.ramdisk_id()))]))
+    let v = describe_attribute(src, region, row_in, "ramdisk").await?;
+    Ok(row([("ram_disk_id", attr_text(&v))]))
 }
 
 /// Hydrate call `attr_sriov_net_support`.
@@ -841,12 +809,8 @@ async fn hydrate_attr_sriov_net_support(
     region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
-    let out =
-        describe_attribute(src, region, row_in, InstanceAttributeName::SriovNetSupport).await?;
-    Ok(row([(
-        "sriov_net_support",
-        attr_text(out.sriov_net_support()),
-    )]))
+    let v = describe_attribute(src, region, row_in, "sriovNetSupport").await?;
+    Ok(row([("sriov_net_support", attr_text(&v))]))
 }
 
 /// Hydrate call `attr_user_data`.
@@ -855,11 +819,10 @@ async fn hydrate_attr_user_data(
     region: Option<&str>,
     row_in: &Row,
 ) -> Result<Row, FetchError> {
-    let out = describe_attribute(src, region, row_in, InstanceAttributeName::UserData).await?;
+    let v = describe_attribute(src, region, row_in, "userData").await?;
     // EC2 returns user data base64-encoded; the column holds the decoded text.
-    let v = out
-        .user_data()
-        .and_then(|v| v.value())
+    let v = v
+        .as_str()
         .map(|b64| match aws_smithy_types::base64::decode(b64) {
             Ok(bytes) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
             Err(_) => Value::String(b64.to_string()),
@@ -875,66 +838,62 @@ async fn hydrate_launch_template_data(
     row_in: &Row,
 ) -> Result<Row, FetchError> {
     let id = need(row_in, "instance_id", "ec2:DescribeInstanceAttribute")?;
-    let region = region.or_else(|| row_in.get("region").and_then(Value::as_str));
-    let client = src.ec2(region);
-    let out = client
-        .get_launch_template_data()
-        .instance_id(id)
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:GetLaunchTemplateData", e))?;
-    let v = out
-        .launch_template_data()
-        .map(|d| {
-            Obj::new()
-                .b("DisableApiTermination", d.disable_api_termination())
-                .b("EbsOptimized", d.ebs_optimized())
-                .v(
-                    "IamInstanceProfile",
-                    d.iam_instance_profile()
-                        .map(|p| Obj::new().s("Arn", p.arn()).s("Name", p.name()).build())
-                        .unwrap_or(Value::Null),
-                )
-                .s("ImageId", d.image_id())
-                .s(
-                    "InstanceInitiatedShutdownBehavior",
-                    d.instance_initiated_shutdown_behavior(),
-                )
-                .s("InstanceType", d.instance_type())
-                .s("KernelId", d.kernel_id())
-                .s("KeyName", d.key_name())
-                .v(
-                    "MetadataOptions",
-                    d.metadata_options()
-                        .map(|m| {
-                            Obj::new()
-                                .s("HttpEndpoint", m.http_endpoint())
-                                .i("HttpPutResponseHopLimit", m.http_put_response_hop_limit())
-                                .s("HttpTokens", m.http_tokens())
-                                .build()
-                        })
-                        .unwrap_or(Value::Null),
-                )
-                .v(
-                    "Monitoring",
-                    d.monitoring()
-                        .map(|m| Obj::new().b("Enabled", m.enabled()).build())
-                        .unwrap_or(Value::Null),
-                )
-                .s("RamDiskId", d.ram_disk_id())
-                .v(
-                    "SecurityGroupIds",
-                    Value::Array(
-                        d.security_group_ids()
-                            .iter()
-                            .map(|s| Value::String(s.clone()))
-                            .collect(),
-                    ),
-                )
-                .s("UserData", d.user_data())
-                .build()
-        })
-        .unwrap_or(Value::Null);
+    let region = hydrate_region(src, region, row_in);
+    let params = [("InstanceId".to_string(), id.to_string())];
+    let out = ec2_call(src, region, "GetLaunchTemplateData", &params).await?;
+    let v = object_at(&out, "launchTemplateData", |d| {
+        Obj::new()
+            .v("DisableApiTermination", bool_at(d, "disableApiTermination"))
+            .v("EbsOptimized", bool_at(d, "ebsOptimized"))
+            .v(
+                "IamInstanceProfile",
+                object_at(d, "iamInstanceProfile", |p| {
+                    Obj::new()
+                        .v("Arn", text_at(p, "arn"))
+                        .v("Name", text_at(p, "name"))
+                        .build()
+                }),
+            )
+            .v("ImageId", text_at(d, "imageId"))
+            .v(
+                "InstanceInitiatedShutdownBehavior",
+                text_at(d, "instanceInitiatedShutdownBehavior"),
+            )
+            .v("InstanceType", text_at(d, "instanceType"))
+            .v("KernelId", text_at(d, "kernelId"))
+            .v("KeyName", text_at(d, "keyName"))
+            .v(
+                "MetadataOptions",
+                object_at(d, "metadataOptions", |m| {
+                    Obj::new()
+                        .v("HttpEndpoint", text_at(m, "httpEndpoint"))
+                        .v(
+                            "HttpPutResponseHopLimit",
+                            int_at(m, "httpPutResponseHopLimit"),
+                        )
+                        .v("HttpTokens", text_at(m, "httpTokens"))
+                        .build()
+                }),
+            )
+            .v(
+                "Monitoring",
+                object_at(d, "monitoring", |m| {
+                    Obj::new().v("Enabled", bool_at(m, "enabled")).build()
+                }),
+            )
+            .v("RamDiskId", text_at(d, "ramDiskId"))
+            .v(
+                "SecurityGroupIds",
+                Value::Array(
+                    items_at(d, "securityGroupIdSet")
+                        .iter()
+                        .filter_map(|s| s.as_str().map(|s| Value::String(s.to_string())))
+                        .collect(),
+                ),
+            )
+            .v("UserData", text_at(d, "userData"))
+            .build()
+    });
     Ok(row([("launch_template_data", v)]))
 }
 
@@ -945,40 +904,42 @@ async fn hydrate_instance_status(
     row_in: &Row,
 ) -> Result<Row, FetchError> {
     let id = need(row_in, "instance_id", "ec2:DescribeInstanceAttribute")?;
-    let region = region.or_else(|| row_in.get("region").and_then(Value::as_str));
-    let client = src.ec2(region);
-    let out = client
-        .describe_instance_status()
-        .instance_ids(id)
-        .include_all_instances(true)
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:DescribeInstanceStatus", e))?;
-    let v = out
-        .instance_statuses()
+    let region = hydrate_region(src, region, row_in);
+    let params = [
+        one("InstanceId", id),
+        ("IncludeAllInstances".to_string(), "true".to_string()),
+    ];
+    let out = ec2_call(src, region, "DescribeInstanceStatus", &params).await?;
+    let v = items_at(&out, "instanceStatusSet")
         .first()
         .map(|s| {
             Obj::new()
-                .s("AvailabilityZone", s.availability_zone())
-                .a("Events", s.events(), |e| {
+                .v("AvailabilityZone", text_at(s, "availabilityZone"))
+                .a("Events", &items_at(s, "eventsSet"), |e| {
                     Obj::new()
-                        .s("Code", e.code())
-                        .s("Description", e.description())
-                        .s("InstanceEventId", e.instance_event_id())
-                        .t("NotAfter", e.not_after())
-                        .t("NotBefore", e.not_before())
+                        .v("Code", text_at(e, "code"))
+                        .v("Description", text_at(e, "description"))
+                        .v("InstanceEventId", text_at(e, "instanceEventId"))
+                        .v("NotAfter", time_at(e, "notAfter"))
+                        .v("NotBefore", time_at(e, "notBefore"))
                         .build()
                 })
-                .s("InstanceId", s.instance_id())
+                .v("InstanceId", text_at(s, "instanceId"))
                 .v(
                     "InstanceState",
-                    s.instance_state()
-                        .map(|st| Obj::new().i("Code", st.code()).s("Name", st.name()).build())
-                        .unwrap_or(Value::Null),
+                    object_at(s, "instanceState", |st| {
+                        Obj::new()
+                            .v("Code", int_at(st, "code"))
+                            .v("Name", text_at(st, "name"))
+                            .build()
+                    }),
                 )
-                .v("InstanceStatus", status_summary(s.instance_status()))
-                .s("OutpostArn", s.outpost_arn())
-                .v("SystemStatus", status_summary(s.system_status()))
+                .v(
+                    "InstanceStatus",
+                    object_at(s, "instanceStatus", status_summary),
+                )
+                .v("OutpostArn", text_at(s, "outpostArn"))
+                .v("SystemStatus", object_at(s, "systemStatus", status_summary))
                 .build()
         })
         .unwrap_or(Value::Null);
@@ -987,29 +948,23 @@ async fn hydrate_instance_status(
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_ec2::types::{InstanceState, InstanceStateName};
-    use aws_smithy_types::DateTime;
-
     use super::*;
 
-    fn instance(state: InstanceStateName, reason: &str) -> Instance {
-        Instance::builder()
-            .state(InstanceState::builder().name(state).build())
-            .state_transition_reason(reason)
-            .launch_time(DateTime::from_secs(1_600_000_000))
-            .build()
+    fn instance(state: &str, reason: &str) -> Value {
+        serde_json::json!({
+            "instanceState": {"name": state},
+            "reason": reason,
+            "launchTime": "2020-09-13T12:26:40.000Z",
+        })
     }
 
     #[test]
     fn stopped_instances_take_the_time_from_the_reason() {
-        let stopped = instance(
-            InstanceStateName::Stopped,
-            "User initiated (2019-09-12 16:38:34 GMT)",
-        );
+        let stopped = instance("stopped", "User initiated (2019-09-12 16:38:34 GMT)");
         assert_eq!(state_transition_time(&stopped), "2019-09-12T16:38:34Z");
-        let running = instance(InstanceStateName::Running, "");
+        let running = instance("running", "");
         assert_eq!(state_transition_time(&running), "2020-09-13T12:26:40Z");
-        let odd = instance(InstanceStateName::Stopped, "Server.InternalError");
+        let odd = instance("stopped", "Server.InternalError");
         assert_eq!(state_transition_time(&odd), "2020-09-13T12:26:40Z");
     }
 }

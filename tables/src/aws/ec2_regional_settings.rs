@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use super::json::{row, text};
-use super::source::row_str;
-use super::source::{AwsSource, api_err};
+use super::ec2_common::{bool_at, ec2_call, text_at};
+use super::json::row;
+use super::source::{AwsSource, row_str};
 use super::{AwsHydrate, AwsTable};
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col, hcol};
 use crate::framework::{FetchError, Page, Row};
@@ -39,18 +39,10 @@ pub static TABLE: AwsTable = AwsTable {
 
 /// ec2:GetEbsEncryptionByDefault in the region.
 pub(crate) async fn list(src: &AwsSource, region: &str) -> Result<Page, FetchError> {
-    let enabled = src
-        .ec2(Some(region))
-        .get_ebs_encryption_by_default()
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:GetEbsEncryptionByDefault", e))?;
+    let out = ec2_call(src, region, "GetEbsEncryptionByDefault", &[]).await?;
     let mut r = row([(
         "default_ebs_encryption_enabled",
-        enabled
-            .ebs_encryption_by_default()
-            .map(Value::Bool)
-            .unwrap_or(Value::Null),
+        bool_at(&out, "ebsEncryptionByDefault"),
     )]);
     src.common(
         &mut r,
@@ -71,14 +63,6 @@ static KEY: AwsHydrate = AwsHydrate::new("key", |s, region, row| {
 /// Hydrate call `key`.
 async fn hydrate_key(src: &AwsSource, _region: Option<&str>, r: &Row) -> Result<Row, FetchError> {
     let region = row_str(r, "region").unwrap_or(&src.default_region);
-    let key = src
-        .ec2(Some(region))
-        .get_ebs_default_kms_key_id()
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:GetEbsDefaultKmsKeyId", e))?;
-    Ok(row([(
-        "default_ebs_encryption_key",
-        text(key.kms_key_id()),
-    )]))
+    let out = ec2_call(src, region, "GetEbsDefaultKmsKeyId", &[]).await?;
+    Ok(row([("default_ebs_encryption_key", text_at(&out, "kmsKeyId"))]))
 }

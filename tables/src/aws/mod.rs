@@ -22,13 +22,16 @@
 //! instead of part of the listing, so queries that do not project them stay cheap, and
 //! one row is returned per policy rather than per page of entities.
 //!
-//! IAM, S3, EC2 and STS calls go through the `aws-sdk-*` crates. The tables the CIS
-//! controls added for CloudTrail, Config, KMS, CloudWatch (alarms), CloudWatch Logs
-//! (metric filters), SNS, RDS, EFS, Access Analyzer and Security Hub go through `api.rs`,
-//! one signed-request client for the three wire protocols those services use, signed by
-//! `aws-sigv4` with the connection's own credentials chain: ten more SDK crates would
-//! add many minutes to every cold build on the two-core machines this is built on, for
-//! two or three read calls each. Columns of those Steampipe tables left out:
+//! IAM, S3 and STS calls go through the `aws-sdk-*` crates. The EC2 tables (instances,
+//! VPCs, security groups and their rules, network ACLs, flow logs, regions, EBS
+//! defaults) and the tables the CIS controls added for CloudTrail, Config, KMS,
+//! CloudWatch (alarms), CloudWatch Logs (metric filters), SNS, RDS, EFS, Access Analyzer
+//! and Security Hub go through `api.rs`, one signed-request client for the wire
+//! protocols those services use, signed by `aws-sigv4` with the connection's own
+//! credentials chain: an SDK crate per service would add many minutes to every cold
+//! build on the two-core machines this is built on (`aws-sdk-ec2` alone took 225 s of
+//! CPU), for a handful of read calls each. The EC2 JSON columns are rebuilt member by
+//! member from the XML responses with the same PascalCase keys (`ec2_common.rs`). Columns of those Steampipe tables left out:
 //! `aws_securityhub_hub.administrator_account`/`tags`, `aws_kms_key.multi_region_configuration`,
 //! `aws_cloudtrail_trail.insight_selectors` and the `*_digest_*`/`*_notification_*` status
 //! columns, `aws_efs_file_system.policy`, and most of `aws_rds_db_instance`'s rarely used
@@ -58,6 +61,7 @@ macro_rules! aws_columns {
 }
 
 mod api;
+mod ec2_common;
 mod iam_common;
 mod json;
 pub mod policy;

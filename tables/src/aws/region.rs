@@ -3,8 +3,9 @@
 use serde_json::Value;
 
 use super::AwsTable;
-use super::json::{row, text};
-use super::source::{AwsSource, api_err};
+use super::ec2_common::{ec2_call, items_at, str_at, text_at};
+use super::json::row;
+use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, Page};
 
@@ -42,21 +43,15 @@ pub static TABLE: AwsTable = AwsTable {
 
 /// ec2:DescribeRegions (all regions, opted in or not).
 pub(crate) async fn list(src: &AwsSource) -> Result<Page, FetchError> {
-    let out = src
-        .ec2(None)
-        .describe_regions()
-        .all_regions(true)
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:DescribeRegions", e))?;
-    let rows = out
-        .regions()
+    let params = [("AllRegions".to_string(), "true".to_string())];
+    let out = ec2_call(src, &src.default_region, "DescribeRegions", &params).await?;
+    let rows = items_at(&out, "regionInfo")
         .iter()
-        .filter_map(|r| r.region_name().map(|name| (name, r)))
+        .filter_map(|r| str_at(r, "regionName").map(|name| (name, r)))
         .map(|(name, r)| {
             let mut out = row([
                 ("name", Value::String(name.to_string())),
-                ("opt_in_status", text(r.opt_in_status())),
+                ("opt_in_status", text_at(r, "optInStatus")),
                 (
                     "steampipe_available",
                     Value::Bool(src.regions.iter().any(|c| c == name)),

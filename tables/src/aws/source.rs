@@ -102,7 +102,6 @@ pub struct AwsSource {
     pub(crate) sdk: SdkConfig,
     pub(crate) endpoint_url: Option<String>,
     s3_force_path_style: bool,
-    ec2_clients: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
     s3_clients: Mutex<HashMap<String, aws_sdk_s3::Client>>,
     /// Whether the `aws_organizations_*` tables call Organizations (false for the member
     /// accounts of an organization connection, which read it from its own account).
@@ -224,7 +223,6 @@ impl AwsSource {
             sdk,
             endpoint_url: cfg.endpoint_url.clone(),
             s3_force_path_style: cfg.s3_force_path_style,
-            ec2_clients: Mutex::new(HashMap::new()),
             s3_clients: Mutex::new(HashMap::new()),
             reads_organization: true,
         })
@@ -272,7 +270,6 @@ impl AwsSource {
             sdk,
             endpoint_url: self.endpoint_url.clone(),
             s3_force_path_style: self.s3_force_path_style,
-            ec2_clients: Mutex::new(HashMap::new()),
             s3_clients: Mutex::new(HashMap::new()),
             reads_organization: false,
         })
@@ -291,21 +288,6 @@ impl AwsSource {
     /// The partition of the account (`aws`, `aws-cn`, `aws-us-gov`).
     pub fn partition(&self) -> &str {
         &self.partition
-    }
-
-    /// EC2 client for a region (created once per region).
-    pub(crate) fn ec2(&self, region: Option<&str>) -> aws_sdk_ec2::Client {
-        let region = region.unwrap_or(&self.default_region).to_string();
-        let mut clients = self.ec2_clients.lock().unwrap_or_else(|p| p.into_inner());
-        clients
-            .entry(region.clone())
-            .or_insert_with(|| {
-                let conf = aws_sdk_ec2::config::Builder::from(&self.sdk)
-                    .region(Region::new(region))
-                    .build();
-                aws_sdk_ec2::Client::from_conf(conf)
-            })
-            .clone()
     }
 
     /// S3 client for a bucket's region: calls on a bucket must go to its own region.
@@ -356,13 +338,17 @@ pub(crate) fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Op
 
 /// Whether a failed call means "no such resource".
 pub(crate) fn is_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    error_code(err).is_some_and(|c| {
-        c == "NoSuchEntity"
-            || c == "NotFound"
-            || c == "NoSuchBucket"
-            || c.ends_with(".NotFound")
-            || c.ends_with(".Malformed")
-    })
+    error_code(err).is_some_and(is_not_found_code)
+}
+
+/// Whether an error code means "no such resource". EC2's `*.Malformed` codes count: a
+/// lookup by an id that cannot exist finds nothing.
+pub(crate) fn is_not_found_code(code: &str) -> bool {
+    code == "NoSuchEntity"
+        || code == "NotFound"
+        || code == "NoSuchBucket"
+        || code.ends_with(".NotFound")
+        || code.ends_with(".Malformed")
 }
 
 fn error_message<E, R>(err: &SdkError<E, R>) -> String

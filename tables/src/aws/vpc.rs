@@ -1,11 +1,15 @@
 //! `aws_vpc`: VPCs in each configured region.
 
-use aws_sdk_ec2::types::{Filter, Vpc};
 use serde_json::Value;
 
 use super::AwsTable;
-use super::json::{Obj, arr, put_tags, row, text};
-use super::source::{AwsSource, api_err, is_not_found, qual_strings};
+use super::api::page;
+use super::ec2_common::{
+    bool_at, ec2_call, ec2_get, items_at, list_params, name_tag, object_at, one,
+    put_ec2_tags, str_at, text_at,
+};
+use super::json::{Obj, arr, row};
+use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
@@ -57,103 +61,54 @@ pub static TABLE: AwsTable = AwsTable {
     get: Some(|s, region, _, key| Box::pin(get(s, region, key))),
 };
 
-/// EC2 filters for the query's equality constraints on `(column, filter name)` pairs, so
-/// that EC2 returns less; DataFusion still checks every row.
-pub(crate) fn ec2_filters(req: &ListRequest, pairs: &[(&str, &str)]) -> Option<Vec<Filter>> {
-    let filters: Vec<Filter> = pairs
-        .iter()
-        .filter_map(|(column, name)| {
-            let values = qual_strings(req, column).filter(|v| !v.is_empty())?;
-            Some(
-                Filter::builder()
-                    .name(*name)
-                    .set_values(Some(values))
-                    .build(),
-            )
-        })
-        .collect();
-    if filters.is_empty() {
-        None
-    } else {
-        Some(filters)
-    }
+fn cidr_state(s: &Value) -> Value {
+    Obj::new()
+        .v("State", text_at(s, "state"))
+        .v("StatusMessage", text_at(s, "statusMessage"))
+        .build()
 }
 
-/// A page of EC2 rows and the response's continuation token (EC2 sends an empty token
-/// on the last page of some calls).
-pub(crate) fn ec2_page(rows: Vec<Row>, next_token: Option<&str>) -> Page {
-    Page {
-        rows,
-        next: next_token.filter(|t| !t.is_empty()).map(str::to_string),
-    }
-}
-
-/// EC2 tags as `(key, value)` pairs.
-pub(crate) fn ec2_tag_pairs(
-    tags: &[aws_sdk_ec2::types::Tag],
-) -> impl Iterator<Item = (&str, &str)> {
-    tags.iter()
-        .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))
-}
-
-/// The `Name` tag, which Steampipe uses as the title of EC2 resources.
-pub(crate) fn name_tag(tags: &[aws_sdk_ec2::types::Tag]) -> Option<&str> {
-    tags.iter()
-        .find(|t| t.key() == Some("Name"))
-        .and_then(|t| t.value())
-}
-
-fn cidr_state(s: Option<&aws_sdk_ec2::types::VpcCidrBlockState>) -> Value {
-    s.map(|s| {
-        Obj::new()
-            .s("State", s.state())
-            .s("StatusMessage", s.status_message())
-            .build()
-    })
-    .unwrap_or(Value::Null)
-}
-
-fn vpc_row(src: &AwsSource, region: &str, v: &Vpc) -> Row {
-    let id = v.vpc_id().unwrap_or_default();
-    let owner = v.owner_id().unwrap_or(&src.account_id);
+fn vpc_row(src: &AwsSource, region: &str, v: &Value) -> Row {
+    let id = str_at(v, "vpcId").unwrap_or_default();
+    let owner = str_at(v, "ownerId").unwrap_or(&src.account_id);
     let arn = src.arn("ec2", region, owner, &format!("vpc/{id}"));
     let mut r = row([
         ("vpc_id", Value::String(id.to_string())),
         ("arn", Value::String(arn.clone())),
-        ("cidr_block", text(v.cidr_block())),
-        ("state", text(v.state())),
-        (
-            "is_default",
-            v.is_default().map(Value::Bool).unwrap_or(Value::Null),
-        ),
-        ("dhcp_options_id", text(v.dhcp_options_id())),
-        ("instance_tenancy", text(v.instance_tenancy())),
-        ("owner_id", text(v.owner_id())),
+        ("cidr_block", text_at(v, "cidrBlock")),
+        ("state", text_at(v, "state")),
+        ("is_default", bool_at(v, "isDefault")),
+        ("dhcp_options_id", text_at(v, "dhcpOptionsId")),
+        ("instance_tenancy", text_at(v, "instanceTenancy")),
+        ("owner_id", text_at(v, "ownerId")),
         (
             "cidr_block_association_set",
-            arr(v.cidr_block_association_set(), |a| {
+            arr(&items_at(v, "cidrBlockAssociationSet"), |a| {
                 Obj::new()
-                    .s("AssociationId", a.association_id())
-                    .s("CidrBlock", a.cidr_block())
-                    .v("CidrBlockState", cidr_state(a.cidr_block_state()))
+                    .v("AssociationId", text_at(a, "associationId"))
+                    .v("CidrBlock", text_at(a, "cidrBlock"))
+                    .v("CidrBlockState", object_at(a, "cidrBlockState", cidr_state))
                     .build()
             }),
         ),
         (
             "ipv6_cidr_block_association_set",
-            arr(v.ipv6_cidr_block_association_set(), |a| {
+            arr(&items_at(v, "ipv6CidrBlockAssociationSet"), |a| {
                 Obj::new()
-                    .s("AssociationId", a.association_id())
-                    .s("Ipv6CidrBlock", a.ipv6_cidr_block())
-                    .v("Ipv6CidrBlockState", cidr_state(a.ipv6_cidr_block_state()))
-                    .s("Ipv6Pool", a.ipv6_pool())
-                    .s("NetworkBorderGroup", a.network_border_group())
+                    .v("AssociationId", text_at(a, "associationId"))
+                    .v("Ipv6CidrBlock", text_at(a, "ipv6CidrBlock"))
+                    .v(
+                        "Ipv6CidrBlockState",
+                        object_at(a, "ipv6CidrBlockState", cidr_state),
+                    )
+                    .v("Ipv6Pool", text_at(a, "ipv6Pool"))
+                    .v("NetworkBorderGroup", text_at(a, "networkBorderGroup"))
                     .build()
             }),
         ),
     ]);
-    put_tags(&mut r, ec2_tag_pairs(v.tags()));
-    let title = name_tag(v.tags()).unwrap_or(id).to_string();
+    put_ec2_tags(&mut r, v);
+    let title = name_tag(v).unwrap_or_else(|| id.to_string());
     src.common(&mut r, region, Value::String(title), vec![arn]);
     r
 }
@@ -165,7 +120,7 @@ pub(crate) async fn list(
     token: Option<String>,
 ) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
-    let filters = ec2_filters(
+    let params = list_params(
         req,
         &[
             ("cidr_block", "cidr"),
@@ -173,18 +128,14 @@ pub(crate) async fn list(
             ("owner_id", "owner-id"),
             ("state", "state"),
         ],
+        token,
     );
-    let out = src
-        .ec2(Some(region))
-        .describe_vpcs()
-        .set_filters(filters)
-        .set_next_token(token)
-        .max_results(1000)
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:DescribeVpcs", e))?;
-    let rows = out.vpcs().iter().map(|v| vpc_row(src, region, v)).collect();
-    Ok(ec2_page(rows, out.next_token()))
+    let out = ec2_call(src, region, "DescribeVpcs", &params).await?;
+    let rows = items_at(&out, "vpcSet")
+        .iter()
+        .map(|v| vpc_row(src, region, v))
+        .collect();
+    Ok(page(rows, &out, "nextToken"))
 }
 
 /// ec2:DescribeVpcs for one VPC id.
@@ -194,16 +145,10 @@ pub(crate) async fn get(
     id: &str,
 ) -> Result<Option<Row>, FetchError> {
     let region = region.unwrap_or(&src.default_region);
-    let out = match src
-        .ec2(Some(region))
-        .describe_vpcs()
-        .vpc_ids(id)
-        .send()
-        .await
-    {
-        Ok(o) => o,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(api_err("ec2:DescribeVpcs", e)),
+    let Some(out) = ec2_get(src, region, "DescribeVpcs", &[one("VpcId", id)]).await? else {
+        return Ok(None);
     };
-    Ok(out.vpcs().first().map(|v| vpc_row(src, region, v)))
+    Ok(items_at(&out, "vpcSet")
+        .first()
+        .map(|v| vpc_row(src, region, v)))
 }

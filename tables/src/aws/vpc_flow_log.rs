@@ -1,12 +1,14 @@
 //! `aws_vpc_flow_log`: VPC flow logs, per region.
 
-use aws_sdk_ec2::types::FlowLog;
 use serde_json::Value;
 
 use super::AwsTable;
-use super::json::{put_tags, row, text, time_opt};
-use super::source::{AwsSource, api_err};
-use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs, name_tag};
+use super::api::page;
+use super::ec2_common::{
+    ec2_call, int_at, items_at, list_params, name_tag, put_ec2_tags, str_at, text_at, time_at,
+};
+use super::json::row;
+use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
@@ -73,8 +75,8 @@ pub static TABLE: AwsTable = AwsTable {
     get: None,
 };
 
-fn flow_log_row(src: &AwsSource, region: &str, f: &FlowLog) -> Row {
-    let id = f.flow_log_id().unwrap_or_default();
+fn flow_log_row(src: &AwsSource, region: &str, f: &Value) -> Row {
+    let id = str_at(f, "flowLogId").unwrap_or_default();
     let arn = src.arn(
         "ec2",
         region,
@@ -83,32 +85,30 @@ fn flow_log_row(src: &AwsSource, region: &str, f: &FlowLog) -> Row {
     );
     let mut r = row([
         ("flow_log_id", Value::String(id.to_string())),
-        ("creation_time", time_opt(f.creation_time())),
+        ("creation_time", time_at(f, "creationTime")),
         (
             "deliver_logs_error_message",
-            text(f.deliver_logs_error_message()),
+            text_at(f, "deliverLogsErrorMessage"),
         ),
         (
             "deliver_logs_permission_arn",
-            text(f.deliver_logs_permission_arn()),
+            text_at(f, "deliverLogsPermissionArn"),
         ),
-        ("deliver_logs_status", text(f.deliver_logs_status())),
-        ("flow_log_status", text(f.flow_log_status())),
-        ("log_group_name", text(f.log_group_name())),
-        ("resource_id", text(f.resource_id())),
-        ("traffic_type", text(f.traffic_type())),
-        ("log_destination_type", text(f.log_destination_type())),
-        ("log_destination", text(f.log_destination())),
-        ("log_format", text(f.log_format())),
+        ("deliver_logs_status", text_at(f, "deliverLogsStatus")),
+        ("flow_log_status", text_at(f, "flowLogStatus")),
+        ("log_group_name", text_at(f, "logGroupName")),
+        ("resource_id", text_at(f, "resourceId")),
+        ("traffic_type", text_at(f, "trafficType")),
+        ("log_destination_type", text_at(f, "logDestinationType")),
+        ("log_destination", text_at(f, "logDestination")),
+        ("log_format", text_at(f, "logFormat")),
         (
             "max_aggregation_interval",
-            f.max_aggregation_interval()
-                .map(Value::from)
-                .unwrap_or(Value::Null),
+            int_at(f, "maxAggregationInterval"),
         ),
     ]);
-    put_tags(&mut r, ec2_tag_pairs(f.tags()));
-    let title = name_tag(f.tags()).unwrap_or(id).to_string();
+    put_ec2_tags(&mut r, f);
+    let title = name_tag(f).unwrap_or_else(|| id.to_string());
     src.common(&mut r, region, Value::String(title), vec![arn]);
     r
 }
@@ -120,20 +120,11 @@ pub(crate) async fn list(
     token: Option<String>,
 ) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
-    let filters = ec2_filters(req, &[("resource_id", "resource-id")]);
-    let out = src
-        .ec2(Some(region))
-        .describe_flow_logs()
-        .set_filter(filters)
-        .set_next_token(token)
-        .max_results(1000)
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:DescribeFlowLogs", e))?;
-    let rows = out
-        .flow_logs()
+    let params = list_params(req, &[("resource_id", "resource-id")], token);
+    let out = ec2_call(src, region, "DescribeFlowLogs", &params).await?;
+    let rows = items_at(&out, "flowLogSet")
         .iter()
         .map(|f| flow_log_row(src, region, f))
         .collect();
-    Ok(ec2_page(rows, out.next_token()))
+    Ok(page(rows, &out, "nextToken"))
 }

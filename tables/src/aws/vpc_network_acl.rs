@@ -1,12 +1,15 @@
 //! `aws_vpc_network_acl`: network ACLs, per region.
 
-use aws_sdk_ec2::types::NetworkAcl;
 use serde_json::Value;
 
 use super::AwsTable;
-use super::json::{Obj, arr, put_tags, row, text};
-use super::source::{AwsSource, api_err};
-use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs, name_tag};
+use super::api::page;
+use super::ec2_common::{
+    bool_at, ec2_call, int_at, items_at, list_params, name_tag, object_at, put_ec2_tags, str_at,
+    text_at,
+};
+use super::json::{Obj, arr, row};
+use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
@@ -51,57 +54,63 @@ pub static TABLE: AwsTable = AwsTable {
     get: None,
 };
 
-fn acl_row(src: &AwsSource, region: &str, a: &NetworkAcl) -> Row {
-    let id = a.network_acl_id().unwrap_or_default();
-    let owner = a.owner_id().unwrap_or(&src.account_id);
+fn acl_row(src: &AwsSource, region: &str, a: &Value) -> Row {
+    let id = str_at(a, "networkAclId").unwrap_or_default();
+    let owner = str_at(a, "ownerId").unwrap_or(&src.account_id);
     let arn = src.arn("ec2", region, owner, &format!("network-acl/{id}"));
     let mut r = row([
         ("network_acl_id", Value::String(id.to_string())),
         ("arn", Value::String(arn.clone())),
-        (
-            "is_default",
-            a.is_default().map(Value::Bool).unwrap_or(Value::Null),
-        ),
-        ("vpc_id", text(a.vpc_id())),
-        ("owner_id", text(a.owner_id())),
+        ("is_default", bool_at(a, "default")),
+        ("vpc_id", text_at(a, "vpcId")),
+        ("owner_id", text_at(a, "ownerId")),
         (
             "associations",
-            arr(a.associations(), |x| {
+            arr(&items_at(a, "associationSet"), |x| {
                 Obj::new()
-                    .s("NetworkAclAssociationId", x.network_acl_association_id())
-                    .s("NetworkAclId", x.network_acl_id())
-                    .s("SubnetId", x.subnet_id())
+                    .v(
+                        "NetworkAclAssociationId",
+                        text_at(x, "networkAclAssociationId"),
+                    )
+                    .v("NetworkAclId", text_at(x, "networkAclId"))
+                    .v("SubnetId", text_at(x, "subnetId"))
                     .build()
             }),
         ),
         (
             "entries",
-            arr(a.entries(), |e| {
+            arr(&items_at(a, "entrySet"), |e| {
                 Obj::new()
-                    .s("CidrBlock", e.cidr_block())
-                    .b("Egress", e.egress())
+                    .v("CidrBlock", text_at(e, "cidrBlock"))
+                    .v("Egress", bool_at(e, "egress"))
                     .v(
                         "IcmpTypeCode",
-                        e.icmp_type_code()
-                            .map(|c| Obj::new().i("Code", c.code()).i("Type", c.r#type()).build())
-                            .unwrap_or(Value::Null),
+                        object_at(e, "icmpTypeCode", |c| {
+                            Obj::new()
+                                .v("Code", int_at(c, "code"))
+                                .v("Type", int_at(c, "type"))
+                                .build()
+                        }),
                     )
-                    .s("Ipv6CidrBlock", e.ipv6_cidr_block())
+                    .v("Ipv6CidrBlock", text_at(e, "ipv6CidrBlock"))
                     .v(
                         "PortRange",
-                        e.port_range()
-                            .map(|p| Obj::new().i("From", p.from()).i("To", p.to()).build())
-                            .unwrap_or(Value::Null),
+                        object_at(e, "portRange", |p| {
+                            Obj::new()
+                                .v("From", int_at(p, "from"))
+                                .v("To", int_at(p, "to"))
+                                .build()
+                        }),
                     )
-                    .s("Protocol", e.protocol())
-                    .s("RuleAction", e.rule_action())
-                    .i("RuleNumber", e.rule_number())
+                    .v("Protocol", text_at(e, "protocol"))
+                    .v("RuleAction", text_at(e, "ruleAction"))
+                    .v("RuleNumber", int_at(e, "ruleNumber"))
                     .build()
             }),
         ),
     ]);
-    put_tags(&mut r, ec2_tag_pairs(a.tags()));
-    let title = name_tag(a.tags()).unwrap_or(id).to_string();
+    put_ec2_tags(&mut r, a);
+    let title = name_tag(a).unwrap_or_else(|| id.to_string());
     src.common(&mut r, region, Value::String(title), vec![arn]);
     r
 }
@@ -113,23 +122,15 @@ pub(crate) async fn list(
     token: Option<String>,
 ) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
-    let filters = ec2_filters(
+    let params = list_params(
         req,
         &[("network_acl_id", "network-acl-id"), ("vpc_id", "vpc-id")],
+        token,
     );
-    let out = src
-        .ec2(Some(region))
-        .describe_network_acls()
-        .set_filters(filters)
-        .set_next_token(token)
-        .max_results(1000)
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:DescribeNetworkAcls", e))?;
-    let rows = out
-        .network_acls()
+    let out = ec2_call(src, region, "DescribeNetworkAcls", &params).await?;
+    let rows = items_at(&out, "networkAclSet")
         .iter()
         .map(|a| acl_row(src, region, a))
         .collect();
-    Ok(ec2_page(rows, out.next_token()))
+    Ok(page(rows, &out, "nextToken"))
 }

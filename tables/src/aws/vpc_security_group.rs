@@ -1,12 +1,14 @@
 //! `aws_vpc_security_group`: security groups with their rules as EC2 reports them.
 
-use aws_sdk_ec2::types::{IpPermission, SecurityGroup};
 use serde_json::Value;
 
 use super::AwsTable;
-use super::json::{Obj, arr, put_tags, row, text};
-use super::source::{AwsSource, api_err, is_not_found};
-use super::vpc::{ec2_filters, ec2_page, ec2_tag_pairs};
+use super::api::page;
+use super::ec2_common::{
+    ec2_call, ec2_get, int_at, items_at, list_params, one, put_ec2_tags, str_at, text_at,
+};
+use super::json::{Obj, arr, row};
+use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
@@ -41,68 +43,67 @@ pub static TABLE: AwsTable = AwsTable {
 };
 
 /// A security group rule set entry as EC2 describes it.
-pub(crate) fn ip_permission_json(p: &IpPermission) -> Value {
+pub(crate) fn ip_permission_json(p: &Value) -> Value {
     Obj::new()
-        .i("FromPort", p.from_port())
-        .s("IpProtocol", p.ip_protocol())
-        .a("IpRanges", p.ip_ranges(), |r| {
+        .v("FromPort", int_at(p, "fromPort"))
+        .v("IpProtocol", text_at(p, "ipProtocol"))
+        .a("IpRanges", &items_at(p, "ipRanges"), |r| {
             Obj::new()
-                .s("CidrIp", r.cidr_ip())
-                .s("Description", r.description())
+                .v("CidrIp", text_at(r, "cidrIp"))
+                .v("Description", text_at(r, "description"))
                 .build()
         })
-        .a("Ipv6Ranges", p.ipv6_ranges(), |r| {
+        .a("Ipv6Ranges", &items_at(p, "ipv6Ranges"), |r| {
             Obj::new()
-                .s("CidrIpv6", r.cidr_ipv6())
-                .s("Description", r.description())
+                .v("CidrIpv6", text_at(r, "cidrIpv6"))
+                .v("Description", text_at(r, "description"))
                 .build()
         })
-        .a("PrefixListIds", p.prefix_list_ids(), |r| {
+        .a("PrefixListIds", &items_at(p, "prefixListIds"), |r| {
             Obj::new()
-                .s("Description", r.description())
-                .s("PrefixListId", r.prefix_list_id())
+                .v("Description", text_at(r, "description"))
+                .v("PrefixListId", text_at(r, "prefixListId"))
                 .build()
         })
-        .i("ToPort", p.to_port())
-        .a("UserIdGroupPairs", p.user_id_group_pairs(), |g| {
+        .v("ToPort", int_at(p, "toPort"))
+        .a("UserIdGroupPairs", &items_at(p, "groups"), |g| {
             Obj::new()
-                .s("Description", g.description())
-                .s("GroupId", g.group_id())
-                .s("GroupName", g.group_name())
-                .s("PeeringStatus", g.peering_status())
-                .s("UserId", g.user_id())
-                .s("VpcId", g.vpc_id())
-                .s("VpcPeeringConnectionId", g.vpc_peering_connection_id())
+                .v("Description", text_at(g, "description"))
+                .v("GroupId", text_at(g, "groupId"))
+                .v("GroupName", text_at(g, "groupName"))
+                .v("PeeringStatus", text_at(g, "peeringStatus"))
+                .v("UserId", text_at(g, "userId"))
+                .v("VpcId", text_at(g, "vpcId"))
+                .v("VpcPeeringConnectionId", text_at(g, "vpcPeeringConnectionId"))
                 .build()
         })
         .build()
 }
 
-fn group_row(src: &AwsSource, region: &str, g: &SecurityGroup) -> Row {
-    let id = g.group_id().unwrap_or_default();
-    let owner = g.owner_id().unwrap_or(&src.account_id);
-    let arn = g
-        .security_group_arn()
+fn group_row(src: &AwsSource, region: &str, g: &Value) -> Row {
+    let id = str_at(g, "groupId").unwrap_or_default();
+    let owner = str_at(g, "ownerId").unwrap_or(&src.account_id);
+    let arn = str_at(g, "securityGroupArn")
         .map(str::to_string)
         .unwrap_or_else(|| src.arn("ec2", region, owner, &format!("security-group/{id}")));
     let mut r = row([
-        ("group_name", text(g.group_name())),
+        ("group_name", text_at(g, "groupName")),
         ("group_id", Value::String(id.to_string())),
         ("arn", Value::String(arn.clone())),
-        ("description", text(g.description())),
-        ("vpc_id", text(g.vpc_id())),
-        ("owner_id", text(g.owner_id())),
+        ("description", text_at(g, "groupDescription")),
+        ("vpc_id", text_at(g, "vpcId")),
+        ("owner_id", text_at(g, "ownerId")),
         (
             "ip_permissions",
-            arr(g.ip_permissions(), ip_permission_json),
+            arr(&items_at(g, "ipPermissions"), ip_permission_json),
         ),
         (
             "ip_permissions_egress",
-            arr(g.ip_permissions_egress(), ip_permission_json),
+            arr(&items_at(g, "ipPermissionsEgress"), ip_permission_json),
         ),
     ]);
-    put_tags(&mut r, ec2_tag_pairs(g.tags()));
-    src.common(&mut r, region, text(g.group_name()), vec![arn]);
+    put_ec2_tags(&mut r, g);
+    src.common(&mut r, region, text_at(g, "groupName"), vec![arn]);
     r
 }
 
@@ -113,7 +114,7 @@ pub(crate) async fn list(
     token: Option<String>,
 ) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
-    let filters = ec2_filters(
+    let params = list_params(
         req,
         &[
             ("description", "description"),
@@ -121,22 +122,14 @@ pub(crate) async fn list(
             ("owner_id", "owner-id"),
             ("vpc_id", "vpc-id"),
         ],
+        token,
     );
-    let out = src
-        .ec2(Some(region))
-        .describe_security_groups()
-        .set_filters(filters)
-        .set_next_token(token)
-        .max_results(1000)
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:DescribeSecurityGroups", e))?;
-    let rows = out
-        .security_groups()
+    let out = ec2_call(src, region, "DescribeSecurityGroups", &params).await?;
+    let rows = items_at(&out, "securityGroupInfo")
         .iter()
         .map(|g| group_row(src, region, g))
         .collect();
-    Ok(ec2_page(rows, out.next_token()))
+    Ok(page(rows, &out, "nextToken"))
 }
 
 /// ec2:DescribeSecurityGroups for one group id.
@@ -146,19 +139,11 @@ pub(crate) async fn get(
     id: &str,
 ) -> Result<Option<Row>, FetchError> {
     let region = region.unwrap_or(&src.default_region);
-    let out = match src
-        .ec2(Some(region))
-        .describe_security_groups()
-        .group_ids(id)
-        .send()
-        .await
-    {
-        Ok(o) => o,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(api_err("ec2:DescribeSecurityGroups", e)),
+    let params = [one("GroupId", id)];
+    let Some(out) = ec2_get(src, region, "DescribeSecurityGroups", &params).await? else {
+        return Ok(None);
     };
-    Ok(out
-        .security_groups()
+    Ok(items_at(&out, "securityGroupInfo")
         .first()
         .map(|g| group_row(src, region, g)))
 }

@@ -1,13 +1,14 @@
 //! `aws_vpc_security_group_rule`: one row per security group rule, inbound and outbound.
 
-use aws_sdk_ec2::types::SecurityGroupRule;
 use serde_json::Value;
 
 use super::AwsTable;
-use super::json::{row, text};
-use super::source::{AwsSource, api_err, is_not_found};
-use super::vpc::ec2_filters;
-use super::vpc::ec2_page;
+use super::api::page;
+use super::ec2_common::{
+    bool_opt, ec2_call, ec2_get, int_at, items_at, list_params, one, str_at, text_at,
+};
+use super::json::row;
+use super::source::AwsSource;
 use crate::framework::def::{ColumnType::*, Scope, TableDef, col};
 use crate::framework::{FetchError, ListRequest, Page, Row};
 
@@ -84,27 +85,30 @@ pub static TABLE: AwsTable = AwsTable {
     get: Some(|s, region, _, key| Box::pin(get(s, region, key))),
 };
 
-fn rule_row(src: &AwsSource, region: &str, r: &SecurityGroupRule) -> Row {
-    let id = r.security_group_rule_id().unwrap_or_default();
-    let egress = r.is_egress().unwrap_or(false);
-    let referenced = r.referenced_group_info();
-    let proto = r.ip_protocol().unwrap_or_default();
+fn rule_row(src: &AwsSource, region: &str, r: &Value) -> Row {
+    let id = str_at(r, "securityGroupRuleId").unwrap_or_default();
+    let egress = bool_opt(r, "isEgress").unwrap_or(false);
+    let referenced = r.get("referencedGroupInfo");
+    let referenced_text = |key: &str| referenced.map_or(Value::Null, |g| text_at(g, key));
+    let proto = str_at(r, "ipProtocol").unwrap_or_default();
+    let from_port = int_at(r, "fromPort").as_i64();
+    let to_port = int_at(r, "toPort").as_i64();
     // Steampipe's title and aka name the rule by direction, protocol, ports and peer.
     let mut hash = format!("{}_{}", if egress { "egress" } else { "ingress" }, proto);
-    if let Some(from) = r.from_port() {
-        hash = format!("{hash}_{}_{}", from, r.to_port().unwrap_or(from));
+    if let Some(from) = from_port {
+        hash = format!("{hash}_{}_{}", from, to_port.unwrap_or(from));
     }
-    if let Some(c) = r.cidr_ipv4().or(r.cidr_ipv6()) {
+    if let Some(c) = str_at(r, "cidrIpv4").or(str_at(r, "cidrIpv6")) {
         hash = format!("{hash}_{c}");
     } else if let Some(g) = referenced
-        .and_then(|g| g.group_id())
-        .filter(|g| Some(*g) == r.group_id())
+        .and_then(|g| str_at(g, "groupId"))
+        .filter(|g| Some(*g) == str_at(r, "groupId"))
     {
         hash = format!("{hash}_{g}");
-    } else if let Some(p) = r.prefix_list_id() {
+    } else if let Some(p) = str_at(r, "prefixListId") {
         hash = format!("{hash}_{p}");
     }
-    let owner = r.group_owner_id().unwrap_or(&src.account_id);
+    let owner = str_at(r, "groupOwnerId").unwrap_or(&src.account_id);
     let aka = src.arn(
         "ec2",
         region,
@@ -113,46 +117,28 @@ fn rule_row(src: &AwsSource, region: &str, r: &SecurityGroupRule) -> Row {
     );
     let mut out = row([
         ("security_group_rule_id", Value::String(id.to_string())),
-        ("group_id", text(r.group_id())),
+        ("group_id", text_at(r, "groupId")),
         ("is_egress", Value::Bool(egress)),
         (
             "type",
             Value::String(if egress { "egress" } else { "ingress" }.to_string()),
         ),
-        ("group_owner_id", text(r.group_owner_id())),
-        ("description", text(r.description())),
-        ("ip_protocol", text(r.ip_protocol())),
-        (
-            "from_port",
-            r.from_port().map(Value::from).unwrap_or(Value::Null),
-        ),
-        (
-            "to_port",
-            r.to_port().map(Value::from).unwrap_or(Value::Null),
-        ),
-        ("cidr_ipv4", text(r.cidr_ipv4())),
-        ("cidr_ipv6", text(r.cidr_ipv6())),
-        (
-            "referenced_group_id",
-            text(referenced.and_then(|g| g.group_id())),
-        ),
-        (
-            "referenced_peering_status",
-            text(referenced.and_then(|g| g.peering_status())),
-        ),
-        (
-            "referenced_user_id",
-            text(referenced.and_then(|g| g.user_id())),
-        ),
-        (
-            "referenced_vpc_id",
-            text(referenced.and_then(|g| g.vpc_id())),
-        ),
+        ("group_owner_id", text_at(r, "groupOwnerId")),
+        ("description", text_at(r, "description")),
+        ("ip_protocol", text_at(r, "ipProtocol")),
+        ("from_port", int_at(r, "fromPort")),
+        ("to_port", int_at(r, "toPort")),
+        ("cidr_ipv4", text_at(r, "cidrIpv4")),
+        ("cidr_ipv6", text_at(r, "cidrIpv6")),
+        ("referenced_group_id", referenced_text("groupId")),
+        ("referenced_peering_status", referenced_text("peeringStatus")),
+        ("referenced_user_id", referenced_text("userId")),
+        ("referenced_vpc_id", referenced_text("vpcId")),
         (
             "referenced_vpc_peering_connection_id",
-            text(referenced.and_then(|g| g.vpc_peering_connection_id())),
+            referenced_text("vpcPeeringConnectionId"),
         ),
-        ("prefix_list_id", text(r.prefix_list_id())),
+        ("prefix_list_id", text_at(r, "prefixListId")),
     ]);
     src.common(
         &mut out,
@@ -170,22 +156,13 @@ pub(crate) async fn list(
     token: Option<String>,
 ) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
-    let filters = ec2_filters(req, &[("group_id", "group-id")]);
-    let out = src
-        .ec2(Some(region))
-        .describe_security_group_rules()
-        .set_filters(filters)
-        .set_next_token(token)
-        .max_results(1000)
-        .send()
-        .await
-        .map_err(|e| api_err("ec2:DescribeSecurityGroupRules", e))?;
-    let rows = out
-        .security_group_rules()
+    let params = list_params(req, &[("group_id", "group-id")], token);
+    let out = ec2_call(src, region, "DescribeSecurityGroupRules", &params).await?;
+    let rows = items_at(&out, "securityGroupRuleSet")
         .iter()
         .map(|r| rule_row(src, region, r))
         .collect();
-    Ok(ec2_page(rows, out.next_token()))
+    Ok(page(rows, &out, "nextToken"))
 }
 
 /// ec2:DescribeSecurityGroupRules for one rule id.
@@ -195,19 +172,11 @@ pub(crate) async fn get(
     id: &str,
 ) -> Result<Option<Row>, FetchError> {
     let region = region.unwrap_or(&src.default_region);
-    let out = match src
-        .ec2(Some(region))
-        .describe_security_group_rules()
-        .security_group_rule_ids(id)
-        .send()
-        .await
-    {
-        Ok(o) => o,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(api_err("ec2:DescribeSecurityGroupRules", e)),
+    let params = [one("SecurityGroupRuleId", id)];
+    let Some(out) = ec2_get(src, region, "DescribeSecurityGroupRules", &params).await? else {
+        return Ok(None);
     };
-    Ok(out
-        .security_group_rules()
+    Ok(items_at(&out, "securityGroupRuleSet")
         .first()
         .map(|r| rule_row(src, region, r)))
 }

@@ -99,8 +99,11 @@ fn user(n: u32) -> String {
     oid(USER, n)
 }
 
-/// Groups: `(n, name, role-assignable, members, owners)`.
-fn groups() -> Vec<(u32, &'static str, bool, Vec<String>, Vec<String>)> {
+/// A group: `(n, name, role-assignable, members, owners)`.
+type Group = (u32, &'static str, bool, Vec<String>, Vec<String>);
+
+/// Groups.
+fn groups() -> Vec<Group> {
     vec![
         (
             1,
@@ -120,16 +123,19 @@ fn groups() -> Vec<(u32, &'static str, bool, Vec<String>, Vec<String>)> {
     ]
 }
 
-/// Applications and their service principals: `(n, name, owners of the app, owners of
-/// the service principal, federated credential issuer)`. App object `oid(APP, n)`, service
-/// principal `oid(SP, n)`, app id `oid(0x00a0, n)`.
-fn applications() -> Vec<(
+/// An application and its service principal: `(n, name, owners of the app, owners of
+/// the service principal, federated credential issuer)`.
+type Application = (
     u32,
     &'static str,
     Vec<String>,
     Vec<String>,
     Option<&'static str>,
-)> {
+);
+
+/// Applications and their service principals. App object `oid(APP, n)`, service
+/// principal `oid(SP, n)`, app id `oid(0x00a0, n)`.
+fn applications() -> Vec<Application> {
     vec![
         (
             1,
@@ -210,8 +216,17 @@ fn mg_id(name: &str) -> String {
     format!("/providers/Microsoft.Management/managementGroups/{name}")
 }
 
-/// Built-in roles: `(GUID, name, actions, not actions, data actions)`.
-const BUILT_IN_ROLES: &[(&str, &str, &[&str], &[&str], &[&str])] = &[
+/// A built-in role: `(GUID, name, actions, not actions, data actions)`.
+pub(super) type BuiltInRole = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+/// Built-in roles.
+const BUILT_IN_ROLES: &[BuiltInRole] = &[
     (
         "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
         "Owner",
@@ -525,15 +540,18 @@ fn directory_assignments() -> Vec<(String, &'static str, String, bool)> {
     ]
 }
 
-/// RBAC role assignments: `(n, principal, principal type, role, scope, condition)`.
-fn role_assignments() -> Vec<(
+/// An RBAC role assignment: `(n, principal, principal type, role, scope, condition)`.
+type RoleAssignment = (
     u32,
     String,
     &'static str,
     &'static str,
     String,
     Option<&'static str>,
-)> {
+);
+
+/// RBAC role assignments.
+fn role_assignments() -> Vec<RoleAssignment> {
     let vm_web = vm_id(SUB_PROD, "rg-web", "vm-web-01");
     vec![
         (1, user(3), "User", OWNER, mg_id("demo-platform"), None),
@@ -1359,7 +1377,7 @@ pub fn rows(epoch: &str) -> HashMap<&'static str, Vec<Row>> {
 }
 
 /// The built-in RBAC roles (for the synthetic tenant of the benchmark).
-pub(super) const BUILT_IN_ROLE_TABLE: &[(&str, &str, &[&str], &[&str], &[&str])] = BUILT_IN_ROLES;
+pub(super) const BUILT_IN_ROLE_TABLE: &[BuiltInRole] = BUILT_IN_ROLES;
 /// The Microsoft Graph app roles (for the synthetic tenant of the benchmark).
 pub(super) const GRAPH_APP_ROLE_TABLE: &[(&str, &str)] = GRAPH_APP_ROLES;
 

@@ -270,7 +270,7 @@ pub fn rows(principals: usize) -> HashMap<&'static str, Vec<Row>> {
             })
             .collect(),
     );
-    let graph_sp = oid(0x0004, 0xffff_ff);
+    let graph_sp = oid(0x0004, 0x00ff_ffff);
     let grants = [
         (0usize, "RoleManagement.ReadWrite.Directory"),
         (1, "AppRoleAssignment.ReadWrite.All"),

@@ -213,7 +213,15 @@ fn server_certificates(out: &mut Out) {
 
 fn access_analyzers(out: &mut Out) {
     // (account, region, name, type, status, status reason)
-    let analyzers: [(usize, &str, &str, &str, &str, Option<&str>); 6] = [
+    type Analyzer = (
+        usize,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+    );
+    let analyzers: [Analyzer; 6] = [
         (PROD, EAST, "acme-prod-account", "ACCOUNT", "ACTIVE", None),
         // Prod eu-west-1 has none (CIS 1.20).
         (DEV, EAST, "ConsoleAnalyzer-dev", "ACCOUNT", "ACTIVE", None),
@@ -338,7 +346,15 @@ fn network_acls(out: &mut Out, vpcs: &[VpcRef]) {
     for v in vpcs {
         let a = acct(v.account);
         let ipv6 = v.ipv6.is_some();
-        let mut acls: Vec<(String, bool, Vec<Value>, Vec<&String>, Vec<(&str, &str)>)> = Vec::new();
+        // (name, default, entries, associated subnets, tags)
+        type Acl<'a> = (
+            String,
+            bool,
+            Vec<Value>,
+            Vec<&'a String>,
+            Vec<(&'a str, &'a str)>,
+        );
+        let mut acls: Vec<Acl<'_>> = Vec::new();
         if v.is_default {
             // Default VPCs keep AWS's default ACL: everything in and out (CIS 5.1).
             let mut entries = vec![
@@ -1390,7 +1406,16 @@ fn rds_instances(out: &mut Out, vpcs: &[VpcRef]) {
 
 fn efs_file_systems(out: &mut Out) {
     // (account, region, name, encrypted key, one zone, throughput, provisioned MiB/s)
-    let systems: [(usize, &str, &str, Option<String>, bool, &str, Option<f64>); 3] = [
+    type FileSystem = (
+        usize,
+        &'static str,
+        &'static str,
+        Option<String>,
+        bool,
+        &'static str,
+        Option<f64>,
+    );
+    let systems: [FileSystem; 3] = [
         (
             PROD,
             EAST,

@@ -151,10 +151,10 @@ impl TableDef {
     pub fn hydrates_for(&self, columns: &[usize]) -> Vec<HydrateRef> {
         let mut out: Vec<HydrateRef> = Vec::new();
         for &i in columns {
-            if let Some(h) = self.columns.get(i).and_then(|c| c.hydrate) {
-                if !out.iter().any(|o| same_hydrate(*o, h)) {
-                    out.push(h);
-                }
+            if let Some(h) = self.columns.get(i).and_then(|c| c.hydrate)
+                && !out.iter().any(|o| same_hydrate(*o, h))
+            {
+                out.push(h);
             }
         }
         out.sort_unstable_by_key(|h| h.name());

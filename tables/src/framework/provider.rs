@@ -178,10 +178,10 @@ impl TableProvider for CloudTable {
         let mut quals = Quals::default();
         for f in filters {
             for conj in split_conjunction(f) {
-                if let Some((c, v)) = equality_filter(conj) {
-                    if self.def.column_index(&c).is_some() {
-                        quals.equals.push((c, v));
-                    }
+                if let Some((c, v)) = equality_filter(conj)
+                    && self.def.column_index(&c).is_some()
+                {
+                    quals.equals.push((c, v));
                 }
             }
         }

@@ -369,29 +369,28 @@ async fn handle(
             "Request had invalid authentication credentials.",
         );
     }
-    if let Ok(mut faults) = fake.faults.lock() {
-        if let Some(f) = faults
+    if let Ok(mut faults) = fake.faults.lock()
+        && let Some(f) = faults
             .iter_mut()
             .find(|f| f.times > 0 && path.contains(&f.path))
+    {
+        f.times -= 1;
+        let (status, gstatus) = if f.status == 429 {
+            (429, "RESOURCE_EXHAUSTED")
+        } else {
+            (f.status, "UNAVAILABLE")
+        };
+        let mut resp = google_error(
+            status,
+            gstatus,
+            "Quota exceeded for quota metric 'Read requests'",
+        );
+        if let Some(ra) = &f.retry_after
+            && let Ok(v) = ra.parse()
         {
-            f.times -= 1;
-            let (status, gstatus) = if f.status == 429 {
-                (429, "RESOURCE_EXHAUSTED")
-            } else {
-                (f.status, "UNAVAILABLE")
-            };
-            let mut resp = google_error(
-                status,
-                gstatus,
-                "Quota exceeded for quota metric 'Read requests'",
-            );
-            if let Some(ra) = &f.retry_after {
-                if let Ok(v) = ra.parse() {
-                    resp.headers_mut().insert("retry-after", v);
-                }
-            }
-            return resp;
+            resp.headers_mut().insert("retry-after", v);
         }
+        return resp;
     }
     // Listings name their parent in the query (`parent=folders%2F320`).
     let target = format!("{path}?{}", query.replace("%2F", "/").replace("%2f", "/"));
