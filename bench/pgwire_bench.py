@@ -16,6 +16,7 @@ import sys
 import time
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 QUERIES = {
     "full scan": "select * from aws_iam_user",
@@ -109,10 +110,17 @@ def main():
             types = {}
             for d in cur.description:
                 oid = d.type_code
-                types[d.name] = {16: "boolean", 20: "bigint", 701: "double precision", 1184: "timestamptz"}.get(oid, "text")
+                types[d.name] = {16: "boolean", 20: "bigint", 701: "double precision", 1184: "timestamptz", 3802: "jsonb", 114: "jsonb"}.get(oid, "text")
             rows = cur.fetchall()
-            # JSON columns are text on the wire; store them as jsonb in PostgreSQL.
-            jsonish = set()
+            # JSON columns arrive as jsonb (decoded by psycopg) or, from older servers, as
+            # text; store them as jsonb in PostgreSQL.
+            jsonish = {c for c in cols if types[c] == "jsonb"}
+            if jsonish:
+                idx = [i for i, c in enumerate(cols) if c in jsonish]
+                rows = [
+                    tuple(Jsonb(v) if i in idx and v is not None else v for i, v in enumerate(r))
+                    for r in rows
+                ]
             for i, c in enumerate(cols):
                 if types[c] == "text":
                     sample = next((r[i] for r in rows if r[i] is not None), None)

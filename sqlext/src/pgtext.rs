@@ -573,7 +573,7 @@ impl ScalarUDFImpl for FormatType {
             Some(a) => cast(&a.to_array(rows)?, &DataType::Int32)?,
             None => Arc::new(arrow::array::Int32Array::from(vec![-1; rows])) as ArrayRef,
         };
-        let inner = datafusion_postgres::datafusion_pg_catalog::pg_catalog::format_type::create_format_type_udf();
+        let inner = datafusion_pg_catalog::pg_catalog::format_type::create_format_type_udf();
         let names = inner.inner().invoke_with_args(ScalarFunctionArgs {
             args: vec![
                 ColumnarValue::Array(oids.clone()),
