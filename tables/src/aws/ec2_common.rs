@@ -37,12 +37,19 @@ async fn call(
 pub(crate) async fn ec2_call(
     src: &AwsSource,
     region: &str,
-    action: &str,
+    label: &str,
     params: &[(String, String)],
 ) -> Result<Value, FetchError> {
-    call(src, region, action, params)
+    call(src, region, action_of(label), params)
         .await
-        .map_err(|e| e.into_fetch(&format!("ec2:{action}")))
+        .map_err(|e| e.into_fetch(label))
+}
+
+/// `DescribeVpcs` of the call's label `ec2:DescribeVpcs`. Call sites name the whole
+/// label, as every AWS table does: `pathwarden doctor --print-policy aws` and its test
+/// read the IAM actions the tables need from those literals.
+fn action_of(label: &str) -> &str {
+    label.strip_prefix("ec2:").unwrap_or(label)
 }
 
 /// One EC2 call by id; `None` when EC2 answers that the id does not exist or cannot
@@ -50,13 +57,13 @@ pub(crate) async fn ec2_call(
 pub(crate) async fn ec2_get(
     src: &AwsSource,
     region: &str,
-    action: &str,
+    label: &str,
     params: &[(String, String)],
 ) -> Result<Option<Value>, FetchError> {
-    match call(src, region, action, params).await {
+    match call(src, region, action_of(label), params).await {
         Ok(v) => Ok(Some(v)),
         Err(e) if is_not_found_code(&e.code) => Ok(None),
-        Err(e) => Err(e.into_fetch(&format!("ec2:{action}"))),
+        Err(e) => Err(e.into_fetch(label)),
     }
 }
 

@@ -653,7 +653,7 @@ pub(crate) async fn list(
 ) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
     let params = list_params(req, FILTERS, token);
-    let out = ec2_call(src, region, "DescribeInstances", &params).await?;
+    let out = ec2_call(src, region, "ec2:DescribeInstances", &params).await?;
     let rows = instance_rows(src, region, &out)
         .into_iter()
         .map(|(_, r)| r)
@@ -669,7 +669,7 @@ pub(crate) async fn get(
 ) -> Result<Option<Row>, FetchError> {
     let region = region.unwrap_or(&src.default_region);
     let params = [one("InstanceId", id)];
-    let Some(out) = ec2_get(src, region, "DescribeInstances", &params).await? else {
+    let Some(out) = ec2_get(src, region, "ec2:DescribeInstances", &params).await? else {
         return Ok(None);
     };
     Ok(instance_rows(src, region, &out)
@@ -746,7 +746,7 @@ async fn describe_attribute(
         ("InstanceId".to_string(), id.to_string()),
         ("Attribute".to_string(), attribute.to_string()),
     ];
-    let out = ec2_call(src, region, "DescribeInstanceAttribute", &params).await?;
+    let out = ec2_call(src, region, "ec2:DescribeInstanceAttribute", &params).await?;
     Ok(member(&out, attribute).get("value").cloned().unwrap_or(Value::Null))
 }
 
@@ -840,7 +840,7 @@ async fn hydrate_launch_template_data(
     let id = need(row_in, "instance_id", "ec2:DescribeInstanceAttribute")?;
     let region = hydrate_region(src, region, row_in);
     let params = [("InstanceId".to_string(), id.to_string())];
-    let out = ec2_call(src, region, "GetLaunchTemplateData", &params).await?;
+    let out = ec2_call(src, region, "ec2:GetLaunchTemplateData", &params).await?;
     let v = object_at(&out, "launchTemplateData", |d| {
         Obj::new()
             .v("DisableApiTermination", bool_at(d, "disableApiTermination"))
@@ -909,7 +909,7 @@ async fn hydrate_instance_status(
         one("InstanceId", id),
         ("IncludeAllInstances".to_string(), "true".to_string()),
     ];
-    let out = ec2_call(src, region, "DescribeInstanceStatus", &params).await?;
+    let out = ec2_call(src, region, "ec2:DescribeInstanceStatus", &params).await?;
     let v = items_at(&out, "instanceStatusSet")
         .first()
         .map(|s| {

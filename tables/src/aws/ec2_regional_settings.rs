@@ -39,7 +39,7 @@ pub static TABLE: AwsTable = AwsTable {
 
 /// ec2:GetEbsEncryptionByDefault in the region.
 pub(crate) async fn list(src: &AwsSource, region: &str) -> Result<Page, FetchError> {
-    let out = ec2_call(src, region, "GetEbsEncryptionByDefault", &[]).await?;
+    let out = ec2_call(src, region, "ec2:GetEbsEncryptionByDefault", &[]).await?;
     let mut r = row([(
         "default_ebs_encryption_enabled",
         bool_at(&out, "ebsEncryptionByDefault"),
@@ -63,6 +63,6 @@ static KEY: AwsHydrate = AwsHydrate::new("key", |s, region, row| {
 /// Hydrate call `key`.
 async fn hydrate_key(src: &AwsSource, _region: Option<&str>, r: &Row) -> Result<Row, FetchError> {
     let region = row_str(r, "region").unwrap_or(&src.default_region);
-    let out = ec2_call(src, region, "GetEbsDefaultKmsKeyId", &[]).await?;
+    let out = ec2_call(src, region, "ec2:GetEbsDefaultKmsKeyId", &[]).await?;
     Ok(row([("default_ebs_encryption_key", text_at(&out, "kmsKeyId"))]))
 }

@@ -44,7 +44,7 @@ pub static TABLE: AwsTable = AwsTable {
 /// ec2:DescribeRegions (all regions, opted in or not).
 pub(crate) async fn list(src: &AwsSource) -> Result<Page, FetchError> {
     let params = [("AllRegions".to_string(), "true".to_string())];
-    let out = ec2_call(src, &src.default_region, "DescribeRegions", &params).await?;
+    let out = ec2_call(src, &src.default_region, "ec2:DescribeRegions", &params).await?;
     let rows = items_at(&out, "regionInfo")
         .iter()
         .filter_map(|r| str_at(r, "regionName").map(|name| (name, r)))

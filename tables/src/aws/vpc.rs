@@ -130,7 +130,7 @@ pub(crate) async fn list(
         ],
         token,
     );
-    let out = ec2_call(src, region, "DescribeVpcs", &params).await?;
+    let out = ec2_call(src, region, "ec2:DescribeVpcs", &params).await?;
     let rows = items_at(&out, "vpcSet")
         .iter()
         .map(|v| vpc_row(src, region, v))
@@ -145,7 +145,7 @@ pub(crate) async fn get(
     id: &str,
 ) -> Result<Option<Row>, FetchError> {
     let region = region.unwrap_or(&src.default_region);
-    let Some(out) = ec2_get(src, region, "DescribeVpcs", &[one("VpcId", id)]).await? else {
+    let Some(out) = ec2_get(src, region, "ec2:DescribeVpcs", &[one("VpcId", id)]).await? else {
         return Ok(None);
     };
     Ok(items_at(&out, "vpcSet")

@@ -121,7 +121,7 @@ pub(crate) async fn list(
 ) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
     let params = list_params(req, &[("resource_id", "resource-id")], token);
-    let out = ec2_call(src, region, "DescribeFlowLogs", &params).await?;
+    let out = ec2_call(src, region, "ec2:DescribeFlowLogs", &params).await?;
     let rows = items_at(&out, "flowLogSet")
         .iter()
         .map(|f| flow_log_row(src, region, f))

@@ -127,7 +127,7 @@ pub(crate) async fn list(
         &[("network_acl_id", "network-acl-id"), ("vpc_id", "vpc-id")],
         token,
     );
-    let out = ec2_call(src, region, "DescribeNetworkAcls", &params).await?;
+    let out = ec2_call(src, region, "ec2:DescribeNetworkAcls", &params).await?;
     let rows = items_at(&out, "networkAclSet")
         .iter()
         .map(|a| acl_row(src, region, a))

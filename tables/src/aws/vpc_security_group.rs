@@ -124,7 +124,7 @@ pub(crate) async fn list(
         ],
         token,
     );
-    let out = ec2_call(src, region, "DescribeSecurityGroups", &params).await?;
+    let out = ec2_call(src, region, "ec2:DescribeSecurityGroups", &params).await?;
     let rows = items_at(&out, "securityGroupInfo")
         .iter()
         .map(|g| group_row(src, region, g))
@@ -140,7 +140,7 @@ pub(crate) async fn get(
 ) -> Result<Option<Row>, FetchError> {
     let region = region.unwrap_or(&src.default_region);
     let params = [one("GroupId", id)];
-    let Some(out) = ec2_get(src, region, "DescribeSecurityGroups", &params).await? else {
+    let Some(out) = ec2_get(src, region, "ec2:DescribeSecurityGroups", &params).await? else {
         return Ok(None);
     };
     Ok(items_at(&out, "securityGroupInfo")

@@ -157,7 +157,7 @@ pub(crate) async fn list(
 ) -> Result<Page, FetchError> {
     let region = req.region.as_deref().unwrap_or(&src.default_region);
     let params = list_params(req, &[("group_id", "group-id")], token);
-    let out = ec2_call(src, region, "DescribeSecurityGroupRules", &params).await?;
+    let out = ec2_call(src, region, "ec2:DescribeSecurityGroupRules", &params).await?;
     let rows = items_at(&out, "securityGroupRuleSet")
         .iter()
         .map(|r| rule_row(src, region, r))
@@ -173,7 +173,7 @@ pub(crate) async fn get(
 ) -> Result<Option<Row>, FetchError> {
     let region = region.unwrap_or(&src.default_region);
     let params = [one("SecurityGroupRuleId", id)];
-    let Some(out) = ec2_get(src, region, "DescribeSecurityGroupRules", &params).await? else {
+    let Some(out) = ec2_get(src, region, "ec2:DescribeSecurityGroupRules", &params).await? else {
         return Ok(None);
     };
     Ok(items_at(&out, "securityGroupRuleSet")
