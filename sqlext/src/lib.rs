@@ -32,6 +32,7 @@ mod rewrite;
 mod scan;
 mod srf;
 mod udf;
+mod visit;
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! AST rewrites applied before planning, so PostgreSQL/Steampipe query shapes
 //! plan on DataFusion with PostgreSQL semantics.
 
+use crate::visit::Walk;
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
@@ -8,7 +9,7 @@ use datafusion::sql::sqlparser::ast::{
     DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
     FunctionArguments, GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByKind, Query, Select,
     SelectItem, SetExpr, Statement, TableAlias, TableAliasColumnDef, TableFactor, TableWithJoins,
-    TimezoneInfo, Value, VisitMut, VisitorMut,
+    TimezoneInfo, Value, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -41,7 +42,7 @@ pub fn rewrite(stmt: &mut Statement) -> Result<(), SqlExtError> {
         Statement::CreateView(view) => rewrite_query(&mut view.query, &Scope::default())?,
         _ => {}
     }
-    let _ = stmt.visit(&mut CastRewriter);
+    let _ = stmt.walk_mut(&mut CastRewriter);
     Ok(())
 }
 
@@ -63,7 +64,6 @@ const NETWORK_FUNCTIONS: &[&str] = &[
 /// not implemented: a cast to them or a call of their functions is refused (0A000)
 /// rather than planned with text semantics (`<<` on text would be a wrong answer).
 fn refuse_network_types(stmt: &Statement) -> Result<(), SqlExtError> {
-    use datafusion::sql::sqlparser::ast::visit_expressions;
     let network_type = |t: &DataType| {
         let name = t.to_string().to_ascii_lowercase();
         let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
@@ -73,8 +73,9 @@ fn refuse_network_types(stmt: &Statement) -> Result<(), SqlExtError> {
         )
         .then(|| name.trim_end_matches("[]").to_string())
     };
-    let found = visit_expressions(stmt, |e| {
-        let hit = match e {
+    let mut found: Option<String> = None;
+    let _ = crate::visit::exprs(stmt, |e| {
+        found = match e {
             Expr::Cast { data_type, .. } => network_type(data_type),
             Expr::TypedString(ts) => network_type(&ts.data_type),
             Expr::Function(f) => last_name(&f.name)
@@ -82,17 +83,17 @@ fn refuse_network_types(stmt: &Statement) -> Result<(), SqlExtError> {
                 .map(|n| format!("{n}()")),
             _ => None,
         };
-        match hit {
-            Some(what) => ControlFlow::Break(what),
+        match found {
+            Some(_) => ControlFlow::Break(()),
             None => ControlFlow::Continue(()),
         }
     });
     match found {
-        ControlFlow::Break(what) => Err(SqlExtError::Unsupported(format!(
+        Some(what) => Err(SqlExtError::Unsupported(format!(
             "the inet and cidr types, their functions and operators are not supported \
              ({what}); address columns hold text: compare them as text"
         ))),
-        ControlFlow::Continue(()) => Ok(()),
+        None => Ok(()),
     }
 }
 
@@ -287,28 +288,28 @@ fn merge_using_chains(select: &mut Select) {
                 {
                     let alias = i.clone();
                     let mut expr = e.clone();
-                    let _ = expr.visit(&mut v);
+                    let _ = expr.walk_mut(&mut v);
                     *item = SelectItem::ExprWithAlias { expr, alias };
                 } else {
-                    let _ = e.visit(&mut v);
+                    let _ = e.walk_mut(&mut v);
                 }
             }
             SelectItem::ExprWithAlias { expr, .. } => {
-                let _ = expr.visit(&mut v);
+                let _ = expr.walk_mut(&mut v);
             }
             _ => {}
         }
     }
     if let Some(e) = select.selection.as_mut() {
-        let _ = e.visit(&mut v);
+        let _ = e.walk_mut(&mut v);
     }
     if let GroupByExpr::Expressions(exprs, _) = &mut select.group_by {
         for e in exprs.iter_mut() {
-            let _ = e.visit(&mut v);
+            let _ = e.walk_mut(&mut v);
         }
     }
     if let Some(e) = select.having.as_mut() {
-        let _ = e.visit(&mut v);
+        let _ = e.walk_mut(&mut v);
     }
 }
 
@@ -320,7 +321,7 @@ fn rewrite_table_with_joins(
     for join in twj.joins.iter_mut() {
         rewrite_table_factor(&mut join.relation, scope)?;
         let mut rewriter = ConstraintRewriter { scope, error: None };
-        let _ = join.join_operator.visit(&mut rewriter);
+        let _ = join.join_operator.walk_mut(&mut rewriter);
         if let Some(e) = rewriter.error {
             return Err(e);
         }
@@ -559,7 +560,7 @@ fn rewrite_select_list_srf(expr: &mut Expr) -> Result<(), SqlExtError> {
         }
     }
     let mut v = SelectListSrf { error: None };
-    let _ = expr.visit(&mut v);
+    let _ = expr.walk_mut(&mut v);
     match v.error {
         Some(e) => Err(e),
         None => Ok(()),
@@ -592,7 +593,7 @@ fn reject_srf(expr: &mut Expr, clause: &str) -> Result<(), SqlExtError> {
         }
     }
     let mut f = Finder(None, 0);
-    let _ = expr.visit(&mut f);
+    let _ = expr.walk_mut(&mut f);
     match f.0 {
         Some(name) => Err(SqlExtError::Unsupported(format!(
             "set-returning function {name}(...) is not allowed in {clause}"
@@ -697,7 +698,7 @@ fn rewrite_expr(expr: &mut Expr, scope: &Scope) -> Result<(), SqlExtError> {
         stash: Vec::new(),
         error: None,
     };
-    let _ = expr.visit(&mut rewriter);
+    let _ = expr.walk_mut(&mut rewriter);
     match rewriter.error {
         Some(e) => Err(e),
         None => Ok(()),

@@ -95,37 +95,19 @@ fn duration_as_days(
     use std::sync::Arc;
 
     use datafusion::arrow::array::{Array, AsArray, IntervalMonthDayNanoArray};
+    use datafusion::arrow::compute::cast;
     use datafusion::arrow::datatypes::{
-        DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType,
-        DurationSecondType, IntervalMonthDayNano, IntervalUnit, TimeUnit,
+        DurationNanosecondType, IntervalMonthDayNano, IntervalUnit, TimeUnit,
     };
     use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
     const DAY_NANOS: i64 = 86_400_000_000_000;
     let f = move |args: &[ColumnarValue]| -> datafusion::error::Result<ColumnarValue> {
         let array = args[0].clone().into_array(1)?;
-        let nanos: Vec<Option<i64>> = match unit {
-            TimeUnit::Second => array
-                .as_primitive::<DurationSecondType>()
-                .iter()
-                .map(|v| v.map(|v| v.saturating_mul(1_000_000_000)))
-                .collect(),
-            TimeUnit::Millisecond => array
-                .as_primitive::<DurationMillisecondType>()
-                .iter()
-                .map(|v| v.map(|v| v.saturating_mul(1_000_000)))
-                .collect(),
-            TimeUnit::Microsecond => array
-                .as_primitive::<DurationMicrosecondType>()
-                .iter()
-                .map(|v| v.map(|v| v.saturating_mul(1_000)))
-                .collect(),
-            TimeUnit::Nanosecond => array
-                .as_primitive::<DurationNanosecondType>()
-                .iter()
-                .collect(),
-        };
+        // Nanoseconds hold ±292 years, more than any two timestamps are apart.
+        let array = cast(&array, &DataType::Duration(TimeUnit::Nanosecond))?;
+        let nanos = array.as_primitive::<DurationNanosecondType>();
         let out: IntervalMonthDayNanoArray = nanos
-            .into_iter()
+            .iter()
             .map(|n| {
                 n.map(|n| {
                     // Truncating division: days and rest share the sign.

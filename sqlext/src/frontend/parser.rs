@@ -1,12 +1,13 @@
 //! Parsing: PostgreSQL's dialect with datafusion-pg-catalog's client-compatibility
 //! rules, but keeping correlated scalar subqueries.
 
+use crate::visit::Walk;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use datafusion::sql::sqlparser::ast::{
     Expr, LimitClause, Query, SelectItem, SetExpr, Statement, TableFactor, Value, ValueWithSpan,
-    Visit, VisitMut, Visitor, VisitorMut,
+    Visitor, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
@@ -138,7 +139,7 @@ fn has_null_in_select_list(stmt: &Statement) -> bool {
         }
     }
     let mut v = V(false);
-    let _ = stmt.visit(&mut v);
+    let _ = stmt.walk(&mut v);
     v.0
 }
 
@@ -184,7 +185,7 @@ fn limit_uncorrelated_subqueries(stmt: &mut Statement) {
         }
         let a = aliases(q);
         let mut c = C(false, &a);
-        let _ = q.visit(&mut c);
+        let _ = q.walk(&mut c);
         c.0
     }
     struct L;
@@ -212,5 +213,5 @@ fn limit_uncorrelated_subqueries(stmt: &mut Statement) {
             ControlFlow::Continue(())
         }
     }
-    let _ = stmt.visit(&mut L);
+    let _ = stmt.walk_mut(&mut L);
 }

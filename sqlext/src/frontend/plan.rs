@@ -2,6 +2,7 @@
 //! path, with a fallback for catalog subqueries DataFusion cannot decorrelate, and
 //! checked to only read.
 
+use crate::visit::Walk;
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
@@ -10,8 +11,7 @@ use datafusion::execution::SessionState;
 use datafusion::logical_expr::{Expr as LExpr, LogicalPlan};
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::{
-    Expr, ObjectName, Query, SelectItem, SetExpr, Statement, Value, Visit, VisitMut, Visitor,
-    VisitorMut,
+    Expr, ObjectName, Query, SelectItem, SetExpr, Statement, Value, Visitor, VisitorMut,
 };
 
 use super::{SqlError, rewrite, search_path};
@@ -96,7 +96,7 @@ fn reads_catalog(stmt: &Statement) -> bool {
         }
     }
     let mut v = V(false);
-    let _ = stmt.visit(&mut v);
+    let _ = stmt.walk(&mut v);
     v.0
 }
 
@@ -119,7 +119,7 @@ fn null_select_list_subqueries(stmt: &mut Statement, which: &BTreeSet<usize>) ->
             which: &BTreeSet::new(),
             next: 0,
         };
-        let _ = q.visit(&mut c);
+        let _ = q.walk_mut(&mut c);
         c.next
     }
     struct Nuller<'a> {
@@ -149,7 +149,7 @@ fn null_select_list_subqueries(stmt: &mut Statement, which: &BTreeSet<usize>) ->
         }
     }
     let mut v = Nuller { which, next: 0 };
-    let _ = stmt.visit(&mut v);
+    let _ = stmt.walk_mut(&mut v);
     v.next
 }
 

@@ -1,5 +1,6 @@
 //! The AST rewrites that let DataFusion plan the PostgreSQL query shapes clients send.
 
+use crate::visit::Walk;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{Expr, Statement, Value};
@@ -27,7 +28,7 @@ pub fn rewrite(mut stmt: Statement) -> Result<Statement, SqlError> {
 /// the cast into an oid subquery on `pg_proc`, and the name column cannot be cast to an
 /// integer. The subquery goes back to the function's name, without its schema.
 fn compare_regproc_columns_by_name(stmt: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{BinaryOperator, visit_expressions_mut};
+    use datafusion::sql::sqlparser::ast::BinaryOperator;
     const COLUMNS: &[&str] = &[
         "typinput",
         "typoutput",
@@ -59,7 +60,7 @@ fn compare_regproc_columns_by_name(stmt: &mut Statement) {
         }
         Some(name.rsplit('.').next().unwrap_or(name).to_string())
     }
-    let _ = visit_expressions_mut(stmt, |e| {
+    let _ = crate::visit::exprs_mut(stmt, |e| {
         if let Expr::BinaryOp { left, op, right } = e
             && matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq)
         {
@@ -81,11 +82,9 @@ fn compare_regproc_columns_by_name(stmt: &mut Statement) {
 /// the same value whenever the subquery yields at most one row (PostgreSQL's rule for
 /// scalar subqueries), and a form DataFusion can decorrelate (it cannot inside CASE).
 fn hoist_case_subqueries(stmt: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{
-        BinaryOperator, Expr, SetExpr, Value, visit_expressions_mut,
-    };
+    use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, SetExpr, Value};
     use std::ops::ControlFlow;
-    let _ = visit_expressions_mut(stmt, |e| {
+    let _ = crate::visit::exprs_mut(stmt, |e| {
         let Expr::Case {
             operand: None,
             conditions,
@@ -134,7 +133,7 @@ fn hoist_case_subqueries(stmt: &mut Statement) {
 fn aggregate_scalar_subqueries(stmt: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{
         Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-        Ident, ObjectName, SelectItem, SetExpr, visit_expressions_mut,
+        Ident, ObjectName, SelectItem, SetExpr,
     };
     use std::ops::ControlFlow;
     const AGGS: &[&str] = &[
@@ -156,7 +155,7 @@ fn aggregate_scalar_subqueries(stmt: &mut Statement) {
     ];
     fn has_aggregate(e: &mut Expr) -> bool {
         let mut found = false;
-        let _ = visit_expressions_mut(e, |x| {
+        let _ = crate::visit::exprs_mut(e, |x| {
             if let Expr::Function(f) = x {
                 let n = f.name.to_string().to_ascii_lowercase();
                 if AGGS.contains(&n.rsplit('.').next().unwrap_or("")) {
@@ -167,7 +166,7 @@ fn aggregate_scalar_subqueries(stmt: &mut Statement) {
         });
         found
     }
-    let _ = visit_expressions_mut(stmt, |e| {
+    let _ = crate::visit::exprs_mut(stmt, |e| {
         if let Expr::Subquery(q) = e {
             if q.limit_clause.is_none() {
                 if let SetExpr::Select(sel) = q.body.as_mut() {
@@ -215,10 +214,10 @@ fn aggregate_scalar_subqueries(stmt: &mut Statement) {
 /// `x LIKE p ESCAPE 'c'` (SQLAlchemy uses `/`) → `x LIKE <p with c turned into a backslash>`,
 /// because DataFusion only knows the backslash escape.
 fn rewrite_like_escape(stmt: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{Expr, Value, visit_expressions_mut};
+    use datafusion::sql::sqlparser::ast::{Expr, Value};
     use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
     use std::ops::ControlFlow;
-    let _ = visit_expressions_mut(stmt, |e| {
+    let _ = crate::visit::exprs_mut(stmt, |e| {
         if let Expr::Like {
             pattern,
             escape_char,
@@ -247,7 +246,7 @@ fn rewrite_like_escape(stmt: &mut Statement) {
                 {
                     let inner = std::mem::replace(pattern.as_mut(), Expr::value(Value::Null));
                     let mut inner = Some(inner);
-                    let _ = visit_expressions_mut(&mut new, |x| {
+                    let _ = crate::visit::exprs_mut(&mut new, |x| {
                         if matches!(x, Expr::Identifier(i) if i.value == "__pw_like_pattern") {
                             if let Some(v) = inner.take() {
                                 *x = Expr::Nested(Box::new(v));
@@ -271,9 +270,7 @@ fn rewrite_like_escape(stmt: &mut Statement) {
 /// real array becomes `unnest(range(1, array_length(a, 1) + 1))`, which DataFusion
 /// unnests in step with an `unnest(a)` next to it, as PostgreSQL does.
 fn rewrite_catalog_vectors(stmt: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{
-        FunctionArg, FunctionArgExpr, FunctionArguments, visit_expressions_mut,
-    };
+    use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
     const VECTORS: &[(&str, &str)] = &[
         ("indkey", "SMALLINT"),
         ("indoption", "SMALLINT"),
@@ -296,7 +293,7 @@ fn rewrite_catalog_vectors(stmt: &mut Statement) {
         let name = name.to_ascii_lowercase();
         VECTORS.iter().find(|(c, _)| *c == name).map(|(_, t)| *t)
     }
-    let _ = visit_expressions_mut(stmt, |e| {
+    let _ = crate::visit::exprs_mut(stmt, |e| {
         let Expr::Function(f) = e else {
             return ControlFlow::<()>::Continue(());
         };
@@ -343,8 +340,7 @@ fn rewrite_catalog_vectors(stmt: &mut Statement) {
 pub(crate) fn rewrite_text_casts(stmt: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{
         CastKind, DataType, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-        FunctionArguments, Ident, ObjectName, Query, SelectItem, SetExpr, VisitMut, VisitorMut,
-        visit_expressions_mut,
+        FunctionArguments, Ident, ObjectName, Query, SelectItem, SetExpr, VisitorMut,
     };
     fn is_text(t: &DataType) -> bool {
         matches!(
@@ -399,8 +395,8 @@ pub(crate) fn rewrite_text_casts(stmt: &mut Statement) {
             ControlFlow::Continue(())
         }
     }
-    let _ = stmt.visit(&mut Names);
-    let _ = visit_expressions_mut(stmt, |e| {
+    let _ = stmt.walk_mut(&mut Names);
+    let _ = crate::visit::exprs_mut(stmt, |e| {
         if rewritable(e)
             && let Expr::Cast { expr, .. } = e
         {
@@ -439,7 +435,7 @@ pub(crate) fn rewrite_text_casts(stmt: &mut Statement) {
 ///   planner makes `regtype` an integer.
 pub(crate) fn rewrite_catalog_functions(stmt: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{
-        DataType, FunctionArg, FunctionArgExpr, FunctionArguments, visit_expressions_mut,
+        DataType, FunctionArg, FunctionArgExpr, FunctionArguments,
     };
     fn args(f: &datafusion::sql::sqlparser::ast::Function) -> Vec<Expr> {
         match &f.args {
@@ -481,7 +477,7 @@ pub(crate) fn rewrite_catalog_functions(stmt: &mut Statement) {
             _ => return None,
         })
     }
-    let _ = visit_expressions_mut(stmt, |e| {
+    let _ = crate::visit::exprs_mut(stmt, |e| {
         let replacement = match e {
             Expr::Cast {
                 expr: inner,
@@ -580,7 +576,7 @@ pub(crate) fn rewrite_catalog_functions(stmt: &mut Statement) {
 /// comes from `pg_attribute`, which knows JSON columns.
 pub(crate) fn rewrite_information_schema_columns(stmt: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{
-        Ident, ObjectNamePart, TableAlias, TableFactor, VisitMut, VisitorMut,
+        Ident, ObjectNamePart, TableAlias, TableFactor, VisitorMut,
     };
     const VIEW: &str = "SELECT __pw_c.table_catalog, __pw_c.table_schema, __pw_c.table_name, \
         __pw_c.column_name, __pw_c.ordinal_position, __pw_c.column_default, __pw_c.is_nullable, \
@@ -650,7 +646,7 @@ pub(crate) fn rewrite_information_schema_columns(stmt: &mut Statement) {
             ControlFlow::Continue(())
         }
     }
-    let _ = stmt.visit(&mut V);
+    let _ = stmt.walk_mut(&mut V);
 }
 
 /// The element type of a catalog vector column (`int2vector`/`oidvector`, held as text
@@ -683,8 +679,8 @@ fn catalog_vector_type(e: &Expr) -> Option<&'static str> {
 /// `(information_schema._pg_expandarray(i.indkey)).n`), and a subscript of a catalog
 /// vector column (`con.conkey[1]`, pgjdbc's `getImportedKeys`) indexes the parsed array.
 pub(crate) fn rewrite_field_access(stmt: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{AccessExpr, Subscript, visit_expressions_mut};
-    let _ = visit_expressions_mut(stmt, |e| {
+    use datafusion::sql::sqlparser::ast::{AccessExpr, Subscript};
+    let _ = crate::visit::exprs_mut(stmt, |e| {
         let Expr::CompoundFieldAccess { root, access_chain } = e else {
             return ControlFlow::<()>::Continue(());
         };

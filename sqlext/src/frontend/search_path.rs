@@ -9,6 +9,7 @@
 //! that an unqualified user table is "not found", as in PostgreSQL); names found in a
 //! later schema of the path are qualified in the statement before planning.
 
+use crate::visit::Walk;
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -21,8 +22,7 @@ use datafusion::execution::SessionState;
 use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{
-    Expr, Ident, ObjectName, ObjectNamePart, Query, Statement, TableFactor, Value, VisitMut,
-    VisitorMut,
+    Expr, Ident, ObjectName, ObjectNamePart, Query, Statement, TableFactor, Value, VisitorMut,
 };
 
 /// The schema list of a session (names as PostgreSQL keeps them: case kept, `$user` kept).
@@ -333,7 +333,7 @@ pub fn qualify(stmt: &mut Statement, state: &SessionState) {
         }
     }
     let mut ctes = Ctes(HashSet::new());
-    let _ = stmt.visit(&mut ctes);
+    let _ = stmt.walk_mut(&mut ctes);
     struct Q<'a> {
         ctes: HashSet<String>,
         schemas: Vec<Arc<dyn datafusion::catalog::SchemaProvider>>,
@@ -380,7 +380,7 @@ pub fn qualify(stmt: &mut Statement, state: &SessionState) {
         schemas,
         names: &existing,
     };
-    let _ = stmt.visit(&mut q);
+    let _ = stmt.walk_mut(&mut q);
 }
 
 /// The search path a startup packet asks for: a `search_path` parameter (pgjdbc's
