@@ -108,10 +108,17 @@ impl LoginThrottle {
     }
 }
 
+/// Whole seconds to wait, rounded up (a `Retry-After` value).
+pub fn retry_secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 /// "try again in N s", rounded up.
 pub fn retry_text(wait: Duration) -> String {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    format!("too many failed logins from this address; try again in {secs} s")
+    format!(
+        "too many failed logins from this address; try again in {} s",
+        retry_secs(wait)
+    )
 }
 
 #[cfg(test)]

@@ -1145,9 +1145,10 @@ pub async fn login(
             crate::throttle::retry_text(wait),
             StatusCode::TOO_MANY_REQUESTS,
         );
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(crate::throttle::retry_secs(wait)),
+        );
         return resp;
     }
     let who: Option<(String, Role)> = if !f.token.is_empty() {
